@@ -1,0 +1,71 @@
+// Events and limits of the sans-I/O HTTP/1.1 codec (h11's shape: receiveData / nextEvent).
+// No Node types here: bytes are Uint8Array, time is not used at all.
+import type { CurlCode } from '../../core/codes.js';
+
+/** Header fields in arrival order, names as sent (case kept), values trimmed of OWS. */
+export type HeaderList = Array<[name: string, value: string]>;
+
+export interface ResponseHead {
+  type: 'head';
+  /** 1xx interim response (100 Continue, 103 Early Hints...); 101 is final. */
+  interim: boolean;
+  status: number;
+  reason: string;
+  /** 10 for HTTP/1.0, 11 for HTTP/1.1 (libcurl's CURLINFO_HTTP_VERSION numbering is done above). */
+  version: 10 | 11;
+  headers: HeaderList;
+  /**
+   * The raw lines of the head as received, each with its line ending as libcurl hands them to
+   * CURLOPT_HEADERFUNCTION: the status line, every field line, and the final empty line.
+   */
+  rawLines: string[];
+  /** Bytes of the head on the wire (status line to the empty line inclusive). */
+  headerBytes: number;
+  /** How the body is framed (after interim: the final response's framing). */
+  framing: 'none' | 'length' | 'chunked' | 'close';
+  /** Content-Length when framing is 'length'. */
+  contentLength: number | undefined;
+}
+
+export interface ResponseData {
+  type: 'data';
+  /** A view into the received bytes (no copy); valid until the caller drops it. */
+  data: Uint8Array;
+}
+
+export interface ResponseEnd {
+  type: 'end';
+  /** Trailer fields of a chunked body, if any. */
+  trailers: HeaderList;
+  /** Raw trailer lines (like rawLines), for the header callback. */
+  rawTrailerLines: string[];
+  /** False when the connection cannot carry another request (close-delimited, Connection: close, HTTP/1.0 without keep-alive). */
+  keepAlive: boolean;
+}
+
+export type ResponseEvent = ResponseHead | ResponseData | ResponseEnd;
+
+/** Returned by nextEvent() when more bytes (or EOF) are needed. */
+export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
+
+/** Limits, each with precedent. */
+export const H1_LIMITS = {
+  /** Whole response head (status line + fields), like libcurl's 100 KiB for one header. */
+  maxHeaderBytes: 100 * 1024,
+  /** Fields in one head; a peer sending more is not HTTP we want to buffer. */
+  maxHeaderCount: 1000,
+  /** Chunk-size line incl. extensions (h11 allows 16 KiB for any line). */
+  maxChunkLineBytes: 16 * 1024,
+  /** Interim (1xx) responses before the final one. */
+  maxInterimResponses: 50,
+} as const;
+
+/** A framing or syntax error, blamed on the peer; `code` is the CurlCode the transfer ends with. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  readonly code: CurlCode;
+  constructor(code: CurlCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,0 +1,115 @@
+// The transport contract: the only way the engine touches the outside world. Two implementations
+// with the same file names: transport/node (net, dns) and transport/sim (in-memory network,
+// virtual clock, seeded faults). One shared suite (test/transport/transport.case.ts) runs on both.
+//
+// Everything here is synchronous and non-blocking: an operation either completes now or reports
+// "would block"; readiness is announced through `Socket.watch`, which the engine hands to the
+// application via the socket callback. The engine reads and writes only inside its own API calls.
+
+/** Readiness bits (same values as CSelect: IN 1, OUT 2, ERR 4). */
+export const Ready = { IN: 1, OUT: 2, ERR: 4 } as const;
+
+/** Interest bits (same values as Poll: IN 1, OUT 2, INOUT 3). */
+export type Interest = 1 | 2 | 3;
+
+/**
+ * What the application waits on; handed to the socket callback. `watch` is the stand-in for
+ * epoll_ctl / uv_poll_start: it only reports readiness, it never reads or writes.
+ *
+ * Semantics (mio's contract: readiness is a hint):
+ * - `watch(what, onReady)` replaces any earlier watch. If the watched condition already holds
+ *   when `watch` is called, `onReady` is called soon after (never synchronously inside `watch`).
+ * - After that, `onReady(events)` is called whenever a watched condition newly becomes true
+ *   (data or EOF arrived, the socket became writable after a full buffer, the connect finished,
+ *   an error happened). `events` are Ready bits; ERR is added on error.
+ * - The engine reads until `read()` returns null (would block) and writes until `write()` takes
+ *   less than offered; only then is a new notification guaranteed. Spurious notifications are
+ *   allowed and must be harmless.
+ * - `onReady` is never called synchronously from inside any method of the socket, and never after
+ *   `unwatch()` or `destroy()`.
+ */
+export interface Socket {
+  /** A number unique in the process while the socket lives (the OS descriptor where one exists). */
+  readonly fd: number;
+  watch(what: Interest, onReady: (events: number) => void): void;
+  unwatch(): void;
+}
+
+/** Returned by `read()` at end of stream (the peer half-closed). */
+export const EOF: unique symbol = Symbol('EOF');
+export type ReadResult = Uint8Array | null | typeof EOF;
+
+/** An error from the transport: `code` is the errno-style name ('ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', ...). */
+export interface TransportErrorLike extends Error {
+  code?: string;
+}
+
+/** A TCP-like byte stream. */
+export interface TransportSocket extends Socket {
+  /** True until the connection is established (or failed). Wait for OUT readiness meanwhile. */
+  readonly connecting: boolean;
+  /** Set once the socket failed (refused, reset, ...). Sticky. Readiness is reported with ERR. */
+  readonly error: TransportErrorLike | undefined;
+  /**
+   * Bytes available now, `null` when it would block, `EOF` once the peer has half-closed and all
+   * data was read. After an error, returns null and `error` is set.
+   */
+  read(): ReadResult;
+  /**
+   * Offer bytes; returns how many were taken (0 .. data.length). Fewer than offered means: wait
+   * for OUT readiness, then offer the rest. Taken bytes are referenced, not copied: the caller
+   * must not modify them afterwards. Writing after an error returns 0 (check `error`).
+   */
+  write(data: Uint8Array): number;
+  /** Half-close (FIN) after everything written so far. */
+  end(): void;
+  /** Close now: drops every watcher and listener; idempotent. No notification follows. */
+  destroy(): void;
+  /**
+   * True when input (data or EOF) or an error arrived that nobody has read yet. A pooled idle
+   * HTTP/1 connection in that state is dead and must not be reused.
+   */
+  readonly hasPendingInput: boolean;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Valid once connected; '' / 0 before. */
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/**
+ * A name lookup in flight. It is itself a watchable Socket (libcurl's threaded resolver announces
+ * its socketpair the same way): IN readiness means `result` is set.
+ */
+export interface Resolution extends Socket {
+  /** undefined while pending; then the addresses (non-empty) or the error (code 'ENOTFOUND', ...). */
+  readonly result: { addresses: ResolvedAddress[] } | { error: TransportErrorLike } | undefined;
+  /** Abandon the lookup; drops watchers. Idempotent. */
+  cancel(): void;
+}
+
+export interface ConnectOptions {
+  address: string;
+  port: number;
+  family: 4 | 6;
+  /** Local address to bind (CURLOPT_INTERFACE), optional. */
+  localAddress?: string;
+}
+
+export interface Transport {
+  readonly name: string;
+  /** Monotonic milliseconds (may be fractional). The engine's only clock. */
+  now(): number;
+  /**
+   * Start a lookup. IP literals (and 'localhost', which resolves to 127.0.0.1 and ::1 without a
+   * DNS query, like curl) complete synchronously: `result` is set on return.
+   */
+  resolve(host: string, family: 0 | 4 | 6): Resolution;
+  /** Start a non-blocking connect; watch for OUT to learn when it completes or fails. */
+  connect(options: ConnectOptions): TransportSocket;
+}
