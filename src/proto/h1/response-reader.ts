@@ -1,0 +1,779 @@
+// Sans-I/O HTTP/1.1 response reader (RFC 9112, with libcurl's leniencies and error codes).
+//
+// Bytes go in with receiveData() (null = EOF), events come out of nextEvent(): one 'head' per
+// interim (1xx) response, one 'head' for the final response, 'data' views of the body, one 'end'.
+// Input chunks are queued as given; body 'data' events are subarrays of them (never copied).
+// Only a head line or chunk-size line that spans chunks is copied, into a small pending buffer.
+
+import { CurlCode } from '../../core/codes.js';
+import { latin1Decode } from './latin1.js';
+import { hexValue, isToken, quoteForMessage } from './syntax.js';
+import {
+  H1_LIMITS,
+  type HeaderList,
+  NEED_DATA,
+  ProtocolError,
+  type ResponseEnd,
+  type ResponseEvent,
+  type ResponseHead,
+} from './types.js';
+
+/** The limits with plain number types (H1_LIMITS is `as const`, so its own type is literal). */
+export type H1Limits = { -readonly [K in keyof typeof H1_LIMITS]: number };
+
+export interface StartResponseOptions {
+  /** The request method; HEAD (and a 2xx to CONNECT) means no body whatever the headers say. */
+  method: string;
+  /** CURLOPT_IGNORE_CONTENT_LENGTH: read a non-chunked body to EOF. */
+  ignoreContentLength?: boolean;
+}
+
+type State =
+  | 'idle' // between responses: bytes are buffered for the next startResponse()
+  | 'head' // status line and fields (also interim heads)
+  | 'body-length'
+  | 'body-close'
+  | 'chunk-size'
+  | 'chunk-data'
+  | 'chunk-crlf'
+  | 'trailers'
+  | 'end' // the next event is 'end'
+  | 'error';
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53-1: Content-Length and chunk-size ceiling
+const HTTP1_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
+const NO_HEADERS: HeaderList = [];
+const NO_LINES: string[] = [];
+
+export class ResponseReader {
+  readonly #limits: H1Limits;
+
+  // Input queue: #queue[#qi] from #pos on, then the following chunks.
+  #queue: Uint8Array[] = [];
+  #qi = 0;
+  #pos = 0;
+  #buffered = 0;
+  #eof = false;
+  #bytesReceived = 0;
+  #sawAny = false;
+
+  // The current line when it spans chunks (bytes copied here), and the span of the line read last.
+  #line = new Uint8Array(128);
+  #lineLen = 0;
+  #spanBuf: Uint8Array = this.#line;
+  #spanStart = 0;
+  #spanEnd = 0;
+
+  #state: State = 'idle';
+  #error: ProtocolError | undefined;
+
+  // Request being answered.
+  #isHead = false;
+  #isConnect = false;
+  #ignoreContentLength = false;
+
+  // Head being read.
+  #statusSeen = false;
+  #status = 0;
+  #version: 10 | 11 = 11;
+  #reason = '';
+  #headers: HeaderList = [];
+  #rawLines: string[] = [];
+  #headBytes = 0;
+  #interimCount = 0;
+  #contentLengths: string[] | undefined;
+  #transferEncoding: string | undefined;
+  #connection: string | undefined;
+
+  // Body.
+  #remaining = 0;
+  #keepAlive = true;
+  #trailers: HeaderList = NO_HEADERS;
+  #rawTrailerLines: string[] = NO_LINES;
+  #trailerBytes = 0;
+
+  constructor(limits: Partial<H1Limits> = {}) {
+    this.#limits = { ...H1_LIMITS, ...limits };
+  }
+
+  /** Total bytes given to receiveData() over the reader's life. */
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  /** Bytes received and not yet consumed (input beyond the current/last response included). */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  /**
+   * Whether any byte of the current response has arrived (bytes left over from the previous
+   * response count). The engine uses it like libcurl: a reused connection that closes before
+   * sending anything is retried.
+   */
+  get sawAnyBytes(): boolean {
+    return this.#sawAny;
+  }
+
+  /** Whether EOF has been received. */
+  get eof(): boolean {
+    return this.#eof;
+  }
+
+  startResponse(opts: StartResponseOptions): void {
+    if (this.#state === 'error') throw this.#error!;
+    if (this.#state !== 'idle')
+      throw new Error(`startResponse() while a response is being read (${this.#state})`);
+    this.#isHead = opts.method === 'HEAD';
+    this.#isConnect = opts.method === 'CONNECT';
+    this.#ignoreContentLength = opts.ignoreContentLength === true;
+    this.#interimCount = 0;
+    this.#sawAny = this.#buffered > 0;
+    this.#resetHead();
+    this.#state = 'head';
+  }
+
+  receiveData(data: Uint8Array | null): void {
+    if (this.#eof) throw new Error('receiveData() after EOF');
+    if (data === null) {
+      this.#eof = true;
+      return;
+    }
+    if (data.length === 0) return;
+    this.#bytesReceived += data.length;
+    this.#sawAny = true;
+    if (this.#state === 'error') return;
+    this.#queue.push(data);
+    this.#buffered += data.length;
+  }
+
+  nextEvent(): ResponseEvent | typeof NEED_DATA {
+    try {
+      switch (this.#state) {
+        case 'idle':
+          return NEED_DATA;
+        case 'head':
+          return this.#readHead();
+        case 'body-length':
+          return this.#readLengthBody();
+        case 'body-close':
+          return this.#readCloseBody();
+        case 'chunk-size':
+        case 'chunk-data':
+        case 'chunk-crlf':
+        case 'trailers':
+          return this.#readChunked();
+        case 'end':
+          return this.#end();
+        case 'error':
+          throw this.#error!;
+      }
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        this.#state = 'error';
+        this.#error = e;
+        this.#queue = [];
+        this.#qi = 0;
+        this.#pos = 0;
+        this.#buffered = 0;
+      }
+      throw e;
+    }
+  }
+
+  // --- input queue ------------------------------------------------------------------------
+
+  #advance(n: number): void {
+    this.#buffered -= n;
+    this.#pos += n;
+    if (this.#pos === this.#queue[this.#qi]!.length) {
+      this.#pos = 0;
+      if (++this.#qi === this.#queue.length) {
+        this.#queue = [];
+        this.#qi = 0;
+      }
+    }
+  }
+
+  #appendLine(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.#lineLen + n > this.#line.length) {
+      let size = this.#line.length * 2;
+      while (size < this.#lineLen + n) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.#line.subarray(0, this.#lineLen));
+      this.#line = grown;
+    }
+    this.#line.set(src.subarray(start, end), this.#lineLen);
+    this.#lineLen += n;
+  }
+
+  /**
+   * Reads one line (up to and including LF) into the span fields and returns true; returns false
+   * when no LF is buffered yet (the partial line is kept in #line) or the line would be longer
+   * than max (then #lineLen > max; the bytes beyond max are counted, not kept).
+   */
+  #readLine(max: number): boolean {
+    while (this.#qi < this.#queue.length) {
+      const chunk = this.#queue[this.#qi]!;
+      const start = this.#pos;
+      const lf = chunk.indexOf(0x0a, start);
+      const end = lf === -1 ? chunk.length : lf + 1;
+      const n = end - start;
+      if (this.#lineLen + n > max) {
+        this.#lineLen += n;
+        return false;
+      }
+      if (lf !== -1 && this.#lineLen === 0) {
+        this.#spanBuf = chunk;
+        this.#spanStart = start;
+        this.#spanEnd = end;
+        this.#advance(n);
+        return true;
+      }
+      this.#appendLine(chunk, start, end);
+      this.#advance(n);
+      if (lf !== -1) {
+        this.#spanBuf = this.#line;
+        this.#spanStart = 0;
+        this.#spanEnd = this.#lineLen;
+        this.#lineLen = 0;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The k-th byte from the pending line then the queue, or -1 when not received yet. */
+  #byteAt(k: number): number {
+    if (k < this.#lineLen) return this.#line[k]!;
+    k -= this.#lineLen;
+    let pos = this.#pos;
+    for (let qi = this.#qi; qi < this.#queue.length; qi++) {
+      const chunk = this.#queue[qi]!;
+      if (pos + k < chunk.length) return chunk[pos + k]!;
+      k -= chunk.length - pos;
+      pos = 0;
+    }
+    return -1;
+  }
+
+  /** Up to n bytes from the pending line then the queue, without consuming them. */
+  #peek(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let len = Math.min(this.#lineLen, n);
+    out.set(this.#line.subarray(0, len));
+    let qi = this.#qi;
+    let pos = this.#pos;
+    while (len < n && qi < this.#queue.length) {
+      const chunk = this.#queue[qi]!;
+      const take = Math.min(n - len, chunk.length - pos);
+      out.set(chunk.subarray(pos, pos + take), len);
+      len += take;
+      qi++;
+      pos = 0;
+    }
+    return out.subarray(0, len);
+  }
+
+  // --- head -------------------------------------------------------------------------------
+
+  #resetHead(): void {
+    this.#statusSeen = false;
+    this.#headers = [];
+    this.#rawLines = [];
+    this.#headBytes = 0;
+    this.#contentLengths = undefined;
+    this.#transferEncoding = undefined;
+    this.#connection = undefined;
+    this.#lineLen = 0;
+  }
+
+  #readHead(): ResponseHead | typeof NEED_DATA {
+    const limits = this.#limits;
+    for (;;) {
+      if (!this.#statusSeen) this.#checkStatusPrefix();
+      const max = limits.maxHeaderBytes - this.#headBytes;
+      if (!this.#readLine(max)) {
+        if (this.#lineLen > max) {
+          throw new ProtocolError(
+            CurlCode.RECV_ERROR,
+            `Too large response headers: ${this.#headBytes + this.#lineLen} > ${limits.maxHeaderBytes}`,
+          );
+        }
+        if (this.#eof) {
+          if (this.#interimCount === 0 && this.#headBytes === 0 && this.#lineLen === 0) {
+            throw new ProtocolError(CurlCode.GOT_NOTHING, 'Empty reply from server');
+          }
+          throw new ProtocolError(
+            CurlCode.RECV_ERROR,
+            'Connection closed in the middle of the response headers',
+          );
+        }
+        return NEED_DATA;
+      }
+      const raw = latin1Decode(this.#spanBuf, this.#spanStart, this.#spanEnd);
+      this.#headBytes += raw.length;
+      this.#rawLines.push(raw);
+      const content = stripLineEnding(raw);
+      if (!this.#statusSeen) {
+        this.#parseStatusLine(content);
+        continue;
+      }
+      if (content.length === 0) return this.#finishHead();
+      if (this.#headers.length >= limits.maxHeaderCount) {
+        throw new ProtocolError(
+          CurlCode.RECV_ERROR,
+          `Too many response header fields: more than ${limits.maxHeaderCount}`,
+        );
+      }
+      const field = parseField(content, 'header');
+      this.#headers.push(field);
+      this.#noteField(field[0], field[1]);
+    }
+  }
+
+  /** Fails early on input that cannot become an HTTP/1.x status line (HTTP/0.9, garbage, h2). */
+  #checkStatusPrefix(): void {
+    for (let i = 0; i < HTTP1_PREFIX.length; i++) {
+      const b = this.#byteAt(i);
+      if (b === -1) return;
+      if (b !== HTTP1_PREFIX[i]) {
+        const shown = this.#peek(64);
+        let end = 0;
+        while (end < shown.length && shown[end] !== 0x0a && shown[end] !== 0x0d) end++;
+        throw statusLineError(latin1Decode(shown, 0, end));
+      }
+    }
+  }
+
+  #parseStatusLine(line: string): void {
+    // HTTP/1.x SP 3DIGIT [SP reason]; the prefix "HTTP/1." was checked already.
+    const minor = line.charCodeAt(7);
+    const ok =
+      line.length >= 12 &&
+      isDigit(minor) &&
+      line.charCodeAt(8) === 0x20 &&
+      isDigit(line.charCodeAt(9)) &&
+      isDigit(line.charCodeAt(10)) &&
+      isDigit(line.charCodeAt(11)) &&
+      (line.length === 12 || line.charCodeAt(12) === 0x20);
+    if (!ok) throw statusLineError(line);
+    if (minor !== 0x30 && minor !== 0x31) {
+      throw new ProtocolError(
+        CurlCode.WEIRD_SERVER_REPLY,
+        `Unsupported HTTP/1 subversion in response: ${quoteForMessage(line)}`,
+      );
+    }
+    const status =
+      (line.charCodeAt(9) - 0x30) * 100 + (line.charCodeAt(10) - 0x30) * 10 + (line.charCodeAt(11) - 0x30);
+    if (status < 100) {
+      throw new ProtocolError(
+        CurlCode.WEIRD_SERVER_REPLY,
+        `Invalid status code in response: ${quoteForMessage(line)}`,
+      );
+    }
+    const reason = line.length > 13 ? line.slice(13) : '';
+    if (hasForbiddenChar(reason)) throw statusLineError(line);
+    this.#statusSeen = true;
+    this.#status = status;
+    this.#version = minor === 0x31 ? 11 : 10;
+    this.#reason = reason;
+  }
+
+  #noteField(name: string, value: string): void {
+    switch (name.length) {
+      case 10:
+        if (name.toLowerCase() === 'connection') {
+          this.#connection = this.#connection === undefined ? value : `${this.#connection},${value}`;
+        }
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') (this.#contentLengths ??= []).push(value);
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') {
+          this.#transferEncoding =
+            this.#transferEncoding === undefined ? value : `${this.#transferEncoding},${value}`;
+        }
+        break;
+    }
+  }
+
+  /** At the empty line: the head event, with the framing and next state decided. */
+  #finishHead(): ResponseHead {
+    const status = this.#status;
+    const interim = status < 200 && status !== 101;
+    if (interim) {
+      if (++this.#interimCount > this.#limits.maxInterimResponses) {
+        throw new ProtocolError(
+          CurlCode.WEIRD_SERVER_REPLY,
+          `Too many interim (1xx) responses: more than ${this.#limits.maxInterimResponses}`,
+        );
+      }
+      const head = this.#headEvent(true, 'none', undefined);
+      this.#resetHead();
+      return head;
+    }
+
+    const te = this.#transferEncoding;
+    const cls = this.#contentLengths;
+    const tunnel = status === 101 || (this.#isConnect && status >= 200 && status < 300);
+    let framing: ResponseHead['framing'];
+    let contentLength: number | undefined;
+    if (this.#isHead || status === 204 || status === 304 || tunnel) {
+      framing = 'none';
+    } else if (te !== undefined) {
+      framing = lastCodingIsChunked(te) ? 'chunked' : 'close';
+    } else if (this.#ignoreContentLength) {
+      framing = 'close';
+    } else if (cls !== undefined) {
+      contentLength = parseContentLength(cls);
+      framing = 'length';
+    } else {
+      framing = 'close';
+    }
+
+    let keepAlive: boolean;
+    const conn = this.#connection;
+    if (this.#version === 11) keepAlive = conn === undefined || !hasToken(conn, 'close');
+    else keepAlive = conn !== undefined && hasToken(conn, 'keep-alive') && !hasToken(conn, 'close');
+    // RFC 9112 6.3: TE together with CL may be a smuggling attempt; do not reuse the connection.
+    if (framing === 'close' || tunnel || (te !== undefined && cls !== undefined)) keepAlive = false;
+    this.#keepAlive = keepAlive;
+
+    const head = this.#headEvent(false, framing, contentLength);
+    this.#resetHead();
+    switch (framing) {
+      case 'none':
+        this.#state = 'end';
+        break;
+      case 'length':
+        this.#remaining = contentLength!;
+        this.#state = contentLength === 0 ? 'end' : 'body-length';
+        break;
+      case 'chunked':
+        this.#trailers = NO_HEADERS;
+        this.#rawTrailerLines = NO_LINES;
+        this.#trailerBytes = 0;
+        this.#state = 'chunk-size';
+        break;
+      case 'close':
+        this.#state = 'body-close';
+        break;
+    }
+    return head;
+  }
+
+  #headEvent(
+    interim: boolean,
+    framing: ResponseHead['framing'],
+    contentLength: number | undefined,
+  ): ResponseHead {
+    return {
+      type: 'head',
+      interim,
+      status: this.#status,
+      reason: this.#reason,
+      version: this.#version,
+      headers: this.#headers,
+      rawLines: this.#rawLines,
+      headerBytes: this.#headBytes,
+      framing,
+      contentLength,
+    };
+  }
+
+  // --- body -------------------------------------------------------------------------------
+
+  #end(): ResponseEnd {
+    const ev: ResponseEnd = {
+      type: 'end',
+      trailers: this.#trailers,
+      rawTrailerLines: this.#rawTrailerLines,
+      keepAlive: this.#keepAlive,
+    };
+    this.#trailers = NO_HEADERS;
+    this.#rawTrailerLines = NO_LINES;
+    this.#state = 'idle';
+    this.#sawAny = this.#buffered > 0;
+    return ev;
+  }
+
+  /** A view of up to max buffered bytes from the current chunk, consumed. */
+  #take(max: number): Uint8Array {
+    const chunk = this.#queue[this.#qi]!;
+    const start = this.#pos;
+    const n = Math.min(max, chunk.length - start);
+    this.#advance(n);
+    return start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n);
+  }
+
+  #readLengthBody(): ResponseEvent | typeof NEED_DATA {
+    if (this.#buffered === 0) {
+      if (this.#eof) {
+        throw new ProtocolError(
+          CurlCode.PARTIAL_FILE,
+          `transfer closed with ${this.#remaining} bytes remaining to read`,
+        );
+      }
+      return NEED_DATA;
+    }
+    const data = this.#take(this.#remaining);
+    this.#remaining -= data.length;
+    if (this.#remaining === 0) this.#state = 'end';
+    return { type: 'data', data };
+  }
+
+  #readCloseBody(): ResponseEvent | typeof NEED_DATA {
+    if (this.#buffered > 0) return { type: 'data', data: this.#take(this.#buffered) };
+    if (this.#eof) return this.#end();
+    return NEED_DATA;
+  }
+
+  #readChunked(): ResponseEvent | typeof NEED_DATA {
+    for (;;) {
+      switch (this.#state) {
+        case 'chunk-size': {
+          const max = this.#limits.maxChunkLineBytes;
+          if (!this.#readLine(max)) {
+            if (this.#lineLen > max) {
+              throw new ProtocolError(
+                CurlCode.WEIRD_SERVER_REPLY,
+                `Bad chunk size line: longer than ${max} bytes`,
+              );
+            }
+            return this.#chunkedNeedData();
+          }
+          const size = parseChunkSize(this.#spanBuf, this.#spanStart, this.#spanEnd);
+          if (size === 0) {
+            this.#state = 'trailers';
+          } else {
+            this.#remaining = size;
+            this.#state = 'chunk-data';
+          }
+          break;
+        }
+        case 'chunk-data': {
+          if (this.#buffered === 0) return this.#chunkedNeedData();
+          const data = this.#take(this.#remaining);
+          this.#remaining -= data.length;
+          if (this.#remaining === 0) this.#state = 'chunk-crlf';
+          return { type: 'data', data };
+        }
+        case 'chunk-crlf': {
+          const b0 = this.#byteAt(0);
+          const b1 = b0 === 0x0d ? this.#byteAt(1) : -1;
+          if (b0 === -1) return this.#chunkedNeedData();
+          if (b0 === 0x0a) {
+            this.#advance(1);
+          } else if (b0 === 0x0d && b1 === -1) {
+            return this.#chunkedNeedData();
+          } else if (b0 === 0x0d && b1 === 0x0a) {
+            this.#advance(1);
+            this.#advance(1);
+          } else {
+            throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Missing CRLF after chunk data');
+          }
+          this.#state = 'chunk-size';
+          break;
+        }
+        case 'trailers': {
+          const limits = this.#limits;
+          const max = limits.maxHeaderBytes - this.#trailerBytes;
+          if (!this.#readLine(max)) {
+            if (this.#lineLen > max) {
+              throw new ProtocolError(
+                CurlCode.RECV_ERROR,
+                `Too large response headers: ${this.#trailerBytes + this.#lineLen} > ${limits.maxHeaderBytes}`,
+              );
+            }
+            return this.#chunkedNeedData();
+          }
+          const raw = latin1Decode(this.#spanBuf, this.#spanStart, this.#spanEnd);
+          this.#trailerBytes += raw.length;
+          const content = stripLineEnding(raw);
+          // libcurl hands trailer lines to the header callback but not the terminating empty line.
+          if (content.length === 0) return this.#end();
+          if (this.#rawTrailerLines === NO_LINES) {
+            this.#rawTrailerLines = [];
+            this.#trailers = [];
+          }
+          this.#rawTrailerLines.push(raw);
+          if (this.#trailers.length >= limits.maxHeaderCount) {
+            throw new ProtocolError(
+              CurlCode.RECV_ERROR,
+              `Too many response trailer fields: more than ${limits.maxHeaderCount}`,
+            );
+          }
+          this.#trailers.push(parseField(content, 'trailer'));
+          break;
+        }
+        default:
+          throw new Error(`unreachable chunked state ${this.#state}`);
+      }
+    }
+  }
+
+  #chunkedNeedData(): typeof NEED_DATA {
+    if (this.#eof) {
+      throw new ProtocolError(CurlCode.PARTIAL_FILE, 'transfer closed with outstanding read data remaining');
+    }
+    return NEED_DATA;
+  }
+}
+
+// --- parsing helpers (pure) -----------------------------------------------------------------
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function stripLineEnding(raw: string): string {
+  const n = raw.length;
+  if (n >= 2 && raw.charCodeAt(n - 2) === 0x0d) return raw.slice(0, n - 2);
+  return raw.slice(0, n - 1);
+}
+
+/** NUL or CR inside a line (RFC 9110 5.5: reject rather than guess). */
+function hasForbiddenChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x00 || c === 0x0d) return true;
+  }
+  return false;
+}
+
+function statusLineError(seen: string): ProtocolError {
+  if (/^HTTP\/[023]/.test(seen)) {
+    return new ProtocolError(
+      CurlCode.WEIRD_SERVER_REPLY,
+      `Unsupported HTTP version in status line: ${quoteForMessage(seen)}`,
+    );
+  }
+  return new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, `Invalid status line: ${quoteForMessage(seen)}`);
+}
+
+function parseField(line: string, what: 'header' | 'trailer'): [string, string] {
+  const c0 = line.charCodeAt(0);
+  if (c0 === 0x20 || c0 === 0x09) {
+    throw new ProtocolError(
+      CurlCode.WEIRD_SERVER_REPLY,
+      `Invalid response ${what}: obs-fold not allowed: ${quoteForMessage(line)}`,
+    );
+  }
+  const colon = line.indexOf(':');
+  if (colon === -1) {
+    throw new ProtocolError(
+      CurlCode.WEIRD_SERVER_REPLY,
+      `Invalid response ${what}: no colon: ${quoteForMessage(line)}`,
+    );
+  }
+  const name = line.slice(0, colon);
+  if (!isToken(name)) {
+    throw new ProtocolError(
+      CurlCode.WEIRD_SERVER_REPLY,
+      `Invalid response ${what} name: ${quoteForMessage(line)}`,
+    );
+  }
+  let start = colon + 1;
+  let end = line.length;
+  while (start < end && isOws(line.charCodeAt(start))) start++;
+  while (end > start && isOws(line.charCodeAt(end - 1))) end--;
+  const value = start === colon + 1 && end === line.length ? line.slice(start) : line.slice(start, end);
+  if (hasForbiddenChar(value)) {
+    throw new ProtocolError(
+      CurlCode.WEIRD_SERVER_REPLY,
+      `Invalid response ${what} value (CR or NUL) in ${quoteForMessage(name)}`,
+    );
+  }
+  return [name, value];
+}
+
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+function hasToken(list: string, token: string): boolean {
+  for (const part of list.split(',')) {
+    if (part.trim().toLowerCase() === token) return true;
+  }
+  return false;
+}
+
+function lastCodingIsChunked(te: string): boolean {
+  const parts = te.split(',');
+  for (let i = parts.length - 1; i >= 0; i--) {
+    let coding = parts[i]!;
+    const semi = coding.indexOf(';');
+    if (semi !== -1) coding = coding.slice(0, semi);
+    coding = coding.trim();
+    if (coding.length === 0) continue; // empty list elements are ignored (RFC 9110 5.6.1)
+    return coding.toLowerCase() === 'chunked';
+  }
+  return false;
+}
+
+/** Every Content-Length value (comma lists and repeated fields) must be the same number. */
+function parseContentLength(values: string[]): number {
+  let result = -1;
+  for (const field of values) {
+    for (const part of field.split(',')) {
+      const s = part.trim();
+      let n = 0;
+      if (s.length === 0) {
+        throw new ProtocolError(
+          CurlCode.WEIRD_SERVER_REPLY,
+          `Invalid Content-Length: ${quoteForMessage(field)}`,
+        );
+      }
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (!isDigit(c)) {
+          throw new ProtocolError(
+            CurlCode.WEIRD_SERVER_REPLY,
+            `Invalid Content-Length: ${quoteForMessage(field)}`,
+          );
+        }
+        n = n * 10 + (c - 0x30);
+        if (n > MAX_SAFE) {
+          throw new ProtocolError(
+            CurlCode.WEIRD_SERVER_REPLY,
+            `Content-Length too large: ${quoteForMessage(field)}`,
+          );
+        }
+      }
+      if (result !== -1 && n !== result) {
+        throw new ProtocolError(
+          CurlCode.WEIRD_SERVER_REPLY,
+          `Conflicting Content-Length: ${result} and ${n}`,
+        );
+      }
+      result = n;
+    }
+  }
+  return result;
+}
+
+/** chunk-size [BWS ";" chunk-ext] (CR)LF; extensions are skipped unparsed. */
+function parseChunkSize(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let n = 0;
+  for (; i < end; i++) {
+    const d = hexValue(buf[i]!);
+    if (d === -1) break;
+    if (n * 16 > MAX_SAFE - d) {
+      throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Bad chunk size: larger than 2^53-1');
+    }
+    n = n * 16 + d;
+  }
+  const digits = i - start;
+  while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+  const c = buf[i];
+  const lineEnd = c === 0x0a || (c === 0x0d && i + 2 === end && buf[i + 1] === 0x0a);
+  if (digits === 0 || !(lineEnd || c === 0x3b)) {
+    const shown = latin1Decode(buf, start, Math.min(end, start + 64));
+    throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, `Bad chunk size line: ${quoteForMessage(shown)}`);
+  }
+  return n;
+}
