@@ -42,6 +42,8 @@ type State =
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53-1: Content-Length and chunk-size ceiling
 const HTTP1_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
+/** How much of a bad status line an error message quotes. */
+const SHOWN_STATUS_BYTES = 40;
 const NO_HEADERS: HeaderList = [];
 const NO_LINES: string[] = [];
 
@@ -292,7 +294,7 @@ export class ResponseReader {
   #readHead(): ResponseHead | typeof NEED_DATA {
     const limits = this.#limits;
     for (;;) {
-      if (!this.#statusSeen) this.#checkStatusPrefix();
+      if (!this.#statusSeen && this.#statusPrefixPending()) return NEED_DATA;
       const max = limits.maxHeaderBytes - this.#headBytes;
       if (!this.#readLine(max)) {
         if (this.#lineLen > max) {
@@ -333,18 +335,24 @@ export class ResponseReader {
     }
   }
 
-  /** Fails early on input that cannot become an HTTP/1.x status line (HTTP/0.9, garbage, h2). */
-  #checkStatusPrefix(): void {
+  /**
+   * Fails early on input that cannot become an HTTP/1.x status line (HTTP/0.9, garbage, h2)
+   * instead of buffering up to maxHeaderBytes of it. The message shows the line up to
+   * SHOWN_STATUS_BYTES; it waits for that much (or the line end, or EOF) so that the message does
+   * not depend on how the bytes were split. Returns true when it must wait.
+   */
+  #statusPrefixPending(): boolean {
     for (let i = 0; i < HTTP1_PREFIX.length; i++) {
       const b = this.#byteAt(i);
-      if (b === -1) return;
-      if (b !== HTTP1_PREFIX[i]) {
-        const shown = this.#peek(64);
-        let end = 0;
-        while (end < shown.length && shown[end] !== 0x0a && shown[end] !== 0x0d) end++;
-        throw statusLineError(latin1Decode(shown, 0, end));
-      }
+      if (b === -1) return false;
+      if (b === HTTP1_PREFIX[i]) continue;
+      const shown = this.#peek(SHOWN_STATUS_BYTES + 1);
+      let end = 0;
+      while (end < shown.length && shown[end] !== 0x0a && shown[end] !== 0x0d) end++;
+      if (end === shown.length && end <= SHOWN_STATUS_BYTES && !this.#eof) return true;
+      throw statusLineError(latin1Decode(shown, 0, end));
     }
+    return false;
   }
 
   #parseStatusLine(line: string): void {
@@ -648,10 +656,13 @@ function statusLineError(seen: string): ProtocolError {
   if (/^HTTP\/[023]/.test(seen)) {
     return new ProtocolError(
       CurlCode.WEIRD_SERVER_REPLY,
-      `Unsupported HTTP version in status line: ${quoteForMessage(seen)}`,
+      `Unsupported HTTP version in status line: ${quoteForMessage(seen, SHOWN_STATUS_BYTES)}`,
     );
   }
-  return new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, `Invalid status line: ${quoteForMessage(seen)}`);
+  return new ProtocolError(
+    CurlCode.WEIRD_SERVER_REPLY,
+    `Invalid status line: ${quoteForMessage(seen, SHOWN_STATUS_BYTES)}`,
+  );
 }
 
 function parseField(line: string, what: 'header' | 'trailer'): [string, string] {
