@@ -17,8 +17,7 @@ function walk(dir, out) {
   return out;
 }
 const all = walk('test', []).sort();
-const files =
-  extra.length > 0 ? extra : all.filter((f) => f.startsWith(join('test', 'interop')) === interop);
+const files = extra.length > 0 ? extra : all.filter((f) => f.startsWith(join('test', 'interop')) === interop);
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);

@@ -1,0 +1,39 @@
+// The connection-filter chain (libcurl's lib/cfilters.h). A connection is a stack of filters:
+// socket -> (tls) -> (proxy tunnel); the HTTP protocol sits on top. Each filter handles what it
+// owns and passes the rest to the next one below. Questions about the connection ("encrypted?",
+// "multiplexed?", "which ALPN?") walk the chain with typed queries.
+import type { ReadResult, Socket } from '../transport/types.js';
+
+export interface FilterQueries {
+  /** The socket at the bottom of the chain. */
+  socket: Socket;
+  remoteAddress: { ip: string; port: number };
+  localAddress: { ip: string; port: number };
+  /** Encrypted below this point. */
+  secure: boolean;
+  /** Negotiated protocol ('http/1.1', 'h2'). */
+  alpn: string;
+  /** Time (transport ms) when the TCP connect finished. */
+  connectedAt: number;
+}
+
+export interface Filter {
+  readonly name: string;
+  readonly next: Filter | undefined;
+  /**
+   * Advance connecting. Returns true once this filter and all below are connected; false to wait
+   * (see `pollset`). Throws TransferError when it cannot connect.
+   */
+  connect(now: number): boolean;
+  /** What to wait for: while connecting, the filter's own needs; after, the caller's wishes. */
+  pollset(wantRecv: boolean, wantSend: boolean): number;
+  /** Offer bytes; returns how many were taken (fewer: wait for OUT). Throws TransferError. */
+  send(data: Uint8Array): number;
+  /** Bytes, null (would block) or EOF. Throws TransferError. */
+  recv(): ReadResult;
+  /** Data buffered in this filter (or below) that recv() would return without waiting. */
+  hasPendingData(): boolean;
+  query<K extends keyof FilterQueries>(what: K): FilterQueries[K] | undefined;
+  /** Close and free everything; idempotent. */
+  destroy(): void;
+}

@@ -1,0 +1,35 @@
+// tscurl: libcurl's multi_socket transfer engine for Node.js.
+export { NodeDriver, type NodeDriverOptions } from './api/driver.js';
+export {
+  CurlCode,
+  type CurlCodeName,
+  curlCodeName,
+  curlStrerror,
+  MultiCode,
+  type MultiCodeName,
+  multiCodeName,
+  multiStrerror,
+} from './core/codes.js';
+export { EasyError, MultiError, TransferError } from './core/errors.js';
+export { CSelect, PAUSE, Pause, Poll, READFUNC_ABORT, SOCKET_TIMEOUT } from './multi/constants.js';
+export { channels as diagnosticsChannels } from './multi/diagnostics.js';
+export { Easy } from './multi/easy.js';
+export type { EasyInfo } from './multi/info.js';
+export {
+  type DoneMessage,
+  Multi,
+  type MultiOptions,
+  type SocketFunction,
+  type TimerFunction,
+} from './multi/multi.js';
+export {
+  type DebugFunction,
+  type DebugInfoType,
+  type EasyOptions,
+  type HeaderFunction,
+  HttpVersion,
+  IpResolve,
+  type WriteFunction,
+  type XferInfoFunction,
+} from './multi/options.js';
+export type { Interest, Socket } from './transport/types.js';

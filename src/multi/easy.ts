@@ -1,0 +1,85 @@
+// An Easy handle: one transfer's options (CURLOPT_*), its info (CURLINFO_*) and error buffer.
+import { CurlCode } from '../core/codes.js';
+import { EasyError } from '../core/errors.js';
+import { nodeTransport } from '../transport/node/transport.js';
+import { Pause } from './constants.js';
+import { type EasyInfo, transferInfo } from './info.js';
+import type { EasyLink } from './multi.js';
+import { type EasyOptions, validateOptions } from './options.js';
+import type { Transfer } from './transfer.js';
+
+export class Easy {
+  private opts: EasyOptions;
+  /** The failed transfer's message (CURLOPT_ERRORBUFFER); '' when it succeeded. */
+  errorBuffer = '';
+  /** @internal The Multi running this handle and its transfer. */
+  readonly _link: EasyLink = { multi: undefined, run: undefined, message: undefined };
+  /** @internal The last transfer run, for getInfo() after removal. */
+  _last: Transfer | undefined;
+
+  constructor(options: EasyOptions = {}) {
+    validateOptions(options);
+    this.opts = { ...options };
+  }
+
+  /** The options set (read-only view). */
+  get options(): Readonly<EasyOptions> {
+    return this.opts;
+  }
+
+  /** curl_easy_setopt for several options at once; `undefined` resets one to its default. */
+  setOptions(options: EasyOptions): this {
+    validateOptions(options);
+    const next: Record<string, unknown> = { ...this.opts };
+    for (const [k, v] of Object.entries(options)) {
+      if (v === undefined) delete next[k];
+      else next[k] = v;
+    }
+    this.opts = next as EasyOptions;
+    return this;
+  }
+
+  /** curl_easy_reset: every option back to its default (not while the handle runs). */
+  reset(): void {
+    const t = this._link.run;
+    if (t !== undefined && t.state !== 'msgsent') {
+      throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, 'reset() while the transfer runs; remove it first');
+    }
+    this.opts = {};
+    this.errorBuffer = '';
+  }
+
+  /** curl_easy_getinfo: the CURLINFO set of the current or last transfer. */
+  getInfo(): EasyInfo {
+    const t = this._last;
+    const now = (this._link.multi?.transport ?? nodeTransport).now();
+    return transferInfo(t, now, this.opts.private);
+  }
+
+  /** CURLOPT_PRIVATE. */
+  get private(): unknown {
+    return this.opts.private;
+  }
+
+  /** The transfer's error with its cause, when it failed. */
+  get error(): Error | undefined {
+    return this._last?.error;
+  }
+
+  /**
+   * curl_easy_pause: Pause.RECV / Pause.SEND / Pause.ALL to pause, Pause.CONT to resume.
+   * Allowed from this transfer's own data callbacks and from outside the engine; not from the
+   * socket or timer callback.
+   */
+  pause(bitmask: number): void {
+    if (!Number.isInteger(bitmask) || (bitmask & ~Pause.ALL) !== 0) {
+      throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `pause(): bad bitmask ${bitmask}`);
+    }
+    const multi = this._link.multi;
+    const t = this._link.run;
+    if (multi === undefined || t === undefined) {
+      throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, 'pause(): the handle is not in a multi');
+    }
+    multi._pause(t, bitmask);
+  }
+}

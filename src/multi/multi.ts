@@ -1,0 +1,767 @@
+// The Multi: libcurl's multi_socket interface. The application owns the event loop; the engine
+// says which sockets to watch (socketFunction) and when its one timer is due (timerFunction),
+// and does all its work inside socketAction() / perform() / addHandle() / removeHandle().
+// The cost of one call is proportional to the transfers the event concerns: sockets map to their
+// transfers, timers live in a heap, pending transfers in FIFO queues.
+import { CurlCode, MultiCode } from '../core/codes.js';
+import { EasyError, MultiError, TransferError } from '../core/errors.js';
+import { MinHeap } from '../core/heap.js';
+import type { Connection } from '../filters/connection.js';
+import { nodeTransport } from '../transport/node/transport.js';
+import type { ResolvedAddress, Socket, Transport } from '../transport/types.js';
+import { Pause, Poll, SOCKET_TIMEOUT } from './constants.js';
+import { channels, debug } from './diagnostics.js';
+import type { Easy } from './easy.js';
+import type { DebugInfoType } from './options.js';
+import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from './pool.js';
+import { SocketTable } from './socket-table.js';
+import type { TransferState } from './states.js';
+import { earliest, Timer } from './timers.js';
+import { fail, runTransfer, Transfer, transition, wantedPollset } from './transfer.js';
+
+export type SocketFunction = (
+  easy: Easy | null,
+  socket: Socket,
+  what: Poll,
+  socketp: unknown,
+) => number | undefined | void;
+export type TimerFunction = (timeoutMs: number) => number | undefined | void;
+
+export interface MultiOptions {
+  /** CURLMOPT_SOCKETFUNCTION. Without it the Multi watches sockets itself for perform()/poll(). */
+  socketFunction?: SocketFunction;
+  /** CURLMOPT_TIMERFUNCTION. */
+  timerFunction?: TimerFunction;
+  /** CURLMOPT_MAX_HOST_CONNECTIONS (0 = no limit). */
+  maxHostConnections?: number;
+  /** CURLMOPT_MAX_TOTAL_CONNECTIONS (0 = no limit). */
+  maxTotalConnections?: number;
+  /** CURLMOPT_MAXCONNECTS: idle connections kept (default 4 x the handles added). */
+  maxConnects?: number;
+  /** CURLMOPT_MAX_CONCURRENT_STREAMS (default 100). */
+  maxConcurrentStreams?: number;
+  /** CURLOPT_MAXAGE_CONN for the whole pool: idle connections older than this are not reused (ms, default 118 s). */
+  maxIdleAgeMs?: number;
+  /** CURLOPT_DNS_CACHE_TIMEOUT in ms (default 60 s; 0 disables the cache). */
+  dnsCacheTimeoutMs?: number;
+  /** Where sockets and the clock come from: the Node transport by default; the simulator binds its own. */
+  transport?: Transport;
+}
+
+const multiOptionNames = new Set<string>([
+  'socketFunction',
+  'timerFunction',
+  'maxHostConnections',
+  'maxTotalConnections',
+  'maxConnects',
+  'maxConcurrentStreams',
+  'maxIdleAgeMs',
+  'dnsCacheTimeoutMs',
+  'transport',
+]);
+
+export interface DoneMessage {
+  msg: 'done';
+  easy: Easy;
+  result: CurlCode;
+}
+
+interface QueuedMessage extends DoneMessage {
+  purged: boolean;
+}
+
+/** Internal linkage between an Easy and the Multi running it. */
+export interface EasyLink {
+  multi: Multi | undefined;
+  run: Transfer | undefined;
+  message: QueuedMessage | undefined;
+}
+
+const DNS_CACHE_MAX_ENTRIES = 10_000;
+
+export class Multi {
+  readonly transport: Transport;
+  private readonly socketFunction: SocketFunction | undefined;
+  private readonly timerFunction: TimerFunction | undefined;
+  private opts: Required<Omit<MultiOptions, 'socketFunction' | 'timerFunction' | 'transport'>>;
+
+  private readonly handles = new Set<Easy>();
+  private readonly heap = new MinHeap<Transfer>();
+  private readonly sockets: SocketTable<Transfer>;
+  readonly pool: ConnectionPool;
+  private readonly messages: QueuedMessage[] = [];
+  private messageHead = 0;
+  private queued = 0;
+  private running = 0;
+  /** Transfers waiting for a connection slot: one FIFO per host, one for the total limit. */
+  private readonly pendingByHost = new Map<string, Set<Transfer>>();
+  private readonly pendingTotal = new Set<Transfer>();
+  private readonly closing: Array<{ conn: Connection; reason: string }> = [];
+  private readonly dns = new Map<string, { addresses: ResolvedAddress[]; expires: number }>();
+
+  /** Inside an API call: any other API call now is recursive. */
+  private busy = false;
+  /** Inside the socket or timer callback. */
+  private inMultiCallback = false;
+  private dead: { cause: unknown } | undefined;
+  private closed = false;
+  private timerArmed = false;
+  private lastDeadline = Number.NaN;
+
+  // perform()/poll() mode, when the application gives no socket callback
+  private readonly pollWatched = new Map<number, Socket>();
+  private pollReady = 0;
+  private pollWaiter: (() => void) | undefined;
+  private pollDeadline = Number.POSITIVE_INFINITY;
+
+  constructor(options: MultiOptions = {}) {
+    for (const k of Object.keys(options)) {
+      if (!multiOptionNames.has(k))
+        throw new MultiError(MultiCode.UNKNOWN_OPTION, `Unknown multi option '${k}'`);
+    }
+    this.transport = options.transport ?? nodeTransport;
+    this.socketFunction = options.socketFunction;
+    this.timerFunction = options.timerFunction;
+    this.opts = {
+      maxHostConnections: 0,
+      maxTotalConnections: 0,
+      maxConnects: 0,
+      maxConcurrentStreams: 100,
+      maxIdleAgeMs: DEFAULT_MAX_IDLE_AGE_MS,
+      dnsCacheTimeoutMs: 60_000,
+    };
+    this.applyOptions(options);
+    this.sockets = new SocketTable<Transfer>((t, socket, what, socketp) =>
+      this.announce(t, socket, what, socketp),
+    );
+    this.pool = new ConnectionPool((conn, reason) => this.onConnectionClosed(conn, reason));
+  }
+
+  /** curl_multi_setopt for the limits (callbacks are fixed at construction). */
+  setOptions(options: Omit<MultiOptions, 'socketFunction' | 'timerFunction' | 'transport'>): void {
+    this.enter();
+    try {
+      for (const k of Object.keys(options)) {
+        if (!multiOptionNames.has(k) || k === 'socketFunction' || k === 'timerFunction' || k === 'transport')
+          throw new MultiError(MultiCode.UNKNOWN_OPTION, `Unknown or fixed multi option '${k}'`);
+      }
+      this.applyOptions(options);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private applyOptions(options: MultiOptions): void {
+    for (const k of [
+      'maxHostConnections',
+      'maxTotalConnections',
+      'maxConnects',
+      'maxConcurrentStreams',
+      'maxIdleAgeMs',
+      'dnsCacheTimeoutMs',
+    ] as const) {
+      const v = options[k];
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+        throw new MultiError(
+          MultiCode.BAD_FUNCTION_ARGUMENT,
+          `Multi option '${k}' must be a non-negative number`,
+        );
+      }
+      this.opts[k] = v;
+    }
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Transfers added and not completed yet (pending ones included). */
+  get runningHandles(): number {
+    return this.running;
+  }
+
+  /** Done messages not read yet. */
+  get messagesInQueue(): number {
+    return this.queued;
+  }
+
+  addHandle(easy: Easy): void {
+    this.enter();
+    try {
+      const link = easy._link;
+      if (link.multi !== undefined) throw new MultiError(MultiCode.ADDED_ALREADY);
+      if (this.dead !== undefined) {
+        throw new MultiError(
+          MultiCode.ABORTED_BY_CALLBACK,
+          'This multi was aborted by a callback; remove all handles before adding new ones',
+          { cause: this.dead.cause },
+        );
+      }
+      const t = new Transfer(easy);
+      link.multi = this;
+      link.run = t;
+      link.message = undefined;
+      easy._last = t;
+      easy.errorBuffer = '';
+      this.handles.add(easy);
+      this.running++;
+      const now = this.transport.now();
+      this.expire(t, Timer.RUN_NOW, now);
+      this.updateTimer(now);
+      if (this.dead !== undefined) {
+        // The timer callback failed: roll the add back.
+        this.heap.delete(t);
+        this.handles.delete(easy);
+        this.running--;
+        link.multi = undefined;
+        link.run = undefined;
+        if (this.handles.size === 0) this.dead = undefined;
+        this.finishDead();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  removeHandle(easy: Easy): void {
+    this.enter();
+    try {
+      const link = easy._link;
+      if (link.multi === undefined) return;
+      if (link.multi !== this)
+        throw new MultiError(MultiCode.BAD_EASY_HANDLE, 'The handle belongs to another multi');
+      const t = link.run!;
+      const now = this.transport.now();
+      if (t.state !== 'completed' && t.state !== 'msgsent') {
+        this.running--;
+        this.leavePending(t);
+        if (t.resolution !== undefined) {
+          t.resolution.cancel();
+          t.resolution = undefined;
+        }
+        const conn = t.conn;
+        if (conn !== undefined) {
+          t.conn = undefined;
+          conn.users--;
+          // Past sending its request on an HTTP/1 connection: the response would be in the way.
+          const clean =
+            t.state === 'connect' || t.state === 'setup' || (conn.state === 'connected' && t.state === 'do');
+          if (clean && !conn.closeAfterUse) this.releaseConnection(conn, now);
+          else this.closeConnection(conn, 'removed mid-transfer');
+        }
+        t.tEnd = now;
+      }
+      this.heap.delete(t);
+      this.sockets.update(t, undefined, 0);
+      this.reapClosed();
+      if (link.message !== undefined && !link.message.purged) {
+        link.message.purged = true;
+        this.queued--;
+      }
+      link.multi = undefined;
+      link.run = undefined;
+      link.message = undefined;
+      this.handles.delete(easy);
+      if (this.handles.size === 0) this.dead = undefined;
+      this.wakeAnyPending(now);
+      this.updateTimer(now);
+      this.finishDead();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * curl_multi_socket_action: `socket` became ready for `events` (CSelect bits, or 0 to let the
+   * engine find out), or SOCKET_TIMEOUT when the timer fired. Returns the running count.
+   */
+  socketAction(socket: Socket | number, events = 0): number {
+    this.enter();
+    try {
+      const now = this.transport.now();
+      if (socket === SOCKET_TIMEOUT) {
+        this.lastDeadline = Number.NaN;
+      } else {
+        const fd = typeof socket === 'number' ? socket : socket.fd;
+        const entry = this.sockets.get(fd);
+        if (entry !== undefined) {
+          const users = entry.users.length === 1 ? [entry.users[0]!] : entry.users.slice();
+          for (const t of users) {
+            if (this.dead !== undefined) break;
+            runTransfer(this, t, now);
+          }
+        }
+      }
+      void events;
+      this.runDueTimers(now);
+      // Transfers woken during this call (pending ones moved on, RUN_NOW) get one more pass.
+      this.runDueTimers(now);
+      this.updateTimer(now);
+      this.finishDead();
+      return this.running;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * curl_multi_perform: run every transfer once (the regular multi interface; O(transfers)).
+   * Use it with poll() when no socket callback is set.
+   */
+  perform(): number {
+    this.enter();
+    try {
+      const now = this.transport.now();
+      this.pollReady = 0;
+      this.lastDeadline = Number.NaN;
+      for (const easy of [...this.handles]) {
+        if (this.dead !== undefined) break;
+        const t = easy._link.run;
+        if (t !== undefined && t.state !== 'msgsent' && t.state !== 'completed') runTransfer(this, t, now);
+      }
+      this.runDueTimers(now);
+      this.updateTimer(now);
+      this.finishDead();
+      return this.running;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * curl_multi_poll: wait until a socket is ready, the engine's timer is due, `timeoutMs` passes
+   * or wakeup() is called. Only without a socket callback (the Multi watches its own sockets).
+   * Resolves with the number of ready notifications seen.
+   */
+  poll(timeoutMs: number): Promise<number> {
+    if (this.socketFunction !== undefined) {
+      throw new MultiError(MultiCode.BAD_FUNCTION_ARGUMENT, 'poll() needs a Multi without a socketFunction');
+    }
+    if (this.busy) throw new MultiError(MultiCode.RECURSIVE_API_CALL);
+    if (this.pollReady > 0) return Promise.resolve(this.pollReady);
+    const now = this.transport.now();
+    const wait = Math.max(0, Math.min(timeoutMs, this.pollDeadline - now));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pollWaiter = undefined;
+        resolve(this.pollReady);
+      }, Math.ceil(wait));
+      this.pollWaiter = () => {
+        clearTimeout(timer);
+        this.pollWaiter = undefined;
+        resolve(this.pollReady);
+      };
+    });
+  }
+
+  /** curl_multi_wakeup: make a waiting poll() return now. */
+  wakeup(): void {
+    this.pollWaiter?.();
+  }
+
+  /** curl_multi_info_read: one done message, or undefined. */
+  infoRead(): DoneMessage | undefined {
+    while (this.messageHead < this.messages.length) {
+      const m = this.messages[this.messageHead]!;
+      this.messages[this.messageHead++] = undefined as unknown as QueuedMessage;
+      if (this.messageHead > 1024 && this.messageHead * 2 > this.messages.length) {
+        this.messages.splice(0, this.messageHead);
+        this.messageHead = 0;
+      }
+      if (m.purged) continue;
+      m.purged = true;
+      this.queued--;
+      return { msg: m.msg, easy: m.easy, result: m.result };
+    }
+    return undefined;
+  }
+
+  /** curl_multi_assign: store `socketp` for `socket`, passed to later socket callbacks. */
+  assign(socket: Socket | number, socketp: unknown): void {
+    const fd = typeof socket === 'number' ? socket : socket.fd;
+    if (!this.sockets.assign(fd, socketp)) throw new MultiError(MultiCode.BAD_SOCKET);
+  }
+
+  /** Easy handles added (finished ones included, until removed). */
+  get easyHandles(): Easy[] {
+    return [...this.handles];
+  }
+
+  /**
+   * curl_multi_cleanup: remove every handle (running transfers stop), close every connection.
+   * Sockets still announced get REMOVE first. The Multi cannot be used afterwards.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.enter();
+    try {
+      const now = this.transport.now();
+      for (const easy of [...this.handles]) {
+        this.busy = false;
+        this.removeHandle(easy);
+        this.busy = true;
+      }
+      for (const conn of [...this.pool.all]) this.pool.close(conn, 'multi closed');
+      for (const e of this.sockets.all()) this.announce(null, e.socket, Poll.REMOVE, e.socketp);
+      this.sockets.clear();
+      this.dns.clear();
+      this.closed = true;
+      if (this.timerArmed) {
+        this.timerArmed = false;
+        this.callTimer(-1);
+      }
+      void now;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  // ------------------------------------------------------------ engine internals
+
+  private enter(): void {
+    if (this.closed) throw new MultiError(MultiCode.BAD_HANDLE, 'The multi handle is closed');
+    if (this.busy) throw new MultiError(MultiCode.RECURSIVE_API_CALL);
+    this.busy = true;
+  }
+
+  /** True while an API call of this multi runs (callbacks may pause but not re-enter). */
+  get _busy(): boolean {
+    return this.busy;
+  }
+  get _inMultiCallback(): boolean {
+    return this.inMultiCallback;
+  }
+
+  private runDueTimers(now: number): void {
+    const heap = this.heap;
+    let top = heap.peek();
+    if (top === undefined || top.heapKey > now) return;
+    const due: Transfer[] = [];
+    while ((top = heap.peek()) !== undefined && top.heapKey <= now) due.push(heap.pop()!);
+    for (const t of due) {
+      if (this.dead !== undefined) return;
+      // A transfer's other timers stay armed; running it recomputes its heap entry.
+      const d = earliest(t.deadlines);
+      if (d !== Number.POSITIVE_INFINITY) heap.set(t, d);
+      if (t.state !== 'msgsent') runTransfer(this, t, now);
+    }
+  }
+
+  expire(t: Transfer, timer: Timer, at: number): void {
+    t.deadlines[timer] = at;
+    const d = earliest(t.deadlines);
+    if (d !== t.heapKey || !this.heap.has(t)) this.heap.set(t, d);
+  }
+
+  clearTimer(t: Transfer, timer: Timer): void {
+    if (t.deadlines[timer] === Number.POSITIVE_INFINITY) return;
+    t.deadlines[timer] = Number.POSITIVE_INFINITY;
+    const d = earliest(t.deadlines);
+    if (d === Number.POSITIVE_INFINITY) this.heap.delete(t);
+    else this.heap.set(t, d);
+  }
+
+  private updateTimer(now: number): void {
+    if (this.dead !== undefined || this.closed) return;
+    const top = this.heap.peek();
+    if (top === undefined) {
+      if (this.timerArmed) {
+        this.timerArmed = false;
+        this.lastDeadline = Number.NaN;
+        this.callTimer(-1);
+      }
+      return;
+    }
+    const next = top.heapKey;
+    if (this.timerArmed && next === this.lastDeadline) return;
+    this.timerArmed = true;
+    this.lastDeadline = next;
+    this.callTimer(Math.max(0, Math.ceil(next - now)));
+  }
+
+  private callTimer(ms: number): void {
+    const fn = this.timerFunction;
+    if (fn === undefined) {
+      this.pollDeadline = ms < 0 ? Number.POSITIVE_INFINITY : this.transport.now() + ms;
+      if (ms === 0) this.pollWaiter?.();
+      return;
+    }
+    let r: ReturnType<TimerFunction>;
+    this.inMultiCallback = true;
+    try {
+      r = fn(ms);
+    } catch (cause) {
+      this.markDead(cause);
+      return;
+    } finally {
+      this.inMultiCallback = false;
+    }
+    if (r === -1) this.markDead(new Error('timerFunction returned -1'));
+  }
+
+  private announce(t: Transfer | null, socket: Socket, what: number, socketp: unknown): void {
+    if (this.dead !== undefined) return;
+    debug(
+      'socket fd=%d %s',
+      socket.fd,
+      what === Poll.REMOVE ? 'REMOVE' : what === 3 ? 'INOUT' : what === 1 ? 'IN' : 'OUT',
+    );
+    const fn = this.socketFunction;
+    if (fn === undefined) {
+      this.pollModeWatch(socket, what);
+      return;
+    }
+    let r: ReturnType<SocketFunction>;
+    this.inMultiCallback = true;
+    try {
+      r = fn(t?.easy ?? null, socket, what as Poll, socketp);
+    } catch (cause) {
+      this.markDead(cause);
+      return;
+    } finally {
+      this.inMultiCallback = false;
+    }
+    if (r === -1) this.markDead(new Error('socketFunction returned -1'));
+  }
+
+  private pollModeWatch(socket: Socket, what: number): void {
+    if (what === Poll.REMOVE) {
+      socket.unwatch();
+      this.pollWatched.delete(socket.fd);
+      return;
+    }
+    this.pollWatched.set(socket.fd, socket);
+    socket.watch(what as 1 | 2 | 3, () => {
+      this.pollReady++;
+      this.pollWaiter?.();
+    });
+  }
+
+  private markDead(cause: unknown): void {
+    if (this.dead === undefined) this.dead = { cause };
+  }
+
+  /**
+   * After a socket or timer callback failed: every transfer ends with ABORTED_BY_CALLBACK now (so
+   * none is left with nothing to wait on), connections close, no more callbacks; the API call
+   * that triggered it throws.
+   */
+  private finishDead(): void {
+    const dead = this.dead;
+    if (dead === undefined) return;
+    const now = this.transport.now();
+    for (const easy of this.handles) {
+      const t = easy._link.run!;
+      if (t.state === 'completed' || t.state === 'msgsent') continue;
+      fail(
+        this,
+        t,
+        new TransferError(CurlCode.ABORTED_BY_CALLBACK, 'Aborted: the socket or timer callback failed', {
+          phase: 'callback',
+          cause: dead.cause,
+        }),
+      );
+      this.completeTransfer(t, now);
+      this.sockets.update(t, undefined, 0);
+    }
+    this.reapClosed();
+    for (const conn of [...this.pool.all]) this.pool.close(conn, 'multi aborted');
+    // Sockets stay unwatched: the transport drops its watchers when a socket is destroyed.
+    for (const e of this.sockets.all()) e.socket.unwatch();
+    this.sockets.clear();
+    this.timerArmed = false;
+    throw new MultiError(MultiCode.ABORTED_BY_CALLBACK, undefined, { cause: dead.cause });
+  }
+
+  /** easy.pause(): from a data callback only flags change; from outside, interest and timer update now. */
+  _pause(t: Transfer, bitmask: number): void {
+    if (this.inMultiCallback) {
+      throw new EasyError(CurlCode.RECURSIVE_API_CALL, 'pause() from inside the socket or timer callback');
+    }
+    if (t.state === 'completed' || t.state === 'msgsent') return;
+    const recv = (bitmask & Pause.RECV) !== 0;
+    const send = (bitmask & Pause.SEND) !== 0;
+    const resumed = (t.recvPaused && !recv) || (t.sendPaused && !send);
+    t.recvPaused = recv;
+    t.sendPaused = send;
+    const now = this.transport.now();
+    if (resumed) this.expire(t, Timer.RUN_NOW, now);
+    if (this.busy) return; // inside a data callback: the run in progress settles interest
+    this.busy = true;
+    try {
+      this.updatePollset(t, wantedPollset(t));
+      this.updateTimer(now);
+      this.finishDead();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  updatePollset(t: Transfer, wanted: [Socket | undefined, number]): void {
+    this.sockets.update(t, wanted[0], wanted[1]);
+  }
+
+  completeTransfer(t: Transfer, now: number): void {
+    t.tEnd = now;
+    t.deadlines.fill(Number.POSITIVE_INFINITY);
+    this.heap.delete(t);
+    this.leavePending(t);
+    this.running--;
+    const easy = t.easy;
+    easy.errorBuffer = t.error?.message ?? '';
+    const msg: QueuedMessage = { msg: 'done', easy, result: t.result, purged: false };
+    this.messages.push(msg);
+    this.queued++;
+    easy._link.message = msg;
+    transition(this, t, 'msgsent');
+    if (channels.transferDone.hasSubscribers) {
+      channels.transferDone.publish({ id: t.id, easy, result: t.result, error: t.error });
+    }
+  }
+
+  publishState(t: Transfer, from: TransferState, to: TransferState): void {
+    if (channels.transferState.hasSubscribers)
+      channels.transferState.publish({ id: t.id, easy: t.easy, from, to });
+    if (debug.enabled) debug('transfer #%d %s -> %s', t.id, from, to);
+  }
+
+  publishConnection(kind: 'open' | 'reuse', conn: Connection): void {
+    const ch = kind === 'open' ? channels.connectionOpen : channels.connectionReuse;
+    if (ch.hasSubscribers) {
+      ch.publish({ id: conn.id, host: conn.host, port: conn.port, requests: conn.requests });
+    }
+    if (debug.enabled) debug('connection #%d %s %s:%d', conn.id, kind, conn.host, conn.port);
+  }
+
+  callDebug(t: Transfer, type: DebugInfoType, data: string | Uint8Array): void {
+    try {
+      t.o.debugFunction?.call(t.easy, type, data);
+    } catch {
+      // A debug callback cannot fail a transfer (libcurl ignores its return value too).
+    }
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  acquireConnection(reuseKey: string, now: number): Connection | undefined {
+    const conn = this.pool.acquire(reuseKey, now, this.opts.maxIdleAgeMs);
+    if (conn !== undefined) this.publishConnection('reuse', conn);
+    return conn;
+  }
+
+  addConnection(conn: Connection): void {
+    this.pool.add(conn);
+  }
+
+  /**
+   * May a new connection to hostKey be opened? Evicts the oldest idle connection to make room;
+   * otherwise says which limit is in the way.
+   */
+  connectionSlot(hostKey: string): 'ok' | 'host' | 'total' {
+    const { maxHostConnections: maxHost, maxTotalConnections: maxTotal } = this.opts;
+    if (maxHost > 0 && this.pool.hostCount(hostKey) >= maxHost) {
+      if (!this.pool.evictOldestIdle(hostKey)) return 'host';
+    }
+    if (maxTotal > 0 && this.pool.size >= maxTotal) {
+      if (!this.pool.evictOldestIdle()) return 'total';
+    }
+    return 'ok';
+  }
+
+  releaseConnection(conn: Connection, now: number): void {
+    if (conn.state !== 'connected' || conn.users > 0) {
+      if (conn.users === 0) this.closeConnection(conn, 'not connected');
+      return;
+    }
+    this.pool.release(conn, now);
+    const max = this.opts.maxConnects > 0 ? this.opts.maxConnects : Math.max(4, 4 * this.handles.size);
+    while (this.pool.idleCount > max && this.pool.evictOldestIdle()) {}
+    this.wakePending(conn.hostKey, now);
+  }
+
+  /** Close after the current transfer's pollset no longer names the socket (REMOVE before close). */
+  closeConnection(conn: Connection, reason: string): void {
+    if (conn.state === 'closed') return;
+    this.closing.push({ conn, reason });
+  }
+
+  reapClosed(): void {
+    const list = this.closing;
+    while (list.length > 0) {
+      const { conn, reason } = list.pop()!;
+      if (this.pool.all.has(conn)) this.pool.close(conn, reason);
+      else conn.destroy();
+    }
+  }
+
+  private onConnectionClosed(conn: Connection, reason: string): void {
+    if (channels.connectionClose.hasSubscribers) {
+      channels.connectionClose.publish({ id: conn.id, host: conn.host, port: conn.port, reason });
+    }
+    if (debug.enabled) debug('connection #%d closed: %s', conn.id, reason);
+    if (!this.closed) this.wakePending(conn.hostKey, this.transport.now());
+  }
+
+  cachedAddresses(host: string, now: number): ResolvedAddress[] | undefined {
+    const e = this.dns.get(host);
+    if (e === undefined) return undefined;
+    if (e.expires <= now) {
+      this.dns.delete(host);
+      return undefined;
+    }
+    return e.addresses;
+  }
+
+  cacheAddresses(host: string, addresses: ResolvedAddress[], now: number): void {
+    if (this.opts.dnsCacheTimeoutMs === 0) return;
+    this.dns.delete(host);
+    this.dns.set(host, { addresses, expires: now + this.opts.dnsCacheTimeoutMs });
+    if (this.dns.size > DNS_CACHE_MAX_ENTRIES) this.dns.delete(this.dns.keys().next().value!);
+  }
+
+  // -------------------------------------------------------------------- pending
+
+  addPending(t: Transfer, limit: 'host' | 'total'): void {
+    if (limit === 'host') {
+      let q = this.pendingByHost.get(t.hostKey);
+      if (q === undefined) this.pendingByHost.set(t.hostKey, (q = new Set()));
+      q.add(t);
+      t.pendingOn = t.hostKey;
+    } else {
+      this.pendingTotal.add(t);
+      t.pendingOn = '';
+    }
+  }
+
+  private leavePending(t: Transfer): void {
+    if (t.pendingOn === undefined) return;
+    if (t.pendingOn === '') this.pendingTotal.delete(t);
+    else {
+      const q = this.pendingByHost.get(t.pendingOn);
+      if (q !== undefined) {
+        q.delete(t);
+        if (q.size === 0) this.pendingByHost.delete(t.pendingOn);
+      }
+    }
+    t.pendingOn = undefined;
+  }
+
+  /** A slot for hostKey may have opened: move one pending transfer forward (round-robin). */
+  private wakePending(hostKey: string, now: number): void {
+    const q = this.pendingByHost.get(hostKey);
+    const t = q?.values().next().value ?? this.pendingTotal.values().next().value;
+    if (t === undefined) return;
+    this.leavePending(t);
+    transition(this, t, 'connect');
+    this.expire(t, Timer.RUN_NOW, now);
+  }
+
+  private wakeAnyPending(now: number): void {
+    const t =
+      this.pendingTotal.values().next().value ??
+      this.pendingByHost.values().next().value?.values().next().value;
+    if (t === undefined) return;
+    this.leavePending(t);
+    transition(this, t, 'connect');
+    this.expire(t, Timer.RUN_NOW, now);
+  }
+}

@@ -1,0 +1,180 @@
+// Easy options: libcurl's CURLOPT_* names in camelCase, typed, checked at the call.
+import { CurlCode } from '../core/codes.js';
+import { EasyError } from '../core/errors.js';
+import type { PauseReturn } from './constants.js';
+
+/** CURL_HTTP_VERSION_* numbers. */
+export const HttpVersion = {
+  NONE: 0,
+  V1_0: 1,
+  V1_1: 2,
+  V2_0: 3,
+  V2TLS: 4,
+  V2_PRIOR_KNOWLEDGE: 5,
+  V3: 30,
+  V3ONLY: 31,
+} as const;
+export type HttpVersion = (typeof HttpVersion)[keyof typeof HttpVersion];
+
+/** CURL_IPRESOLVE_* numbers. */
+export const IpResolve = { WHATEVER: 0, V4: 1, V6: 2 } as const;
+export type IpResolve = (typeof IpResolve)[keyof typeof IpResolve];
+
+export type WriteFunction = (chunk: Buffer) => number | PauseReturn | undefined | void;
+/** Gets every header line (status line, fields, the empty line) with its CRLF, like libcurl. */
+export type HeaderFunction = (line: string) => number | boolean | undefined | void;
+/** Non-zero (or true) aborts the transfer with ABORTED_BY_CALLBACK (42). */
+export type XferInfoFunction = (
+  dlTotal: number,
+  dlNow: number,
+  ulTotal: number,
+  ulNow: number,
+) => number | boolean | undefined | void;
+/** Debug output (CURLOPT_DEBUGFUNCTION): type is 'text' | 'header-in' | 'header-out' | 'data-in' | 'data-out'. */
+export type DebugFunction = (type: DebugInfoType, data: string | Uint8Array) => void;
+export type DebugInfoType = 'text' | 'header-in' | 'header-out' | 'data-in' | 'data-out';
+
+export interface EasyOptions {
+  /** CURLOPT_URL. http:// (https:// arrives with TLS). */
+  url?: string;
+  writeFunction?: WriteFunction;
+  headerFunction?: HeaderFunction;
+  xferInfoFunction?: XferInfoFunction;
+  /** CURLOPT_NOPROGRESS: xferInfoFunction is only called when this is false (default true, as libcurl). */
+  noProgress?: boolean;
+  debugFunction?: DebugFunction;
+  verbose?: boolean;
+  /** CURLOPT_HTTPHEADER: 'Name: value'; 'Name:' removes an internal header; 'Name;' sends it empty. */
+  httpHeader?: string[];
+  customRequest?: string;
+  /** CURLOPT_POSTFIELDS (string or bytes): makes the request a POST. */
+  postFields?: string | Uint8Array;
+  /** CURLOPT_NOBODY: HEAD request. */
+  nobody?: boolean;
+  /** CURLOPT_HTTPGET: back to GET. */
+  httpGet?: boolean;
+  userAgent?: string;
+  referer?: string;
+  httpVersion?: HttpVersion;
+  /** CURLOPT_TIMEOUT_MS: the whole transfer (0 = none). */
+  timeoutMs?: number;
+  /** CURLOPT_CONNECTTIMEOUT_MS: resolve + connect (default 300 s, like libcurl). */
+  connectTimeoutMs?: number;
+  /** CURLOPT_RESOLVE: 'host:port:addr[,addr...]' entries; '-host:port' removes one. */
+  resolve?: string[];
+  ipResolve?: IpResolve;
+  /** CURLOPT_PORT: overrides the URL's port. */
+  port?: number;
+  failOnError?: boolean;
+  forbidReuse?: boolean;
+  freshConnect?: boolean;
+  /** CURLOPT_MAXFILESIZE_LARGE: fail with FILESIZE_EXCEEDED (63) beyond this many body bytes. */
+  maxFileSize?: number;
+  /** CURLOPT_LOW_SPEED_LIMIT / _TIME: below limit bytes/s for time seconds fails with 28. */
+  lowSpeedLimit?: number;
+  lowSpeedTime?: number;
+  /** CURLOPT_IGNORE_CONTENT_LENGTH. */
+  ignoreContentLength?: boolean;
+  /** CURLOPT_PIPEWAIT: wait for a connecting connection to tell whether it multiplexes. */
+  pipeWait?: boolean;
+  /** CURLOPT_INTERFACE: local address to bind. */
+  interface?: string;
+  /** CURLOPT_PRIVATE: anything of the application's. */
+  private?: unknown;
+}
+
+type Kind = 'string' | 'number' | 'boolean' | 'function' | 'stringArray' | 'body' | 'any';
+
+const schema: Record<keyof EasyOptions, Kind> = {
+  url: 'string',
+  writeFunction: 'function',
+  headerFunction: 'function',
+  xferInfoFunction: 'function',
+  noProgress: 'boolean',
+  debugFunction: 'function',
+  verbose: 'boolean',
+  httpHeader: 'stringArray',
+  customRequest: 'string',
+  postFields: 'body',
+  nobody: 'boolean',
+  httpGet: 'boolean',
+  userAgent: 'string',
+  referer: 'string',
+  httpVersion: 'number',
+  timeoutMs: 'number',
+  connectTimeoutMs: 'number',
+  resolve: 'stringArray',
+  ipResolve: 'number',
+  port: 'number',
+  failOnError: 'boolean',
+  forbidReuse: 'boolean',
+  freshConnect: 'boolean',
+  maxFileSize: 'number',
+  lowSpeedLimit: 'number',
+  lowSpeedTime: 'number',
+  ignoreContentLength: 'boolean',
+  pipeWait: 'boolean',
+  interface: 'string',
+  private: 'any',
+};
+
+function kindOk(kind: Kind, v: unknown): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof v === 'string';
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'function':
+      return typeof v === 'function';
+    case 'stringArray':
+      return Array.isArray(v) && v.every((s) => typeof s === 'string');
+    case 'body':
+      return typeof v === 'string' || v instanceof Uint8Array;
+    case 'any':
+      return true;
+  }
+}
+
+const httpVersions = new Set<number>(Object.values(HttpVersion));
+
+/**
+ * Check options at the call: unknown names give UNKNOWN_OPTION (48), ill-typed values
+ * BAD_FUNCTION_ARGUMENT (43). `undefined` resets an option to its default.
+ */
+export function validateOptions(opts: object): void {
+  for (const [name, value] of Object.entries(opts)) {
+    const kind = (schema as Record<string, Kind | undefined>)[name];
+    if (kind === undefined) throw new EasyError(CurlCode.UNKNOWN_OPTION, `Unknown option '${name}'`);
+    if (value === undefined) continue;
+    if (!kindOk(kind, value)) {
+      throw new EasyError(
+        CurlCode.BAD_FUNCTION_ARGUMENT,
+        `Option '${name}' expects ${kind === 'body' ? 'a string or bytes' : kind === 'stringArray' ? 'an array of strings' : kind === 'number' ? 'a non-negative finite number' : `a ${kind}`}, got ${describe(value)}`,
+      );
+    }
+  }
+  const o = opts as EasyOptions;
+  if (o.httpVersion !== undefined && !httpVersions.has(o.httpVersion)) {
+    throw new EasyError(
+      CurlCode.BAD_FUNCTION_ARGUMENT,
+      `Option 'httpVersion': unknown value ${o.httpVersion}`,
+    );
+  }
+  if (o.ipResolve !== undefined && o.ipResolve > 2) {
+    throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'ipResolve': unknown value ${o.ipResolve}`);
+  }
+  if (o.port !== undefined && (o.port > 65535 || !Number.isInteger(o.port))) {
+    throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'port': ${o.port} is not a port number`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? `the string ${JSON.stringify(v.slice(0, 40))}` : `${typeof v} ${String(v)}`;
+}
+
+/** The names the schema knows, for tooling (the CLI maps its flags onto these). */
+export const optionNames = Object.keys(schema) as Array<keyof EasyOptions>;

@@ -1,0 +1,114 @@
+// The connection pool (libcurl's conncache): every connection of a Multi, the idle ones by reuse
+// key, counts per host for maxHostConnections, idle ones in age order for eviction. All
+// operations are O(1) (amortised) in the number of connections.
+import type { Connection } from '../filters/connection.js';
+
+/** libcurl's CURLOPT_MAXAGE_CONN default: idle connections older than this are not reused. */
+export const DEFAULT_MAX_IDLE_AGE_MS = 118_000;
+
+export class ConnectionPool {
+  /** Every open connection, idle or in use. */
+  readonly all = new Set<Connection>();
+  private readonly idleByKey = new Map<string, Connection[]>();
+  /** Idle connections, oldest first (a Set keeps insertion order). */
+  private readonly idleLru = new Set<Connection>();
+  private readonly idleByHost = new Map<string, Set<Connection>>();
+  private readonly hostCounts = new Map<string, number>();
+
+  constructor(
+    /** Called after a connection left the pool for good (closed), with the reason. */
+    private readonly onClosed: (conn: Connection, reason: string) => void,
+  ) {}
+
+  get size(): number {
+    return this.all.size;
+  }
+  get idleCount(): number {
+    return this.idleLru.size;
+  }
+  hostCount(hostKey: string): number {
+    return this.hostCounts.get(hostKey) ?? 0;
+  }
+
+  /** A new connection (connecting or connected) counts against the limits from now on. */
+  add(conn: Connection): void {
+    this.all.add(conn);
+    this.hostCounts.set(conn.hostKey, this.hostCount(conn.hostKey) + 1);
+  }
+
+  /**
+   * Take the most recently used idle connection for `reuseKey` that is alive and not older than
+   * maxAgeMs; dead or too old ones met on the way are closed.
+   */
+  acquire(reuseKey: string, now: number, maxAgeMs: number): Connection | undefined {
+    const list = this.idleByKey.get(reuseKey);
+    if (list === undefined) return undefined;
+    let conn: Connection | undefined;
+    while ((conn = list.pop()) !== undefined) {
+      this.unidle(conn, false);
+      if (now - conn.idleSince > maxAgeMs) this.close(conn, 'too old');
+      else if (!conn.isAlive()) this.close(conn, 'dead');
+      else break;
+    }
+    if (list.length === 0) this.idleByKey.delete(reuseKey);
+    return conn;
+  }
+
+  /** Put a connection that finished its transfer back as idle. */
+  release(conn: Connection, now: number): void {
+    conn.idleSince = now;
+    let list = this.idleByKey.get(conn.reuseKey);
+    if (list === undefined) this.idleByKey.set(conn.reuseKey, (list = []));
+    list.push(conn);
+    this.idleLru.add(conn);
+    let host = this.idleByHost.get(conn.hostKey);
+    if (host === undefined) this.idleByHost.set(conn.hostKey, (host = new Set()));
+    host.add(conn);
+  }
+
+  isIdle(conn: Connection): boolean {
+    return this.idleLru.has(conn);
+  }
+
+  /** Close the oldest idle connection (of `hostKey` when given). False when there is none. */
+  evictOldestIdle(hostKey?: string): boolean {
+    const set = hostKey === undefined ? this.idleLru : this.idleByHost.get(hostKey);
+    const oldest = set?.values().next().value;
+    if (oldest === undefined) return false;
+    this.close(oldest, 'evicted');
+    return true;
+  }
+
+  /** Remove a connection from the pool and destroy it. */
+  close(conn: Connection, reason: string): void {
+    if (!this.all.delete(conn)) return;
+    if (this.idleLru.has(conn)) this.unidle(conn, true);
+    const n = this.hostCount(conn.hostKey) - 1;
+    if (n > 0) this.hostCounts.set(conn.hostKey, n);
+    else this.hostCounts.delete(conn.hostKey);
+    conn.destroy();
+    this.onClosed(conn, reason);
+  }
+
+  private unidle(conn: Connection, fromKeyList: boolean): void {
+    this.idleLru.delete(conn);
+    const host = this.idleByHost.get(conn.hostKey);
+    if (host !== undefined) {
+      host.delete(conn);
+      if (host.size === 0) this.idleByHost.delete(conn.hostKey);
+    }
+    if (fromKeyList) {
+      const list = this.idleByKey.get(conn.reuseKey);
+      if (list !== undefined) {
+        const i = list.indexOf(conn);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) this.idleByKey.delete(conn.reuseKey);
+      }
+    }
+  }
+
+  /** Idle connections, oldest first (for close()). */
+  idle(): Connection[] {
+    return [...this.idleLru];
+  }
+}

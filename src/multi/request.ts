@@ -1,0 +1,171 @@
+// Turning Easy options into an HTTP request: URL checks, method, header list (curl's defaults and
+// CURLOPT_HTTPHEADER's replace / remove / empty rules), body bytes.
+import { CurlCode } from '../core/codes.js';
+import { TransferError } from '../core/errors.js';
+import type { HeaderList } from '../proto/h1/types.js';
+import { type EasyOptions, HttpVersion } from './options.js';
+
+export interface Target {
+  url: URL;
+  scheme: 'http' | 'https';
+  /** Host name for connecting and the cache (IPv6 without brackets). */
+  host: string;
+  /** Host header value (IPv6 with brackets, port when not the scheme's default). */
+  authority: string;
+  port: number;
+  /** Request target: path and query as given. */
+  path: string;
+}
+
+const schemeRe = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
+
+/** Parse the URL like curl: no scheme means http; only http (https comes with TLS). */
+export function parseTarget(raw: string | undefined, portOverride: number | undefined): Target {
+  if (raw === undefined || raw === '') {
+    throw new TransferError(CurlCode.URL_MALFORMAT, 'No URL set', { phase: 'setup' });
+  }
+  const m = schemeRe.exec(raw);
+  const withScheme = m === null ? `http://${raw}` : raw;
+  const scheme = (m?.[1] ?? 'http').toLowerCase();
+  if (scheme !== 'http') {
+    throw new TransferError(
+      CurlCode.UNSUPPORTED_PROTOCOL,
+      `Protocol "${scheme}" not supported or disabled in libcurl`,
+      { phase: 'setup' },
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch (cause) {
+    throw new TransferError(
+      CurlCode.URL_MALFORMAT,
+      `URL rejected: Malformed input to a URL function: ${raw}`,
+      {
+        phase: 'setup',
+        cause,
+      },
+    );
+  }
+  if (url.hostname === '') {
+    throw new TransferError(CurlCode.URL_MALFORMAT, `URL rejected: No host part in the URL: ${raw}`, {
+      phase: 'setup',
+    });
+  }
+  const port = portOverride ?? (url.port === '' ? 80 : Number(url.port));
+  const v6 = url.hostname.startsWith('[');
+  const host = v6 ? url.hostname.slice(1, -1) : url.hostname;
+  const authority = port === 80 ? url.hostname : `${url.hostname}:${port}`;
+  return { url, scheme: 'http', host, authority, port, path: `${url.pathname}${url.search}` };
+}
+
+export function requestMethod(o: EasyOptions): string {
+  if (o.customRequest !== undefined && o.customRequest !== '') return o.customRequest;
+  if (o.nobody) return 'HEAD';
+  if (o.postFields !== undefined && !o.httpGet) return 'POST';
+  return 'GET';
+}
+
+/** The method the response belongs to, for body framing (HEAD has none whatever it says). */
+export function responseMethod(o: EasyOptions, method: string): string {
+  return o.nobody ? 'HEAD' : method;
+}
+
+const encoder = new TextEncoder();
+
+export function requestBody(o: EasyOptions): Uint8Array | undefined {
+  if (o.postFields === undefined || o.httpGet) return undefined;
+  return typeof o.postFields === 'string' ? encoder.encode(o.postFields) : o.postFields;
+}
+
+/** The header list: curl's defaults, then CURLOPT_HTTPHEADER applied. */
+export function requestHeaders(o: EasyOptions, t: Target, body: Uint8Array | undefined): HeaderList {
+  const list: HeaderList = [['Host', t.authority]];
+  if (o.userAgent !== undefined) list.push(['User-Agent', o.userAgent]);
+  list.push(['Accept', '*/*']);
+  if (o.referer !== undefined) list.push(['Referer', o.referer]);
+  if (body !== undefined) {
+    list.push(['Content-Length', String(body.length)]);
+    list.push(['Content-Type', 'application/x-www-form-urlencoded']);
+  }
+  for (const line of o.httpHeader ?? []) applyCustomHeader(list, line);
+  return list;
+}
+
+function applyCustomHeader(list: HeaderList, line: string): void {
+  const colon = line.indexOf(':');
+  const semi = line.indexOf(';');
+  if (colon < 0 && semi > 0 && line.slice(semi + 1).trim() === '') {
+    // 'Name;' sends the header with an empty value.
+    list.push([line.slice(0, semi).trim(), '']);
+    return;
+  }
+  if (colon <= 0) return; // curl ignores lines that are not headers
+  const name = line.slice(0, colon).trim();
+  const value = line.slice(colon + 1).trim();
+  const lower = name.toLowerCase();
+  const i = list.findIndex(([n]) => n.toLowerCase() === lower);
+  if (value === '') {
+    // 'Name:' removes an internal header.
+    if (i >= 0) list.splice(i, 1);
+    return;
+  }
+  if (i >= 0 && isInternal(lower)) list[i] = [name, value];
+  else list.push([name, value]);
+}
+
+function isInternal(lower: string): boolean {
+  return (
+    lower === 'host' ||
+    lower === 'accept' ||
+    lower === 'user-agent' ||
+    lower === 'referer' ||
+    lower === 'content-length' ||
+    lower === 'content-type'
+  );
+}
+
+export function requestVersion(o: EasyOptions): 10 | 11 {
+  return o.httpVersion === HttpVersion.V1_0 ? 10 : 11;
+}
+
+/** Parse CURLOPT_RESOLVE entries for host:port; undefined when none applies. */
+export function resolveOverride(
+  entries: readonly string[] | undefined,
+  host: string,
+  port: number,
+): Array<{ address: string; family: 4 | 6 }> | undefined {
+  if (entries === undefined) return undefined;
+  let found: Array<{ address: string; family: 4 | 6 }> | undefined;
+  for (const raw of entries) {
+    let e = raw.trim();
+    const remove = e.startsWith('-');
+    if (remove || e.startsWith('+')) e = e.slice(1);
+    const parts = splitResolve(e);
+    if (parts === undefined) continue;
+    const [h, p, addrs] = parts;
+    if ((h.toLowerCase() !== host.toLowerCase() && h !== '*') || (p !== port && p !== 0)) continue;
+    if (remove) {
+      found = undefined;
+      continue;
+    }
+    found = addrs.map((a) => ({ address: a, family: a.includes(':') ? 6 : 4 }));
+  }
+  return found;
+}
+
+function splitResolve(e: string): [string, number, string[]] | undefined {
+  const first = e.indexOf(':');
+  if (first <= 0) return undefined;
+  const second = e.indexOf(':', first + 1);
+  const host = e.slice(0, first);
+  const port = Number(e.slice(first + 1, second < 0 ? undefined : second));
+  if (!Number.isInteger(port)) return undefined;
+  if (second < 0) return [host, port, []];
+  const addrs = e
+    .slice(second + 1)
+    .split(',')
+    .map((a) => a.trim().replace(/^\[(.*)\]$/, '$1'))
+    .filter((a) => a !== '');
+  return [host, port, addrs];
+}

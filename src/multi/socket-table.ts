@@ -1,0 +1,111 @@
+// Per-socket interest bookkeeping (libcurl's multi_ev.c): for every socket the count of readers
+// and writers among the transfers using it; the socket callback fires only when the combined
+// IN/OUT mask changes. One registration per socket, however many transfers share it.
+import type { Socket } from '../transport/types.js';
+import { Poll } from './constants.js';
+
+export interface SocketUser {
+  /** The socket and interest announced for this user last time (undefined / 0: none). */
+  pollSocket: Socket | undefined;
+  pollWhat: number;
+}
+
+export interface SocketEntry<U extends SocketUser> {
+  readonly socket: Socket;
+  readers: number;
+  writers: number;
+  /** Users with a non-zero interest in this socket (HTTP/1: one; HTTP/2: the streams). */
+  readonly users: U[];
+  /** The mask last told to the application; 0 = not announced. */
+  announced: number;
+  socketp: unknown;
+}
+
+export type Announce<U> = (user: U | null, socket: Socket, what: number, socketp: unknown) => void;
+
+export class SocketTable<U extends SocketUser> {
+  private readonly entries = new Map<number, SocketEntry<U>>();
+
+  constructor(private readonly announce: Announce<U>) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(fd: number): SocketEntry<U> | undefined {
+    return this.entries.get(fd);
+  }
+
+  /** curl_multi_assign: false for an unknown socket. */
+  assign(fd: number, socketp: unknown): boolean {
+    const e = this.entries.get(fd);
+    if (e === undefined) return false;
+    e.socketp = socketp;
+    return true;
+  }
+
+  /** Set `user`'s interest to (socket, what); calls back for every socket whose mask changes. */
+  update(user: U, socket: Socket | undefined, what: number): void {
+    const oldSocket = user.pollSocket;
+    const oldWhat = user.pollWhat;
+    if (socket === undefined || what === 0) {
+      socket = undefined;
+      what = 0;
+    }
+    if (oldSocket === socket && oldWhat === what) return;
+    user.pollSocket = socket;
+    user.pollWhat = what;
+    let oldEntry: SocketEntry<U> | undefined;
+    if (oldSocket !== undefined && oldWhat !== 0) {
+      oldEntry = this.entries.get(oldSocket.fd);
+      if (oldEntry !== undefined) {
+        if (oldWhat & Poll.IN) oldEntry.readers--;
+        if (oldWhat & Poll.OUT) oldEntry.writers--;
+        if (oldSocket !== socket) {
+          const i = oldEntry.users.indexOf(user);
+          if (i >= 0) oldEntry.users.splice(i, 1);
+        }
+      }
+    }
+    let newEntry: SocketEntry<U> | undefined;
+    if (socket !== undefined) {
+      newEntry = this.entries.get(socket.fd);
+      if (newEntry === undefined) {
+        newEntry = { socket, readers: 0, writers: 0, users: [], announced: 0, socketp: undefined };
+        this.entries.set(socket.fd, newEntry);
+      }
+      if (what & Poll.IN) newEntry.readers++;
+      if (what & Poll.OUT) newEntry.writers++;
+      if (oldSocket !== socket) newEntry.users.push(user);
+    }
+    if (oldEntry !== undefined && oldEntry !== newEntry) this.settle(oldEntry, user);
+    if (newEntry !== undefined) this.settle(newEntry, user);
+  }
+
+  private settle(e: SocketEntry<U>, user: U): void {
+    const mask = (e.readers > 0 ? Poll.IN : 0) | (e.writers > 0 ? Poll.OUT : 0);
+    if (mask === e.announced) {
+      if (mask === 0) this.entries.delete(e.socket.fd);
+      return;
+    }
+    if (mask === 0) {
+      this.entries.delete(e.socket.fd);
+      const socketp = e.socketp;
+      e.announced = 0;
+      e.socketp = undefined;
+      this.announce(user, e.socket, Poll.REMOVE, socketp);
+      return;
+    }
+    e.announced = mask;
+    this.announce(user, e.socket, mask, e.socketp);
+  }
+
+  /** Every entry (for close() and the dead-multi path only: O(sockets)). */
+  all(): SocketEntry<U>[] {
+    return [...this.entries.values()];
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

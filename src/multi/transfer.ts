@@ -1,0 +1,592 @@
+// One transfer's run-time state and its phase functions (libcurl's multistate table in multi.c):
+// one function per state, looked up from a table; only transition() assigns a state.
+import { CurlCode } from '../core/codes.js';
+import { TransferError } from '../core/errors.js';
+import type { HeapItem } from '../core/heap.js';
+import { Connection } from '../filters/connection.js';
+import { SocketFilter } from '../filters/socket.js';
+import { encodeRequestHead } from '../proto/h1/request-writer.js';
+import { NEED_DATA, ProtocolError, type ResponseEvent } from '../proto/h1/types.js';
+import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
+import { PAUSE, Poll } from './constants.js';
+import type { Easy } from './easy.js';
+import type { Multi } from './multi.js';
+import type { EasyOptions } from './options.js';
+import {
+  parseTarget,
+  requestBody,
+  requestHeaders,
+  requestMethod,
+  requestVersion,
+  resolveOverride,
+  responseMethod,
+  type Target,
+} from './request.js';
+import type { SocketUser } from './socket-table.js';
+import { inConnectPhase, isAllowed, type TransferState } from './states.js';
+import { newTimerTable, Timer } from './timers.js';
+
+/** libcurl's DEFAULT_CONNECT_TIMEOUT. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 300_000;
+/** Bytes read for one transfer in one run before yielding to others (fairness between sockets). */
+export const MAX_READ_PER_RUN = 4 * 1024 * 1024;
+
+type Step = 'again' | 'wait';
+
+let nextTransferId = 0;
+
+export class Transfer implements HeapItem, SocketUser {
+  heapKey = Number.POSITIVE_INFINITY;
+  heapIndex = -1;
+  heapSeq = 0;
+  readonly deadlines = newTimerTable();
+  pollSocket: Socket | undefined = undefined;
+  pollWhat = 0;
+
+  readonly id = nextTransferId++;
+  state: TransferState = 'init';
+  /** Which pending queue holds it. */
+  pendingOn: string | undefined;
+
+  target: Target | undefined;
+  hostKey = '';
+  reuseKey = '';
+  conn: Connection | undefined;
+  resolution: Resolution | undefined;
+  /** Reused a pooled connection for the current request. */
+  reused = false;
+  /** Retried once on a reused connection that turned out dead. */
+  retriedStale = false;
+  forceFresh = false;
+
+  method = 'GET';
+  sendQueue: Uint8Array[] = [];
+  /** Response bytes seen for the current request (to tell a dead reused connection). */
+  responseBytes = 0;
+  status = 0;
+  httpVersion = 0;
+  contentLength = -1;
+  contentType: string | null = null;
+  recvPaused = false;
+  sendPaused = false;
+  pausedChunk: Buffer | undefined;
+
+  // times, transport clock ms
+  tStart = 0;
+  tNamelookup = 0;
+  tConnect = 0;
+  tAppconnect = 0;
+  tPretransfer = 0;
+  tStarttransfer = 0;
+  tEnd = 0;
+
+  sizeDownload = 0;
+  sizeUpload = 0;
+  headerSize = 0;
+  requestSize = 0;
+  numConnects = 0;
+  primaryIp = '';
+  primaryPort = 0;
+  localIp = '';
+  localPort = 0;
+
+  result: CurlCode = CurlCode.OK;
+  error: TransferError | undefined;
+
+  constructor(readonly easy: Easy) {}
+
+  get o(): EasyOptions {
+    return this.easy.options;
+  }
+}
+
+export function transition(m: Multi, t: Transfer, to: TransferState): void {
+  const from = t.state;
+  if (!isAllowed(from, to)) throw new Error(`tscurl: can't move transfer #${t.id} from ${from} to ${to}`);
+  t.state = to;
+  m.publishState(t, from, to);
+}
+
+/** Run one transfer as far as it goes now; ends with its pollset and timers up to date. */
+export function runTransfer(m: Multi, t: Transfer, now: number): void {
+  m.clearTimer(t, Timer.RUN_NOW);
+  try {
+    checkTimeouts(t, now);
+    for (;;) {
+      const phase = phases[t.state];
+      if (phase === undefined || phase(m, t, now) === 'wait') break;
+    }
+  } catch (e) {
+    fail(m, t, e);
+  }
+  if (t.state === 'completed') m.completeTransfer(t, now);
+  m.updatePollset(t, wantedPollset(t));
+  m.reapClosed();
+}
+
+/** End a transfer with an error: any state goes straight to completed. */
+export function fail(m: Multi, t: Transfer, e: unknown): void {
+  const err = toTransferError(e, t);
+  t.error = err;
+  t.result = err.code;
+  dropConnection(m, t, `failed: ${err.codeName}`);
+  if (t.resolution !== undefined) {
+    t.resolution.cancel();
+    t.resolution = undefined;
+  }
+  if (t.state !== 'completed' && t.state !== 'msgsent') transition(m, t, 'completed');
+}
+
+function toTransferError(e: unknown, t: Transfer): TransferError {
+  if (e instanceof TransferError) return e;
+  if (e instanceof ProtocolError) {
+    return new TransferError(e.code, `${e.message} (from ${where(t)})`, {
+      side: 'remote',
+      phase: 'recv',
+      cause: e,
+    });
+  }
+  // An engine bug must still end only this transfer, with a message that says so.
+  return new TransferError(CurlCode.RECV_ERROR, `Internal error in state ${t.state}: ${String(e)}`, {
+    side: 'local',
+    cause: e,
+  });
+}
+
+function where(t: Transfer): string {
+  return t.target === undefined ? 'no host' : `${t.target.host} port ${t.target.port}`;
+}
+
+/** Give up the transfer's connection: closed if it may hold a half-done exchange. */
+function dropConnection(m: Multi, t: Transfer, reason: string): void {
+  const conn = t.conn;
+  if (conn === undefined) return;
+  t.conn = undefined;
+  conn.users--;
+  m.closeConnection(conn, reason);
+}
+
+function checkTimeouts(t: Transfer, now: number): void {
+  const d = t.deadlines;
+  if (d[Timer.TOTAL]! <= now) throw timeoutError(t, now, now - t.tStart);
+  if (d[Timer.CONNECT]! <= now && inConnectPhase(t.state)) throw timeoutError(t, now, now - t.tStart);
+}
+
+function timeoutError(t: Transfer, _now: number, elapsed: number): TransferError {
+  const ms = Math.round(elapsed);
+  let msg: string;
+  if (t.state === 'resolving') msg = `Resolving timed out after ${ms} milliseconds`;
+  else if (t.state === 'connecting' || t.state === 'pending' || t.state === 'connect')
+    msg = `Connection timed out after ${ms} milliseconds`;
+  else if (t.contentLength >= 0)
+    msg = `Operation timed out after ${ms} milliseconds with ${t.sizeDownload} out of ${t.contentLength} bytes received`;
+  else msg = `Operation timed out after ${ms} milliseconds with ${t.sizeDownload} bytes received`;
+  return new TransferError(CurlCode.OPERATION_TIMEDOUT, `${msg} (${where(t)}, ${t.state})`, {
+    side: 'remote',
+    phase: 'timeout',
+  });
+}
+
+/** The socket and interest this transfer wants now. */
+export function wantedPollset(t: Transfer): [Socket | undefined, number] {
+  switch (t.state) {
+    case 'resolving':
+      return [t.resolution, Poll.IN];
+    case 'connecting':
+      return [t.conn?.socket, t.conn === undefined ? 0 : t.conn.top.pollset(false, false)];
+    case 'do':
+    case 'doing':
+      return [t.conn?.socket, t.sendPaused ? 0 : Poll.OUT];
+    case 'performing':
+      return [t.conn?.socket, t.recvPaused ? 0 : Poll.IN];
+    default:
+      return [undefined, 0];
+  }
+}
+
+const phases: Partial<Record<TransferState, (m: Multi, t: Transfer, now: number) => Step>> = {
+  init: phaseInit,
+  setup: phaseSetup,
+  connect: phaseConnect,
+  pending: () => 'wait',
+  resolving: phaseResolving,
+  connecting: phaseConnecting,
+  protoconnect: phaseProtoconnect,
+  do: phaseDo,
+  doing: phaseDoing,
+  did: phaseDid,
+  performing: phasePerforming,
+  done: phaseDone,
+};
+
+function phaseInit(m: Multi, t: Transfer, now: number): Step {
+  t.tStart = now;
+  transition(m, t, 'setup');
+  return 'again';
+}
+
+function phaseSetup(m: Multi, t: Transfer, now: number): Step {
+  const o = t.o;
+  const target = parseTarget(o.url, o.port);
+  t.target = target;
+  t.hostKey = `${target.host}:${target.port}`;
+  t.reuseKey = `${target.scheme}://${t.hostKey}|${o.interface ?? ''}`;
+  if (o.timeoutMs !== undefined && o.timeoutMs > 0) m.expire(t, Timer.TOTAL, t.tStart + o.timeoutMs);
+  const ct =
+    o.connectTimeoutMs === undefined || o.connectTimeoutMs === 0
+      ? DEFAULT_CONNECT_TIMEOUT_MS
+      : o.connectTimeoutMs;
+  m.expire(t, Timer.CONNECT, now + ct);
+  transition(m, t, 'connect');
+  return 'again';
+}
+
+function phaseConnect(m: Multi, t: Transfer, now: number): Step {
+  const o = t.o;
+  const target = t.target!;
+  t.reused = false;
+  if (!o.freshConnect && !t.forceFresh) {
+    const conn = m.acquireConnection(t.reuseKey, now);
+    if (conn !== undefined) {
+      attach(t, conn);
+      t.reused = true;
+      t.tNamelookup = t.tConnect = now;
+      m.clearTimer(t, Timer.CONNECT);
+      transition(m, t, 'do');
+      return 'again';
+    }
+  }
+  const slot = m.connectionSlot(t.hostKey);
+  if (slot !== 'ok') {
+    m.addPending(t, slot);
+    transition(m, t, 'pending');
+    return 'wait';
+  }
+  t.forceFresh = false;
+  const filter = new SocketFilter(m.transport, target.host, target.port, [], o.interface);
+  const conn = new Connection(t.hostKey, t.reuseKey, target.host, target.port, filter, now);
+  m.addConnection(conn);
+  attach(t, conn);
+  t.numConnects++;
+  const fixed = resolveOverride(o.resolve, target.host, target.port) ?? m.cachedAddresses(target.host, now);
+  if (fixed !== undefined && fixed.length > 0) {
+    startConnect(m, t, filter, fixed, now);
+    return 'again';
+  }
+  const family = o.ipResolve === 1 ? 4 : o.ipResolve === 2 ? 6 : 0;
+  const r = m.transport.resolve(target.host, family);
+  if (r.result !== undefined) {
+    const addrs = resolved(m, t, r, now);
+    startConnect(m, t, filter, addrs, now);
+    return 'again';
+  }
+  t.resolution = r;
+  transition(m, t, 'resolving');
+  return 'wait';
+}
+
+function attach(t: Transfer, conn: Connection): void {
+  t.conn = conn;
+  conn.users++;
+}
+
+function resolved(m: Multi, t: Transfer, r: Resolution, now: number): ResolvedAddress[] {
+  const res = r.result!;
+  r.cancel();
+  if ('error' in res) {
+    throw new TransferError(CurlCode.COULDNT_RESOLVE_HOST, `Could not resolve host: ${t.target!.host}`, {
+      side: 'transport',
+      phase: 'resolve',
+      cause: res.error,
+    });
+  }
+  m.cacheAddresses(t.target!.host, res.addresses, now);
+  return res.addresses;
+}
+
+function startConnect(
+  m: Multi,
+  t: Transfer,
+  filter: SocketFilter,
+  addrs: ResolvedAddress[],
+  now: number,
+): void {
+  t.tNamelookup = now;
+  filter.setAddresses(addrs);
+  transition(m, t, 'connecting');
+}
+
+function phaseResolving(m: Multi, t: Transfer, now: number): Step {
+  const r = t.resolution!;
+  if (r.result === undefined) return 'wait';
+  t.resolution = undefined;
+  const addrs = resolved(m, t, r, now);
+  startConnect(m, t, t.conn!.top as SocketFilter, addrs, now);
+  return 'again';
+}
+
+function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
+  const conn = t.conn!;
+  if (!conn.top.connect(now)) return 'wait';
+  conn.state = 'connected';
+  t.tConnect = now;
+  m.publishConnection('open', conn);
+  transition(m, t, 'protoconnect');
+  return 'again';
+}
+
+function phaseProtoconnect(m: Multi, t: Transfer, _now: number): Step {
+  m.clearTimer(t, Timer.CONNECT);
+  transition(m, t, 'do');
+  return 'again';
+}
+
+function phaseDo(m: Multi, t: Transfer, now: number): Step {
+  const o = t.o;
+  const conn = t.conn!;
+  const target = t.target!;
+  const remote = conn.top.query('remoteAddress');
+  const local = conn.top.query('localAddress');
+  if (remote !== undefined) {
+    t.primaryIp = remote.ip;
+    t.primaryPort = remote.port;
+  }
+  if (local !== undefined) {
+    t.localIp = local.ip;
+    t.localPort = local.port;
+  }
+  t.method = requestMethod(o);
+  const body = requestBody(o);
+  const head = encodeRequestHead(t.method, target.path, requestHeaders(o, target, body), requestVersion(o));
+  if (o.debugFunction !== undefined) m.callDebug(t, 'header-out', latin1(head));
+  t.sendQueue = body === undefined || body.length === 0 ? [head] : [head, body];
+  t.requestSize += head.length + (body?.length ?? 0);
+  t.responseBytes = 0;
+  t.status = 0;
+  t.contentLength = -1;
+  conn.requests++;
+  conn.reader.startResponse(
+    o.ignoreContentLength
+      ? { method: responseMethod(o, t.method), ignoreContentLength: true }
+      : { method: responseMethod(o, t.method) },
+  );
+  t.tPretransfer = now;
+  transition(m, t, 'doing');
+  return 'again';
+}
+
+function phaseDoing(m: Multi, t: Transfer, _now: number): Step {
+  const conn = t.conn!;
+  const q = t.sendQueue;
+  while (q.length > 0) {
+    const chunk = q[0]!;
+    let n: number;
+    try {
+      n = conn.top.send(chunk);
+    } catch (e) {
+      if (retryOnStale(m, t, e)) return 'again';
+      throw e;
+    }
+    t.sizeUpload += n;
+    if (n < chunk.length) {
+      q[0] = chunk.subarray(n);
+      return 'wait';
+    }
+    q.shift();
+  }
+  transition(m, t, 'did');
+  return 'again';
+}
+
+function phaseDid(m: Multi, t: Transfer, _now: number): Step {
+  // The request head is not upload data.
+  t.sizeUpload = Math.max(0, t.sizeUpload - (t.requestSize - (requestBody(t.o)?.length ?? 0)));
+  transition(m, t, 'performing');
+  return 'again';
+}
+
+/**
+ * A reused connection that the server had already closed: retry once on a fresh connection,
+ * as libcurl does ("Connection died, retrying a fresh connect").
+ */
+function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
+  if (!t.reused || t.retriedStale || t.responseBytes > 0) return false;
+  const code = e instanceof TransferError || e instanceof ProtocolError ? e.code : undefined;
+  if (code !== CurlCode.GOT_NOTHING && code !== CurlCode.SEND_ERROR && code !== CurlCode.RECV_ERROR)
+    return false;
+  t.retriedStale = true;
+  t.forceFresh = true;
+  dropConnection(m, t, 'dead on reuse');
+  t.sizeUpload = 0;
+  transition(m, t, 'setup');
+  return true;
+}
+
+function phasePerforming(m: Multi, t: Transfer, now: number): Step {
+  const conn = t.conn!;
+  const reader = conn.reader;
+  if (t.recvPaused) return 'wait';
+  if (t.pausedChunk !== undefined) {
+    const chunk = t.pausedChunk;
+    t.pausedChunk = undefined;
+    if (!deliver(m, t, chunk)) return 'wait';
+  }
+  let budget = MAX_READ_PER_RUN;
+  for (;;) {
+    let ev: ResponseEvent | typeof NEED_DATA;
+    try {
+      ev = reader.nextEvent();
+    } catch (e) {
+      if (retryOnStale(m, t, e)) return 'again';
+      throw e;
+    }
+    if (ev === NEED_DATA) {
+      if (budget <= 0) {
+        m.expire(t, Timer.RUN_NOW, now);
+        return 'wait';
+      }
+      let chunk: ReturnType<typeof conn.top.recv>;
+      try {
+        chunk = conn.top.recv();
+      } catch (e) {
+        if (retryOnStale(m, t, e)) return 'again';
+        throw e;
+      }
+      if (chunk === null) return 'wait';
+      if (chunk === EOF) {
+        reader.receiveData(null);
+        continue;
+      }
+      if (t.responseBytes === 0) t.tStarttransfer = now;
+      t.responseBytes += chunk.length;
+      budget -= chunk.length;
+      reader.receiveData(chunk);
+      continue;
+    }
+    switch (ev.type) {
+      case 'head':
+        onHead(m, t, ev);
+        break;
+      case 'data':
+        if (!deliver(m, t, toBuffer(ev.data))) return 'wait';
+        break;
+      case 'end':
+        for (const line of ev.rawTrailerLines) headerLine(m, t, line);
+        if (!ev.keepAlive) conn.closeAfterUse = true;
+        transition(m, t, 'done');
+        return 'again';
+    }
+  }
+}
+
+function onHead(m: Multi, t: Transfer, ev: Extract<ResponseEvent, { type: 'head' }>): void {
+  t.headerSize += ev.headerBytes;
+  t.status = ev.status;
+  t.httpVersion = ev.version === 10 ? 1 : 2;
+  for (const line of ev.rawLines) headerLine(m, t, line);
+  if (ev.interim) return;
+  t.contentLength = ev.framing === 'length' ? (ev.contentLength ?? -1) : ev.framing === 'none' ? 0 : -1;
+  if (ev.framing === 'none' && t.method === 'HEAD') t.contentLength = ev.contentLength ?? -1;
+  for (const [name, value] of ev.headers) {
+    if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
+  }
+  const o = t.o;
+  if (o.failOnError && ev.status >= 400) {
+    t.conn!.closeAfterUse = true;
+    throw new TransferError(CurlCode.HTTP_RETURNED_ERROR, `The requested URL returned error: ${ev.status}`, {
+      side: 'remote',
+      phase: 'recv',
+    });
+  }
+  if (
+    o.maxFileSize !== undefined &&
+    o.maxFileSize > 0 &&
+    ev.framing === 'length' &&
+    (ev.contentLength ?? 0) > o.maxFileSize
+  ) {
+    throw new TransferError(CurlCode.FILESIZE_EXCEEDED, `Maximum file size exceeded`, { phase: 'recv' });
+  }
+}
+
+function headerLine(m: Multi, t: Transfer, line: string): void {
+  const fn = t.o.headerFunction;
+  if (t.o.debugFunction !== undefined) m.callDebug(t, 'header-in', line);
+  if (fn === undefined) return;
+  let r: ReturnType<typeof fn>;
+  try {
+    r = fn.call(t.easy, line);
+  } catch (cause) {
+    throw new TransferError(
+      CurlCode.WRITE_ERROR,
+      `Failed writing header: headerFunction threw: ${String(cause)}`,
+      {
+        phase: 'callback',
+        cause,
+      },
+    );
+  }
+  if (r === false || (typeof r === 'number' && r !== line.length)) {
+    throw new TransferError(CurlCode.WRITE_ERROR, 'Failed writing header', { phase: 'callback' });
+  }
+}
+
+/** Hand body bytes to the write callback; false when it paused (the chunk is kept). */
+function deliver(m: Multi, t: Transfer, chunk: Buffer): boolean {
+  const o = t.o;
+  if (o.maxFileSize !== undefined && o.maxFileSize > 0 && t.sizeDownload + chunk.length > o.maxFileSize) {
+    throw new TransferError(
+      CurlCode.FILESIZE_EXCEEDED,
+      `Exceeded the maximum allowed file size (${o.maxFileSize}) with ${t.sizeDownload + chunk.length} bytes`,
+      { phase: 'recv' },
+    );
+  }
+  if (o.debugFunction !== undefined) m.callDebug(t, 'data-in', chunk);
+  const fn = o.writeFunction;
+  if (fn !== undefined) {
+    let r: ReturnType<typeof fn>;
+    try {
+      r = fn.call(t.easy, chunk);
+    } catch (cause) {
+      throw new TransferError(
+        CurlCode.WRITE_ERROR,
+        `Failure writing output to destination: writeFunction threw: ${String(cause)}`,
+        { phase: 'callback', cause },
+      );
+    }
+    if (r === PAUSE) {
+      t.pausedChunk = chunk;
+      t.recvPaused = true;
+      return false;
+    }
+    if (typeof r === 'number' && r !== chunk.length) {
+      throw new TransferError(
+        CurlCode.WRITE_ERROR,
+        `Failure writing output to destination, passed ${chunk.length} returned ${r}`,
+        { phase: 'callback' },
+      );
+    }
+  }
+  t.sizeDownload += chunk.length;
+  if (t.recvPaused) return false; // paused from inside the callback with easy.pause()
+  return true;
+}
+
+function phaseDone(m: Multi, t: Transfer, now: number): Step {
+  const conn = t.conn;
+  if (conn !== undefined) {
+    t.conn = undefined;
+    conn.users--;
+    if (conn.closeAfterUse || t.o.forbidReuse) m.closeConnection(conn, 'not reusable');
+    else m.releaseConnection(conn, now);
+  }
+  transition(m, t, 'completed');
+  return 'wait';
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function latin1(u: Uint8Array): string {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('latin1');
+}
