@@ -1,0 +1,147 @@
+// tscurl/sim: a simulated network with a virtual clock and seeded faults, to test transfer logic
+// (retries, timeouts, fan-out, slow or broken servers) deterministically and fast.
+//
+//   const net = new SimNetwork({ seed: 42 });
+//   net.listen('api.test', 80, (req, res) => { res.writeHead(200); res.end('hi'); }, { latencyMs: 20 });
+//   const multi = net.createMulti({ maxHostConnections: 4 });
+//   multi.addHandle(new Easy({ url: 'http://api.test/x', writeFunction: (c) => c.length }));
+//   await net.run();
+import dc from 'node:diagnostics_channel';
+import { Multi, type MultiOptions } from './multi/multi.js';
+import { type LoopSocketFunction, SimLoop } from './transport/sim/driver.js';
+import { SimNet, type SimNetworkOptions } from './transport/sim/network.js';
+import type { Socket } from './transport/types.js';
+
+export {
+  ALL_FAULT_KINDS,
+  type ByteOrigin,
+  type DrawOptions,
+  describeFault,
+  drawFault,
+  expectedCurlCode,
+  FAULT_CODES,
+  type Fault,
+  type FaultContext,
+  type FaultKind,
+  type FaultPlan,
+  randomFaults,
+} from './transport/sim/faults.js';
+export type {
+  HeaderValue,
+  HttpServerOptions,
+  SimHandler,
+  SimRequest,
+  SimResponse,
+} from './transport/sim/http-server.js';
+export type { LinkOptions } from './transport/sim/link.js';
+export type {
+  ListenOptions,
+  RawHandler,
+  SimActivity,
+  SimListener,
+  SimNetworkOptions,
+} from './transport/sim/network.js';
+export type { PeerConn } from './transport/sim/peer.js';
+export { Rng } from './transport/sim/prng.js';
+export { SimTransport } from './transport/sim/transport.js';
+export type { SimStats } from './transport/sim/world.js';
+
+/** Options of createMulti(): a Multi's options; socket/timer callbacks, if given, are called too. */
+export type SimMultiOptions = Omit<MultiOptions, 'transport'>;
+
+export interface RunOptions {
+  /** Stop at this virtual time (ms since the network was created) even if transfers still run. */
+  untilMs?: number;
+}
+
+/** Which loop drives which Multi, for the done channel (one subscription for the process). */
+const loopOf = new WeakMap<object, SimLoop>();
+let doneSubscribed = false;
+
+function subscribeDone(): void {
+  if (doneSubscribed) return;
+  doneSubscribed = true;
+  dc.channel('tscurl:transfer:done').subscribe((message) => {
+    const m = message as { easy: { _link?: { multi?: Multi } }; result: number };
+    const multi = m.easy._link?.multi;
+    if (multi) loopOf.get(multi)?.done(multi, m.easy, m.result);
+  });
+}
+
+/**
+ * The simulated network plus the application's event loop in virtual time: createMulti() binds a
+ * Multi to it, run() drives every bound Multi until no transfer is running.
+ */
+export class SimNetwork extends SimNet {
+  private readonly loop: SimLoop;
+
+  constructor(options: SimNetworkOptions = {}) {
+    super(options);
+    this.loop = new SimLoop(this.world.sched, (s: Socket) => localFdOf(s));
+  }
+
+  /**
+   * A Multi on this network: its transport and clock are the simulator's, and the simulator is its
+   * event loop (socket and timer callbacks). Your own socketFunction / timerFunction, if given, are
+   * called first; returning -1 from them still kills the Multi as it would anywhere.
+   */
+  createMulti(options: SimMultiOptions = {}): Multi {
+    const { socketFunction, timerFunction, ...rest } = options;
+    const cb = this.loop.callbacks({
+      socketFunction: socketFunction as LoopSocketFunction | undefined,
+      timerFunction,
+    });
+    const multi = new Multi({
+      ...rest,
+      transport: this.transport,
+      socketFunction: cb.socketFunction as MultiOptions['socketFunction'] & object,
+      timerFunction: cb.timerFunction,
+    });
+    cb.attach(multi);
+    loopOf.set(multi, this.loop);
+    subscribeDone();
+    return multi;
+  }
+
+  /**
+   * Drive every Multi of this network in virtual time until none has a transfer running. Done
+   * messages stay queued for multi.infoRead(). Rejects if transfers still run but nothing is left
+   * to happen (for example a stalled server and no timeout), or if socketAction threw.
+   */
+  async run(options: RunOptions = {}): Promise<void> {
+    const until = options.untilMs ?? Number.POSITIVE_INFINITY;
+    const errorsBefore = this.loop.errors.length;
+    await this.drive(() => this.loop.idle() || this.loop.errors.length > errorsBefore, until);
+    if (this.loop.errors.length > errorsBefore) throw this.loop.errors[errorsBefore];
+    if (options.untilMs !== undefined) {
+      this.world.sched.advanceTo(until);
+      return;
+    }
+    if (!this.loop.idle()) {
+      throw new Error(
+        `sim: ${this.loop.running()} transfer(s) still running at t=${this.now().toFixed(3)} ` +
+          'and nothing left to happen (a stalled peer and no timeout?)',
+      );
+    }
+  }
+
+  /** The socket/timer callbacks, readiness events and results, one line each, with virtual time. */
+  trace(): string[] {
+    return this.loop.trace();
+  }
+
+  /** Sockets announced by the Multis and not removed yet. */
+  announcedSockets(): number {
+    return this.loop.announcedSockets();
+  }
+
+  /** True while a Multi of this network has its timer armed. */
+  timerArmed(): boolean {
+    return this.loop.timerArmed();
+  }
+}
+
+function localFdOf(socket: Socket): number {
+  const s = socket as { localFd?: number };
+  return s.localFd ?? socket.fd;
+}
