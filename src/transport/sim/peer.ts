@@ -278,7 +278,9 @@ export class PeerConn implements PipeSink {
       if (room <= 0) return;
       let n = Math.min(room, this.queue.length);
       if (limit && limit.at > this.sentBytes) n = Math.min(n, limit.at - this.sentBytes);
-      if (this.dripping()) {
+      const dripAt = this.dripStart();
+      if (dripAt !== undefined && dripAt > this.sentBytes) n = Math.min(n, dripAt - this.sentBytes);
+      if (dripAt !== undefined && this.sentBytes >= dripAt) {
         const now = this.world.sched.now();
         if (now < this.nextDripAt) {
           if (!this.dripEvent) {
@@ -324,8 +326,13 @@ export class PeerConn implements PipeSink {
     return best;
   }
 
-  private dripping(): boolean {
-    return this.byteFaults.some((f) => f.kind === 'drip' && f.at !== undefined && this.sentBytes >= f.at);
+  /** Offset where slow drip starts (undefined: no drip, or not known yet). */
+  private dripStart(): number | undefined {
+    let at: number | undefined;
+    for (const f of this.byteFaults) {
+      if (f.kind === 'drip' && f.at !== undefined && (at === undefined || f.at < at)) at = f.at;
+    }
+    return at;
   }
 
   private dripInterval(): number {

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runTs } from './run-fixture.js';
+
+test('the snippet of issue 4 runs as written: one GET in virtual time, traced', () => {
+  const file = fileURLToPath(new URL('./fixtures/issue-4-snippet.mts', import.meta.url));
+  const r = runTs(file);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    now: number;
+    trace: string[];
+    result: number;
+    same: boolean;
+    status: number;
+  };
+  assert.equal(out.result, 0);
+  assert.equal(out.same, true);
+  assert.equal(out.status, 200);
+  // Handshake (2 x 20 ms), request (20 ms), response (20 ms): 80 ms of virtual time.
+  assert.equal(out.now, 80);
+  assert.ok(out.trace.includes('t=0.000 timer 0'), out.trace.join('\n'));
+  assert.ok(out.trace.includes('t=80.000 done easy#1 result=0'), out.trace.join('\n'));
+  assert.match(out.trace.join('\n'), /^t=40\.000 ready fd=\d+ OUT$/m);
+  for (const line of out.trace) assert.match(line, /^t=\d+\.\d{3} \S/);
+});
