@@ -142,7 +142,7 @@ export class SocketFilter implements Filter {
   }
 }
 
-export function describeErrno(e: Error & { code?: string }): string {
+export function describeErrno(e: Error & { code?: string | undefined }): string {
   switch (e.code) {
     case 'ECONNREFUSED':
       return 'Connection refused';

@@ -103,9 +103,10 @@ export class Multi {
   private busy = false;
   /** Inside the socket or timer callback. */
   private inMultiCallback = false;
-  private dead: { cause: unknown } | undefined;
+  private dead: { cause: unknown; reported: boolean; cleaned: boolean } | undefined;
   private closed = false;
   private timerArmed = false;
+  private evicting = false;
   private lastDeadline = Number.NaN;
 
   // perform()/poll() mode, when the application gives no socket callback
@@ -207,15 +208,24 @@ export class Multi {
       const now = this.transport.now();
       this.expire(t, Timer.RUN_NOW, now);
       this.updateTimer(now);
-      if (this.dead !== undefined) {
+      const dead = this.dead as { cause: unknown; reported: boolean; cleaned: boolean } | undefined;
+      if (dead !== undefined) {
         // The timer callback failed: roll the add back.
         this.heap.delete(t);
         this.handles.delete(easy);
         this.running--;
         link.multi = undefined;
         link.run = undefined;
-        if (this.handles.size === 0) this.dead = undefined;
+        dead.reported = true;
         this.finishDead();
+        if (this.handles.size === 0) this.dead = undefined;
+        throw new MultiError(
+          MultiCode.ABORTED_BY_CALLBACK,
+          'The timer callback failed; the handle was not added',
+          {
+            cause: dead.cause,
+          },
+        );
       }
     } finally {
       this.busy = false;
@@ -537,7 +547,7 @@ export class Multi {
   }
 
   private markDead(cause: unknown): void {
-    if (this.dead === undefined) this.dead = { cause };
+    if (this.dead === undefined) this.dead = { cause, reported: false, cleaned: false };
   }
 
   /**
@@ -547,7 +557,14 @@ export class Multi {
    */
   private finishDead(): void {
     const dead = this.dead;
-    if (dead === undefined) return;
+    if (dead === undefined || dead.cleaned) {
+      if (dead !== undefined && !dead.reported) {
+        dead.reported = true;
+        throw new MultiError(MultiCode.ABORTED_BY_CALLBACK, undefined, { cause: dead.cause });
+      }
+      return;
+    }
+    dead.cleaned = true;
     const now = this.transport.now();
     for (const easy of this.handles) {
       const t = easy._link.run!;
@@ -569,6 +586,8 @@ export class Multi {
     for (const e of this.sockets.all()) e.socket.unwatch();
     this.sockets.clear();
     this.timerArmed = false;
+    if (dead.reported) return;
+    dead.reported = true;
     throw new MultiError(MultiCode.ABORTED_BY_CALLBACK, undefined, { cause: dead.cause });
   }
 
@@ -658,13 +677,19 @@ export class Multi {
    */
   connectionSlot(hostKey: string): 'ok' | 'host' | 'total' {
     const { maxHostConnections: maxHost, maxTotalConnections: maxTotal } = this.opts;
-    if (maxHost > 0 && this.pool.hostCount(hostKey) >= maxHost) {
-      if (!this.pool.evictOldestIdle(hostKey)) return 'host';
+    // The slot an eviction frees is taken at once: no pending transfer is woken for it.
+    this.evicting = true;
+    try {
+      if (maxHost > 0 && this.pool.hostCount(hostKey) >= maxHost) {
+        if (!this.pool.evictOldestIdle(hostKey)) return 'host';
+      }
+      if (maxTotal > 0 && this.pool.size >= maxTotal) {
+        if (!this.pool.evictOldestIdle()) return 'total';
+      }
+      return 'ok';
+    } finally {
+      this.evicting = false;
     }
-    if (maxTotal > 0 && this.pool.size >= maxTotal) {
-      if (!this.pool.evictOldestIdle()) return 'total';
-    }
-    return 'ok';
   }
 
   releaseConnection(conn: Connection, now: number): void {
@@ -674,7 +699,9 @@ export class Multi {
     }
     this.pool.release(conn, now);
     const max = this.opts.maxConnects > 0 ? this.opts.maxConnects : Math.max(4, 4 * this.handles.size);
+    this.evicting = true;
     while (this.pool.idleCount > max && this.pool.evictOldestIdle()) {}
+    this.evicting = false;
     this.wakePending(conn.hostKey, now);
   }
 
@@ -698,7 +725,7 @@ export class Multi {
       channels.connectionClose.publish({ id: conn.id, host: conn.host, port: conn.port, reason });
     }
     if (debug.enabled) debug('connection #%d closed: %s', conn.id, reason);
-    if (!this.closed) this.wakePending(conn.hostKey, this.transport.now());
+    if (!this.closed && !this.evicting) this.wakePending(conn.hostKey, this.transport.now());
   }
 
   cachedAddresses(host: string, now: number): ResolvedAddress[] | undefined {

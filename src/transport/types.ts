@@ -41,7 +41,7 @@ export type ReadResult = Uint8Array | null | typeof EOF;
 
 /** An error from the transport: `code` is the errno-style name ('ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', ...). */
 export interface TransportErrorLike extends Error {
-  code?: string;
+  code?: string | undefined;
 }
 
 /** A TCP-like byte stream. */

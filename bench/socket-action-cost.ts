@@ -1,0 +1,105 @@
+// The cost of one socketAction for one ready socket, with 100 and with 10,000 other transfers
+// waiting (issue 3 item 6): the engine alone, over an in-memory transport whose sockets are always
+// connected, so nothing but the engine's per-event work is measured.
+// Run: node --import tsx bench/socket-action-cost.ts
+import { Easy, Multi, SOCKET_TIMEOUT } from '../src/index.js';
+import { nextSyntheticFd } from '../src/transport/fd.js';
+import type {
+  ConnectOptions,
+  Interest,
+  ReadResult,
+  Resolution,
+  Transport,
+  TransportSocket,
+} from '../src/transport/types.js';
+
+const HEAD = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n'); // close-delimited body
+const CHUNK = Buffer.alloc(1024, 120);
+
+class MemSocket implements TransportSocket {
+  readonly fd = nextSyntheticFd();
+  connecting = false;
+  error = undefined;
+  hasPendingInput = false;
+  remoteAddress = '10.0.0.1';
+  remotePort = 80;
+  localAddress = '10.0.0.2';
+  localPort = 40000;
+  inbox: Buffer[] = [];
+  sentHead = false;
+  watch(_what: Interest, _onReady: (events: number) => void): void {}
+  unwatch(): void {}
+  read(): ReadResult {
+    return this.inbox.shift() ?? null;
+  }
+  write(data: Uint8Array): number {
+    if (!this.sentHead) {
+      this.sentHead = true;
+      this.inbox.push(HEAD);
+    }
+    return data.length;
+  }
+  end(): void {}
+  destroy(): void {}
+}
+
+class MemTransport implements Transport {
+  readonly name = 'mem';
+  readonly sockets: MemSocket[] = [];
+  now(): number {
+    return performance.now();
+  }
+  resolve(_host: string): Resolution {
+    return {
+      fd: nextSyntheticFd(),
+      result: { addresses: [{ address: '10.0.0.1', family: 4 }] },
+      watch() {},
+      unwatch() {},
+      cancel() {},
+    };
+  }
+  connect(_o: ConnectOptions): TransportSocket {
+    const s = new MemSocket();
+    this.sockets.push(s);
+    return s;
+  }
+}
+
+function measure(waiting: number): number {
+  const transport = new MemTransport();
+  const multi = new Multi({ transport, socketFunction: () => 0, timerFunction: () => 0 });
+  for (let i = 0; i <= waiting; i++) {
+    multi.addHandle(
+      new Easy({ url: `http://h${i % 50}.test/`, timeoutMs: 3_600_000, writeFunction: (c) => c.length }),
+    );
+  }
+  multi.socketAction(SOCKET_TIMEOUT, 0); // connect all, send all requests
+  multi.socketAction(SOCKET_TIMEOUT, 0);
+  for (const s of transport.sockets) multi.socketAction(s, 1); // read the heads: all now wait in performing
+  const hot = transport.sockets[transport.sockets.length - 1]!;
+  const rounds = 200_000;
+  // warm up
+  for (let i = 0; i < 20_000; i++) {
+    hot.inbox.push(CHUNK);
+    multi.socketAction(hot, 1);
+  }
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < rounds; i++) {
+    hot.inbox.push(CHUNK);
+    multi.socketAction(hot, 1);
+  }
+  const ns = Number(process.hrtime.bigint() - t0) / rounds;
+  if (multi.runningHandles !== waiting + 1)
+    throw new Error(`expected ${waiting + 1} running, got ${multi.runningHandles}`);
+  multi.close();
+  return ns;
+}
+
+const rows: Array<[number, number]> = [];
+for (const n of [100, 10_000, 100, 10_000]) rows.push([n, measure(n)]);
+const best = (n: number) => Math.min(...rows.filter(([k]) => k === n).map(([, v]) => v));
+console.log('| transfers waiting | ns per socketAction (1 KiB chunk, best of 2) |');
+console.log('|---|---|');
+console.log(`| 100 | ${best(100).toFixed(0)} |`);
+console.log(`| 10,000 | ${best(10_000).toFixed(0)} |`);
+console.log(`ratio 10,000 / 100: ${(best(10_000) / best(100)).toFixed(2)} (goal < 1.5)`);
