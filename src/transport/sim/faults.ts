@@ -120,7 +120,8 @@ export interface DrawOptions {
 /** One fault with parameters drawn from `rng`: the same seed draws the same fault. */
 export function drawFault(rng: Rng, options: DrawOptions = {}): Fault {
   const kind = rng.pick(options.kinds ?? ALL_FAULT_KINDS);
-  const body = Math.max(2, options.bodyBytes ?? 1000);
+  // Offsets are drawn in [0, body - 1] so that the fault lands before the last body byte.
+  const body = Math.max(1, options.bodyBytes ?? 1000);
   switch (kind) {
     case 'refuse':
     case 'blackhole':
@@ -129,7 +130,7 @@ export function drawFault(rng: Rng, options: DrawOptions = {}): Fault {
     case 'dnsDelay':
       return { kind, ms: rng.int(1, 2000) };
     case 'reset':
-      return { kind, afterBytes: rng.int(1, body - 1), from: 'body' };
+      return { kind, afterBytes: rng.int(0, body - 1), from: 'body' };
     case 'stall':
       return { kind, afterBytes: rng.int(0, body - 1), from: 'body' };
     case 'drip':
@@ -137,7 +138,7 @@ export function drawFault(rng: Rng, options: DrawOptions = {}): Fault {
     case 'halfClose':
       return rng.chance(0.5)
         ? { kind, afterBytes: 0 }
-        : { kind, afterBytes: rng.int(1, body - 1), from: 'body' };
+        : { kind, afterBytes: rng.int(0, body - 1), from: 'body' };
     case 'truncate':
       return { kind, keepBytes: rng.int(0, body - 1) };
     case 'garbage':
