@@ -1,6 +1,7 @@
 // The simulated network's shared state: clock, PRNG streams, hosts and their addresses, listeners,
 // and the plumbing that turns a connect() into a pair of endpoints joined by two Pipes.
 import { isIP } from 'node:net';
+import { nextSyntheticFd } from '../fd.js';
 import type { ConnectOptions, ResolvedAddress } from '../types.js';
 import { type Fault, type FaultContext, type FaultPlan, faultApplies } from './faults.js';
 import {
@@ -13,12 +14,9 @@ import {
 } from './link.js';
 import { PeerConn } from './peer.js';
 import { Rng } from './prng.js';
-import { SimResolution } from './resolution.js';
+import { SimResolution } from './resolve.js';
 import { Scheduler } from './scheduler.js';
 import { SimSocket, transportError } from './socket.js';
-
-/** Process-unique descriptors for simulated sockets, far above what a process really holds open. */
-let nextFd = 1 << 24;
 
 export interface Listener {
   readonly host: string;
@@ -82,7 +80,7 @@ export class SimWorld {
   }
 
   allocFd(): number {
-    return nextFd++;
+    return nextSyntheticFd();
   }
 
   allocLocalFd(): number {
