@@ -5,8 +5,34 @@
 /** Largest argument count handed to String.fromCharCode.apply (well under engines' stack limits). */
 const APPLY_CHUNK = 0x2000;
 
+/** A platform latin1 decoder, e.g. on Node `(b, s, e) => Buffer.prototype.latin1Slice.call(b, s, e)`. */
+export type Latin1Decoder = (bytes: Uint8Array, start: number, end: number) => string;
+
+let platformDecoder: Latin1Decoder | undefined;
+
+/**
+ * Lets the platform layer plug in a native decoder (about 10x faster than fromCharCode.apply for a
+ * response head); proto/ itself cannot reach for Buffer. The decoder is checked against the
+ * portable one on every byte value before it is used. `undefined` restores the portable one.
+ */
+export function installLatin1Decoder(decoder: Latin1Decoder | undefined): void {
+  if (decoder !== undefined) {
+    const probe = new Uint8Array(300);
+    for (let i = 0; i < probe.length; i++) probe[i] = (i * 7 + 3) & 0xff;
+    if (decoder(probe, 5, 290) !== portableDecode(probe, 5, 290)) {
+      throw new Error('installLatin1Decoder: the decoder does not decode latin1');
+    }
+  }
+  platformDecoder = decoder;
+}
+
 /** Decodes bytes[start, end) one byte per UTF-16 code unit. */
 export function latin1Decode(bytes: Uint8Array, start = 0, end: number = bytes.length): string {
+  if (platformDecoder !== undefined && end - start > 24) return platformDecoder(bytes, start, end);
+  return portableDecode(bytes, start, end);
+}
+
+function portableDecode(bytes: Uint8Array, start: number, end: number): string {
   const n = end - start;
   if (n <= 0) return '';
   if (n <= 24) {

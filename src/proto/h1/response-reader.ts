@@ -7,7 +7,7 @@
 
 import { CurlCode } from '../../core/codes.js';
 import { latin1Decode } from './latin1.js';
-import { hexValue, isToken, quoteForMessage } from './syntax.js';
+import { hexValue, quoteForMessage, TCHAR } from './syntax.js';
 import {
   H1_LIMITS,
   type HeaderList,
@@ -295,6 +295,21 @@ export class ResponseReader {
     const limits = this.#limits;
     for (;;) {
       if (!this.#statusSeen && this.#statusPrefixPending()) return NEED_DATA;
+      if (this.#lineLen === 0 && this.#qi < this.#queue.length) {
+        // Fast path: the rest of the head is in the current chunk: decode it with one call and
+        // cut the lines out of the string.
+        const end = this.#headBlockEnd();
+        if (end !== -1) {
+          const text = latin1Decode(this.#queue[this.#qi]!, this.#pos, end);
+          this.#advance(text.length);
+          for (let i = 0; ; ) {
+            const lf = text.indexOf('\n', i) + 1;
+            const head = this.#headLine(text, i, lf);
+            if (head !== undefined) return head; // the block ends with the head's empty line
+            i = lf;
+          }
+        }
+      }
       const max = limits.maxHeaderBytes - this.#headBytes;
       if (!this.#readLine(max)) {
         if (this.#lineLen > max) {
@@ -314,25 +329,52 @@ export class ResponseReader {
         }
         return NEED_DATA;
       }
-      const raw = latin1Decode(this.#spanBuf, this.#spanStart, this.#spanEnd);
-      this.#headBytes += raw.length;
-      this.#rawLines.push(raw);
-      const content = stripLineEnding(raw);
-      if (!this.#statusSeen) {
-        this.#parseStatusLine(content);
-        continue;
-      }
-      if (content.length === 0) return this.#finishHead();
-      if (this.#headers.length >= limits.maxHeaderCount) {
-        throw new ProtocolError(
-          CurlCode.RECV_ERROR,
-          `Too many response header fields: more than ${limits.maxHeaderCount}`,
-        );
-      }
-      const field = parseField(content, 'header');
-      this.#headers.push(field);
-      this.#noteField(field[0], field[1]);
+      const line = latin1Decode(this.#spanBuf, this.#spanStart, this.#spanEnd);
+      const head = this.#headLine(line, 0, line.length);
+      if (head !== undefined) return head;
     }
+  }
+
+  /**
+   * Where the head being read ends (after its empty line) when that is inside the current chunk
+   * and within the size limit; else -1 (then lines are read one by one).
+   */
+  #headBlockEnd(): number {
+    const chunk = this.#queue[this.#qi]!;
+    const start = this.#pos;
+    const limit = start + this.#limits.maxHeaderBytes - this.#headBytes;
+    // An empty line right here ends a head whose other lines were read already.
+    let e = start;
+    for (;;) {
+      const c = chunk[e];
+      if (c === 0x0a) return e + 1 <= limit ? e + 1 : -1;
+      if (c === 0x0d && chunk[e + 1] === 0x0a) return e + 2 <= limit ? e + 2 : -1;
+      const lf = chunk.indexOf(0x0a, e);
+      if (lf === -1 || lf >= limit) return -1;
+      e = lf + 1;
+    }
+  }
+
+  /** One line of a head (with its line ending); returns the head event at its empty line. */
+  #headLine(text: string, start: number, stop: number): ResponseHead | undefined {
+    this.#headBytes += stop - start;
+    this.#rawLines.push(start === 0 && stop === text.length ? text : text.slice(start, stop));
+    const end = contentEnd(text, start, stop);
+    if (!this.#statusSeen) {
+      this.#parseStatusLine(text.slice(start, end));
+      return undefined;
+    }
+    if (end === start) return this.#finishHead();
+    if (this.#headers.length >= this.#limits.maxHeaderCount) {
+      throw new ProtocolError(
+        CurlCode.RECV_ERROR,
+        `Too many response header fields: more than ${this.#limits.maxHeaderCount}`,
+      );
+    }
+    const field = parseField(text, start, end, 'header');
+    this.#headers.push(field);
+    this.#noteField(field[0], field[1]);
+    return undefined;
   }
 
   /**
@@ -600,9 +642,9 @@ export class ResponseReader {
           }
           const raw = latin1Decode(this.#spanBuf, this.#spanStart, this.#spanEnd);
           this.#trailerBytes += raw.length;
-          const content = stripLineEnding(raw);
+          const end = contentEnd(raw, 0, raw.length);
           // libcurl hands trailer lines to the header callback but not the terminating empty line.
-          if (content.length === 0) return this.#end();
+          if (end === 0) return this.#end();
           if (this.#rawTrailerLines === NO_LINES) {
             this.#rawTrailerLines = [];
             this.#trailers = [];
@@ -614,7 +656,7 @@ export class ResponseReader {
               `Too many response trailer fields: more than ${limits.maxHeaderCount}`,
             );
           }
-          this.#trailers.push(parseField(content, 'trailer'));
+          this.#trailers.push(parseField(raw, 0, end, 'trailer'));
           break;
         }
         default:
@@ -637,10 +679,9 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-function stripLineEnding(raw: string): string {
-  const n = raw.length;
-  if (n >= 2 && raw.charCodeAt(n - 2) === 0x0d) return raw.slice(0, n - 2);
-  return raw.slice(0, n - 1);
+/** Where the line text[start, stop) ends without its LF or CRLF. */
+function contentEnd(text: string, start: number, stop: number): number {
+  return stop - start >= 2 && text.charCodeAt(stop - 2) === 0x0d ? stop - 2 : stop - 1;
 }
 
 /** NUL or CR inside a line (RFC 9110 5.5: reject rather than guess). */
@@ -665,60 +706,79 @@ function statusLineError(seen: string): ProtocolError {
   );
 }
 
-function parseField(line: string, what: 'header' | 'trailer'): [string, string] {
-  const c0 = line.charCodeAt(0);
+/** `name ":" OWS value OWS` from text[start, end). */
+function parseField(text: string, start: number, end: number, what: 'header' | 'trailer'): [string, string] {
+  const c0 = text.charCodeAt(start);
   if (c0 === 0x20 || c0 === 0x09) {
     throw new ProtocolError(
       CurlCode.WEIRD_SERVER_REPLY,
-      `Invalid response ${what}: obs-fold not allowed: ${quoteForMessage(line)}`,
+      `Invalid response ${what}: obs-fold not allowed: ${quoteForMessage(text.slice(start, end))}`,
     );
   }
-  const colon = line.indexOf(':');
-  if (colon === -1) {
+  let colon = start;
+  for (; colon < end; colon++) {
+    const c = text.charCodeAt(colon);
+    if (c === 0x3a) break;
+    if (TCHAR[c] !== 1) colon = end + 1; // not a token: reported below
+  }
+  if (colon === end) {
     throw new ProtocolError(
       CurlCode.WEIRD_SERVER_REPLY,
-      `Invalid response ${what}: no colon: ${quoteForMessage(line)}`,
+      `Invalid response ${what}: no colon: ${quoteForMessage(text.slice(start, end))}`,
     );
   }
-  const name = line.slice(0, colon);
-  if (!isToken(name)) {
+  if (colon === start || colon > end) {
     throw new ProtocolError(
       CurlCode.WEIRD_SERVER_REPLY,
-      `Invalid response ${what} name: ${quoteForMessage(line)}`,
+      `Invalid response ${what} name: ${quoteForMessage(text.slice(start, end))}`,
     );
   }
-  let start = colon + 1;
-  let end = line.length;
-  while (start < end && isOws(line.charCodeAt(start))) start++;
-  while (end > start && isOws(line.charCodeAt(end - 1))) end--;
-  const value = start === colon + 1 && end === line.length ? line.slice(start) : line.slice(start, end);
-  if (hasForbiddenChar(value)) {
-    throw new ProtocolError(
-      CurlCode.WEIRD_SERVER_REPLY,
-      `Invalid response ${what} value (CR or NUL) in ${quoteForMessage(name)}`,
-    );
+  let vStart = colon + 1;
+  let vEnd = end;
+  while (vStart < vEnd && isOws(text.charCodeAt(vStart))) vStart++;
+  while (vEnd > vStart && isOws(text.charCodeAt(vEnd - 1))) vEnd--;
+  for (let i = vStart; i < vEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d || c === 0x00) {
+      throw new ProtocolError(
+        CurlCode.WEIRD_SERVER_REPLY,
+        `Invalid response ${what} value (CR or NUL) in ${quoteForMessage(text.slice(start, colon))}`,
+      );
+    }
   }
-  return [name, value];
+  return [text.slice(start, colon), text.slice(vStart, vEnd)];
 }
 
 function isOws(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
+/** Trims SP/HTAB only (String#trim would also eat \xa0, \v, \f: not OWS). */
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isOws(s.charCodeAt(a))) a++;
+  while (b > a && isOws(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/** Whether a comma-separated list (values already OWS-trimmed) holds token, case-insensitively. */
 function hasToken(list: string, token: string): boolean {
+  if (list.indexOf(',') === -1) return list.length === token.length && list.toLowerCase() === token;
   for (const part of list.split(',')) {
-    if (part.trim().toLowerCase() === token) return true;
+    if (trimOws(part).toLowerCase() === token) return true;
   }
   return false;
 }
 
 function lastCodingIsChunked(te: string): boolean {
+  if (te.length === 7) return te.toLowerCase() === 'chunked';
   const parts = te.split(',');
   for (let i = parts.length - 1; i >= 0; i--) {
     let coding = parts[i]!;
     const semi = coding.indexOf(';');
     if (semi !== -1) coding = coding.slice(0, semi);
-    coding = coding.trim();
+    coding = trimOws(coding);
     if (coding.length === 0) continue; // empty list elements are ignored (RFC 9110 5.6.1)
     return coding.toLowerCase() === 'chunked';
   }
@@ -729,8 +789,8 @@ function lastCodingIsChunked(te: string): boolean {
 function parseContentLength(values: string[]): number {
   let result = -1;
   for (const field of values) {
-    for (const part of field.split(',')) {
-      const s = part.trim();
+    for (const part of field.indexOf(',') === -1 ? [field] : field.split(',')) {
+      const s = trimOws(part);
       let n = 0;
       if (s.length === 0) {
         throw new ProtocolError(

@@ -1,7 +1,7 @@
 // Character classes of RFC 9110 5.6.2 / RFC 9112, shared by the reader and the writer.
 
 /** tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
-const TCHAR = new Uint8Array(256);
+export const TCHAR: Uint8Array = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;

@@ -8,9 +8,12 @@ import {
   encodeLastChunk,
   encodeRequestHead,
   type HeaderList,
+  installLatin1Decoder,
   latin1Decode,
   latin1Encode,
+  NEED_DATA,
   ProtocolError,
+  ResponseReader,
 } from '../../../src/proto/h1/index.js';
 
 const text = (b: Uint8Array): string => latin1Decode(b);
@@ -233,6 +236,41 @@ describe('latin1', () => {
     assert.deepEqual(latin1Encode(t), big.subarray(5, 99_990));
     assert.equal(latin1Decode(all, 10, 10), '');
     assert.equal(latin1Decode(all, 65, 70), 'ABCDE');
+  });
+
+  test('a platform decoder is used once installed, and checked first', () => {
+    let calls = 0;
+    const native = (b: Uint8Array, s: number, e: number): string => {
+      calls++;
+      return Buffer.prototype.latin1Slice.call(b, s, e);
+    };
+    const long = new Uint8Array(100).map((_, i) => 0x80 + i);
+    try {
+      installLatin1Decoder(native);
+      calls = 0;
+      assert.equal(latin1Decode(long), String.fromCharCode(...long));
+      assert.equal(calls, 1);
+      assert.equal(latin1Decode(long, 0, 3), '\x80\x81\x82'); // short: no call needed
+      assert.equal(calls, 1);
+      // A reader decodes its head lines through it too.
+      const r = new ResponseReader();
+      r.startResponse({ method: 'GET' });
+      r.receiveData(latin1Encode(`HTTP/1.1 200 OK\r\nX-Long: ${'v'.repeat(40)}\r\n\r\n`));
+      const head = r.nextEvent();
+      assert.ok(head !== NEED_DATA && head.type === 'head');
+      assert.equal(head.headers[0]![1], 'v'.repeat(40));
+      assert.ok(calls > 1);
+      // utf-8 is not latin1: refused.
+      assert.throws(
+        () => installLatin1Decoder((b, s, e) => Buffer.from(b.subarray(s, e)).toString('utf8')),
+        /does not decode latin1/,
+      );
+    } finally {
+      installLatin1Decoder(undefined);
+    }
+    calls = 0;
+    latin1Decode(long);
+    assert.equal(calls, 0);
   });
 
   test('encode refuses code units above 0xFF', () => {

@@ -345,6 +345,16 @@ const CASES: Case[] = [
     error: [8, 'Content-Length'],
   },
   {
+    name: 'Content-Length padded with NBSP is not a number (only SP/HTAB are OWS)',
+    input: 'HTTP/1.1 200 OK\r\nContent-Length: 3\xa0\r\n\r\nabc',
+    error: [8, 'Invalid Content-Length'],
+  },
+  {
+    name: 'Content-Length list with spaces and tabs',
+    input: 'HTTP/1.1 200 OK\r\nContent-Length: 3 ,\t3\r\n\r\nabc',
+    check: (ev) => assert.equal(body(ev), 'abc'),
+  },
+  {
     name: 'Content-Length 2^53 too big',
     input: 'HTTP/1.1 200 OK\r\nContent-Length: 9007199254740992\r\n\r\n',
     error: [8, 'Content-Length too large'],
@@ -427,6 +437,11 @@ const CASES: Case[] = [
     name: 'Connection token list with close (any case)',
     input: 'HTTP/1.1 200 OK\r\nConnection: Upgrade\r\nConnection: x, CLOSE \r\nContent-Length: 0\r\n\r\n',
     check: (ev) => assert.equal(ends(ev)[0]!.keepAlive, false),
+  },
+  {
+    name: 'Connection: close behind a vertical tab is not close',
+    input: 'HTTP/1.1 200 OK\r\nConnection: a,\x0bclose\r\nContent-Length: 0\r\n\r\n',
+    check: (ev) => assert.equal(ends(ev)[0]!.keepAlive, true),
   },
   {
     name: 'Connection: closed is not close',
