@@ -1,0 +1,119 @@
+// tscurl's engine against a real nginx (Debian package): keep-alive reuse, chunked responses,
+// a 100 MiB file checked by its SHA-256, many transfers at once, HEAD and bodiless statuses.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { CurlCode, Easy, NodeDriver } from '../../src/index.js';
+import { AppLoop } from '../helpers/app-loop.js';
+import { type NginxServer, startNginx } from '../helpers/nginx.js';
+
+let nginx: NginxServer;
+before(async () => {
+  nginx = await startNginx();
+});
+after(async () => {
+  await nginx?.stop();
+});
+
+function hashing(url: string, extra = {}): { easy: Easy; digest: () => string; size: () => number } {
+  const h = createHash('sha256');
+  let n = 0;
+  const easy = new Easy({
+    url,
+    writeFunction: (c) => {
+      h.update(c);
+      n += c.length;
+    },
+    ...extra,
+  });
+  let d: string | undefined;
+  return { easy, digest: () => (d ??= h.digest('hex')), size: () => n };
+}
+
+test('keep-alive: ten sequential transfers over one connection', async () => {
+  const driver = new NodeDriver();
+  const file = nginx.files.get('/small.txt')!;
+  for (let i = 0; i < 10; i++) {
+    const t = hashing(`${nginx.baseUrl}/small.txt`);
+    const m = await driver.add(t.easy);
+    assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
+    assert.equal(t.digest(), file.sha256);
+    assert.equal(t.easy.getInfo().numConnects, i === 0 ? 1 : 0, `transfer ${i} reused the connection`);
+  }
+  driver.close();
+});
+
+test('a chunked response arrives byte-exact', async () => {
+  const driver = new NodeDriver();
+  const file = nginx.files.get('/100k.bin')!;
+  const headers: string[] = [];
+  const t = hashing(`${nginx.baseUrl}/chunked/100k.bin`, { headerFunction: (l: string) => void headers.push(l) });
+  const m = await driver.add(t.easy);
+  assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
+  assert.ok(headers.some((h) => /^transfer-encoding: chunked\r\n$/i.test(h)), headers.join(''));
+  assert.equal(t.size(), file.size);
+  assert.equal(t.digest(), file.sha256);
+  // The connection stays reusable after a chunked body.
+  const again = hashing(`${nginx.baseUrl}/chunked/100k.bin`);
+  await driver.add(again.easy);
+  assert.equal(again.easy.getInfo().numConnects, 0);
+  driver.close();
+});
+
+test('100 MiB file: SHA-256 matches', async () => {
+  const driver = new NodeDriver();
+  const file = nginx.files.get('/big.bin')!;
+  const t = hashing(`${nginx.baseUrl}/big.bin`);
+  const m = await driver.add(t.easy);
+  assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
+  assert.equal(t.size(), file.size);
+  assert.equal(t.digest(), file.sha256);
+  const info = t.easy.getInfo();
+  assert.equal(info.sizeDownload, file.size);
+  assert.equal(info.contentLengthDownload, file.size);
+  assert.ok(info.speedDownload > 0);
+  driver.close();
+});
+
+test('1,000 transfers at once with maxHostConnections 20: all complete, at most 20 connections', async () => {
+  const loop = new AppLoop({ maxHostConnections: 20 });
+  const file = nginx.files.get('/1k.bin')!;
+  const all: Array<ReturnType<typeof hashing>> = [];
+  for (let i = 0; i < 1000; i++) {
+    const t = hashing(`${nginx.baseUrl}/1k.bin`);
+    all.push(t);
+    loop.multi.addHandle(t.easy);
+  }
+  await loop.untilIdle(60_000);
+  assert.equal(loop.done.length, 1000);
+  assert.ok(loop.done.every((d) => d.result === CurlCode.OK));
+  assert.ok(all.every((t) => t.digest() === file.sha256));
+  const connects = all.reduce((n, t) => n + t.easy.getInfo().numConnects, 0);
+  assert.ok(connects <= 20, `${connects} connections opened`);
+  loop.close();
+});
+
+test('HEAD, 204 and 404 have no body and keep the connection', async () => {
+  const driver = new NodeDriver();
+  const head = hashing(`${nginx.baseUrl}/big.bin`, { nobody: true });
+  assert.equal((await driver.add(head.easy)).result, CurlCode.OK);
+  assert.equal(head.size(), 0);
+  assert.equal(head.easy.getInfo().contentLengthDownload, nginx.files.get('/big.bin')!.size);
+  const noContent = hashing(`${nginx.baseUrl}/status/204`);
+  assert.equal((await driver.add(noContent.easy)).result, CurlCode.OK);
+  assert.equal(noContent.easy.getInfo().responseCode, 204);
+  assert.equal(noContent.easy.getInfo().numConnects, 0);
+  const missing = hashing(`${nginx.baseUrl}/status/404`, { failOnError: true });
+  assert.equal((await driver.add(missing.easy)).result, CurlCode.HTTP_RETURNED_ERROR);
+  driver.close();
+});
+
+test('Connection: close from the server is honoured: the next transfer connects anew', async () => {
+  const driver = new NodeDriver();
+  const a = hashing(`${nginx.baseUrl}/close/small.txt`);
+  assert.equal((await driver.add(a.easy)).result, CurlCode.OK);
+  const b = hashing(`${nginx.baseUrl}/small.txt`);
+  assert.equal((await driver.add(b.easy)).result, CurlCode.OK);
+  assert.equal(b.easy.getInfo().numConnects, 1);
+  driver.close();
+});
