@@ -77,7 +77,7 @@ export class SimNetwork extends SimNet {
 
   constructor(options: SimNetworkOptions = {}) {
     super(options);
-    this.loop = new SimLoop(this.world.sched, (s: Socket) => localFdOf(s));
+    this.loop = new SimLoop(this.world.sched, (s: Socket) => localFdOf(s), options.trace ?? true);
   }
 
   /**

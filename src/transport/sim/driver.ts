@@ -43,6 +43,7 @@ export class SimLoop {
   constructor(
     private readonly sched: Scheduler,
     private readonly localFd: (socket: Socket) => number,
+    private readonly tracing = true,
   ) {}
 
   /** Callbacks for a new Multi; call `attach(multi)` once it is constructed. */
@@ -64,7 +65,8 @@ export class SimLoop {
     };
     this.bound.push(b);
     const socketFunction: LoopSocketFunction = (easy, socket, what, socketp) => {
-      this.log(b, `socket fd=${this.localFd(socket)} ${WHAT[what] ?? what} ${this.easyName(easy)}`);
+      if (this.tracing)
+        this.log(b, `socket fd=${this.localFd(socket)} ${WHAT[what] ?? what} ${this.easyName(easy)}`);
       const r = user.socketFunction?.(easy, socket, what, socketp);
       if (r === -1) return r;
       if (what === REMOVE) {
@@ -73,7 +75,7 @@ export class SimLoop {
       } else {
         b.announced.add(socket);
         socket.watch(what as 1 | 2 | 3, (events) => {
-          this.log(b, `ready fd=${this.localFd(socket)} ${READY[events] ?? events}`);
+          if (this.tracing) this.log(b, `ready fd=${this.localFd(socket)} ${READY[events] ?? events}`);
           this.act(b, socket, events);
         });
       }
@@ -139,7 +141,7 @@ export class SimLoop {
   }
 
   note(text: string): void {
-    this.lines.push(`t=${this.sched.now().toFixed(3)} ${text}`);
+    if (this.tracing) this.lines.push(`t=${this.sched.now().toFixed(3)} ${text}`);
   }
 
   private act(b: Bound, socket: Socket | number, events: number): void {
@@ -164,6 +166,7 @@ export class SimLoop {
   }
 
   private log(b: Bound, text: string): void {
+    if (!this.tracing) return;
     const tag = this.bound.length > 1 ? b.tag : '';
     this.lines.push(`t=${this.sched.now().toFixed(3)} ${tag}${text}`);
   }

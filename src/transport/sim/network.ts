@@ -14,6 +14,8 @@ export interface SimNetworkOptions extends LinkOptions {
   seed?: number;
   /** Delay of every DNS lookup of a name, virtual ms (default 0). IP literals resolve at once. */
   dnsDelayMs?: number;
+  /** Record trace() lines (default true; turn off for very large runs). */
+  trace?: boolean;
 }
 
 export interface ListenOptions extends LinkOptions, HttpServerOptions {
@@ -67,7 +69,7 @@ export class SimNet {
 
   constructor(options: SimNetworkOptions = {}) {
     this.seed = (options.seed ?? 1) >>> 0;
-    const { seed: _s, ...rest } = options;
+    const { seed: _s, trace: _t, ...rest } = options;
     this.world = new SimWorld({ ...rest, seed: this.seed });
     this.transport = new SimTransport(this.world);
     this.drawRng = this.world.rng.fork('draw');
