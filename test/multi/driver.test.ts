@@ -1,0 +1,117 @@
+// NodeDriver, the regular multi interface (perform + poll), diagnostics channels, and close()
+// leaving no socket, timer or listener behind.
+import assert from 'node:assert/strict';
+import dc from 'node:diagnostics_channel';
+import type { ServerResponse } from 'node:http';
+import { after, before, test } from 'node:test';
+import { CurlCode, Easy, Multi, NodeDriver } from '../../src/index.js';
+import { startHttpServer, type TestServer } from '../helpers/http-server.js';
+
+let server: TestServer;
+const held: ServerResponse[] = [];
+before(async () => {
+  server = await startHttpServer((req, res) => {
+    if (req.url === '/stall') {
+      held.push(res);
+      return;
+    }
+    res.end('ok');
+  });
+});
+after(async () => {
+  for (const r of held) r.destroy();
+  await server.close();
+});
+
+function resources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+}
+
+test('NodeDriver: a 0 timeout runs on setImmediate, transfers complete', async () => {
+  const driver = new NodeDriver();
+  let body = '';
+  const easy = new Easy({ url: `${server.url}/`, writeFunction: (c) => void (body += c) });
+  const started = performance.now();
+  const m = await driver.add(easy);
+  assert.equal(m.result, CurlCode.OK);
+  assert.equal(body, 'ok');
+  assert.ok(performance.now() - started < 1000);
+  driver.close();
+});
+
+test('perform() + poll(): the regular multi interface', async () => {
+  const multi = new Multi();
+  const bodies = ['', '', ''];
+  for (let i = 0; i < 3; i++) {
+    multi.addHandle(new Easy({ url: `${server.url}/${i}`, writeFunction: (c) => void (bodies[i] += c) }));
+  }
+  let rounds = 0;
+  while (multi.perform() > 0 && rounds++ < 1000) await multi.poll(1000);
+  const results = [];
+  for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) results.push(m.result);
+  assert.deepEqual(results, [0, 0, 0]);
+  assert.deepEqual(bodies, ['ok', 'ok', 'ok']);
+  multi.close();
+});
+
+test('diagnostics: state changes and connection events are published to subscribers', async () => {
+  const states: string[] = [];
+  const conns: string[] = [];
+  const onState = (m: unknown) => states.push((m as { to: string }).to);
+  const onOpen = () => conns.push('open');
+  const onReuse = () => conns.push('reuse');
+  const onClose = (m: unknown) => conns.push(`close:${(m as { reason: string }).reason}`);
+  dc.subscribe('tscurl:transfer:state', onState);
+  dc.subscribe('tscurl:connection:open', onOpen);
+  dc.subscribe('tscurl:connection:reuse', onReuse);
+  dc.subscribe('tscurl:connection:close', onClose);
+  try {
+    const driver = new NodeDriver();
+    await driver.add(new Easy({ url: `${server.url}/` }));
+    await driver.add(new Easy({ url: `${server.url}/` }));
+    driver.close();
+  } finally {
+    dc.unsubscribe('tscurl:transfer:state', onState);
+    dc.unsubscribe('tscurl:connection:open', onOpen);
+    dc.unsubscribe('tscurl:connection:reuse', onReuse);
+    dc.unsubscribe('tscurl:connection:close', onClose);
+  }
+  const first = states.slice(0, states.indexOf('msgsent') + 1);
+  assert.deepEqual(first, [
+    'setup',
+    'connect',
+    'connecting',
+    'protoconnect',
+    'do',
+    'doing',
+    'did',
+    'performing',
+    'done',
+    'completed',
+    'msgsent',
+  ]);
+  assert.deepEqual(conns, ['open', 'reuse', 'close:multi closed']);
+});
+
+test('close() leaves no socket, timer or immediate behind', async () => {
+  await new Promise((r) => setTimeout(r, 20));
+  const baseline = resources();
+  const driver = new NodeDriver({ maxHostConnections: 2 });
+  for (let i = 0; i < 5; i++) void driver.add(new Easy({ url: `${server.url}/stall`, timeoutMs: 60_000 }));
+  await driver.add(new Easy({ url: 'http://127.0.0.1:1/', connectTimeoutMs: 50 })).catch(() => {});
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok((resources().TCPSocketWrap ?? 0) > (baseline.TCPSocketWrap ?? 0), 'sockets were open');
+  driver.close();
+  for (const r of held.splice(0)) r.destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  const now = resources();
+  for (const kind of ['TCPSocketWrap', 'Timeout', 'Immediate', 'TCPWRAP', 'GetAddrInfoReqWrap']) {
+    assert.equal(
+      now[kind] ?? 0,
+      baseline[kind] ?? 0,
+      `${kind}: ${JSON.stringify(now)} vs ${JSON.stringify(baseline)}`,
+    );
+  }
+});
