@@ -1,7 +1,11 @@
-// A TCP socket over net.Socket in paused mode: the engine pulls with read() and pushes with
-// write(); readiness comes from the stream's own 'readable' / 'connect' / 'drain' / 'error'
-// notifications. A fixed set of listeners per socket, no allocation per event.
-import { connect, type Socket as NetSocket } from 'node:net';
+// TransportSocket over a paused net.Socket. No 'data' listeners and no resume(): bytes stay in the
+// stream's buffer until the engine pulls them with read(), so Node's own backpressure (readStop
+// above the high-water mark) is the flow control. Readiness comes from the stream's notifications:
+// 'readable' (data or EOF buffered), 'connect', 'drain', 'error', 'close'.
+//
+// Hot path: the five listeners and the immediate callback are created once per socket; reads,
+// writes and notifications allocate nothing of ours.
+import net from 'node:net';
 import { nextSyntheticFd } from '../fd.js';
 import {
   type ConnectOptions,
@@ -13,135 +17,274 @@ import {
   type TransportSocket,
 } from '../types.js';
 
+/**
+ * Stream buffer high-water marks. Node 20 defaults to 16 KiB; Node 22 raised the default to
+ * 64 KiB, which matches libuv's 64 KiB read size: one read fills the buffer instead of four
+ * readStop/readStart round trips.
+ */
+const HIGH_WATER_MARK = 64 * 1024;
+
+const IN_OUT = Ready.IN | Ready.OUT;
+const ALL = Ready.IN | Ready.OUT | Ready.ERR;
+
+/** The internals we look at: the handle's descriptor and whether EOF reached the read buffer. */
+interface NetSocketInternals {
+  _handle?: { fd?: number } | null;
+  _readableState: { ended: boolean };
+}
+
+/** net.Socket accepts stream options at runtime; @types/node 20 leaves them out of the type. */
+type NodeConnectOptions = net.TcpNetConnectOpts & {
+  readableHighWaterMark: number;
+  writableHighWaterMark: number;
+};
+
+function closedError(): TransportErrorLike {
+  const err: TransportErrorLike = new Error('connection closed before end of stream');
+  err.code = 'ECONNRESET';
+  return err;
+}
+
 export class NodeSocket implements TransportSocket {
   readonly fd: number;
-  connecting = true;
-  error: TransportErrorLike | undefined;
-  hasPendingInput = false;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  private readonly sock: NetSocket;
-  private what = 0;
-  private onReady: ((events: number) => void) | undefined;
-  private scheduled: NodeJS.Immediate | undefined;
-  private ended = false;
-  private destroyed = false;
-  private needDrain = false;
 
-  constructor(o: ConnectOptions) {
-    this.remoteAddress = o.address;
-    this.remotePort = o.port;
-    const sock = connect({
-      host: o.address,
-      port: o.port,
-      family: o.family,
-      ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
+  private readonly sock: net.Socket;
+  private readonly readState: { ended: boolean };
+  private isConnecting = true;
+  private err: TransportErrorLike | undefined = undefined;
+  private local = '';
+  private localP = 0;
+  /** destroy() was called: everything inert from then on. */
+  private destroyed = false;
+  /** The stream was torn down by Node (not by us) without an error. */
+  private closed = false;
+  /** EOF was handed out once; Node has been told (so it emits 'end'). */
+  private eofSeen = false;
+  /** Inside one of our methods: notifications are deferred, never delivered synchronously. */
+  private inCall = false;
+
+  private what = 0;
+  private onReady: ((events: number) => void) | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  /** Bits to deliver from the pending immediate. */
+  private pending = 0;
+
+  constructor(options: ConnectOptions) {
+    this.remoteAddress = options.address;
+    this.remotePort = options.port;
+    const connectOptions: NodeConnectOptions = {
+      host: options.address,
+      port: options.port,
+      family: options.family,
       noDelay: true,
-    });
+      // A half-close from the peer is EOF on read, nothing more: the engine decides when to end
+      // its own side (Node would otherwise end() it for us).
+      allowHalfOpen: true,
+      readableHighWaterMark: HIGH_WATER_MARK,
+      writableHighWaterMark: HIGH_WATER_MARK,
+    };
+    if (options.localAddress !== undefined) connectOptions.localAddress = options.localAddress;
+    const sock = net.connect(connectOptions);
     this.sock = sock;
-    const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    this.fd = typeof fd === 'number' && fd >= 0 ? fd : nextSyntheticFd();
-    sock.on('connect', () => {
-      this.connecting = false;
-      this.notify(Ready.OUT);
-    });
-    sock.on('readable', () => {
-      this.hasPendingInput = true;
-      this.notify(Ready.IN);
-    });
-    sock.on('end', () => {
-      this.ended = true;
-      this.hasPendingInput = true;
-      this.notify(Ready.IN);
-    });
-    sock.on('drain', () => {
-      this.needDrain = false;
-      this.notify(Ready.OUT);
-    });
-    sock.on('error', (err: TransportErrorLike) => {
-      this.error ??= err;
-      this.connecting = false;
-      this.hasPendingInput = true;
-      this.notify(Ready.ERR | Ready.IN | Ready.OUT);
-    });
+    const internals = sock as unknown as NetSocketInternals;
+    this.readState = internals._readableState;
+    // libuv creates the OS socket lazily (at connect/bind, after this returns), so this is
+    // normally -1 and the descriptor is synthetic.
+    const osFd = internals._handle?.fd;
+    this.fd = typeof osFd === 'number' && osFd >= 0 ? osFd : nextSyntheticFd();
+    // A 'readable' listener puts the stream in paused mode and makes Node announce data and EOF
+    // even while nobody watches (hasPendingInput on an idle pooled socket).
+    sock.on('readable', this.onReadable);
+    sock.on('connect', this.onConnect);
+    sock.on('drain', this.onDrain);
+    // Always present: an 'error' without a listener would crash the process.
+    sock.on('error', this.onError);
+    sock.on('close', this.onClose);
+  }
+
+  get connecting(): boolean {
+    return this.isConnecting;
+  }
+
+  get error(): TransportErrorLike | undefined {
+    return this.err;
   }
 
   get localAddress(): string {
-    return this.sock.localAddress ?? '';
-  }
-  get localPort(): number {
-    return this.sock.localPort ?? 0;
+    return this.local;
   }
 
-  private notify(events: number): void {
-    if (this.destroyed) return;
-    const fn = this.onReady;
-    if (fn === undefined) return;
-    const relevant = events & (this.what | Ready.ERR);
-    if (relevant !== 0) fn(relevant);
+  get localPort(): number {
+    return this.localP;
+  }
+
+  get hasPendingInput(): boolean {
+    return this.err !== undefined || this.closed || this.sock.readableLength > 0 || this.readState.ended;
+  }
+
+  read(): ReadResult {
+    if (this.destroyed) return null;
+    const sock = this.sock;
+    // Data received before an error or a close is still handed out (the kernel does the same:
+    // recv() returns queued bytes before reporting a reset).
+    if (sock.readableLength > 0) {
+      this.inCall = true;
+      // No size: everything buffered in one Buffer. Emptying the buffer re-arms 'readable' and
+      // restarts reading if Node had stopped at the high-water mark.
+      const chunk = sock.read() as Buffer | null;
+      this.inCall = false;
+      if (chunk !== null) return chunk;
+    }
+    if (this.err !== undefined) return null;
+    if (this.readState.ended) {
+      if (!this.eofSeen) {
+        this.eofSeen = true;
+        // Lets Node finish the readable side ('end'); returns null, reads nothing.
+        this.inCall = true;
+        sock.read();
+        this.inCall = false;
+      }
+      return EOF;
+    }
+    // Never call sock.read() on an empty buffer while connecting: net.Socket would queue a
+    // 'connect' listener per call. Once connected, reading is already running.
+    return null;
+  }
+
+  write(data: Uint8Array): number {
+    if (this.isConnecting || this.destroyed || this.err !== undefined || this.closed) return 0;
+    const sock = this.sock;
+    if (sock.writableNeedDrain || sock.writableEnded) return 0;
+    const n = data.length;
+    if (n === 0) return 0;
+    this.inCall = true;
+    // Node takes the whole chunk (kernel first, its own buffer for the rest). A false return sets
+    // writableNeedDrain, so the next write() takes 0 until 'drain'.
+    sock.write(data);
+    this.inCall = false;
+    return n;
+  }
+
+  end(): void {
+    if (this.destroyed || this.err !== undefined || this.sock.writableEnded) return;
+    this.inCall = true;
+    this.sock.end();
+    this.inCall = false;
   }
 
   watch(what: Interest, onReady: (events: number) => void): void {
     if (this.destroyed) return;
     this.what = what;
     this.onReady = onReady;
-    const ready = this.readyNow();
-    if (ready !== 0 && this.scheduled === undefined) {
-      this.scheduled = setImmediate(() => {
-        this.scheduled = undefined;
-        const now = this.readyNow();
-        if (now !== 0) this.onReady?.(now);
-      });
-    }
-  }
-
-  private readyNow(): number {
-    let r = 0;
-    if (this.error !== undefined) return Ready.ERR | (this.what & (Ready.IN | Ready.OUT));
-    if (this.what & Ready.IN && (this.sock.readableLength > 0 || this.ended)) r |= Ready.IN;
-    if (this.what & Ready.OUT && !this.connecting && !this.needDrain) r |= Ready.OUT;
-    return r;
+    this.cancelPending();
+    const now = this.readyNow(what);
+    if (now !== 0) this.schedule(now);
   }
 
   unwatch(): void {
     this.what = 0;
-    this.onReady = undefined;
-    if (this.scheduled !== undefined) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-  }
-
-  read(): ReadResult {
-    if (this.destroyed || this.error !== undefined) return null;
-    const chunk = this.sock.read() as Buffer | null;
-    if (chunk !== null) {
-      this.hasPendingInput = this.sock.readableLength > 0;
-      return chunk;
-    }
-    // 'end' is emitted only on a later tick; the stream state knows at once that EOF was pushed.
-    if (
-      !this.ended &&
-      (this.sock as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended
-    ) {
-      this.ended = true;
-    }
-    this.hasPendingInput = this.ended;
-    return this.ended ? EOF : null;
-  }
-
-  write(data: Uint8Array): number {
-    if (this.destroyed || this.error !== undefined || this.connecting || this.needDrain) return 0;
-    if (!this.sock.write(data)) this.needDrain = true;
-    return data.length;
-  }
-
-  end(): void {
-    if (!this.destroyed) this.sock.end();
+    this.onReady = null;
+    this.cancelPending();
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.unwatch();
+    // The listeners stay attached but inert (they check `destroyed` / `onReady`): the 'error'
+    // listener must outlive any late error, and the net.Socket is dropped by Node after 'close'.
     this.sock.destroy();
   }
+
+  /** The watched conditions that hold right now (level view). */
+  private readyNow(what: number): number {
+    if (this.err !== undefined) return (what & IN_OUT) | Ready.ERR;
+    let ev = 0;
+    if ((what & Ready.IN) !== 0 && (this.sock.readableLength > 0 || this.readState.ended || this.closed)) {
+      ev |= Ready.IN;
+    }
+    if (
+      (what & Ready.OUT) !== 0 &&
+      !this.isConnecting &&
+      !this.closed &&
+      !this.sock.writableNeedDrain &&
+      !this.sock.writableEnded
+    ) {
+      ev |= Ready.OUT;
+    }
+    return ev;
+  }
+
+  private schedule(bits: number): void {
+    this.pending |= bits;
+    if (this.immediate === null) this.immediate = setImmediate(this.onImmediate);
+  }
+
+  private cancelPending(): void {
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
+    this.pending = 0;
+  }
+
+  /** Deliver `bits` (masked by the watch; ERR always passes) to the watcher. */
+  private notify(bits: number): void {
+    if (this.onReady === null) return;
+    const events = bits & (this.what | Ready.ERR);
+    if (events === 0) return;
+    if (this.inCall) {
+      this.schedule(events);
+      return;
+    }
+    // Fold a still-pending scheduled notification into this one.
+    let all = events;
+    if (this.immediate !== null) {
+      all |= this.pending & (this.what | Ready.ERR);
+      this.cancelPending();
+    }
+    this.onReady(all);
+  }
+
+  private readonly onImmediate = (): void => {
+    this.immediate = null;
+    const events = this.pending & (this.what | Ready.ERR);
+    this.pending = 0;
+    if (events !== 0 && this.onReady !== null) this.onReady(events);
+  };
+
+  private readonly onReadable = (): void => {
+    if (!this.destroyed) this.notify(Ready.IN);
+  };
+
+  private readonly onConnect = (): void => {
+    if (this.destroyed) return;
+    this.isConnecting = false;
+    this.local = this.sock.localAddress ?? '';
+    this.localP = this.sock.localPort ?? 0;
+    this.notify(Ready.OUT);
+  };
+
+  private readonly onDrain = (): void => {
+    if (!this.destroyed) this.notify(Ready.OUT);
+  };
+
+  private readonly onError = (err: Error): void => {
+    if (this.destroyed) return;
+    if (this.err === undefined) this.err = err;
+    this.isConnecting = false;
+    this.notify(ALL);
+  };
+
+  private readonly onClose = (hadError: boolean): void => {
+    if (this.destroyed || hadError) return;
+    // Torn down by Node without an error: after a normal EOF that is just more EOF; before it,
+    // the stream lost its end, which the engine must treat like a reset.
+    this.closed = true;
+    this.isConnecting = false;
+    if (!this.readState.ended && this.err === undefined) this.err = closedError();
+    this.notify(ALL);
+  };
 }
