@@ -7,6 +7,7 @@ import { CurlCode, MultiCode } from '../core/codes.js';
 import { EasyError, MultiError, TransferError } from '../core/errors.js';
 import { MinHeap } from '../core/heap.js';
 import type { Connection } from '../filters/connection.js';
+import { installLatin1Decoder } from '../proto/h1/latin1.js';
 import { nodeTransport } from '../transport/node/transport.js';
 import type { ResolvedAddress, Socket, Transport } from '../transport/types.js';
 import { Pause, Poll, SOCKET_TIMEOUT } from './constants.js';
@@ -78,6 +79,12 @@ export interface EasyLink {
 }
 
 const DNS_CACHE_MAX_ENTRIES = 10_000;
+
+// proto/ has no Node types and decodes latin1 by hand; on Node, Buffer's native decoder is ~40%
+// faster for response heads (the codec checks it against its own before using it).
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (s: number, e: number) => string })
+  .latin1Slice;
+installLatin1Decoder((b, start, end) => latin1Slice.call(b, start, end));
 
 export class Multi {
   readonly transport: Transport;
