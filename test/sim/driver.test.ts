@@ -95,3 +95,34 @@ describe('createMulti / run / trace', () => {
     multi.close();
   });
 });
+
+describe('pooled connections meet server-side closes', () => {
+  test('an idle connection the server closed (keep-alive timeout) is not reused', async () => {
+    const net = new SimNetwork({ latencyMs: 3 });
+    net.listen('a.test', 80, (req, r) => r.end(req.url), { keepAliveTimeoutMs: 1000 });
+    const multi = net.createMulti();
+    multi.addHandle(new Easy({ url: 'http://a.test/1', writeFunction: (c) => c.length }));
+    await net.run();
+    assert.equal(multi.infoRead()?.result, CurlCode.OK);
+    await net.advance(5000);
+    multi.addHandle(new Easy({ url: 'http://a.test/2', writeFunction: (c) => c.length }));
+    await net.run();
+    assert.equal(multi.infoRead()?.result, CurlCode.OK);
+    assert.equal(net.stats.connections, 2);
+    multi.close();
+  });
+
+  test('a still-open idle connection is reused', async () => {
+    const net = new SimNetwork({ latencyMs: 3 });
+    net.listen('a.test', 80, (req, r) => r.end(req.url), { keepAliveTimeoutMs: 10_000 });
+    const multi = net.createMulti();
+    multi.addHandle(new Easy({ url: 'http://a.test/1', writeFunction: (c) => c.length }));
+    await net.run();
+    await net.advance(5000);
+    multi.addHandle(new Easy({ url: 'http://a.test/2', writeFunction: (c) => c.length }));
+    await net.run();
+    assert.deepEqual([multi.infoRead()?.result, multi.infoRead()?.result], [0, 0]);
+    assert.equal(net.stats.connections, 1);
+    multi.close();
+  });
+});
