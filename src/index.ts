@@ -33,3 +33,10 @@ export {
   type XferInfoFunction,
 } from './multi/options.js';
 export type { Interest, Socket } from './transport/types.js';
+// Promise API (issue 8): fetch(), request(), Client.
+export { BodyReadable, type RequestBody } from './api/body.js';
+export { Client, type ClientDefaults, type ClientOptions, getDefaultClient, setDefaultClient } from './api/client.js';
+export { TscurlError } from './api/errors.js';
+export { type FetchInit, type FetchInput, fetch } from './api/fetch.js';
+export { type RequestOptions, type RequestResult, type ResponseHeaders, request } from './api/request.js';
+export type { HeadersInput, TransferOptions } from './api/transfer-options.js';

@@ -53,6 +53,15 @@ export class NodeDriver {
     });
   }
 
+  /**
+   * Take a transfer added with add() out before it completed (an abort): the handle is removed at
+   * once, freeing its connection slot, and its add() promise never settles.
+   */
+  remove(easy: Easy): void {
+    this.waiters.delete(easy);
+    this.multi.removeHandle(easy);
+  }
+
   /** Add without a promise: completion arrives through onDone (the handle stays added). */
   addHandle(easy: Easy): void {
     this.multi.addHandle(easy);

@@ -1,0 +1,137 @@
+// Client: one NodeDriver (one Multi) with its limits set once, and the promise API on top of it.
+// Every call is one Easy on that Multi, so calls share its connection pool, DNS cache and limits.
+import { CurlCode } from '../core/codes.js';
+import { NodeDriver } from './driver.js';
+import { TscurlError } from './errors.js';
+import type { Exchange, ExchangeHost } from './exchange.js';
+import { type FetchInit, type FetchInput, fetchWith } from './fetch.js';
+import { ActivityHold, UnrefTransport } from './idle.js';
+import { type RequestOptions, type RequestResult, requestWith } from './request.js';
+import type { HeadersInput, TransferOptions } from './transfer-options.js';
+
+/** Settings applied to every call of a Client (a call's own values win; headers merge by name). */
+export interface ClientDefaults extends TransferOptions {
+  headers?: HeadersInput;
+}
+
+export interface ClientOptions {
+  /** CURLMOPT_MAX_TOTAL_CONNECTIONS: open connections at most (0 = no limit); more calls queue. */
+  maxTotalConnections?: number;
+  /** CURLMOPT_MAX_HOST_CONNECTIONS: per host and port (0 = no limit). */
+  maxHostConnections?: number;
+  /** CURLMOPT_MAX_CONCURRENT_STREAMS: streams per multiplexed connection (default 100). */
+  maxConcurrentStreams?: number;
+  /** CURLMOPT_MAXCONNECTS: idle connections kept in the pool. */
+  maxConnects?: number;
+  /** Idle connections older than this are not reused (ms, default 118 s like libcurl). */
+  maxIdleAgeMs?: number;
+  /** DNS cache lifetime (ms, default 60 s). */
+  dnsCacheTimeoutMs?: number;
+  defaults?: ClientDefaults;
+}
+
+type ClientState = 'open' | 'closing' | 'closed';
+
+export class Client implements AsyncDisposable {
+  /** The driver running this client's Multi (for diagnostics and advanced use). */
+  readonly driver: NodeDriver;
+  readonly defaults: Readonly<ClientDefaults>;
+  private state: ClientState = 'open';
+  private readonly inflight = new Set<Exchange>();
+  private readonly hold = new ActivityHold();
+  private readonly host: ExchangeHost;
+  private closed: Promise<void> | undefined;
+
+  constructor(options: ClientOptions = {}) {
+    const { defaults, ...limits } = options;
+    this.defaults = { ...defaults };
+    this.driver = new NodeDriver({ ...limits, transport: new UnrefTransport() });
+    const inflight = this.inflight;
+    const hold = this.hold;
+    this.host = {
+      driver: this.driver,
+      started(x) {
+        inflight.add(x);
+        hold.enter();
+      },
+      ended(x) {
+        if (inflight.delete(x)) hold.leave();
+      },
+    };
+  }
+
+  /** WHATWG fetch over this client: resolves with Node's own Response. */
+  fetch(input: FetchInput, init?: FetchInit): Promise<Response> {
+    return fetchWith(this, input, init);
+  }
+
+  /** Status, headers, a streaming body with the body mixins, and the transfer's getInfo(). */
+  request(url: string | URL, options?: RequestOptions): Promise<RequestResult> {
+    return requestWith(this, url, options);
+  }
+
+  /** Transfers running now (including ones whose body is still being read). */
+  get running(): number {
+    return this.inflight.size;
+  }
+
+  /** True once close() or destroy() was called. */
+  get isClosed(): boolean {
+    return this.state !== 'open';
+  }
+
+  /** No new calls; resolves once every running transfer ended, then closes the pooled connections. */
+  close(): Promise<void> {
+    if (this.closed !== undefined) return this.closed;
+    this.state = 'closing';
+    this.closed = Promise.all([...this.inflight].map((x) => x.finished)).then(() => this.shutdown());
+    return this.closed;
+  }
+
+  /** End every running transfer now (they reject with `error`, or an ABORTED_BY_CALLBACK TscurlError). */
+  destroy(error?: Error): Promise<void> {
+    this.state = 'closing';
+    const reason =
+      error ?? new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The client was destroyed', { side: 'local' });
+    for (const x of [...this.inflight]) x.abort(reason);
+    this.shutdown();
+    this.closed ??= Promise.resolve();
+    return this.closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** @internal The exchange host, for fetch.ts and request.ts. */
+  _host(): ExchangeHost {
+    if (this.state !== 'open') {
+      throw new TscurlError(CurlCode.FAILED_INIT, 'The client is closed', { side: 'local', phase: 'setup' });
+    }
+    return this.host;
+  }
+
+  private shutdown(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.driver.close();
+  }
+}
+
+let defaultClient: Client | undefined;
+
+/**
+ * The client behind the module-level fetch() and request(), created on first use. Its sockets are
+ * unref'd, so it never keeps the process alive when no transfer runs.
+ */
+export function getDefaultClient(): Client {
+  if (defaultClient === undefined || defaultClient.isClosed) defaultClient = new Client();
+  return defaultClient;
+}
+
+/** Replace the default client (the previous one is returned, not closed). */
+export function setDefaultClient(client: Client): Client | undefined {
+  const previous = defaultClient;
+  defaultClient = client;
+  return previous;
+}

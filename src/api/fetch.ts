@@ -1,0 +1,292 @@
+// fetch(): the WHATWG fetch over the engine, returning Node's own Response. Each hop is one Easy on
+// the Client's Multi. Redirects are followed here, in the API layer, with fetch's rules (method
+// rewrite on 301/302/303, credentials dropped across origins, 20 hops at most), not with the
+// engine's followLocation, so that 'manual' and 'error' and response.url/redirected behave as in
+// Node's fetch.
+import { CurlCode } from '../core/codes.js';
+import { extractBody, isStreamBody, type RequestBody } from './body.js';
+import { type Client, getDefaultClient } from './client.js';
+import { badArgument, TscurlError } from './errors.js';
+import { type BodySink, Exchange, type ExchangeHost, type ResponseHead } from './exchange.js';
+import { easyOptionsFor, headerPairs, normalizeMethod, type TransferOptions } from './transfer-options.js';
+
+export type FetchInput = string | URL | Request;
+
+export interface FetchInit extends RequestInit {
+  /** tscurl: Easy options for this call (timeouts, httpVersion, ...), over the Client's defaults. */
+  options?: TransferOptions;
+}
+
+/** fetch's redirect limit (Fetch standard, "HTTP-redirect fetch" step 5). */
+export const MAX_REDIRECTS = 20;
+/**
+ * A response body is buffered up to this many bytes before its transfer pauses. 64 KiB: the
+ * default read size of Node's net streams (and libcurl's CURL_MAX_WRITE_SIZE is 16 KiB).
+ */
+export const BODY_HIGH_WATER_MARK = 64 * 1024;
+/** A redirect's own body is read and dropped up to this size (keeping the connection); beyond, the hop is cut. */
+const REDIRECT_BODY_DRAIN_LIMIT = 64 * 1024;
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+const bodyHeaderNames = ['content-encoding', 'content-language', 'content-location', 'content-type'];
+const crossOriginDropped = ['authorization', 'proxy-authorization', 'cookie', 'host'];
+
+/** fetch() over the default client (created lazily; it does not keep the process alive when idle). */
+export function fetch(input: FetchInput, init?: FetchInit): Promise<Response> {
+  return getDefaultClient().fetch(input, init);
+}
+
+/** A ReadableStream fed by the write callback: a full queue pauses the transfer, a pull resumes it. */
+class StreamSink implements BodySink {
+  readonly stream: ReadableStream<Uint8Array>;
+  exchange: Exchange | undefined;
+  /** Set for a redirect or a null-body response: bytes are dropped. */
+  discard = false;
+  private discarded = 0;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private done = false;
+
+  constructor() {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (c) => {
+          this.controller = c;
+        },
+        pull: () => this.exchange?.resume(),
+        cancel: (reason) => {
+          this.done = true;
+          this.exchange?.abort(reason);
+        },
+      },
+      { highWaterMark: BODY_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
+    );
+  }
+
+  push(chunk: Buffer): boolean {
+    if (this.discard) {
+      this.discarded += chunk.length;
+      if (this.discarded > REDIRECT_BODY_DRAIN_LIMIT) {
+        const x = this.exchange;
+        if (x !== undefined) setImmediate(() => x.abort(undefined));
+      }
+      return true;
+    }
+    if (this.done) return true;
+    // Copied: the engine's buffers are its own.
+    this.controller.enqueue(new Uint8Array(chunk));
+    return (this.controller.desiredSize ?? 0) > 0;
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.controller.close();
+  }
+
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.controller.error(error);
+  }
+}
+
+interface Hop {
+  url: URL;
+  method: string;
+  headers: Headers;
+  body: Uint8Array | undefined;
+  bodyType: string | undefined;
+  replayable: boolean;
+}
+
+/** fetch() over a given client. */
+export async function fetchWith(client: Client, input: FetchInput, init: FetchInit = {}): Promise<Response> {
+  const host = client._host();
+  const fromRequest = input instanceof Request ? input : undefined;
+  const rawUrl =
+    fromRequest !== undefined ? fromRequest.url : input instanceof URL ? input.href : String(input);
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch (cause) {
+    throw new TscurlError(CurlCode.URL_MALFORMAT, `Failed to parse URL from ${rawUrl}`, {
+      cause,
+      phase: 'setup',
+    });
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw badArgument(`Request cannot be constructed from a URL that includes credentials: ${rawUrl}`);
+  }
+  url.hash = '';
+  const method = normalizeMethod(init.method ?? fromRequest?.method);
+  const signal = init.signal !== undefined ? (init.signal ?? undefined) : fromRequest?.signal;
+  const redirect = init.redirect ?? fromRequest?.redirect ?? 'follow';
+  if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
+    throw badArgument(`Invalid redirect mode '${String(redirect)}'`);
+  }
+  const { headers: defaultHeaders, ...defaultOptions } = client.defaults;
+  const headers = headerPairs(defaultHeaders, fromRequest?.headers, init.headers);
+  const extra: TransferOptions = { ...defaultOptions, ...init.options };
+
+  let body: RequestBody = null;
+  if (init.body !== undefined && init.body !== null) body = init.body as RequestBody;
+  else if (init.body === undefined && fromRequest?.body != null)
+    body = new Uint8Array(await fromRequest.arrayBuffer());
+  if (body !== null && (method === 'GET' || method === 'HEAD')) {
+    throw badArgument('Request with GET/HEAD method cannot have body.');
+  }
+  if (isStreamBody(body) && (init as { duplex?: string }).duplex !== 'half') {
+    throw badArgument('RequestInit: duplex option is required when sending a body.');
+  }
+  if (signal?.aborted) throw signal.reason;
+  const extracted = await extractBody(body);
+  if (signal?.aborted) throw signal.reason;
+
+  let hop: Hop = {
+    url,
+    method,
+    headers,
+    body: extracted?.bytes,
+    bodyType: extracted?.contentType,
+    replayable: extracted?.replayable ?? true,
+  };
+  for (let redirects = 0; ; redirects++) {
+    const sink = new StreamSink();
+    const x = startHop(host, hop, extra, sink, signal, redirect);
+    const head = await x.head;
+    const location = redirectStatuses.has(head.status) ? headerValue(head, 'location') : undefined;
+    if (location === undefined || redirect === 'manual') {
+      return toResponse(head, sink, hop, redirects > 0);
+    }
+    if (redirect === 'error') {
+      x.abort(undefined);
+      throw new TscurlError(
+        CurlCode.TOO_MANY_REDIRECTS,
+        `Unexpected redirect to ${location} (redirect: 'error')`,
+        {
+          side: 'remote',
+          phase: 'recv',
+          host: x.hostLabel,
+        },
+      );
+    }
+    const next = nextHop(hop, head.status, location, redirects, x.hostLabel);
+    await x.finished;
+    if (signal?.aborted) throw signal.reason;
+    hop = next;
+  }
+}
+
+function startHop(
+  host: ExchangeHost,
+  hop: Hop,
+  extra: TransferOptions,
+  sink: StreamSink,
+  signal: AbortSignal | undefined,
+  redirect: NonNullable<RequestInit['redirect']>,
+): Exchange {
+  const x = new Exchange(host, {
+    options: easyOptionsFor({ ...hop, url: hop.url.href }, extra),
+    sink,
+    signal,
+    onHead: (head) => {
+      const isRedirect =
+        redirect !== 'manual' && redirectStatuses.has(head.status) && headerValue(head, 'location');
+      if (isRedirect || nullBodyStatuses.has(head.status) || hop.method === 'HEAD') sink.discard = true;
+    },
+  });
+  sink.exchange = x;
+  x.start();
+  return x;
+}
+
+function nextHop(hop: Hop, status: number, location: string, redirects: number, hostLabel: string): Hop {
+  if (redirects >= MAX_REDIRECTS) {
+    throw new TscurlError(CurlCode.TOO_MANY_REDIRECTS, `Maximum (${MAX_REDIRECTS}) redirects followed`, {
+      side: 'remote',
+      phase: 'recv',
+      host: hostLabel,
+    });
+  }
+  let url: URL;
+  try {
+    url = new URL(location, hop.url);
+  } catch (cause) {
+    throw new TscurlError(CurlCode.URL_MALFORMAT, `Invalid redirect Location '${location}'`, {
+      cause,
+      side: 'remote',
+      phase: 'recv',
+      host: hostLabel,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TscurlError(CurlCode.UNSUPPORTED_PROTOCOL, `Redirect to unsupported scheme '${url.protocol}'`, {
+      side: 'remote',
+      phase: 'recv',
+      host: hostLabel,
+    });
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw badArgument(`Redirect location includes credentials: ${location}`);
+  }
+  const headers = new Headers(hop.headers);
+  let { method, body, bodyType } = hop;
+  if (
+    (status === 303 && method !== 'GET' && method !== 'HEAD') ||
+    ((status === 301 || status === 302) && method === 'POST')
+  ) {
+    method = 'GET';
+    body = undefined;
+    bodyType = undefined;
+    for (const name of bodyHeaderNames) headers.delete(name);
+  } else if (body !== undefined && !hop.replayable) {
+    throw new TscurlError(
+      CurlCode.SEND_FAIL_REWIND,
+      'Cannot follow a 307/308 redirect with a streamed request body',
+      {
+        side: 'local',
+        phase: 'send',
+        host: hostLabel,
+      },
+    );
+  }
+  if (url.origin !== hop.url.origin) for (const name of crossOriginDropped) headers.delete(name);
+  return { url, method, headers, body, bodyType, replayable: hop.replayable };
+}
+
+function headerValue(head: ResponseHead, name: string): string | undefined {
+  for (const [n, v] of head.headers) if (n.length === name.length && n.toLowerCase() === name) return v;
+  return undefined;
+}
+
+function toResponse(head: ResponseHead, sink: StreamSink, hop: Hop, redirected: boolean): Response {
+  const headers = new Headers();
+  for (const [name, value] of head.headers) {
+    try {
+      headers.append(name, value);
+    } catch {
+      // A field Headers refuses (invalid name or value bytes) is dropped, as undici does.
+    }
+  }
+  if (head.status < 200 || head.status > 599) {
+    sink.exchange?.abort(undefined);
+    throw new TscurlError(CurlCode.WEIRD_SERVER_REPLY, `Unsupported response status ${head.status}`, {
+      side: 'remote',
+      phase: 'recv',
+    });
+  }
+  const nullBody = sink.discard;
+  const response = new Response(nullBody ? null : sink.stream, {
+    status: head.status,
+    statusText: head.statusText,
+    headers,
+  });
+  // Response's constructor cannot set these; Node's fetch sets them on its responses.
+  Object.defineProperties(response, {
+    url: { value: hop.url.href, enumerable: true },
+    redirected: { value: redirected, enumerable: true },
+    type: { value: 'basic', enumerable: true },
+  });
+  return response;
+}

@@ -1,0 +1,68 @@
+// Keeping the process alive only while transfers run. A Client's sockets are unref'd as soon as
+// they are created, so idle pooled connections never hold the event loop open; while at least one
+// transfer runs, one ref'd timer does (undici does the same per socket with ref()/unref()).
+// The NodeDriver's own timer only exists while a transfer has a deadline, so it needs nothing.
+import { nodeTransport } from '../transport/node/transport.js';
+import type { ConnectOptions, Resolution, Transport, TransportSocket } from '../transport/types.js';
+
+interface Unrefable {
+  unref?: () => unknown;
+}
+
+/**
+ * Unref the net.Socket under a transport socket. NodeSocket has no public unref() yet, so this
+ * reaches for its `sock` field when it has none of its own (hook to add in transport/node).
+ */
+function unrefSocket(socket: TransportSocket): void {
+  const own = socket as unknown as Unrefable;
+  if (typeof own.unref === 'function') {
+    own.unref();
+    return;
+  }
+  const inner = (socket as unknown as { sock?: Unrefable }).sock;
+  if (inner !== undefined && typeof inner.unref === 'function') inner.unref();
+}
+
+/** The Node transport, with every socket unref'd. */
+export class UnrefTransport implements Transport {
+  readonly name = 'node-unref';
+  private readonly inner: Transport;
+  constructor(inner: Transport = nodeTransport) {
+    this.inner = inner;
+  }
+  now(): number {
+    return this.inner.now();
+  }
+  resolve(host: string, family: 0 | 4 | 6): Resolution {
+    return this.inner.resolve(host, family);
+  }
+  connect(options: ConnectOptions): TransportSocket {
+    const socket = this.inner.connect(options);
+    unrefSocket(socket);
+    return socket;
+  }
+}
+
+// Far enough never to fire; it only has to exist (setInterval's maximum delay is 2^31-1 ms).
+const HOLD_MS = 2 ** 31 - 1;
+
+/** A counter of running transfers that holds one ref'd handle while it is above zero. */
+export class ActivityHold {
+  private count = 0;
+  private handle: NodeJS.Timeout | undefined;
+
+  enter(): void {
+    if (this.count++ === 0) this.handle = setInterval(() => {}, HOLD_MS);
+  }
+
+  leave(): void {
+    if (--this.count === 0 && this.handle !== undefined) {
+      clearInterval(this.handle);
+      this.handle = undefined;
+    }
+  }
+
+  get active(): number {
+    return this.count;
+  }
+}

@@ -1,0 +1,91 @@
+// From a method, URL, header list and buffered body to the Easy options of one transfer.
+import type { EasyOptions } from '../multi/options.js';
+import { badArgument } from './errors.js';
+
+/**
+ * The Easy options a caller may set per call or as Client defaults: every option except the ones
+ * the API itself drives (URL, callbacks it owns, method and body, header list, private data).
+ * Options added to EasyOptions later (issue 5's) become available here without a change.
+ */
+export type TransferOptions = Omit<
+  EasyOptions,
+  | 'url'
+  | 'writeFunction'
+  | 'headerFunction'
+  | 'postFields'
+  | 'customRequest'
+  | 'nobody'
+  | 'httpGet'
+  | 'httpHeader'
+  | 'private'
+  | 'readFunction'
+  | 'upload'
+  | 'inFileSize'
+>;
+
+/** Header input accepted everywhere: the fetch HeadersInit forms. */
+export type HeadersInput = NonNullable<RequestInit['headers']>;
+
+export const USER_AGENT = 'tscurl/0.1';
+
+const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const normalizedMethods = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+
+/** fetch's method normalization: a token; the standard ones upper-cased; CONNECT/TRACE/TRACK refused. */
+export function normalizeMethod(method: string | undefined): string {
+  if (method === undefined) return 'GET';
+  if (!tokenRe.test(method)) throw badArgument(`'${method}' is not a valid HTTP method.`);
+  const upper = method.toUpperCase();
+  if (upper === 'CONNECT' || upper === 'TRACE' || upper === 'TRACK') {
+    throw badArgument(`'${method}' HTTP method is unsupported.`);
+  }
+  return normalizedMethods.has(upper) ? upper : method;
+}
+
+/** The header list to send, as [name, value] pairs (Headers iteration order, set-cookie kept apart). */
+export function headerPairs(...inits: Array<HeadersInput | undefined>): Headers {
+  const out = new Headers();
+  for (const init of inits) {
+    if (init === undefined) continue;
+    const h = init instanceof Headers ? init : new Headers(init);
+    for (const [name, value] of h) out.set(name, value);
+  }
+  return out;
+}
+
+export interface HttpRequest {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: Uint8Array | undefined;
+  /** Content-Type implied by the body, used when headers name none. */
+  bodyType: string | undefined;
+}
+
+/** Easy options for one HTTP request. */
+export function easyOptionsFor(req: HttpRequest, extra: TransferOptions): EasyOptions {
+  const o: EasyOptions = { ...extra, url: req.url };
+  const m = req.method;
+  if (m === 'HEAD') o.nobody = true;
+  else if (m !== 'GET' && m !== 'POST') o.customRequest = m;
+  const sendsBody = req.body !== undefined || m === 'POST' || m === 'PUT' || m === 'PATCH';
+  if (sendsBody) o.postFields = req.body ?? new Uint8Array(0);
+  const lines: string[] = [];
+  let hasType = false;
+  let hasUa = false;
+  for (const [name, value] of req.headers) {
+    if (name === 'content-type') hasType = true;
+    if (name === 'user-agent') hasUa = true;
+    // The engine owns framing; a caller's Content-Length would be a second one.
+    if (name === 'content-length' || name === 'transfer-encoding') continue;
+    lines.push(value === '' ? `${name};` : `${name}: ${value}`);
+  }
+  if (sendsBody && !hasType) {
+    // curl adds 'application/x-www-form-urlencoded' to every POSTFIELDS body; fetch only the type
+    // the body implies.
+    lines.push(req.bodyType === undefined ? 'Content-Type:' : `content-type: ${req.bodyType}`);
+  }
+  if (!hasUa && extra.userAgent === undefined) o.userAgent = USER_AGENT;
+  if (lines.length > 0) o.httpHeader = lines;
+  return o;
+}
