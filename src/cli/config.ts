@@ -1,0 +1,160 @@
+// What the command line asks for: global settings and one Operation per --next section
+// (curl's GlobalConfig and OperationConfig, tool_cfgable.h).
+
+/** One URL of an operation with the output it goes to (curl's `struct getout`). */
+export interface UrlNode {
+  url?: string;
+  /** -o file, or 'remote' for -O. */
+  output?: string | { remote: true };
+  /** -T file for this URL. */
+  upload?: string;
+  /** -g given when the URL was added. */
+  noGlob: boolean;
+}
+
+export type DataKind = 'ascii' | 'binary' | 'raw' | 'urlencode';
+
+export interface FormPart {
+  spec: string;
+  literal: boolean;
+}
+
+export interface Operation {
+  nodes: UrlNode[];
+  remoteNameAll: boolean;
+  outputDir?: string;
+  createDirs: boolean;
+  include: boolean;
+  head: boolean;
+  dumpHeader?: string;
+  method?: string;
+  headers: string[];
+  userAgent?: string;
+  referer?: string;
+  data: Array<{ kind: DataKind; value: string }>;
+  get: boolean;
+  form: FormPart[];
+  fail: 'no' | 'fail' | 'body';
+  location: boolean;
+  locationTrusted: boolean;
+  maxRedirs?: number;
+  post301: boolean;
+  post302: boolean;
+  post303: boolean;
+  compressed: boolean;
+  range?: string;
+  continueAt?: number | '-';
+  user?: string;
+  authBasic: boolean;
+  authDigest: boolean;
+  oauth2Bearer?: string;
+  cookies: string[];
+  cookieJar?: string;
+  junkSessionCookies: boolean;
+  maxFilesize?: number;
+  timeoutMs?: number;
+  connectTimeoutMs?: number;
+  speedLimit?: number;
+  speedTime?: number;
+  limitRate?: number;
+  resolve: string[];
+  httpVersion?: '1.0' | '1.1' | '2' | '2-prior';
+  writeOut?: string;
+  globOff: boolean;
+  pathAsIs: boolean;
+  raw: boolean;
+  noBuffer: boolean;
+  ignoreContentLength: boolean;
+  retry: number;
+  retryDelayS: number;
+  retryMaxTimeS: number;
+  retryAllErrors: boolean;
+  retryConnrefused: boolean;
+  /** Options that need an engine feature this build does not have: [option as given, reason]. */
+  unsupported: Array<{ option: string; code: number; message: string }>;
+  /** TLS options given (they only matter once an https:// URL is used, like curl without TLS). */
+  tlsOptions: string[];
+}
+
+export interface Global {
+  silent: boolean;
+  showError: boolean;
+  verbose: boolean;
+  traceAscii?: string;
+  parallel: boolean;
+  parallelMax: number;
+  parallelMaxGiven: boolean;
+  parallelImmediate: boolean;
+  failEarly: boolean;
+  progressBar: boolean;
+  help: boolean;
+  version: boolean;
+  bench: boolean;
+  benchTransfers: number;
+  benchSize: number;
+  benchFaultEvery: number;
+  operations: Operation[];
+}
+
+export function newOperation(): Operation {
+  return {
+    nodes: [],
+    remoteNameAll: false,
+    createDirs: false,
+    include: false,
+    head: false,
+    headers: [],
+    data: [],
+    get: false,
+    form: [],
+    fail: 'no',
+    location: false,
+    locationTrusted: false,
+    post301: false,
+    post302: false,
+    post303: false,
+    compressed: false,
+    authBasic: false,
+    authDigest: false,
+    cookies: [],
+    junkSessionCookies: false,
+    resolve: [],
+    globOff: false,
+    pathAsIs: false,
+    raw: false,
+    noBuffer: false,
+    ignoreContentLength: false,
+    retry: 0,
+    retryDelayS: 0,
+    retryMaxTimeS: 0,
+    retryAllErrors: false,
+    retryConnrefused: false,
+    unsupported: [],
+    tlsOptions: [],
+  };
+}
+
+export function newGlobal(): Global {
+  return {
+    silent: false,
+    showError: false,
+    verbose: false,
+    parallel: false,
+    parallelMax: 50,
+    parallelMaxGiven: false,
+    parallelImmediate: false,
+    failEarly: false,
+    progressBar: false,
+    help: false,
+    version: false,
+    bench: false,
+    benchTransfers: 10_000,
+    benchSize: 1024,
+    benchFaultEvery: 0,
+    operations: [newOperation()],
+  };
+}
+
+export function currentOp(g: Global): Operation {
+  return g.operations[g.operations.length - 1]!;
+}

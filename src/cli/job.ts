@@ -1,0 +1,198 @@
+// One transfer of the command line: its URL (after globbing), where its body and headers go, and
+// the Easy built from its operation's options (curl's tool_operate.c single_transfer).
+import { CurlCode } from '../core/codes.js';
+import { Easy } from '../multi/easy.js';
+import { type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
+import type { Global, Operation, UrlNode } from './config.js';
+import { fillOutputName } from './glob.js';
+import { OutputSink } from './output.js';
+import { traceAscii, verboseLine } from './verbose.js';
+
+export interface JobError {
+  code: number;
+  message: string;
+}
+
+export interface Job {
+  op: Operation;
+  node: UrlNode;
+  /** The URL as given (after globbing), %{url}. */
+  url: string;
+  urlnum: number;
+  matches: string[];
+  body: OutputSink;
+  headerFile: OutputSink | undefined;
+  /** Response header fields of the current response, for -w. */
+  headers: Array<[string, string]>;
+  retriesLeft: number;
+  retryDelayMs: number;
+  firstStart: number;
+  /** Set when the job can not even start (bad output name, unsupported protocol...). */
+  preError?: JobError;
+}
+
+export interface JobContext {
+  global: Global;
+  version: string;
+  /** Writes -v / --trace-ascii text. */
+  trace(s: string): void;
+  traceAscii(s: string): void;
+}
+
+/** curl guesses http:// for URLs without a scheme. */
+export function withScheme(url: string): string {
+  return /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(url) ? url : `http://${url}`;
+}
+
+function remoteName(url: string): string {
+  const noQuery = url.replace(/[?#].*$/, '');
+  const afterHost = noQuery.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/, '');
+  const slash = afterHost.lastIndexOf('/');
+  return slash < 0 ? '' : afterHost.slice(slash + 1);
+}
+
+function outputPath(
+  op: Operation,
+  node: UrlNode,
+  url: string,
+  matches: string[],
+): string | JobError | undefined {
+  const out = node.output ?? (op.remoteNameAll ? { remote: true as const } : undefined);
+  if (out === undefined) return undefined;
+  let name: string;
+  if (typeof out === 'string') {
+    if (out === '-') return '-';
+    name = fillOutputName(out, matches);
+  } else {
+    name = remoteName(url);
+    if (name === '') return { code: CurlCode.WRITE_ERROR, message: 'Remote file name has no length!' };
+  }
+  if (op.outputDir !== undefined && !name.startsWith('/'))
+    name = `${op.outputDir.replace(/\/$/, '')}/${name}`;
+  return name;
+}
+
+export function createJob(op: Operation, node: UrlNode, url: string, urlnum: number, matches: string[]): Job {
+  const job: Job = {
+    op,
+    node,
+    url,
+    urlnum,
+    matches,
+    body: new OutputSink(undefined, false),
+    headerFile: undefined,
+    headers: [],
+    retriesLeft: op.retry,
+    retryDelayMs: op.retryDelayS > 0 ? op.retryDelayS * 1000 : 1000,
+    firstStart: Date.now(),
+  };
+  const path = outputPath(op, node, url, matches);
+  if (typeof path === 'object') job.preError = path;
+  else job.body = new OutputSink(path, op.createDirs);
+  if (op.dumpHeader !== undefined) {
+    job.headerFile =
+      op.dumpHeader === '-' ? new OutputSink(undefined, false) : new OutputSink(op.dumpHeader, op.createDirs);
+  }
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(withScheme(url))![1]!.toLowerCase();
+  if (scheme !== 'http') {
+    job.preError = {
+      code: CurlCode.UNSUPPORTED_PROTOCOL,
+      message: `Protocol "${scheme}" not supported or disabled in libcurl`,
+    };
+  }
+  if (op.form.length > 0 && op.data.length > 0) {
+    job.preError = { code: CurlCode.FAILED_INIT, message: 'You can only select one HTTP request method!' };
+  }
+  return job;
+}
+
+/** The request data of -d and friends, joined with '&' as curl does. */
+export function postData(op: Operation): string | undefined {
+  if (op.data.length === 0) return undefined;
+  return op.data.map((d) => d.value).join('&');
+}
+
+function effectiveUrl(op: Operation, url: string): string {
+  let u = withScheme(url);
+  const data = postData(op);
+  if (op.get && data !== undefined) {
+    const hash = u.indexOf('#');
+    const frag = hash >= 0 ? u.slice(hash) : '';
+    if (hash >= 0) u = u.slice(0, hash);
+    u += (u.includes('?') ? '&' : '?') + data + frag;
+  }
+  return u;
+}
+
+/** Options for engine features that may not exist yet; checked against optionNames at run time. */
+function optional(o: Record<string, unknown>, name: string, value: unknown): void {
+  if (!(optionNames as string[]).includes(name)) {
+    throw new Error(`engine option '${name}' missing (the option parser should have refused this)`);
+  }
+  o[name] = value;
+}
+
+export function buildEasy(job: Job, ctx: JobContext): Easy {
+  const { op } = job;
+  const g = ctx.global;
+  const o: EasyOptions & Record<string, unknown> = {
+    url: effectiveUrl(op, job.url),
+    writeFunction: (chunk) => (job.body.write(chunk) ? chunk.length : 0),
+    headerFunction: (line) => {
+      if (line.startsWith('HTTP/')) job.headers = [];
+      else {
+        const colon = line.indexOf(':');
+        if (colon > 0) job.headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+      }
+      if (op.include || op.head) {
+        if (!job.body.write(Buffer.from(line, 'latin1'))) return false;
+      }
+      if (job.headerFile !== undefined && !job.headerFile.write(Buffer.from(line, 'latin1'))) return false;
+      return true;
+    },
+  };
+  if (op.userAgent === undefined) o.userAgent = `tscurl/${ctx.version}`;
+  else if (op.userAgent !== '') o.userAgent = op.userAgent;
+  if (op.referer !== undefined && op.referer !== '') o.referer = op.referer;
+  if (op.headers.length > 0) o.httpHeader = [...op.headers];
+  if (op.method !== undefined) o.customRequest = op.method;
+  if (op.head) o.nobody = true;
+  const data = postData(op);
+  if (data !== undefined && !op.get) o.postFields = Buffer.from(data, 'latin1');
+  if (op.fail === 'fail') o.failOnError = true;
+  if (op.timeoutMs !== undefined) o.timeoutMs = op.timeoutMs;
+  if (op.connectTimeoutMs !== undefined) o.connectTimeoutMs = op.connectTimeoutMs;
+  if (op.speedLimit !== undefined || op.speedTime !== undefined) {
+    o.lowSpeedLimit = op.speedLimit ?? 1;
+    o.lowSpeedTime = op.speedTime ?? 30;
+  }
+  if (op.resolve.length > 0) o.resolve = [...op.resolve];
+  if (op.httpVersion === '1.0') o.httpVersion = HttpVersion.V1_0;
+  else if (op.httpVersion === '1.1') o.httpVersion = HttpVersion.V1_1;
+  if (op.maxFilesize !== undefined) o.maxFileSize = op.maxFilesize;
+  if (op.ignoreContentLength) o.ignoreContentLength = true;
+  if (op.location) optional(o, 'followLocation', true);
+  if (op.maxRedirs !== undefined) optional(o, 'maxRedirs', op.maxRedirs);
+  if (op.post301 || op.post302 || op.post303) {
+    optional(o, 'postRedir', (op.post301 ? 1 : 0) | (op.post302 ? 2 : 0) | (op.post303 ? 4 : 0));
+  }
+  if (op.compressed) optional(o, 'acceptEncoding', '');
+  if (op.range !== undefined) optional(o, 'range', op.range);
+  if (op.continueAt !== undefined && op.continueAt !== '-') optional(o, 'resumeFrom', op.continueAt);
+  if (op.user !== undefined) optional(o, 'userPwd', op.user);
+  if (op.authDigest) optional(o, 'httpAuth', 'digest');
+  else if (op.authBasic) optional(o, 'httpAuth', 'basic');
+  if (op.oauth2Bearer !== undefined) optional(o, 'xoauth2Bearer', op.oauth2Bearer);
+  if (op.limitRate !== undefined) {
+    optional(o, 'maxRecvSpeed', op.limitRate);
+    optional(o, 'maxSendSpeed', op.limitRate);
+  }
+  if (g.verbose || g.traceAscii !== undefined) {
+    o.verbose = true;
+    o.debugFunction = (type, d) => {
+      if (g.traceAscii !== undefined) ctx.traceAscii(traceAscii(type, d));
+      else ctx.trace(verboseLine(type, d));
+    };
+  }
+  return new Easy(o);
+}

@@ -1,0 +1,643 @@
+// The command-line options, one row each: names, whether it takes a parameter, whether it is a
+// boolean (so `--no-name` exists) and how it changes the configuration. Rows follow curl's
+// tool_listhelp.c texts so `-h` reads like curl's.
+import { optionNames } from '../multi/options.js';
+import { type DataKind, type Global, newOperation, type Operation } from './config.js';
+import { ParamError } from './errors.js';
+
+export interface OptionRow {
+  long: string;
+  short?: string;
+  /** Parameter name in -h; absent for flags. */
+  arg?: string;
+  /** A boolean flag that accepts --no-<long>. */
+  bool?: boolean;
+  help: string;
+  apply(ctx: ApplyContext, value: string, on: boolean): void;
+}
+
+export interface ApplyContext {
+  global: Global;
+  op: Operation;
+  /** The option as written, for messages. */
+  name: string;
+  /** Reads a -K config file (only the parser knows how). */
+  readConfig(path: string): void;
+  /** Reads a file for @file parameters; '-' is stdin. */
+  readFile(path: string): Buffer;
+}
+
+function int(ctx: ApplyContext, v: string, allowNegative = false): number {
+  if (!/^-?\d+$/.test(v.trim())) throw new ParamError('bad-numeric', ctx.name);
+  const n = Number(v);
+  if (n < 0 && !allowNegative) throw new ParamError('negative-numeric', ctx.name);
+  return n;
+}
+
+/** Seconds with decimals (curl's str2udouble), returned in ms. */
+function secondsMs(ctx: ApplyContext, v: string): number {
+  if (!/^\d*\.?\d+$|^\d+\.$/.test(v.trim())) throw new ParamError('bad-numeric', ctx.name);
+  return Math.round(Number(v) * 1000);
+}
+
+/** Sizes with an optional k/m/g suffix (curl's GetSizeParameter). */
+function size(ctx: ApplyContext, v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmMgGtTpP]?)[bB]?$/.exec(v.trim());
+  if (m === null) throw new ParamError('bad-numeric', ctx.name);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }[
+    (m[2] ?? '').toLowerCase() as '' | 'k'
+  ];
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** Options whose engine feature (Easy option) has not landed fail clearly instead of being ignored. */
+function needEngine(ctx: ApplyContext, ...names: string[]): void {
+  const have = new Set<string>(optionNames);
+  if (!names.every((n) => have.has(n))) throw new ParamError('not-built-in', ctx.name);
+}
+
+/** TLS and HTTP/2 arrive in a later issue: these end as in a curl built without them. */
+function notBuiltIn(ctx: ApplyContext): void {
+  throw new ParamError('not-built-in', ctx.name);
+}
+
+function addUrl(op: Operation, url: string): void {
+  const node = op.nodes.find((n) => n.url === undefined);
+  if (node !== undefined) node.url = url;
+  else op.nodes.push({ url, noGlob: op.globOff });
+  const set = op.nodes.find((n) => n.url === url && n.noGlob !== op.globOff);
+  if (set !== undefined) set.noGlob = op.globOff;
+}
+
+function addOutput(op: Operation, output: string | { remote: true }): void {
+  const node = op.nodes.find((n) => n.output === undefined);
+  if (node !== undefined) node.output = output;
+  else op.nodes.push({ output, noGlob: op.globOff });
+}
+
+function addUpload(op: Operation, file: string): void {
+  const node = op.nodes.find((n) => n.upload === undefined);
+  if (node !== undefined) node.upload = file;
+  else op.nodes.push({ upload: file, noGlob: op.globOff });
+}
+
+function data(kind: DataKind) {
+  return (ctx: ApplyContext, v: string): void => {
+    let value = v;
+    if (kind !== 'raw' && kind !== 'urlencode' && v.startsWith('@')) {
+      const bytes = ctx.readFile(v.slice(1));
+      // --data/--data-ascii strip carriage returns and newlines from files; --data-binary keeps them.
+      value = kind === 'binary' ? bytes.toString('latin1') : bytes.toString('latin1').replace(/[\r\n]/g, '');
+    }
+    if (kind === 'urlencode') value = urlencodeData(ctx, v);
+    ctx.op.data.push({ kind, value });
+  };
+}
+
+/** --data-urlencode forms: content, =content, name=content, @file, name@file. */
+function urlencodeData(ctx: ApplyContext, v: string): string {
+  const enc = (s: string) =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const eq = v.indexOf('=');
+  const at = v.indexOf('@');
+  if (at >= 0 && (eq < 0 || at < eq)) {
+    const name = v.slice(0, at);
+    const content = ctx.readFile(v.slice(at + 1)).toString('latin1');
+    return name === '' ? enc(content) : `${name}=${enc(content)}`;
+  }
+  if (eq >= 0) {
+    const name = v.slice(0, eq);
+    return name === '' ? enc(v.slice(eq + 1)) : `${name}=${enc(v.slice(eq + 1))}`;
+  }
+  return enc(v);
+}
+
+function flag<K extends keyof Operation>(key: K) {
+  return (ctx: ApplyContext, _v: string, on: boolean): void => {
+    (ctx.op as unknown as Record<string, unknown>)[key] = on;
+  };
+}
+
+function gflag<K extends keyof Global>(key: K) {
+  return (ctx: ApplyContext, _v: string, on: boolean): void => {
+    (ctx.global as unknown as Record<string, unknown>)[key] = on;
+  };
+}
+
+export const optionTable: OptionRow[] = [
+  { long: 'url', arg: '<url>', help: 'URL to work with', apply: (c, v) => addUrl(c.op, v) },
+  {
+    long: 'output',
+    short: 'o',
+    arg: '<file>',
+    help: 'Write to file instead of stdout',
+    apply: (c, v) => addOutput(c.op, v),
+  },
+  {
+    long: 'remote-name',
+    short: 'O',
+    help: 'Write output to a file named as the remote file',
+    apply: (c) => addOutput(c.op, { remote: true }),
+  },
+  {
+    long: 'remote-name-all',
+    bool: true,
+    help: 'Use the remote file name for all URLs',
+    apply: flag('remoteNameAll'),
+  },
+  {
+    long: 'output-dir',
+    arg: '<dir>',
+    help: 'Directory to save files in',
+    apply: (c, v) => void (c.op.outputDir = v),
+  },
+  {
+    long: 'create-dirs',
+    bool: true,
+    help: 'Create necessary local directory hierarchy',
+    apply: flag('createDirs'),
+  },
+  {
+    long: 'include',
+    short: 'i',
+    bool: true,
+    help: 'Include protocol response headers in the output',
+    apply: flag('include'),
+  },
+  { long: 'head', short: 'I', bool: true, help: 'Show document info only', apply: flag('head') },
+  {
+    long: 'dump-header',
+    short: 'D',
+    arg: '<filename>',
+    help: 'Write the received headers to <filename>',
+    apply: (c, v) => void (c.op.dumpHeader = v),
+  },
+  {
+    long: 'request',
+    short: 'X',
+    arg: '<method>',
+    help: 'Specify request method to use',
+    apply: (c, v) => void (c.op.method = v),
+  },
+  {
+    long: 'header',
+    short: 'H',
+    arg: '<header/@file>',
+    help: 'Pass custom header(s) to server',
+    apply: (c, v) => {
+      if (v.startsWith('@')) {
+        for (const line of c.readFile(v.slice(1)).toString('latin1').split(/\r?\n/))
+          if (line !== '') c.op.headers.push(line);
+      } else c.op.headers.push(v);
+    },
+  },
+  {
+    long: 'user-agent',
+    short: 'A',
+    arg: '<name>',
+    help: 'Send User-Agent <name> to server',
+    apply: (c, v) => void (c.op.userAgent = v),
+  },
+  {
+    long: 'referer',
+    short: 'e',
+    arg: '<URL>',
+    help: 'Referrer URL',
+    apply: (c, v) => {
+      if (v.endsWith(';auto')) needEngine(c, 'followLocation');
+      c.op.referer = v.replace(/;auto$/, '');
+    },
+  },
+  { long: 'data', short: 'd', arg: '<data>', help: 'HTTP POST data', apply: data('ascii') },
+  { long: 'data-ascii', arg: '<data>', help: 'HTTP POST ASCII data', apply: data('ascii') },
+  { long: 'data-binary', arg: '<data>', help: 'HTTP POST binary data', apply: data('binary') },
+  { long: 'data-raw', arg: '<data>', help: "HTTP POST data, '@' allowed", apply: data('raw') },
+  { long: 'data-urlencode', arg: '<data>', help: 'HTTP POST data URL encoded', apply: data('urlencode') },
+  {
+    long: 'get',
+    short: 'G',
+    bool: true,
+    help: 'Put the post data in the URL and use GET',
+    apply: flag('get'),
+  },
+  {
+    long: 'form',
+    short: 'F',
+    arg: '<name=content>',
+    help: 'Specify multipart MIME data',
+    apply: (c, v) => {
+      needEngine(c, 'mimePost');
+      c.op.form.push({ spec: v, literal: false });
+    },
+  },
+  {
+    long: 'form-string',
+    arg: '<name=string>',
+    help: 'Specify multipart MIME data',
+    apply: (c, v) => {
+      needEngine(c, 'mimePost');
+      c.op.form.push({ spec: v, literal: true });
+    },
+  },
+  {
+    long: 'upload-file',
+    short: 'T',
+    arg: '<file>',
+    help: 'Transfer local FILE to destination',
+    apply: (c, v) => {
+      needEngine(c, 'upload', 'readFunction');
+      addUpload(c.op, v);
+    },
+  },
+  {
+    long: 'fail',
+    short: 'f',
+    bool: true,
+    help: 'Fail fast with no output on HTTP errors',
+    apply: (c, _v, on) => void (c.op.fail = on ? 'fail' : 'no'),
+  },
+  {
+    long: 'fail-with-body',
+    bool: true,
+    help: 'Fail on HTTP errors but save the body',
+    apply: (c, _v, on) => void (c.op.fail = on ? 'body' : 'no'),
+  },
+  {
+    long: 'location',
+    short: 'L',
+    bool: true,
+    help: 'Follow redirects',
+    apply: (c, _v, on) => {
+      if (on) needEngine(c, 'followLocation');
+      c.op.location = on;
+    },
+  },
+  {
+    long: 'location-trusted',
+    bool: true,
+    help: 'Like --location, and send auth to other hosts',
+    apply: (c, _v, on) => {
+      if (on) needEngine(c, 'followLocation', 'unrestrictedAuth');
+      c.op.location = on;
+      c.op.locationTrusted = on;
+    },
+  },
+  {
+    long: 'max-redirs',
+    arg: '<num>',
+    help: 'Maximum number of redirects allowed',
+    apply: (c, v) => {
+      needEngine(c, 'maxRedirs');
+      c.op.maxRedirs = int(c, v, true);
+    },
+  },
+  ...(['301', '302', '303'] as const).map(
+    (n): OptionRow => ({
+      long: `post${n}`,
+      bool: true,
+      help: `Do not switch to GET after following a ${n}`,
+      apply: (c, _v, on) => {
+        needEngine(c, 'postRedir');
+        c.op[`post${n}`] = on;
+      },
+    }),
+  ),
+  { long: 'silent', short: 's', bool: true, help: 'Silent mode', apply: gflag('silent') },
+  {
+    long: 'show-error',
+    short: 'S',
+    bool: true,
+    help: 'Show error even when -s is used',
+    apply: gflag('showError'),
+  },
+  {
+    long: 'verbose',
+    short: 'v',
+    bool: true,
+    help: 'Make the operation more talkative',
+    apply: gflag('verbose'),
+  },
+  {
+    long: 'trace-ascii',
+    arg: '<file>',
+    help: 'Like --trace, but without hex output',
+    apply: (c, v) => void (c.global.traceAscii = v),
+  },
+  {
+    long: 'compressed',
+    bool: true,
+    help: 'Request compressed response',
+    apply: (c, _v, on) => {
+      if (on) needEngine(c, 'acceptEncoding');
+      c.op.compressed = on;
+    },
+  },
+  {
+    long: 'range',
+    short: 'r',
+    arg: '<range>',
+    help: 'Retrieve only the bytes within RANGE',
+    apply: (c, v) => {
+      needEngine(c, 'range');
+      c.op.range = v;
+    },
+  },
+  {
+    long: 'continue-at',
+    short: 'C',
+    arg: '<offset>',
+    help: 'Resumed transfer offset',
+    apply: (c, v) => {
+      needEngine(c, 'resumeFrom');
+      c.op.continueAt = v === '-' ? '-' : int(c, v);
+    },
+  },
+  {
+    long: 'user',
+    short: 'u',
+    arg: '<user:password>',
+    help: 'Server user and password',
+    apply: (c, v) => {
+      needEngine(c, 'userPwd');
+      c.op.user = v;
+    },
+  },
+  {
+    long: 'basic',
+    bool: true,
+    help: 'Use HTTP Basic Authentication',
+    apply: (c, _v, on) => {
+      needEngine(c, 'httpAuth');
+      c.op.authBasic = on;
+      if (on) c.op.authDigest = false;
+    },
+  },
+  {
+    long: 'digest',
+    bool: true,
+    help: 'Use HTTP Digest Authentication',
+    apply: (c, _v, on) => {
+      needEngine(c, 'httpAuth');
+      c.op.authDigest = on;
+      if (on) c.op.authBasic = false;
+    },
+  },
+  {
+    long: 'oauth2-bearer',
+    arg: '<token>',
+    help: 'OAuth 2 Bearer Token',
+    apply: (c, v) => {
+      needEngine(c, 'xoauth2Bearer');
+      c.op.oauth2Bearer = v;
+    },
+  },
+  {
+    long: 'cookie',
+    short: 'b',
+    arg: '<data|filename>',
+    help: 'Send cookies from string/file',
+    apply: (c, v) => {
+      needEngine(c, v.includes('=') ? 'cookie' : 'cookieFile');
+      c.op.cookies.push(v);
+    },
+  },
+  {
+    long: 'cookie-jar',
+    short: 'c',
+    arg: '<filename>',
+    help: 'Write cookies to <filename> after operation',
+    apply: (c, v) => {
+      needEngine(c, 'cookieJar');
+      c.op.cookieJar = v;
+    },
+  },
+  {
+    long: 'junk-session-cookies',
+    short: 'j',
+    bool: true,
+    help: 'Ignore session cookies read from file',
+    apply: (c, _v, on) => {
+      needEngine(c, 'cookieSession');
+      c.op.junkSessionCookies = on;
+    },
+  },
+  {
+    long: 'max-filesize',
+    arg: '<bytes>',
+    help: 'Maximum file size to download',
+    apply: (c, v) => void (c.op.maxFilesize = size(c, v)),
+  },
+  {
+    long: 'max-time',
+    short: 'm',
+    arg: '<seconds>',
+    help: 'Maximum time allowed for transfer',
+    apply: (c, v) => void (c.op.timeoutMs = secondsMs(c, v)),
+  },
+  {
+    long: 'connect-timeout',
+    arg: '<seconds>',
+    help: 'Maximum time allowed for connection',
+    apply: (c, v) => void (c.op.connectTimeoutMs = secondsMs(c, v)),
+  },
+  {
+    long: 'speed-limit',
+    short: 'Y',
+    arg: '<speed>',
+    help: 'Stop transfers slower than this',
+    apply: (c, v) => void (c.op.speedLimit = int(c, v)),
+  },
+  {
+    long: 'speed-time',
+    short: 'y',
+    arg: '<seconds>',
+    help: "Trigger 'speed-limit' abort after this time",
+    apply: (c, v) => void (c.op.speedTime = int(c, v)),
+  },
+  {
+    long: 'limit-rate',
+    arg: '<speed>',
+    help: 'Limit transfer speed to RATE',
+    apply: (c, v) => {
+      needEngine(c, 'maxRecvSpeed', 'maxSendSpeed');
+      c.op.limitRate = size(c, v);
+    },
+  },
+  {
+    long: 'resolve',
+    arg: '<[+]host:port:addr[,addr]...>',
+    help: 'Resolve the host+port to this address',
+    apply: (c, v) => void c.op.resolve.push(v),
+  },
+  { long: 'http1.0', short: '0', help: 'Use HTTP 1.0', apply: (c) => void (c.op.httpVersion = '1.0') },
+  { long: 'http1.1', help: 'Use HTTP 1.1', apply: (c) => void (c.op.httpVersion = '1.1') },
+  { long: 'http2', help: 'Use HTTP/2', apply: notBuiltIn },
+  { long: 'http2-prior-knowledge', help: 'Use HTTP 2 without HTTP/1.1 Upgrade', apply: notBuiltIn },
+  { long: 'insecure', short: 'k', bool: true, help: 'Allow insecure server connections', apply: notBuiltIn },
+  { long: 'cacert', arg: '<file>', help: 'CA certificate to verify peer against', apply: notBuiltIn },
+  {
+    long: 'cert',
+    short: 'E',
+    arg: '<certificate[:password]>',
+    help: 'Client certificate file and password',
+    apply: notBuiltIn,
+  },
+  { long: 'key', arg: '<key>', help: 'Private key file name', apply: notBuiltIn },
+  {
+    long: 'pinnedpubkey',
+    arg: '<hashes>',
+    help: 'FILE/HASHES Public key to verify peer against',
+    apply: notBuiltIn,
+  },
+  {
+    long: 'write-out',
+    short: 'w',
+    arg: '<format>',
+    help: 'Use output FORMAT after completion',
+    apply: (c, v) => void (c.op.writeOut = v.startsWith('@') ? c.readFile(v.slice(1)).toString('utf8') : v),
+  },
+  {
+    long: 'globoff',
+    short: 'g',
+    bool: true,
+    help: 'Disable URL sequences and ranges using {} and []',
+    apply: flag('globOff'),
+  },
+  {
+    long: 'path-as-is',
+    bool: true,
+    help: 'Do not squash .. sequences in URL path',
+    apply: flag('pathAsIs'),
+  },
+  { long: 'raw', bool: true, help: 'Do HTTP "raw"; no transfer decoding', apply: flag('raw') },
+  {
+    long: 'no-buffer',
+    short: 'N',
+    bool: true,
+    help: 'Disable buffering of the output stream',
+    apply: (c, _v, on) => void (c.op.noBuffer = on),
+  },
+  {
+    long: 'ignore-content-length',
+    bool: true,
+    help: 'Ignore the size of the remote resource',
+    apply: flag('ignoreContentLength'),
+  },
+  {
+    long: 'retry',
+    arg: '<num>',
+    help: 'Retry request if transient problems occur',
+    apply: (c, v) => void (c.op.retry = int(c, v)),
+  },
+  {
+    long: 'retry-delay',
+    arg: '<seconds>',
+    help: 'Wait time between retries',
+    apply: (c, v) => void (c.op.retryDelayS = int(c, v)),
+  },
+  {
+    long: 'retry-max-time',
+    arg: '<seconds>',
+    help: 'Retry only within this period',
+    apply: (c, v) => void (c.op.retryMaxTimeS = int(c, v)),
+  },
+  {
+    long: 'retry-all-errors',
+    bool: true,
+    help: 'Retry all errors (use with --retry)',
+    apply: flag('retryAllErrors'),
+  },
+  {
+    long: 'retry-connrefused',
+    bool: true,
+    help: 'Retry on connection refused (use with --retry)',
+    apply: flag('retryConnrefused'),
+  },
+  {
+    long: 'parallel',
+    short: 'Z',
+    bool: true,
+    help: 'Perform transfers in parallel',
+    apply: gflag('parallel'),
+  },
+  {
+    long: 'parallel-max',
+    arg: '<num>',
+    help: 'Maximum concurrency for parallel transfers',
+    apply: (c, v) => {
+      const n = int(c, v);
+      // curl clamps: 0 means the default, above 300 is 300 (tool_getparam.c, PARALLEL_MAX).
+      c.global.parallelMax = n === 0 ? 50 : Math.min(n, 300);
+      c.global.parallelMaxGiven = true;
+    },
+  },
+  {
+    long: 'parallel-immediate',
+    bool: true,
+    help: 'Do not wait for multiplexing (with --parallel)',
+    apply: gflag('parallelImmediate'),
+  },
+  {
+    long: 'fail-early',
+    bool: true,
+    help: 'Fail on first transfer error, do not continue',
+    apply: gflag('failEarly'),
+  },
+  {
+    long: 'progress-bar',
+    short: '#',
+    bool: true,
+    help: 'Display transfer progress as a bar',
+    apply: gflag('progressBar'),
+  },
+  {
+    long: 'config',
+    short: 'K',
+    arg: '<file>',
+    help: 'Read config from a file',
+    apply: (c, v) => c.readConfig(v),
+  },
+  {
+    long: 'next',
+    short: ':',
+    help: 'Make next URL use its separate set of options',
+    apply: (c) => {
+      c.global.operations.push(newOperation());
+    },
+  },
+  { long: 'help', short: 'h', help: 'Get help for commands', apply: (c) => void (c.global.help = true) },
+  {
+    long: 'version',
+    short: 'V',
+    help: 'Show version number and quit',
+    apply: (c) => void (c.global.version = true),
+  },
+  // tscurl's own: the benchmark behind `npm start`.
+  {
+    long: 'bench',
+    bool: true,
+    help: 'Benchmark: embedded local server, N transfers in parallel, summary table',
+    apply: gflag('bench'),
+  },
+  {
+    long: 'bench-transfers',
+    arg: '<num>',
+    help: 'Transfers for --bench (default 10000)',
+    apply: (c, v) => void (c.global.benchTransfers = int(c, v)),
+  },
+  {
+    long: 'bench-size',
+    arg: '<bytes>',
+    help: 'Response body size for --bench (default 1024)',
+    apply: (c, v) => void (c.global.benchSize = size(c, v)),
+  },
+  {
+    long: 'bench-fault-every',
+    arg: '<num>',
+    help: 'For testing --bench: the server answers every Nth request with 500',
+    apply: (c, v) => void (c.global.benchFaultEvery = int(c, v)),
+  },
+];
+
+export const byLong = new Map(optionTable.map((r) => [r.long, r]));
+export const byShort = new Map(optionTable.filter((r) => r.short !== undefined).map((r) => [r.short!, r]));

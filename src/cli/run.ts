@@ -1,0 +1,229 @@
+// The command: parse, then run the transfers serially or in parallel through one Multi, print
+// errors in curl's form, write -w output, retry, and compute the exit code by curl's rules: in
+// serial mode the last transfer's result, in parallel mode the last failure's.
+
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { CurlCode, curlStrerror } from '../core/codes.js';
+import type { Easy } from '../multi/easy.js';
+import type { DoneMessage } from '../multi/multi.js';
+import { BENCH_DEFAULTS, formatBench, runBench } from './bench.js';
+import type { Global, Operation, UrlNode } from './config.js';
+import { ParamError } from './errors.js';
+import { expandGlob, GlobError, parseGlob } from './glob.js';
+import { helpText, versionText } from './help.js';
+import { buildEasy, createJob, type Job, type JobContext } from './job.js';
+import { type DoneAction, runParallel } from './parallel.js';
+import { parseArgs } from './parse.js';
+import { writeOut } from './write-out.js';
+
+const TRY_HELP = "tscurl: try 'tscurl --help' or 'tscurl --manual' for more information\n";
+/** curl's RETRY_SLEEP_MAX: the exponential back-off stops growing at 10 minutes. */
+const RETRY_SLEEP_MAX_MS = 600_000;
+
+function stderr(s: string): void {
+  process.stderr.write(s);
+}
+
+function version(): string {
+  return versionText().split(' ')[1] ?? '0.0.0';
+}
+
+/** A lazy walk over every URL of every operation, globs expanded one at a time. */
+function* allUrls(
+  g: Global,
+): Generator<{ op: Operation; node: UrlNode; url: string; urlnum: number; matches: string[] } | GlobError> {
+  let urlnum = 0;
+  for (const op of g.operations) {
+    for (const node of op.nodes) {
+      if (node.url === undefined) continue;
+      const n = urlnum++;
+      if (node.noGlob || op.globOff) {
+        yield { op, node, url: node.url, urlnum: n, matches: [] };
+        continue;
+      }
+      let patterns: ReturnType<typeof parseGlob>;
+      try {
+        patterns = parseGlob(node.url);
+      } catch (e) {
+        if (e instanceof GlobError) {
+          yield e;
+          return;
+        }
+        throw e;
+      }
+      for (const { url, matches } of expandGlob(patterns)) yield { op, node, url, urlnum: n, matches };
+    }
+  }
+}
+
+function retryKind(job: Job, code: number, status: number): string | undefined {
+  const op = job.op;
+  if (code === CurlCode.OPERATION_TIMEDOUT || code === CurlCode.COULDNT_RESOLVE_HOST) return ': timeout';
+  if (op.retryConnrefused && code === CurlCode.COULDNT_CONNECT) return ': connection refused';
+  if (
+    (code === CurlCode.OK || (op.fail !== 'no' && code === CurlCode.HTTP_RETURNED_ERROR)) &&
+    [408, 429, 500, 502, 503, 504].includes(status)
+  ) {
+    return ': HTTP error';
+  }
+  if (code !== CurlCode.OK && op.retryAllErrors) return ' (retrying all errors)';
+  return undefined;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let g: Global;
+  try {
+    g = parseArgs(args);
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    stderr(`tscurl: ${e.message}\n`);
+    if (e.exitCode === 2) stderr(TRY_HELP);
+    return e.exitCode;
+  }
+  if (g.help) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (g.version) {
+    process.stdout.write(versionText());
+    return 0;
+  }
+  if (g.bench) {
+    const o = {
+      transfers: g.benchTransfers,
+      parallelMax: g.parallelMaxGiven ? g.parallelMax : BENCH_DEFAULTS.parallelMax,
+      size: g.benchSize,
+      faultEvery: g.benchFaultEvery,
+    };
+    const r = await runBench(o);
+    process.stdout.write(formatBench(o, r));
+    return r.errors === 0 ? 0 : r.lastCode || 1;
+  }
+  if (!g.operations.some((op) => op.nodes.some((n) => n.url !== undefined))) {
+    stderr('tscurl: no URL specified!\n');
+    stderr(TRY_HELP);
+    return 2;
+  }
+  if (g.operations.some((op) => op.head && op.data.length > 0 && !op.get)) {
+    stderr('Warning: You can only select one HTTP request method! You asked for both POST \n');
+    stderr('Warning: (-d, --data) and HEAD (-I, --head).\n');
+    return 2;
+  }
+  return runTransfers(g);
+}
+
+async function runTransfers(g: Global): Promise<number> {
+  const showErrors = !g.silent || g.showError;
+  const ctx: JobContext = {
+    global: g,
+    version: version(),
+    trace: stderr,
+    traceAscii:
+      g.traceAscii === undefined
+        ? stderr
+        : g.traceAscii === '-'
+          ? (s) => process.stdout.write(s)
+          : (s) => appendFileSync(g.traceAscii!, s),
+  };
+  if (g.traceAscii !== undefined && g.traceAscii !== '-') writeFileSync(g.traceAscii, '');
+  const urls = allUrls(g);
+  let exitCode = 0;
+  let fatal = false;
+  let stop = false;
+
+  const finishJob = (job: Job, code: number, message: string, easy: Easy | undefined): void => {
+    job.body.close(code === CurlCode.OK);
+    job.headerFile?.close(code === CurlCode.OK);
+    if (code !== CurlCode.OK && showErrors) stderr(`tscurl: (${code}) ${message}\n`);
+    if (job.op.writeOut !== undefined) {
+      const info = easy?.getInfo();
+      if (info !== undefined) {
+        writeOut(
+          job.op.writeOut,
+          {
+            info,
+            url: job.url,
+            urlnum: job.urlnum,
+            exitcode: code,
+            errormsg: code === CurlCode.OK ? '' : message,
+            filenameEffective: job.body.isStdout ? null : (job.body.path ?? null),
+            headers: job.headers,
+            referer: job.op.referer ?? null,
+            version: `tscurl/${ctx.version}`,
+          },
+          {
+            stdout: (s) => process.stdout.write(s),
+            stderr,
+            warn: (s) => stderr(`tscurl: ${s}\n`),
+          },
+        );
+      }
+    }
+    if (g.parallel) {
+      if (code !== CurlCode.OK) exitCode = code;
+    } else exitCode = code;
+    if (code !== CurlCode.OK && g.failEarly) stop = true;
+  };
+
+  const next = (): { easy: Easy; job: Job } | undefined => {
+    while (!stop && !fatal) {
+      const r = urls.next();
+      if (r.done === true) return undefined;
+      const item = r.value;
+      if (item instanceof GlobError) {
+        if (showErrors) stderr(`tscurl: (${CurlCode.URL_MALFORMAT}) ${item.format()}\n`);
+        exitCode = CurlCode.URL_MALFORMAT;
+        fatal = true;
+        return undefined;
+      }
+      const job = createJob(item.op, item.node, item.url, item.urlnum, item.matches);
+      if (job.preError !== undefined) {
+        finishJob(job, job.preError.code, job.preError.message, undefined);
+        continue;
+      }
+      return { easy: buildEasy(job, ctx), job };
+    }
+    return undefined;
+  };
+
+  await runParallel<Job>({
+    max: g.parallel ? g.parallelMax : 1,
+    source: { next },
+    onDone(job, m: DoneMessage): DoneAction {
+      let code: number = m.result;
+      let message = m.easy.errorBuffer || curlStrerror(code);
+      const status = m.easy.getInfo().responseCode;
+      if (job.body.failure !== undefined && code === CurlCode.WRITE_ERROR) {
+        if (showErrors) stderr(`Warning: ${job.body.failure}\n`);
+        message = 'Failure writing output to destination';
+      }
+      if (code === CurlCode.OK && job.op.fail === 'body' && status >= 400) {
+        code = CurlCode.HTTP_RETURNED_ERROR;
+        message = `The requested URL returned error: ${status}`;
+      }
+      const kind = job.retriesLeft > 0 ? retryKind(job, code, status) : undefined;
+      const withinTime =
+        job.op.retryMaxTimeS === 0 || Date.now() - job.firstStart < job.op.retryMaxTimeS * 1000;
+      if (kind !== undefined && withinTime) {
+        let sleep = job.retryDelayMs;
+        const retryAfter = job.headers.find(([n]) => n.toLowerCase() === 'retry-after')?.[1];
+        if ((status === 429 || status === 503) && retryAfter !== undefined && /^\d+$/.test(retryAfter)) {
+          sleep = Number(retryAfter) * 1000;
+        }
+        if (!g.silent) {
+          stderr(
+            `Warning: Problem${kind}. Will retry in ${Math.round(sleep / 1000)} seconds. ${job.retriesLeft} retries left.\n`,
+          );
+        }
+        job.retriesLeft--;
+        if (job.op.retryDelayS === 0) job.retryDelayMs = Math.min(job.retryDelayMs * 2, RETRY_SLEEP_MAX_MS);
+        job.body.reset();
+        job.headerFile?.reset();
+        return { again: buildEasy(job, ctx), delayMs: sleep };
+      }
+      finishJob(job, code, message, m.easy);
+      return stop ? 'stop' : undefined;
+    },
+  });
+  return exitCode;
+}

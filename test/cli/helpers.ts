@@ -1,0 +1,88 @@
+// Spawning the CLI from source (no build needed) and local node:http servers for CLI tests.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+export const CURL = '/usr/bin/curl';
+export const haveCurl = existsSync(CURL);
+
+export interface RunResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }));
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}
+
+/** Runs tscurl from source with `args`. */
+export function tscurl(
+  args: string[],
+  opts: { cwd?: string; input?: string | Buffer } = {},
+): Promise<RunResult> {
+  const cwd = opts.cwd;
+  const cliArgs = cwd === undefined ? CLI : ['--import', 'tsx', `${process.cwd()}/src/cli/main.ts`];
+  return runCommand(process.execPath, [...cliArgs, ...args], opts);
+}
+
+export function curl(
+  args: string[],
+  opts: { cwd?: string; input?: string | Buffer } = {},
+): Promise<RunResult> {
+  return runCommand(CURL, args, opts);
+}
+
+export interface CliServer {
+  url: string;
+  port: number;
+  server: Server;
+  requests: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: Buffer }>;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void,
+): Promise<CliServer> {
+  const s: CliServer = {
+    url: '',
+    port: 0,
+    server: undefined as unknown as Server,
+    requests: [],
+    close: () =>
+      new Promise((resolve) => {
+        s.server.closeAllConnections();
+        s.server.close(() => resolve());
+      }),
+  };
+  s.server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      s.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      handler(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
+  const addr = s.server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no address');
+  s.port = addr.port;
+  s.url = `http://127.0.0.1:${addr.port}`;
+  return s;
+}
