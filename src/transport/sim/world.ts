@@ -94,7 +94,7 @@ export class SimWorld {
     const name = normalizeHost(host);
     const family = isIP(name);
     if (family) return [{ address: name, family: family as 4 | 6 }];
-    if (name === 'localhost') {
+    if (isLocalhost(name)) {
       return [
         { address: '127.0.0.1', family: 4 },
         { address: '::1', family: 6 },
@@ -120,7 +120,7 @@ export class SimWorld {
     const literal = isIP(name);
     const pick = (addrs: ResolvedAddress[]): ResolvedAddress[] =>
       family === 0 ? addrs : addrs.filter((a) => a.family === family);
-    if (literal || name === 'localhost') {
+    if (literal || isLocalhost(name)) {
       const addrs = pick(this.addressesOf(name));
       r.complete(addrs.length > 0 ? { addresses: addrs } : { error: notFound(name) });
       return r;
@@ -278,6 +278,11 @@ export function normalizeHost(host: string): string {
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
   if (h.endsWith('.') && !isIP(h)) h = h.slice(0, -1);
   return h;
+}
+
+/** localhost and *.localhost (RFC 6761) never reach DNS, like curl. */
+function isLocalhost(name: string): boolean {
+  return name === 'localhost' || name.endsWith('.localhost');
 }
 
 function clientAddressFor(remote: string): string {
