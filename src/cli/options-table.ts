@@ -96,8 +96,11 @@ function data(kind: DataKind) {
 
 /** --data-urlencode forms: content, =content, name=content, @file, name@file. */
 function urlencodeData(ctx: ApplyContext, v: string): string {
+  // curl_easy_escape (only A-Za-z0-9-._~ stay), then spaces as '+' as curl's tool does.
   const enc = (s: string) =>
-    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    encodeURIComponent(s)
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+      .replaceAll('%20', '+');
   const eq = v.indexOf('=');
   const at = v.indexOf('@');
   if (at >= 0 && (eq < 0 || at < eq)) {

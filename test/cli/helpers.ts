@@ -2,9 +2,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
 
 export const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 export const CURL = '/usr/bin/curl';
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export const haveCurl = existsSync(CURL);
 
 export interface RunResult {
@@ -36,8 +38,8 @@ export function tscurl(
   args: string[],
   opts: { cwd?: string; input?: string | Buffer } = {},
 ): Promise<RunResult> {
-  const cwd = opts.cwd;
-  const cliArgs = cwd === undefined ? CLI : ['--import', 'tsx', `${process.cwd()}/src/cli/main.ts`];
+  // From another working directory, tsx and the entry are named by absolute location.
+  const cliArgs = opts.cwd === undefined ? CLI : ['--import', import.meta.resolve('tsx'), MAIN];
   return runCommand(process.execPath, [...cliArgs, ...args], opts);
 }
 

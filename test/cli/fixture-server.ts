@@ -1,0 +1,66 @@
+// A deterministic node:http server for CLI tests: no Date header, so curl's and tscurl's
+// outputs can be compared byte for byte.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CliServer, startServer } from './helpers.js';
+
+const flakyCounts = new Map<string, number>();
+
+function route(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  res.sendDate = false;
+  const url = new URL(req.url ?? '/', 'http://x');
+  const path = url.pathname;
+  const send = (status: number, text: string | Buffer, type = 'text/plain') => {
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  if (path === '/hello') return send(200, 'hello\n');
+  if (path === '/empty') return send(200, '');
+  if (path.startsWith('/files/') || path.startsWith('/g/')) return send(200, `${path}\n`);
+  if (path === '/echo') {
+    const ct = req.headers['content-type'] ?? '-';
+    return send(
+      200,
+      `${req.method} ${req.url}\nct=${ct}\ncl=${req.headers['content-length'] ?? '-'}\n${body.toString('latin1')}`,
+    );
+  }
+  if (path === '/headers') {
+    const lines: string[] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    return send(200, `${lines.join('\n')}\n`);
+  }
+  if (path.startsWith('/status/')) {
+    const code = Number(path.slice(8));
+    return send(code, `status ${code}\n`);
+  }
+  if (path === '/version') return send(200, `${req.httpVersion}\n`);
+  if (path === '/slow') {
+    const t = setTimeout(() => send(200, 'late\n'), 3000);
+    res.on('close', () => clearTimeout(t));
+    return;
+  }
+  if (path === '/chunked') {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.write('chunk one\n');
+    setTimeout(() => res.end('chunk two\n'), 5);
+    return;
+  }
+  if (path === '/big') return send(200, Buffer.alloc(100_000, 'b'), 'application/octet-stream');
+  if (path === '/redirect') {
+    res.writeHead(302, { Location: '/hello', 'Content-Length': 0 });
+    return res.end();
+  }
+  if (path.startsWith('/flaky/')) {
+    // Fails with 503 `n` times per key, then answers.
+    const [, , key, n] = path.split('/');
+    const seen = flakyCounts.get(key!) ?? 0;
+    flakyCounts.set(key!, seen + 1);
+    if (seen < Number(n)) return send(503, 'busy\n');
+    return send(200, `ok after ${seen}\n`);
+  }
+  send(404, 'not found\n');
+}
+
+export function startFixtureServer(): Promise<CliServer> {
+  return startServer(route);
+}
