@@ -5,13 +5,15 @@ import { type CliServer, startServer } from './helpers.js';
 
 const flakyCounts = new Map<string, number>();
 
-function route(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+/** Returns whether a route matched (the 404 is the fallback). */
+function route(req: IncomingMessage, res: ServerResponse, body: Buffer): boolean {
   res.sendDate = false;
   const url = new URL(req.url ?? '/', 'http://x');
   const path = url.pathname;
   const send = (status: number, text: string | Buffer, type = 'text/plain') => {
     res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
+    return true;
   };
   if (path === '/hello') return send(200, 'hello\n');
   if (path === '/empty') return send(200, '');
@@ -37,18 +39,19 @@ function route(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   if (path === '/slow') {
     const t = setTimeout(() => send(200, 'late\n'), 3000);
     res.on('close', () => clearTimeout(t));
-    return;
+    return true;
   }
   if (path === '/chunked') {
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.write('chunk one\n');
     setTimeout(() => res.end('chunk two\n'), 5);
-    return;
+    return true;
   }
   if (path === '/big') return send(200, Buffer.alloc(100_000, 'b'), 'application/octet-stream');
   if (path === '/redirect') {
     res.writeHead(302, { Location: '/hello', 'Content-Length': 0 });
-    return res.end();
+    res.end();
+    return true;
   }
   if (path.startsWith('/flaky/')) {
     // Fails with 503 `n` times per key, then answers.
@@ -59,8 +62,9 @@ function route(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     return send(200, `ok after ${seen}\n`);
   }
   send(404, 'not found\n');
+  return false;
 }
 
 export function startFixtureServer(): Promise<CliServer> {
-  return startServer(route);
+  return startServer((req, res, body) => void route(req, res, body));
 }
