@@ -31,6 +31,8 @@ export interface Operation {
   headers: string[];
   userAgent?: string;
   referer?: string;
+  /** -e 'url;auto': send the previous URL as Referer on redirects. */
+  autoReferer: boolean;
   data: Array<{ kind: DataKind; value: string }>;
   get: boolean;
   form: FormPart[];
@@ -104,6 +106,7 @@ export function newOperation(): Operation {
     include: false,
     head: false,
     headers: [],
+    autoReferer: false,
     data: [],
     get: false,
     form: [],

@@ -2,11 +2,14 @@
 // the Easy built from its operation's options (curl's tool_operate.c single_transfer).
 import { CurlCode } from '../core/codes.js';
 import { Easy } from '../multi/easy.js';
-import { type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
+import { type DebugInfoType, type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
 import type { Global, Operation, UrlNode } from './config.js';
 import { fillOutputName } from './glob.js';
 import { OutputSink } from './output.js';
 import { traceAscii, verboseLine } from './verbose.js';
+
+/** curl's tool follows at most 50 redirects unless --max-redirs says otherwise. */
+const CURL_TOOL_MAXREDIRS = 50;
 
 export interface JobError {
   code: number;
@@ -171,8 +174,13 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   else if (op.httpVersion === '1.1') o.httpVersion = HttpVersion.V1_1;
   if (op.maxFilesize !== undefined) o.maxFileSize = op.maxFilesize;
   if (op.ignoreContentLength) o.ignoreContentLength = true;
-  if (op.location) optional(o, 'followLocation', true);
-  if (op.maxRedirs !== undefined) optional(o, 'maxRedirs', op.maxRedirs);
+  if (op.location) {
+    optional(o, 'followLocation', true);
+    // The curl tool's own default (tool_cfgable.h DEFAULT_MAXREDIRS), not libcurl's.
+    optional(o, 'maxRedirs', op.maxRedirs ?? CURL_TOOL_MAXREDIRS);
+  } else if (op.maxRedirs !== undefined) optional(o, 'maxRedirs', op.maxRedirs);
+  if (op.locationTrusted) optional(o, 'unrestrictedAuth', true);
+  if (op.autoReferer) optional(o, 'autoReferer', true);
   if (op.post301 || op.post302 || op.post303) {
     optional(o, 'postRedir', (op.post301 ? 1 : 0) | (op.post302 ? 2 : 0) | (op.post303 ? 4 : 0));
   }
@@ -189,9 +197,25 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   }
   if (g.verbose || g.traceAscii !== undefined) {
     o.verbose = true;
-    o.debugFunction = (type, d) => {
+    let announced = false;
+    const emit = (type: DebugInfoType, d: string | Uint8Array) => {
       if (g.traceAscii !== undefined) ctx.traceAscii(traceAscii(type, d));
       else ctx.trace(verboseLine(type, d));
+    };
+    o.debugFunction = function (this: Easy, type, d) {
+      // The engine reports no 'text' events yet: say what the connection was from the info.
+      if (type === 'header-out' && !announced) {
+        announced = true;
+        const info = this.getInfo();
+        const host = new URL(info.effectiveUrl || o.url!).hostname.replace(/^\[|\]$/g, '');
+        emit(
+          'text',
+          info.numConnects > 0
+            ? `Connected to ${host} (${info.primaryIp}) port ${info.primaryPort}`
+            : `Re-using existing connection with host ${host}`,
+        );
+      }
+      emit(type, d);
     };
   }
   return new Easy(o);

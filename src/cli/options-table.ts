@@ -207,7 +207,8 @@ export const optionTable: OptionRow[] = [
     arg: '<URL>',
     help: 'Referrer URL',
     apply: (c, v) => {
-      if (v.endsWith(';auto')) needEngine(c, 'followLocation');
+      c.op.autoReferer = v.endsWith(';auto');
+      if (c.op.autoReferer) needEngine(c, 'autoReferer');
       c.op.referer = v.replace(/;auto$/, '');
     },
   },

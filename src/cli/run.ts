@@ -66,7 +66,7 @@ function retryKind(job: Job, code: number, status: number): string | undefined {
   ) {
     return ': HTTP error';
   }
-  if (code !== CurlCode.OK && op.retryAllErrors) return ' (retrying all errors)';
+  if (code !== CurlCode.OK && op.retryAllErrors) return '(retrying all errors)';
   return undefined;
 }
 
@@ -212,7 +212,7 @@ async function runTransfers(g: Global): Promise<number> {
         }
         if (!g.silent) {
           stderr(
-            `Warning: Problem${kind}. Will retry in ${Math.round(sleep / 1000)} seconds. ${job.retriesLeft} retries left.\n`,
+            `Warning: Problem ${kind}. Will retry in ${Math.round(sleep / 1000)} seconds. ${job.retriesLeft} retries left.\n`,
           );
         }
         job.retriesLeft--;

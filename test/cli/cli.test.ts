@@ -1,0 +1,248 @@
+// tscurl's behaviour where curl's output can not be compared byte for byte (stderr texts, -v,
+// retries, parallel limits) or where tscurl deliberately ends like a curl built without a feature.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startFixtureServer } from './fixture-server.js';
+import { type CliServer, tscurl } from './helpers.js';
+
+let server: CliServer;
+let dir: string;
+before(async () => {
+  server = await startFixtureServer();
+  dir = mkdtempSync(join(tmpdir(), 'tscurl-cli-'));
+});
+after(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tscurl command', { concurrency: 4 }, () => {
+  test('-v writes "> " request and "< " response lines to stderr, the body to stdout', async () => {
+    const r = await tscurl(['-v', `${server.url}/hello`]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.toString(), 'hello\n');
+    assert.match(r.stderr, /^> GET \/hello HTTP\/1\.1\r$/m);
+    assert.match(r.stderr, /^> Host: 127\.0\.0\.1:\d+\r$/m);
+    assert.match(r.stderr, /^< HTTP\/1\.1 200 OK\r$/m);
+    assert.match(r.stderr, /^< Content-Length: 6\r$/m);
+    assert.match(r.stderr, /^\* Connected to 127\.0\.0\.1 \(127\.0\.0\.1\) port \d+$/m);
+  });
+
+  test('errors read "tscurl: (N) message"; -s hides them, -sS shows them', async () => {
+    const plain = await tscurl(['http://127.0.0.1:1/']);
+    assert.equal(plain.code, 7);
+    assert.match(plain.stderr, /^tscurl: \(7\) Failed to connect to 127\.0\.0\.1 port 1/m);
+    const silent = await tscurl(['-s', 'http://127.0.0.1:1/']);
+    assert.equal(silent.code, 7);
+    assert.equal(silent.stderr, '');
+    const shown = await tscurl(['-sS', 'http://127.0.0.1:1/']);
+    assert.match(shown.stderr, /^tscurl: \(7\) Failed to connect/m);
+  });
+
+  test('https:// ends as in a curl without TLS: exit 1, "Protocol "https" not supported"', async () => {
+    const r = await tscurl([`https://127.0.0.1:${server.port}/hello`]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'tscurl: (1) Protocol "https" not supported or disabled in libcurl\n');
+    assert.equal(server.requests.filter((q) => q.url === '/hello' && q.method === 'PRI').length, 0);
+  });
+
+  for (const opt of [
+    ['-k'],
+    ['--insecure'],
+    ['--cacert', 'ca.pem'],
+    ['--cert', 'c.pem'],
+    ['--key', 'k.pem'],
+    ['--pinnedpubkey', 'sha256//x'],
+    ['--http2'],
+    ['--http2-prior-knowledge'],
+  ]) {
+    test(`${opt[0]} ends with 4 (NOT_BUILT_IN) and curl's message, never ignored`, async () => {
+      const r = await tscurl([...opt, `${server.url}/hello`]);
+      assert.equal(r.code, 4);
+      assert.equal(
+        r.stderr,
+        `tscurl: option ${opt[0]}: the installed libcurl version does not support this\n`,
+      );
+      assert.equal(r.stdout.length, 0);
+    });
+  }
+
+  test('--retry retries a 503 after the delay and says so on stderr', async () => {
+    const t0 = Date.now();
+    const r = await tscurl(['--retry', '2', '--retry-delay', '1', `${server.url}/flaky/a/1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'busy\nok after 1\n');
+    assert.match(r.stderr, /^Warning: Problem : HTTP error\. Will retry in 1 seconds\. 2 retries left\.$/m);
+    assert.ok(Date.now() - t0 >= 1000);
+  });
+
+  test('--retry truncates -o between attempts; --retry-all-errors retries connection errors', async () => {
+    const out = join(dir, 'retry.txt');
+    const r = await tscurl([
+      '-s',
+      '--retry',
+      '1',
+      '--retry-delay',
+      '1',
+      '-o',
+      out,
+      `${server.url}/flaky/b/1`,
+    ]);
+    assert.equal(r.code, 0);
+    assert.equal(readFileSync(out, 'utf8'), 'ok after 1\n');
+    const all = await tscurl([
+      '--retry',
+      '1',
+      '--retry-delay',
+      '1',
+      '--retry-all-errors',
+      'http://127.0.0.1:1/',
+    ]);
+    assert.equal(all.code, 7);
+    assert.match(
+      all.stderr,
+      /Warning: Problem \(retrying all errors\)\. Will retry in 1 seconds\. 1 retries left\./,
+    );
+    const none = await tscurl(['--retry', '3', 'http://127.0.0.1:1/']);
+    assert.doesNotMatch(
+      none.stderr,
+      /Will retry/,
+      'connection refused is not transient without --retry-connrefused',
+    );
+  });
+
+  test('-Z keeps at most --parallel-max transfers in flight on one Multi', async () => {
+    // A server of its own: the shared one also serves the tests running beside this one.
+    const own = await startFixtureServer();
+    let live = 0;
+    let peak = 0;
+    let total = 0;
+    own.server.on('connection', (s) => {
+      total++;
+      peak = Math.max(peak, ++live);
+      s.on('close', () => live--);
+    });
+    const r = await tscurl([
+      '-s',
+      '-Z',
+      '--parallel-max',
+      '7',
+      '-o',
+      '/dev/null',
+      `${own.url}/g/[1-300]`,
+      '-w',
+      '%{http_code}\\n',
+    ]);
+    await own.close();
+    assert.equal(r.code, 0, r.stderr);
+    const codes = r.stdout.toString().trim().split('\n');
+    assert.equal(codes.length, 300);
+    assert.ok(codes.every((c) => c === '200'));
+    assert.ok(peak <= 7 && peak >= 2, `peak connections ${peak}`);
+    assert.ok(total <= 7, `connections reused: ${total} opened for 300 transfers`);
+  });
+
+  test('--fail-early stops adding transfers after the first failure', async () => {
+    const r = await tscurl([
+      '-s',
+      '--fail-early',
+      'http://127.0.0.1:1/',
+      `${server.url}/g/[1-5]`,
+      '-w',
+      '%{http_code}\\n',
+    ]);
+    assert.equal(r.code, 7);
+    assert.equal(r.stdout.toString(), '000\n');
+  });
+
+  test('-K - reads the config from stdin', async () => {
+    const r = await tscurl(['-K', '-'], { input: `url = "${server.url}/hello"\n-s\n` });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'hello\n');
+  });
+
+  test('a -K file of 2,000 URLs runs in parallel', async () => {
+    const cfg = join(dir, 'many.cfg');
+    const lines = [
+      'parallel',
+      'silent',
+      'write-out = "%{http_code}\\n"',
+      'output = /dev/null',
+      'remote-name-all',
+    ];
+    for (let i = 0; i < 2000; i++) lines.push(`url = ${server.url}/g/${i}`);
+    writeFileSync(cfg, `${lines.join('\n')}\n`);
+    const r = await tscurl(['-K', cfg, '--no-remote-name-all'], {});
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout
+        .toString()
+        .split('\n')
+        .filter((l) => l === '200').length,
+      2000,
+    );
+  });
+
+  test('--trace-ascii writes curl-style blocks to the file', async () => {
+    const trace = join(dir, 'trace.txt');
+    const r = await tscurl(['-s', '--trace-ascii', trace, `${server.url}/hello`]);
+    assert.equal(r.code, 0);
+    const text = readFileSync(trace, 'latin1');
+    assert.match(text, /^=> Send header, \d+ bytes \(0x[0-9a-f]+\)\n0000: GET \/hello HTTP\/1\.1\n/m);
+    assert.match(text, /^<= Recv header, 17 bytes \(0x11\)\n0000: HTTP\/1\.1 200 OK\n/m);
+  });
+
+  test('-w warns about an unknown variable and %{json} is one JSON object', async () => {
+    const r = await tscurl(['-s', '-o', '/dev/null', '-w', '%{nope}%{json}', `${server.url}/hello`]);
+    assert.equal(r.stderr, "tscurl: unknown --write-out variable: 'nope'\n");
+    const j = JSON.parse(r.stdout.toString()) as Record<string, unknown>;
+    assert.equal(j.http_code, 200);
+    assert.equal(j.size_download, 6);
+    assert.equal(j.url_effective, `${server.url}/hello`);
+    assert.match(String(j.curl_version), /^tscurl\//);
+  });
+
+  test('-w times have six decimals and add up in order', async () => {
+    const r = await tscurl([
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{time_namelookup} %{time_connect} %{time_appconnect} %{time_pretransfer} %{time_starttransfer} %{time_total} %{speed_download}',
+      `${server.url}/big`,
+    ]);
+    const parts = r.stdout.toString().split(' ');
+    for (const t of parts.slice(0, 6)) assert.match(t, /^\d+\.\d{6}$/);
+    const [nl, conn, , pre, start, total] = parts.slice(0, 6).map(Number);
+    assert.ok(nl! <= conn! && conn! <= pre! && pre! <= start! && start! <= total!, r.stdout.toString());
+    assert.match(parts[6]!, /^\d+$/);
+  });
+
+  test('-h lists the options, -V names tscurl', async () => {
+    const h = await tscurl(['-h']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout.toString(), /^ -o, --output <file> +Write to file instead of stdout$/m);
+    const v = await tscurl(['-V']);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout.toString(), /^tscurl \d+\.\d+\.\d+ /);
+  });
+
+  test("-o into a missing directory fails with 23 and curl's warning", async () => {
+    const r = await tscurl(['-o', join(dir, 'no/such/dir/f'), `${server.url}/hello`]);
+    assert.equal(r.code, 23);
+    assert.match(
+      r.stderr,
+      /^Warning: Failed to open the file .*no\/such\/dir\/f: No such file or directory$/m,
+    );
+    assert.match(r.stderr, /^tscurl: \(23\) Failure writing output to destination$/m);
+  });
+
+  test('-I with -d is refused like curl (exit 2)', async () => {
+    const r = await tscurl(['-I', '-d', 'x', `${server.url}/hello`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /You can only select one HTTP request method/);
+  });
+});
