@@ -45,27 +45,31 @@ export interface EasyInfo {
   private: unknown;
 }
 
-const emptyTimes = { start: 0, end: 0 };
-
 export function transferInfo(t: Transfer | undefined, now: number, privateData: unknown): EasyInfo {
-  const start = t?.tStart ?? emptyTimes.start;
+  const start = t?.tStart ?? Number.NaN;
   const end = t === undefined ? 0 : t.state === 'msgsent' || t.state === 'completed' ? t.tEnd : now;
-  const since = (at: number) => (at > 0 && start > 0 ? Math.max(0, at - start) : at > 0 ? at - start : 0);
-  const total = t === undefined || start === 0 ? 0 : Math.max(0, end - start);
+  // Each phase time is the sum over the requests of a redirect chain, each counted from that
+  // request's start (libcurl's Curl_pgrsTime adds to the same counter).
+  const single = t?.tStartSingle ?? Number.NaN;
+  // NaN marks a moment not reached (a virtual clock may start at 0).
+  const since = (at: number) => (Number.isNaN(at) || Number.isNaN(single) ? 0 : Math.max(0, at - single));
+  const total = t === undefined || Number.isNaN(start) || Number.isNaN(end) ? 0 : Math.max(0, end - start);
   const sec = (ms: number) => ms / 1000;
   const us = (ms: number) => Math.round(ms * 1000);
-  const nl = t === undefined ? 0 : since(t.tNamelookup);
-  const ct = t === undefined ? 0 : since(t.tConnect);
-  const ac = t === undefined || t.tAppconnect === 0 ? 0 : since(t.tAppconnect);
-  const pt = t === undefined ? 0 : since(t.tPretransfer);
-  const st = t === undefined ? 0 : since(t.tStarttransfer);
+  const b = t?.timesBefore;
+  const nl = t === undefined ? 0 : b!.namelookup + since(t.tNamelookup);
+  const ct = t === undefined ? 0 : b!.connect + since(t.tConnect);
+  const ac = t === undefined ? 0 : b!.appconnect + since(t.tAppconnect);
+  const pt = t === undefined ? 0 : b!.pretransfer + since(t.tPretransfer);
+  const st = t === undefined ? 0 : b!.starttransfer + since(t.tStarttransfer);
+  const rt = t?.redirect.timeMs ?? 0;
   const totalS = sec(total);
   const down = t?.sizeDownload ?? 0;
   const up = t?.sizeUpload ?? 0;
   return {
     responseCode: t?.status ?? 0,
     httpVersion: t?.httpVersion ?? 0,
-    effectiveUrl: t?.target?.url.href ?? t?.o.url ?? '',
+    effectiveUrl: t === undefined ? '' : (t.target?.url.href ?? (t.url !== '' ? t.url : (t.o.url ?? ''))),
     effectiveMethod: t?.method ?? 'GET',
     scheme: t?.target?.scheme.toUpperCase() ?? '',
     contentType: t?.contentType ?? null,
@@ -75,14 +79,14 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     pretransferTime: sec(pt),
     starttransferTime: sec(st),
     totalTime: totalS,
-    redirectTime: 0,
+    redirectTime: sec(rt),
     namelookupTimeT: us(nl),
     connectTimeT: us(ct),
     appconnectTimeT: us(ac),
     pretransferTimeT: us(pt),
     starttransferTimeT: us(st),
     totalTimeT: us(total),
-    redirectTimeT: 0,
+    redirectTimeT: us(rt),
     sizeDownload: down,
     sizeUpload: up,
     speedDownload: total > 0 ? Math.round(down / totalS) : 0,
@@ -92,8 +96,8 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     contentLengthDownload: t?.contentLength ?? -1,
     contentLengthUpload: -1,
     numConnects: t?.numConnects ?? 0,
-    redirectCount: 0,
-    redirectUrl: null,
+    redirectCount: t?.redirect.count ?? 0,
+    redirectUrl: t?.redirect.wouldRedirect ?? null,
     primaryIp: t?.primaryIp ?? '',
     primaryPort: t?.primaryPort ?? 0,
     localIp: t?.localIp ?? '',

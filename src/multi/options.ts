@@ -81,9 +81,24 @@ export interface EasyOptions {
   interface?: string;
   /** CURLOPT_PRIVATE: anything of the application's. */
   private?: unknown;
+
+  // ------------------------------------------------------------------ redirects
+  /** CURLOPT_FOLLOWLOCATION: follow a 3xx response's Location (the body of a followed response is skipped). */
+  followLocation?: boolean;
+  /** CURLOPT_MAXREDIRS: redirects followed at most (default 30 as libcurl 8.3+; -1 = unlimited). Past it: 47. */
+  maxRedirs?: number;
+  /** CURLOPT_POSTREDIR: PostRedir bits; keep POST on 301 / 302 / 303 instead of switching to GET. */
+  postRedir?: number;
+  /** CURLOPT_UNRESTRICTED_AUTH: send credentials (and custom Authorization / Cookie headers) to other hosts on redirects. */
+  unrestrictedAuth?: boolean;
+  /** CURLOPT_AUTOREFERER: on a redirect, send the previous URL (no credentials, no fragment) as Referer. */
+  autoReferer?: boolean;
 }
 
-type Kind = 'string' | 'number' | 'boolean' | 'function' | 'stringArray' | 'body' | 'any';
+/** CURL_REDIR_POST_* bits for postRedir (curl --post301 / --post302 / --post303). */
+export const PostRedir = { POST_301: 1, POST_302: 2, POST_303: 4, POST_ALL: 7 } as const;
+
+type Kind = 'string' | 'number' | 'long' | 'boolean' | 'function' | 'stringArray' | 'body' | 'any';
 
 const schema: Record<keyof EasyOptions, Kind> = {
   url: 'string',
@@ -116,6 +131,11 @@ const schema: Record<keyof EasyOptions, Kind> = {
   pipeWait: 'boolean',
   interface: 'string',
   private: 'any',
+  followLocation: 'boolean',
+  maxRedirs: 'long',
+  postRedir: 'number',
+  unrestrictedAuth: 'boolean',
+  autoReferer: 'boolean',
 };
 
 function kindOk(kind: Kind, v: unknown): boolean {
@@ -124,6 +144,8 @@ function kindOk(kind: Kind, v: unknown): boolean {
       return typeof v === 'string';
     case 'number':
       return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    case 'long':
+      return typeof v === 'number' && Number.isInteger(v) && v >= -1;
     case 'boolean':
       return typeof v === 'boolean';
     case 'function':
@@ -151,7 +173,7 @@ export function validateOptions(opts: object): void {
     if (!kindOk(kind, value)) {
       throw new EasyError(
         CurlCode.BAD_FUNCTION_ARGUMENT,
-        `Option '${name}' expects ${kind === 'body' ? 'a string or bytes' : kind === 'stringArray' ? 'an array of strings' : kind === 'number' ? 'a non-negative finite number' : `a ${kind}`}, got ${describe(value)}`,
+        `Option '${name}' expects ${kind === 'body' ? 'a string or bytes' : kind === 'stringArray' ? 'an array of strings' : kind === 'number' ? 'a non-negative finite number' : kind === 'long' ? 'an integer >= -1' : `a ${kind}`}, got ${describe(value)}`,
       );
     }
   }
@@ -164,6 +186,9 @@ export function validateOptions(opts: object): void {
   }
   if (o.ipResolve !== undefined && o.ipResolve > 2) {
     throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'ipResolve': unknown value ${o.ipResolve}`);
+  }
+  if (o.postRedir !== undefined && (!Number.isInteger(o.postRedir) || o.postRedir > PostRedir.POST_ALL)) {
+    throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'postRedir': unknown bits in ${o.postRedir}`);
   }
   if (o.port !== undefined && (o.port > 65535 || !Number.isInteger(o.port))) {
     throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'port': ${o.port} is not a port number`);

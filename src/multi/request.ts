@@ -59,10 +59,35 @@ export function parseTarget(raw: string | undefined, portOverride: number | unde
   return { url, scheme: 'http', host, authority, port, path: `${url.pathname}${url.search}` };
 }
 
-export function requestMethod(o: EasyOptions): string {
+/**
+ * What a redirect changes about the next request (libcurl's state.httpreq, state.referer and
+ * Curl_auth_allowed_to_host()).
+ */
+export interface RequestShape {
+  /** A 301/302/303 turned the POST into a GET: no body (a custom method string is kept, as libcurl). */
+  postToGet: boolean;
+  /** autoReferer's value; wins over CURLOPT_REFERER. */
+  referer: string | undefined;
+  /**
+   * Credentials and the custom Authorization / Cookie headers may go to this host: the first
+   * request, a redirect back to the first scheme + host + port, or unrestrictedAuth.
+   */
+  credentialsAllowed: boolean;
+  /** A custom Host header applies (not on a redirect to another host, as libcurl). */
+  customHostAllowed: boolean;
+}
+
+export const FIRST_REQUEST: RequestShape = {
+  postToGet: false,
+  referer: undefined,
+  credentialsAllowed: true,
+  customHostAllowed: true,
+};
+
+export function requestMethod(o: EasyOptions, s: RequestShape): string {
   if (o.customRequest !== undefined && o.customRequest !== '') return o.customRequest;
   if (o.nobody) return 'HEAD';
-  if (o.postFields !== undefined && !o.httpGet) return 'POST';
+  if (o.postFields !== undefined && !o.httpGet && !s.postToGet) return 'POST';
   return 'GET';
 }
 
@@ -73,23 +98,44 @@ export function responseMethod(o: EasyOptions, method: string): string {
 
 const encoder = new TextEncoder();
 
-export function requestBody(o: EasyOptions): Uint8Array | undefined {
-  if (o.postFields === undefined || o.httpGet) return undefined;
+export function requestBody(o: EasyOptions, s: RequestShape): Uint8Array | undefined {
+  if (o.postFields === undefined || o.httpGet || s.postToGet) return undefined;
   return typeof o.postFields === 'string' ? encoder.encode(o.postFields) : o.postFields;
 }
 
 /** The header list: curl's defaults, then CURLOPT_HTTPHEADER applied. */
-export function requestHeaders(o: EasyOptions, t: Target, body: Uint8Array | undefined): HeaderList {
+export function requestHeaders(
+  o: EasyOptions,
+  t: Target,
+  body: Uint8Array | undefined,
+  s: RequestShape,
+): HeaderList {
   const list: HeaderList = [['Host', t.authority]];
   if (o.userAgent !== undefined) list.push(['User-Agent', o.userAgent]);
   list.push(['Accept', '*/*']);
-  if (o.referer !== undefined) list.push(['Referer', o.referer]);
+  const referer = s.referer ?? o.referer;
+  if (referer !== undefined) list.push(['Referer', referer]);
   if (body !== undefined) {
     list.push(['Content-Length', String(body.length)]);
     list.push(['Content-Type', 'application/x-www-form-urlencoded']);
   }
-  for (const line of o.httpHeader ?? []) applyCustomHeader(list, line);
+  for (const line of o.httpHeader ?? []) {
+    if (!s.credentialsAllowed && isSensitiveHeader(line)) continue;
+    if (!s.customHostAllowed && headerNameIs(line, 'host')) continue;
+    applyCustomHeader(list, line);
+  }
   return list;
+}
+
+/** Custom headers libcurl keeps from other hosts on a redirect (http.c, Curl_add_custom_headers). */
+function isSensitiveHeader(line: string): boolean {
+  return headerNameIs(line, 'authorization') || headerNameIs(line, 'cookie');
+}
+
+function headerNameIs(line: string, lower: string): boolean {
+  if (line.length <= lower.length) return false;
+  const c = line.charCodeAt(lower.length);
+  return (c === 0x3a || c === 0x3b || c === 0x20) && line.slice(0, lower.length).toLowerCase() === lower;
 }
 
 function applyCustomHeader(list: HeaderList, line: string): void {

@@ -10,6 +10,7 @@ import { NEED_DATA, ProtocolError, type ResponseEvent } from '../proto/h1/types.
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
 import { PAUSE, Poll } from './constants.js';
 import type { Easy } from './easy.js';
+import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import {
@@ -59,8 +60,14 @@ export class Transfer implements HeapItem, SocketUser {
   retriedStale = false;
   forceFresh = false;
 
+  /** The URL of the current request: CURLOPT_URL, then each Location followed. */
+  url = '';
+  readonly redirect = new RedirectState();
+
   method = 'GET';
   sendQueue: Uint8Array[] = [];
+  /** Bytes of the request head not sent yet (what is sent past it counts as upload). */
+  headUnsent = 0;
   /** Response bytes seen for the current request (to tell a dead reused connection). */
   responseBytes = 0;
   status = 0;
@@ -71,14 +78,18 @@ export class Transfer implements HeapItem, SocketUser {
   sendPaused = false;
   pausedChunk: Buffer | undefined;
 
-  // times, transport clock ms
-  tStart = 0;
-  tNamelookup = 0;
-  tConnect = 0;
-  tAppconnect = 0;
-  tPretransfer = 0;
-  tStarttransfer = 0;
-  tEnd = 0;
+  // times, transport clock ms; NaN = not reached (a virtual clock may start at 0)
+  tStart = Number.NaN;
+  /** Start of the current request (libcurl's t_startsingle); phase times count from here. */
+  tStartSingle = Number.NaN;
+  /** Phase durations of the requests before the current one (libcurl adds them up over redirects). */
+  readonly timesBefore = { namelookup: 0, connect: 0, appconnect: 0, pretransfer: 0, starttransfer: 0 };
+  tNamelookup = Number.NaN;
+  tConnect = Number.NaN;
+  tAppconnect = Number.NaN;
+  tPretransfer = Number.NaN;
+  tStarttransfer = Number.NaN;
+  tEnd = Number.NaN;
 
   sizeDownload = 0;
   sizeUpload = 0;
@@ -221,14 +232,17 @@ const phases: Partial<Record<TransferState, (m: Multi, t: Transfer, now: number)
 
 function phaseInit(m: Multi, t: Transfer, now: number): Step {
   t.tStart = now;
+  t.url = t.o.url ?? '';
   transition(m, t, 'setup');
   return 'again';
 }
 
 function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   const o = t.o;
-  const target = parseTarget(o.url, o.port);
+  const target = parseTarget(t.url, t.redirect.allowPort ? o.port : undefined);
   t.target = target;
+  t.tStartSingle = now;
+  shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
   t.hostKey = `${target.host}:${target.port}`;
   t.reuseKey = `${target.scheme}://${t.hostKey}|${o.interface ?? ''}`;
   if (o.timeoutMs !== undefined && o.timeoutMs > 0) m.expire(t, Timer.TOTAL, t.tStart + o.timeoutMs);
@@ -355,12 +369,15 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
     t.localIp = local.ip;
     t.localPort = local.port;
   }
-  t.method = requestMethod(o);
-  const body = requestBody(o);
-  const head = encodeRequestHead(t.method, target.path, requestHeaders(o, target, body), requestVersion(o));
+  const shape = t.redirect.shape;
+  t.method = requestMethod(o, shape);
+  const body = requestBody(o, shape);
+  const headers = requestHeaders(o, target, body, shape);
+  const head = encodeRequestHead(t.method, target.path, headers, requestVersion(o));
   if (o.debugFunction !== undefined) m.callDebug(t, 'header-out', latin1(head));
   t.sendQueue = body === undefined || body.length === 0 ? [head] : [head, body];
-  t.requestSize += head.length + (body?.length ?? 0);
+  t.headUnsent = head.length;
+  t.requestSize += head.length;
   t.responseBytes = 0;
   t.status = 0;
   t.contentLength = -1;
@@ -387,7 +404,9 @@ function phaseDoing(m: Multi, t: Transfer, _now: number): Step {
       if (retryOnStale(m, t, e)) return 'again';
       throw e;
     }
-    t.sizeUpload += n;
+    const headPart = Math.min(n, t.headUnsent);
+    t.headUnsent -= headPart;
+    t.sizeUpload += n - headPart;
     if (n < chunk.length) {
       q[0] = chunk.subarray(n);
       return 'wait';
@@ -399,8 +418,6 @@ function phaseDoing(m: Multi, t: Transfer, _now: number): Step {
 }
 
 function phaseDid(m: Multi, t: Transfer, _now: number): Step {
-  // The request head is not upload data.
-  t.sizeUpload = Math.max(0, t.sizeUpload - (t.requestSize - (requestBody(t.o)?.length ?? 0)));
   transition(m, t, 'performing');
   return 'again';
 }
@@ -465,9 +482,13 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
     }
     switch (ev.type) {
       case 'head':
-        onHead(m, t, ev);
+        if (onHead(m, t, ev) === 'stop') {
+          transition(m, t, 'done');
+          return 'again';
+        }
         break;
       case 'data':
+        if (t.redirect.following) break; // a followed response's body is skipped
         if (!deliver(m, t, toBuffer(ev.data))) return 'wait';
         break;
       case 'end':
@@ -479,18 +500,32 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
   }
 }
 
-function onHead(m: Multi, t: Transfer, ev: Extract<ResponseEvent, { type: 'head' }>): void {
+/** A response head; 'stop' when the rest of the response is not wanted. */
+function onHead(m: Multi, t: Transfer, ev: Extract<ResponseEvent, { type: 'head' }>): 'stop' | undefined {
   t.headerSize += ev.headerBytes;
   t.status = ev.status;
   t.httpVersion = ev.version === 10 ? 1 : 2;
   for (const line of ev.rawLines) headerLine(m, t, line);
-  if (ev.interim) return;
+  if (ev.interim) return undefined;
   t.contentLength = ev.framing === 'length' ? (ev.contentLength ?? -1) : ev.framing === 'none' ? 0 : -1;
-  if (ev.framing === 'none' && t.method === 'HEAD') t.contentLength = ev.contentLength ?? -1;
+  if (ev.framing === 'none' && t.method === 'HEAD') {
+    // A HEAD response announces the size it would have sent (CURLINFO_CONTENT_LENGTH_DOWNLOAD).
+    const cl = ev.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
+    t.contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : -1;
+  }
   for (const [name, value] of ev.headers) {
     if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
   }
   const o = t.o;
+  if (onFinalHead(t.redirect, ev.status, ev.headers, t.url, o.followLocation === true)) {
+    // libcurl: a followed response's body is read and dropped so the connection can be reused,
+    // unless the connection closes anyway: then it stops here.
+    if (ev.framing === 'close' || connectionClose(ev.headers)) {
+      t.conn!.closeAfterUse = true;
+      return 'stop';
+    }
+    return undefined;
+  }
   if (o.failOnError && ev.status >= 400) {
     t.conn!.closeAfterUse = true;
     throw new TransferError(CurlCode.HTTP_RETURNED_ERROR, `The requested URL returned error: ${ev.status}`, {
@@ -506,6 +541,15 @@ function onHead(m: Multi, t: Transfer, ev: Extract<ResponseEvent, { type: 'head'
   ) {
     throw new TransferError(CurlCode.FILESIZE_EXCEEDED, `Maximum file size exceeded`, { phase: 'recv' });
   }
+  return undefined;
+}
+
+function connectionClose(headers: readonly [string, string][]): boolean {
+  for (const [name, value] of headers) {
+    if (name.length === 10 && name.toLowerCase() === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(value))
+      return true;
+  }
+  return false;
 }
 
 function headerLine(m: Multi, t: Transfer, line: string): void {
@@ -579,8 +623,44 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     if (conn.closeAfterUse || t.o.forbidReuse) m.closeConnection(conn, 'not reusable');
     else m.releaseConnection(conn, now);
   }
+  const r = t.redirect;
+  if (r.following) {
+    const o = t.o;
+    t.url = follow(r, {
+      status: t.status,
+      method: t.method,
+      currentUrl: t.url,
+      maxRedirs: o.maxRedirs,
+      postRedir: o.postRedir,
+      autoReferer: o.autoReferer,
+      now,
+      start: t.tStart,
+    });
+    t.target = undefined;
+    startNextRequest(t);
+    transition(m, t, 'setup');
+    return 'again';
+  }
+  if (r.location !== undefined) r.wouldRedirect = r.location;
   transition(m, t, 'completed');
   return 'wait';
+}
+
+/** A followed redirect: phase times so far are kept as sums, sizes start over (libcurl). */
+function startNextRequest(t: Transfer): void {
+  const b = t.timesBefore;
+  const since = (at: number) => (Number.isNaN(at) ? 0 : Math.max(0, at - t.tStartSingle));
+  b.namelookup += since(t.tNamelookup);
+  b.connect += since(t.tConnect);
+  b.appconnect += since(t.tAppconnect);
+  b.pretransfer += since(t.tPretransfer);
+  b.starttransfer += since(t.tStarttransfer);
+  t.tNamelookup = t.tConnect = t.tAppconnect = t.tPretransfer = t.tStarttransfer = Number.NaN;
+  t.sizeDownload = 0;
+  t.sizeUpload = 0;
+  t.contentLength = -1;
+  t.contentType = null;
+  t.retriedStale = false;
 }
 
 function toBuffer(u: Uint8Array): Buffer {

@@ -1,0 +1,164 @@
+// Following Location (libcurl's Curl_follow in transfer.c / http.c): which responses redirect,
+// the next URL, the method change for 301/302/303 (CURLOPT_POSTREDIR), the redirect limit,
+// autoReferer, and which credentials may go to the next host.
+import { CurlCode } from '../../core/codes.js';
+import { TransferError } from '../../core/errors.js';
+import type { HeaderList } from '../../proto/h1/types.js';
+import { PostRedir } from '../options.js';
+import { FIRST_REQUEST, type RequestShape, type Target } from '../request.js';
+
+/** CURLOPT_MAXREDIRS default since libcurl 8.3.0 (it was unlimited before). */
+export const DEFAULT_MAX_REDIRS = 30;
+
+export class RedirectState {
+  /** CURLINFO_REDIRECT_COUNT. */
+  count = 0;
+  /** The resolved Location of the current 3xx response, if it has one. */
+  location: string | undefined;
+  /** The Location had a scheme (an absolute URL ends CURLOPT_PORT's say, as libcurl's disallowport). */
+  locationAbsolute = false;
+  /** The current response's body is skipped because it is followed (libcurl's ignorebody). */
+  following = false;
+  /** CURLINFO_REDIRECT_URL: where a redirect would go (not followed, or the limit was hit). */
+  wouldRedirect: string | null = null;
+  /** CURLINFO_REDIRECT_TIME in ms: from the start to when the last redirect was followed. */
+  timeMs = 0;
+  /** The request being built is for a followed Location (libcurl's this_is_a_follow). */
+  isFollow = false;
+  /** CURLOPT_PORT applies until an absolute Location is followed. */
+  allowPort = true;
+  /** scheme://host:port of the first request: credentials stay with it. */
+  firstOrigin = '';
+  shape: RequestShape = FIRST_REQUEST;
+}
+
+export function originOf(t: Target): string {
+  return `${t.scheme}://${t.host.toLowerCase()}:${t.port}`;
+}
+
+/** Before each request: what the redirect history lets it send. */
+export function shapeRequest(r: RedirectState, target: Target, unrestrictedAuth: boolean): void {
+  if (!r.isFollow) {
+    r.firstOrigin = originOf(target);
+    r.shape = FIRST_REQUEST;
+    return;
+  }
+  const same = originOf(target) === r.firstOrigin;
+  r.shape = {
+    ...r.shape,
+    credentialsAllowed: unrestrictedAuth || same,
+    customHostAllowed: same,
+  };
+}
+
+/**
+ * A final response's head: a 3xx with a non-empty Location (the first one, as libcurl) is noted.
+ * Returns true when it will be followed, so its body is to be skipped.
+ */
+export function onFinalHead(
+  r: RedirectState,
+  status: number,
+  headers: HeaderList,
+  currentUrl: string,
+  follow: boolean,
+): boolean {
+  r.location = undefined;
+  r.following = false;
+  if (status < 300 || status > 399) return false;
+  let raw: string | undefined;
+  for (const [name, value] of headers) {
+    if (name.length === 8 && name.toLowerCase() === 'location') {
+      raw = value.trim();
+      break;
+    }
+  }
+  if (raw === undefined || raw === '') return false;
+  r.location = resolveLocation(raw, currentUrl) ?? raw;
+  r.locationAbsolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(raw);
+  r.following = follow;
+  return follow;
+}
+
+/**
+ * Bytes beyond ASCII are percent-encoded as the bytes they are (libcurl's CURLU_URLENCODE), not
+ * re-encoded as UTF-8 the way WHATWG URL would treat a latin1 string.
+ */
+function resolveLocation(raw: string, base: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the header value is latin1 bytes
+  const escaped = raw.replace(/[\x80-\xff\x00-\x1f\x7f]/g, (c) => {
+    const hex = c.charCodeAt(0).toString(16).toUpperCase();
+    return `%${hex.length === 1 ? `0${hex}` : hex}`;
+  });
+  try {
+    return new URL(escaped, base).href;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface FollowInput {
+  status: number;
+  method: string;
+  currentUrl: string;
+  maxRedirs: number | undefined;
+  postRedir: number | undefined;
+  autoReferer: boolean | undefined;
+  now: number;
+  start: number;
+}
+
+/**
+ * After a followed response is done: the next URL, or an error (limit reached: 47, a Location
+ * that is no URL: 3). Updates the request shape for 301/302/303.
+ */
+export function follow(r: RedirectState, i: FollowInput): string {
+  const next = r.location!;
+  const max = i.maxRedirs ?? DEFAULT_MAX_REDIRS;
+  if (max !== -1 && r.count >= max) {
+    r.wouldRedirect = next;
+    throw new TransferError(CurlCode.TOO_MANY_REDIRECTS, `Maximum (${max}) redirects followed`, {
+      side: 'remote',
+      phase: 'recv',
+    });
+  }
+  let url: URL;
+  try {
+    url = new URL(next);
+  } catch (cause) {
+    throw new TransferError(
+      CurlCode.URL_MALFORMAT,
+      `The redirect location URL could not be parsed: ${next}`,
+      { side: 'remote', phase: 'recv', cause },
+    );
+  }
+  r.count++;
+  r.isFollow = true;
+  r.following = false;
+  r.location = undefined;
+  r.wouldRedirect = null;
+  if (r.locationAbsolute) r.allowPort = false;
+  const shape: RequestShape = { ...r.shape };
+  if (i.autoReferer) shape.referer = refererFrom(i.currentUrl);
+  const post = i.method === 'POST';
+  const keep = i.postRedir ?? 0;
+  if (i.status === 301 && post && (keep & PostRedir.POST_301) === 0) shape.postToGet = true;
+  else if (i.status === 302 && post && (keep & PostRedir.POST_302) === 0) shape.postToGet = true;
+  else if (i.status === 303 && i.method !== 'GET' && !(post && (keep & PostRedir.POST_303) !== 0))
+    shape.postToGet = true;
+  r.shape = shape;
+  r.timeMs = i.now - i.start;
+  return url.href;
+}
+
+/** The previous URL without credentials and fragment (libcurl's autoreferer). */
+function refererFrom(current: string): string {
+  try {
+    const u = new URL(current);
+    u.username = '';
+    u.password = '';
+    u.hash = '';
+    return u.href;
+  } catch {
+    return current;
+  }
+}
