@@ -191,6 +191,17 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   if (op.authDigest) optional(o, 'httpAuth', 'digest');
   else if (op.authBasic) optional(o, 'httpAuth', 'basic');
   if (op.oauth2Bearer !== undefined) optional(o, 'xoauth2Bearer', op.oauth2Bearer);
+  if (op.pathAsIs) optional(o, 'pathAsIs', true);
+  if (op.raw) {
+    optional(o, 'httpTransferDecoding', false);
+    optional(o, 'httpContentDecoding', false);
+  }
+  if (op.cookies.length > 0 || op.cookieJar !== undefined || op.junkSessionCookies) {
+    throw new Error('cookies: engine options not wired yet (the option parser should have refused this)');
+  }
+  if (op.form.length > 0 || op.nodes.some((n) => n.upload !== undefined)) {
+    throw new Error('-F/-T: engine options not wired yet (the option parser should have refused this)');
+  }
   if (op.limitRate !== undefined) {
     optional(o, 'maxRecvSpeed', op.limitRate);
     optional(o, 'maxSendSpeed', op.limitRate);

@@ -50,10 +50,22 @@ function size(ctx: ApplyContext, v: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
+/**
+ * Engine options the CLI sets, checked against options.ts by hand (name, type, meaning). An
+ * option must be both in the engine and here: one that lands in the engine with a shape the CLI
+ * has not been checked against is still refused, never set wrongly or ignored.
+ */
+const WIRED = new Set(['followLocation', 'maxRedirs', 'postRedir', 'unrestrictedAuth', 'autoReferer']);
+
+/** Whether every named engine option exists and is wired into the CLI. */
+export function engineSupports(names: readonly string[]): boolean {
+  const have = new Set<string>(optionNames);
+  return names.every((n) => have.has(n) && WIRED.has(n));
+}
+
 /** Options whose engine feature (Easy option) has not landed fail clearly instead of being ignored. */
 function needEngine(ctx: ApplyContext, ...names: string[]): void {
-  const have = new Set<string>(optionNames);
-  if (!names.every((n) => have.has(n))) throw new ParamError('not-built-in', ctx.name);
+  if (!engineSupports(names)) throw new ParamError('not-built-in', ctx.name);
 }
 
 /** TLS and HTTP/2 arrive in a later issue: these end as in a curl built without them. */
@@ -511,9 +523,20 @@ export const optionTable: OptionRow[] = [
     long: 'path-as-is',
     bool: true,
     help: 'Do not squash .. sequences in URL path',
-    apply: flag('pathAsIs'),
+    apply: (c, _v, on) => {
+      if (on) needEngine(c, 'pathAsIs');
+      c.op.pathAsIs = on;
+    },
   },
-  { long: 'raw', bool: true, help: 'Do HTTP "raw"; no transfer decoding', apply: flag('raw') },
+  {
+    long: 'raw',
+    bool: true,
+    help: 'Do HTTP "raw"; no transfer decoding',
+    apply: (c, _v, on) => {
+      if (on) needEngine(c, 'httpTransferDecoding', 'httpContentDecoding');
+      c.op.raw = on;
+    },
+  },
   {
     long: 'no-buffer',
     short: 'N',
