@@ -29,6 +29,8 @@ export class ParamError extends Error {
     readonly problem: ParamProblem,
     readonly option: string,
     detail?: string,
+    /** A line curl prints before the option message (e.g. "cannot read config from 'f'"). */
+    readonly preface?: string,
   ) {
     super(problem === 'message' ? (detail ?? '') : `option ${option}: ${texts[problem]}`);
   }

@@ -50,7 +50,13 @@ export function createParser(global: Global = newGlobal(), depth = 0): Parser {
     readFile: (p) => readInput(p, name),
     readConfig: (p) => {
       if (depth > 10) throw new ParamError('message', name, `config files nested too deep: ${p}`);
-      parseConfig(readInput(p, name).toString('utf8'), createParser(global, depth + 1));
+      let text: string;
+      try {
+        text = readFileSync(p === '-' ? 0 : p, 'utf8');
+      } catch {
+        throw new ParamError('read-error', name, undefined, `cannot read config from '${p}'`);
+      }
+      parseConfig(text, createParser(global, depth + 1));
     },
   });
   const applyRow = (row: OptionRow, on: boolean, display: string, value: string | undefined): boolean => {

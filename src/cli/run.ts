@@ -76,8 +76,9 @@ export async function run(args: string[]): Promise<number> {
     g = parseArgs(args);
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
+    if (e.preface !== undefined) stderr(`tscurl: ${e.preface}\n`);
     stderr(`tscurl: ${e.message}\n`);
-    if (e.exitCode === 2) stderr(TRY_HELP);
+    if (e.exitCode !== 4) stderr(TRY_HELP);
     return e.exitCode;
   }
   if (g.help) {
