@@ -157,7 +157,7 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
     const head = await x.head;
     const location = redirectStatuses.has(head.status) ? headerValue(head, 'location') : undefined;
     if (location === undefined || redirect === 'manual') {
-      return toResponse(head, sink, hop, redirects > 0);
+      return toResponse(head, sink, hop, redirects > 0, url.origin);
     }
     if (redirect === 'error') {
       x.abort(undefined);
@@ -260,7 +260,13 @@ function headerValue(head: ResponseHead, name: string): string | undefined {
   return undefined;
 }
 
-function toResponse(head: ResponseHead, sink: StreamSink, hop: Hop, redirected: boolean): Response {
+function toResponse(
+  head: ResponseHead,
+  sink: StreamSink,
+  hop: Hop,
+  redirected: boolean,
+  firstOrigin: string,
+): Response {
   const headers = new Headers();
   for (const [name, value] of head.headers) {
     try {
@@ -286,7 +292,8 @@ function toResponse(head: ResponseHead, sink: StreamSink, hop: Hop, redirected: 
   Object.defineProperties(response, {
     url: { value: hop.url.href, enumerable: true },
     redirected: { value: redirected, enumerable: true },
-    type: { value: 'basic', enumerable: true },
+    // Node's fetch reports 'cors' once a redirect left the first URL's origin.
+    type: { value: hop.url.origin === firstOrigin ? 'basic' : 'cors', enumerable: true },
   });
   return response;
 }
