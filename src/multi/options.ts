@@ -82,6 +82,12 @@ export interface EasyOptions {
   /** CURLOPT_PRIVATE: anything of the application's. */
   private?: unknown;
 
+  /**
+   * CURLOPT_ACCEPT_ENCODING: send Accept-Encoding with this value ('' = every coding supported:
+   * deflate, gzip, br, and zstd where Node has it) and decode the response body. Unset: no decoding.
+   */
+  acceptEncoding?: string;
+
   // ------------------------------------------------------------------ redirects
   /** CURLOPT_FOLLOWLOCATION: follow a 3xx response's Location (the body of a followed response is skipped). */
   followLocation?: boolean;
@@ -131,6 +137,7 @@ const schema: Record<keyof EasyOptions, Kind> = {
   pipeWait: 'boolean',
   interface: 'string',
   private: 'any',
+  acceptEncoding: 'string',
   followLocation: 'boolean',
   maxRedirs: 'long',
   postRedir: 'number',

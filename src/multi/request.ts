@@ -3,6 +3,7 @@
 import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeaderList } from '../proto/h1/types.js';
+import { acceptEncodingHeader } from './features/decode/index.js';
 import { type EasyOptions, HttpVersion } from './options.js';
 
 export interface Target {
@@ -113,6 +114,8 @@ export function requestHeaders(
   const list: HeaderList = [['Host', t.authority]];
   if (o.userAgent !== undefined) list.push(['User-Agent', o.userAgent]);
   list.push(['Accept', '*/*']);
+  const acceptEncoding = acceptEncodingHeader(o.acceptEncoding);
+  if (acceptEncoding !== undefined) list.push(['Accept-Encoding', acceptEncoding]);
   const referer = s.referer ?? o.referer;
   if (referer !== undefined) list.push(['Referer', referer]);
   if (body !== undefined) {
@@ -164,6 +167,7 @@ function isInternal(lower: string): boolean {
   return (
     lower === 'host' ||
     lower === 'accept' ||
+    lower === 'accept-encoding' ||
     lower === 'user-agent' ||
     lower === 'referer' ||
     lower === 'content-length' ||

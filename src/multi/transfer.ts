@@ -8,9 +8,11 @@ import { SocketFilter } from '../filters/socket.js';
 import { encodeRequestHead } from '../proto/h1/request-writer.js';
 import { NEED_DATA, ProtocolError, type ResponseEvent } from '../proto/h1/types.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
-import { PAUSE, Poll } from './constants.js';
+import { Poll } from './constants.js';
 import type { Easy } from './easy.js';
+import { ContentDecoder } from './features/decode/index.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
+import { flushHeld, headerLine, receiveBody } from './features/write.js';
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import {
@@ -76,7 +78,12 @@ export class Transfer implements HeapItem, SocketUser {
   contentType: string | null = null;
   recvPaused = false;
   sendPaused = false;
-  pausedChunk: Buffer | undefined;
+  /** Decoded body pieces a PAUSE held back, written first on unpause. */
+  heldOutput: Buffer[] = [];
+  /** Content decoder of the current response (acceptEncoding set and Content-Encoding given). */
+  decoder: ContentDecoder | undefined;
+  /** Decoded body bytes of the current response (what maxFileSize limits). */
+  bodyBytes = 0;
 
   // times, transport clock ms; NaN = not reached (a virtual clock may start at 0)
   tStart = Number.NaN;
@@ -140,6 +147,7 @@ export function fail(m: Multi, t: Transfer, e: unknown): void {
   const err = toTransferError(e, t);
   t.error = err;
   t.result = err.code;
+  releaseResponse(t);
   dropConnection(m, t, `failed: ${err.codeName}`);
   if (t.resolution !== undefined) {
     t.resolution.cancel();
@@ -442,12 +450,7 @@ function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
 function phasePerforming(m: Multi, t: Transfer, now: number): Step {
   const conn = t.conn!;
   const reader = conn.reader;
-  if (t.recvPaused) return 'wait';
-  if (t.pausedChunk !== undefined) {
-    const chunk = t.pausedChunk;
-    t.pausedChunk = undefined;
-    if (!deliver(m, t, chunk)) return 'wait';
-  }
+  if (!flushHeld(m, t)) return 'wait';
   let budget = MAX_READ_PER_RUN;
   for (;;) {
     let ev: ResponseEvent | typeof NEED_DATA;
@@ -489,7 +492,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         break;
       case 'data':
         if (t.redirect.following) break; // a followed response's body is skipped
-        if (!deliver(m, t, toBuffer(ev.data))) return 'wait';
+        if (!receiveBody(m, t, ev.data)) return 'wait';
         break;
       case 'end':
         for (const line of ev.rawTrailerLines) headerLine(m, t, line);
@@ -541,6 +544,8 @@ function onHead(m: Multi, t: Transfer, ev: Extract<ResponseEvent, { type: 'head'
   ) {
     throw new TransferError(CurlCode.FILESIZE_EXCEEDED, `Maximum file size exceeded`, { phase: 'recv' });
   }
+  if (o.acceptEncoding !== undefined && ev.framing !== 'none')
+    t.decoder = ContentDecoder.forResponse(ev.headers);
   return undefined;
 }
 
@@ -552,70 +557,8 @@ function connectionClose(headers: readonly [string, string][]): boolean {
   return false;
 }
 
-function headerLine(m: Multi, t: Transfer, line: string): void {
-  const fn = t.o.headerFunction;
-  if (t.o.debugFunction !== undefined) m.callDebug(t, 'header-in', line);
-  if (fn === undefined) return;
-  let r: ReturnType<typeof fn>;
-  try {
-    r = fn.call(t.easy, line);
-  } catch (cause) {
-    throw new TransferError(
-      CurlCode.WRITE_ERROR,
-      `Failed writing header: headerFunction threw: ${String(cause)}`,
-      {
-        phase: 'callback',
-        cause,
-      },
-    );
-  }
-  if (r === false || (typeof r === 'number' && r !== line.length)) {
-    throw new TransferError(CurlCode.WRITE_ERROR, 'Failed writing header', { phase: 'callback' });
-  }
-}
-
-/** Hand body bytes to the write callback; false when it paused (the chunk is kept). */
-function deliver(m: Multi, t: Transfer, chunk: Buffer): boolean {
-  const o = t.o;
-  if (o.maxFileSize !== undefined && o.maxFileSize > 0 && t.sizeDownload + chunk.length > o.maxFileSize) {
-    throw new TransferError(
-      CurlCode.FILESIZE_EXCEEDED,
-      `Exceeded the maximum allowed file size (${o.maxFileSize}) with ${t.sizeDownload + chunk.length} bytes`,
-      { phase: 'recv' },
-    );
-  }
-  if (o.debugFunction !== undefined) m.callDebug(t, 'data-in', chunk);
-  const fn = o.writeFunction;
-  if (fn !== undefined) {
-    let r: ReturnType<typeof fn>;
-    try {
-      r = fn.call(t.easy, chunk);
-    } catch (cause) {
-      throw new TransferError(
-        CurlCode.WRITE_ERROR,
-        `Failure writing output to destination: writeFunction threw: ${String(cause)}`,
-        { phase: 'callback', cause },
-      );
-    }
-    if (r === PAUSE) {
-      t.pausedChunk = chunk;
-      t.recvPaused = true;
-      return false;
-    }
-    if (typeof r === 'number' && r !== chunk.length) {
-      throw new TransferError(
-        CurlCode.WRITE_ERROR,
-        `Failure writing output to destination, passed ${chunk.length} returned ${r}`,
-        { phase: 'callback' },
-      );
-    }
-  }
-  t.sizeDownload += chunk.length;
-  if (t.recvPaused) return false; // paused from inside the callback with easy.pause()
-  return true;
-}
-
 function phaseDone(m: Multi, t: Transfer, now: number): Step {
+  releaseResponse(t);
   const conn = t.conn;
   if (conn !== undefined) {
     t.conn = undefined;
@@ -646,6 +589,13 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
   return 'wait';
 }
 
+/** Per-response state that holds native memory or output. */
+function releaseResponse(t: Transfer): void {
+  t.decoder?.close();
+  t.decoder = undefined;
+  t.heldOutput = [];
+}
+
 /** A followed redirect: phase times so far are kept as sums, sizes start over (libcurl). */
 function startNextRequest(t: Transfer): void {
   const b = t.timesBefore;
@@ -658,13 +608,10 @@ function startNextRequest(t: Transfer): void {
   t.tNamelookup = t.tConnect = t.tAppconnect = t.tPretransfer = t.tStarttransfer = Number.NaN;
   t.sizeDownload = 0;
   t.sizeUpload = 0;
+  t.bodyBytes = 0;
   t.contentLength = -1;
   t.contentType = null;
   t.retriedStale = false;
-}
-
-function toBuffer(u: Uint8Array): Buffer {
-  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
 function latin1(u: Uint8Array): string {

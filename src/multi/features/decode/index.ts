@@ -1,0 +1,153 @@
+// Content decoding (libcurl's content_encoding.c): CURLOPT_ACCEPT_ENCODING sends Accept-Encoding
+// and turns on decoding of whatever Content-Encoding the response names, codings stacked in the
+// order the server applied them, at most MAX_ENCODE_STACK deep. Streaming: each received chunk is
+// decoded before the call returns, nothing is buffered beyond zlib's own window.
+import { CurlCode } from '../../../core/codes.js';
+import { TransferError } from '../../../core/errors.js';
+import type { HeaderList } from '../../../proto/h1/types.js';
+import { type Coding, createNativeDecoder, nativeCodings, type StreamDecoder } from './zlib-sync.js';
+
+export type { StreamDecoder } from './zlib-sync.js';
+
+/** libcurl's MAX_ENCODE_STACK: more codings than this is refused. */
+export const MAX_ENCODE_STACK = 5;
+
+const supported = nativeCodings();
+
+/** What acceptEncoding '' expands to: every coding this build decodes (libcurl's order). */
+export function allEncodings(): string {
+  return supported.join(', ');
+}
+
+/** The Accept-Encoding value for the option, or undefined when decoding is off. */
+export function acceptEncodingHeader(option: string | undefined): string | undefined {
+  if (option === undefined) return undefined;
+  return option === '' ? allEncodings() : option;
+}
+
+function decodeError(cause: unknown): TransferError {
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  return new TransferError(
+    CurlCode.BAD_CONTENT_ENCODING,
+    `Error while processing content unencoding: ${msg}`,
+    {
+      side: 'remote',
+      phase: 'decode',
+      cause,
+    },
+  );
+}
+
+/** 'deflate' is a zlib stream, but some servers send raw deflate; libcurl accepts both. */
+class DeflateDecoder implements StreamDecoder {
+  private inner: StreamDecoder | undefined;
+  private head: Uint8Array | undefined;
+
+  write(chunk: Uint8Array, out: (piece: Buffer) => void): void {
+    if (this.inner === undefined) {
+      const data = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
+      if (data.length < 2) {
+        this.head = Buffer.from(data);
+        return;
+      }
+      this.head = undefined;
+      // RFC 1950: CM = 8 in the low nibble, and the two header bytes are a multiple of 31.
+      const zlibHeader = (data[0]! & 0x0f) === 8 && ((data[0]! << 8) | data[1]!) % 31 === 0;
+      this.inner = createNativeDecoder(zlibHeader ? 'deflate' : 'deflate-raw');
+      this.inner.write(data, out);
+      return;
+    }
+    this.inner.write(chunk, out);
+  }
+
+  close(): void {
+    this.inner?.close();
+  }
+}
+
+class UnknownCoding implements StreamDecoder {
+  write(): void {
+    throw new TransferError(
+      CurlCode.BAD_CONTENT_ENCODING,
+      `Unrecognized content encoding type. libcurl understands ${allEncodings()} content encodings.`,
+      { side: 'remote', phase: 'decode' },
+    );
+  }
+  close(): void {}
+}
+
+function decoderFor(name: string): StreamDecoder | undefined {
+  switch (name) {
+    case 'identity':
+    case 'none':
+      return undefined;
+    case 'gzip':
+    case 'x-gzip':
+      return createNativeDecoder('gzip');
+    case 'deflate':
+      return new DeflateDecoder();
+    default:
+      if ((supported as string[]).includes(name)) return createNativeDecoder(name as Coding);
+      return new UnknownCoding();
+  }
+}
+
+/** A response's decoding chain: the last coding applied is undone first. */
+export class ContentDecoder {
+  private constructor(private readonly stages: StreamDecoder[]) {}
+
+  /** From the final response's headers; undefined when the body is not encoded. */
+  static forResponse(headers: HeaderList): ContentDecoder | undefined {
+    const names: string[] = [];
+    for (const [name, value] of headers) {
+      if (name.length !== 16 || name.toLowerCase() !== 'content-encoding') continue;
+      for (const part of value.split(',')) {
+        const n = part.trim().toLowerCase();
+        if (n !== '') names.push(n);
+      }
+    }
+    if (names.length === 0) return undefined;
+    if (names.length > MAX_ENCODE_STACK) {
+      throw new TransferError(
+        CurlCode.BAD_CONTENT_ENCODING,
+        'Reject response due to more than 5 content encodings',
+        { side: 'remote', phase: 'decode' },
+      );
+    }
+    const stages: StreamDecoder[] = [];
+    try {
+      for (let i = names.length - 1; i >= 0; i--) {
+        const d = decoderFor(names[i]!);
+        if (d !== undefined) stages.push(d);
+      }
+    } catch (e) {
+      for (const s of stages) s.close();
+      throw decodeError(e);
+    }
+    return stages.length === 0 ? undefined : new ContentDecoder(stages);
+  }
+
+  /** Decode one received chunk; decoded pieces go to `out` (which may throw to stop). */
+  write(chunk: Uint8Array, out: (piece: Buffer) => void): void {
+    this.feed(0, chunk, out);
+  }
+
+  private feed(i: number, chunk: Uint8Array, out: (piece: Buffer) => void): void {
+    const stage = this.stages[i];
+    if (stage === undefined) {
+      out(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      return;
+    }
+    const next = (piece: Buffer) => this.feed(i + 1, piece, out);
+    try {
+      stage.write(chunk, next);
+    } catch (e) {
+      if (e instanceof TransferError) throw e;
+      throw decodeError(e);
+    }
+  }
+
+  close(): void {
+    for (const s of this.stages) s.close();
+  }
+}

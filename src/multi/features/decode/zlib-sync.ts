@@ -1,0 +1,150 @@
+// Synchronous streaming decompression on node:zlib's native handles.
+//
+// Why this file reaches into zlib internals: the engine is synchronous (a chunk received inside
+// socketAction must be decoded before the call returns), but node:zlib offers only
+//  - streams (createGunzip...), which decode on the thread pool and answer later, and
+//  - one-shot *Sync helpers; their engine, `_processChunk(chunk, flush)` without a callback
+//    (processChunkSync in lib/zlib.js), closes the handle at the end of every call, so it cannot
+//    carry a stream across chunks.
+// processChunkSync is a loop over the handle's `writeSync(flush, in, inOff, inLen, out, outOff,
+// outLen)` reading `_writeState` ([availOutAfter, availInAfter]). This is that loop without the
+// close. It uses `_handle`, `_writeState` and `_chunkSize`, which every Node release from 10 to 24
+// has, and it checks for them once, so a Node that changes them fails loudly here rather than
+// deep in a transfer. Everything above sees only the StreamDecoder interface: a pure-JS decoder
+// (fflate, fzstd) can replace this file without touching the engine.
+import * as zlib from 'node:zlib';
+
+/** Decodes one coding, chunk by chunk, synchronously. */
+export interface StreamDecoder {
+  /** Feed encoded bytes; decoded pieces go to `out` in order before this returns. Throws on corrupt input. */
+  write(chunk: Uint8Array, out: (piece: Buffer) => void): void;
+  /** Release native memory (idempotent). */
+  close(): void;
+}
+
+interface NativeHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inOff: number,
+    inLen: number,
+    out: Uint8Array,
+    outOff: number,
+    outLen: number,
+  ): void;
+}
+
+interface ZlibEngine {
+  _handle: NativeHandle | null;
+  _writeState: Uint32Array;
+  _chunkSize: number;
+  errored: Error | null;
+  on(event: 'error', fn: (e: Error) => void): unknown;
+  close(): void;
+}
+
+export type Coding = 'gzip' | 'deflate' | 'deflate-raw' | 'br' | 'zstd';
+
+/** Output buffer size: zlib's default chunk (Z_DEFAULT_CHUNK). */
+const CHUNK = 16 * 1024;
+
+type ZstdCtor = new (opts: { chunkSize: number }) => unknown;
+const zstdCtor = (zlib as unknown as { ZstdDecompress?: ZstdCtor }).ZstdDecompress;
+
+/** Codings the running Node can decode. */
+export function nativeCodings(): Coding[] {
+  return zstdCtor === undefined ? ['deflate', 'gzip', 'br'] : ['deflate', 'gzip', 'br', 'zstd'];
+}
+
+function engineFor(coding: Coding): { engine: ZlibEngine; flush: number } {
+  const opts = { chunkSize: CHUNK };
+  const c = zlib.constants;
+  let engine: unknown;
+  let flush: number = c.Z_SYNC_FLUSH;
+  switch (coding) {
+    case 'gzip':
+      engine = new zlib.Gunzip(opts);
+      break;
+    case 'deflate':
+      engine = new zlib.Inflate(opts);
+      break;
+    case 'deflate-raw':
+      engine = new zlib.InflateRaw(opts);
+      break;
+    case 'br':
+      engine = new zlib.BrotliDecompress(opts);
+      flush = c.BROTLI_OPERATION_PROCESS;
+      break;
+    case 'zstd':
+      if (zstdCtor === undefined) throw new Error('zstd is not available in this Node');
+      engine = new zstdCtor(opts);
+      flush = (c as unknown as { ZSTD_e_continue?: number }).ZSTD_e_continue ?? 0;
+      break;
+  }
+  const e = engine as ZlibEngine;
+  if (
+    e._handle === null ||
+    typeof e._handle.writeSync !== 'function' ||
+    !(e._writeState instanceof Uint32Array)
+  ) {
+    throw new Error('node:zlib internals changed: no synchronous handle.writeSync (see zlib-sync.ts)');
+  }
+  // A native error destroys the stream, which emits 'error' on the next tick: it is reported
+  // synchronously through `errored` below, so the event itself is only swallowed here.
+  e.on('error', () => {});
+  return { engine: e, flush };
+}
+
+class NativeDecoder implements StreamDecoder {
+  private readonly engine: ZlibEngine;
+  private readonly flush: number;
+  private buf: Buffer;
+  private off = 0;
+
+  constructor(coding: Coding) {
+    const { engine, flush } = engineFor(coding);
+    this.engine = engine;
+    this.flush = flush;
+    this.buf = Buffer.allocUnsafe(engine._chunkSize);
+  }
+
+  write(chunk: Uint8Array, out: (piece: Buffer) => void): void {
+    const e = this.engine;
+    const handle = e._handle;
+    if (handle === null) throw e.errored ?? new Error('decoder closed');
+    const size = e._chunkSize;
+    const state = e._writeState;
+    let inOff = 0;
+    let availIn = chunk.byteLength;
+    for (;;) {
+      const availOut = size - this.off;
+      handle.writeSync(this.flush, chunk, inOff, availIn, this.buf, this.off, availOut);
+      if (e.errored !== null) throw e.errored;
+      const availOutAfter = state[0]!;
+      const availInAfter = state[1]!;
+      const have = availOut - availOutAfter;
+      const start = this.off;
+      inOff += availIn - availInAfter;
+      availIn = availInAfter;
+      // Pieces already handed out are never written again: a full buffer is replaced.
+      if (availOutAfter === 0 || start + have >= size) {
+        const full = this.buf;
+        this.buf = Buffer.allocUnsafe(size);
+        this.off = 0;
+        if (have > 0) out(full.subarray(start, start + have));
+      } else {
+        this.off = start + have;
+        if (have > 0) out(this.buf.subarray(start, start + have));
+      }
+      if (availOutAfter !== 0) return;
+    }
+  }
+
+  close(): void {
+    if (this.engine._handle !== null) this.engine.close();
+  }
+}
+
+export function createNativeDecoder(coding: Coding): StreamDecoder {
+  return new NativeDecoder(coding);
+}

@@ -1,0 +1,230 @@
+// Content decoding (CURLOPT_ACCEPT_ENCODING): the header sent, each coding decoded while
+// streaming, stacked codings, corrupt data (61), unknown codings (61), and a decompression bomb
+// stopped by maxFileSize on decoded bytes (63).
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { after, before, test } from 'node:test';
+import * as zlib from 'node:zlib';
+import { CurlCode, Easy, NodeDriver, PAUSE, Pause } from '../../src/index.js';
+import { allEncodings } from '../../src/multi/features/decode/index.js';
+import { createNativeDecoder } from '../../src/multi/features/decode/zlib-sync.js';
+import { startHttpServer, type TestServer } from '../helpers/http-server.js';
+import { run } from './run.js';
+
+const text = Buffer.from('The quick brown fox jumps over the lazy dog. '.repeat(2000));
+const hasZstd = typeof (zlib as unknown as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
+
+let srv: TestServer;
+let lastAcceptEncoding: string | undefined;
+let releaseStream: (() => void) | undefined;
+
+function send(res: ServerResponse, encoding: string, body: Buffer): void {
+  res.writeHead(200, { 'Content-Encoding': encoding, 'Content-Length': body.length });
+  res.end(body);
+}
+
+before(async () => {
+  srv = await startHttpServer((req, res) => {
+    lastAcceptEncoding = req.headers['accept-encoding'];
+    const p = req.url ?? '/';
+    if (p === '/gzip') return send(res, 'gzip', zlib.gzipSync(text));
+    if (p === '/x-gzip') return send(res, 'x-gzip', zlib.gzipSync(text));
+    if (p === '/deflate') return send(res, 'deflate', zlib.deflateSync(text));
+    if (p === '/deflate-raw') return send(res, 'deflate', zlib.deflateRawSync(text));
+    if (p === '/br') return send(res, 'br', zlib.brotliCompressSync(text));
+    if (p === '/identity') return send(res, 'identity', text);
+    if (p === '/stacked') return send(res, 'gzip, br', zlib.brotliCompressSync(zlib.gzipSync(text)));
+    if (p === '/too-many')
+      return send(
+        res,
+        'gzip, gzip, gzip, gzip, gzip, gzip',
+        [1, 2, 3, 4, 5, 6].reduce((b) => zlib.gzipSync(b), text),
+      );
+    if (p === '/corrupt') {
+      const gz = zlib.gzipSync(text);
+      gz.fill(0x55, 20, 60);
+      return send(res, 'gzip', gz);
+    }
+    if (p === '/not-gzip') return send(res, 'gzip', Buffer.from('this is plain text, not gzip'));
+    if (p === '/unknown') return send(res, 'compress', Buffer.from('whatever'));
+    if (p === '/bomb') return send(res, 'gzip', zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024)));
+    if (p === '/head') {
+      res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': 1234 });
+      res.end();
+      return;
+    }
+    if (p === '/chunked-gzip') {
+      // Two flushed pieces; the second is sent only after the client wrote the first one.
+      res.writeHead(200, { 'Content-Encoding': 'gzip' });
+      const gz = zlib.createGzip();
+      gz.on('data', (d: Buffer) => res.write(d));
+      gz.on('end', () => res.end());
+      gz.write('first part;');
+      gz.flush(() => {
+        releaseStream = () => {
+          gz.end('second part');
+        };
+      });
+      return;
+    }
+    if (hasZstd && p === '/zstd') {
+      const z = (zlib as unknown as { zstdCompressSync(b: Buffer): Buffer }).zstdCompressSync(text);
+      return send(res, 'zstd', z);
+    }
+    res.end('plain');
+  });
+});
+
+after(async () => {
+  await srv.close();
+});
+
+test("acceptEncoding '' asks for every supported coding, in libcurl's order", async () => {
+  const r = await run({ url: `${srv.url}/gzip`, acceptEncoding: '' });
+  assert.equal(r.code, CurlCode.OK);
+  assert.equal(lastAcceptEncoding, hasZstd ? 'deflate, gzip, br, zstd' : 'deflate, gzip, br');
+  assert.equal(allEncodings(), lastAcceptEncoding);
+  assert.ok(r.body.equals(text));
+});
+
+test('gzip, x-gzip, deflate (zlib and raw), br and identity bodies are decoded', async () => {
+  for (const p of [
+    'gzip',
+    'x-gzip',
+    'deflate',
+    'deflate-raw',
+    'br',
+    'identity',
+    ...(hasZstd ? ['zstd'] : []),
+  ]) {
+    const r = await run({ url: `${srv.url}/${p}`, acceptEncoding: '' });
+    assert.equal(r.code, CurlCode.OK, `${p}: ${r.error}`);
+    assert.ok(r.body.equals(text), `${p}: body differs (${r.body.length} bytes)`);
+  }
+});
+
+test('sizeDownload counts the encoded bytes, as libcurl', async () => {
+  const r = await run({ url: `${srv.url}/gzip`, acceptEncoding: '' });
+  assert.equal(r.info.sizeDownload, zlib.gzipSync(text).length);
+  assert.equal(r.info.contentLengthDownload, zlib.gzipSync(text).length);
+});
+
+test('stacked codings are undone last-applied first', async () => {
+  const r = await run({ url: `${srv.url}/stacked`, acceptEncoding: '' });
+  assert.equal(r.code, CurlCode.OK, r.error);
+  assert.ok(r.body.equals(text));
+});
+
+test('more than 5 stacked codings are refused with 61', async () => {
+  const r = await run({ url: `${srv.url}/too-many`, acceptEncoding: '' });
+  assert.equal(r.code, CurlCode.BAD_CONTENT_ENCODING);
+  assert.equal(r.error, 'Reject response due to more than 5 content encodings');
+});
+
+test('without acceptEncoding nothing is asked for and the body is written as received', async () => {
+  const r = await run({ url: `${srv.url}/gzip` });
+  assert.equal(r.code, CurlCode.OK);
+  assert.equal(lastAcceptEncoding, undefined);
+  assert.ok(r.body.equals(zlib.gzipSync(text)));
+});
+
+test('a specific acceptEncoding is sent as given; any supported coding is still decoded', async () => {
+  const r = await run({ url: `${srv.url}/br`, acceptEncoding: 'gzip' });
+  assert.equal(lastAcceptEncoding, 'gzip');
+  assert.equal(r.code, CurlCode.OK);
+  assert.ok(r.body.equals(text));
+});
+
+test('a custom Accept-Encoding header replaces the generated one', async () => {
+  await run({ url: `${srv.url}/gzip`, acceptEncoding: '', httpHeader: ['Accept-Encoding: br'] });
+  assert.equal(lastAcceptEncoding, 'br');
+});
+
+test('corrupt gzip data fails with 61 and zlib names the problem', async () => {
+  for (const p of ['corrupt', 'not-gzip']) {
+    const r = await run({ url: `${srv.url}/${p}`, acceptEncoding: '' });
+    assert.equal(r.code, CurlCode.BAD_CONTENT_ENCODING, p);
+    assert.match(r.error, /^Error while processing content unencoding: /);
+  }
+  const r = await run({ url: `${srv.url}/not-gzip`, acceptEncoding: '' });
+  assert.match(r.error, /incorrect header check/);
+});
+
+test('an unknown coding fails with 61 and lists what is understood', async () => {
+  const r = await run({ url: `${srv.url}/unknown`, acceptEncoding: '' });
+  assert.equal(r.code, CurlCode.BAD_CONTENT_ENCODING);
+  assert.equal(
+    r.error,
+    `Unrecognized content encoding type. libcurl understands ${allEncodings()} content encodings.`,
+  );
+});
+
+test('a decompression bomb is stopped by maxFileSize on decoded bytes (63)', async () => {
+  const limit = 1024 * 1024;
+  const r = await run({ url: `${srv.url}/bomb`, acceptEncoding: '', maxFileSize: limit });
+  assert.equal(r.code, CurlCode.FILESIZE_EXCEEDED);
+  assert.match(r.error, /^Exceeded the maximum allowed file size \(1048576\) with \d+ bytes$/);
+  assert.ok(r.body.length <= limit, `wrote ${r.body.length} bytes past the limit`);
+  assert.ok(r.info.sizeDownload < 200 * 1024, `read ${r.info.sizeDownload} encoded bytes`);
+});
+
+test('a HEAD response naming a coding has no body to decode', async () => {
+  const r = await run({ url: `${srv.url}/head`, acceptEncoding: '', nobody: true });
+  assert.equal(r.code, CurlCode.OK);
+  assert.equal(r.body.length, 0);
+});
+
+test('decoding streams: the first flushed piece is written before the rest is sent', async () => {
+  const got: string[] = [];
+  const easy = new Easy({
+    url: `${srv.url}/chunked-gzip`,
+    acceptEncoding: '',
+    writeFunction: (c) => {
+      got.push(c.toString());
+      if (got.length === 1) setTimeout(() => releaseStream?.(), 10);
+      return c.length;
+    },
+  });
+  const d = new NodeDriver();
+  const msg = await d.add(easy);
+  d.close();
+  assert.equal(msg.result, CurlCode.OK);
+  assert.equal(got[0], 'first part;');
+  assert.equal(got.join(''), 'first part;second part');
+});
+
+test('PAUSE from the write callback holds decoded output until unpaused', async () => {
+  const pieces: Buffer[] = [];
+  let paused = 0;
+  const d = new NodeDriver();
+  const easy: Easy = new Easy({
+    url: `${srv.url}/br`,
+    acceptEncoding: '',
+    writeFunction: (c) => {
+      if (paused < 3 && pieces.length === paused) {
+        paused++;
+        setTimeout(() => easy.pause(Pause.CONT), 5);
+        return PAUSE;
+      }
+      pieces.push(Buffer.from(c));
+      return c.length;
+    },
+  });
+  const msg = await d.add(easy);
+  d.close();
+  assert.equal(msg.result, CurlCode.OK);
+  assert.equal(paused, 3);
+  assert.ok(Buffer.concat(pieces).equals(text));
+});
+
+test('the decoder gives the same output for any split of its input', () => {
+  const gz = zlib.gzipSync(text);
+  for (const step of [1, 7, 1000, gz.length]) {
+    const dec = createNativeDecoder('gzip');
+    const out: Buffer[] = [];
+    for (let i = 0; i < gz.length; i += step)
+      dec.write(gz.subarray(i, i + step), (p) => out.push(Buffer.from(p)));
+    dec.close();
+    assert.ok(Buffer.concat(out).equals(text), `split ${step}`);
+  }
+});
