@@ -62,7 +62,7 @@ function normalizeBody(text: string, contentType: string | null): string {
   if (e.contentType?.startsWith('multipart/form-data')) {
     // Each side picks its own boundary; the bytes around it must be the same.
     const boundary = e.contentType.slice(e.contentType.indexOf('boundary=') + 9);
-    e.body = e.body?.split(boundary).join('BOUNDARY');
+    e.body = (e.body ?? '').split(boundary).join('BOUNDARY');
     e.contentType = 'multipart/form-data';
   }
   return JSON.stringify(e);

@@ -70,7 +70,10 @@ export function routes(other: () => string): (req: IncomingMessage, res: ServerR
       res.writeHead(200, { 'content-type': 'text/plain' });
       let i = 0;
       const tick = () => {
-        if (i === 5) return res.end('end');
+        if (i === 5) {
+          res.end('end');
+          return;
+        }
         res.write(`part${i++};`);
         setTimeout(tick, 2);
       };
