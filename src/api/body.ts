@@ -149,14 +149,19 @@ export async function encodeMultipart(form: FormData): Promise<{ bytes: Uint8Arr
  */
 export class BodyReadable extends Readable {
   private readonly onDemand: () => void;
+  private readonly onDestroy: (error: Error | null) => void;
   private consumed = false;
 
   constructor(onDemand: () => void, onDestroy: (error: Error | null) => void, highWaterMark: number) {
     super({ highWaterMark });
     this.onDemand = onDemand;
-    this.once('close', () => {
-      if (!this.readableEnded) onDestroy(this.errored ?? null);
-    });
+    this.onDestroy = onDestroy;
+  }
+
+  // Synchronous with destroy(): the transfer (and its connection slot) ends at once.
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.readableEnded) this.onDestroy(error);
+    callback(error);
   }
 
   override _read(): void {
