@@ -1,0 +1,135 @@
+// request(): status, headers object, a Readable body with the body mixins, and getInfo().
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { BodyReadable, Client, TscurlError } from '../../src/index.js';
+import type { Echo } from './routes.js';
+import { startServers } from './routes.js';
+
+let servers: Awaited<ReturnType<typeof startServers>>;
+let client: Client;
+let A = '';
+
+before(async () => {
+  servers = await startServers();
+  A = servers.a.url;
+  client = new Client();
+});
+after(async () => {
+  await client.close();
+  await servers.close();
+});
+
+describe('request()', () => {
+  test('statusCode, statusText, lower-cased headers, repeated ones as arrays', async () => {
+    const r = await client.request(`${A}/headers`);
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.statusText, 'OK');
+    assert.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2']);
+    assert.deepEqual(r.headers['x-multi'], ['one', 'two']);
+    assert.equal(r.headers['x-mixed-case'], 'Value');
+    assert.equal(await r.body.text(), 'h');
+  });
+
+  test('body mixins: text, json, bytes, arrayBuffer, blob', async () => {
+    assert.deepEqual(await (await client.request(`${A}/json`)).body.json(), { a: 1, b: [true, null] });
+    assert.equal(await (await client.request(`${A}/text`)).body.text(), 'hello, world');
+    const bytes = await (await client.request(`${A}/text`)).body.bytes();
+    assert.ok(bytes instanceof Uint8Array);
+    assert.equal(Buffer.from(bytes).toString(), 'hello, world');
+    const ab = await (await client.request(`${A}/text`)).body.arrayBuffer();
+    assert.ok(ab instanceof ArrayBuffer);
+    assert.equal(ab.byteLength, 12);
+    const blob = await (await client.request(`${A}/text`)).body.blob();
+    assert.equal(await blob.text(), 'hello, world');
+  });
+
+  test('the body is a Readable, async-iterable, usable once', async () => {
+    const r = await client.request(`${A}/chunked`);
+    assert.ok(r.body instanceof Readable);
+    assert.ok(r.body instanceof BodyReadable);
+    const parts: string[] = [];
+    for await (const c of r.body) parts.push(String(c));
+    assert.equal(parts.join(''), 'part0;part1;part2;part3;part4;end');
+    await assert.rejects(r.body.text(), TypeError);
+  });
+
+  test('info is the transfer getInfo(): timings, sizes, connection reuse', async () => {
+    const fresh = new Client();
+    try {
+      const r1 = await fresh.request(`${A}/text`);
+      await r1.body.text();
+      const i1 = r1.info;
+      assert.equal(i1.responseCode, 200);
+      assert.equal(i1.sizeDownload, 12);
+      assert.equal(i1.numConnects, 1);
+      assert.ok(i1.totalTime >= i1.starttransferTime && i1.starttransferTime >= i1.connectTime);
+      assert.equal(i1.primaryIp, '127.0.0.1');
+      const r2 = await fresh.request(`${A}/text`);
+      await r2.body.dump();
+      assert.equal(r2.info.numConnects, 0, 'second request reused the connection');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('method, headers and body; Easy options per call', async () => {
+    const r = await client.request(`${A}/echo`, {
+      method: 'PATCH',
+      headers: { 'x-custom': 'yes' },
+      body: JSON.stringify({ x: 1 }),
+      userAgent: 'mine/2',
+    });
+    const e = (await r.body.json()) as Echo;
+    assert.equal(e.method, 'PATCH');
+    assert.equal(e.custom, 'yes');
+    assert.equal(e.body, '{"x":1}');
+    assert.equal(e.contentType, 'text/plain;charset=UTF-8');
+  });
+
+  test('redirects are not followed (as curl without -L)', async () => {
+    const r = await client.request(`${A}/redirect/302`);
+    assert.equal(r.statusCode, 302);
+    assert.equal(r.headers.location, '/echo');
+    await r.body.dump();
+  });
+
+  test('a failure rejects with TscurlError: code, curlCode, host and phase', async () => {
+    const err = await client.request('http://127.0.0.1:1/x').then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof TscurlError);
+    assert.equal(err.code, 'COULDNT_CONNECT');
+    assert.equal(err.curlCode, 7);
+    assert.equal(err.host, '127.0.0.1:1');
+    assert.match(err.message, /127\.0\.0\.1.*phase connect/);
+  });
+
+  test('timeoutMs fails with OPERATION_TIMEDOUT; a body cut short errors the stream', async () => {
+    await assert.rejects(client.request(`${A}/hang`, { timeoutMs: 80 }), {
+      code: 'OPERATION_TIMEDOUT',
+      curlCode: 28,
+    });
+    const r = await client.request(`${A}/truncated`);
+    await assert.rejects(r.body.text(), { code: 'PARTIAL_FILE', curlCode: 18 });
+  });
+
+  test('bad Easy options are rejected at the call', async () => {
+    await assert.rejects(client.request(`${A}/text`, { timeoutMs: -1 }), {
+      name: 'TscurlError',
+      code: 'BAD_FUNCTION_ARGUMENT',
+    });
+  });
+
+  test('signal: abort before and during the body', async () => {
+    await assert.rejects(client.request(`${A}/text`, { signal: AbortSignal.abort() }), {
+      name: 'AbortError',
+    });
+    const ac = new AbortController();
+    const r = await client.request(`${A}/slow`, { signal: ac.signal });
+    ac.abort();
+    await assert.rejects(r.body.text(), { name: 'AbortError' });
+    assert.equal(client.running, 0);
+  });
+});
