@@ -1,0 +1,193 @@
+// The shared transport suite on the Node transport (net + dns), against net servers on 127.0.0.1,
+// plus Node-only checks: nothing of ours stays alive in the event loop after destroy().
+import assert from 'node:assert/strict';
+import { createServer, type Socket as NetSocket, type Server } from 'node:net';
+import { afterEach, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NodeTransport, nodeTransport } from '../../src/transport/node/transport.js';
+import { type Interest, Ready, type TransportSocket } from '../../src/transport/types.js';
+import { type PeerConn, runTransportSuite, type TransportFixture } from './transport.case.js';
+
+function peerConn(c: NetSocket): PeerConn {
+  return {
+    write: (data) => {
+      if (!c.destroyed && !c.writableEnded) c.write(data);
+    },
+    end: () => {
+      c.end();
+    },
+    // SO_LINGER 0 + close: the client gets an RST, not a FIN.
+    destroy: () => {
+      c.resetAndDestroy();
+    },
+    onData: (cb) => {
+      c.on('data', cb);
+    },
+    onEnd: (cb) => {
+      c.on('end', cb);
+    },
+  };
+}
+
+function listenOn(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      const a = server.address();
+      if (a === null || typeof a === 'string') reject(new Error('no TCP address'));
+      else resolve(a.port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) resolve();
+    else server.close(() => resolve());
+  });
+}
+
+async function createNodeFixture(transport = nodeTransport): Promise<TransportFixture> {
+  const servers: Server[] = [];
+  const conns = new Set<NetSocket>();
+  return {
+    transport,
+    async listen(handler) {
+      // allowHalfOpen: the peer ends its side only when a test says so.
+      const server = createServer({ allowHalfOpen: true }, (c) => {
+        conns.add(c);
+        c.on('error', () => {}); // resets and EPIPEs are what some tests are about
+        c.on('close', () => conns.delete(c));
+        handler(peerConn(c));
+      });
+      servers.push(server);
+      const port = await listenOn(server);
+      return { address: '127.0.0.1', port, family: 4 };
+    },
+    async closedPort() {
+      const server = createServer();
+      const port = await listenOn(server);
+      await closeServer(server);
+      return port;
+    },
+    wait: (ms) => sleep(ms),
+    async close() {
+      for (const c of conns) c.destroy();
+      await Promise.all(servers.map(closeServer));
+    },
+  };
+}
+
+runTransportSuite({ name: 'node', create: () => createNodeFixture() });
+
+// Every test above and below, once its fixture is closed, must leave the loop clean: handles close
+// a turn or two after destroy(), immediates of ours are cleared at once.
+afterEach(async () => {
+  for (let t = 0; ; t++) {
+    const r = countResources();
+    if (r.tcp === 0 && r.immediate === 0) break;
+    assert.ok(
+      t < 2000,
+      `left in the event loop after the test: ${process.getActiveResourcesInfo().join(', ')}`,
+    );
+    await sleep(1);
+  }
+});
+
+test('node: the transport is named, and nodeTransport is a NodeTransport', () => {
+  assert.equal(nodeTransport.name, 'node');
+  assert.ok(nodeTransport instanceof NodeTransport);
+  const a = nodeTransport.now();
+  assert.ok(a > 0 && nodeTransport.now() >= a);
+});
+
+const INOUT: Interest = 3;
+
+function countResources(): { tcp: number; immediate: number; lookups: number } {
+  let tcp = 0;
+  let immediate = 0;
+  let lookups = 0;
+  for (const r of process.getActiveResourcesInfo()) {
+    if (r === 'TCPSocketWrap' || r === 'TCPWrap') tcp++;
+    else if (r === 'Immediate') immediate++;
+    else if (r === 'GetAddrInfoReqWrap') lookups++;
+  }
+  return { tcp, immediate, lookups };
+}
+
+test('node: after destroy() nothing of ours is left in the event loop (no TCP handle, no immediate)', async () => {
+  const before = countResources();
+  const fx = await createNodeFixture(new NodeTransport());
+  const peers: PeerConn[] = [];
+  const addr = await fx.listen((c) => peers.push(c));
+  const N = 20;
+  const sockets: TransportSocket[] = [];
+  let connected = 0;
+  for (let i = 0; i < N; i++) {
+    const s = fx.transport.connect(addr);
+    sockets.push(s);
+    s.watch(Ready.OUT, () => {
+      connected++;
+      s.unwatch();
+    });
+  }
+  for (let t = 0; connected < N || peers.length < N; t++) {
+    assert.ok(t < 5000, 'all sockets connect');
+    await sleep(1);
+  }
+  for (const peer of peers) peer.write('unread data');
+  for (let t = 0; !sockets.every((s) => s.hasPendingInput); t++) {
+    assert.ok(t < 5000, 'data arrives');
+    await sleep(1);
+  }
+  assert.ok(countResources().tcp >= before.tcp + 2 * N, 'client and server handles are visible');
+
+  // Every socket now has a notification due (IN holds); lookups that answered at once too.
+  const resolutions = [fx.transport.resolve('127.0.0.1', 0), fx.transport.resolve('localhost', 0)];
+  const baseImmediates = countResources().immediate;
+  let calls = 0;
+  for (const s of sockets) s.watch(INOUT, () => calls++);
+  for (const r of resolutions) r.watch(Ready.IN, () => calls++);
+  assert.equal(
+    countResources().immediate,
+    baseImmediates + N + resolutions.length,
+    'one immediate per due notification',
+  );
+  for (const s of sockets) s.destroy();
+  for (const r of resolutions) r.cancel();
+  assert.equal(countResources().immediate, baseImmediates, 'destroy() and cancel() clear their immediates');
+
+  await fx.close();
+  for (let t = 0; countResources().tcp > before.tcp; t++) {
+    assert.ok(t < 2000, `TCP handles left: ${countResources().tcp} > ${before.tcp}`);
+    await sleep(1);
+  }
+  await sleep(20);
+  assert.equal(calls, 0, 'no notification after destroy()/cancel()');
+  const after = countResources();
+  assert.equal(after.tcp, before.tcp);
+  assert.equal(after.lookups, before.lookups);
+});
+
+test('node: a socket that cannot connect has a synthetic or real fd, and connect errors never throw', async () => {
+  const fx = await createNodeFixture();
+  try {
+    const port = await fx.closedPort();
+    const sockets = Array.from({ length: 5 }, () =>
+      fx.transport.connect({ address: '127.0.0.1', port, family: 4 }),
+    );
+    // No watcher at all: the 'error' must still be absorbed, not crash the process.
+    for (let t = 0; !sockets.every((s) => s.error !== undefined); t++) {
+      assert.ok(t < 5000, 'all refused');
+      await sleep(1);
+    }
+    for (const s of sockets) {
+      assert.equal(s.error?.code, 'ECONNREFUSED');
+      assert.ok(s.fd >= 0);
+      s.destroy();
+    }
+  } finally {
+    await fx.close();
+  }
+});
