@@ -21,6 +21,8 @@ export type TransferOptions = Omit<
   | 'readFunction'
   | 'upload'
   | 'inFileSize'
+  | 'post'
+  | 'postFieldSize'
 >;
 
 /** Header input accepted everywhere: the fetch HeadersInit forms. */
