@@ -38,6 +38,7 @@ export class Client implements AsyncDisposable {
   readonly defaults: Readonly<ClientDefaults>;
   private state: ClientState = 'open';
   private readonly inflight = new Set<Exchange>();
+  private readonly calls = new Set<Promise<unknown>>();
   private readonly hold = new ActivityHold();
   private readonly host: ExchangeHost;
   private closed: Promise<void> | undefined;
@@ -62,12 +63,21 @@ export class Client implements AsyncDisposable {
 
   /** WHATWG fetch over this client: resolves with Node's own Response. */
   fetch(input: FetchInput, init?: FetchInit): Promise<Response> {
-    return fetchWith(this, input, init);
+    return this.track(fetchWith(this, input, init));
   }
 
   /** Status, headers, a streaming body with the body mixins, and the transfer's getInfo(). */
   request(url: string | URL, options?: RequestOptions): Promise<RequestResult> {
-    return requestWith(this, url, options);
+    return this.track(requestWith(this, url, options));
+  }
+
+  /** Calls not settled yet (a call may still be preparing its body or between redirect hops). */
+  private track<T>(call: Promise<T>): Promise<T> {
+    const calls = this.calls;
+    calls.add(call);
+    const forget = () => calls.delete(call);
+    call.then(forget, forget);
+    return call;
   }
 
   /** Transfers running now (including ones whose body is still being read). */
@@ -84,8 +94,14 @@ export class Client implements AsyncDisposable {
   close(): Promise<void> {
     if (this.closed !== undefined) return this.closed;
     this.state = 'closing';
-    this.closed = Promise.all([...this.inflight].map((x) => x.finished)).then(() => this.shutdown());
+    this.closed = this.drain().then(() => this.shutdown());
     return this.closed;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.calls.size > 0 || this.inflight.size > 0) {
+      await Promise.allSettled([...this.calls, ...[...this.inflight].map((x) => x.finished)]);
+    }
   }
 
   /** End every running transfer now (they reject with `error`, or an ABORTED_BY_CALLBACK TscurlError). */
