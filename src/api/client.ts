@@ -42,6 +42,8 @@ export class Client implements AsyncDisposable {
   private readonly hold = new ActivityHold();
   private readonly host: ExchangeHost;
   private closed: Promise<void> | undefined;
+  /** Set once no transfer may start: destroy()'s reason, or the closed error. */
+  private refusal: unknown;
 
   constructor(options: ClientOptions = {}) {
     const { defaults, ...limits } = options;
@@ -51,6 +53,7 @@ export class Client implements AsyncDisposable {
     const hold = this.hold;
     this.host = {
       driver: this.driver,
+      refusal: () => this.refusal,
       started(x) {
         inflight.add(x);
         hold.enter();
@@ -109,6 +112,7 @@ export class Client implements AsyncDisposable {
     this.state = 'closing';
     const reason =
       error ?? new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The client was destroyed', { side: 'local' });
+    this.refusal ??= reason;
     for (const x of [...this.inflight]) x.abort(reason);
     this.shutdown();
     this.closed ??= Promise.resolve();
@@ -121,17 +125,20 @@ export class Client implements AsyncDisposable {
 
   /** @internal The exchange host, for fetch.ts and request.ts. */
   _host(): ExchangeHost {
-    if (this.state !== 'open') {
-      throw new TscurlError(CurlCode.FAILED_INIT, 'The client is closed', { side: 'local', phase: 'setup' });
-    }
+    if (this.state !== 'open') throw closedError();
     return this.host;
   }
 
   private shutdown(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.refusal ??= closedError();
     this.driver.close();
   }
+}
+
+function closedError(): TscurlError {
+  return new TscurlError(CurlCode.FAILED_INIT, 'The client is closed', { side: 'local', phase: 'setup' });
 }
 
 let defaultClient: Client | undefined;

@@ -30,6 +30,8 @@ export interface BodySink {
 /** What an exchange needs from its Client. */
 export interface ExchangeHost {
   readonly driver: NodeDriver;
+  /** Why no transfer may start now (the client was destroyed or closed), or undefined. */
+  refusal(): unknown;
   started(x: Exchange): void;
   ended(x: Exchange): void;
 }
@@ -99,9 +101,10 @@ export class Exchange {
   /** Start the transfer. */
   start(): void {
     const signal = this.signal;
-    if (signal?.aborted) {
+    const refused = signal?.aborted ? signal.reason : this.host.refusal();
+    if (refused !== undefined) {
       this.ended = true;
-      this.rejectHead(signal.reason);
+      this.rejectHead(refused);
       this.resolveFinished(CurlCode.ABORTED_BY_CALLBACK);
       return;
     }

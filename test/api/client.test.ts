@@ -82,6 +82,13 @@ describe('Client', () => {
     assert.equal(client.running, 0);
   });
 
+  test('destroy() while a call still prepares its body: that call rejects with the same reason', async () => {
+    const client = new Client();
+    const preparing = client.fetch(`${server.url}/`, { method: 'POST', body: new Blob(['x']) });
+    await client.destroy();
+    await assert.rejects(preparing, { name: 'TscurlError', code: 'ABORTED_BY_CALLBACK' });
+  });
+
   test('await using closes the client at the end of the block', async () => {
     let outer: Client;
     {
