@@ -127,7 +127,9 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
   }
   const { headers: defaultHeaders, ...defaultOptions } = client.defaults;
   const headers = headerPairs(defaultHeaders, fromRequest?.headers, init.headers);
-  const extra: TransferOptions = { ...defaultOptions, ...init.options };
+  // Like Node's fetch: ask for compressed bodies and hand them out decoded (the engine decodes).
+  const decoding: TransferOptions = headers.has('accept-encoding') ? {} : { acceptEncoding: '' };
+  const extra: TransferOptions = { ...decoding, ...defaultOptions, ...init.options };
 
   let body: RequestBody = null;
   if (init.body !== undefined && init.body !== null) body = init.body as RequestBody;

@@ -118,6 +118,7 @@ const cases: Case[] = [
   { name: '204 null body', input: () => `${A}/status/204` },
   { name: 'repeated headers, set-cookie', input: () => `${A}/headers` },
   { name: 'chunked body', input: () => `${A}/chunked` },
+  { name: 'gzip body decoded', input: () => `${A}/gzip` },
   { name: 'HEAD', input: () => `${A}/text`, init: () => ({ method: 'HEAD' }) },
   { name: 'POST string', input: () => `${A}/echo`, init: () => ({ method: 'POST', body: 'héllo' }) },
   {

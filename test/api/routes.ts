@@ -1,5 +1,6 @@
 // The node:http routes the API tests run against (127.0.0.1 only).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -53,6 +54,15 @@ export function routes(other: () => string): (req: IncomingMessage, res: ServerR
     if (p === '/text') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-one': '1' });
       res.end('hello, world');
+    } else if (p === '/gzip') {
+      const accepted = String(req.headers['accept-encoding'] ?? '');
+      const text = 'compressed '.repeat(100);
+      if (!accepted.includes('gzip')) {
+        res.end(text);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end(gzipSync(text));
     } else if (p === '/json') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ a: 1, b: [true, null] }));
