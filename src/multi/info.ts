@@ -94,7 +94,7 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     headerSize: t?.headerSize ?? 0,
     requestSize: t?.requestSize ?? 0,
     contentLengthDownload: t?.contentLength ?? -1,
-    contentLengthUpload: -1,
+    contentLengthUpload: t?.uploadSize ?? -1,
     numConnects: t?.numConnects ?? 0,
     redirectCount: t?.redirect.count ?? 0,
     redirectUrl: t?.redirect.wouldRedirect ?? null,

@@ -1,7 +1,9 @@
 // Easy options: libcurl's CURLOPT_* names in camelCase, typed, checked at the call.
 import { CurlCode } from '../core/codes.js';
 import { EasyError } from '../core/errors.js';
-import type { PauseReturn } from './constants.js';
+import type { PauseReturn, READFUNC_ABORT } from './constants.js';
+
+type ReadAbortReturn = typeof READFUNC_ABORT;
 
 /** CURL_HTTP_VERSION_* numbers. */
 export const HttpVersion = {
@@ -20,6 +22,8 @@ export type HttpVersion = (typeof HttpVersion)[keyof typeof HttpVersion];
 export const IpResolve = { WHATEVER: 0, V4: 1, V6: 2 } as const;
 export type IpResolve = (typeof IpResolve)[keyof typeof IpResolve];
 
+/** Fills buffer, returns the bytes filled (0 = EOF), PAUSE or READFUNC_ABORT (CURLOPT_READFUNCTION). */
+export type ReadFunction = (buffer: Buffer) => number | PauseReturn | ReadAbortReturn;
 export type WriteFunction = (chunk: Buffer) => number | PauseReturn | undefined | void;
 /** Gets every header line (status line, fields, the empty line) with its CRLF, like libcurl. */
 export type HeaderFunction = (line: string) => number | boolean | undefined | void;
@@ -88,6 +92,23 @@ export interface EasyOptions {
    */
   acceptEncoding?: string;
 
+  // -------------------------------------------------------------------- uploads
+  /**
+   * CURLOPT_READFUNCTION: fill `buffer` with upload bytes and return how many; 0 = end of the body,
+   * PAUSE pauses sending, READFUNC_ABORT aborts (42).
+   */
+  readFunction?: ReadFunction;
+  /** CURLOPT_UPLOAD: send the read callback's bytes as a PUT. */
+  upload?: boolean;
+  /** CURLOPT_INFILESIZE_LARGE: size of the upload (-1 / unset: unknown, sent chunked). */
+  inFileSize?: number;
+  /** CURLOPT_POST: a POST whose body comes from readFunction (or postFields). */
+  post?: boolean;
+  /** CURLOPT_POSTFIELDSIZE_LARGE: size of the POST body (-1 / unset: postFields' length, or chunked). */
+  postFieldSize?: number;
+  /** CURLOPT_EXPECT_100_TIMEOUT_MS: how long to wait for 100 Continue before sending anyway (1000). */
+  expect100TimeoutMs?: number;
+
   // ------------------------------------------------------------------ redirects
   /** CURLOPT_FOLLOWLOCATION: follow a 3xx response's Location (the body of a followed response is skipped). */
   followLocation?: boolean;
@@ -138,6 +159,12 @@ const schema: Record<keyof EasyOptions, Kind> = {
   interface: 'string',
   private: 'any',
   acceptEncoding: 'string',
+  readFunction: 'function',
+  upload: 'boolean',
+  inFileSize: 'long',
+  post: 'boolean',
+  postFieldSize: 'long',
+  expect100TimeoutMs: 'number',
   followLocation: 'boolean',
   maxRedirs: 'long',
   postRedir: 'number',

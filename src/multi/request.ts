@@ -4,6 +4,7 @@ import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeaderList } from '../proto/h1/types.js';
 import { acceptEncodingHeader } from './features/decode/index.js';
+import { type BodySource, bodyLength } from './features/upload.js';
 import { type EasyOptions, HttpVersion } from './options.js';
 
 export interface Target {
@@ -76,6 +77,8 @@ export interface RequestShape {
   credentialsAllowed: boolean;
   /** A custom Host header applies (not on a redirect to another host, as libcurl). */
   customHostAllowed: boolean;
+  /** A 417 answered Expect: 100-continue: the retry goes without it. */
+  disableExpect: boolean;
 }
 
 export const FIRST_REQUEST: RequestShape = {
@@ -83,12 +86,15 @@ export const FIRST_REQUEST: RequestShape = {
   referer: undefined,
   credentialsAllowed: true,
   customHostAllowed: true,
+  disableExpect: false,
 };
 
 export function requestMethod(o: EasyOptions, s: RequestShape): string {
   if (o.customRequest !== undefined && o.customRequest !== '') return o.customRequest;
   if (o.nobody) return 'HEAD';
-  if (o.postFields !== undefined && !o.httpGet && !s.postToGet) return 'POST';
+  if (o.httpGet || s.postToGet) return 'GET';
+  if (o.upload) return 'PUT';
+  if (o.postFields !== undefined || o.post) return 'POST';
   return 'GET';
 }
 
@@ -97,19 +103,13 @@ export function responseMethod(o: EasyOptions, method: string): string {
   return o.nobody ? 'HEAD' : method;
 }
 
-const encoder = new TextEncoder();
-
-export function requestBody(o: EasyOptions, s: RequestShape): Uint8Array | undefined {
-  if (o.postFields === undefined || o.httpGet || s.postToGet) return undefined;
-  return typeof o.postFields === 'string' ? encoder.encode(o.postFields) : o.postFields;
-}
-
 /** The header list: curl's defaults, then CURLOPT_HTTPHEADER applied. */
 export function requestHeaders(
   o: EasyOptions,
   t: Target,
-  body: Uint8Array | undefined,
+  body: BodySource | undefined,
   s: RequestShape,
+  expect100: boolean,
 ): HeaderList {
   const list: HeaderList = [['Host', t.authority]];
   if (o.userAgent !== undefined) list.push(['User-Agent', o.userAgent]);
@@ -119,8 +119,11 @@ export function requestHeaders(
   const referer = s.referer ?? o.referer;
   if (referer !== undefined) list.push(['Referer', referer]);
   if (body !== undefined) {
-    list.push(['Content-Length', String(body.length)]);
-    list.push(['Content-Type', 'application/x-www-form-urlencoded']);
+    const len = bodyLength(body);
+    if (len >= 0) list.push(['Content-Length', String(len)]);
+    else list.push(['Transfer-Encoding', 'chunked']);
+    if (!o.upload) list.push(['Content-Type', 'application/x-www-form-urlencoded']);
+    if (expect100) list.push(['Expect', '100-continue']);
   }
   for (const line of o.httpHeader ?? []) {
     if (!s.credentialsAllowed && isSensitiveHeader(line)) continue;
@@ -171,6 +174,8 @@ function isInternal(lower: string): boolean {
     lower === 'user-agent' ||
     lower === 'referer' ||
     lower === 'content-length' ||
+    lower === 'transfer-encoding' ||
+    lower === 'expect' ||
     lower === 'content-type'
   );
 }

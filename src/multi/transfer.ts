@@ -12,12 +12,20 @@ import { Poll } from './constants.js';
 import type { Easy } from './easy.js';
 import { ContentDecoder } from './features/decode/index.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
+import {
+  bodyLength,
+  bodySource,
+  DEFAULT_EXPECT_100_TIMEOUT_MS,
+  framingOf,
+  MAX_INITIAL_POST_SIZE,
+  Upload,
+  wantsExpect,
+} from './features/upload.js';
 import { flushHeld, headerLine, receiveBody } from './features/write.js';
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import {
   parseTarget,
-  requestBody,
   requestHeaders,
   requestMethod,
   requestVersion,
@@ -70,6 +78,12 @@ export class Transfer implements HeapItem, SocketUser {
   sendQueue: Uint8Array[] = [];
   /** Bytes of the request head not sent yet (what is sent past it counts as upload). */
   headUnsent = 0;
+  /** The request body being sent in the performing state. */
+  upload: Upload | undefined;
+  /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
+  uploadSize = -1;
+  /** A 417 answered the Expect: the same URL again without it (libcurl's FOLLOW_RETRY). */
+  retryWithoutExpect = false;
   /** Response bytes seen for the current request (to tell a dead reused connection). */
   responseBytes = 0;
   status = 0;
@@ -216,8 +230,10 @@ export function wantedPollset(t: Transfer): [Socket | undefined, number] {
     case 'do':
     case 'doing':
       return [t.conn?.socket, t.sendPaused ? 0 : Poll.OUT];
-    case 'performing':
-      return [t.conn?.socket, t.recvPaused ? 0 : Poll.IN];
+    case 'performing': {
+      const send = t.upload?.wantsToSend(t.sendPaused) === true ? Poll.OUT : 0;
+      return [t.conn?.socket, (t.recvPaused ? 0 : Poll.IN) | send];
+    }
     default:
       return [undefined, 0];
   }
@@ -379,11 +395,27 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   }
   const shape = t.redirect.shape;
   t.method = requestMethod(o, shape);
-  const body = requestBody(o, shape);
-  const headers = requestHeaders(o, target, body, shape);
+  const body = bodySource(o, shape);
+  const http10 = requestVersion(o) === 10;
+  const headers = requestHeaders(o, target, body, shape, wantsExpect(body, http10, shape));
+  const framing = framingOf(headers);
+  if (body !== undefined && http10 && framing.chunked) {
+    throw new TransferError(CurlCode.UPLOAD_FAILED, 'Chunky upload is not supported by HTTP 1.0', {
+      phase: 'send',
+    });
+  }
   const head = encodeRequestHead(t.method, target.path, headers, requestVersion(o));
   if (o.debugFunction !== undefined) m.callDebug(t, 'header-out', latin1(head));
-  t.sendQueue = body === undefined || body.length === 0 ? [head] : [head, body];
+  // libcurl sends a small known body in the same send as the head (MAX_INITIAL_POST_SIZE).
+  const withHead =
+    body?.kind === 'bytes' &&
+    !framing.chunked &&
+    !framing.expect100 &&
+    body.data.length > 0 &&
+    body.data.length <= MAX_INITIAL_POST_SIZE;
+  t.sendQueue = withHead ? [head, body.data] : [head];
+  t.upload = body === undefined ? undefined : new Upload(body, framing.chunked, framing.expect100, withHead);
+  t.uploadSize = body === undefined ? -1 : bodyLength(body);
   t.headUnsent = head.length;
   t.requestSize += head.length;
   t.responseBytes = 0;
@@ -425,7 +457,10 @@ function phaseDoing(m: Multi, t: Transfer, _now: number): Step {
   return 'again';
 }
 
-function phaseDid(m: Multi, t: Transfer, _now: number): Step {
+function phaseDid(m: Multi, t: Transfer, now: number): Step {
+  if (t.upload?.expect === 'waiting') {
+    m.expire(t, Timer.EXPECT_100, now + (t.o.expect100TimeoutMs ?? DEFAULT_EXPECT_100_TIMEOUT_MS));
+  }
   transition(m, t, 'performing');
   return 'again';
 }
@@ -436,6 +471,7 @@ function phaseDid(m: Multi, t: Transfer, _now: number): Step {
  */
 function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
   if (!t.reused || t.retriedStale || t.responseBytes > 0) return false;
+  if (t.upload?.source.kind === 'read' && t.upload.readBytes > 0) return false; // no rewind
   const code = e instanceof TransferError || e instanceof ProtocolError ? e.code : undefined;
   if (code !== CurlCode.GOT_NOTHING && code !== CurlCode.SEND_ERROR && code !== CurlCode.RECV_ERROR)
     return false;
@@ -450,6 +486,14 @@ function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
 function phasePerforming(m: Multi, t: Transfer, now: number): Step {
   const conn = t.conn!;
   const reader = conn.reader;
+  if (t.upload !== undefined && !t.upload.done) {
+    try {
+      sendUpload(m, t, t.upload, now);
+    } catch (e) {
+      if (retryOnStale(m, t, e)) return 'again';
+      throw e;
+    }
+  }
   if (!flushHeld(m, t)) return 'wait';
   let budget = MAX_READ_PER_RUN;
   for (;;) {
@@ -485,18 +529,20 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
     }
     switch (ev.type) {
       case 'head':
-        if (onHead(m, t, ev) === 'stop') {
+        if (onHead(m, t, ev, now) === 'stop') {
           transition(m, t, 'done');
           return 'again';
         }
         break;
       case 'data':
-        if (t.redirect.following) break; // a followed response's body is skipped
+        if (t.redirect.following || t.retryWithoutExpect) break; // a followed response's body is skipped
         if (!receiveBody(m, t, ev.data)) return 'wait';
         break;
       case 'end':
         for (const line of ev.rawTrailerLines) headerLine(m, t, line);
         if (!ev.keepAlive) conn.closeAfterUse = true;
+        // A response that ended before the body was sent: the rest cannot go on this connection.
+        if (t.upload !== undefined && !t.upload.done) conn.closeAfterUse = true;
         transition(m, t, 'done');
         return 'again';
     }
@@ -504,12 +550,20 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
 }
 
 /** A response head; 'stop' when the rest of the response is not wanted. */
-function onHead(m: Multi, t: Transfer, ev: Extract<ResponseEvent, { type: 'head' }>): 'stop' | undefined {
+function onHead(
+  m: Multi,
+  t: Transfer,
+  ev: Extract<ResponseEvent, { type: 'head' }>,
+  now: number,
+): 'stop' | undefined {
   t.headerSize += ev.headerBytes;
   t.status = ev.status;
   t.httpVersion = ev.version === 10 ? 1 : 2;
   for (const line of ev.rawLines) headerLine(m, t, line);
-  if (ev.interim) return undefined;
+  const u = t.upload;
+  if (u !== undefined && !u.done && uploadAnswered(m, t, u, ev.status, ev.interim, now) === 'retry')
+    return 'stop';
+  if (ev.interim || t.retryWithoutExpect) return undefined;
   t.contentLength = ev.framing === 'length' ? (ev.contentLength ?? -1) : ev.framing === 'none' ? 0 : -1;
   if (ev.framing === 'none' && t.method === 'HEAD') {
     // A HEAD response announces the size it would have sent (CURLINFO_CONTENT_LENGTH_DOWNLOAD).
@@ -559,6 +613,7 @@ function connectionClose(headers: readonly [string, string][]): boolean {
 
 function phaseDone(m: Multi, t: Transfer, now: number): Step {
   releaseResponse(t);
+  m.clearTimer(t, Timer.EXPECT_100);
   const conn = t.conn;
   if (conn !== undefined) {
     t.conn = undefined;
@@ -567,7 +622,17 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     else m.releaseConnection(conn, now);
   }
   const r = t.redirect;
+  if (t.retryWithoutExpect) {
+    t.retryWithoutExpect = false;
+    needRewind(t);
+    r.shape = { ...r.shape, disableExpect: true };
+    t.target = undefined;
+    startNextRequest(t);
+    transition(m, t, 'setup');
+    return 'again';
+  }
   if (r.following) {
+    if (t.status === 307 || t.status === 308 || (t.o.postRedir ?? 0) !== 0) needRewind(t);
     const o = t.o;
     t.url = follow(r, {
       status: t.status,
@@ -587,6 +652,84 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
   if (r.location !== undefined) r.wouldRedirect = r.location;
   transition(m, t, 'completed');
   return 'wait';
+}
+
+/**
+ * Sending the body again needs the read callback's bytes again: without a way to rewind
+ * (CURLOPT_SEEKFUNCTION is not there yet) that is 65, as libcurl without a seek callback.
+ */
+function needRewind(t: Transfer): void {
+  const u = t.upload;
+  if (u === undefined || u.source.kind !== 'read' || u.readBytes === 0) return;
+  throw new TransferError(CurlCode.SEND_FAIL_REWIND, "necessary data rewind wasn't possible", {
+    phase: 'send',
+  });
+}
+
+/** Send what the body has now: the read callback fills, the socket takes what it can. */
+function sendUpload(m: Multi, t: Transfer, u: Upload, now: number): void {
+  if (u.expect === 'waiting' && t.deadlines[Timer.EXPECT_100]! <= now) {
+    // No 100 Continue in time: send anyway (libcurl's "Done waiting for 100-continue").
+    u.expect = 'go';
+    m.clearTimer(t, Timer.EXPECT_100);
+  }
+  const conn = t.conn!;
+  while (u.wantsToSend(t.sendPaused)) {
+    const next = u.pending[0];
+    if (next === undefined) {
+      if (u.eof) {
+        u.done = true;
+        break;
+      }
+      if (u.fill(t.o, t.easy) === 'pause') t.sendPaused = true;
+      continue;
+    }
+    const n = conn.top.send(next.bytes);
+    if (next.payload) t.sizeUpload += n;
+    if (n < next.bytes.length) {
+      next.bytes = next.bytes.subarray(n);
+      return;
+    }
+    u.pending.shift();
+  }
+}
+
+/**
+ * A response arrived while the body is not all sent (libcurl http.c): 100 lets it go; a 417 to
+ * our Expect retries without it; another final >= 300 stops the upload and the connection closes
+ * after the response.
+ */
+function uploadAnswered(
+  m: Multi,
+  t: Transfer,
+  u: Upload,
+  status: number,
+  interim: boolean,
+  now: number,
+): 'retry' | undefined {
+  if (interim) {
+    if (status === 100 && u.expect === 'waiting') {
+      u.expect = 'go';
+      m.clearTimer(t, Timer.EXPECT_100);
+      m.expire(t, Timer.RUN_NOW, now);
+    }
+    return undefined;
+  }
+  m.clearTimer(t, Timer.EXPECT_100);
+  if (status === 417 && u.expectAnnounced) {
+    // Nothing of the body went out while waiting: the connection stays usable once the 417 is read.
+    if (u.expect !== 'waiting') t.conn!.closeAfterUse = true;
+    u.stopped = true;
+    t.retryWithoutExpect = true;
+    return u.expect === 'waiting' ? undefined : 'retry';
+  }
+  if (status >= 300) {
+    u.stopped = true;
+    t.conn!.closeAfterUse = true;
+    return undefined;
+  }
+  u.expect = 'go';
+  return undefined;
 }
 
 /** Per-response state that holds native memory or output. */
@@ -609,6 +752,7 @@ function startNextRequest(t: Transfer): void {
   t.sizeDownload = 0;
   t.sizeUpload = 0;
   t.bodyBytes = 0;
+  t.upload = undefined;
   t.contentLength = -1;
   t.contentType = null;
   t.retriedStale = false;

@@ -40,7 +40,8 @@ export function originOf(t: Target): string {
 export function shapeRequest(r: RedirectState, target: Target, unrestrictedAuth: boolean): void {
   if (!r.isFollow) {
     r.firstOrigin = originOf(target);
-    r.shape = FIRST_REQUEST;
+    // A retry of the first request (stale connection, 417) keeps what the retry learned.
+    r.shape = r.shape.disableExpect ? { ...FIRST_REQUEST, disableExpect: true } : FIRST_REQUEST;
     return;
   }
   const same = originOf(target) === r.firstOrigin;
