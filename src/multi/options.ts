@@ -77,6 +77,10 @@ export interface EasyOptions {
   /** CURLOPT_LOW_SPEED_LIMIT / _TIME: below limit bytes/s for time seconds fails with 28. */
   lowSpeedLimit?: number;
   lowSpeedTime?: number;
+  /** CURLOPT_MAX_RECV_SPEED_LARGE: average download bytes/s at most (0 = no limit). */
+  maxRecvSpeed?: number;
+  /** CURLOPT_MAX_SEND_SPEED_LARGE: average upload bytes/s at most (0 = no limit). */
+  maxSendSpeed?: number;
   /** CURLOPT_IGNORE_CONTENT_LENGTH. */
   ignoreContentLength?: boolean;
   /** CURLOPT_PIPEWAIT: wait for a connecting connection to tell whether it multiplexes. */
@@ -154,6 +158,8 @@ const schema: Record<keyof EasyOptions, Kind> = {
   maxFileSize: 'number',
   lowSpeedLimit: 'number',
   lowSpeedTime: 'number',
+  maxRecvSpeed: 'number',
+  maxSendSpeed: 'number',
   ignoreContentLength: 'boolean',
   pipeWait: 'boolean',
   interface: 'string',

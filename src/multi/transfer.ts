@@ -12,6 +12,7 @@ import { Poll } from './constants.js';
 import type { Easy } from './easy.js';
 import { ContentDecoder } from './features/decode/index.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
+import { checkLowSpeed, rateLimitWait, SpeedState } from './features/speed.js';
 import {
   bodyLength,
   bodySource,
@@ -82,6 +83,7 @@ export class Transfer implements HeapItem, SocketUser {
   upload: Upload | undefined;
   /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
   uploadSize = -1;
+  readonly speed = new SpeedState();
   /** A 417 answered the Expect: the same URL again without it (libcurl's FOLLOW_RETRY). */
   retryWithoutExpect = false;
   /** Response bytes seen for the current request (to tell a dead reused connection). */
@@ -251,6 +253,7 @@ const phases: Partial<Record<TransferState, (m: Multi, t: Transfer, now: number)
   doing: phaseDoing,
   did: phaseDid,
   performing: phasePerforming,
+  ratelimiting: phaseRatelimiting,
   done: phaseDone,
 };
 
@@ -461,6 +464,7 @@ function phaseDid(m: Multi, t: Transfer, now: number): Step {
   if (t.upload?.expect === 'waiting') {
     m.expire(t, Timer.EXPECT_100, now + (t.o.expect100TimeoutMs ?? DEFAULT_EXPECT_100_TIMEOUT_MS));
   }
+  t.speed.reset(now, 0);
   transition(m, t, 'performing');
   return 'again';
 }
@@ -486,9 +490,10 @@ function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
 function phasePerforming(m: Multi, t: Transfer, now: number): Step {
   const conn = t.conn!;
   const reader = conn.reader;
+  if (speedChecks(m, t, now) === 'wait') return 'wait';
   if (t.upload !== undefined && !t.upload.done) {
     try {
-      sendUpload(m, t, t.upload, now);
+      if (sendUpload(m, t, t.upload, now) === 'limit' && speedChecks(m, t, now) === 'wait') return 'wait';
     } catch (e) {
       if (retryOnStale(m, t, e)) return 'again';
       throw e;
@@ -525,6 +530,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       t.responseBytes += chunk.length;
       budget -= chunk.length;
       reader.receiveData(chunk);
+      if (t.o.maxRecvSpeed && speedChecks(m, t, now) === 'wait') return 'wait';
       continue;
     }
     switch (ev.type) {
@@ -547,6 +553,30 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         return 'again';
     }
   }
+}
+
+/**
+ * Low-speed check (28) and rate limits: over a limit, the transfer sleeps in the ratelimiting
+ * state with no socket interest until its average is back under it (libcurl's MSTATE_RATELIMITING).
+ */
+function speedChecks(m: Multi, t: Transfer, now: number): 'wait' | undefined {
+  const o = t.o;
+  const next = checkLowSpeed(o, t.speed, now, t.responseBytes + t.sizeUpload);
+  if (next !== undefined) m.expire(t, Timer.LOW_SPEED, next);
+  if (!o.maxRecvSpeed && !o.maxSendSpeed) return undefined;
+  const sending = t.upload !== undefined && !t.upload.done;
+  const wait = rateLimitWait(o, t.speed, now, t.responseBytes, t.sizeUpload, sending);
+  if (wait <= 0) return undefined;
+  m.expire(t, Timer.RATE_LIMIT, now + wait);
+  transition(m, t, 'ratelimiting');
+  return 'wait';
+}
+
+function phaseRatelimiting(m: Multi, t: Transfer, now: number): Step {
+  if (t.deadlines[Timer.RATE_LIMIT]! > now) return 'wait';
+  m.clearTimer(t, Timer.RATE_LIMIT);
+  transition(m, t, 'performing');
+  return 'again';
 }
 
 /** A response head; 'stop' when the rest of the response is not wanted. */
@@ -614,6 +644,7 @@ function connectionClose(headers: readonly [string, string][]): boolean {
 function phaseDone(m: Multi, t: Transfer, now: number): Step {
   releaseResponse(t);
   m.clearTimer(t, Timer.EXPECT_100);
+  m.clearTimer(t, Timer.LOW_SPEED);
   const conn = t.conn;
   if (conn !== undefined) {
     t.conn = undefined;
@@ -667,7 +698,7 @@ function needRewind(t: Transfer): void {
 }
 
 /** Send what the body has now: the read callback fills, the socket takes what it can. */
-function sendUpload(m: Multi, t: Transfer, u: Upload, now: number): void {
+function sendUpload(m: Multi, t: Transfer, u: Upload, now: number): 'limit' | undefined {
   if (u.expect === 'waiting' && t.deadlines[Timer.EXPECT_100]! <= now) {
     // No 100 Continue in time: send anyway (libcurl's "Done waiting for 100-continue").
     u.expect = 'go';
@@ -688,10 +719,12 @@ function sendUpload(m: Multi, t: Transfer, u: Upload, now: number): void {
     if (next.payload) t.sizeUpload += n;
     if (n < next.bytes.length) {
       next.bytes = next.bytes.subarray(n);
-      return;
+      return undefined;
     }
     u.pending.shift();
+    if (t.o.maxSendSpeed && rateLimitWait(t.o, t.speed, now, 0, t.sizeUpload, true) > 0) return 'limit';
   }
+  return undefined;
 }
 
 /**
