@@ -502,17 +502,22 @@ export class Multi {
       if (ms === 0) this.pollWaiter?.();
       return;
     }
-    let r: ReturnType<TimerFunction>;
+    this.callApp('timerFunction', () => fn(ms));
+  }
+
+  /** Run the socket or timer callback: -1 or a throw marks the multi dead (spec 2 and 4). */
+  private callApp(name: string, call: () => number | undefined | void): void {
+    let r: number | undefined | void;
     this.inMultiCallback = true;
     try {
-      r = fn(ms);
+      r = call();
     } catch (cause) {
       this.markDead(cause);
       return;
     } finally {
       this.inMultiCallback = false;
     }
-    if (r === -1) this.markDead(new Error('timerFunction returned -1'));
+    if (r === -1) this.markDead(new Error(`${name} returned -1`));
   }
 
   private announce(t: Transfer | null, socket: Socket, what: number, socketp: unknown): void {
@@ -527,17 +532,7 @@ export class Multi {
       this.pollModeWatch(socket, what);
       return;
     }
-    let r: ReturnType<SocketFunction>;
-    this.inMultiCallback = true;
-    try {
-      r = fn(t?.easy ?? null, socket, what as Poll, socketp);
-    } catch (cause) {
-      this.markDead(cause);
-      return;
-    } finally {
-      this.inMultiCallback = false;
-    }
-    if (r === -1) this.markDead(new Error('socketFunction returned -1'));
+    this.callApp('socketFunction', () => fn(t?.easy ?? null, socket, what as Poll, socketp));
   }
 
   private pollModeWatch(socket: Socket, what: number): void {

@@ -1,25 +1,18 @@
 // Random scenarios for the determinism and property tests: N GETs, each either hitting its own
 // host with one injected fault, or a shared healthy host (so connections get reused).
 import { CurlCode, Easy, type Multi } from '../../src/index.js';
-import { drawFault, expectedCurlCode, type Fault, type FaultKind, Rng, SimNetwork } from '../../src/sim.js';
+import {
+  ALL_FAULT_KINDS,
+  drawFault,
+  expectedCurlCode,
+  type Fault,
+  type FaultKind,
+  Rng,
+  SimNetwork,
+} from '../../src/sim.js';
 
 /** Faults whose expected code is pinned down by the table (all of them, as drawFault draws them). */
-export const SCENARIO_FAULT_KINDS: readonly FaultKind[] = [
-  'refuse',
-  'blackhole',
-  'dnsFail',
-  'dnsDelay',
-  'reset',
-  'stall',
-  'drip',
-  'halfClose',
-  'truncate',
-  'garbage',
-  'partialWrites',
-  'spurious',
-  'latency',
-  'bandwidth',
-];
+export const SCENARIO_FAULT_KINDS: readonly FaultKind[] = ALL_FAULT_KINDS;
 
 export interface TransferPlan {
   /** undefined: a healthy transfer to the shared host. */
