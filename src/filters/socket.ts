@@ -19,6 +19,8 @@ export class SocketFilter implements Filter {
   private connected = false;
   connectedAt = 0;
   private readonly attemptsLog: string[] = [];
+  private startedAt = Number.NaN;
+  private lastNow = Number.NaN;
 
   constructor(
     private readonly transport: Transport,
@@ -41,6 +43,8 @@ export class SocketFilter implements Filter {
 
   connect(now: number): boolean {
     if (this.connected) return true;
+    if (Number.isNaN(this.startedAt)) this.startedAt = now;
+    this.lastNow = now;
     for (;;) {
       if (this.socket === undefined) {
         const addr = this.addresses[this.attempt];
@@ -71,7 +75,7 @@ export class SocketFilter implements Filter {
     const why = cause === undefined ? 'no address to try' : describeErrno(cause);
     return new TransferError(
       CurlCode.COULDNT_CONNECT,
-      `Failed to connect to ${this.host} port ${this.port}: ${why}`,
+      `Failed to connect to ${this.host} port ${this.port} after ${Math.round(this.lastNow - this.startedAt)} ms: ${why}`,
       { side: 'transport', phase: 'connect', cause },
     );
   }

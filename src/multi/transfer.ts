@@ -292,6 +292,9 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       attach(t, conn);
       t.reused = true;
       t.tNamelookup = t.tConnect = now;
+      if (o.debugFunction !== undefined) {
+        m.callDebug(t, 'text', `Re-using existing connection with host ${target.host}\n`);
+      }
       m.clearTimer(t, Timer.CONNECT);
       transition(m, t, 'do');
       return 'again';
@@ -354,6 +357,15 @@ function startConnect(
 ): void {
   t.tNamelookup = now;
   filter.setAddresses(addrs);
+  if (t.o.debugFunction !== undefined) {
+    const a = addrs[0];
+    if (a !== undefined)
+      m.callDebug(
+        t,
+        'text',
+        `  Trying ${a.family === 6 ? `[${a.address}]` : a.address}:${t.target!.port}...\n`,
+      );
+  }
   transition(m, t, 'connecting');
 }
 
@@ -372,6 +384,10 @@ function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
   conn.state = 'connected';
   t.tConnect = now;
   m.publishConnection('open', conn);
+  if (t.o.debugFunction !== undefined) {
+    const ip = conn.top.query('remoteAddress')?.ip ?? '';
+    m.callDebug(t, 'text', `Connected to ${conn.host} (${ip}) port ${conn.port} (#${conn.id})\n`);
+  }
   transition(m, t, 'protoconnect');
   return 'again';
 }

@@ -111,7 +111,7 @@ test('connection refused: 7, naming host and port', async () => {
   assert.equal(r.code, CurlCode.COULDNT_CONNECT);
   assert.match(
     r.message,
-    new RegExp(`Failed to connect to 127\\.0\\.0\\.1 port ${port}: Connection refused`),
+    new RegExp(`Failed to connect to 127\\.0\\.0\\.1 port ${port} after \\d+ ms: Connection refused`),
   );
   assert.ok(r.okBeside);
 });
