@@ -1,0 +1,237 @@
+// One client running one workload, in its own process (so CPU and peak RSS are this client's):
+//   node bench/client.mjs <client> <url> <count> <concurrency> <size>
+// concurrency 0 = all at once (W4: one connection each, every client without a connection limit).
+// Prints one JSON line: { ok, done, failures, firstFailure, wallMs, cpuS, maxRssKiB, bytes }.
+// Every transfer's status (200) and byte count (size) is checked; the parent reports a run with a
+// failure as failed.
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+const [name, url, countArg, concArg, sizeArg] = process.argv.slice(2);
+const count = Number(countArg);
+const concurrency = Number(concArg) === 0 ? count : Number(concArg);
+const size = Number(sizeArg);
+
+let failures = 0;
+let firstFailure = '';
+let bytes = 0;
+let done = 0;
+
+function check(status, got, error) {
+  done++;
+  bytes += got;
+  let problem = '';
+  if (error !== undefined) problem = String(error?.message ?? error);
+  else if (status !== 200) problem = `status ${status}`;
+  else if (got !== size) problem = `${got} bytes, expected ${size}`;
+  if (problem !== '') {
+    failures++;
+    if (firstFailure === '') firstFailure = problem;
+  }
+}
+
+/** Promise-style clients: `concurrency` workers, each doing requests one after the other. */
+async function workers(one) {
+  let issued = 0;
+  const worker = async () => {
+    while (issued < count) {
+      issued++;
+      try {
+        const [status, got] = await one();
+        check(status, got);
+      } catch (e) {
+        check(0, 0, e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+async function countStream(iterable) {
+  let n = 0;
+  for await (const chunk of iterable) n += chunk.length;
+  return n;
+}
+
+const clients = {
+  /** The engine API driven by the application's own loop (the DESIGN.md example, as an app writes it). */
+  async 'tscurl-multi'() {
+    const { Easy, Multi, Poll, SOCKET_TIMEOUT } = await import('../dist/src/index.js');
+    let timeout;
+    let immediate;
+    const onTimer = () => {
+      timeout = immediate = undefined;
+      act(SOCKET_TIMEOUT, 0);
+    };
+    const multi = new Multi({
+      socketFunction(_easy, socket, what, socketp) {
+        if (what === Poll.REMOVE) {
+          socket.unwatch();
+          return;
+        }
+        let ready = socketp;
+        if (ready === undefined) {
+          ready = (events) => act(socket, events);
+          multi.assign(socket, ready);
+        }
+        socket.watch(what, ready);
+      },
+      timerFunction(ms) {
+        if (timeout !== undefined) clearTimeout(timeout);
+        if (immediate !== undefined) clearImmediate(immediate);
+        timeout = immediate = undefined;
+        if (ms === 0) immediate = setImmediate(onTimer);
+        else if (ms > 0) timeout = setTimeout(onTimer, ms);
+      },
+    });
+    let issued = 0;
+    let finish;
+    const finished = new Promise((r) => (finish = r));
+    const add = () => {
+      issued++;
+      const easy = new Easy({
+        url,
+        writeFunction(chunk) {
+          this.private.bytes += chunk.length;
+          return chunk.length;
+        },
+        private: { bytes: 0 },
+      });
+      multi.addHandle(easy);
+    };
+    function act(socket, events) {
+      multi.socketAction(socket, events);
+      for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
+        const easy = m.easy;
+        if (m.result !== 0) check(0, 0, `curl code ${m.result}: ${easy.errorBuffer}`);
+        else check(easy.getInfo().responseCode, easy.private.bytes);
+        multi.removeHandle(easy);
+        if (issued < count) add();
+      }
+      if (done === count) finish();
+    }
+    for (let i = 0; i < concurrency; i++) add();
+    await finished;
+    multi.close();
+  },
+
+  /** NodeDriver, completions through onDone. */
+  async 'tscurl-driver'() {
+    const { Easy, NodeDriver } = await import('../dist/src/index.js');
+    let issued = 0;
+    let finish;
+    const finished = new Promise((r) => (finish = r));
+    const driver = new NodeDriver({
+      onDone(m) {
+        const easy = m.easy;
+        if (m.result !== 0) check(0, 0, `curl code ${m.result}: ${easy.errorBuffer}`);
+        else check(easy.getInfo().responseCode, easy.private.bytes);
+        driver.multi.removeHandle(easy);
+        if (issued < count) add();
+        if (done === count) finish();
+      },
+    });
+    const add = () => {
+      issued++;
+      driver.addHandle(
+        new Easy({
+          url,
+          writeFunction(chunk) {
+            this.private.bytes += chunk.length;
+            return chunk.length;
+          },
+          private: { bytes: 0 },
+        }),
+      );
+    };
+    for (let i = 0; i < concurrency; i++) add();
+    await finished;
+    driver.close();
+  },
+
+  async 'tscurl-request'() {
+    const { request } = await import('../dist/src/index.js');
+    await workers(async () => {
+      const r = await request(url);
+      return [r.statusCode, await countStream(r.body)];
+    });
+  },
+
+  async 'tscurl-fetch'() {
+    const { fetch } = await import('../dist/src/index.js');
+    await workers(async () => {
+      const r = await fetch(url);
+      return [r.status, await countStream(r.body)];
+    });
+  },
+
+  async 'undici-request'() {
+    const { request } = await import('undici');
+    await workers(async () => {
+      const r = await request(url);
+      return [r.statusCode, await countStream(r.body)];
+    });
+  },
+
+  async 'undici-fetch'() {
+    const { fetch } = await import('undici');
+    await workers(async () => {
+      const r = await fetch(url);
+      return [r.status, await countStream(r.body)];
+    });
+  },
+
+  async 'node-http'() {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+    await workers(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = http.get(url, { agent }, (res) => {
+            let n = 0;
+            res.on('data', (c) => {
+              n += c.length;
+            });
+            res.on('end', () => resolve([res.statusCode, n]));
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+        }),
+    );
+    agent.destroy();
+  },
+
+  async 'node-fetch'() {
+    await workers(async () => {
+      const r = await globalThis.fetch(url);
+      return [r.status, await countStream(r.body)];
+    });
+  },
+};
+
+const run = clients[name];
+if (run === undefined) {
+  console.error(`unknown client ${name}; one of ${Object.keys(clients).join(', ')}`);
+  process.exit(2);
+}
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+await run();
+const wallMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+if (done !== count && failures === 0) {
+  failures++;
+  firstFailure = `${done} of ${count} transfers completed`;
+}
+process.stdout.write(
+  `${JSON.stringify({
+    ok: failures === 0,
+    done,
+    failures,
+    firstFailure,
+    wallMs,
+    cpuS: (cpu.user + cpu.system) / 1e6,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    bytes,
+  })}\n`,
+);
+process.exit(0);

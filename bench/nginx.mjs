@@ -1,0 +1,135 @@
+// A private nginx for the bench (the bench-specific copy of test/helpers/nginx.ts): Debian's
+// /usr/sbin/nginx in the foreground, one process, one worker, on a free loopback port, serving
+// generated fixtures from a temp dir. Sized for W4: 10,000+ connections at once (worker
+// connections, open files, listen backlog up to net.core.somaxconn).
+import { spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const NGINX_BIN = '/usr/sbin/nginx';
+
+/** The fixtures by URL path and size (bytes are random: nothing compresses or caches them specially). */
+export const FIXTURES = { '/1k.bin': 1024, '/100k.bin': 100 * 1024, '/big.bin': 100 * 1024 * 1024 };
+
+function conf(dir, port, root) {
+  return `daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 65536;
+error_log ${join(dir, 'error.log')} error;
+pid ${join(dir, 'nginx.pid')};
+events {
+  worker_connections 32768;
+  multi_accept on;
+}
+http {
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+  server_tokens off;
+  client_body_temp_path ${join(dir, 'tmp')};
+  proxy_temp_path ${join(dir, 'tmp')};
+  fastcgi_temp_path ${join(dir, 'tmp')};
+  uwsgi_temp_path ${join(dir, 'tmp')};
+  scgi_temp_path ${join(dir, 'tmp')};
+  server {
+    listen 127.0.0.1:${port} backlog=65535;
+    location / { root ${root}; }
+  }
+}
+`;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function writeRandom(path, size) {
+  const fh = await open(path, 'w');
+  const block = Buffer.alloc(1 << 20);
+  try {
+    for (let left = size; left > 0; left -= block.length) {
+      randomFillSync(block);
+      await fh.write(block, 0, Math.min(left, block.length));
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Start nginx; resolves with { port, baseUrl, stop() }. */
+export async function startNginx() {
+  if (!existsSync(NGINX_BIN)) throw new Error(`${NGINX_BIN} not found (apt-get install -y nginx-light)`);
+  const dir = await mkdtemp(join(tmpdir(), 'tscurl-bench-nginx-'));
+  const root = join(dir, 'root');
+  await mkdir(root);
+  await mkdir(join(dir, 'tmp'));
+  for (const [path, size] of Object.entries(FIXTURES)) await writeRandom(join(root, path.slice(1)), size);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    await writeFile(join(dir, 'nginx.conf'), conf(dir, port, root));
+    const child = spawn(
+      NGINX_BIN,
+      ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
+      {
+        stdio: 'ignore',
+      },
+    );
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+    });
+    const deadline = Date.now() + 10_000;
+    while (!exited && Date.now() < deadline && !(await canConnect(port)))
+      await new Promise((r) => setTimeout(r, 20));
+    if (!exited && Date.now() < deadline) {
+      process.once('exit', () => child.kill('SIGKILL'));
+      return {
+        port,
+        baseUrl: `http://127.0.0.1:${port}`,
+        pid: child.pid,
+        async stop() {
+          if (!exited) {
+            const done = new Promise((r) => child.once('exit', r));
+            child.kill('SIGTERM');
+            await done;
+          }
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    if (!exited) child.kill('SIGKILL');
+    const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
+    if (!/Address already in use/.test(log)) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`nginx did not start: ${log}`);
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  throw new Error('nginx: no free port after 5 attempts');
+}

@@ -1,0 +1,339 @@
+// npm run bench: the four workloads of issue 7 against a private nginx (one worker, loopback), each
+// client in its own process, the client order alternating between runs, every transfer checked.
+// Prints one markdown table of medians (min-max), CPU seconds, peak RSS and ratios to
+// undici.request, then the W4 scaling series, the per-event engine cost and the heap figures.
+//   node bench/run-all.mjs [--quick] [--runs N] [--only W1,W3] [--clients a,b] [--json FILE]
+// Default 5 runs (about 6-7 minutes on 2 cores). --quick: 1 run and a tenth of the transfers (a smoke test, not numbers to quote).
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startNginx } from './nginx.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = flag('--quick');
+const runs = Number(option('--runs') ?? (quick ? 1 : 5));
+const scale = quick ? 0.1 : 1;
+const only = option('--only')?.split(',');
+const onlyClients = option('--clients')?.split(',');
+const jsonOut = option('--json');
+
+const CURL = '/usr/bin/curl';
+const TIME = '/usr/bin/time';
+const hasCurl = existsSync(CURL);
+
+const workloads = [
+  {
+    id: 'W1',
+    label: 'W1: 1 KiB GETs, concurrency 100, keep-alive',
+    path: '/1k.bin',
+    size: 1024,
+    count: 20_000,
+    conc: 100,
+    unit: 'req/s',
+  },
+  {
+    id: 'W2',
+    label: 'W2: 100 KiB GETs, concurrency 50',
+    path: '/100k.bin',
+    size: 100 * 1024,
+    count: 2_000,
+    conc: 50,
+    unit: 'MB/s',
+  },
+  {
+    id: 'W3',
+    label: 'W3: one 100 MiB GET',
+    path: '/big.bin',
+    size: 100 * 1024 * 1024,
+    count: 1,
+    conc: 1,
+    unit: 'MB/s',
+  },
+  {
+    id: 'W4',
+    label: 'W4: 1 KiB GETs all at once, one connection each',
+    path: '/1k.bin',
+    size: 1024,
+    count: 10_000,
+    conc: 0,
+    unit: 's',
+  },
+].filter((w) => only === undefined || only.includes(w.id));
+for (const w of workloads) if (w.count > 1) w.count = Math.round(w.count * scale);
+
+// In-process clients run bench/client.mjs; 'tscurl-cli' and 'curl' are commands under /usr/bin/time.
+const clients = [
+  'tscurl-multi',
+  'tscurl-driver',
+  'tscurl-request',
+  'tscurl-fetch',
+  'tscurl-cli',
+  'undici-request',
+  'undici-fetch',
+  'node-http',
+  'node-fetch',
+  ...(hasCurl ? ['curl'] : []),
+].filter((c) => onlyClients === undefined || onlyClients.includes(c));
+const LABEL = {
+  'tscurl-multi': 'tscurl Multi (app loop)',
+  'tscurl-driver': 'tscurl NodeDriver',
+  'tscurl-request': 'tscurl request()',
+  'tscurl-fetch': 'tscurl fetch()',
+  'tscurl-cli': 'tscurl CLI -Z',
+  'undici-request': 'undici.request',
+  'undici-fetch': 'undici fetch',
+  'node-http': 'node:http keep-alive',
+  'node-fetch': "Node's fetch",
+  curl: 'curl --parallel',
+};
+const isCommand = (c) => c === 'tscurl-cli' || c === 'curl';
+
+function exec(cmd, argv) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s) => (err += s));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** The CLI and curl: URL glob for the count, -w per transfer for the checks, /usr/bin/time for CPU and RSS. */
+async function runCommand(client, w, url) {
+  if (w.conc === 0) return { na: 'parallel mode caps concurrency at 300' };
+  const target = w.count > 1 ? `${url}?[1-${w.count}]` : url;
+  const common = ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}\\n'];
+  const parallel = w.count > 1 ? ['-Z', '--parallel-max', String(w.conc)] : [];
+  const argv =
+    client === 'curl'
+      ? [CURL, ...parallel, ...common, target]
+      : [process.execPath, join(repo, 'dist/src/cli/main.js'), ...parallel, ...common, target];
+  const t0 = performance.now();
+  const r = await exec(TIME, ['-f', 'TIME %e %U %S %M', ...argv]);
+  const wallMs = performance.now() - t0;
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.err);
+  let failures = 0;
+  let firstFailure = '';
+  let done = 0;
+  let bytes = 0;
+  for (const line of r.out.split('\n')) {
+    if (line === '') continue;
+    done++;
+    const [status, got] = line.split(' ').map(Number);
+    bytes += got;
+    if (status !== 200 || got !== w.size) {
+      failures++;
+      if (firstFailure === '') firstFailure = `status ${status}, ${got} bytes`;
+    }
+  }
+  if (done !== w.count) {
+    failures++;
+    firstFailure ||= `${done} of ${w.count} transfers reported (exit ${r.code})`;
+  }
+  if (r.code !== 0) {
+    failures++;
+    firstFailure ||= `exit code ${r.code}`;
+  }
+  if (m === null) return { ok: false, firstFailure: `no /usr/bin/time line: ${r.err.slice(-300)}` };
+  return {
+    ok: failures === 0,
+    failures,
+    firstFailure,
+    wallMs,
+    cpuS: Number(m[2]) + Number(m[3]),
+    maxRssKiB: Number(m[4]),
+    bytes,
+  };
+}
+
+async function runOne(client, w, base, count = w.count) {
+  const url = `${base}${w.path}`;
+  if (isCommand(client)) return runCommand(client, w, url);
+  const r = await exec(process.execPath, [
+    join(here, 'client.mjs'),
+    client,
+    url,
+    String(count),
+    String(w.conc),
+    String(w.size),
+  ]);
+  try {
+    return JSON.parse(r.out.trim().split('\n').pop());
+  } catch {
+    return { ok: false, firstFailure: `exit ${r.code}: ${r.err.trim().split('\n').slice(-3).join(' | ')}` };
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+/** The figure of merit: higher is better except for W4 (seconds). */
+function figure(w, r) {
+  const s = r.wallMs / 1000;
+  if (w.unit === 'req/s') return w.count / s;
+  if (w.unit === 'MB/s') return (w.count * w.size) / 1e6 / s;
+  return s;
+}
+
+const fmt = (v, unit) =>
+  unit === 's' ? v.toFixed(2) : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
+
+async function main() {
+  const started = performance.now();
+  const server = await startNginx();
+  const results = {}; // results[w.id][client] = [run results]
+  const scaling = {}; // scaling[n] = [run results] (tscurl Multi)
+  try {
+    for (let run = 0; run < runs; run++) {
+      for (const w of workloads) {
+        // Alternate the order: rotate by the run number, reversed on odd runs.
+        const k = run % clients.length;
+        let order = [...clients.slice(k), ...clients.slice(0, k)];
+        if (run % 2 === 1) order = order.reverse();
+        for (const c of order) {
+          const r = await runOne(c, w, server.baseUrl);
+          ((results[w.id] ??= {})[c] ??= []).push(r);
+          const state = r.na
+            ? 'n/a'
+            : r.ok
+              ? `${fmt(figure(w, r), w.unit)} ${w.unit}`
+              : `FAILED ${r.firstFailure}`;
+          process.stderr.write(`run ${run + 1}/${runs} ${w.id} ${c}: ${state}\n`);
+        }
+        if (w.id === 'W4' && clients.includes('tscurl-multi')) {
+          for (const n of [1_250, 2_500, 5_000].map((x) => Math.round(x * scale))) {
+            const r = await runOne('tscurl-multi', w, server.baseUrl, n);
+            (scaling[n] ??= []).push(r);
+            process.stderr.write(
+              `run ${run + 1}/${runs} W4 scaling ${n}: ${r.ok ? `${(r.wallMs / 1000).toFixed(2)} s` : 'FAILED'}\n`,
+            );
+          }
+          (scaling[w.count] ??= []).push(...results.W4['tscurl-multi'].slice(-1));
+        }
+      }
+    }
+    const mem = await exec(process.execPath, ['--expose-gc', join(here, 'memory.mjs'), server.baseUrl]);
+    const cost = await exec(process.execPath, ['--import', 'tsx', join(here, 'socket-action-cost.ts')]);
+    print(results, scaling, mem, cost, started);
+    if (jsonOut !== undefined) writeFileSync(jsonOut, JSON.stringify({ results, scaling }, null, 1));
+  } finally {
+    await server.stop();
+  }
+}
+
+function print(results, scaling, mem, cost, started) {
+  const out = [];
+  const cpu = os.cpus();
+  out.push(
+    `Machine: ${cpu.length} x ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+      `${os.type()} ${os.release()}, Node ${process.version}, nginx 1 worker on loopback; ` +
+      `${runs} run(s) per cell, medians (min-max)${quick ? ', QUICK: reduced counts' : ''}.`,
+  );
+  out.push('');
+  out.push(
+    '| workload | client | result (median, min-max) | CPU s | peak RSS MiB | vs undici.request: speed, CPU, RSS |',
+  );
+  out.push('|---|---|---|---|---|---|');
+  for (const w of workloads) {
+    const byClient = results[w.id] ?? {};
+    const summary = {};
+    for (const c of clients) {
+      const rs = byClient[c] ?? [];
+      if (rs.length === 0) continue;
+      if (rs[0].na) summary[c] = { na: rs[0].na };
+      else if (rs.some((r) => !r.ok)) summary[c] = { failed: rs.find((r) => !r.ok).firstFailure };
+      else {
+        const figs = rs.map((r) => figure(w, r));
+        summary[c] = {
+          fig: median(figs),
+          min: Math.min(...figs),
+          max: Math.max(...figs),
+          cpu: median(rs.map((r) => r.cpuS)),
+          rss: median(rs.map((r) => r.maxRssKiB / 1024)),
+        };
+      }
+    }
+    const ref = summary['undici-request'];
+    for (const c of clients) {
+      const s = summary[c];
+      if (s === undefined) continue;
+      const head = `| ${w.label} (${w.count.toLocaleString('en-US')}) | ${LABEL[c]} |`;
+      if (s.na) {
+        out.push(`${head} n/a (${s.na}) | | | |`);
+        continue;
+      }
+      if (s.failed) {
+        out.push(`${head} **FAILED**: ${s.failed} | | | |`);
+        continue;
+      }
+      let ratio = '';
+      if (ref?.fig !== undefined) {
+        const speed = w.unit === 's' ? ref.fig / s.fig : s.fig / ref.fig;
+        ratio = `${speed.toFixed(2)}x, ${(s.cpu / ref.cpu).toFixed(2)}x, ${(s.rss / ref.rss).toFixed(2)}x`;
+      }
+      out.push(
+        `${head} ${fmt(s.fig, w.unit)} ${w.unit} (${fmt(s.min, w.unit)}-${fmt(s.max, w.unit)}) | ${s.cpu.toFixed(2)} | ${Math.round(s.rss)} | ${ratio} |`,
+      );
+    }
+  }
+  const ns = Object.keys(scaling)
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (ns.length > 0) {
+    out.push('');
+    out.push('W4 scaling, tscurl Multi (all at once, one connection each):');
+    out.push('');
+    out.push('| transfers | wall s (median) | peak RSS MiB | ratio to the previous |');
+    out.push('|---|---|---|---|');
+    let prev;
+    for (const n of ns) {
+      const rs = scaling[n];
+      if (rs.some((r) => !r.ok)) {
+        out.push(`| ${n.toLocaleString('en-US')} | FAILED | | |`);
+        prev = undefined;
+        continue;
+      }
+      const s = median(rs.map((r) => r.wallMs / 1000));
+      const rss = median(rs.map((r) => r.maxRssKiB / 1024));
+      out.push(
+        `| ${n.toLocaleString('en-US')} | ${s.toFixed(2)} | ${Math.round(rss)} | ${prev ? (s / prev).toFixed(2) : ''} |`,
+      );
+      prev = s;
+    }
+  }
+  out.push('');
+  out.push('Per-event engine cost (bench/socket-action-cost.ts):');
+  out.push('');
+  out.push(cost.code === 0 ? cost.out.trim() : `failed: ${cost.err.trim()}`);
+  out.push('');
+  try {
+    const m = JSON.parse(mem.out.trim());
+    out.push(
+      `Heap per idle pending transfer: ${Math.round(m.pendingBytes).toLocaleString('en-US')} bytes ` +
+        `(${m.nPending.toLocaleString('en-US')} pending); per idle pooled connection: ` +
+        `${Math.round(m.pooledBytes).toLocaleString('en-US')} bytes (${m.pooledIdle.toLocaleString('en-US')} idle) ` +
+        `(bench/memory.mjs, JS heap after full GCs).`,
+    );
+  } catch {
+    out.push(`memory figures failed: ${mem.err.trim()}`);
+  }
+  out.push('');
+  out.push(`Bench wall time: ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+  console.log(out.join('\n'));
+}
+
+await main();
