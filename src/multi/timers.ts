@@ -15,9 +15,11 @@ export const Timer = {
   RATE_LIMIT: 4,
   /** Expect: 100-continue wait. */
   EXPECT_100: 5,
+  /** xferInfoFunction's once-a-second call (armed only for transfers that have one). */
+  PROGRESS: 6,
 } as const;
 export type Timer = (typeof Timer)[keyof typeof Timer];
-export const TIMER_COUNT = 6;
+export const TIMER_COUNT = 7;
 
 export function newTimerTable(): Float64Array {
   return new Float64Array(TIMER_COUNT).fill(Number.POSITIVE_INFINITY);

@@ -11,6 +11,7 @@ import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../tran
 import { Poll } from './constants.js';
 import type { Easy } from './easy.js';
 import { ContentDecoder } from './features/decode/index.js';
+import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { checkLowSpeed, rateLimitWait, SpeedState } from './features/speed.js';
 import {
@@ -84,6 +85,7 @@ export class Transfer implements HeapItem, SocketUser {
   /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
   uploadSize = -1;
   readonly speed = new SpeedState();
+  readonly progress = new ProgressState();
   /** A 417 answered the Expect: the same URL again without it (libcurl's FOLLOW_RETRY). */
   retryWithoutExpect = false;
   /** Response bytes seen for the current request (to tell a dead reused connection). */
@@ -150,6 +152,7 @@ export function runTransfer(m: Multi, t: Transfer, now: number): void {
       const phase = phases[t.state];
       if (phase === undefined || phase(m, t, now) === 'wait') break;
     }
+    if (t.state !== 'completed' && progressEnabled(t.o)) progressTick(m, t, now, false);
   } catch (e) {
     fail(m, t, e);
   }
@@ -657,6 +660,17 @@ function connectionClose(headers: readonly [string, string][]): boolean {
   return false;
 }
 
+/** xferInfoFunction: called on progress and at least once a second (the PROGRESS timer). */
+function progressTick(m: Multi, t: Transfer, now: number, force: boolean): void {
+  const c = {
+    dlTotal: Math.max(0, t.contentLength),
+    dlNow: t.sizeDownload,
+    ulTotal: Math.max(0, t.uploadSize),
+    ulNow: t.sizeUpload,
+  };
+  m.expire(t, Timer.PROGRESS, reportProgress(t.o, t.easy, t.progress, c, now, force));
+}
+
 function phaseDone(m: Multi, t: Transfer, now: number): Step {
   releaseResponse(t);
   m.clearTimer(t, Timer.EXPECT_100);
@@ -697,6 +711,8 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     return 'again';
   }
   if (r.location !== undefined) r.wouldRedirect = r.location;
+  // libcurl's Curl_pgrsDone: one last call with the final counters (it may still abort: 42).
+  if (progressEnabled(t.o)) progressTick(m, t, now, true);
   transition(m, t, 'completed');
   return 'wait';
 }
