@@ -1,5 +1,19 @@
 // tscurl: libcurl's multi_socket transfer engine for Node.js.
+
+// Promise API (issue 8): fetch(), request(), Client.
+export { BodyReadable, type RequestBody } from './api/body.js';
+export {
+  Client,
+  type ClientDefaults,
+  type ClientOptions,
+  getDefaultClient,
+  setDefaultClient,
+} from './api/client.js';
 export { NodeDriver, type NodeDriverOptions } from './api/driver.js';
+export { TscurlError } from './api/errors.js';
+export { type FetchInit, type FetchInput, fetch } from './api/fetch.js';
+export { type RequestOptions, type RequestResult, type ResponseHeaders, request } from './api/request.js';
+export type { HeadersInput, TransferOptions } from './api/transfer-options.js';
 export {
   CurlCode,
   type CurlCodeName,
@@ -11,7 +25,15 @@ export {
   multiStrerror,
 } from './core/codes.js';
 export { EasyError, MultiError, TransferError } from './core/errors.js';
-export { CSelect, PAUSE, Pause, Poll, READFUNC_ABORT, SOCKET_TIMEOUT } from './multi/constants.js';
+export {
+  CSelect,
+  PAUSE,
+  Pause,
+  Poll,
+  type PollWhat,
+  READFUNC_ABORT,
+  SOCKET_TIMEOUT,
+} from './multi/constants.js';
 export { channels as diagnosticsChannels } from './multi/diagnostics.js';
 export { Easy } from './multi/easy.js';
 export type { EasyInfo } from './multi/info.js';
@@ -33,10 +55,3 @@ export {
   type XferInfoFunction,
 } from './multi/options.js';
 export type { Interest, Socket } from './transport/types.js';
-// Promise API (issue 8): fetch(), request(), Client.
-export { BodyReadable, type RequestBody } from './api/body.js';
-export { Client, type ClientDefaults, type ClientOptions, getDefaultClient, setDefaultClient } from './api/client.js';
-export { TscurlError } from './api/errors.js';
-export { type FetchInit, type FetchInput, fetch } from './api/fetch.js';
-export { type RequestOptions, type RequestResult, type ResponseHeaders, request } from './api/request.js';
-export type { HeadersInput, TransferOptions } from './api/transfer-options.js';

@@ -3,6 +3,8 @@ import type { Socket } from '../transport/types.js';
 /** What the socket callback asks the application to wait for (CURL_POLL_*). */
 export const Poll = { NONE: 0, IN: 1, OUT: 2, INOUT: 3, REMOVE: 4 } as const;
 export type Poll = (typeof Poll)[keyof typeof Poll];
+/** What the socket callback is told: IN, OUT, INOUT or REMOVE (never NONE). */
+export type PollWhat = 1 | 2 | 3 | 4;
 
 /** What the application tells socketAction happened (CURL_CSELECT_*). */
 export const CSelect = { IN: 1, OUT: 2, ERR: 4 } as const;

@@ -10,11 +10,12 @@ import type { Connection } from '../filters/connection.js';
 import { installLatin1Decoder } from '../proto/h1/latin1.js';
 import { nodeTransport } from '../transport/node/transport.js';
 import type { ResolvedAddress, Socket, Transport } from '../transport/types.js';
-import { Pause, Poll, SOCKET_TIMEOUT } from './constants.js';
+import { Pause, Poll, type PollWhat, SOCKET_TIMEOUT } from './constants.js';
 import { channels, debug } from './diagnostics.js';
 import type { Easy } from './easy.js';
 import type { DebugInfoType } from './options.js';
 import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from './pool.js';
+import { parseTarget, type Target } from './request.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
 import { earliest, Timer } from './timers.js';
@@ -23,7 +24,7 @@ import { fail, runTransfer, Transfer, transition, wantedPollset } from './transf
 export type SocketFunction = (
   easy: Easy | null,
   socket: Socket,
-  what: Poll,
+  what: PollWhat,
   socketp: unknown,
 ) => number | undefined | void;
 export type TimerFunction = (timeoutMs: number) => number | undefined | void;
@@ -79,6 +80,8 @@ export interface EasyLink {
 }
 
 const DNS_CACHE_MAX_ENTRIES = 10_000;
+/** Parsed URLs kept (cleared all at once when full: a bound, not an LRU). */
+const TARGET_CACHE_MAX_ENTRIES = 1_000;
 
 // proto/ has no Node types and decodes latin1 by hand; on Node, Buffer's native decoder is ~40%
 // faster for response heads (the codec checks it against its own before using it).
@@ -105,6 +108,7 @@ export class Multi {
   private readonly pendingTotal = new Set<Transfer>();
   private readonly closing: Array<{ conn: Connection; reason: string }> = [];
   private readonly dns = new Map<string, { addresses: ResolvedAddress[]; expires: number }>();
+  private readonly targets = new Map<string, Target>();
 
   /** Inside an API call: any other API call now is recursive. */
   private busy = false;
@@ -301,10 +305,13 @@ export class Multi {
         const fd = typeof socket === 'number' ? socket : socket.fd;
         const entry = this.sockets.get(fd);
         if (entry !== undefined) {
-          const users = entry.users.length === 1 ? [entry.users[0]!] : entry.users.slice();
-          for (const t of users) {
-            if (this.dead !== undefined) break;
-            runTransfer(this, t, now);
+          // HTTP/1: one user, run without copying the list (a run may change entry.users).
+          if (entry.users.length === 1) runTransfer(this, entry.users[0]!, now);
+          else {
+            for (const t of entry.users.slice()) {
+              if (this.dead !== undefined) break;
+              runTransfer(this, t, now);
+            }
           }
         }
       }
@@ -532,7 +539,7 @@ export class Multi {
       this.pollModeWatch(socket, what);
       return;
     }
-    this.callApp('socketFunction', () => fn(t?.easy ?? null, socket, what as Poll, socketp));
+    this.callApp('socketFunction', () => fn(t?.easy ?? null, socket, what as PollWhat, socketp));
   }
 
   private pollModeWatch(socket: Socket, what: number): void {
@@ -728,6 +735,22 @@ export class Multi {
     }
     if (debug.enabled) debug('connection #%d closed: %s', conn.id, reason);
     if (!this.closed && !this.evicting) this.wakePending(conn.hostKey, this.transport.now());
+  }
+
+  /**
+   * parseTarget with a cache by URL (and CURLOPT_PORT): a URL parse is ~4% of a small keep-alive
+   * request's CPU, and applications send the same URLs again and again. Targets are read-only, so
+   * transfers share them; failures are not cached (they throw every time, as before).
+   */
+  target(url: string, portOverride: number | undefined): Target {
+    const key = portOverride === undefined ? url : `${portOverride} ${url}`;
+    let target = this.targets.get(key);
+    if (target === undefined) {
+      target = parseTarget(url, portOverride);
+      if (this.targets.size >= TARGET_CACHE_MAX_ENTRIES) this.targets.clear();
+      this.targets.set(key, target);
+    }
+    return target;
   }
 
   cachedAddresses(host: string, now: number): ResolvedAddress[] | undefined {
