@@ -47,10 +47,15 @@ test('a chunked response arrives byte-exact', async () => {
   const driver = new NodeDriver();
   const file = nginx.files.get('/100k.bin')!;
   const headers: string[] = [];
-  const t = hashing(`${nginx.baseUrl}/chunked/100k.bin`, { headerFunction: (l: string) => void headers.push(l) });
+  const t = hashing(`${nginx.baseUrl}/chunked/100k.bin`, {
+    headerFunction: (l: string) => void headers.push(l),
+  });
   const m = await driver.add(t.easy);
   assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
-  assert.ok(headers.some((h) => /^transfer-encoding: chunked\r\n$/i.test(h)), headers.join(''));
+  assert.ok(
+    headers.some((h) => /^transfer-encoding: chunked\r\n$/i.test(h)),
+    headers.join(''),
+  );
   assert.equal(t.size(), file.size);
   assert.equal(t.digest(), file.sha256);
   // The connection stays reusable after a chunked body.
