@@ -64,8 +64,9 @@ export async function requestTypes(): Promise<void> {
   // @ts-expect-error statusCode is read-only information, not a string
   const s: string = r.statusCode;
   void s;
+  const info = r.info;
   // @ts-expect-error info is read-only
-  r.info = r.info;
+  r.info = info;
   // @ts-expect-error unknown options are refused
   const bad: RequestOptions = { notAnOption: true };
   void bad;
