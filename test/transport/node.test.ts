@@ -5,7 +5,7 @@ import { createServer, type Socket as NetSocket, type Server } from 'node:net';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeTransport, nodeTransport } from '../../src/transport/node/transport.js';
-import { type Interest, Ready, type TransportSocket } from '../../src/transport/types.js';
+import { type Interest, Ready, type Resolution, type TransportSocket } from '../../src/transport/types.js';
 import { type PeerConn, runTransportSuite, type TransportFixture } from './transport.case.js';
 
 function peerConn(c: NetSocket): PeerConn {
@@ -119,63 +119,71 @@ function countResources(): { tcp: number; immediate: number; lookups: number } {
 test('node: after destroy() nothing of ours is left in the event loop (no TCP handle, no immediate)', async () => {
   const before = countResources();
   const fx = await createNodeFixture(new NodeTransport());
-  const peers: PeerConn[] = [];
-  const addr = await fx.listen((c) => peers.push(c));
-  const N = 20;
   const sockets: TransportSocket[] = [];
-  let connected = 0;
-  for (let i = 0; i < N; i++) {
-    const s = fx.transport.connect(addr);
-    sockets.push(s);
-    s.watch(Ready.OUT, () => {
-      connected++;
-      s.unwatch();
-    });
-  }
-  for (let t = 0; connected < N || peers.length < N; t++) {
-    assert.ok(t < 5000, 'all sockets connect');
-    await sleep(1);
-  }
-  for (const peer of peers) peer.write('unread data');
-  for (let t = 0; !sockets.every((s) => s.hasPendingInput); t++) {
-    assert.ok(t < 5000, 'data arrives');
-    await sleep(1);
-  }
-  assert.ok(countResources().tcp >= before.tcp + 2 * N, 'client and server handles are visible');
+  const resolutions: Resolution[] = [];
+  try {
+    const peers: PeerConn[] = [];
+    const addr = await fx.listen((c) => peers.push(c));
+    const N = 20;
+    let connected = 0;
+    for (let i = 0; i < N; i++) {
+      const s = fx.transport.connect(addr);
+      sockets.push(s);
+      s.watch(Ready.OUT, () => {
+        connected++;
+        s.unwatch();
+      });
+    }
+    for (let t = 0; connected < N || peers.length < N; t++) {
+      assert.ok(t < 5000, 'all sockets connect');
+      await sleep(1);
+    }
+    for (const peer of peers) peer.write('unread data');
+    for (let t = 0; !sockets.every((s) => s.hasPendingInput); t++) {
+      assert.ok(t < 5000, 'data arrives');
+      await sleep(1);
+    }
+    assert.ok(countResources().tcp >= before.tcp + 2 * N, 'client and server handles are visible');
 
-  // Every socket now has a notification due (IN holds); lookups that answered at once too.
-  const resolutions = [fx.transport.resolve('127.0.0.1', 0), fx.transport.resolve('localhost', 0)];
-  const baseImmediates = countResources().immediate;
-  let calls = 0;
-  for (const s of sockets) s.watch(INOUT, () => calls++);
-  for (const r of resolutions) r.watch(Ready.IN, () => calls++);
-  assert.equal(
-    countResources().immediate,
-    baseImmediates + N + resolutions.length,
-    'one immediate per due notification',
-  );
-  for (const s of sockets) s.destroy();
-  for (const r of resolutions) r.cancel();
-  assert.equal(countResources().immediate, baseImmediates, 'destroy() and cancel() clear their immediates');
+    // Every socket now has a notification due (IN holds); lookups that answered at once too.
+    resolutions.push(fx.transport.resolve('127.0.0.1', 0), fx.transport.resolve('localhost', 0));
+    const baseImmediates = countResources().immediate;
+    let calls = 0;
+    for (const s of sockets) s.watch(INOUT, () => calls++);
+    for (const r of resolutions) r.watch(Ready.IN, () => calls++);
+    assert.equal(
+      countResources().immediate,
+      baseImmediates + N + resolutions.length,
+      'one immediate per due notification',
+    );
+    for (const s of sockets) s.destroy();
+    for (const r of resolutions) r.cancel();
+    assert.equal(countResources().immediate, baseImmediates, 'destroy() and cancel() clear their immediates');
 
-  await fx.close();
-  for (let t = 0; countResources().tcp > before.tcp; t++) {
-    assert.ok(t < 2000, `TCP handles left: ${countResources().tcp} > ${before.tcp}`);
-    await sleep(1);
+    await fx.close();
+    for (let t = 0; countResources().tcp > before.tcp; t++) {
+      assert.ok(t < 2000, `TCP handles left: ${countResources().tcp} > ${before.tcp}`);
+      await sleep(1);
+    }
+    await sleep(20);
+    assert.equal(calls, 0, 'no notification after destroy()/cancel()');
+    const after = countResources();
+    assert.equal(after.tcp, before.tcp);
+    assert.equal(after.lookups, before.lookups);
+  } finally {
+    for (const s of sockets) s.destroy();
+    for (const r of resolutions) r.cancel();
+    await fx.close();
   }
-  await sleep(20);
-  assert.equal(calls, 0, 'no notification after destroy()/cancel()');
-  const after = countResources();
-  assert.equal(after.tcp, before.tcp);
-  assert.equal(after.lookups, before.lookups);
 });
 
 test('node: a socket that cannot connect has a synthetic or real fd, and connect errors never throw', async () => {
   const fx = await createNodeFixture();
+  const sockets: TransportSocket[] = [];
   try {
     const port = await fx.closedPort();
-    const sockets = Array.from({ length: 5 }, () =>
-      fx.transport.connect({ address: '127.0.0.1', port, family: 4 }),
+    sockets.push(
+      ...Array.from({ length: 5 }, () => fx.transport.connect({ address: '127.0.0.1', port, family: 4 })),
     );
     // No watcher at all: the 'error' must still be absorbed, not crash the process.
     for (let t = 0; !sockets.every((s) => s.error !== undefined); t++) {
@@ -185,9 +193,9 @@ test('node: a socket that cannot connect has a synthetic or real fd, and connect
     for (const s of sockets) {
       assert.equal(s.error?.code, 'ECONNREFUSED');
       assert.ok(s.fd >= 0);
-      s.destroy();
     }
   } finally {
+    for (const s of sockets) s.destroy();
     await fx.close();
   }
 });

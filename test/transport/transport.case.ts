@@ -95,7 +95,28 @@ class Probe {
   private inside = 0;
   syncCalls: string[] = [];
 
+  /** Everything a test opened, closed after it whether it passed or not (no cascade of leaks). */
+  private readonly opened: TransportSocket[] = [];
+  private readonly lookups: Resolution[] = [];
+
   constructor(readonly fx: TransportFixture) {}
+
+  open(address: { address: string; port: number; family: 4 | 6 }): TransportSocket {
+    const s = this.transport.connect(address);
+    this.opened.push(s);
+    return s;
+  }
+
+  lookup(host: string, family: 0 | 4 | 6): Resolution {
+    const r = this.transport.resolve(host, family);
+    this.lookups.push(r);
+    return r;
+  }
+
+  cleanup(): void {
+    for (const s of this.opened) s.destroy();
+    for (const r of this.lookups) r.cancel();
+  }
 
   get transport(): Transport {
     return this.fx.transport;
@@ -169,7 +190,7 @@ class Probe {
 
   /** Connect and wait for OUT (the connect finished). */
   async connect(address: { address: string; port: number; family: 4 | 6 }): Promise<TransportSocket> {
-    const s = this.transport.connect(address);
+    const s = this.open(address);
     const w = this.watch(s, Ready.OUT);
     await this.until(() => w.calls > 0, 'OUT after connect');
     assert.equal(s.error, undefined, `connect failed: ${s.error?.message}`);
@@ -181,7 +202,9 @@ class Probe {
   /** Write all of `data`, waiting for OUT whenever the socket takes less than offered. */
   async writeAll(s: TransportSocket, data: Uint8Array): Promise<void> {
     let at = 0;
+    const deadline = this.transport.now() + PROMPT_MS;
     while (at < data.length) {
+      if (this.transport.now() > deadline) assert.fail(`timed out writing (${at} of ${data.length} taken)`);
       const n = this.write(s, data.subarray(at));
       assert.ok(n >= 0 && n <= data.length - at, `write() took ${n} of ${data.length - at}`);
       at += n;
@@ -202,11 +225,13 @@ class Probe {
   ): Promise<{ bytes: Uint8Array; eof: boolean }> {
     const chunks: Uint8Array[] = [];
     let got = 0;
+    const deadline = this.transport.now() + boundMs;
     for (;;) {
       const r = this.drain(s);
       chunks.push(r.bytes);
       got += r.bytes.length;
       if (got >= n || r.eof || s.error !== undefined) return { bytes: concat(chunks), eof: r.eof };
+      if (this.transport.now() > deadline) assert.fail(`timed out reading ${n} bytes (have ${got})`);
       const w = this.watch(s, Ready.IN);
       await this.until(() => w.calls > 0, `IN while reading ${n} bytes (have ${got})`, boundMs);
       this.unwatch(s);
@@ -248,6 +273,7 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
         await body(p);
         p.checkNoSyncCalls();
       } finally {
+        p.cleanup();
         await fx.close();
       }
     });
@@ -268,9 +294,9 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
   // ---- resolve ----------------------------------------------------------------------------------
 
   tcase('resolve: IP literals complete synchronously, IN follows soon but not inside watch()', async (p) => {
-    const v4 = p.transport.resolve('127.0.0.1', 0);
+    const v4 = p.lookup('127.0.0.1', 0);
     assert.deepEqual(v4.result, { addresses: [{ address: '127.0.0.1', family: 4 }] });
-    const v6 = p.transport.resolve('::1', 0);
+    const v6 = p.lookup('::1', 0);
     assert.deepEqual(v6.result, { addresses: [{ address: '::1', family: 6 }] });
     assert.ok(Number.isInteger(v4.fd) && v4.fd >= 0);
     const w = p.watch(v4, Ready.IN);
@@ -290,15 +316,15 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
         return res.addresses.map((a) => `${a.family}/${a.address}`).sort();
       };
       for (const host of ['localhost', 'LocalHost', 'api.localhost']) {
-        assert.deepEqual(sorted(p.transport.resolve(host, 0)), ['4/127.0.0.1', '6/::1'], host);
-        assert.deepEqual(sorted(p.transport.resolve(host, 4)), ['4/127.0.0.1'], `${host} family 4`);
-        assert.deepEqual(sorted(p.transport.resolve(host, 6)), ['6/::1'], `${host} family 6`);
+        assert.deepEqual(sorted(p.lookup(host, 0)), ['4/127.0.0.1', '6/::1'], host);
+        assert.deepEqual(sorted(p.lookup(host, 4)), ['4/127.0.0.1'], `${host} family 4`);
+        assert.deepEqual(sorted(p.lookup(host, 6)), ['6/::1'], `${host} family 6`);
       }
     },
   );
 
   tcase('resolve: a name that does not exist ends with an error result and IN readiness', async (p) => {
-    const r = p.transport.resolve(`${randomLabel()}.invalid`, 0);
+    const r = p.lookup(`${randomLabel()}.invalid`, 0);
     const w = p.watch(r, Ready.IN);
     assert.equal(w.calls, 0);
     await p.until(() => w.calls > 0, 'IN on a failed lookup', LOOKUP_MS);
@@ -312,8 +338,8 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
   });
 
   tcase('resolve: cancel() drops the watcher; the late answer is not reported', async (p) => {
-    const control = p.transport.resolve(`${randomLabel()}.invalid`, 0);
-    const cancelled = p.transport.resolve(`${randomLabel()}.invalid`, 0);
+    const control = p.lookup(`${randomLabel()}.invalid`, 0);
+    const cancelled = p.lookup(`${randomLabel()}.invalid`, 0);
     const wc = p.watch(control, Ready.IN);
     const wx = p.watch(cancelled, Ready.IN);
     cancelled.cancel();
@@ -328,7 +354,7 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
 
   tcase('connect: OUT when connected, addresses known, echo round trip', async (p) => {
     const addr = await p.fx.listen((c) => c.onData((d) => c.write(d)));
-    const s = p.transport.connect(addr);
+    const s = p.open(addr);
     assert.equal(s.connecting, true);
     assert.equal(s.remoteAddress, addr.address);
     assert.equal(s.remotePort, addr.port);
@@ -361,7 +387,9 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
       const w = p.watch(s, Ready.IN);
       const got: Uint8Array[] = [];
       let eof = false;
+      const deadline = p.transport.now() + PROMPT_MS;
       while (!eof) {
+        assert.ok(p.transport.now() <= deadline, 'timed out waiting for EOF');
         await p.until(() => w.calls > 0, 'IN for data and EOF');
         w.calls = 0;
         const r = p.drain(s);
@@ -436,7 +464,9 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
       let shortWrites = 0;
       let zeroWrites = 0;
       let outAfterShort = 0;
+      const deadline = p.transport.now() + BULK_MS;
       while (at < TOTAL) {
+        assert.ok(p.transport.now() <= deadline, `timed out after ${at} bytes`);
         const offer = data.subarray(at, Math.min(TOTAL, at + CHUNK));
         const n = p.write(s, offer);
         assert.ok(n >= 0 && n <= offer.length);
@@ -473,7 +503,7 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
   tcase('connect to a closed port: ECONNREFUSED with ERR readiness; read/write inert', async (p) => {
     const addr = await p.fx.listen(() => {});
     const port = await p.fx.closedPort();
-    const s = p.transport.connect({ address: addr.address, port, family: addr.family });
+    const s = p.open({ address: addr.address, port, family: addr.family });
     const w = p.watch(s, Ready.OUT);
     await p.until(() => w.calls > 0, 'readiness after a refused connect');
     assert.ok((w.events & Ready.ERR) !== 0, `ERR in ${w.events}`);
@@ -665,11 +695,11 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
     };
     const sockets: TransportSocket[] = [];
     for (let i = 0; i < 40; i++) {
-      const s = p.transport.connect(addr);
+      const s = p.open(addr);
       sockets.push(s);
       live.push(s);
     }
-    for (let i = 0; i < 5; i++) live.push(p.transport.resolve('127.0.0.1', 0));
+    for (let i = 0; i < 5; i++) live.push(p.lookup('127.0.0.1', 0));
     check();
     const watches = sockets.map((s) => p.watch(s, Ready.OUT));
     await p.until(() => watches.every((w) => w.calls > 0), 'all connected');
@@ -677,7 +707,7 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
     // Close half, open more: still unique among the live ones.
     for (let i = 0; i < 20; i++) p.destroy(sockets[i]!);
     live.splice(0, 20);
-    for (let i = 0; i < 20; i++) live.push(p.transport.connect(addr));
+    for (let i = 0; i < 20; i++) live.push(p.open(addr));
     check();
     for (const s of live) if ('destroy' in s) (s as TransportSocket).destroy();
   });
