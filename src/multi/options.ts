@@ -27,6 +27,13 @@ export type ReadFunction = (buffer: Buffer) => number | PauseReturn | ReadAbortR
 export type WriteFunction = (chunk: Buffer) => number | PauseReturn | undefined | void;
 /** Gets every header line (status line, fields, the empty line) with its CRLF, like libcurl. */
 export type HeaderFunction = (line: string) => number | boolean | undefined | void;
+/**
+ * CURLOPT_SEEKFUNCTION: move the read callback's stream to `offset` (origin 0 = SEEK_SET; the
+ * engine only rewinds to 0). Returns SeekFunc.OK, FAIL or CANTSEEK.
+ */
+export type SeekFunction = (offset: number, origin: number) => number;
+/** CURL_SEEKFUNC_* return values. */
+export const SeekFunc = { OK: 0, FAIL: 1, CANTSEEK: 2 } as const;
 /** Non-zero (or true) aborts the transfer with ABORTED_BY_CALLBACK (42). */
 export type XferInfoFunction = (
   dlTotal: number,
@@ -102,6 +109,12 @@ export interface EasyOptions {
    * PAUSE pauses sending, READFUNC_ABORT aborts (42).
    */
   readFunction?: ReadFunction;
+  /**
+   * CURLOPT_SEEKFUNCTION: lets a request whose body came from readFunction be sent again (a 307 /
+   * 308 redirect, a 417 retry, a retry on a dead reused connection). Without it such a retry
+   * fails with SEND_FAIL_REWIND (65), as libcurl.
+   */
+  seekFunction?: SeekFunction;
   /** CURLOPT_UPLOAD: send the read callback's bytes as a PUT. */
   upload?: boolean;
   /** CURLOPT_INFILESIZE_LARGE: size of the upload (-1 / unset: unknown, sent chunked). */
@@ -166,6 +179,7 @@ const schema: Record<keyof EasyOptions, Kind> = {
   private: 'any',
   acceptEncoding: 'string',
   readFunction: 'function',
+  seekFunction: 'function',
   upload: 'boolean',
   inFileSize: 'long',
   post: 'boolean',

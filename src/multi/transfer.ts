@@ -20,6 +20,7 @@ import {
   DEFAULT_EXPECT_100_TIMEOUT_MS,
   framingOf,
   MAX_INITIAL_POST_SIZE,
+  rewindBody,
   Upload,
   wantsExpect,
 } from './features/upload.js';
@@ -27,7 +28,6 @@ import { flushHeld, headerLine, receiveBody } from './features/write.js';
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import {
-  parseTarget,
   requestHeaders,
   requestMethod,
   requestVersion,
@@ -269,7 +269,7 @@ function phaseInit(m: Multi, t: Transfer, now: number): Step {
 
 function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   const o = t.o;
-  const target = parseTarget(t.url, t.redirect.allowPort ? o.port : undefined);
+  const target = m.target(t.url, t.redirect.allowPort ? o.port : undefined);
   t.target = target;
   t.tStartSingle = now;
   shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
@@ -494,10 +494,10 @@ function phaseDid(m: Multi, t: Transfer, now: number): Step {
  */
 function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
   if (!t.reused || t.retriedStale || t.responseBytes > 0) return false;
-  if (t.upload?.source.kind === 'read' && t.upload.readBytes > 0) return false; // no rewind
   const code = e instanceof TransferError || e instanceof ProtocolError ? e.code : undefined;
   if (code !== CurlCode.GOT_NOTHING && code !== CurlCode.SEND_ERROR && code !== CurlCode.RECV_ERROR)
     return false;
+  rewindBody(t.o, t.easy, t.upload); // 65 when a read-callback body cannot be sent again
   t.retriedStale = true;
   t.forceFresh = true;
   dropConnection(m, t, 'dead on reuse');
@@ -685,7 +685,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
   const r = t.redirect;
   if (t.retryWithoutExpect) {
     t.retryWithoutExpect = false;
-    needRewind(t);
+    rewindBody(t.o, t.easy, t.upload);
     r.shape = { ...r.shape, disableExpect: true };
     t.target = undefined;
     startNextRequest(t);
@@ -693,7 +693,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     return 'again';
   }
   if (r.following) {
-    if (t.status === 307 || t.status === 308 || (t.o.postRedir ?? 0) !== 0) needRewind(t);
+    if (t.status === 307 || t.status === 308 || (t.o.postRedir ?? 0) !== 0) rewindBody(t.o, t.easy, t.upload);
     const o = t.o;
     t.url = follow(r, {
       status: t.status,
@@ -715,18 +715,6 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
   if (progressEnabled(t.o)) progressTick(m, t, now, true);
   transition(m, t, 'completed');
   return 'wait';
-}
-
-/**
- * Sending the body again needs the read callback's bytes again: without a way to rewind
- * (CURLOPT_SEEKFUNCTION is not there yet) that is 65, as libcurl without a seek callback.
- */
-function needRewind(t: Transfer): void {
-  const u = t.upload;
-  if (u === undefined || u.source.kind !== 'read' || u.readBytes === 0) return;
-  throw new TransferError(CurlCode.SEND_FAIL_REWIND, "necessary data rewind wasn't possible", {
-    phase: 'send',
-  });
 }
 
 /** Send what the body has now: the read callback fills, the socket takes what it can. */

@@ -178,6 +178,35 @@ export class Upload {
   }
 }
 
+/**
+ * Before the body is sent again (libcurl's cr_in_rewind): nothing to do for bytes or a read
+ * callback not called yet; otherwise seekFunction(0, SEEK_SET) must say OK, else 65.
+ */
+export function rewindBody(o: EasyOptions, self: unknown, u: Upload | undefined): void {
+  if (u === undefined || u.source.kind !== 'read' || u.readBytes === 0) return;
+  const seek = o.seekFunction;
+  if (seek === undefined) {
+    throw new TransferError(CurlCode.SEND_FAIL_REWIND, "necessary data rewind wasn't possible", {
+      phase: 'send',
+    });
+  }
+  let r: number;
+  try {
+    r = seek.call(self, 0, 0);
+  } catch (cause) {
+    throw new TransferError(CurlCode.SEND_FAIL_REWIND, `seek callback threw: ${String(cause)}`, {
+      phase: 'callback',
+      cause,
+    });
+  }
+  if (r !== 0) {
+    throw new TransferError(CurlCode.SEND_FAIL_REWIND, `seek callback returned error ${r}`, {
+      phase: 'callback',
+    });
+  }
+  u.readBytes = 0;
+}
+
 function framed(data: Uint8Array, last: boolean): Array<{ bytes: Uint8Array; payload: boolean }> {
   const [size, body, crlf] = encodeChunk(data);
   const out =
