@@ -52,7 +52,8 @@ export interface TransportSocket extends Socket {
   readonly error: TransportErrorLike | undefined;
   /**
    * Bytes available now, `null` when it would block, `EOF` once the peer has half-closed and all
-   * data was read. After an error, returns null and `error` is set.
+   * data was read. After an error, returns null and `error` is set (bytes that arrived before the
+   * error may be returned first, as recv() does before reporting a reset).
    */
   read(): ReadResult;
   /**
@@ -63,7 +64,10 @@ export interface TransportSocket extends Socket {
   write(data: Uint8Array): number;
   /** Half-close (FIN) after everything written so far. */
   end(): void;
-  /** Close now: drops every watcher and listener; idempotent. No notification follows. */
+  /**
+   * Close now: drops every watcher and listener; idempotent. No notification follows; afterwards
+   * `read()` returns null, `write()` returns 0, and `watch()` does nothing.
+   */
   destroy(): void;
   /**
    * True when input (data or EOF) or an error arrived that nobody has read yet. A pooled idle
