@@ -35,9 +35,14 @@ export function headerLine(m: Multi, t: Transfer, line: string): void {
  */
 export function receiveBody(m: Multi, t: Transfer, data: Uint8Array): boolean {
   t.sizeDownload += data.length;
-  const emit = (piece: Buffer) => writeBody(m, t, piece);
-  if (t.decoder !== undefined) t.decoder.write(data, emit);
-  else emit(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  // The closure only when decoding: plain bodies allocate nothing per chunk here.
+  if (t.decoder !== undefined) t.decoder.write(data, (piece: Buffer) => writeBody(m, t, piece));
+  else
+    writeBody(
+      m,
+      t,
+      Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    );
   return t.heldOutput.length === 0 && !t.recvPaused;
 }
 
