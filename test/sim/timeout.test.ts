@@ -26,6 +26,11 @@ test('30-minute timeout against a stalled server: 28 at exactly t=30min, fast in
   const msg = multi.infoRead();
   assert.equal(msg?.result, CurlCode.OPERATION_TIMEDOUT, easy.errorBuffer);
   assert.equal(net.now(), THIRTY_MINUTES);
+  // getInfo() reads the virtual clock: the transfer started at t=0 and lasted exactly 30 minutes.
+  const info = easy.getInfo();
+  assert.equal(info.totalTime, THIRTY_MINUTES / 1000);
+  assert.equal(info.connectTime, 0.05, 'the handshake takes one round trip of the 25 ms link');
+  assert.match(easy.errorBuffer, /^Operation timed out after 1800000 milliseconds with 0 bytes received/);
   assert.ok(elapsed < 1000, `took ${elapsed.toFixed(1)} ms of wall time`);
   const trace = net.trace();
   assert.ok(trace.includes('t=1800000.000 timeout'), trace.join('\n'));
