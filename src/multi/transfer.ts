@@ -11,6 +11,7 @@ import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../tran
 import { Poll } from './constants.js';
 import type { Easy } from './easy.js';
 import { ContentDecoder } from './features/decode/index.js';
+import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { checkLowSpeed, rateLimitWait, SpeedState } from './features/speed.js';
@@ -632,12 +633,10 @@ function onHead(
     }
     return undefined;
   }
-  if (o.failOnError && ev.status >= 400) {
+  if (httpShouldFail(o, ev.status, { resumedGet: false, hasUser: false, authProblem: false })) {
+    // A failed transfer closes its HTTP/1 connection (libcurl's multi_done with premature set).
     t.conn!.closeAfterUse = true;
-    throw new TransferError(CurlCode.HTTP_RETURNED_ERROR, `The requested URL returned error: ${ev.status}`, {
-      side: 'remote',
-      phase: 'recv',
-    });
+    throw httpReturnedError(ev.status);
   }
   if (
     o.maxFileSize !== undefined &&

@@ -25,7 +25,8 @@ const encoder = new TextEncoder();
 
 /** The body the options ask for (none after a redirect turned the request into a GET). */
 export function bodySource(o: EasyOptions, s: RequestShape): BodySource | undefined {
-  if (s.postToGet || o.httpGet) return undefined;
+  // A HEAD (nobody) never carries a body, whatever else is set (libcurl's HTTPREQ_HEAD).
+  if (s.postToGet || o.httpGet || o.nobody) return undefined;
   if (o.upload) return { kind: 'read', size: o.inFileSize ?? -1 };
   if (o.postFields !== undefined) {
     const data = typeof o.postFields === 'string' ? encoder.encode(o.postFields) : o.postFields;
