@@ -12,6 +12,12 @@ export interface UrlNode {
   noGlob: boolean;
 }
 
+export type HttpReq =
+  | 'HEAD (-I, --head)'
+  | 'multipart formpost (-F, --form)'
+  | 'POST (-d, --data)'
+  | 'PUT (-T, --upload-file)';
+
 export type DataKind = 'ascii' | 'binary' | 'raw' | 'urlencode';
 
 export interface FormPart {
@@ -26,6 +32,8 @@ export interface Operation {
   createDirs: boolean;
   include: boolean;
   head: boolean;
+  /** The request kind set by -d / -F / -T / -I, for curl's "only one HTTP request method" check. */
+  httpReq?: HttpReq;
   dumpHeader?: string;
   method?: string;
   headers: string[];
@@ -89,6 +97,8 @@ export interface Global {
   parallelImmediate: boolean;
   failEarly: boolean;
   progressBar: boolean;
+  /** --no-progress-meter. */
+  noProgressMeter: boolean;
   help: boolean;
   version: boolean;
   bench: boolean;
@@ -148,6 +158,7 @@ export function newGlobal(): Global {
     parallelImmediate: false,
     failEarly: false,
     progressBar: false,
+    noProgressMeter: false,
     help: false,
     version: false,
     bench: false,

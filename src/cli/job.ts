@@ -1,12 +1,14 @@
 // One transfer of the command line: its URL (after globbing), where its body and headers go, and
 // the Easy built from its operation's options (curl's tool_operate.c single_transfer).
 import { CurlCode } from '../core/codes.js';
+import { READFUNC_ABORT } from '../multi/constants.js';
 import { Easy } from '../multi/easy.js';
-import { type DebugInfoType, type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
+import { type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
 import type { Global, Operation, UrlNode } from './config.js';
 import { fillOutputName } from './glob.js';
 import { OutputSink } from './output.js';
-import { traceAscii, verboseLine } from './verbose.js';
+import { isStdinUpload, openFileUpload, stdinUpload, type UploadSource, uploadUrl } from './upload.js';
+import { traceAscii, VerboseState } from './verbose.js';
 
 /** curl's tool follows at most 50 redirects unless --max-redirs says otherwise. */
 const CURL_TOOL_MAXREDIRS = 50;
@@ -30,8 +32,13 @@ export interface Job {
   retriesLeft: number;
   retryDelayMs: number;
   firstStart: number;
+  /** -T: the local file ('-' or '.' for stdin) and, while a transfer runs, its open source. */
+  uploadFile?: string;
+  upload?: UploadSource | undefined;
   /** Set when the job can not even start (bad output name, unsupported protocol...). */
   preError?: JobError;
+  /** Printed before preError's message (curl's "Can't open 'f'!" and its try-help line). */
+  preNotice?: string;
 }
 
 export interface JobContext {
@@ -40,6 +47,8 @@ export interface JobContext {
   /** Writes -v / --trace-ascii text. */
   trace(s: string): void;
   traceAscii(s: string): void;
+  /** Whether stdout is a terminal: -v then does not announce body data (curl's isatty). */
+  stdoutTty: boolean;
 }
 
 /** curl guesses http:// for URLs without a scheme. */
@@ -103,8 +112,19 @@ export function createJob(op: Operation, node: UrlNode, url: string, urlnum: num
       message: `Protocol "${scheme}" not supported or disabled in libcurl`,
     };
   }
-  if (op.form.length > 0 && op.data.length > 0) {
-    job.preError = { code: CurlCode.FAILED_INIT, message: 'You can only select one HTTP request method!' };
+  if (node.upload !== undefined) {
+    job.uploadFile = node.upload;
+    if (!isStdinUpload(node.upload)) {
+      const probe = openFileUpload(node.upload);
+      if (probe === undefined && job.preError === undefined) {
+        job.preError = {
+          code: CurlCode.READ_ERROR,
+          message: 'Failed to open/read local data from file/application',
+        };
+        job.preNotice = `tscurl: Can't open '${node.upload}'!\ntscurl: try 'tscurl --help' or 'tscurl --manual' for more information\n`;
+      }
+      probe?.close();
+    }
   }
   return job;
 }
@@ -115,8 +135,10 @@ export function postData(op: Operation): string | undefined {
   return op.data.map((d) => d.value).join('&');
 }
 
-function effectiveUrl(op: Operation, url: string): string {
+/** The URL the transfer asks for: -T's file name added, -G's data in the query. */
+export function effectiveUrl(op: Operation, url: string, uploadFile?: string): string {
   let u = withScheme(url);
+  if (uploadFile !== undefined && !isStdinUpload(uploadFile)) u = uploadUrl(u, uploadFile);
   const data = postData(op);
   if (op.get && data !== undefined) {
     const hash = u.indexOf('#');
@@ -139,7 +161,7 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   const { op } = job;
   const g = ctx.global;
   const o: EasyOptions & Record<string, unknown> = {
-    url: effectiveUrl(op, job.url),
+    url: effectiveUrl(op, job.url, job.uploadFile),
     writeFunction: (chunk) => (job.body.write(chunk) ? chunk.length : 0),
     headerFunction: (line) => {
       if (line.startsWith('HTTP/')) job.headers = [];
@@ -199,35 +221,31 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   if (op.cookies.length > 0 || op.cookieJar !== undefined || op.junkSessionCookies) {
     throw new Error('cookies: engine options not wired yet (the option parser should have refused this)');
   }
-  if (op.form.length > 0 || op.nodes.some((n) => n.upload !== undefined)) {
-    throw new Error('-F/-T: engine options not wired yet (the option parser should have refused this)');
+  if (op.form.length > 0) {
+    throw new Error('-F: engine options not wired yet (the option parser should have refused this)');
+  }
+  let easy: Easy | undefined;
+  if (job.uploadFile !== undefined) {
+    job.upload?.close();
+    const src = isStdinUpload(job.uploadFile) ? stdinUpload() : openFileUpload(job.uploadFile);
+    job.upload = src;
+    optional(o, 'upload', true);
+    if (src !== undefined && src.size >= 0) optional(o, 'inFileSize', src.size);
+    // A file that vanished since createJob checked it: the read fails as curl's would (26).
+    optional(o, 'readFunction', (buf: Buffer) => (src === undefined ? READFUNC_ABORT : src.read(easy!, buf)));
   }
   if (op.limitRate !== undefined) {
     optional(o, 'maxRecvSpeed', op.limitRate);
     optional(o, 'maxSendSpeed', op.limitRate);
   }
-  if (g.verbose || g.traceAscii !== undefined) {
+  if (g.traceAscii !== undefined) {
     o.verbose = true;
-    let announced = false;
-    const emit = (type: DebugInfoType, d: string | Uint8Array) => {
-      if (g.traceAscii !== undefined) ctx.traceAscii(traceAscii(type, d));
-      else ctx.trace(verboseLine(type, d));
-    };
-    o.debugFunction = function (this: Easy, type, d) {
-      // The engine reports no 'text' events yet: say what the connection was from the info.
-      if (type === 'header-out' && !announced) {
-        announced = true;
-        const info = this.getInfo();
-        const host = new URL(info.effectiveUrl || o.url!).hostname.replace(/^\[|\]$/g, '');
-        emit(
-          'text',
-          info.numConnects > 0
-            ? `Connected to ${host} (${info.primaryIp}) port ${info.primaryPort}`
-            : `Re-using existing connection with host ${host}`,
-        );
-      }
-      emit(type, d);
-    };
+    o.debugFunction = (type, d) => ctx.traceAscii(traceAscii(type, d));
+  } else if (g.verbose) {
+    o.verbose = true;
+    const v = new VerboseState(ctx.stdoutTty);
+    o.debugFunction = (type, d) => ctx.trace(v.line(type, d));
   }
-  return new Easy(o);
+  easy = new Easy(o);
+  return easy;
 }

@@ -2,7 +2,7 @@
 // boolean (so `--no-name` exists) and how it changes the configuration. Rows follow curl's
 // tool_listhelp.c texts so `-h` reads like curl's.
 import { optionNames } from '../multi/options.js';
-import { type DataKind, type Global, newOperation, type Operation } from './config.js';
+import { type DataKind, type Global, type HttpReq, newOperation, type Operation } from './config.js';
 import { ParamError } from './errors.js';
 
 export interface OptionRow {
@@ -55,7 +55,19 @@ function size(ctx: ApplyContext, v: string): number {
  * option must be both in the engine and here: one that lands in the engine with a shape the CLI
  * has not been checked against is still refused, never set wrongly or ignored.
  */
-const WIRED = new Set(['followLocation', 'maxRedirs', 'postRedir', 'unrestrictedAuth', 'autoReferer']);
+const WIRED = new Set([
+  'followLocation',
+  'maxRedirs',
+  'postRedir',
+  'unrestrictedAuth',
+  'autoReferer',
+  'acceptEncoding',
+  'upload',
+  'readFunction',
+  'inFileSize',
+  'maxRecvSpeed',
+  'maxSendSpeed',
+]);
 
 /** Whether every named engine option exists and is wired into the CLI. */
 export function engineSupports(names: readonly string[]): boolean {
@@ -71,6 +83,26 @@ function needEngine(ctx: ApplyContext, ...names: string[]): void {
 /** TLS and HTTP/2 arrive in a later issue: these end as in a curl built without them. */
 function notBuiltIn(ctx: ApplyContext): void {
   throw new ParamError('not-built-in', ctx.name);
+}
+
+/** curl's SetHTTPrequest: two different request methods clash ("both <new> and <old>"). */
+export function methodClash(op: Operation, req: HttpReq): string | undefined {
+  const had = op.httpReq;
+  if (had !== undefined && had !== req) {
+    return `You can only select one HTTP request method! You asked for both ${req} and ${had}.`;
+  }
+  op.httpReq = req;
+  return undefined;
+}
+
+/** -I and -F pick their method while parsing (curl 7.88); -d and -T after it (run.ts). */
+function setReq(ctx: ApplyContext, req: HttpReq): void {
+  const clash = methodClash(ctx.op, req);
+  if (clash !== undefined) {
+    const e = new ParamError('method-conflict', ctx.name, clash);
+    e.mute = ctx.global.silent;
+    throw e;
+  }
 }
 
 function addUrl(op: Operation, url: string): void {
@@ -179,7 +211,16 @@ export const optionTable: OptionRow[] = [
     help: 'Include protocol response headers in the output',
     apply: flag('include'),
   },
-  { long: 'head', short: 'I', bool: true, help: 'Show document info only', apply: flag('head') },
+  {
+    long: 'head',
+    short: 'I',
+    bool: true,
+    help: 'Show document info only',
+    apply: (c, _v, on) => {
+      if (on) setReq(c, 'HEAD (-I, --head)');
+      c.op.head = on;
+    },
+  },
   {
     long: 'dump-header',
     short: 'D',
@@ -243,6 +284,7 @@ export const optionTable: OptionRow[] = [
     help: 'Specify multipart MIME data',
     apply: (c, v) => {
       needEngine(c, 'mimePost');
+      setReq(c, 'multipart formpost (-F, --form)');
       c.op.form.push({ spec: v, literal: false });
     },
   },
@@ -252,6 +294,7 @@ export const optionTable: OptionRow[] = [
     help: 'Specify multipart MIME data',
     apply: (c, v) => {
       needEngine(c, 'mimePost');
+      setReq(c, 'multipart formpost (-F, --form)');
       c.op.form.push({ spec: v, literal: true });
     },
   },
@@ -261,7 +304,7 @@ export const optionTable: OptionRow[] = [
     arg: '<file>',
     help: 'Transfer local FILE to destination',
     apply: (c, v) => {
-      needEngine(c, 'upload', 'readFunction');
+      needEngine(c, 'upload', 'readFunction', 'inFileSize');
       addUpload(c.op, v);
     },
   },
@@ -616,6 +659,12 @@ export const optionTable: OptionRow[] = [
     bool: true,
     help: 'Display transfer progress as a bar',
     apply: gflag('progressBar'),
+  },
+  {
+    long: 'progress-meter',
+    bool: true,
+    help: 'Show the progress meter (--no-progress-meter hides it)',
+    apply: (c, _v, on) => void (c.global.noProgressMeter = !on),
   },
   {
     long: 'config',

@@ -19,7 +19,7 @@ export interface ParallelOptions<T> {
   source: ParallelSource<T>;
   onDone(job: T, message: DoneMessage): DoneAction | void;
   /** Called when a transfer is added (for latency measurement and progress). */
-  onStart?(job: T): void;
+  onStart?(job: T, easy: Easy): void;
 }
 
 /** Runs until every transfer is done; resolves after the last one. */
@@ -53,7 +53,7 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
               waiting.delete(timer);
               try {
                 jobs.set(action.again, job);
-                opts.onStart?.(job);
+                opts.onStart?.(job, action.again);
                 driver.addHandle(action.again);
               } catch (e) {
                 finish(e);
@@ -78,7 +78,7 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
           break;
         }
         jobs.set(n.easy, n.job);
-        opts.onStart?.(n.job);
+        opts.onStart?.(n.job, n.easy);
         driver.addHandle(n.easy);
       }
     };

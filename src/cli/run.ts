@@ -4,14 +4,16 @@
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { CurlCode, curlStrerror } from '../core/codes.js';
-import type { Easy } from '../multi/easy.js';
+import { Easy } from '../multi/easy.js';
 import type { DoneMessage } from '../multi/multi.js';
 import { BENCH_DEFAULTS, formatBench, runBench } from './bench.js';
 import type { Global, Operation, UrlNode } from './config.js';
-import { ParamError } from './errors.js';
+import { ParamError, warningText } from './errors.js';
 import { expandGlob, GlobError, parseGlob } from './glob.js';
 import { helpText, versionText } from './help.js';
-import { buildEasy, createJob, type Job, type JobContext } from './job.js';
+import { buildEasy, createJob, effectiveUrl, type Job, type JobContext } from './job.js';
+import { ProgressDisplay, stderrWantsProgress } from './meter.js';
+import { methodClash } from './options-table.js';
 import { type DoneAction, runParallel } from './parallel.js';
 import { parseArgs } from './parse.js';
 import { writeOut } from './write-out.js';
@@ -76,6 +78,12 @@ export async function run(args: string[]): Promise<number> {
     g = parseArgs(args);
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
+    if (e.problem === 'method-conflict') {
+      if (!e.mute) stderr(warningText(e.message));
+      stderr(`tscurl: option ${e.option}: is badly used here\n`);
+      stderr(TRY_HELP);
+      return 2;
+    }
     if (e.preface !== undefined) stderr(`tscurl: ${e.preface}\n`);
     stderr(`tscurl: ${e.message}\n`);
     if (e.exitCode !== 4) stderr(TRY_HELP);
@@ -105,10 +113,15 @@ export async function run(args: string[]): Promise<number> {
     stderr(TRY_HELP);
     return 2;
   }
-  if (g.operations.some((op) => op.head && op.data.length > 0 && !op.get)) {
-    stderr('Warning: You can only select one HTTP request method! You asked for both POST \n');
-    stderr('Warning: (-d, --data) and HEAD (-I, --head).\n');
-    return 2;
+  for (const op of g.operations) {
+    // After parsing, as curl 7.88: -d (unless -G) asks for POST, then -T for PUT.
+    const clash =
+      (op.data.length > 0 && !op.get ? methodClash(op, 'POST (-d, --data)') : undefined) ??
+      (op.nodes.some((n) => n.upload !== undefined) ? methodClash(op, 'PUT (-T, --upload-file)') : undefined);
+    if (clash !== undefined) {
+      if (!g.silent) stderr(warningText(clash));
+      return 2;
+    }
   }
   return runTransfers(g);
 }
@@ -119,6 +132,7 @@ async function runTransfers(g: Global): Promise<number> {
     global: g,
     version: version(),
     trace: stderr,
+    stdoutTty: process.stdout.isTTY === true,
     traceAscii:
       g.traceAscii === undefined
         ? stderr
@@ -135,30 +149,35 @@ async function runTransfers(g: Global): Promise<number> {
   const finishJob = (job: Job, code: number, message: string, easy: Easy | undefined): void => {
     job.body.close(code === CurlCode.OK);
     job.headerFile?.close(code === CurlCode.OK);
+    job.upload?.close();
+    job.upload = undefined;
+    if (job.preNotice !== undefined && showErrors) stderr(job.preNotice);
     if (code !== CurlCode.OK && showErrors) stderr(`tscurl: (${code}) ${message}\n`);
     if (job.op.writeOut !== undefined) {
-      const info = easy?.getInfo();
-      if (info !== undefined) {
-        writeOut(
-          job.op.writeOut,
-          {
-            info,
-            url: job.url,
-            urlnum: job.urlnum,
-            exitcode: code,
-            errormsg: code === CurlCode.OK ? '' : message,
-            filenameEffective: job.body.isStdout ? null : (job.body.path ?? null),
-            headers: job.headers,
-            referer: job.op.referer ?? null,
-            version: `tscurl/${ctx.version}`,
-          },
-          {
-            stdout: (s) => process.stdout.write(s),
-            stderr,
-            warn: (s) => stderr(`tscurl: ${s}\n`),
-          },
-        );
-      }
+      // A transfer that never started still gets its -w, with zero times and sizes (as curl).
+      const info = easy?.getInfo() ?? {
+        ...new Easy().getInfo(),
+        effectiveUrl: effectiveUrl(job.op, job.url, job.uploadFile),
+      };
+      writeOut(
+        job.op.writeOut,
+        {
+          info,
+          url: job.url,
+          urlnum: job.urlnum,
+          exitcode: code,
+          errormsg: code === CurlCode.OK ? '' : message,
+          filenameEffective: job.body.isStdout ? null : (job.body.path ?? null),
+          headers: job.headers,
+          referer: job.op.referer ?? null,
+          version: `tscurl/${ctx.version}`,
+        },
+        {
+          stdout: (s) => process.stdout.write(s),
+          stderr,
+          warn: (s) => stderr(`tscurl: ${s}\n`),
+        },
+      );
     }
     if (g.parallel) {
       if (code !== CurlCode.OK) exitCode = code;
@@ -187,10 +206,13 @@ async function runTransfers(g: Global): Promise<number> {
     return undefined;
   };
 
+  const progress = new ProgressDisplay(g, stderr, ctx.stdoutTty, stderrWantsProgress());
   await runParallel<Job>({
     max: g.parallel ? g.parallelMax : 1,
     source: { next },
+    onStart: (job, easy) => progress.start(job, easy),
     onDone(job, m: DoneMessage): DoneAction {
+      progress.done(m.easy);
       let code: number = m.result;
       let message = m.easy.errorBuffer || curlStrerror(code);
       const status = m.easy.getInfo().responseCode;
@@ -225,6 +247,6 @@ async function runTransfers(g: Global): Promise<number> {
       finishJob(job, code, message, m.easy);
       return stop ? 'stop' : undefined;
     },
-  });
+  }).finally(() => progress.finish());
   return exitCode;
 }

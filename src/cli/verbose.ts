@@ -11,6 +11,26 @@ function prefixLines(prefix: string, text: string): string {
   return out;
 }
 
+/**
+ * -v for one transfer: curl's tool_cb_dbg.c announces body data as "{ [N bytes data]" (once per
+ * run of data chunks) unless the body goes to a terminal.
+ */
+export class VerboseState {
+  private tracedData = false;
+  constructor(private readonly stdoutTty: boolean) {}
+
+  line(type: DebugInfoType, data: string | Uint8Array): string {
+    if (type === 'data-in' || type === 'data-out') {
+      if (this.tracedData || this.stdoutTty) return '';
+      this.tracedData = true;
+      const size = typeof data === 'string' ? Buffer.byteLength(data, 'latin1') : data.length;
+      return `${type === 'data-in' ? '{' : '}'} [${size} bytes data]\n`;
+    }
+    this.tracedData = false;
+    return verboseLine(type, data);
+  }
+}
+
 export function verboseLine(type: DebugInfoType, data: string | Uint8Array): string {
   const text = typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
   switch (type) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFixtureServer } from './fixture-server.js';
-import { type CliServer, tscurl } from './helpers.js';
+import { type CliServer, curl, haveCurl, tscurl } from './helpers.js';
 
 let server: CliServer;
 let dir: string;
@@ -20,15 +20,24 @@ after(async () => {
 });
 
 describe('tscurl command', { concurrency: 4 }, () => {
-  test('-v writes "> " request and "< " response lines to stderr, the body to stdout', async () => {
-    const r = await tscurl(['-v', `${server.url}/hello`]);
-    assert.equal(r.code, 0);
-    assert.equal(r.stdout.toString(), 'hello\n');
-    assert.match(r.stderr, /^> GET \/hello HTTP\/1\.1\r$/m);
-    assert.match(r.stderr, /^> Host: 127\.0\.0\.1:\d+\r$/m);
-    assert.match(r.stderr, /^< HTTP\/1\.1 200 OK\r$/m);
-    assert.match(r.stderr, /^< Content-Length: 6\r$/m);
-    assert.match(r.stderr, /^\* Connected to 127\.0\.0\.1 \(127\.0\.0\.1\) port \d+$/m);
+  test('-v has curl -v\'s shape: "* " connection lines, "> " request, "< " response, "{ [N bytes data]"', async () => {
+    assert.ok(haveCurl, 'compares against /usr/bin/curl, installed here and in CI');
+    // Two URLs: a new connection, then a re-used one. -s keeps curl's progress meter out.
+    const args = ['-sv', '-A', 'ua', `${server.url}/hello`, `${server.url}/files/x`];
+    const [mine, theirs] = await Promise.all([tscurl(args), curl(args)]);
+    assert.equal(mine.code, 0);
+    assert.equal(mine.stdout.toString(), theirs.stdout.toString());
+    // curl's lines the engine does not print (bundle notes, "left intact") are dropped; its
+    // "connection #0 with host" reads "connection with host" in tscurl.
+    const shape = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter((l) => /^(\* {3}Trying |\* Connected to |\* Re-using |> |< |\{ \[)/.test(l))
+        .map((l) =>
+          l.replace('Re-using existing connection #0 with host', 'Re-using existing connection with host'),
+        );
+    assert.deepEqual(shape(mine.stderr), shape(theirs.stderr));
+    assert.match(mine.stderr, /^\* Connected to 127\.0\.0\.1 \(127\.0\.0\.1\) port \d+ \(#0\)$/m);
   });
 
   test('errors read "tscurl: (N) message"; -s hides them, -sS shows them', async () => {

@@ -14,6 +14,8 @@ interface Case {
   args: string[];
   /** Files to create in the working directory first. */
   files?: Record<string, string>;
+  /** stdin for both. */
+  input?: string;
 }
 
 // -A is given to both so that request echoes do not differ by User-Agent.
@@ -126,6 +128,48 @@ const cases: Case[] = [
   { name: 'unambiguous long prefix', args: ['--sil', '{U}/hello'] },
   { name: '--no-silent after -s', args: ['-s', '--no-silent', '-o', 'x', '{U}/hello'] },
   { name: 'ftp:// is an unsupported protocol for both', args: ['-s', 'foo://127.0.0.1/'] },
+  {
+    name: '-w for a transfer that never starts (unsupported protocol)',
+    args: [
+      '-s',
+      '-w',
+      '%{http_code} %{exitcode} %{url_effective} %{errormsg} %{time_total}\\n',
+      'foo://127.0.0.1/x',
+    ],
+  },
+  {
+    name: '-w for -T of a missing file (26)',
+    args: ['-s', '-w', '%{exitcode} %{url_effective} %{errormsg}\\n', '-T', 'nofile', '{U}/'],
+  },
+  {
+    name: '-T file PUTs it with its length',
+    args: ['-s', '-T', 'up.txt', '{U}/echo'],
+    files: { 'up.txt': 'upload body\nline 2\n' },
+  },
+  {
+    name: '-T adds the file name to a URL ending in /',
+    args: ['-s', '-T', 'a b.txt', '-w', '%{url_effective}\\n', '{U}/files/'],
+    files: { 'a b.txt': 'x' },
+  },
+  { name: '-T - reads stdin (chunked)', args: ['-s', '-T', '-', '{U}/echo'], input: 'from stdin\n' },
+  {
+    name: '-T with -X POST',
+    args: ['-s', '-X', 'POST', '-T', 'up.txt', '{U}/echo'],
+    files: { 'up.txt': 'p' },
+  },
+  {
+    name: '-T with -d is refused (2)',
+    args: ['-T', 'up.txt', '-d', 'x', '{U}/echo'],
+    files: { 'up.txt': 'p' },
+  },
+  { name: '-d with -I is refused (2)', args: ['-d', 'x', '-I', '{U}/echo'] },
+  { name: '--compressed decodes gzip', args: ['-s', '--compressed', '{U}/gzip'] },
+  { name: 'without --compressed no decoding is asked for', args: ['-s', '{U}/gzip'] },
+  {
+    name: '--limit-rate keeps the body intact',
+    args: ['-s', '--limit-rate', '200k', '-o', 'big', '{U}/big'],
+  },
+  { name: '-Y/-y abort a stalled transfer with 28', args: ['-s', '-Y', '1000', '-y', '1', '{U}/slow'] },
 ];
 
 let server: CliServer;
@@ -164,7 +208,8 @@ describe('same command line through curl and tscurl', { concurrency: 4 }, () => 
         return d;
       });
       const args = c.args.map(subst);
-      const [a, b] = await Promise.all([curl(args, { cwd: dirs[0]! }), tscurl(args, { cwd: dirs[1]! })]);
+      const io = (cwd: string) => (c.input === undefined ? { cwd } : { cwd, input: c.input });
+      const [a, b] = await Promise.all([curl(args, io(dirs[0]!)), tscurl(args, io(dirs[1]!))]);
       const ctx = `\ncurl stderr: ${a.stderr}\ntscurl stderr: ${b.stderr}`;
       assert.equal(b.code, a.code, `exit code${ctx}`);
       assert.equal(b.stdout.toString('latin1'), a.stdout.toString('latin1'), `stdout${ctx}`);

@@ -1,6 +1,7 @@
 // A deterministic node:http server for CLI tests: no Date header, so curl's and tscurl's
 // outputs can be compared byte for byte.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { type CliServer, startServer } from './helpers.js';
 
 const flakyCounts = new Map<string, number>();
@@ -34,6 +35,19 @@ function route(req: IncomingMessage, res: ServerResponse, body: Buffer): boolean
   if (path.startsWith('/status/')) {
     const code = Number(path.slice(8));
     return send(code, `status ${code}\n`);
+  }
+  if (path === '/gzip') {
+    // Compressed only when asked for, as a real server.
+    const text = 'compressed body\n'.repeat(20);
+    if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return send(200, text);
+    const z = gzipSync(text);
+    res.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'Content-Encoding': 'gzip',
+      'Content-Length': z.length,
+    });
+    res.end(z);
+    return true;
   }
   if (path === '/version') return send(200, `${req.httpVersion}\n`);
   if (path === '/slow') {

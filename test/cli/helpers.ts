@@ -36,11 +36,14 @@ export function runCommand(
 /** Runs tscurl from source with `args`. */
 export function tscurl(
   args: string[],
-  opts: { cwd?: string; input?: string | Buffer } = {},
+  opts: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunResult> {
-  // From another working directory, tsx and the entry are named by absolute location.
-  const cliArgs = opts.cwd === undefined ? CLI : ['--import', import.meta.resolve('tsx'), MAIN];
-  return runCommand(process.execPath, [...cliArgs, ...args], opts);
+  return runCommand(process.execPath, [...tscurlArgs(opts.cwd), ...args], opts);
+}
+
+/** node's arguments to run the CLI from source; from another directory by absolute location. */
+export function tscurlArgs(cwd?: string): string[] {
+  return cwd === undefined ? CLI : ['--import', import.meta.resolve('tsx'), MAIN];
 }
 
 export function curl(
