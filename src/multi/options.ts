@@ -126,6 +126,15 @@ export interface EasyOptions {
   /** CURLOPT_EXPECT_100_TIMEOUT_MS: how long to wait for 100 Continue before sending anyway (1000). */
   expect100TimeoutMs?: number;
 
+  // ------------------------------------------------------------------ ranges
+  /** CURLOPT_RANGE: 'first-last' byte ranges ('0-499', '500-', '-200', '0-1,5-9'): Range: bytes=... */
+  range?: string;
+  /**
+   * CURLOPT_RESUME_FROM_LARGE: a GET asks for the bytes from this offset on (33 when the server
+   * does not do ranges); an upload skips that many bytes of its body and says Content-Range.
+   */
+  resumeFrom?: number;
+
   // ------------------------------------------------------------------ redirects
   /** CURLOPT_FOLLOWLOCATION: follow a 3xx response's Location (the body of a followed response is skipped). */
   followLocation?: boolean;
@@ -185,6 +194,8 @@ const schema: Record<keyof EasyOptions, Kind> = {
   post: 'boolean',
   postFieldSize: 'long',
   expect100TimeoutMs: 'number',
+  range: 'string',
+  resumeFrom: 'long',
   followLocation: 'boolean',
   maxRedirs: 'long',
   postRedir: 'number',

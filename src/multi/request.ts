@@ -4,6 +4,7 @@ import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeaderList } from '../proto/h1/types.js';
 import { acceptEncodingHeader } from './features/decode/index.js';
+import { rangeHeader } from './features/range.js';
 import { type BodySource, bodyLength } from './features/upload.js';
 import { type EasyOptions, HttpVersion } from './options.js';
 
@@ -125,6 +126,8 @@ export function requestHeaders(
     if (!o.upload) list.push(['Content-Type', 'application/x-www-form-urlencoded']);
     if (expect100) list.push(['Expect', '100-continue']);
   }
+  const range = rangeHeader(o, body, bodyLength(body));
+  if (range !== undefined) list.push(range);
   for (const line of o.httpHeader ?? []) {
     if (!s.credentialsAllowed && isSensitiveHeader(line)) continue;
     if (!s.customHostAllowed && headerNameIs(line, 'host')) continue;

@@ -13,6 +13,7 @@ import type { Easy } from './easy.js';
 import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
+import { checkResume, resumeUpload } from './features/range.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { checkLowSpeed, rateLimitWait, SpeedState } from './features/speed.js';
 import {
@@ -101,6 +102,8 @@ export class Transfer implements HeapItem, SocketUser {
   heldOutput: Buffer[] = [];
   /** Content decoder of the current response (acceptEncoding set and Content-Encoding given). */
   decoder: ContentDecoder | undefined;
+  /** The current response's body is not the application's (a 416 to a resume, a complete document). */
+  ignoreBody = false;
   /** Decoded body bytes of the current response (what maxFileSize limits). */
   bodyBytes = 0;
 
@@ -418,7 +421,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   }
   const shape = t.redirect.shape;
   t.method = requestMethod(o, shape);
-  const body = bodySource(o, shape);
+  const body = resumeUpload(o, t.easy, bodySource(o, shape));
   const http10 = requestVersion(o) === 10;
   const headers = requestHeaders(o, target, body, shape, wantsExpect(body, http10, shape));
   const framing = framingOf(headers);
@@ -442,6 +445,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   t.headUnsent = head.length;
   t.requestSize += head.length;
   t.responseBytes = 0;
+  t.ignoreBody = false;
   t.status = 0;
   t.contentLength = -1;
   conn.requests++;
@@ -561,7 +565,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         }
         break;
       case 'data':
-        if (t.redirect.following || t.retryWithoutExpect) break; // a followed response's body is skipped
+        if (t.redirect.following || t.retryWithoutExpect || t.ignoreBody) break; // not the application's body
         if (!receiveBody(m, t, ev.data)) return 'wait';
         break;
       case 'end':
@@ -633,10 +637,20 @@ function onHead(
     }
     return undefined;
   }
-  if (httpShouldFail(o, ev.status, { resumedGet: false, hasUser: false, authProblem: false })) {
+  const resumedGet = (o.resumeFrom ?? 0) > 0 && t.upload === undefined && t.method !== 'HEAD';
+  if (httpShouldFail(o, ev.status, { resumedGet, hasUser: false, authProblem: false })) {
     // A failed transfer closes its HTTP/1 connection (libcurl's multi_done with premature set).
     t.conn!.closeAfterUse = true;
     throw httpReturnedError(ev.status);
+  }
+  const resume = checkResume(o, resumedGet, ev.status, ev.headers, t.contentLength);
+  if (resume !== 'ok') {
+    t.ignoreBody = true;
+    if (resume === 'complete') {
+      // libcurl: "The entire document is already downloaded"; the rest is not read.
+      t.conn!.closeAfterUse = true;
+      return 'stop';
+    }
   }
   if (
     o.maxFileSize !== undefined &&
