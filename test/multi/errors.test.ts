@@ -11,6 +11,7 @@ import {
   startRawServer,
   type TestServer,
 } from '../helpers/http-server.js';
+import { offlineTransport } from '../helpers/offline-dns.js';
 
 let good: TestServer;
 let raw: RawServer;
@@ -44,11 +45,14 @@ after(async () => {
   await raw.close();
 });
 
+// Lookups are answered in-process: unknown names fail without a DNS query leaving the machine.
+const transport = offlineTransport({ 'api.test': ['127.0.0.1'] });
+
 async function runOne(
   url: string,
   extra = {},
 ): Promise<{ code: number; message: string; okBeside: boolean }> {
-  const loop = new AppLoop();
+  const loop = new AppLoop({ transport });
   const bad = new Easy({ url, ...extra });
   let body = '';
   const beside = new Easy({ url: `${good.url}/`, writeFunction: (c) => void (body += c.toString()) });
@@ -117,10 +121,15 @@ test('connection refused: 7, naming host and port', async () => {
 });
 
 test('unknown host: 6', async () => {
-  const r = await runOne('http://no-such-host.invalid/');
+  const r = await runOne('http://no-such-host.test/');
   assert.equal(r.code, CurlCode.COULDNT_RESOLVE_HOST);
-  assert.match(r.message, /Could not resolve host: no-such-host\.invalid/);
+  assert.match(r.message, /Could not resolve host: no-such-host\.test/);
   assert.ok(r.okBeside);
+});
+
+test('a name the resolver knows goes through the lookup step (a watched lookup socket)', async () => {
+  const r = await runOne(`http://api.test:${good.port}/`);
+  assert.equal(r.code, CurlCode.OK, r.message);
 });
 
 test('a throwing write callback: 23 with the cause; the other transfer carries on', async () => {

@@ -6,6 +6,7 @@ import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeTransport, nodeTransport } from '../../src/transport/node/transport.js';
 import { type Interest, Ready, type Resolution, type TransportSocket } from '../../src/transport/types.js';
+import { offlineTransport } from '../helpers/offline-dns.js';
 import { type PeerConn, runTransportSuite, type TransportFixture } from './transport.case.js';
 
 function peerConn(c: NetSocket): PeerConn {
@@ -48,7 +49,8 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-async function createNodeFixture(transport = nodeTransport): Promise<TransportFixture> {
+// Lookups of names are answered in-process (test/helpers/offline-dns.ts): no query leaves the machine.
+async function createNodeFixture(transport: NodeTransport = offlineTransport()): Promise<TransportFixture> {
   const servers: Server[] = [];
   const conns = new Set<NetSocket>();
   return {
@@ -118,7 +120,7 @@ function countResources(): { tcp: number; immediate: number; lookups: number } {
 
 test('node: after destroy() nothing of ours is left in the event loop (no TCP handle, no immediate)', async () => {
   const before = countResources();
-  const fx = await createNodeFixture(new NodeTransport());
+  const fx = await createNodeFixture(offlineTransport());
   const sockets: TransportSocket[] = [];
   const resolutions: Resolution[] = [];
   try {

@@ -14,6 +14,13 @@ import {
 
 type ResolveResult = { addresses: ResolvedAddress[] } | { error: TransportErrorLike };
 
+/** dns.lookup with { all: true }: the shape NodeTransport accepts for a lookup of its own. */
+export type LookupAll = (
+  host: string,
+  options: { all: true; family: 0 | 4 | 6 },
+  callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+) => void;
+
 function notFound(host: string, message: string): TransportErrorLike {
   const err: TransportErrorLike = new Error(`${message}: ${host}`);
   err.code = 'ENOTFOUND';
@@ -54,10 +61,10 @@ export class NodeResolution implements Resolution {
   private onReady: ((events: number) => void) | null = null;
   private immediate: NodeJS.Immediate | null = null;
 
-  constructor(host: string, family: 0 | 4 | 6) {
+  constructor(host: string, family: 0 | 4 | 6, lookup: LookupAll = dns.lookup) {
     this.host = host;
     this.res = resolveWithoutQuery(host, family);
-    if (this.res === undefined) dns.lookup(host, { all: true, family }, this.onLookup);
+    if (this.res === undefined) lookup(host, { all: true, family }, this.onLookup);
   }
 
   get result(): ResolveResult | undefined {

@@ -1,18 +1,31 @@
 // The Node transport: net for TCP, dns.lookup for names, performance.now() for the clock.
 import { performance } from 'node:perf_hooks';
 import type { ConnectOptions, Resolution, Transport, TransportSocket } from '../types.js';
-import { NodeResolution } from './resolve.js';
+import { type LookupAll, NodeResolution } from './resolve.js';
 import { NodeSocket } from './socket.js';
+
+export interface NodeTransportOptions {
+  /**
+   * Name lookups (default dns.lookup). Tests pass a table of their own so that no query leaves
+   * the machine; an application can plug in a caching resolver.
+   */
+  lookup?: LookupAll;
+}
 
 export class NodeTransport implements Transport {
   readonly name = 'node';
+  private readonly lookup: LookupAll | undefined;
+
+  constructor(options: NodeTransportOptions = {}) {
+    this.lookup = options.lookup;
+  }
 
   now(): number {
     return performance.now();
   }
 
   resolve(host: string, family: 0 | 4 | 6): Resolution {
-    return new NodeResolution(host, family);
+    return new NodeResolution(host, family, this.lookup);
   }
 
   connect(options: ConnectOptions): TransportSocket {
