@@ -50,7 +50,8 @@ export class ConnectionPool {
       else if (!conn.isAlive()) this.close(conn, 'dead');
       else break;
     }
-    if (list.length === 0) this.idleByKey.delete(reuseKey);
+    // An empty list stays for the next release (no array per request on a busy key); close()
+    // drops it with the host's last connection.
     return conn;
   }
 
@@ -85,24 +86,26 @@ export class ConnectionPool {
     if (this.idleLru.has(conn)) this.unidle(conn, true);
     const n = this.hostCount(conn.hostKey) - 1;
     if (n > 0) this.hostCounts.set(conn.hostKey, n);
-    else this.hostCounts.delete(conn.hostKey);
+    else {
+      // The host's last connection: its (now empty) idle set goes too, so the sets are bounded by
+      // the hosts with open connections.
+      this.hostCounts.delete(conn.hostKey);
+      this.idleByHost.delete(conn.hostKey);
+    }
+    if (this.idleByKey.get(conn.reuseKey)?.length === 0) this.idleByKey.delete(conn.reuseKey);
     conn.destroy();
     this.onClosed(conn, reason);
   }
 
   private unidle(conn: Connection, fromKeyList: boolean): void {
     this.idleLru.delete(conn);
-    const host = this.idleByHost.get(conn.hostKey);
-    if (host !== undefined) {
-      host.delete(conn);
-      if (host.size === 0) this.idleByHost.delete(conn.hostKey);
-    }
+    // Empty containers stay while the host has connections (see close()).
+    this.idleByHost.get(conn.hostKey)?.delete(conn);
     if (fromKeyList) {
       const list = this.idleByKey.get(conn.reuseKey);
       if (list !== undefined) {
         const i = list.indexOf(conn);
         if (i >= 0) list.splice(i, 1);
-        if (list.length === 0) this.idleByKey.delete(conn.reuseKey);
       }
     }
   }
