@@ -5,22 +5,9 @@
 import { nodeTransport } from '../transport/node/transport.js';
 import type { ConnectOptions, Resolution, Transport, TransportSocket } from '../transport/types.js';
 
-interface Unrefable {
-  unref?: () => unknown;
-}
-
-/**
- * Unref the net.Socket under a transport socket. NodeSocket has no public unref() yet, so this
- * reaches for its `sock` field when it has none of its own (hook to add in transport/node).
- */
+/** Transport sockets that can stop holding the event loop open (NodeSocket can). */
 function unrefSocket(socket: TransportSocket): void {
-  const own = socket as unknown as Unrefable;
-  if (typeof own.unref === 'function') {
-    own.unref();
-    return;
-  }
-  const inner = (socket as unknown as { sock?: Unrefable }).sock;
-  if (inner !== undefined && typeof inner.unref === 'function') inner.unref();
+  (socket as TransportSocket & { unref?: () => void }).unref?.();
 }
 
 /** The Node transport, with every socket unref'd. */

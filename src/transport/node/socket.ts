@@ -189,6 +189,16 @@ export class NodeSocket implements TransportSocket {
     this.cancelPending();
   }
 
+  /** Let the process exit while this socket is open (an idle pooled connection); net.Socket.unref. */
+  unref(): void {
+    this.sock.unref();
+  }
+
+  /** Undo unref(). */
+  ref(): void {
+    this.sock.ref();
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
