@@ -87,3 +87,25 @@ test('removing a transfer frees its slot for a pending one', async () => {
   assert.deepEqual(order, ['b/after']);
   loop.close();
 });
+
+test("exact callbacks: the second transfer waits pending, then reuses the first one's socket", async () => {
+  const loop = new AppLoop({ maxHostConnections: 1 });
+  const order: string[] = [];
+  loop.multi.addHandle(get(`${a.url}/x`, order));
+  loop.multi.addHandle(get(`${a.url}/y`, order)); // same earliest deadline: no timer call
+  await loop.untilIdle();
+  assert.deepEqual(loop.events, [
+    'timer 0',
+    'socket s1 OUT', // the first transfer connects; the second goes pending
+    'timer +', // both connect timeouts (the pending one's keeps running), same deadline
+    'socket s1 IN', // request sent
+    'socket s1 REMOVE', // first response done: the connection goes idle...
+    'socket s1 IN', // ...the pending transfer is woken in the same call and reuses it
+    'timer -1', // no deadline left
+    'done 0',
+    'socket s1 REMOVE',
+    'done 0',
+  ]);
+  assert.deepEqual(order, ['a/x', 'a/y']);
+  loop.close();
+});
