@@ -1,5 +1,6 @@
 // One transfer of the command line: its URL (after globbing), where its body and headers go, and
 // the Easy built from its operation's options (curl's tool_operate.c single_transfer).
+import { statSync } from 'node:fs';
 import { CurlCode } from '../core/codes.js';
 import { READFUNC_ABORT } from '../multi/constants.js';
 import { Easy } from '../multi/easy.js';
@@ -32,6 +33,8 @@ export interface Job {
   retriesLeft: number;
   retryDelayMs: number;
   firstStart: number;
+  /** -C: the byte offset to resume from (for '-', the output file's size). */
+  resumeFrom: number;
   /** -T: the local file ('-' or '.' for stdin) and, while a transfer runs, its open source. */
   uploadFile?: string;
   upload?: UploadSource | undefined;
@@ -97,10 +100,21 @@ export function createJob(op: Operation, node: UrlNode, url: string, urlnum: num
     retriesLeft: op.retry,
     retryDelayMs: op.retryDelayS > 0 ? op.retryDelayS * 1000 : 1000,
     firstStart: Date.now(),
+    resumeFrom: 0,
   };
   const path = outputPath(op, node, url, matches);
   if (typeof path === 'object') job.preError = path;
-  else job.body = new OutputSink(path, op.createDirs);
+  else {
+    if (op.continueAt === '-') {
+      // curl's "-C -": continue from the size of the file already there.
+      try {
+        job.resumeFrom = path !== undefined && path !== '-' ? statSync(path).size : 0;
+      } catch {
+        job.resumeFrom = 0;
+      }
+    } else if (op.continueAt !== undefined) job.resumeFrom = op.continueAt;
+    job.body = new OutputSink(path, op.createDirs, job.resumeFrom > 0);
+  }
   if (op.dumpHeader !== undefined) {
     job.headerFile =
       op.dumpHeader === '-' ? new OutputSink(undefined, false) : new OutputSink(op.dumpHeader, op.createDirs);
@@ -208,7 +222,7 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   }
   if (op.compressed) optional(o, 'acceptEncoding', '');
   if (op.range !== undefined) optional(o, 'range', op.range);
-  if (op.continueAt !== undefined && op.continueAt !== '-') optional(o, 'resumeFrom', op.continueAt);
+  if (job.resumeFrom > 0) optional(o, 'resumeFrom', job.resumeFrom);
   if (op.user !== undefined) optional(o, 'userPwd', op.user);
   if (op.authDigest) optional(o, 'httpAuth', 'digest');
   else if (op.authBasic) optional(o, 'httpAuth', 'basic');

@@ -49,7 +49,7 @@ export class ProgressDisplay {
       const meter = on
         ? this.g.progressBar
           ? new ProgressBar(this.write, barWidth())
-          : new TransferMeter(this.write)
+          : new TransferMeter(this.write, job.resumeFrom)
         : undefined;
       this.live.set(easy, meter);
       meter?.update(easy.getInfo(), Date.now());

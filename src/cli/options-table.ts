@@ -67,6 +67,8 @@ const WIRED = new Set([
   'inFileSize',
   'maxRecvSpeed',
   'maxSendSpeed',
+  'range',
+  'resumeFrom',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */

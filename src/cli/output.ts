@@ -13,6 +13,8 @@ export class OutputSink {
     /** undefined = stdout. */
     readonly path: string | undefined,
     private readonly createDirs: boolean,
+    /** -C: add to the existing file instead of truncating it. */
+    private readonly append = false,
   ) {}
 
   get isStdout(): boolean {
@@ -42,7 +44,7 @@ export class OutputSink {
     const path = this.path!;
     try {
       if (this.createDirs) mkdirSync(dirname(path), { recursive: true });
-      this.fd = openSync(path, 'w');
+      this.fd = openSync(path, this.append ? 'a' : 'w');
       return true;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

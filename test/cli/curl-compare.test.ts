@@ -163,6 +163,28 @@ const cases: Case[] = [
     files: { 'up.txt': 'p' },
   },
   { name: '-d with -I is refused (2)', args: ['-d', 'x', '-I', '{U}/echo'] },
+  { name: '-r first-last', args: ['-s', '-r', '0-4', '-w', ' %{http_code}\\n', '{U}/range'] },
+  {
+    name: '-r first- and -r -suffix',
+    args: ['-s', '-r', '5-', '{U}/range', '--next', '-s', '-r', '-3', '{U}/range'],
+  },
+  { name: '-r to a server without ranges gets the whole body', args: ['-s', '-r', '0-1', '{U}/hello'] },
+  { name: '-C offset to stdout', args: ['-s', '-C', '3', '{U}/range'] },
+  {
+    name: '-C - appends to the output file',
+    args: ['-s', '-C', '-', '-o', 'part', '{U}/range'],
+    files: { part: 'abcdef' },
+  },
+  { name: '-C - without a file starts at 0', args: ['-s', '-C', '-', '-o', 'new', '{U}/range'] },
+  {
+    name: '-C past the end is 416, curl ends 0',
+    args: ['-s', '-C', '100', '-w', '%{http_code}', '{U}/range'],
+  },
+  {
+    name: '-C to a server without ranges is 33',
+    args: ['-s', '-C', '-', '-o', 'p', '{U}/hello'],
+    files: { p: 'he' },
+  },
   { name: '--compressed decodes gzip', args: ['-s', '--compressed', '{U}/gzip'] },
   { name: 'without --compressed no decoding is asked for', args: ['-s', '{U}/gzip'] },
   {

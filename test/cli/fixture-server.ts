@@ -36,6 +36,29 @@ function route(req: IncomingMessage, res: ServerResponse, body: Buffer): boolean
     const code = Number(path.slice(8));
     return send(code, `status ${code}\n`);
   }
+  if (path === '/range') {
+    // Single byte ranges as a real server: 206 with Content-Range, 416 past the end.
+    const all = Buffer.from('abcdefghijklmnopqrstuvwxyz\n');
+    const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    if (m === null) return send(200, all);
+    let first = m[1] === '' ? all.length - Number(m[2]) : Number(m[1]);
+    let last = m[1] === '' || m[2] === '' ? all.length - 1 : Math.min(Number(m[2]), all.length - 1);
+    if (first >= all.length) {
+      res.writeHead(416, { 'Content-Range': `bytes */${all.length}`, 'Content-Length': 0 });
+      res.end();
+      return true;
+    }
+    first = Math.max(0, first);
+    last = Math.max(first, last);
+    const part = all.subarray(first, last + 1);
+    res.writeHead(206, {
+      'Content-Type': 'text/plain',
+      'Content-Range': `bytes ${first}-${last}/${all.length}`,
+      'Content-Length': part.length,
+    });
+    res.end(part);
+    return true;
+  }
   if (path === '/gzip') {
     // Compressed only when asked for, as a real server.
     const text = 'compressed body\n'.repeat(20);
