@@ -40,6 +40,10 @@ export interface EasyInfo {
   primaryPort: number;
   localIp: string;
   localPort: number;
+  /** CURLINFO_HTTPAUTH_AVAIL: HttpAuth bits the last 401 offered. */
+  httpAuthAvail: number;
+  /** CURLINFO_HTTPAUTH_USED: the HttpAuth method of the last Authorization sent (0: none). */
+  httpAuthUsed: number;
   /** The result of the last run (CurlCode), 0 while running or never run. */
   result: number;
   private: unknown;
@@ -102,6 +106,8 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     primaryPort: t?.primaryPort ?? 0,
     localIp: t?.localIp ?? '',
     localPort: t?.localPort ?? 0,
+    httpAuthAvail: t?.auth.avail ?? 0,
+    httpAuthUsed: t?.auth.used ?? 0,
     result: t?.result ?? 0,
     private: privateData,
   };

@@ -126,6 +126,18 @@ export interface EasyOptions {
   /** CURLOPT_EXPECT_100_TIMEOUT_MS: how long to wait for 100 Continue before sending anyway (1000). */
   expect100TimeoutMs?: number;
 
+  // ------------------------------------------------------------- authentication
+  /** CURLOPT_USERPWD: 'user:password' (the first colon splits). Overrides the URL's user:pass. */
+  userPwd?: string;
+  /** CURLOPT_USERNAME (overrides userPwd's user). */
+  username?: string;
+  /** CURLOPT_PASSWORD (overrides userPwd's password). */
+  password?: string;
+  /** CURLOPT_HTTPAUTH: HttpAuth bits (default BASIC); several = ask first, pick from the 401. */
+  httpAuth?: number;
+  /** CURLOPT_XOAUTH2_BEARER: the token sent as Authorization: Bearer with httpAuth BEARER. */
+  xoauth2Bearer?: string;
+
   // ------------------------------------------------------------------ ranges
   /** CURLOPT_RANGE: 'first-last' byte ranges ('0-499', '500-', '-200', '0-1,5-9'): Range: bytes=... */
   range?: string;
@@ -194,6 +206,11 @@ const schema: Record<keyof EasyOptions, Kind> = {
   post: 'boolean',
   postFieldSize: 'long',
   expect100TimeoutMs: 'number',
+  userPwd: 'string',
+  username: 'string',
+  password: 'string',
+  httpAuth: 'number',
+  xoauth2Bearer: 'string',
   range: 'string',
   resumeFrom: 'long',
   followLocation: 'boolean',

@@ -111,6 +111,8 @@ export function requestHeaders(
   body: BodySource | undefined,
   s: RequestShape,
   expect100: boolean,
+  /** Headers the features add before the custom ones (Authorization, Cookie). */
+  extra: HeaderList = [],
 ): HeaderList {
   const list: HeaderList = [['Host', t.authority]];
   if (o.userAgent !== undefined) list.push(['User-Agent', o.userAgent]);
@@ -128,6 +130,7 @@ export function requestHeaders(
   }
   const range = rangeHeader(o, body, bodyLength(body));
   if (range !== undefined) list.push(range);
+  for (const h of extra) list.push(h);
   for (const line of o.httpHeader ?? []) {
     if (!s.credentialsAllowed && isSensitiveHeader(line)) continue;
     if (!s.customHostAllowed && headerNameIs(line, 'host')) continue;

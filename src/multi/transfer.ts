@@ -6,10 +6,11 @@ import type { HeapItem } from '../core/heap.js';
 import { Connection } from '../filters/connection.js';
 import { SocketFilter } from '../filters/socket.js';
 import { encodeRequestHead } from '../proto/h1/request-writer.js';
-import { NEED_DATA, ProtocolError, type ResponseEvent } from '../proto/h1/types.js';
+import { type HeaderList, NEED_DATA, ProtocolError, type ResponseEvent } from '../proto/h1/types.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
 import { Poll } from './constants.js';
 import type { Easy } from './easy.js';
+import { AuthState, credentials } from './features/auth.js';
 import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
@@ -88,6 +89,7 @@ export class Transfer implements HeapItem, SocketUser {
   uploadSize = -1;
   readonly speed = new SpeedState();
   readonly progress = new ProgressState();
+  readonly auth = new AuthState();
   /** A 417 answered the Expect: the same URL again without it (libcurl's FOLLOW_RETRY). */
   retryWithoutExpect = false;
   /** Response bytes seen for the current request (to tell a dead reused connection). */
@@ -267,6 +269,7 @@ const phases: Partial<Record<TransferState, (m: Multi, t: Transfer, now: number)
 function phaseInit(m: Multi, t: Transfer, now: number): Step {
   t.tStart = now;
   t.url = t.o.url ?? '';
+  t.auth.start(t.o);
   transition(m, t, 'setup');
   return 'again';
 }
@@ -423,7 +426,9 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   t.method = requestMethod(o, shape);
   const body = resumeUpload(o, t.easy, bodySource(o, shape));
   const http10 = requestVersion(o) === 10;
-  const headers = requestHeaders(o, target, body, shape, wantsExpect(body, http10, shape));
+  const headers = requestHeaders(o, target, body, shape, wantsExpect(body, http10, shape), [
+    ...authorization(t, target),
+  ]);
   const framing = framingOf(headers);
   if (body !== undefined && http10 && framing.chunked) {
     throw new TransferError(CurlCode.UPLOAD_FAILED, 'Chunky upload is not supported by HTTP 1.0', {
@@ -565,7 +570,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         }
         break;
       case 'data':
-        if (t.redirect.following || t.retryWithoutExpect || t.ignoreBody) break; // not the application's body
+        if (t.redirect.following || t.retryWithoutExpect || t.ignoreBody || t.auth.retry) break; // not the application's body
         if (!receiveBody(m, t, ev.data)) return 'wait';
         break;
       case 'end':
@@ -603,6 +608,18 @@ function phaseRatelimiting(m: Multi, t: Transfer, now: number): Step {
   return 'again';
 }
 
+/** The Authorization header of this request (none to another host, or when given as a custom header). */
+function authorization(t: Transfer, target: Target): HeaderList {
+  const o = t.o;
+  if (!t.redirect.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return [];
+  const value = t.auth.header(o, credentials(o, target.url), t.method, target.path);
+  return value === undefined ? [] : [['Authorization', value]];
+}
+
+function hasCustomHeader(o: EasyOptions, lower: string): boolean {
+  return (o.httpHeader ?? []).some((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() === lower);
+}
+
 /** A response head; 'stop' when the rest of the response is not wanted. */
 function onHead(
   m: Multi,
@@ -628,6 +645,11 @@ function onHead(
     if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
   }
   const o = t.o;
+  const canAuth =
+    t.redirect.shape.credentialsAllowed &&
+    (o.xoauth2Bearer !== undefined || credentials(o, t.target!.url) !== undefined);
+  // A 401 answered with a (new) method: the same URL again, this body read and dropped.
+  if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') return undefined;
   if (onFinalHead(t.redirect, ev.status, ev.headers, t.url, o.followLocation === true)) {
     // libcurl: a followed response's body is read and dropped so the connection can be reused,
     // unless the connection closes anyway: then it stops here.
@@ -638,7 +660,8 @@ function onHead(
     return undefined;
   }
   const resumedGet = (o.resumeFrom ?? 0) > 0 && t.upload === undefined && t.method !== 'HEAD';
-  if (httpShouldFail(o, ev.status, { resumedGet, hasUser: false, authProblem: false })) {
+  const hasUser = t.redirect.shape.credentialsAllowed && credentials(o, t.target!.url) !== undefined;
+  if (httpShouldFail(o, ev.status, { resumedGet, hasUser, authProblem: t.auth.problem })) {
     // A failed transfer closes its HTTP/1 connection (libcurl's multi_done with premature set).
     t.conn!.closeAfterUse = true;
     throw httpReturnedError(ev.status);
@@ -696,6 +719,15 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     else m.releaseConnection(conn, now);
   }
   const r = t.redirect;
+  if (t.auth.retry) {
+    // The 401 round (libcurl's FOLLOW_RETRY): same URL, same connection if it was kept.
+    t.auth.retry = false;
+    rewindBody(t.o, t.easy, t.upload);
+    t.target = undefined;
+    startNextRequest(t);
+    transition(m, t, 'setup');
+    return 'again';
+  }
   if (t.retryWithoutExpect) {
     t.retryWithoutExpect = false;
     rewindBody(t.o, t.easy, t.upload);
