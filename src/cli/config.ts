@@ -57,6 +57,8 @@ export interface Operation {
   user?: string;
   authBasic: boolean;
   authDigest: boolean;
+  /** --anyauth (wired with httpAuth). */
+  authAny: boolean;
   oauth2Bearer?: string;
   cookies: string[];
   cookieJar?: string;
@@ -129,6 +131,7 @@ export function newOperation(): Operation {
     compressed: false,
     authBasic: false,
     authDigest: false,
+    authAny: false,
     cookies: [],
     junkSessionCookies: false,
     resolve: [],

@@ -444,6 +444,15 @@ export const optionTable: OptionRow[] = [
     },
   },
   {
+    long: 'anyauth',
+    bool: true,
+    help: 'Pick any authentication method',
+    apply: (c, _v, on) => {
+      needEngine(c, 'httpAuth');
+      c.op.authAny = on;
+    },
+  },
+  {
     long: 'oauth2-bearer',
     arg: '<token>',
     help: 'OAuth 2 Bearer Token',

@@ -31,6 +31,7 @@ const rows: Row[] = [
   { flag: '-u', engine: ['userPwd'], args: ['-s', '-u', 'al:pw', '{U}/headers'] },
   { flag: '--basic', engine: ['httpAuth'], args: ['-s', '--basic', '-u', 'al:pw', '{U}/headers'] },
   { flag: '--digest', engine: ['httpAuth'], args: ['-s', '--digest', '-u', 'al:pw', '{U}/hello'] },
+  { flag: '--anyauth', engine: ['httpAuth'], args: ['-s', '--anyauth', '-u', 'al:pw', '{U}/hello'] },
   {
     flag: '--oauth2-bearer',
     engine: ['xoauth2Bearer'],
