@@ -40,6 +40,20 @@ export interface EasyInfo {
   primaryPort: number;
   localIp: string;
   localPort: number;
+  /** CURLINFO_RETRY_AFTER: seconds the last response's Retry-After asked for (0 none). */
+  retryAfter: number;
+  /** CURLINFO_FILETIME: Last-Modified in seconds since the epoch with the filetime option, else -1. */
+  filetime: number;
+  /** CURLINFO_HTTP_CONNECTCODE: a proxy's CONNECT answer (no proxies yet: 0). */
+  httpConnectCode: number;
+  /** CURLINFO_PROXYAUTH_AVAIL (no proxies yet: 0). */
+  proxyAuthAvail: number;
+  /** CURLINFO_CONDITION_UNMET (no timeCondition yet: 0). */
+  conditionUnmet: number;
+  /** CURLINFO_OS_ERRNO: the system error number of a failed connect (0 otherwise). */
+  osErrno: number;
+  /** CURLINFO_XFER_ID: this transfer's id (-1 before any run). */
+  xferId: number;
   /** CURLINFO_HTTPAUTH_AVAIL: HttpAuth bits the last 401 offered. */
   httpAuthAvail: number;
   /** CURLINFO_HTTPAUTH_USED: the HttpAuth method of the last Authorization sent (0: none). */
@@ -106,9 +120,27 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     primaryPort: t?.primaryPort ?? 0,
     localIp: t?.localIp ?? '',
     localPort: t?.localPort ?? 0,
+    retryAfter: t?.retryAfter ?? 0,
+    filetime: t?.fileTime ?? -1,
+    httpConnectCode: 0,
+    proxyAuthAvail: 0,
+    conditionUnmet: 0,
+    osErrno: osErrno(t?.error),
+    xferId: t?.id ?? -1,
     httpAuthAvail: t?.auth.avail ?? 0,
     httpAuthUsed: t?.auth.used ?? 0,
     result: t?.result ?? 0,
     private: privateData,
   };
+}
+
+/** The errno of the transport error behind a failure (Node's are negative: libcurl's are not). */
+function osErrno(e: Error | undefined): number {
+  let c: unknown = e;
+  for (let i = 0; i < 4 && c !== undefined && c !== null; i++) {
+    const n = (c as { errno?: unknown }).errno;
+    if (typeof n === 'number') return Math.abs(n);
+    c = (c as { cause?: unknown }).cause;
+  }
+  return 0;
 }

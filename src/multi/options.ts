@@ -88,6 +88,8 @@ export interface EasyOptions {
   maxRecvSpeed?: number;
   /** CURLOPT_MAX_SEND_SPEED_LARGE: average upload bytes/s at most (0 = no limit). */
   maxSendSpeed?: number;
+  /** CURLOPT_FILETIME: getInfo().filetime from the response's Last-Modified (-1 without it). */
+  filetime?: boolean;
   /** CURLOPT_IGNORE_CONTENT_LENGTH. */
   ignoreContentLength?: boolean;
   /** CURLOPT_PIPEWAIT: wait for a connecting connection to tell whether it multiplexes. */
@@ -195,6 +197,7 @@ const schema: Record<keyof EasyOptions, Kind> = {
   maxRecvSpeed: 'number',
   maxSendSpeed: 'number',
   ignoreContentLength: 'boolean',
+  filetime: 'boolean',
   pipeWait: 'boolean',
   interface: 'string',
   private: 'any',

@@ -1,0 +1,30 @@
+// What a final response's head tells getInfo() beyond the status (libcurl's http.c header
+// handlers): CURLINFO_RETRY_AFTER from Retry-After (seconds, or an HTTP date as seconds from
+// now, never negative) and CURLINFO_FILETIME from Last-Modified (only with the filetime option).
+import type { HeaderList } from '../../proto/h1/types.js';
+import type { EasyOptions } from '../options.js';
+
+export interface ResponseInfo {
+  retryAfter: number;
+  fileTime: number;
+}
+
+export function responseInfo(o: EasyOptions, headers: HeaderList, nowEpochMs: number): ResponseInfo {
+  let retryAfter = 0;
+  let fileTime = -1;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'retry-after') {
+      const v = value.trim();
+      if (/^\d+$/.test(v)) retryAfter = Number(v);
+      else {
+        const at = Date.parse(v);
+        if (!Number.isNaN(at)) retryAfter = Math.max(0, Math.floor((at - nowEpochMs) / 1000));
+      }
+    } else if (lower === 'last-modified' && o.filetime) {
+      const at = Date.parse(value.trim());
+      if (!Number.isNaN(at)) fileTime = Math.floor(at / 1000);
+    }
+  }
+  return { retryAfter, fileTime };
+}

@@ -1,0 +1,121 @@
+// getInfo(): every CURLINFO field that applies to HTTP, checked against one known exchange (a
+// POST redirected with 302 to a GET answered with known headers), plus osErrno of a refused connect.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CurlCode, HttpVersion } from '../../src/index.js';
+import { closedPort, startHttpServer, type TestServer } from '../helpers/http-server.js';
+import { run } from './run.js';
+
+let srv: TestServer;
+const LAST_MODIFIED = 'Wed, 21 Oct 2015 07:28:00 GMT';
+
+before(async () => {
+  srv = await startHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/start') {
+        setTimeout(() => {
+          res.writeHead(302, { Location: '/final', 'Content-Length': 0 });
+          res.end();
+        }, 20);
+        return;
+      }
+      setTimeout(() => {
+        res.writeHead(200, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Content-Length': 11,
+          'Retry-After': '120',
+          'Last-Modified': LAST_MODIFIED,
+        });
+        res.end('hello world');
+      }, 20);
+    });
+  });
+});
+
+after(async () => {
+  await srv.close();
+});
+
+test('getInfo: each field against a known exchange', async () => {
+  const heads: string[] = [];
+  const priv = { mine: true };
+  const r = await run({
+    url: `${srv.url}/start`,
+    postFields: 'hello',
+    followLocation: true,
+    filetime: true,
+    private: priv,
+    debugFunction: (type, data) => {
+      if (type === 'header-out') heads.push(String(data));
+    },
+  });
+  assert.equal(r.code, CurlCode.OK, r.error);
+  const i = r.info;
+  const checked = new Set<string>();
+  const is = (k: keyof typeof i, v: unknown) => {
+    checked.add(k);
+    assert.deepEqual(i[k], v, k);
+  };
+  const check = (k: keyof typeof i, ok: (v: never) => boolean) => {
+    checked.add(k);
+    assert.ok(ok(i[k] as never), `${k} = ${String(i[k])}`);
+  };
+  is('responseCode', 200);
+  is('httpVersion', HttpVersion.V1_1);
+  is('effectiveUrl', `${srv.url}/final`);
+  is('effectiveMethod', 'GET'); // a 302 turns the POST into a GET
+  is('scheme', 'HTTP');
+  is('contentType', 'text/plain; charset=utf-8');
+  // Phase times: in order, each summed over both requests; the redirect took at least 20 ms.
+  const order = ['namelookupTime', 'connectTime', 'pretransferTime', 'starttransferTime'] as const;
+  for (const k of order) check(k, (v: number) => v >= 0 && v <= i.totalTime);
+  check('appconnectTime', (v: number) => v === 0); // no TLS
+  check('totalTime', (v: number) => v >= 0.04 && v < 5);
+  check('redirectTime', (v: number) => v >= 0.02 && v <= i.totalTime);
+  for (const k of [...order, 'appconnectTime', 'totalTime', 'redirectTime'] as const) {
+    check(`${k}T` as keyof typeof i, (v: number) => v === Math.round(i[k] * 1e6));
+  }
+  is('sizeDownload', 11);
+  is('sizeUpload', 0); // sizes start over with the GET
+  check('speedDownload', (v: number) => v === Math.round(11 / i.totalTime));
+  is('speedUpload', 0);
+  is(
+    'headerSize',
+    r.headers.reduce((n, h) => n + Buffer.byteLength(h, 'latin1'), 0),
+  );
+  is(
+    'requestSize',
+    heads.reduce((n, h) => n + Buffer.byteLength(h, 'latin1'), 0),
+  );
+  assert.equal(heads.length, 2);
+  is('contentLengthDownload', 11);
+  is('contentLengthUpload', -1);
+  is('numConnects', 1); // the GET reused the connection
+  is('redirectCount', 1);
+  is('redirectUrl', null);
+  is('primaryIp', '127.0.0.1');
+  is('primaryPort', srv.port);
+  is('localIp', '127.0.0.1');
+  check('localPort', (v: number) => v > 0 && v < 65536);
+  is('result', CurlCode.OK);
+  is('private', priv);
+  is('retryAfter', 120);
+  is('filetime', Date.parse(LAST_MODIFIED) / 1000);
+  is('httpConnectCode', 0);
+  is('proxyAuthAvail', 0);
+  is('conditionUnmet', 0);
+  is('osErrno', 0);
+  check('xferId', (v: number) => Number.isInteger(v) && v >= 0);
+  is('httpAuthAvail', 0);
+  is('httpAuthUsed', 0);
+  // Every field of EasyInfo was looked at.
+  assert.deepEqual([...checked].sort(), Object.keys(i).sort());
+
+  // Without the filetime option there is no file time; a refused connect has its errno.
+  const plain = await run({ url: `${srv.url}/final` });
+  assert.equal(plain.info.filetime, -1);
+  const refused = await run({ url: `http://127.0.0.1:${await closedPort()}/` });
+  assert.equal(refused.code, CurlCode.COULDNT_CONNECT);
+  assert.equal(refused.info.osErrno, 111); // ECONNREFUSED
+});
