@@ -15,7 +15,6 @@ import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { checkResume, resumeUpload } from './features/range.js';
-import { responseInfo } from './features/response-info.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { checkLowSpeed, rateLimitWait, SpeedState } from './features/speed.js';
 import {
@@ -99,9 +98,6 @@ export class Transfer implements HeapItem, SocketUser {
   httpVersion = 0;
   contentLength = -1;
   contentType: string | null = null;
-  /** CURLINFO_RETRY_AFTER (s) and CURLINFO_FILETIME (s since the epoch, -1 unknown). */
-  retryAfter = 0;
-  fileTime = -1;
   recvPaused = false;
   sendPaused = false;
   /** Decoded body pieces a PAUSE held back, written first on unpause. */
@@ -307,7 +303,7 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       t.reused = true;
       t.tNamelookup = t.tConnect = now;
       if (o.debugFunction !== undefined) {
-        m.callDebug(t, 'text', `Re-using existing connection with host ${target.host}\n`);
+        m.callDebug(t, 'text', `Re-using existing connection #${conn.id} with host ${target.host}\n`);
       }
       m.clearTimer(t, Timer.CONNECT);
       transition(m, t, 'do');
@@ -483,6 +479,8 @@ function phaseDoing(m: Multi, t: Transfer, _now: number): Step {
     const headPart = Math.min(n, t.headUnsent);
     t.headUnsent -= headPart;
     t.sizeUpload += n - headPart;
+    if (n > headPart && t.o.debugFunction !== undefined)
+      m.callDebug(t, 'data-out', chunk.subarray(headPart, n));
     if (n < chunk.length) {
       q[0] = chunk.subarray(n);
       return 'wait';
@@ -648,7 +646,6 @@ function onHead(
   for (const [name, value] of ev.headers) {
     if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
   }
-  ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(t.o, ev.headers, Date.now()));
   const o = t.o;
   const canAuth =
     t.redirect.shape.credentialsAllowed &&
@@ -720,7 +717,17 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
   if (conn !== undefined) {
     t.conn = undefined;
     conn.users--;
-    if (conn.closeAfterUse || t.o.forbidReuse) m.closeConnection(conn, 'not reusable');
+    const close = conn.closeAfterUse || t.o.forbidReuse;
+    if (t.o.debugFunction !== undefined) {
+      m.callDebug(
+        t,
+        'text',
+        close
+          ? `Closing connection ${conn.id}\n`
+          : `Connection #${conn.id} to host ${conn.host} left intact\n`,
+      );
+    }
+    if (close) m.closeConnection(conn, 'not reusable');
     else m.releaseConnection(conn, now);
   }
   const r = t.redirect;
@@ -786,7 +793,10 @@ function sendUpload(m: Multi, t: Transfer, u: Upload, now: number): 'limit' | un
       continue;
     }
     const n = conn.top.send(next.bytes);
-    if (next.payload) t.sizeUpload += n;
+    if (next.payload) {
+      t.sizeUpload += n;
+      if (n > 0 && t.o.debugFunction !== undefined) m.callDebug(t, 'data-out', next.bytes.subarray(0, n));
+    }
     if (n < next.bytes.length) {
       next.bytes = next.bytes.subarray(n);
       return undefined;
