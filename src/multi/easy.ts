@@ -3,6 +3,7 @@ import { CurlCode } from '../core/codes.js';
 import { EasyError } from '../core/errors.js';
 import { nodeTransport } from '../transport/node/transport.js';
 import { Pause } from './constants.js';
+import type { CookieJar } from './features/cookies.js';
 import { type EasyInfo, transferInfo } from './info.js';
 import type { EasyLink } from './multi.js';
 import { type EasyOptions, validateOptions } from './options.js';
@@ -14,6 +15,8 @@ export class Easy {
   errorBuffer = '';
   /** @internal The Multi running this handle and its transfer. */
   readonly _link: EasyLink = { multi: undefined, run: undefined, message: undefined };
+  /** @internal The handle's cookies (libcurl keeps them per handle); made when the engine is on. */
+  _cookies: CookieJar | undefined;
   /** @internal The last transfer run, for getInfo() after removal. */
   _last: Transfer | undefined;
 

@@ -140,6 +140,21 @@ export interface EasyOptions {
   /** CURLOPT_XOAUTH2_BEARER: the token sent as Authorization: Bearer with httpAuth BEARER. */
   xoauth2Bearer?: string;
 
+  // -------------------------------------------------------------------- cookies
+  /** CURLOPT_COOKIE: 'name=value; name2=value2' sent as Cookie (after the jar's cookies), to every host. */
+  cookie?: string;
+  /** CURLOPT_COOKIEFILE: a Netscape cookie file read when the transfer starts; '' = engine on, no file. */
+  cookieFile?: string;
+  /**
+   * CURLOPT_COOKIEJAR: where the handle's cookies are written (Netscape format). libcurl writes at
+   * curl_easy_cleanup; there is no cleanup here: it is written each time a transfer completes.
+   */
+  cookieJar?: string;
+  /** CURLOPT_COOKIELIST commands applied in order when the transfer starts: ALL, SESS, FLUSH, RELOAD, or a cookie line. */
+  cookieList?: string[];
+  /** CURLOPT_COOKIESESSION: start without the session cookies (of the file or earlier transfers). */
+  cookieSession?: boolean;
+
   // ------------------------------------------------------------------ ranges
   /** CURLOPT_RANGE: 'first-last' byte ranges ('0-499', '500-', '-200', '0-1,5-9'): Range: bytes=... */
   range?: string;
@@ -214,6 +229,11 @@ const schema: Record<keyof EasyOptions, Kind> = {
   password: 'string',
   httpAuth: 'number',
   xoauth2Bearer: 'string',
+  cookie: 'string',
+  cookieFile: 'string',
+  cookieJar: 'string',
+  cookieList: 'stringArray',
+  cookieSession: 'boolean',
   range: 'string',
   resumeFrom: 'long',
   followLocation: 'boolean',

@@ -11,6 +11,14 @@ import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../tran
 import { Poll } from './constants.js';
 import type { Easy } from './easy.js';
 import { AuthState, credentials } from './features/auth.js';
+import {
+  applyCookieList,
+  CookieJar,
+  cookiesEnabled,
+  prepareJar,
+  storeCookies,
+  writeJar,
+} from './features/cookies.js';
 import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
@@ -270,6 +278,12 @@ function phaseInit(m: Multi, t: Transfer, now: number): Step {
   t.tStart = now;
   t.url = t.o.url ?? '';
   t.auth.start(t.o);
+  if (cookiesEnabled(t.o)) {
+    const jar = (t.easy._cookies ??= new CookieJar());
+    const nowS = Math.floor(Date.now() / 1000);
+    prepareJar(jar, t.o, nowS);
+    for (const cmd of t.o.cookieList ?? []) applyCookieList(jar, t.o, cmd, nowS);
+  }
   transition(m, t, 'setup');
   return 'again';
 }
@@ -428,6 +442,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   const http10 = requestVersion(o) === 10;
   const headers = requestHeaders(o, target, body, shape, wantsExpect(body, http10, shape), [
     ...authorization(t, target),
+    ...cookieHeader(t, target),
   ]);
   const framing = framingOf(headers);
   if (body !== undefined && http10 && framing.chunked) {
@@ -618,6 +633,16 @@ function authorization(t: Transfer, target: Target): HeaderList {
   return value === undefined ? [] : [['Authorization', value]];
 }
 
+/** Cookie: the jar's cookies for this URL, then CURLOPT_COOKIE (not with a custom Cookie header). */
+function cookieHeader(t: Transfer, target: Target): HeaderList {
+  const o = t.o;
+  if (hasCustomHeader(o, 'cookie')) return [];
+  const jar = cookiesEnabled(o) ? t.easy._cookies : undefined;
+  const fromJar = jar?.header(target.host, target.url.pathname, false, Math.floor(Date.now() / 1000));
+  const parts = [fromJar, o.cookie].filter((p) => p !== undefined && p !== '');
+  return parts.length === 0 ? [] : [['Cookie', parts.join('; ')]];
+}
+
 function hasCustomHeader(o: EasyOptions, lower: string): boolean {
   return (o.httpHeader ?? []).some((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() === lower);
 }
@@ -633,6 +658,9 @@ function onHead(
   t.status = ev.status;
   t.httpVersion = ev.version === 10 ? 1 : 2;
   for (const line of ev.rawLines) headerLine(m, t, line);
+  const jar = t.easy._cookies;
+  if (jar !== undefined && cookiesEnabled(t.o))
+    storeCookies(jar, ev.headers, t.target!.host, t.target!.url.pathname, Math.floor(Date.now() / 1000));
   const u = t.upload;
   if (u !== undefined && !u.done && uploadAnswered(m, t, u, ev.status, ev.interim, now) === 'retry')
     return 'stop';
@@ -770,6 +798,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
   if (r.location !== undefined) r.wouldRedirect = r.location;
   // libcurl's Curl_pgrsDone: one last call with the final counters (it may still abort: 42).
   if (progressEnabled(t.o)) progressTick(m, t, now, true);
+  if (t.easy._cookies !== undefined) writeJar(t.easy._cookies, t.o);
   transition(m, t, 'completed');
   return 'wait';
 }
