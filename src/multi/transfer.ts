@@ -23,6 +23,7 @@ import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { checkResume, resumeUpload } from './features/range.js';
+import { responseInfo } from './features/response-info.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { checkLowSpeed, rateLimitWait, SpeedState } from './features/speed.js';
 import {
@@ -106,6 +107,9 @@ export class Transfer implements HeapItem, SocketUser {
   httpVersion = 0;
   contentLength = -1;
   contentType: string | null = null;
+  /** CURLINFO_RETRY_AFTER (s) and CURLINFO_FILETIME (s since the epoch, -1 unknown). */
+  retryAfter = 0;
+  fileTime = -1;
   recvPaused = false;
   sendPaused = false;
   /** Decoded body pieces a PAUSE held back, written first on unpause. */
@@ -674,6 +678,7 @@ function onHead(
   for (const [name, value] of ev.headers) {
     if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
   }
+  ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(t.o, ev.headers, Date.now()));
   const o = t.o;
   const canAuth =
     t.redirect.shape.credentialsAllowed &&
