@@ -1,7 +1,7 @@
 // tscurl: libcurl's multi_socket transfer engine for Node.js.
 
 // Promise API (issue 8): fetch(), request(), Client.
-export { BodyReadable, type RequestBody } from './api/body.js';
+export { type BodyChunk, BodyReadable, type RequestBody } from './api/body.js';
 export {
   Client,
   type ClientDefaults,

@@ -1,12 +1,13 @@
 // Request bodies in (string, bytes, Blob, URLSearchParams, FormData, streams) and response bodies
 // out (a Node Readable with text()/json()/arrayBuffer()/bytes()/blob() for request()).
 //
-// Request bodies are buffered into one Uint8Array and sent as CURLOPT_POSTFIELDS: the engine has no
-// CURLOPT_READFUNCTION yet, so a ReadableStream body is read to its end before the request starts
-// (docs/fetch.md lists this as a difference from Node's fetch, which streams it).
+// Small bodies of known size become one Uint8Array (CURLOPT_POSTFIELDS: sent with the head in one
+// write). Streams, and Blobs / FormData above STREAM_THRESHOLD, are streamed through the engine's
+// read callback (upload.ts): a known size is sent with Content-Length, an unknown one chunked.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { badArgument } from './errors.js';
+import { type BodyOpener, chunkBytes } from './upload.js';
 
 /** What fetch()/request() accept as a request body. */
 export type RequestBody =
@@ -17,79 +18,126 @@ export type RequestBody =
   | URLSearchParams
   | FormData
   | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array>
+  | AsyncIterable<BodyChunk>
   | null;
 
-export interface ExtractedBody {
-  bytes: Uint8Array;
-  /** The Content-Type the body implies (fetch's "extract a body"), when it implies one. */
-  contentType: string | undefined;
-  /** False for streams: they can be sent once, so a 307/308 redirect cannot resend them. */
-  replayable: boolean;
-}
+/** What a streamed body may yield: bytes (any view, a Buffer), an ArrayBuffer, or text (sent as UTF-8). */
+export type BodyChunk = Uint8Array | ArrayBufferView | ArrayBuffer | string;
+
+/**
+ * A Blob or FormData up to this size is read into memory and sent with the head; a bigger one is
+ * streamed. 64 KiB: libcurl's MAX_INITIAL_POST_SIZE, the most it sends together with the head.
+ */
+export const STREAM_THRESHOLD = 64 * 1024;
+
+export type ExtractedBody =
+  | {
+      kind: 'bytes';
+      bytes: Uint8Array;
+      /** The Content-Type the body implies (fetch's "extract a body"), when it implies one. */
+      contentType: string | undefined;
+      replayable: true;
+    }
+  | {
+      kind: 'stream';
+      /** Opens the bytes from the start (once only for a one-shot source). */
+      open: BodyOpener;
+      /** Bytes, or -1 when unknown (sent chunked). */
+      size: number;
+      contentType: string | undefined;
+      /** False for streams: they can be sent once, so a 307/308 redirect cannot resend them. */
+      replayable: boolean;
+    };
 
 const encoder = new TextEncoder();
 
 /** True for bodies that fetch() requires `duplex: 'half'` for. */
-export function isStreamBody(body: unknown): body is ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> {
+export function isStreamBody(body: unknown): body is ReadableStream<Uint8Array> | AsyncIterable<BodyChunk> {
   if (typeof body !== 'object' || body === null) return false;
   if (body instanceof ReadableStream) return true;
   if (ArrayBuffer.isView(body) || body instanceof ArrayBuffer || body instanceof Blob) return false;
   return typeof (body as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
 }
 
-/** fetch's "extract a body", buffered. */
+const bytesBody = (bytes: Uint8Array, contentType: string | undefined): ExtractedBody => ({
+  kind: 'bytes',
+  bytes,
+  contentType,
+  replayable: true,
+});
+
+/** fetch's "extract a body": bytes for small bodies of known size, an opener for the others. */
 export async function extractBody(body: RequestBody): Promise<ExtractedBody | undefined> {
   if (body === null) return undefined;
-  if (typeof body === 'string') {
-    return { bytes: encoder.encode(body), contentType: 'text/plain;charset=UTF-8', replayable: true };
-  }
+  if (typeof body === 'string') return bytesBody(encoder.encode(body), 'text/plain;charset=UTF-8');
   if (body instanceof URLSearchParams) {
-    return {
-      bytes: encoder.encode(body.toString()),
-      contentType: 'application/x-www-form-urlencoded;charset=UTF-8',
-      replayable: true,
-    };
+    return bytesBody(encoder.encode(body.toString()), 'application/x-www-form-urlencoded;charset=UTF-8');
   }
-  if (body instanceof ArrayBuffer)
-    return { bytes: new Uint8Array(body.slice(0)), contentType: undefined, replayable: true };
+  if (body instanceof ArrayBuffer) return bytesBody(new Uint8Array(body.slice(0)), undefined);
   if (ArrayBuffer.isView(body)) {
     // Copied: the caller may reuse its buffer while the request is still being sent.
     const view = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    return { bytes: view.slice(), contentType: undefined, replayable: true };
+    return bytesBody(view.slice(), undefined);
   }
   if (body instanceof Blob) {
+    const type = body.type === '' ? undefined : body.type;
+    if (body.size <= STREAM_THRESHOLD) return bytesBody(new Uint8Array(await body.arrayBuffer()), type);
     return {
-      bytes: new Uint8Array(await body.arrayBuffer()),
-      contentType: body.type === '' ? undefined : body.type,
+      kind: 'stream',
+      open: () => iterate(body.stream()),
+      size: body.size,
+      contentType: type,
       replayable: true,
     };
   }
   if (body instanceof FormData) {
-    const { bytes, boundary } = await encodeMultipart(body);
-    return { bytes, contentType: `multipart/form-data; boundary=${boundary}`, replayable: true };
+    const { parts, size, boundary } = multipartParts(body);
+    const contentType = `multipart/form-data; boundary=${boundary}`;
+    if (size <= STREAM_THRESHOLD) return bytesBody(await readParts(parts, size), contentType);
+    return { kind: 'stream', open: () => streamParts(parts), size, contentType, replayable: true };
   }
-  if (isStreamBody(body)) return { bytes: await readAll(body), contentType: undefined, replayable: false };
+  if (body instanceof ReadableStream) {
+    if (body.locked) throw badArgument('Request body stream is locked or disturbed');
+    return {
+      kind: 'stream',
+      open: once(() => iterate(body)),
+      size: -1,
+      contentType: undefined,
+      replayable: false,
+    };
+  }
+  if (isStreamBody(body)) {
+    const iterable = body as AsyncIterable<unknown>;
+    return {
+      kind: 'stream',
+      open: once(() => iterable[Symbol.asyncIterator]()),
+      size: -1,
+      contentType: undefined,
+      replayable: false,
+    };
+  }
   throw badArgument(`Unsupported body type: ${Object.prototype.toString.call(body)}`);
 }
 
-async function readAll(stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+function iterate(stream: ReadableStream<Uint8Array>): AsyncIterator<unknown> {
+  return (stream as unknown as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+}
+
+function once(open: BodyOpener): BodyOpener {
+  let used = false;
+  return () => {
+    if (used) throw badArgument('A streamed request body cannot be sent twice');
+    used = true;
+    return open();
+  };
+}
+
+/** Reads a whole body (for a Request given as fetch input and for small multipart bodies). */
+export async function readAll(iterator: AsyncIterator<unknown>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 0;
-  const iterable =
-    stream instanceof ReadableStream
-      ? (stream as unknown as AsyncIterable<unknown>)
-      : (stream as AsyncIterable<unknown>);
-  for await (const chunk of iterable) {
-    const bytes =
-      typeof chunk === 'string'
-        ? encoder.encode(chunk)
-        : chunk instanceof Uint8Array
-          ? chunk
-          : ArrayBuffer.isView(chunk)
-            ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-            : undefined;
-    if (bytes === undefined) throw badArgument('Request body stream yielded a chunk that is not bytes');
+  for (let r = await iterator.next(); r.done !== true; r = await iterator.next()) {
+    const bytes = chunkBytes(r.value);
     parts.push(bytes);
     total += bytes.length;
   }
@@ -112,13 +160,16 @@ export function concat(parts: readonly Uint8Array[], total: number): Uint8Array 
 const escapeQuoted = (s: string) => s.replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22');
 const normalizeLinefeeds = (s: string) => s.replace(/\r?\n|\r/g, '\r\n');
 
-export async function encodeMultipart(form: FormData): Promise<{ bytes: Uint8Array; boundary: string }> {
+type Part = Uint8Array | Blob;
+
+/** The multipart/form-data encoding of a FormData as byte parts and Blobs (read later), and its size. */
+export function multipartParts(form: FormData): { parts: Part[]; size: number; boundary: string } {
   const boundary = `----tscurl-formdata-${randomBytes(12).toString('hex')}`;
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const add = (u: Uint8Array) => {
-    parts.push(u);
-    total += u.length;
+  const parts: Part[] = [];
+  let size = 0;
+  const add = (p: Part) => {
+    parts.push(p);
+    size += p instanceof Blob ? p.size : p.length;
   };
   for (const [name, value] of form) {
     const n = escapeQuoted(normalizeLinefeeds(name));
@@ -135,12 +186,30 @@ export async function encodeMultipart(form: FormData): Promise<{ bytes: Uint8Arr
           `--${boundary}\r\nContent-Disposition: form-data; name="${n}"; filename="${escapeQuoted(value.name)}"\r\nContent-Type: ${type}\r\n\r\n`,
         ),
       );
-      add(new Uint8Array(await value.arrayBuffer()));
+      add(value);
       add(encoder.encode('\r\n'));
     }
   }
   add(encoder.encode(`--${boundary}--\r\n`));
-  return { bytes: concat(parts, total), boundary };
+  return { parts, size, boundary };
+}
+
+async function readParts(parts: readonly Part[], size: number): Promise<Uint8Array> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    const bytes = p instanceof Blob ? new Uint8Array(await p.arrayBuffer()) : p;
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return out;
+}
+
+async function* streamParts(parts: readonly Part[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) {
+    if (!(p instanceof Blob)) yield p;
+    else for await (const chunk of p.stream() as unknown as AsyncIterable<Uint8Array>) yield chunk;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { Easy } from '../multi/easy.js';
 import type { EasyOptions } from '../multi/options.js';
 import type { NodeDriver } from './driver.js';
 import { badArgument, TscurlError, transferFailure } from './errors.js';
+import type { UploadFeeder } from './upload.js';
 
 export interface ResponseHead {
   status: number;
@@ -46,6 +47,8 @@ export interface ExchangeInit {
    * swap the sink (fetch discards a redirect's body this way).
    */
   onHead?: (head: ResponseHead) => void;
+  /** The streamed request body whose readFunction is in `options`: the exchange resumes and stops it. */
+  upload?: UploadFeeder | undefined;
 }
 
 const statusLineRe = /^HTTP\/(\d(?:\.\d)?) +(\d{3})(?: (.*))?$/;
@@ -69,7 +72,9 @@ export class Exchange {
   private resolveFinished!: (code: number) => void;
   private headDone = false;
   private ended = false;
-  private paused = false;
+  /** The sink is full: receiving is paused. */
+  private recvPaused = false;
+  private readonly upload: UploadFeeder | undefined;
   private block: ResponseHead | undefined;
   private readonly onAbort = () => this.abort(this.signal?.reason);
 
@@ -78,6 +83,8 @@ export class Exchange {
     this.sink = init.sink;
     this.signal = init.signal;
     this.onHead = init.onHead;
+    this.upload = init.upload;
+    if (this.upload !== undefined) this.upload.onData = () => this.applyPause();
     this.followsRedirects = (init.options as { followLocation?: boolean }).followLocation === true;
     this.hostLabel = hostOf(init.options.url);
     this.head = new Promise((resolve, reject) => {
@@ -104,12 +111,14 @@ export class Exchange {
     const refused = signal?.aborted ? signal.reason : this.host.refusal();
     if (refused !== undefined) {
       this.ended = true;
+      this.upload?.close();
       this.rejectHead(refused);
       this.resolveFinished(CurlCode.ABORTED_BY_CALLBACK);
       return;
     }
     this.host.started(this);
     signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.upload?.prime();
     this.host.driver.add(this.easy).then(
       (m) => this.complete(m.result),
       (e: unknown) =>
@@ -119,9 +128,19 @@ export class Exchange {
 
   /** The consumer wants more: resume a paused transfer. */
   resume(): void {
-    if (!this.paused || this.ended) return;
-    this.paused = false;
-    this.easy.pause(Pause.CONT);
+    if (!this.recvPaused || this.ended) return;
+    this.recvPaused = false;
+    this.applyPause();
+  }
+
+  /**
+   * easy.pause() sets both directions at once: receiving is paused while the sink is full, sending
+   * while the upload source has nothing yet (its read callback returned PAUSE).
+   */
+  private applyPause(): void {
+    if (this.ended) return;
+    const send = this.upload?.waiting === true ? Pause.SEND : 0;
+    this.easy.pause((this.recvPaused ? Pause.RECV : 0) | send);
   }
 
   /** End the transfer now (removeHandle: its connection slot is free at once). */
@@ -180,9 +199,9 @@ export class Exchange {
   }
 
   private write(chunk: Buffer): number {
-    if (!this.sink.push(chunk)) {
-      this.paused = true;
-      this.easy.pause(Pause.RECV);
+    if (!this.sink.push(chunk) && !this.recvPaused) {
+      this.recvPaused = true;
+      this.applyPause();
     }
     return chunk.length;
   }
@@ -223,6 +242,7 @@ export class Exchange {
 
   private finish(code: number): void {
     this.ended = true;
+    this.upload?.close();
     this.signal?.removeEventListener('abort', this.onAbort);
     this.host.ended(this);
     this.resolveFinished(code);

@@ -4,11 +4,12 @@
 // engine's followLocation, so that 'manual' and 'error' and response.url/redirected behave as in
 // Node's fetch.
 import { CurlCode } from '../core/codes.js';
-import { extractBody, isStreamBody, type RequestBody } from './body.js';
+import { type ExtractedBody, extractBody, isStreamBody, type RequestBody, readAll } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
 import { badArgument, TscurlError } from './errors.js';
 import { type BodySink, Exchange, type ExchangeHost, type ResponseHead } from './exchange.js';
 import { easyOptionsFor, headerPairs, normalizeMethod, type TransferOptions } from './transfer-options.js';
+import { UploadFeeder } from './upload.js';
 
 export type FetchInput = string | URL | Request;
 
@@ -95,9 +96,7 @@ interface Hop {
   url: URL;
   method: string;
   headers: Headers;
-  body: Uint8Array | undefined;
-  bodyType: string | undefined;
-  replayable: boolean;
+  body: ExtractedBody | undefined;
 }
 
 /** fetch() over a given client. */
@@ -133,8 +132,10 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
 
   let body: RequestBody = null;
   if (init.body !== undefined && init.body !== null) body = init.body as RequestBody;
-  else if (init.body === undefined && fromRequest?.body != null)
-    body = new Uint8Array(await fromRequest.arrayBuffer());
+  else if (init.body === undefined && fromRequest?.body != null) {
+    // Request keeps its body's source private: its stream is read to bytes here.
+    body = await readAll((fromRequest.body as unknown as AsyncIterable<unknown>)[Symbol.asyncIterator]());
+  }
   if (body !== null && (method === 'GET' || method === 'HEAD')) {
     throw badArgument('Request with GET/HEAD method cannot have body.');
   }
@@ -145,14 +146,7 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
   const extracted = await extractBody(body);
   if (signal?.aborted) throw signal.reason;
 
-  let hop: Hop = {
-    url,
-    method,
-    headers,
-    body: extracted?.bytes,
-    bodyType: extracted?.contentType,
-    replayable: extracted?.replayable ?? true,
-  };
+  let hop: Hop = { url, method, headers, body: extracted };
   for (let redirects = 0; ; redirects++) {
     const sink = new StreamSink();
     const x = startHop(host, hop, extra, sink, signal, redirect);
@@ -188,10 +182,22 @@ function startHop(
   signal: AbortSignal | undefined,
   redirect: NonNullable<RequestInit['redirect']>,
 ): Exchange {
+  const b = hop.body;
+  const upload = b?.kind === 'stream' ? new UploadFeeder(b.open, b.size, b.replayable) : undefined;
   const x = new Exchange(host, {
-    options: easyOptionsFor({ ...hop, url: hop.url.href }, extra),
+    options: easyOptionsFor(
+      {
+        url: hop.url.href,
+        method: hop.method,
+        headers: hop.headers,
+        body: b?.kind === 'bytes' ? b.bytes : upload,
+        bodyType: b?.contentType,
+      },
+      extra,
+    ),
     sink,
     signal,
+    upload,
     onHead: (head) => {
       const isRedirect =
         redirect !== 'manual' && redirectStatuses.has(head.status) && headerValue(head, 'location');
@@ -233,16 +239,15 @@ function nextHop(hop: Hop, status: number, location: string, redirects: number, 
     throw badArgument(`Redirect location includes credentials: ${location}`);
   }
   const headers = new Headers(hop.headers);
-  let { method, body, bodyType } = hop;
+  let { method, body } = hop;
   if (
     (status === 303 && method !== 'GET' && method !== 'HEAD') ||
     ((status === 301 || status === 302) && method === 'POST')
   ) {
     method = 'GET';
     body = undefined;
-    bodyType = undefined;
     for (const name of bodyHeaderNames) headers.delete(name);
-  } else if (body !== undefined && !hop.replayable) {
+  } else if (body !== undefined && !body.replayable) {
     throw new TscurlError(
       CurlCode.SEND_FAIL_REWIND,
       'Cannot follow a 307/308 redirect with a streamed request body',
@@ -254,7 +259,7 @@ function nextHop(hop: Hop, status: number, location: string, redirects: number, 
     );
   }
   if (url.origin !== hop.url.origin) for (const name of crossOriginDropped) headers.delete(name);
-  return { url, method, headers, body, bodyType, replayable: hop.replayable };
+  return { url, method, headers, body };
 }
 
 function headerValue(head: ResponseHead, name: string): string | undefined {

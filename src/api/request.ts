@@ -15,6 +15,7 @@ import {
   normalizeMethod,
   type TransferOptions,
 } from './transfer-options.js';
+import { UploadFeeder } from './upload.js';
 
 export interface RequestOptions extends TransferOptions {
   method?: string;
@@ -69,19 +70,24 @@ export async function requestWith(
   if (signal?.aborted) throw signal.reason;
   const extracted = await extractBody(body ?? null);
   const sink = new ReadableSink();
+  const upload =
+    extracted?.kind === 'stream'
+      ? new UploadFeeder(extracted.open, extracted.size, extracted.replayable)
+      : undefined;
   const x = new Exchange(host, {
     options: easyOptionsFor(
       {
         url: href,
         method,
         headers: headerPairs(defaultHeaders, headers),
-        body: extracted?.bytes,
+        body: extracted?.kind === 'bytes' ? extracted.bytes : upload,
         bodyType: extracted?.contentType,
       },
       { ...defaultOptions, ...callOptions },
     ),
     sink,
     signal,
+    upload,
   });
   sink.readable = new BodyReadable(
     () => x.resume(),

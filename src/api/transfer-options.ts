@@ -1,6 +1,7 @@
 // From a method, URL, header list and buffered body to the Easy options of one transfer.
 import type { EasyOptions } from '../multi/options.js';
 import { badArgument } from './errors.js';
+import { UploadFeeder } from './upload.js';
 
 /**
  * The Easy options a caller may set per call or as Client defaults: every option except the ones
@@ -19,6 +20,7 @@ export type TransferOptions = Omit<
   | 'httpHeader'
   | 'private'
   | 'readFunction'
+  | 'seekFunction'
   | 'upload'
   | 'inFileSize'
   | 'post'
@@ -59,7 +61,8 @@ export interface HttpRequest {
   url: string;
   method: string;
   headers: Headers;
-  body: Uint8Array | undefined;
+  /** Bytes sent with the head, or a streamed body fed to the engine's read callback. */
+  body: Uint8Array | UploadFeeder | undefined;
   /** Content-Type implied by the body, used when headers name none. */
   bodyType: string | undefined;
 }
@@ -68,25 +71,44 @@ export interface HttpRequest {
 export function easyOptionsFor(req: HttpRequest, extra: TransferOptions): EasyOptions {
   const o: EasyOptions = { ...extra, url: req.url };
   const m = req.method;
+  const body = req.body;
   if (m === 'HEAD') o.nobody = true;
-  else if (m !== 'GET' && m !== 'POST') o.customRequest = m;
-  const sendsBody = req.body !== undefined || m === 'POST' || m === 'PUT' || m === 'PATCH';
-  if (sendsBody) o.postFields = req.body ?? new Uint8Array(0);
+  // A body makes the engine's request a POST: any other method (a GET with a body in request())
+  // is named explicitly.
+  else if (m !== 'POST' && (m !== 'GET' || body !== undefined)) o.customRequest = m;
+  const sendsBody = body !== undefined || m === 'POST' || m === 'PUT' || m === 'PATCH';
   const lines: string[] = [];
   let hasType = false;
   let hasUa = false;
+  let hasExpect = false;
+  let declaredLength = -1;
   for (const [name, value] of req.headers) {
     if (name === 'content-type') hasType = true;
     if (name === 'user-agent') hasUa = true;
-    // The engine owns framing; a caller's Content-Length would be a second one.
-    if (name === 'content-length' || name === 'transfer-encoding') continue;
+    if (name === 'expect') hasExpect = true;
+    // The engine owns framing; a caller's Content-Length would be a second one. For a stream of
+    // unknown size it is the size to announce instead of chunked framing.
+    if (name === 'content-length') {
+      if (/^\d+$/.test(value)) declaredLength = Number(value);
+      continue;
+    }
+    if (name === 'transfer-encoding') continue;
     lines.push(value === '' ? `${name};` : `${name}: ${value}`);
   }
+  if (body instanceof UploadFeeder) {
+    o.post = true;
+    o.postFieldSize = body.size >= 0 ? body.size : declaredLength;
+    o.readFunction = body.readFunction;
+    if (body.replayable) o.seekFunction = body.seekFunction;
+  } else if (sendsBody) o.postFields = body ?? new Uint8Array(0);
   if (sendsBody && !hasType) {
-    // curl adds 'application/x-www-form-urlencoded' to every POSTFIELDS body; fetch only the type
-    // the body implies.
+    // curl adds 'application/x-www-form-urlencoded' to every POST body; fetch only the type the
+    // body implies.
     lines.push(req.bodyType === undefined ? 'Content-Type:' : `content-type: ${req.bodyType}`);
   }
+  // curl asks big or unknown-size bodies for 'Expect: 100-continue' first; fetch (and undici)
+  // never do. Sending an 'expect' header asks for it.
+  if (sendsBody && !hasExpect) lines.push('Expect:');
   if (!hasUa && extra.userAgent === undefined) o.userAgent = USER_AGENT;
   if (lines.length > 0) o.httpHeader = lines;
   return o;

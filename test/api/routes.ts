@@ -49,6 +49,8 @@ export async function echo(req: IncomingMessage): Promise<Echo> {
 
 export function routes(other: () => string): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    // The client stopped sending the request body (an aborted or failed upload).
+    const gaveUp = () => res.destroy();
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
     if (p === '/text') {
@@ -92,14 +94,14 @@ export function routes(other: () => string): (req: IncomingMessage, res: ServerR
       echo(req).then((e) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(e));
-      });
+      }, gaveUp);
     } else if (p.startsWith('/redirect/')) {
       // /redirect/<status>?to=<location>
       const code = Number(p.slice(10));
       readBody(req).then(() => {
         res.writeHead(code, { location: url.searchParams.get('to') ?? '/echo' });
         res.end('redirect body');
-      });
+      }, gaveUp);
     } else if (p.startsWith('/chain/')) {
       const n = Number(p.slice(7));
       res.writeHead(302, { location: n <= 1 ? '/echo' : `/chain/${n - 1}` });
@@ -111,7 +113,7 @@ export function routes(other: () => string): (req: IncomingMessage, res: ServerR
       readBody(req).then(() => {
         res.writeHead(307, { location: `${other()}/echo` });
         res.end();
-      });
+      }, gaveUp);
     } else if (p === '/truncated') {
       res.writeHead(200, { 'content-length': '100' });
       res.write('only ten b');
