@@ -23,9 +23,9 @@ import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { checkResume, resumeUpload } from './features/range.js';
-import { responseInfo } from './features/response-info.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
-import { checkLowSpeed, rateLimitWait, SpeedState } from './features/speed.js';
+import { responseInfo } from './features/response-info.js';
+import { checkLowSpeed, rateLimitWait, recvAllowance, SpeedState } from './features/speed.js';
 import {
   bodyLength,
   bodySource,
@@ -111,6 +111,8 @@ export class Transfer implements HeapItem, SocketUser {
   retryAfter = 0;
   fileTime = -1;
   recvPaused = false;
+  /** The part of a read held back by maxRecvSpeed until the next wake-up. */
+  rateHeld: Uint8Array | undefined;
   sendPaused = false;
   /** Decoded body pieces a PAUSE held back, written first on unpause. */
   heldOutput: Buffer[] = [];
@@ -564,14 +566,29 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         m.expire(t, Timer.RUN_NOW, now);
         return 'wait';
       }
+      // Over the receive limit: sleep before reading more, never holding read bytes back from
+      // the write callback while asleep.
+      if (t.o.maxRecvSpeed && speedChecks(m, t, now) === 'wait') return 'wait';
       let chunk: ReturnType<typeof conn.top.recv>;
-      try {
-        chunk = conn.top.recv();
-      } catch (e) {
-        if (retryOnStale(m, t, e)) return 'again';
-        throw e;
+      if (t.rateHeld !== undefined) {
+        chunk = t.rateHeld;
+        t.rateHeld = undefined;
+      } else {
+        try {
+          chunk = conn.top.recv();
+        } catch (e) {
+          if (retryOnStale(m, t, e)) return 'again';
+          throw e;
+        }
       }
       if (chunk === null) return 'wait';
+      if (chunk !== EOF && t.o.maxRecvSpeed) {
+        const allowed = recvAllowance(t.o, t.speed, now, t.responseBytes);
+        if (chunk.length > allowed) {
+          t.rateHeld = chunk.subarray(allowed);
+          chunk = chunk.subarray(0, allowed);
+        }
+      }
       if (chunk === EOF) {
         reader.receiveData(null);
         continue;
@@ -580,7 +597,6 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       t.responseBytes += chunk.length;
       budget -= chunk.length;
       reader.receiveData(chunk);
-      if (t.o.maxRecvSpeed && speedChecks(m, t, now) === 'wait') return 'wait';
       continue;
     }
     switch (ev.type) {
@@ -596,7 +612,9 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         break;
       case 'end':
         for (const line of ev.rawTrailerLines) headerLine(m, t, line);
-        if (!ev.keepAlive) conn.closeAfterUse = true;
+        // Bytes past the response's end in a rate-limit hold: nothing may follow a response unasked.
+        if (!ev.keepAlive || t.rateHeld !== undefined) conn.closeAfterUse = true;
+        t.rateHeld = undefined;
         // A response that ended before the body was sent: the rest cannot go on this connection.
         if (t.upload !== undefined && !t.upload.done) conn.closeAfterUse = true;
         transition(m, t, 'done');

@@ -45,6 +45,20 @@ export function rateLimitWait(
   return wait > 0 ? Math.ceil(wait) : 0;
 }
 
+/** How far ahead of the limit a read may run, so a limited transfer wakes ~20 times a second, not per byte. */
+export const RATE_LIMIT_SLACK_MS = 50;
+
+/**
+ * Bytes that may be taken from the socket now while keeping the average under maxRecvSpeed
+ * (Infinity without a limit, at least 1). The rest of a larger read waits for the next wake-up,
+ * so what is read is delivered at the limited pace and nothing read is held through a sleep.
+ */
+export function recvAllowance(o: EasyOptions, s: SpeedState, now: number, received: number): number {
+  const limit = o.maxRecvSpeed ?? 0;
+  if (limit <= 0) return Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.floor(((now - s.start + RATE_LIMIT_SLACK_MS) * limit) / 1000) - received);
+}
+
 /**
  * The low-speed check; returns when to check next (undefined: not enabled). Throws 28 when the
  * speed stayed under the limit for lowSpeedTime seconds.
