@@ -36,6 +36,7 @@ export {
 } from './multi/constants.js';
 export { channels as diagnosticsChannels } from './multi/diagnostics.js';
 export { Easy } from './multi/easy.js';
+export { HttpAuth } from './multi/features/auth.js';
 export type { EasyInfo } from './multi/info.js';
 export {
   type DoneMessage,
@@ -51,6 +52,8 @@ export {
   type HeaderFunction,
   HttpVersion,
   IpResolve,
+  SeekFunc,
+  type SeekFunction,
   type WriteFunction,
   type XferInfoFunction,
 } from './multi/options.js';
