@@ -70,7 +70,14 @@ export class Exchange {
   private resolveHead!: (h: ResponseHead) => void;
   private rejectHead!: (e: unknown) => void;
   private resolveFinished!: (code: number) => void;
-  private headDone = false;
+  /** The final head was parsed: later header lines are trailers. */
+  private headParsed = false;
+  /** The head promise was settled. */
+  private headSettled = false;
+  /** A parsed head the engine is about to fail (failOnError, maxFileSize): settled by what comes next. */
+  private held: ResponseHead | undefined;
+  private readonly failOnError: boolean;
+  private readonly maxFileSize: number;
   private ended = false;
   /** The sink is full: receiving is paused. */
   private recvPaused = false;
@@ -85,7 +92,9 @@ export class Exchange {
     this.onHead = init.onHead;
     this.upload = init.upload;
     if (this.upload !== undefined) this.upload.onData = () => this.applyPause();
-    this.followsRedirects = (init.options as { followLocation?: boolean }).followLocation === true;
+    this.followsRedirects = init.options.followLocation === true;
+    this.failOnError = init.options.failOnError === true;
+    this.maxFileSize = init.options.maxFileSize ?? 0;
     this.hostLabel = hostOf(init.options.url);
     this.head = new Promise((resolve, reject) => {
       this.resolveHead = resolve;
@@ -161,15 +170,16 @@ export class Exchange {
   }
 
   private headerLine(line: string): void {
-    if (this.headDone) return; // trailers
+    if (this.headParsed) return; // trailers
     const text = line.endsWith('\r\n') ? line.slice(0, -2) : line.endsWith('\n') ? line.slice(0, -1) : line;
     if (text === '') {
       const block = this.block;
       this.block = undefined;
       if (block === undefined || !this.isFinal(block)) return;
-      this.headDone = true;
+      this.headParsed = true;
       this.onHead?.(block);
-      this.resolveHead(block);
+      if (this.failsAfterHead(block)) this.held = block;
+      else this.settleHead(block);
       return;
     }
     const m = statusLineRe.exec(text);
@@ -189,6 +199,24 @@ export class Exchange {
     block.headers.push([text.slice(0, colon).trim(), text.slice(colon + 1).trim()]);
   }
 
+  private settleHead(block: ResponseHead): void {
+    this.headSettled = true;
+    this.resolveHead(block);
+  }
+
+  /**
+   * True when the engine will end the transfer with an error right after this head (curl's 22 for
+   * failOnError, 63 for a Content-Length over maxFileSize): the call then rejects with that error
+   * instead of resolving with a body that fails at once. If body bytes come after all (curl's
+   * exceptions to 22), the head is settled then.
+   */
+  private failsAfterHead(block: ResponseHead): boolean {
+    if (this.failOnError && block.status >= 400) return true;
+    if (this.maxFileSize <= 0) return false;
+    const length = block.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
+    return length !== undefined && Number(length) > this.maxFileSize;
+  }
+
   private isFinal(block: ResponseHead): boolean {
     if (block.status >= 100 && block.status < 200 && block.status !== 101) return false;
     // With followLocation the engine goes on to the Location; the final head comes later.
@@ -199,11 +227,18 @@ export class Exchange {
   }
 
   private write(chunk: Buffer): number {
+    if (this.held !== undefined) this.releaseHeld();
     if (!this.sink.push(chunk) && !this.recvPaused) {
       this.recvPaused = true;
       this.applyPause();
     }
     return chunk.length;
+  }
+
+  private releaseHeld(): void {
+    const block = this.held!;
+    this.held = undefined;
+    this.settleHead(block);
   }
 
   private complete(result: number): void {
@@ -213,8 +248,9 @@ export class Exchange {
       return;
     }
     this.finish(result);
-    if (!this.headDone) {
-      this.headDone = true;
+    if (this.held !== undefined) this.releaseHeld();
+    if (!this.headSettled) {
+      this.headSettled = true;
       this.rejectHead(
         new TscurlError(
           CurlCode.WEIRD_SERVER_REPLY,
@@ -234,8 +270,9 @@ export class Exchange {
   private fail(error: unknown, code: number): void {
     if (this.ended) return;
     this.finish(code);
-    if (!this.headDone) {
-      this.headDone = true;
+    this.held = undefined;
+    if (!this.headSettled) {
+      this.headSettled = true;
       this.rejectHead(error);
     } else this.sink.fail(error);
   }

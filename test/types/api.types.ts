@@ -1,12 +1,15 @@
 // Type tests for the promise API: compiled by `tsc -p tsconfig.test.json` (never run). Each
 // expected-error directive must meet an error, or tsc fails with "Unused directive".
+import { Readable } from 'node:stream';
 import {
+  type BodyChunk,
   type BodyReadable,
   Client,
   type ClientOptions,
   type EasyInfo,
   type FetchInit,
   fetch,
+  HttpVersion,
   type RequestOptions,
   type RequestResult,
   request,
@@ -72,6 +75,49 @@ export async function requestTypes(): Promise<void> {
   void bad;
   // @ts-expect-error the API owns the header callback
   await request('http://127.0.0.1/', { headerFunction: () => 0 });
+
+  // Streamed bodies: async iterables of bytes or text, a Node Readable, a ReadableStream.
+  async function* gen(): AsyncGenerator<Uint8Array | string> {
+    yield 'a';
+    yield new Uint8Array(1);
+  }
+  await request('http://127.0.0.1/', { method: 'POST', body: gen() });
+  await request('http://127.0.0.1/', { method: 'POST', body: Readable.from(['x']) });
+  await request('http://127.0.0.1/', { method: 'POST', body: new ReadableStream<Uint8Array>() });
+  const chunk: BodyChunk = new DataView(new ArrayBuffer(1));
+  void chunk;
+  // @ts-expect-error the API owns the read callback (a body is given as `body`)
+  await request('http://127.0.0.1/', { readFunction: () => 0 });
+  // @ts-expect-error ... and the seek callback
+  await request('http://127.0.0.1/', { seekFunction: () => 0 });
+  async function* numbers(): AsyncGenerator<number> {
+    yield 1;
+  }
+  // @ts-expect-error an iterable of numbers is not a body
+  await request('http://127.0.0.1/', { method: 'POST', body: numbers() });
+
+  // Easy options that make sense per call.
+  const opts: RequestOptions = {
+    timeoutMs: 1,
+    connectTimeoutMs: 1,
+    lowSpeedLimit: 1,
+    lowSpeedTime: 1,
+    httpVersion: HttpVersion.V1_0,
+    acceptEncoding: '',
+    maxRecvSpeed: 1,
+    maxSendSpeed: 1,
+    followLocation: true,
+    maxRedirs: 3,
+    failOnError: true,
+    maxFileSize: 1,
+    range: '0-1',
+    expect100TimeoutMs: 1,
+    resolve: ['a:80:127.0.0.1'],
+  };
+  void opts;
+  // @ts-expect-error httpVersion is one of the HttpVersion numbers
+  const badVersion: RequestOptions = { httpVersion: 9 };
+  void badVersion;
 }
 
 export async function clientTypes(): Promise<void> {
