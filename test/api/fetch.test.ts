@@ -453,6 +453,57 @@ describe('fetch: differences on purpose and tscurl specifics', () => {
     assert.equal(client.running, 0);
   });
 
+  test('request headers: tscurl/0.1 user agent, no accept-language / sec-fetch-mode; Node adds them', async () => {
+    const theirs = (await (await nodeFetch(`${A}/request-headers`)).json()) as Record<string, string>;
+    const ours = (await (await tscurlFetch(`${A}/request-headers`)).json()) as Record<string, string>;
+    assert.equal(ours['user-agent'], 'tscurl/0.1');
+    assert.equal(theirs['user-agent'], 'node');
+    assert.equal(ours.accept, '*/*');
+    assert.equal(ours['accept-language'], undefined);
+    assert.equal(ours['sec-fetch-mode'], undefined);
+    assert.equal(theirs['sec-fetch-mode'], 'cors');
+    assert.match(ours['accept-encoding'] ?? '', /gzip/);
+    assert.equal(ours.expect, undefined);
+  });
+
+  test('url / redirected / type live on the instance: clone() has the defaults', async () => {
+    const res = await tscurlFetch(`${A}/redirect/301`);
+    assert.equal(res.redirected, true);
+    const copy = res.clone();
+    assert.equal(copy.redirected, false);
+    assert.equal(copy.url, '');
+    await res.text();
+    await copy.text();
+  });
+
+  test('a Request input with a stream body is read to bytes first (Content-Length), Node streams it', async () => {
+    const make = () =>
+      new Request(`${A}/echo`, {
+        method: 'POST',
+        duplex: 'half',
+        body: new ReadableStream({
+          start(c) {
+            c.enqueue(new Uint8Array([65, 66]));
+            c.close();
+          },
+        }),
+      } as RequestInit);
+    const theirs = (await (await nodeFetch(make())).json()) as Echo;
+    const ours = (await (await tscurlFetch(make())).json()) as Echo;
+    assert.equal(theirs.transferEncoding, 'chunked');
+    assert.equal(ours.contentLength, '2');
+    assert.equal(ours.body, theirs.body);
+  });
+
+  test('https: fails with UNSUPPORTED_PROTOCOL until the engine has TLS', async () => {
+    const err = await tscurlFetch('https://127.0.0.1:1/').then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof TscurlError);
+    assert.equal(err.code, 'UNSUPPORTED_PROTOCOL');
+  });
+
   test('Client defaults: headers merged under the call, options applied', async () => {
     const c = new Client({
       defaults: { headers: { 'x-custom': 'default', authorization: 'd' }, userAgent: 'ua/1' },
