@@ -37,6 +37,7 @@ export {
 export { channels as diagnosticsChannels } from './multi/diagnostics.js';
 export { Easy } from './multi/easy.js';
 export { HttpAuth } from './multi/features/auth.js';
+export { Mime, type MimePartInit } from './multi/features/mime.js';
 export type { EasyInfo } from './multi/info.js';
 export {
   type DoneMessage,

@@ -2,6 +2,7 @@
 import { CurlCode } from '../core/codes.js';
 import { EasyError } from '../core/errors.js';
 import type { PauseReturn, READFUNC_ABORT } from './constants.js';
+import { Mime } from './features/mime.js';
 
 type ReadAbortReturn = typeof READFUNC_ABORT;
 
@@ -125,6 +126,12 @@ export interface EasyOptions {
   post?: boolean;
   /** CURLOPT_POSTFIELDSIZE_LARGE: size of the POST body (-1 / unset: postFields' length, or chunked). */
   postFieldSize?: number;
+  /**
+   * CURLOPT_MIMEPOST: a multipart/form-data POST (curl -F) built with `new Mime().addPart(...)`;
+   * streamed, Content-Length when every part's size is known, chunked otherwise. `upload` wins
+   * over it, it wins over postFields.
+   */
+  mimePost?: Mime;
   /** CURLOPT_EXPECT_100_TIMEOUT_MS: how long to wait for 100 Continue before sending anyway (1000). */
   expect100TimeoutMs?: number;
 
@@ -180,7 +187,7 @@ export interface EasyOptions {
 /** CURL_REDIR_POST_* bits for postRedir (curl --post301 / --post302 / --post303). */
 export const PostRedir = { POST_301: 1, POST_302: 2, POST_303: 4, POST_ALL: 7 } as const;
 
-type Kind = 'string' | 'number' | 'long' | 'boolean' | 'function' | 'stringArray' | 'body' | 'any';
+type Kind = 'string' | 'number' | 'long' | 'boolean' | 'function' | 'stringArray' | 'body' | 'mime' | 'any';
 
 const schema: Record<keyof EasyOptions, Kind> = {
   url: 'string',
@@ -224,6 +231,7 @@ const schema: Record<keyof EasyOptions, Kind> = {
   post: 'boolean',
   postFieldSize: 'long',
   expect100TimeoutMs: 'number',
+  mimePost: 'mime',
   userPwd: 'string',
   username: 'string',
   password: 'string',
@@ -259,6 +267,8 @@ function kindOk(kind: Kind, v: unknown): boolean {
       return Array.isArray(v) && v.every((s) => typeof s === 'string');
     case 'body':
       return typeof v === 'string' || v instanceof Uint8Array;
+    case 'mime':
+      return v instanceof Mime;
     case 'any':
       return true;
   }
@@ -278,7 +288,7 @@ export function validateOptions(opts: object): void {
     if (!kindOk(kind, value)) {
       throw new EasyError(
         CurlCode.BAD_FUNCTION_ARGUMENT,
-        `Option '${name}' expects ${kind === 'body' ? 'a string or bytes' : kind === 'stringArray' ? 'an array of strings' : kind === 'number' ? 'a non-negative finite number' : kind === 'long' ? 'an integer >= -1' : `a ${kind}`}, got ${describe(value)}`,
+        `Option '${name}' expects ${kind === 'body' ? 'a string or bytes' : kind === 'mime' ? 'a Mime' : kind === 'stringArray' ? 'an array of strings' : kind === 'number' ? 'a non-negative finite number' : kind === 'long' ? 'an integer >= -1' : `a ${kind}`}, got ${describe(value)}`,
       );
     }
   }

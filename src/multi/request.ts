@@ -95,7 +95,7 @@ export function requestMethod(o: EasyOptions, s: RequestShape): string {
   if (o.nobody) return 'HEAD';
   if (o.httpGet || s.postToGet) return 'GET';
   if (o.upload) return 'PUT';
-  if (o.postFields !== undefined || o.post) return 'POST';
+  if (o.postFields !== undefined || o.post || o.mimePost !== undefined) return 'POST';
   return 'GET';
 }
 
@@ -125,7 +125,13 @@ export function requestHeaders(
     const len = bodyLength(body);
     if (len >= 0) list.push(['Content-Length', String(len)]);
     else list.push(['Transfer-Encoding', 'chunked']);
-    if (!o.upload) list.push(['Content-Type', 'application/x-www-form-urlencoded']);
+    if (!o.upload)
+      list.push([
+        'Content-Type',
+        body.kind === 'read' && body.mime !== undefined
+          ? body.mime.contentType
+          : 'application/x-www-form-urlencoded',
+      ]);
     if (expect100) list.push(['Expect', '100-continue']);
   }
   const range = rangeHeader(o, body, bodyLength(body));

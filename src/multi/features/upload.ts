@@ -9,6 +9,7 @@ import type { HeaderList } from '../../proto/h1/types.js';
 import { PAUSE, READFUNC_ABORT } from '../constants.js';
 import type { EasyOptions } from '../options.js';
 import type { RequestShape } from '../request.js';
+import type { MimeReader } from './mime.js';
 
 /** libcurl's EXPECT_100_THRESHOLD: bodies above this (or of unknown size) ask first. */
 export const EXPECT_100_THRESHOLD = 1024 * 1024;
@@ -19,7 +20,10 @@ export const UPLOAD_BUFFER_SIZE = 64 * 1024;
 /** CURLOPT_EXPECT_100_TIMEOUT_MS default. */
 export const DEFAULT_EXPECT_100_TIMEOUT_MS = 1000;
 
-export type BodySource = { kind: 'bytes'; data: Uint8Array } | { kind: 'read'; size: number };
+export type BodySource =
+  | { kind: 'bytes'; data: Uint8Array }
+  /** A read callback body; `mime` when it is a mimePost body (its own reader and Content-Type). */
+  | { kind: 'read'; size: number; mime?: { reader: MimeReader; contentType: string } };
 
 const encoder = new TextEncoder();
 
@@ -28,6 +32,11 @@ export function bodySource(o: EasyOptions, s: RequestShape): BodySource | undefi
   // A HEAD (nobody) never carries a body, whatever else is set (libcurl's HTTPREQ_HEAD).
   if (s.postToGet || o.httpGet || o.nobody) return undefined;
   if (o.upload) return { kind: 'read', size: o.inFileSize ?? -1 };
+  if (o.mimePost !== undefined) {
+    // libcurl's HTTPREQ_POST_MIME (mimePost wins over postFields: one options object has no order).
+    const reader = o.mimePost._reader();
+    return { kind: 'read', size: reader.size, mime: { reader, contentType: o.mimePost.contentType } };
+  }
   if (o.postFields !== undefined) {
     const data = typeof o.postFields === 'string' ? encoder.encode(o.postFields) : o.postFields;
     if (o.postFieldSize !== undefined && o.postFieldSize >= 0 && o.postFieldSize < data.length)
@@ -120,7 +129,9 @@ export class Upload {
    */
   fill(o: EasyOptions, self: unknown): 'pause' | undefined {
     if (this.eof || this.source.kind === 'bytes') return undefined;
-    const fn = o.readFunction;
+    const mime = this.source.mime;
+    const fn: ((buf: Buffer) => ReturnType<NonNullable<EasyOptions['readFunction']>>) | undefined =
+      mime !== undefined ? (buf) => mime.reader.read(buf) : o.readFunction;
     if (fn === undefined) {
       // libcurl reads stdin (fread) without a callback; an engine has no stdin: an empty body.
       return this.finishRead(o);
@@ -185,6 +196,15 @@ export class Upload {
  */
 export function rewindBody(o: EasyOptions, self: unknown, u: Upload | undefined): void {
   if (u === undefined || u.source.kind !== 'read' || u.readBytes === 0) return;
+  if (u.source.mime !== undefined) {
+    if (!u.source.mime.reader.rewind()) {
+      throw new TransferError(CurlCode.SEND_FAIL_REWIND, "necessary data rewind wasn't possible", {
+        phase: 'send',
+      });
+    }
+    u.readBytes = 0;
+    return;
+  }
   const seek = o.seekFunction;
   if (seek === undefined) {
     throw new TransferError(CurlCode.SEND_FAIL_REWIND, "necessary data rewind wasn't possible", {
