@@ -149,7 +149,12 @@ export class Exchange {
   private applyPause(): void {
     if (this.ended) return;
     const send = this.upload?.waiting === true ? Pause.SEND : 0;
-    this.easy.pause((this.recvPaused ? Pause.RECV : 0) | send);
+    try {
+      this.easy.pause((this.recvPaused ? Pause.RECV : 0) | send);
+    } catch (e) {
+      // The engine already completed and the driver removed the handle; complete() is on its way.
+      if (!(e instanceof EasyError)) throw e;
+    }
   }
 
   /** End the transfer now (removeHandle: its connection slot is free at once). */
