@@ -14,6 +14,20 @@ export function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+/**
+ * `s.toLowerCase() === lower` for an ASCII-lowercase `lower`, without allocating the lowered copy
+ * (three framing fields are looked up per response head).
+ */
+export function equalsLowerAscii(s: string, lower: string): boolean {
+  if (s.length !== lower.length) return false;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** Where the line text[start, stop) ends without its LF or CRLF. */
 export function contentEnd(text: string, start: number, stop: number): number {
   return stop - start >= 2 && text.charCodeAt(stop - 2) === 0x0d ? stop - 2 : stop - 1;

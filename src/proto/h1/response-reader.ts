@@ -11,6 +11,7 @@ import { CurlCode } from '../../core/codes.js';
 import { latin1Decode } from './latin1.js';
 import {
   contentEnd,
+  equalsLowerAscii,
   hasForbiddenChar,
   hasToken,
   isDigit,
@@ -445,15 +446,15 @@ export class ResponseReader {
   #noteField(name: string, value: string): void {
     switch (name.length) {
       case 10:
-        if (name.toLowerCase() === 'connection') {
+        if (equalsLowerAscii(name, 'connection')) {
           this.#connection = this.#connection === undefined ? value : `${this.#connection},${value}`;
         }
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') (this.#contentLengths ??= []).push(value);
+        if (equalsLowerAscii(name, 'content-length')) (this.#contentLengths ??= []).push(value);
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') {
+        if (equalsLowerAscii(name, 'transfer-encoding')) {
           this.#transferEncoding =
             this.#transferEncoding === undefined ? value : `${this.#transferEncoding},${value}`;
         }
@@ -504,7 +505,8 @@ export class ResponseReader {
     this.#keepAlive = keepAlive;
 
     const head = this.#headEvent(false, framing, contentLength);
-    this.#resetHead();
+    // No #resetHead() here: the next startResponse() does it (one pair of arrays per response, not
+    // two); nothing reads the head fields before then.
     switch (framing) {
       case 'none':
         this.#state = 'end';
