@@ -54,13 +54,15 @@ export interface Operation {
   compressed: boolean;
   range?: string;
   continueAt?: number | '-';
+  /** -u: 'user:password' (a password is asked for before the transfers when there is no ':'). */
   user?: string;
-  authBasic: boolean;
-  authDigest: boolean;
-  /** --anyauth (wired with httpAuth). */
-  authAny: boolean;
+  /** curl's config->authtype: HttpAuth bits from --basic, --digest, --anyauth, --oauth2-bearer (0: not set). */
+  authType: number;
   oauth2Bearer?: string;
+  /** -b name=value strings, joined with '; ' (CURLOPT_COOKIE). */
   cookies: string[];
+  /** -b file names (CURLOPT_COOKIEFILE each). */
+  cookieFiles: string[];
   cookieJar?: string;
   junkSessionCookies: boolean;
   maxFilesize?: number;
@@ -129,10 +131,9 @@ export function newOperation(): Operation {
     post302: false,
     post303: false,
     compressed: false,
-    authBasic: false,
-    authDigest: false,
-    authAny: false,
+    authType: 0,
     cookies: [],
+    cookieFiles: [],
     junkSessionCookies: false,
     resolve: [],
     globOff: false,

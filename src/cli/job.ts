@@ -6,6 +6,7 @@ import { READFUNC_ABORT } from '../multi/constants.js';
 import { Easy } from '../multi/easy.js';
 import { type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
 import type { Global, Operation, UrlNode } from './config.js';
+import type { CookieStore } from './cookies.js';
 import { fillOutputName } from './glob.js';
 import { OutputSink } from './output.js';
 import { isStdinUpload, openFileUpload, stdinUpload, type UploadSource, uploadUrl } from './upload.js';
@@ -52,6 +53,8 @@ export interface JobContext {
   traceAscii(s: string): void;
   /** Whether stdout is a terminal: -v then does not announce body data (curl's isatty). */
   stdoutTty: boolean;
+  /** The run's cookie store (-b files, -c, -j). */
+  cookies: CookieStore;
 }
 
 /** curl guesses http:// for URLs without a scheme. */
@@ -224,17 +227,18 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   if (op.range !== undefined) optional(o, 'range', op.range);
   if (job.resumeFrom > 0) optional(o, 'resumeFrom', job.resumeFrom);
   if (op.user !== undefined) optional(o, 'userPwd', op.user);
-  if (op.authDigest) optional(o, 'httpAuth', 'digest');
-  else if (op.authBasic) optional(o, 'httpAuth', 'basic');
+  if (op.authType !== 0) optional(o, 'httpAuth', op.authType);
   if (op.oauth2Bearer !== undefined) optional(o, 'xoauth2Bearer', op.oauth2Bearer);
   if (op.pathAsIs) optional(o, 'pathAsIs', true);
   if (op.raw) {
     optional(o, 'httpTransferDecoding', false);
     optional(o, 'httpContentDecoding', false);
   }
-  if (op.cookies.length > 0 || op.cookieJar !== undefined || op.junkSessionCookies) {
-    throw new Error('cookies: engine options not wired yet (the option parser should have refused this)');
-  }
+  // -b strings are joined with ';' as curl 7.88's tool does; they do not start the cookie engine.
+  if (op.cookies.length > 0) optional(o, 'cookie', op.cookies.join(';'));
+  const jar = ctx.cookies.forOperation(op);
+  // The engine on, without a file: the run's shared jar holds what -b files gave.
+  if (jar !== undefined) optional(o, 'cookieFile', '');
   if (op.form.length > 0) {
     throw new Error('-F: engine options not wired yet (the option parser should have refused this)');
   }
@@ -261,5 +265,8 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
     o.debugFunction = (type, d) => ctx.trace(v.line(type, d));
   }
   easy = new Easy(o);
+  // curl's tool shares one cookie store among all its transfers (a CURLSH with
+  // CURL_LOCK_DATA_COOKIE); the engine has no share yet, so every handle gets the same jar.
+  if (jar !== undefined) easy._cookies = jar;
   return easy;
 }

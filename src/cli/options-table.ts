@@ -1,6 +1,7 @@
 // The command-line options, one row each: names, whether it takes a parameter, whether it is a
 // boolean (so `--no-name` exists) and how it changes the configuration. Rows follow curl's
 // tool_listhelp.c texts so `-h` reads like curl's.
+import { HttpAuth } from '../multi/features/auth.js';
 import { optionNames } from '../multi/options.js';
 import { type DataKind, type Global, type HttpReq, newOperation, type Operation } from './config.js';
 import { ParamError } from './errors.js';
@@ -69,6 +70,11 @@ const WIRED = new Set([
   'maxSendSpeed',
   'range',
   'resumeFrom',
+  'userPwd',
+  'httpAuth',
+  'xoauth2Bearer',
+  'cookie',
+  'cookieFile',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */
@@ -423,33 +429,31 @@ export const optionTable: OptionRow[] = [
       c.op.user = v;
     },
   },
-  {
-    long: 'basic',
-    bool: true,
-    help: 'Use HTTP Basic Authentication',
-    apply: (c, _v, on) => {
-      needEngine(c, 'httpAuth');
-      c.op.authBasic = on;
-      if (on) c.op.authDigest = false;
-    },
-  },
-  {
-    long: 'digest',
-    bool: true,
-    help: 'Use HTTP Digest Authentication',
-    apply: (c, _v, on) => {
-      needEngine(c, 'httpAuth');
-      c.op.authDigest = on;
-      if (on) c.op.authBasic = false;
-    },
-  },
+  // curl's authtype bits: --basic and --digest add (their --no- forms remove), --anyauth sets ANY
+  // (--no-anyauth leaves it), --oauth2-bearer adds BEARER.
+  ...(
+    [
+      ['basic', 'Use HTTP Basic Authentication', HttpAuth.BASIC],
+      ['digest', 'Use HTTP Digest Authentication', HttpAuth.DIGEST],
+    ] as const
+  ).map(
+    ([long, help, bit]): OptionRow => ({
+      long,
+      bool: true,
+      help,
+      apply: (c, _v, on) => {
+        needEngine(c, 'httpAuth');
+        c.op.authType = on ? (c.op.authType | bit) >>> 0 : (c.op.authType & ~bit) >>> 0;
+      },
+    }),
+  ),
   {
     long: 'anyauth',
     bool: true,
     help: 'Pick any authentication method',
     apply: (c, _v, on) => {
       needEngine(c, 'httpAuth');
-      c.op.authAny = on;
+      if (on) c.op.authType = HttpAuth.ANY;
     },
   },
   {
@@ -457,8 +461,9 @@ export const optionTable: OptionRow[] = [
     arg: '<token>',
     help: 'OAuth 2 Bearer Token',
     apply: (c, v) => {
-      needEngine(c, 'xoauth2Bearer');
+      needEngine(c, 'xoauth2Bearer', 'httpAuth');
       c.op.oauth2Bearer = v;
+      c.op.authType = (c.op.authType | HttpAuth.BEARER) >>> 0;
     },
   },
   {
@@ -467,8 +472,14 @@ export const optionTable: OptionRow[] = [
     arg: '<data|filename>',
     help: 'Send cookies from string/file',
     apply: (c, v) => {
-      needEngine(c, v.includes('=') ? 'cookie' : 'cookieFile');
-      c.op.cookies.push(v);
+      // curl: '@file' is a file, else a string with '=' is cookie data, else a file name.
+      if (!v.startsWith('@') && v.includes('=')) {
+        needEngine(c, 'cookie');
+        c.op.cookies.push(v);
+      } else {
+        needEngine(c, 'cookieFile');
+        c.op.cookieFiles.push(v.startsWith('@') ? v.slice(1) : v);
+      }
     },
   },
   {
@@ -477,7 +488,8 @@ export const optionTable: OptionRow[] = [
     arg: '<filename>',
     help: 'Write cookies to <filename> after operation',
     apply: (c, v) => {
-      needEngine(c, 'cookieJar');
+      // Written by the CLI (cookies.ts) from the shared jar, not by the engine's cookieJar.
+      needEngine(c, 'cookieFile');
       c.op.cookieJar = v;
     },
   },
@@ -487,7 +499,8 @@ export const optionTable: OptionRow[] = [
     bool: true,
     help: 'Ignore session cookies read from file',
     apply: (c, _v, on) => {
-      needEngine(c, 'cookieSession');
+      // Applied by the CLI when it reads the -b files into the shared jar (cookies.ts).
+      needEngine(c, 'cookieFile');
       c.op.junkSessionCookies = on;
     },
   },

@@ -8,6 +8,7 @@ import { Easy } from '../multi/easy.js';
 import type { DoneMessage } from '../multi/multi.js';
 import { BENCH_DEFAULTS, formatBench, runBench } from './bench.js';
 import type { Global, Operation, UrlNode } from './config.js';
+import { CookieStore } from './cookies.js';
 import { ParamError, warningText } from './errors.js';
 import { expandGlob, GlobError, parseGlob } from './glob.js';
 import { helpText, versionText } from './help.js';
@@ -16,6 +17,7 @@ import { ProgressDisplay, stderrWantsProgress } from './meter.js';
 import { methodClash } from './options-table.js';
 import { type DoneAction, runParallel } from './parallel.js';
 import { parseArgs } from './parse.js';
+import { completeUserPwd } from './password.js';
 import { writeOut } from './write-out.js';
 
 const TRY_HELP = "tscurl: try 'tscurl --help' or 'tscurl --manual' for more information\n";
@@ -123,6 +125,12 @@ export async function run(args: string[]): Promise<number> {
       return 2;
     }
   }
+  // curl's get_args: every operation's `-u user` gets its password before any transfer starts.
+  for (const [i, op] of g.operations.entries()) {
+    if (op.user !== undefined && op.oauth2Bearer === undefined) {
+      op.user = completeUserPwd(op.user, i, g.operations.length, stderr);
+    }
+  }
   return runTransfers(g);
 }
 
@@ -133,6 +141,7 @@ async function runTransfers(g: Global): Promise<number> {
     version: version(),
     trace: stderr,
     stdoutTty: process.stdout.isTTY === true,
+    cookies: new CookieStore(),
     traceAscii:
       g.traceAscii === undefined
         ? stderr
@@ -151,6 +160,7 @@ async function runTransfers(g: Global): Promise<number> {
     job.headerFile?.close(code === CurlCode.OK);
     job.upload?.close();
     job.upload = undefined;
+    ctx.cookies.save(job.op);
     if (job.preNotice !== undefined && showErrors) stderr(job.preNotice);
     if (code !== CurlCode.OK && showErrors) stderr(`tscurl: (${code}) ${message}\n`);
     if (job.op.writeOut !== undefined) {

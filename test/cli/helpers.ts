@@ -18,13 +18,21 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runCommand(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
-): Promise<RunResult> {
+export interface RunOptions {
+  cwd?: string;
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  /** A new session without a controlling terminal: /dev/tty can not be opened (password prompts read stdin). */
+  noTty?: boolean;
+}
+
+export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? process.cwd(),
+      env: opts.env ?? process.env,
+      detached: opts.noTty === true,
+    });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -37,10 +45,7 @@ export function runCommand(
 }
 
 /** Runs tscurl from source with `args`. */
-export function tscurl(
-  args: string[],
-  opts: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
-): Promise<RunResult> {
+export function tscurl(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const bundle = cliBundle();
   const node = bundle === undefined ? tscurlArgs(opts.cwd) : [bundle];
   return runCommand(process.execPath, [...node, ...args], opts);
@@ -87,10 +92,7 @@ export function tscurlArgs(cwd?: string): string[] {
   return cwd === undefined ? CLI : ['--import', import.meta.resolve('tsx'), MAIN];
 }
 
-export function curl(
-  args: string[],
-  opts: { cwd?: string; input?: string | Buffer } = {},
-): Promise<RunResult> {
+export function curl(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return runCommand(CURL, args, opts);
 }
 
