@@ -1,14 +1,30 @@
-// The cookie engine (libcurl's cookie.c, RFC 6265bis rules in the subset done so far): Set-Cookie
-// parsing, domain and path matching, Max-Age over Expires, Secure only over https (none yet),
-// HttpOnly kept (the #HttpOnly_ prefix in files), 4096-byte limit per cookie, names without
-// control characters; Netscape files read (cookieFile) and written (cookieJar).
-// Not done yet: the public suffix list, SameSite, __Secure-/__Host- prefixes, a Share.
+// The cookie engine (libcurl's cookie.c with RFC 6265bis's storage model): Set-Cookie parsing
+// (name/value rules, nameless cookies, attributes over 1024 octets ignored), domain and path
+// matching, a Domain that is a public suffix refused (tldts's list, as libcurl with libpsl),
+// Max-Age over Expires, expiry capped at 400 days, Secure only over https (none yet), HttpOnly kept
+// (the #HttpOnly_ prefix in files), SameSite stored, __Secure- / __Host- prefixes, 4096-byte limit;
+// Netscape files read (cookieFile) and written (cookieJar).
+//
+// SameSite in files: the Netscape format has no field for it and curl refuses lines with an 8th
+// field, so it goes on a comment line just before the cookie's ('#tscurl_SameSite=Lax'): curl
+// skips it and reads the cookie, tscurl reads both. An engine without a "site for cookies" sends
+// SameSite cookies like any other, as libcurl (which ignores the attribute).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { getPublicSuffix } from 'tldts';
 import type { HeaderList } from '../../proto/h1/types.js';
 import type { EasyOptions } from '../options.js';
 
 /** libcurl's MAX_COOKIE_LINE / RFC 6265bis: name + value at most 4096 bytes. */
 export const MAX_COOKIE_SIZE = 4096;
+/** RFC 6265bis 5.6: an attribute value longer than this is ignored. */
+export const MAX_ATTRIBUTE_VALUE = 1024;
+/** RFC 6265bis 5.6.1/5.6.2 (and libcurl's COOKIES_MAXAGE): expiry at most 400 days ahead. */
+export const MAX_COOKIE_AGE_S = 400 * 24 * 3600;
+/** The comment line that carries a cookie's SameSite in a Netscape file. */
+const SAMESITE_LINE = '#tscurl_SameSite=';
+
+export type SameSite = 'strict' | 'lax' | 'none';
+const SAME_SITE_NAMES: Record<SameSite, string> = { strict: 'Strict', lax: 'Lax', none: 'None' };
 
 export interface Cookie {
   name: string;
@@ -21,6 +37,8 @@ export interface Cookie {
   httpOnly: boolean;
   /** Seconds since the epoch; 0 = session cookie. */
   expires: number;
+  /** The SameSite attribute when given with a known value (RFC 6265bis 5.6.7). */
+  sameSite?: SameSite;
 }
 
 export class CookieJar {
@@ -30,16 +48,19 @@ export class CookieJar {
     return this.cookies;
   }
 
+  /** Store `c`; one with the same name, domain and path is replaced in place (it keeps its creation order). */
   add(c: Cookie, nowS: number): void {
-    this.cookies = this.cookies.filter(
-      (x) => !(x.name === c.name && x.domain === c.domain && x.path === c.path),
-    );
-    if (c.expires === 0 || c.expires > nowS) this.cookies.push(c);
+    const i = this.cookies.findIndex((x) => x.name === c.name && x.domain === c.domain && x.path === c.path);
+    const live = c.expires === 0 || c.expires > nowS;
+    if (i < 0) {
+      if (live) this.cookies.push(c);
+    } else if (live) this.cookies[i] = c;
+    else this.cookies.splice(i, 1);
   }
 
-  /** A Set-Cookie value received from `host` for `path`. */
-  setCookie(line: string, host: string, reqPath: string, nowS: number): void {
-    const c = parseSetCookie(line, host, reqPath, nowS);
+  /** A Set-Cookie value received from `host` for `path` (`secure`: over https). */
+  setCookie(line: string, host: string, reqPath: string, nowS: number, secure = false): void {
+    const c = parseSetCookie(line, host, reqPath, nowS, secure);
     if (c !== undefined) this.add(c, nowS);
   }
 
@@ -56,7 +77,8 @@ export class CookieJar {
     if (match.length === 0) return undefined;
     // Longer paths first (RFC 6265 5.4).
     match.sort((a, b) => b.path.length - a.path.length);
-    return match.map((c) => `${c.name}=${c.value}`).join('; ');
+    // A nameless cookie (RFC 6265bis) is sent as its value alone.
+    return match.map((c) => (c.name === '' ? c.value : `${c.name}=${c.value}`)).join('; ');
   }
 
   clearSession(): void {
@@ -69,11 +91,26 @@ export class CookieJar {
 
   /** Read a Netscape cookie file (or Set-Cookie: lines, as libcurl accepts both). */
   load(text: string, nowS: number, session: boolean): void {
-    for (const raw of text.split(/\r?\n/)) this.addLine(raw, nowS, session);
+    let sameSite: SameSite | undefined;
+    for (const raw of text.split(/\r?\n/)) {
+      if (raw.startsWith(SAMESITE_LINE)) {
+        sameSite = sameSiteOf(raw.slice(SAMESITE_LINE.length));
+        continue;
+      }
+      this.addLine(raw, nowS, session, sameSite);
+      sameSite = undefined;
+    }
   }
 
-  /** One cookieList line: 'Set-Cookie: ...' or a Netscape line. */
-  addLine(raw: string, nowS: number, session = false): void {
+  /**
+   * One cookieList line: 'Set-Cookie: ...', a Netscape line, or a Netscape line with its SameSite
+   * comment line before it ('#tscurl_SameSite=Lax\n<netscape line>', as toNetscape() writes).
+   */
+  addLine(raw: string, nowS: number, session = false, sameSite?: SameSite): void {
+    if (raw.startsWith(SAMESITE_LINE) && raw.includes('\n')) {
+      this.load(raw, nowS, session);
+      return;
+    }
     const set = /^set-cookie:\s*(.*)$/i.exec(raw);
     if (set !== null) {
       const c = parseSetCookie(set[1]!, '', '/', nowS);
@@ -81,7 +118,9 @@ export class CookieJar {
       return;
     }
     const c = parseNetscape(raw);
-    if (c !== undefined && !(session && c.expires === 0)) this.add(c, nowS);
+    if (c === undefined || (session && c.expires === 0)) return;
+    if (sameSite !== undefined) c.sameSite = sameSite;
+    this.add(c, nowS);
   }
 
   toNetscape(): string {
@@ -89,6 +128,7 @@ export class CookieJar {
       '# Netscape HTTP Cookie File\n# https://curl.se/docs/http-cookies.html\n# This file was generated by tscurl! Edit at your own risk.\n\n';
     for (const c of this.cookies) {
       const domain = `${c.httpOnly ? '#HttpOnly_' : ''}${c.tailmatch ? '.' : ''}${c.domain}`;
+      if (c.sameSite !== undefined) out += `${SAMESITE_LINE}${SAME_SITE_NAMES[c.sameSite]}\n`;
       out += `${domain}\t${c.tailmatch ? 'TRUE' : 'FALSE'}\t${c.path}\t${c.secure ? 'TRUE' : 'FALSE'}\t${c.expires}\t${c.name}\t${c.value}\n`;
     }
     return out;
@@ -108,27 +148,71 @@ function defaultPath(reqPath: string): string {
   return i <= 0 ? '/' : p.slice(0, i);
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: cookie names and values exclude them
+// biome-ignore lint/suspicious/noControlCharactersInRegex: RFC 6265bis: CTLs except HTAB abort the cookie
 const BAD = /[\x00-\x08\x0a-\x1f\x7f]/;
 
+/** Leading and trailing WSP (SP, HTAB) only, as RFC 6265bis trims. */
+function trimWsp(s: string): string {
+  return s.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
+function sameSiteOf(v: string): SameSite | undefined {
+  const l = trimWsp(v).toLowerCase();
+  return l === 'strict' || l === 'lax' || l === 'none' ? l : undefined;
+}
+
+/** IPv4 dotted quad or an IPv6 literal: no public suffix check, and Domain must equal the host. */
+function isIpAddress(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
+}
+
+/** The Public Suffix List (ICANN and private sections, as libpsl's built-in list) says `domain` is a suffix. */
+export function isPublicSuffix(domain: string): boolean {
+  if (domain === 'localhost') return false;
+  return getPublicSuffix(domain, { allowPrivateDomains: true }) === domain;
+}
+
+/**
+ * RFC 6265bis 5.7 steps for the cookie-name prefixes (case-insensitive): __Secure- needs Secure
+ * (and a secure origin when one applies); __Host- also needs no Domain attribute and Path=/.
+ * A nameless cookie may not smuggle one in its value.
+ */
+function prefixOk(c: Cookie, secureOrigin: boolean): boolean {
+  const n = (c.name === '' ? c.value : c.name).toLowerCase();
+  if (c.name === '' && (n.startsWith('__secure-') || n.startsWith('__host-'))) return false;
+  if (n.startsWith('__secure-')) return c.secure && secureOrigin;
+  if (n.startsWith('__host-')) return c.secure && secureOrigin && !c.tailmatch && c.path === '/';
+  return true;
+}
+
+/**
+ * A Set-Cookie header value from `host` (lower or mixed case; '' = no origin: a cookieList line)
+ * requested at `reqPath`; `secure` when it came over https. Undefined when the cookie is refused.
+ */
 export function parseSetCookie(
   line: string,
   host: string,
   reqPath: string,
   nowS: number,
+  secure = false,
 ): Cookie | undefined {
   const parts = line.split(';');
   const first = parts.shift()!;
+  if (BAD.test(first)) return undefined;
   const eq = first.indexOf('=');
-  if (eq < 0) return undefined;
-  const name = first.slice(0, eq).trim();
-  const value = first.slice(eq + 1).trim();
-  if (name === '' || BAD.test(name) || BAD.test(value) || /[=;]/.test(name)) return undefined;
-  if (name.length + value.length > MAX_COOKIE_SIZE) return undefined;
+  // RFC 6265bis 5.6 step 3: no '=' makes a nameless cookie whose value is the whole pair.
+  const name = eq < 0 ? '' : trimWsp(first.slice(0, eq));
+  const value = trimWsp(eq < 0 ? first : first.slice(eq + 1));
+  if (name === '' && value === '') return undefined;
+  if (Buffer.byteLength(name) + Buffer.byteLength(value) > MAX_COOKIE_SIZE) return undefined;
+  const lowerHost = host.toLowerCase();
+  // No origin (a cookieList line): the Secure attribute and the prefixes are taken as given, as
+  // libcurl does for cookies not received over the network.
+  const secureOrigin = host === '' || secure;
   const c: Cookie = {
     name,
     value,
-    domain: host.toLowerCase(),
+    domain: lowerHost,
     tailmatch: false,
     path: defaultPath(reqPath),
     secure: false,
@@ -137,29 +221,50 @@ export function parseSetCookie(
   };
   let maxAge: number | undefined;
   let expires: number | undefined;
+  let domainAttr: string | undefined;
   for (const p of parts) {
     const i = p.indexOf('=');
-    const key = (i < 0 ? p : p.slice(0, i)).trim().toLowerCase();
-    const v = i < 0 ? '' : p.slice(i + 1).trim();
-    if (key === 'domain' && v !== '') {
-      const d = v.replace(/^\./, '').toLowerCase();
-      // The request host must be the domain or inside it (no cookies for unrelated domains).
-      if (host !== '' && host.toLowerCase() !== d && !host.toLowerCase().endsWith(`.${d}`)) return undefined;
-      if (!d.includes('.') && d !== 'localhost' && host.toLowerCase() !== d) return undefined;
-      c.domain = d;
-      c.tailmatch = true;
-    } else if (key === 'path' && v.startsWith('/')) c.path = v;
+    const key = trimWsp(i < 0 ? p : p.slice(0, i)).toLowerCase();
+    const v = i < 0 ? '' : trimWsp(p.slice(i + 1));
+    if (Buffer.byteLength(v) > MAX_ATTRIBUTE_VALUE) continue;
+    if (key === 'domain') {
+      if (v !== '') domainAttr = v.replace(/^\./, '').toLowerCase();
+    } else if (key === 'path') c.path = v.startsWith('/') ? v : defaultPath(reqPath);
     else if (key === 'secure') c.secure = true;
     else if (key === 'httponly') c.httpOnly = true;
-    else if (key === 'max-age' && /^-?\d+$/.test(v)) maxAge = Number(v);
+    else if (key === 'samesite') {
+      const ss = sameSiteOf(v);
+      if (ss === undefined) delete c.sameSite;
+      else c.sameSite = ss;
+    } else if (key === 'max-age' && /^-?\d+$/.test(v)) maxAge = Number(v);
     else if (key === 'expires') {
       const at = Date.parse(v);
       if (!Number.isNaN(at)) expires = Math.floor(at / 1000);
     }
   }
-  // Max-Age wins over Expires; Max-Age <= 0 expires at once.
-  if (maxAge !== undefined) c.expires = maxAge <= 0 ? 1 : nowS + maxAge;
-  else if (expires !== undefined) c.expires = Math.max(1, expires);
+  if (domainAttr !== undefined && domainAttr !== '') {
+    const d = domainAttr;
+    if (host !== '') {
+      // The request host must be the domain or inside it (no cookies for unrelated domains); an IP
+      // address only for itself.
+      if (lowerHost !== d && (!lowerHost.endsWith(`.${d}`) || isIpAddress(lowerHost))) return undefined;
+      // A public suffix (co.uk, github.io) may not be set as Domain, unless it is the host itself
+      // (then it is a host-only cookie, RFC 6265bis 5.7 step 9; libpsl's cookie_domain_acceptable).
+      if (lowerHost !== d && isPublicSuffix(d)) return undefined;
+    }
+    if (!d.includes('.') && d !== 'localhost' && lowerHost !== d) return undefined;
+    if (host !== '' && lowerHost === d && isPublicSuffix(d)) c.domain = d;
+    else {
+      c.domain = d;
+      c.tailmatch = true;
+    }
+  }
+  // Secure from an insecure origin is refused (RFC 6265bis 5.7 step 13).
+  if (c.secure && !secureOrigin) return undefined;
+  if (!prefixOk(c, secureOrigin)) return undefined;
+  // Max-Age wins over Expires; Max-Age <= 0 expires at once; at most 400 days ahead.
+  if (maxAge !== undefined) c.expires = maxAge <= 0 ? 1 : nowS + Math.min(maxAge, MAX_COOKIE_AGE_S);
+  else if (expires !== undefined) c.expires = Math.max(1, Math.min(expires, nowS + MAX_COOKIE_AGE_S));
   return c;
 }
 
@@ -181,7 +286,7 @@ function parseNetscape(raw: string): Cookie | undefined {
     string,
     string,
   ];
-  return {
+  const c: Cookie = {
     name,
     value,
     domain: domain.replace(/^\./, '').toLowerCase(),
@@ -191,6 +296,8 @@ function parseNetscape(raw: string): Cookie | undefined {
     httpOnly,
     expires: Number(exp) || 0,
   };
+  // libcurl checks the prefixes on file lines too (no origin: the attributes only).
+  return prefixOk(c, true) ? c : undefined;
 }
 
 /** The engine is on when a cookie file or jar is named (cookieFile '' = on without a file). */
