@@ -1,5 +1,6 @@
 // What the command line asks for: global settings and one Operation per --next section
 // (curl's GlobalConfig and OperationConfig, tool_cfgable.h).
+import type { MimePartInit } from '../multi/features/mime.js';
 
 /** One URL of an operation with the output it goes to (curl's `struct getout`). */
 export interface UrlNode {
@@ -20,10 +21,8 @@ export type HttpReq =
 
 export type DataKind = 'ascii' | 'binary' | 'raw' | 'urlencode';
 
-export interface FormPart {
-  spec: string;
-  literal: boolean;
-}
+/** One -F / --form-string field, parsed (form.ts) into the engine's Mime part settings. */
+export type FormPart = MimePartInit;
 
 export interface Operation {
   nodes: UrlNode[];

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { CurlCode } from '../core/codes.js';
 import { READFUNC_ABORT } from '../multi/constants.js';
 import { Easy } from '../multi/easy.js';
+import { Mime } from '../multi/features/mime.js';
 import { type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
 import type { Global, Operation, UrlNode } from './config.js';
 import type { CookieStore } from './cookies.js';
@@ -240,7 +241,10 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   // The engine on, without a file: the run's shared jar holds what -b files gave.
   if (jar !== undefined) optional(o, 'cookieFile', '');
   if (op.form.length > 0) {
-    throw new Error('-F: engine options not wired yet (the option parser should have refused this)');
+    // A new Mime (and boundary) per transfer, as curl builds one per transfer.
+    const mime = new Mime();
+    for (const part of op.form) mime.addPart(part);
+    optional(o, 'mimePost', mime);
   }
   let easy: Easy | undefined;
   if (job.uploadFile !== undefined) {

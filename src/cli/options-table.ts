@@ -5,6 +5,7 @@ import { HttpAuth } from '../multi/features/auth.js';
 import { optionNames } from '../multi/options.js';
 import { type DataKind, type Global, type HttpReq, newOperation, type Operation } from './config.js';
 import { ParamError } from './errors.js';
+import { parseFormField } from './form.js';
 
 export interface OptionRow {
   long: string;
@@ -26,6 +27,8 @@ export interface ApplyContext {
   readConfig(path: string): void;
   /** Reads a file for @file parameters; '-' is stdin. */
   readFile(path: string): Buffer;
+  /** curl's warnf while parsing: 'Warning: ' lines on stderr, none once -s is given. */
+  warn(message: string): void;
 }
 
 function int(ctx: ApplyContext, v: string, allowNegative = false): number {
@@ -75,6 +78,7 @@ const WIRED = new Set([
   'xoauth2Bearer',
   'cookie',
   'cookieFile',
+  'mimePost',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */
@@ -285,27 +289,25 @@ export const optionTable: OptionRow[] = [
     help: 'Put the post data in the URL and use GET',
     apply: flag('get'),
   },
-  {
-    long: 'form',
-    short: 'F',
-    arg: '<name=content>',
-    help: 'Specify multipart MIME data',
-    apply: (c, v) => {
-      needEngine(c, 'mimePost');
-      setReq(c, 'multipart formpost (-F, --form)');
-      c.op.form.push({ spec: v, literal: false });
-    },
-  },
-  {
-    long: 'form-string',
-    arg: '<name=string>',
-    help: 'Specify multipart MIME data',
-    apply: (c, v) => {
-      needEngine(c, 'mimePost');
-      setReq(c, 'multipart formpost (-F, --form)');
-      c.op.form.push({ spec: v, literal: true });
-    },
-  },
+  ...(
+    [
+      ['form', 'F', '<name=content>', false],
+      ['form-string', undefined, '<name=string>', true],
+    ] as const
+  ).map(
+    ([long, short, arg, literal]): OptionRow => ({
+      long,
+      ...(short !== undefined ? { short } : {}),
+      arg,
+      help: 'Specify multipart MIME data',
+      apply: (c, v) => {
+        needEngine(c, 'mimePost');
+        const part = parseFormField(c, v, literal);
+        setReq(c, 'multipart formpost (-F, --form)');
+        c.op.form.push(part);
+      },
+    }),
+  ),
   {
     long: 'upload-file',
     short: 'T',

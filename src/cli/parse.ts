@@ -4,7 +4,7 @@
 // options, -K reads a config file (tool_parsecfg.c) and --next / -: starts a new operation.
 import { readFileSync } from 'node:fs';
 import { currentOp, type Global, newGlobal } from './config.js';
-import { ParamError } from './errors.js';
+import { ParamError, warningText } from './errors.js';
 import { type ApplyContext, byLong, byShort, type OptionRow, optionTable } from './options-table.js';
 
 function readInput(path: string, option: string): Buffer {
@@ -48,6 +48,9 @@ export function createParser(global: Global = newGlobal(), depth = 0): Parser {
     op: currentOp(global),
     name,
     readFile: (p) => readInput(p, name),
+    warn: (m) => {
+      if (!global.silent) process.stderr.write(warningText(m));
+    },
     readConfig: (p) => {
       if (depth > 10) throw new ParamError('message', name, `config files nested too deep: ${p}`);
       let text: string;
