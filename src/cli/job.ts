@@ -91,7 +91,14 @@ function outputPath(
   return name;
 }
 
-export function createJob(op: Operation, node: UrlNode, url: string, urlnum: number, matches: string[]): Job {
+export function createJob(
+  op: Operation,
+  node: UrlNode,
+  url: string,
+  urlnum: number,
+  matches: string[],
+  upload: string | undefined = node.upload,
+): Job {
   const job: Job = {
     op,
     node,
@@ -130,16 +137,16 @@ export function createJob(op: Operation, node: UrlNode, url: string, urlnum: num
       message: `Protocol "${scheme}" not supported or disabled in libcurl`,
     };
   }
-  if (node.upload !== undefined) {
-    job.uploadFile = node.upload;
-    if (!isStdinUpload(node.upload)) {
-      const probe = openFileUpload(node.upload);
+  if (upload !== undefined) {
+    job.uploadFile = upload;
+    if (!isStdinUpload(upload)) {
+      const probe = openFileUpload(upload);
       if (probe === undefined && job.preError === undefined) {
         job.preError = {
           code: CurlCode.READ_ERROR,
           message: 'Failed to open/read local data from file/application',
         };
-        job.preNotice = `tscurl: Can't open '${node.upload}'!\ntscurl: try 'tscurl --help' or 'tscurl --manual' for more information\n`;
+        job.preNotice = `tscurl: Can't open '${upload}'!\ntscurl: try 'tscurl --help' or 'tscurl --manual' for more information\n`;
       }
       probe?.close();
     }

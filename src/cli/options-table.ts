@@ -506,6 +506,30 @@ export const optionTable: OptionRow[] = [
       c.op.junkSessionCookies = on;
     },
   },
+  // .netrc: refused until the engine has CURLOPT_NETRC / CURLOPT_NETRC_FILE.
+  {
+    long: 'netrc',
+    short: 'n',
+    bool: true,
+    help: 'Must read .netrc for user name and password',
+    apply: (c, _v, on) => {
+      if (on) needEngine(c, 'netrc');
+    },
+  },
+  {
+    long: 'netrc-optional',
+    bool: true,
+    help: 'Use either .netrc or URL',
+    apply: (c, _v, on) => {
+      if (on) needEngine(c, 'netrc');
+    },
+  },
+  {
+    long: 'netrc-file',
+    arg: '<filename>',
+    help: 'Specify FILE for netrc',
+    apply: (c) => needEngine(c, 'netrc', 'netrcFile'),
+  },
   {
     long: 'max-filesize',
     arg: '<bytes>',

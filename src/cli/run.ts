@@ -32,22 +32,44 @@ function version(): string {
   return versionText().split(' ')[1] ?? '0.0.0';
 }
 
-/** A lazy walk over every URL of every operation, globs expanded one at a time. */
-function* allUrls(
-  g: Global,
-): Generator<{ op: Operation; node: UrlNode; url: string; urlnum: number; matches: string[] } | GlobError> {
+interface UrlItem {
+  op: Operation;
+  node: UrlNode;
+  url: string;
+  urlnum: number;
+  matches: string[];
+  /** -T's file for this transfer (its glob expanded). */
+  upload: string | undefined;
+}
+
+/** Every expansion of a glob pattern, or the text itself when globbing is off. */
+function* expansions(text: string, glob: boolean): Generator<{ url: string; matches: string[] }> {
+  if (!glob) {
+    yield { url: text, matches: [] };
+    return;
+  }
+  yield* expandGlob(parseGlob(text));
+}
+
+/**
+ * A lazy walk over every URL of every operation, globs expanded one at a time. As curl's
+ * single_transfer: a -T file name is globbed too, its files the outer loop and the URL's
+ * expansions the inner one.
+ */
+function* allUrls(g: Global): Generator<UrlItem | GlobError> {
   let urlnum = 0;
   for (const op of g.operations) {
     for (const node of op.nodes) {
       if (node.url === undefined) continue;
       const n = urlnum++;
-      if (node.noGlob || op.globOff) {
-        yield { op, node, url: node.url, urlnum: n, matches: [] };
-        continue;
-      }
-      let patterns: ReturnType<typeof parseGlob>;
+      const glob = !(node.noGlob || op.globOff);
       try {
-        patterns = parseGlob(node.url);
+        const uploads = node.upload === undefined ? [undefined] : expansions(node.upload, glob);
+        for (const up of uploads) {
+          for (const { url, matches } of expansions(node.url, glob)) {
+            yield { op, node, url, urlnum: n, matches, upload: up?.url };
+          }
+        }
       } catch (e) {
         if (e instanceof GlobError) {
           yield e;
@@ -55,7 +77,6 @@ function* allUrls(
         }
         throw e;
       }
-      for (const { url, matches } of expandGlob(patterns)) yield { op, node, url, urlnum: n, matches };
     }
   }
 }
@@ -206,7 +227,7 @@ async function runTransfers(g: Global): Promise<number> {
         fatal = true;
         return undefined;
       }
-      const job = createJob(item.op, item.node, item.url, item.urlnum, item.matches);
+      const job = createJob(item.op, item.node, item.url, item.urlnum, item.matches, item.upload);
       if (job.preError !== undefined) {
         finishJob(job, job.preError.code, job.preError.message, undefined);
         continue;
@@ -244,8 +265,11 @@ async function runTransfers(g: Global): Promise<number> {
           sleep = Number(retryAfter) * 1000;
         }
         if (!g.silent) {
+          // curl's warnf: wrapped at 79 columns, "Warning: " before every line.
           stderr(
-            `Warning: Problem ${kind}. Will retry in ${Math.round(sleep / 1000)} seconds. ${job.retriesLeft} retries left.\n`,
+            warningText(
+              `Problem ${kind}. Will retry in ${Math.round(sleep / 1000)} seconds. ${job.retriesLeft} retries left.`,
+            ),
           );
         }
         job.retriesLeft--;

@@ -151,6 +151,21 @@ const cases: Case[] = [
     args: ['-s', '-T', 'a b.txt', '-w', '%{url_effective}\\n', '{U}/files/'],
     files: { 'a b.txt': 'x' },
   },
+  {
+    name: '-T globs its file name: every file to every URL, files the outer loop',
+    args: ['-s', '-T', '{a,b}.txt', '-w', '%{url_effective}\\n', '{U}/files/{x,y}/'],
+    files: { 'a.txt': 'A', 'b.txt': 'B' },
+  },
+  {
+    name: '-T [1-2] range to an echo URL',
+    args: ['-s', '-T', 'f[1-2]', '{U}/echo'],
+    files: { f1: 'one\n', f2: 'two\n' },
+  },
+  {
+    name: '-T with -g uploads the file named with braces',
+    args: ['-s', '-g', '-T', '{a}', '{U}/echo'],
+    files: { '{a}': 'braced\n' },
+  },
   { name: '-T - reads stdin (chunked)', args: ['-s', '-T', '-', '{U}/echo'], input: 'from stdin\n' },
   {
     name: '-T with -X POST',

@@ -60,6 +60,13 @@ const rows: Row[] = [
     engine: ['maxRecvSpeed', 'maxSendSpeed'],
     args: ['-s', '--limit-rate', '100k', '{U}/hello'],
   },
+  { flag: '--netrc', engine: ['netrc'], args: ['-s', '--netrc', '{U}/hello'] },
+  {
+    flag: '--netrc-file',
+    engine: ['netrc', 'netrcFile'],
+    args: ['-s', '--netrc-file', 'n', '{U}/hello'],
+    files: { n: 'machine 127.0.0.1 login al password pw\n' },
+  },
   { flag: '--raw', engine: ['httpTransferDecoding'], args: ['-s', '--raw', '{U}/chunked'] },
   { flag: '--path-as-is', engine: ['pathAsIs'], args: ['-s', '--path-as-is', '{U}/g/../hello'] },
 ];
