@@ -342,7 +342,7 @@ const unordered = (s: string) => {
   ].join('\n');
 };
 
-describe('authentication and cookies: same as curl', { concurrency: 4 }, () => {
+describe('authentication, cookies and forms: same as curl', { concurrency: 8 }, () => {
   for (const [i, c] of cases.entries()) {
     test(c.name, async () => {
       assert.ok(haveCurl, 'compares against /usr/bin/curl, installed here and in CI');
