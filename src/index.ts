@@ -58,4 +58,5 @@ export {
   type WriteFunction,
   type XferInfoFunction,
 } from './multi/options.js';
+export { Share, type ShareData, type ShareOptions } from './multi/share.js';
 export type { Interest, Socket } from './transport/types.js';

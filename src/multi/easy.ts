@@ -23,6 +23,7 @@ export class Easy {
   constructor(options: EasyOptions = {}) {
     validateOptions(options);
     this.opts = { ...options };
+    if (options.share?.cookies !== undefined) this._cookies = options.share.cookies;
   }
 
   /** The options set (read-only view). */
@@ -31,8 +32,13 @@ export class Easy {
   }
 
   /** curl_easy_setopt for several options at once; `undefined` resets one to its default. */
-  setOptions(options: EasyOptions): this {
+  setOptions(options: { [K in keyof EasyOptions]?: EasyOptions[K] | undefined }): this {
     validateOptions(options);
+    if ('share' in options && options.share !== this.opts.share) {
+      // libcurl: the share's cookies replace the handle's; leaving a cookie share starts over.
+      if (options.share?.cookies !== undefined) this._cookies = options.share.cookies;
+      else if (this.opts.share?.cookies !== undefined) this._cookies = undefined;
+    }
     const next: Record<string, unknown> = { ...this.opts };
     for (const [k, v] of Object.entries(options)) {
       if (v === undefined) delete next[k];
@@ -48,6 +54,7 @@ export class Easy {
     if (t !== undefined && t.state !== 'msgsent') {
       throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, 'reset() while the transfer runs; remove it first');
     }
+    if (this.opts.share?.cookies !== undefined) this._cookies = undefined;
     this.opts = {};
     this.errorBuffer = '';
   }

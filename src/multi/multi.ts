@@ -722,6 +722,16 @@ export class Multi {
     this.wakePending(conn.hostKey, now);
   }
 
+  /**
+   * A connection leaves this Multi's pool open (handed to a Share): the slot it held frees, pending
+   * transfers of its host move on. False when it is not in the pool.
+   */
+  detachConnection(conn: Connection, now: number): boolean {
+    if (!this.pool.detach(conn)) return false;
+    this.wakePending(conn.hostKey, now);
+    return true;
+  }
+
   /** Close after the current transfer's pollset no longer names the socket (REMOVE before close). */
   closeConnection(conn: Connection, reason: string): void {
     if (conn.state === 'closed') return;

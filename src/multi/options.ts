@@ -3,6 +3,7 @@ import { CurlCode } from '../core/codes.js';
 import { EasyError } from '../core/errors.js';
 import type { PauseReturn, READFUNC_ABORT } from './constants.js';
 import { Mime } from './features/mime.js';
+import { Share } from './share.js';
 
 type ReadAbortReturn = typeof READFUNC_ABORT;
 
@@ -162,6 +163,13 @@ export interface EasyOptions {
   /** CURLOPT_COOKIESESSION: start without the session cookies (of the file or earlier transfers). */
   cookieSession?: boolean;
 
+  /**
+   * CURLOPT_SHARE: a Share whose cookies, DNS cache and idle connections this handle uses, with
+   * every other handle (of any Multi) that has it. Unset: the handle's own again (its cookies
+   * start empty, as libcurl's).
+   */
+  share?: Share;
+
   // ------------------------------------------------------------------ ranges
   /** CURLOPT_RANGE: 'first-last' byte ranges ('0-499', '500-', '-200', '0-1,5-9'): Range: bytes=... */
   range?: string;
@@ -187,7 +195,17 @@ export interface EasyOptions {
 /** CURL_REDIR_POST_* bits for postRedir (curl --post301 / --post302 / --post303). */
 export const PostRedir = { POST_301: 1, POST_302: 2, POST_303: 4, POST_ALL: 7 } as const;
 
-type Kind = 'string' | 'number' | 'long' | 'boolean' | 'function' | 'stringArray' | 'body' | 'mime' | 'any';
+type Kind =
+  | 'string'
+  | 'number'
+  | 'long'
+  | 'boolean'
+  | 'function'
+  | 'stringArray'
+  | 'body'
+  | 'mime'
+  | 'share'
+  | 'any';
 
 const schema: Record<keyof EasyOptions, Kind> = {
   url: 'string',
@@ -232,6 +250,7 @@ const schema: Record<keyof EasyOptions, Kind> = {
   postFieldSize: 'long',
   expect100TimeoutMs: 'number',
   mimePost: 'mime',
+  share: 'share',
   userPwd: 'string',
   username: 'string',
   password: 'string',
@@ -269,6 +288,8 @@ function kindOk(kind: Kind, v: unknown): boolean {
       return typeof v === 'string' || v instanceof Uint8Array;
     case 'mime':
       return v instanceof Mime;
+    case 'share':
+      return v instanceof Share;
     case 'any':
       return true;
   }
@@ -288,7 +309,7 @@ export function validateOptions(opts: object): void {
     if (!kindOk(kind, value)) {
       throw new EasyError(
         CurlCode.BAD_FUNCTION_ARGUMENT,
-        `Option '${name}' expects ${kind === 'body' ? 'a string or bytes' : kind === 'mime' ? 'a Mime' : kind === 'stringArray' ? 'an array of strings' : kind === 'number' ? 'a non-negative finite number' : kind === 'long' ? 'an integer >= -1' : `a ${kind}`}, got ${describe(value)}`,
+        `Option '${name}' expects ${kind === 'body' ? 'a string or bytes' : kind === 'mime' ? 'a Mime' : kind === 'share' ? 'a Share' : kind === 'stringArray' ? 'an array of strings' : kind === 'number' ? 'a non-negative finite number' : kind === 'long' ? 'an integer >= -1' : `a ${kind}`}, got ${describe(value)}`,
       );
     }
   }

@@ -82,7 +82,14 @@ export class ConnectionPool {
 
   /** Remove a connection from the pool and destroy it. */
   close(conn: Connection, reason: string): void {
-    if (!this.all.delete(conn)) return;
+    if (!this.detach(conn)) return;
+    conn.destroy();
+    this.onClosed(conn, reason);
+  }
+
+  /** Remove a connection from the pool without closing it (it goes to a Share). False when not here. */
+  detach(conn: Connection): boolean {
+    if (!this.all.delete(conn)) return false;
     if (this.idleLru.has(conn)) this.unidle(conn, true);
     const n = this.hostCount(conn.hostKey) - 1;
     if (n > 0) this.hostCounts.set(conn.hostKey, n);
@@ -93,8 +100,7 @@ export class ConnectionPool {
       this.idleByHost.delete(conn.hostKey);
     }
     if (this.idleByKey.get(conn.reuseKey)?.length === 0) this.idleByKey.delete(conn.reuseKey);
-    conn.destroy();
-    this.onClosed(conn, reason);
+    return true;
   }
 
   private unidle(conn: Connection, fromKeyList: boolean): void {

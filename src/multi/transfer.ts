@@ -47,6 +47,7 @@ import {
   responseMethod,
   type Target,
 } from './request.js';
+import { acquireShared, cacheAddressesFor, cachedAddressesFor, releaseShared } from './share.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
 import { newTimerTable, Timer } from './timers.js';
@@ -317,7 +318,8 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   const target = t.target!;
   t.reused = false;
   if (!o.freshConnect && !t.forceFresh) {
-    const conn = m.acquireConnection(t.reuseKey, now);
+    const conn =
+      m.acquireConnection(t.reuseKey, now) ?? acquireShared(m, o.share, t.reuseKey, t.hostKey, now);
     if (conn !== undefined) {
       attach(t, conn);
       t.reused = true;
@@ -342,7 +344,8 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   m.addConnection(conn);
   attach(t, conn);
   t.numConnects++;
-  const fixed = resolveOverride(o.resolve, target.host, target.port) ?? m.cachedAddresses(target.host, now);
+  const fixed =
+    resolveOverride(o.resolve, target.host, target.port) ?? cachedAddressesFor(m, o.share, target.host, now);
   if (fixed !== undefined && fixed.length > 0) {
     startConnect(m, t, filter, fixed, now);
     return 'again';
@@ -374,7 +377,7 @@ function resolved(m: Multi, t: Transfer, r: Resolution, now: number): ResolvedAd
       cause: res.error,
     });
   }
-  m.cacheAddresses(t.target!.host, res.addresses, now);
+  cacheAddressesFor(m, t.o.share, t.target!.host, res.addresses, now);
   return res.addresses;
 }
 
@@ -779,7 +782,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
       );
     }
     if (close) m.closeConnection(conn, 'not reusable');
-    else m.releaseConnection(conn, now);
+    else if (!releaseShared(m, t.o.share, conn, now)) m.releaseConnection(conn, now);
   }
   const r = t.redirect;
   if (t.auth.retry) {
