@@ -79,6 +79,7 @@ const WIRED = new Set([
   'cookie',
   'cookieFile',
   'mimePost',
+  'pathAsIs',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */

@@ -96,6 +96,8 @@ export interface EasyOptions {
   ignoreContentLength?: boolean;
   /** CURLOPT_PIPEWAIT: wait for a connecting connection to tell whether it multiplexes. */
   pipeWait?: boolean;
+  /** CURLOPT_PATH_AS_IS: send the URL's path as written (no '/../' or '/./' squashing). */
+  pathAsIs?: boolean;
   /** CURLOPT_INTERFACE: local address to bind. */
   interface?: string;
   /** CURLOPT_PRIVATE: anything of the application's. */
@@ -239,6 +241,7 @@ const schema: Record<keyof EasyOptions, Kind> = {
   ignoreContentLength: 'boolean',
   filetime: 'boolean',
   pipeWait: 'boolean',
+  pathAsIs: 'boolean',
   interface: 'string',
   private: 'any',
   acceptEncoding: 'string',

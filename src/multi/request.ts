@@ -63,6 +63,21 @@ export function parseTarget(raw: string | undefined, portOverride: number | unde
 }
 
 /**
+ * The request target exactly as written in the URL (CURLOPT_PATH_AS_IS): no dot-segment removal
+ * or other normalisation; the fragment is dropped, an empty path becomes '/'.
+ */
+export function rawRequestPath(raw: string): string {
+  const m = schemeRe.exec(raw);
+  const rest = m === null ? raw : raw.slice(m[0].length);
+  const hash = rest.indexOf('#');
+  const noFragment = hash < 0 ? rest : rest.slice(0, hash);
+  const cut = noFragment.search(/[/?]/);
+  if (cut < 0) return '/';
+  const path = noFragment.slice(cut);
+  return path.startsWith('?') ? `/${path}` : path;
+}
+
+/**
  * What a redirect changes about the next request (libcurl's state.httpreq, state.referer and
  * Curl_auth_allowed_to_host()).
  */

@@ -40,6 +40,7 @@ import { flushHeld, headerLine, receiveBody } from './features/write.js';
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import {
+  rawRequestPath,
   requestHeaders,
   requestMethod,
   requestVersion,
@@ -297,7 +298,9 @@ function phaseInit(m: Multi, t: Transfer, now: number): Step {
 
 function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   const o = t.o;
-  const target = m.target(t.url, t.redirect.allowPort ? o.port : undefined);
+  const parsed = m.target(t.url, t.redirect.allowPort ? o.port : undefined);
+  // CURLOPT_PATH_AS_IS: send the path as written, dot segments and all.
+  const target = o.pathAsIs ? { ...parsed, path: rawRequestPath(t.url) } : parsed;
   t.target = target;
   t.tStartSingle = now;
   shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
