@@ -38,6 +38,7 @@ export { channels as diagnosticsChannels } from './multi/diagnostics.js';
 export { Easy } from './multi/easy.js';
 export { HttpAuth } from './multi/features/auth.js';
 export { Mime, type MimePartInit } from './multi/features/mime.js';
+export { Netrc } from './multi/features/netrc.js';
 export type { EasyInfo } from './multi/info.js';
 export {
   type DoneMessage,

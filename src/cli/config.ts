@@ -75,6 +75,9 @@ export interface Operation {
   writeOut?: string;
   globOff: boolean;
   pathAsIs: boolean;
+  /** -n / --netrc-optional / --netrc-file: CURL_NETRC_* (0 ignored, 1 optional, 2 required). */
+  netrc: 0 | 1 | 2;
+  netrcFile?: string;
   raw: boolean;
   noBuffer: boolean;
   ignoreContentLength: boolean;
@@ -137,6 +140,7 @@ export function newOperation(): Operation {
     resolve: [],
     globOff: false,
     pathAsIs: false,
+    netrc: 0,
     raw: false,
     noBuffer: false,
     ignoreContentLength: false,

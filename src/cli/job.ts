@@ -238,6 +238,8 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   if (op.authType !== 0) optional(o, 'httpAuth', op.authType);
   if (op.oauth2Bearer !== undefined) optional(o, 'xoauth2Bearer', op.oauth2Bearer);
   if (op.pathAsIs) optional(o, 'pathAsIs', true);
+  if (op.netrc !== 0) optional(o, 'netrc', op.netrc);
+  if (op.netrcFile !== undefined) optional(o, 'netrcFile', op.netrcFile);
   if (op.raw) {
     optional(o, 'httpTransferDecoding', false);
     optional(o, 'httpContentDecoding', false);

@@ -80,6 +80,8 @@ const WIRED = new Set([
   'cookieFile',
   'mimePost',
   'pathAsIs',
+  'netrc',
+  'netrcFile',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */
@@ -507,7 +509,7 @@ export const optionTable: OptionRow[] = [
       c.op.junkSessionCookies = on;
     },
   },
-  // .netrc: refused until the engine has CURLOPT_NETRC / CURLOPT_NETRC_FILE.
+  // .netrc, as curl's tool sets it: --netrc-optional wins; -n or --netrc-file make it required.
   {
     long: 'netrc',
     short: 'n',
@@ -515,6 +517,7 @@ export const optionTable: OptionRow[] = [
     help: 'Must read .netrc for user name and password',
     apply: (c, _v, on) => {
       if (on) needEngine(c, 'netrc');
+      if (c.op.netrc !== 1) c.op.netrc = on ? 2 : 0;
     },
   },
   {
@@ -523,13 +526,18 @@ export const optionTable: OptionRow[] = [
     help: 'Use either .netrc or URL',
     apply: (c, _v, on) => {
       if (on) needEngine(c, 'netrc');
+      c.op.netrc = on ? 1 : c.op.netrcFile !== undefined ? 2 : 0;
     },
   },
   {
     long: 'netrc-file',
     arg: '<filename>',
     help: 'Specify FILE for netrc',
-    apply: (c) => needEngine(c, 'netrc', 'netrcFile'),
+    apply: (c, v) => {
+      needEngine(c, 'netrc', 'netrcFile');
+      c.op.netrcFile = v;
+      if (c.op.netrc === 0) c.op.netrc = 2;
+    },
   },
   {
     long: 'max-filesize',

@@ -96,6 +96,10 @@ export interface EasyOptions {
   ignoreContentLength?: boolean;
   /** CURLOPT_PIPEWAIT: wait for a connecting connection to tell whether it multiplexes. */
   pipeWait?: boolean;
+  /** CURLOPT_NETRC: Netrc.IGNORED (0, default), OPTIONAL (1: fill in what the URL lacks), REQUIRED (2: ignore the URL's credentials). */
+  netrc?: 0 | 1 | 2;
+  /** CURLOPT_NETRC_FILE (default $NETRC, else ~/.netrc). */
+  netrcFile?: string;
   /** CURLOPT_PATH_AS_IS: send the URL's path as written (no '/../' or '/./' squashing). */
   pathAsIs?: boolean;
   /** CURLOPT_INTERFACE: local address to bind. */
@@ -241,6 +245,8 @@ const schema: Record<keyof EasyOptions, Kind> = {
   ignoreContentLength: 'boolean',
   filetime: 'boolean',
   pipeWait: 'boolean',
+  netrc: 'number',
+  netrcFile: 'string',
   pathAsIs: 'boolean',
   interface: 'string',
   private: 'any',
@@ -322,6 +328,9 @@ export function validateOptions(opts: object): void {
       CurlCode.BAD_FUNCTION_ARGUMENT,
       `Option 'httpVersion': unknown value ${o.httpVersion}`,
     );
+  }
+  if (o.netrc !== undefined && o.netrc !== 0 && o.netrc !== 1 && o.netrc !== 2) {
+    throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'netrc': unknown value ${o.netrc}`);
   }
   if (o.ipResolve !== undefined && o.ipResolve > 2) {
     throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'ipResolve': unknown value ${o.ipResolve}`);

@@ -128,6 +128,34 @@ const cases: Case[] = [
   { name: 'credentials in the URL', args: ['-s', 'http://al:pw@127.0.0.1:{P}/basic'] },
   { name: '-u wins over the URL', args: ['-s', '-u', 'al:pw', 'http://x:y@127.0.0.1:{P}/basic'] },
   { name: '--basic', args: ['-s', '--basic', '-u', 'al:pw', '{U}/basic'] },
+  {
+    name: '--netrc-file: credentials from the file',
+    args: ['-s', '-w', '%{http_code}\\n', '--netrc-file', 'n', '{U}/basic'],
+    files: { n: 'machine 127.0.0.1 login al password pw\n' },
+  },
+  {
+    name: '--netrc-file ignores the URL credentials (required)',
+    args: ['-s', '-w', '%{http_code}\\n', '--netrc-file', 'n', 'http://x:y@127.0.0.1:{P}/basic'],
+    files: { n: 'machine 127.0.0.1 login al password pw\n' },
+  },
+  {
+    name: '--netrc-optional with --netrc-file: the URL credentials win',
+    args: [
+      '-s',
+      '-w',
+      '%{http_code}\\n',
+      '--netrc-optional',
+      '--netrc-file',
+      'n',
+      'http://x:y@127.0.0.1:{P}/basic',
+    ],
+    files: { n: 'machine 127.0.0.1 login al password pw\n' },
+  },
+  {
+    name: '--netrc-file with a default entry',
+    args: ['-s', '-w', '%{http_code}\\n', '--netrc-file', 'n', '{U}/basic'],
+    files: { n: 'machine other.test login x password y\ndefault login al password pw\n' },
+  },
   { name: '--digest answers the challenge', args: ['-s', '--digest', '-u', 'al:pw', '{U}/digest'] },
   {
     name: '--digest with a wrong password',

@@ -9,9 +9,11 @@
 //   when it is kept alive (its body is read and dropped). A second 401 after Basic, or a Digest
 //   challenge that is not stale: an "authentication problem" - the 401 is the answer (22 with
 //   failOnError). HTTP never ends in 67 LOGIN_DENIED in libcurl; neither does it here.
+
 import { createHash, randomBytes } from 'node:crypto';
 import type { HeaderList } from '../../proto/h1/types.js';
 import type { EasyOptions } from '../options.js';
+import { defaultNetrcPath, Netrc, netrcLookup } from './netrc.js';
 
 /** CURLAUTH_* bits (unsigned, as libcurl's unsigned long). */
 export const HttpAuth = {
@@ -165,6 +167,23 @@ export function credentials(o: EasyOptions, url: URL): Credentials | undefined {
   if (o.password !== undefined) {
     password = o.password;
     user ??= '';
+  }
+  // .netrc: never over credentials set as options; REQUIRED ignores the URL's, OPTIONAL fills in
+  // what the URL lacks (libcurl's override_login()).
+  const mode = o.netrc ?? Netrc.IGNORED;
+  if (
+    mode !== Netrc.IGNORED &&
+    o.userPwd === undefined &&
+    o.username === undefined &&
+    o.password === undefined
+  ) {
+    const urlHasPassword = url.password !== '';
+    if (mode === Netrc.REQUIRED || !urlHasPassword) {
+      const login = url.username === '' ? undefined : decodeURIComponent(url.username);
+      const found = netrcLookup(o.netrcFile ?? defaultNetrcPath(), url.hostname, login);
+      if (found !== undefined) return found;
+      if (mode === Netrc.REQUIRED && login === undefined) return undefined;
+    }
   }
   return user === undefined ? undefined : { user, password };
 }
