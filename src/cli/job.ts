@@ -246,9 +246,10 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   }
   // -b strings are joined with ';' as curl 7.88's tool does; they do not start the cookie engine.
   if (op.cookies.length > 0) optional(o, 'cookie', op.cookies.join(';'));
-  const jar = ctx.cookies.forOperation(op);
-  // The engine on, without a file: the run's shared jar holds what -b files gave.
-  if (jar !== undefined) optional(o, 'cookieFile', '');
+  // One cookie Share for the whole run, as curl's tool (a CURLSH with CURL_LOCK_DATA_COOKIE):
+  // it holds what the -b files gave, and every transfer reads and adds to it.
+  const share = ctx.cookies.forOperation(op);
+  if (share !== undefined) optional(o, 'share', share);
   if (op.form.length > 0) {
     // A new Mime (and boundary) per transfer, as curl builds one per transfer.
     const mime = new Mime();
@@ -278,8 +279,5 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
     o.debugFunction = (type, d) => ctx.trace(v.line(type, d));
   }
   easy = new Easy(o);
-  // curl's tool shares one cookie store among all its transfers (a CURLSH with
-  // CURL_LOCK_DATA_COOKIE); the engine has no share yet, so every handle gets the same jar.
-  if (jar !== undefined) easy._cookies = jar;
   return easy;
 }

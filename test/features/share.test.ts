@@ -74,6 +74,21 @@ test('cookies: a cookie set through one Multi is sent by a handle of another; wi
   }
 });
 
+test('cookies: a cookie share alone turns the cookie engine on (no cookieFile needed), as libcurl', async () => {
+  const share = new Share({ share: ['cookie'] });
+  const a = new AppLoop();
+  try {
+    cookiesSeen.length = 0;
+    await go(a, { url: `${srv.url}/set`, share });
+    await go(a, { url: `${srv.url}/x`, share });
+    await go(a, { url: `${srv.url}/x` });
+    assert.deepEqual(cookiesSeen, [undefined, 'shared=yes', undefined]);
+  } finally {
+    a.close();
+    share.close();
+  }
+});
+
 test('dns: one lookup for two Multis with the share, one per Multi without', async () => {
   const url = `http://app.test:${srv.port}/x`;
   {

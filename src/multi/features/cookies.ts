@@ -300,9 +300,15 @@ function parseNetscape(raw: string): Cookie | undefined {
   return prefixOk(c, true) ? c : undefined;
 }
 
-/** The engine is on when a cookie file or jar is named (cookieFile '' = on without a file). */
+/** The engine is on when a cookie file or jar is named (cookieFile '' = on without a file) or a cookie Share is set. */
 export function cookiesEnabled(o: EasyOptions): boolean {
-  return o.cookieFile !== undefined || o.cookieJar !== undefined || o.cookieList !== undefined;
+  return (
+    o.cookieFile !== undefined ||
+    o.cookieJar !== undefined ||
+    o.cookieList !== undefined ||
+    // libcurl: a handle with a cookie share has the share's cookie engine.
+    o.share?.cookies !== undefined
+  );
 }
 
 /** Load cookieFile and apply cookieList once per transfer start (libcurl loads at perform). */
