@@ -50,16 +50,21 @@ export interface MultiOptions {
   transport?: Transport;
 }
 
-const multiOptionNames = new Set<string>([
-  'socketFunction',
-  'timerFunction',
+/** The limits: non-negative numbers, settable at construction and with setOptions(). */
+const numericMultiOptions = [
   'maxHostConnections',
   'maxTotalConnections',
   'maxConnects',
   'maxConcurrentStreams',
   'maxIdleAgeMs',
   'dnsCacheTimeoutMs',
+] as const;
+
+const multiOptionNames = new Set<string>([
+  'socketFunction',
+  'timerFunction',
   'transport',
+  ...numericMultiOptions,
 ]);
 
 export interface DoneMessage {
@@ -170,14 +175,7 @@ export class Multi {
   }
 
   private applyOptions(options: MultiOptions): void {
-    for (const k of [
-      'maxHostConnections',
-      'maxTotalConnections',
-      'maxConnects',
-      'maxConcurrentStreams',
-      'maxIdleAgeMs',
-      'dnsCacheTimeoutMs',
-    ] as const) {
+    for (const k of numericMultiOptions) {
       const v = options[k];
       if (v === undefined) continue;
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
