@@ -505,8 +505,14 @@ export class ResponseReader {
     this.#keepAlive = keepAlive;
 
     const head = this.#headEvent(false, framing, contentLength);
-    // No #resetHead() here: the next startResponse() does it (one pair of arrays per response, not
-    // two); nothing reads the head fields before then.
+    // The next startResponse() allocates the next head's arrays; until then only references are
+    // dropped (an idle pooled connection must not keep its last head alive: ~2 KB each).
+    this.#headers = NO_HEADERS;
+    this.#rawLines = NO_LINES;
+    this.#contentLengths = undefined;
+    this.#transferEncoding = undefined;
+    this.#connection = undefined;
+    this.#reason = '';
     switch (framing) {
       case 'none':
         this.#state = 'end';
