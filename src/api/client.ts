@@ -66,16 +66,19 @@ export class Client implements AsyncDisposable {
 
   /** WHATWG fetch over this client: resolves with Node's own Response. */
   fetch(input: FetchInput, init?: FetchInit): Promise<Response> {
-    return this.track(fetchWith(this, input, init));
+    return this._track(fetchWith(this, input, init));
   }
 
   /** Status, headers, a streaming body with the body mixins, and the transfer's getInfo(). */
   request(url: string | URL, options?: RequestOptions): Promise<RequestResult> {
-    return this.track(requestWith(this, url, options));
+    return requestWith(this, url, options);
   }
 
-  /** Calls not settled yet (a call may still be preparing its body or between redirect hops). */
-  private track<T>(call: Promise<T>): Promise<T> {
+  /**
+   * @internal Calls not settled yet that close() waits for (a call preparing its body, or between
+   * redirect hops); a running transfer is waited for by itself.
+   */
+  _track<T>(call: Promise<T>): Promise<T> {
     const calls = this.calls;
     calls.add(call);
     const forget = () => calls.delete(call);

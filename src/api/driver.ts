@@ -44,13 +44,20 @@ export class NodeDriver {
   add(easy: Easy): Promise<DoneMessage> {
     return new Promise((resolve, reject) => {
       try {
-        this.multi.addHandle(easy);
+        this.run(easy, resolve);
       } catch (e) {
         reject(e);
-        return;
       }
-      this.waiters.set(easy, resolve);
     });
+  }
+
+  /**
+   * add() without a promise: `done` is called with the done message once the transfer completed
+   * and was removed. Throws what addHandle throws.
+   */
+  run(easy: Easy, done: (m: DoneMessage) => void): void {
+    this.multi.addHandle(easy);
+    this.waiters.set(easy, done);
   }
 
   /**

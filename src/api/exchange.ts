@@ -6,6 +6,7 @@ import { CurlCode } from '../core/codes.js';
 import { EasyError, MultiError } from '../core/errors.js';
 import { Pause } from '../multi/constants.js';
 import { Easy } from '../multi/easy.js';
+import type { DoneMessage } from '../multi/multi.js';
 import type { EasyOptions } from '../multi/options.js';
 import type { NodeDriver } from './driver.js';
 import { badArgument, TscurlError, transferFailure } from './errors.js';
@@ -16,8 +17,8 @@ export interface ResponseHead {
   statusText: string;
   /** '1.0', '1.1' or '2' as on the status line. */
   httpVersion: string;
-  /** Field lines in order, names as received. */
-  headers: Array<[string, string]>;
+  /** Field lines in order, flat: name, value, name, value, ... (names as received, values trimmed). */
+  fields: string[];
 }
 
 /** Where body bytes go. */
@@ -52,24 +53,29 @@ export interface ExchangeInit {
 }
 
 const statusLineRe = /^HTTP\/(\d(?:\.\d)?) +(\d{3})(?: (.*))?$/;
+const LF = 10;
+const CR = 13;
+const SP = 32;
+const HTAB = 9;
 
 export class Exchange {
   readonly easy: Easy;
   /** Resolves with the final response head; rejects when the transfer fails or aborts before it. */
   readonly head: Promise<ResponseHead>;
-  /** Resolves with the transfer's CurlCode once it ended, however it ended (never rejects). */
-  readonly finished: Promise<number>;
   sink: BodySink;
-  /** 'host:port' for messages. */
-  readonly hostLabel: string;
 
   private readonly host: ExchangeHost;
+  private readonly url: string | undefined;
+  private label: string | undefined;
+  /** The CurlCode the transfer ended with (-1 while it runs). */
+  private code = -1;
+  private finishedPromise: Promise<number> | undefined;
+  private resolveFinished: ((code: number) => void) | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly onHead: ((head: ResponseHead) => void) | undefined;
   private readonly followsRedirects: boolean;
   private resolveHead!: (h: ResponseHead) => void;
   private rejectHead!: (e: unknown) => void;
-  private resolveFinished!: (code: number) => void;
   /** The final head was parsed: later header lines are trailers. */
   private headParsed = false;
   /** The head promise was settled. */
@@ -83,7 +89,8 @@ export class Exchange {
   private recvPaused = false;
   private readonly upload: UploadFeeder | undefined;
   private block: ResponseHead | undefined;
-  private readonly onAbort = () => this.abort(this.signal?.reason);
+  /** The signal's listener (only made when there is a signal). */
+  private onAbort: (() => void) | undefined;
 
   constructor(host: ExchangeHost, init: ExchangeInit) {
     this.host = host;
@@ -95,23 +102,38 @@ export class Exchange {
     this.followsRedirects = init.options.followLocation === true;
     this.failOnError = init.options.failOnError === true;
     this.maxFileSize = init.options.maxFileSize ?? 0;
-    this.hostLabel = hostOf(init.options.url);
+    this.url = init.options.url;
     this.head = new Promise((resolve, reject) => {
       this.resolveHead = resolve;
       this.rejectHead = reject;
     });
-    this.finished = new Promise((resolve) => {
-      this.resolveFinished = resolve;
-    });
+    const options = init.options;
+    options.headerFunction = (line) => this.headerLine(line);
+    options.writeFunction = (chunk) => this.write(chunk);
     try {
-      this.easy = new Easy({
-        ...init.options,
-        headerFunction: (line) => this.headerLine(line),
-        writeFunction: (chunk) => this.write(chunk),
-      });
+      this.easy = new Easy(options);
     } catch (e) {
       throw e instanceof EasyError ? new TscurlError(e.code, e.message, { cause: e, phase: 'setup' }) : e;
     }
+  }
+
+  /** 'host:port' for messages. */
+  get hostLabel(): string {
+    this.label ??= hostOf(this.url);
+    return this.label;
+  }
+
+  /** Resolves with the transfer's CurlCode once it ended, however it ended (never rejects). */
+  get finished(): Promise<number> {
+    if (this.finishedPromise === undefined) {
+      this.finishedPromise =
+        this.code >= 0
+          ? Promise.resolve(this.code)
+          : new Promise((resolve) => {
+              this.resolveFinished = resolve;
+            });
+    }
+    return this.finishedPromise;
   }
 
   /** Start the transfer. */
@@ -122,17 +144,20 @@ export class Exchange {
       this.ended = true;
       this.upload?.close();
       this.rejectHead(refused);
-      this.resolveFinished(CurlCode.ABORTED_BY_CALLBACK);
+      this.setCode(CurlCode.ABORTED_BY_CALLBACK);
       return;
     }
     this.host.started(this);
-    signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (signal !== undefined) {
+      this.onAbort = () => this.abort(signal.reason);
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
     this.upload?.prime();
-    this.host.driver.add(this.easy).then(
-      (m) => this.complete(m.result),
-      (e: unknown) =>
-        this.fail(badArgument(`Could not start the transfer: ${String(e)}`, e), CurlCode.FAILED_INIT),
-    );
+    try {
+      this.host.driver.run(this.easy, (m: DoneMessage) => this.complete(m.result));
+    } catch (e) {
+      this.fail(badArgument(`Could not start the transfer: ${String(e)}`, e), CurlCode.FAILED_INIT);
+    }
   }
 
   /** The consumer wants more: resume a paused transfer. */
@@ -176,8 +201,12 @@ export class Exchange {
 
   private headerLine(line: string): void {
     if (this.headParsed) return; // trailers
-    const text = line.endsWith('\r\n') ? line.slice(0, -2) : line.endsWith('\n') ? line.slice(0, -1) : line;
-    if (text === '') {
+    let end = line.length;
+    if (end > 0 && line.charCodeAt(end - 1) === LF) {
+      end--;
+      if (end > 0 && line.charCodeAt(end - 1) === CR) end--;
+    }
+    if (end === 0) {
       const block = this.block;
       this.block = undefined;
       if (block === undefined || !this.isFinal(block)) return;
@@ -187,21 +216,34 @@ export class Exchange {
       else this.settleHead(block);
       return;
     }
-    const m = statusLineRe.exec(text);
-    if (m !== null) {
-      this.block = { status: Number(m[2]), statusText: m[3] ?? '', httpVersion: m[1]!, headers: [] };
-      return;
+    const first = line.charCodeAt(0);
+    if (first === 72 /* H */ && line.startsWith('HTTP/')) {
+      const m = statusLineRe.exec(end === line.length ? line : line.slice(0, end));
+      if (m !== null) {
+        this.block = { status: Number(m[2]), statusText: m[3] ?? '', httpVersion: m[1]!, fields: [] };
+        return;
+      }
     }
     const block = this.block;
     if (block === undefined) return;
-    if ((text[0] === ' ' || text[0] === '\t') && block.headers.length > 0) {
-      const last = block.headers[block.headers.length - 1]!;
-      last[1] = `${last[1]} ${text.trim()}`.trim(); // obs-fold
+    const fields = block.fields;
+    if ((first === SP || first === HTAB) && fields.length > 0) {
+      // obs-fold: the line continues the previous field's value.
+      const last = fields.length - 1;
+      fields[last] = `${fields[last]} ${line.slice(0, end).trim()}`.trim();
       return;
     }
-    const colon = text.indexOf(':');
-    if (colon <= 0) return;
-    block.headers.push([text.slice(0, colon).trim(), text.slice(colon + 1).trim()]);
+    const colon = line.indexOf(':');
+    if (colon <= 0 || colon >= end) return;
+    let nameEnd = colon;
+    while (nameEnd > 0 && isSpace(line.charCodeAt(nameEnd - 1))) nameEnd--;
+    let nameStart = 0;
+    while (nameStart < nameEnd && isSpace(line.charCodeAt(nameStart))) nameStart++;
+    let valueStart = colon + 1;
+    while (valueStart < end && isSpace(line.charCodeAt(valueStart))) valueStart++;
+    let valueEnd = end;
+    while (valueEnd > valueStart && isSpace(line.charCodeAt(valueEnd - 1))) valueEnd--;
+    fields.push(line.slice(nameStart, nameEnd), line.slice(valueStart, valueEnd));
   }
 
   private settleHead(block: ResponseHead): void {
@@ -218,7 +260,7 @@ export class Exchange {
   private failsAfterHead(block: ResponseHead): boolean {
     if (this.failOnError && block.status >= 400) return true;
     if (this.maxFileSize <= 0) return false;
-    const length = block.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
+    const length = fieldValue(block.fields, 'content-length');
     return length !== undefined && Number(length) > this.maxFileSize;
   }
 
@@ -226,7 +268,7 @@ export class Exchange {
     if (block.status >= 100 && block.status < 200 && block.status !== 101) return false;
     // With followLocation the engine goes on to the Location; the final head comes later.
     if (this.followsRedirects && block.status >= 300 && block.status < 400 && block.status !== 304) {
-      return !block.headers.some(([n]) => n.toLowerCase() === 'location');
+      return fieldValue(block.fields, 'location') === undefined;
     }
     return true;
   }
@@ -285,10 +327,30 @@ export class Exchange {
   private finish(code: number): void {
     this.ended = true;
     this.upload?.close();
-    this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
     this.host.ended(this);
-    this.resolveFinished(code);
+    this.setCode(code);
   }
+
+  private setCode(code: number): void {
+    this.code = code;
+    this.resolveFinished?.(code);
+  }
+}
+
+/** What String.prototype.trim() removes, for the characters a header line can hold. */
+function isSpace(c: number): boolean {
+  if (c <= SP) return c === SP || (c >= HTAB && c <= CR);
+  return c === 0xa0 || (c > 0xff && String.fromCharCode(c).trim() === '');
+}
+
+/** The first value of a field (name lower-case), or undefined. */
+export function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) {
+    const n = fields[i]!;
+    if (n.length === name.length && n.toLowerCase() === name) return fields[i + 1];
+  }
+  return undefined;
 }
 
 function hostOf(url: string | undefined): string {

@@ -7,8 +7,17 @@ import { CurlCode } from '../core/codes.js';
 import { type ExtractedBody, extractBody, isStreamBody, type RequestBody, readAll } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
 import { badArgument, TscurlError } from './errors.js';
-import { type BodySink, Exchange, type ExchangeHost, type ResponseHead } from './exchange.js';
-import { easyOptionsFor, headerPairs, normalizeMethod, type TransferOptions } from './transfer-options.js';
+import { type BodySink, Exchange, type ExchangeHost, fieldValue, type ResponseHead } from './exchange.js';
+import {
+  copyOptions,
+  easyOptionsFor,
+  headerPairs,
+  normalizeMethod,
+  type TransferOptions,
+} from './transfer-options.js';
+
+const defaultsSkip: ReadonlySet<string> = new Set(['headers']);
+
 import { UploadFeeder } from './upload.js';
 
 export type FetchInput = string | URL | Request;
@@ -124,11 +133,12 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
   if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
     throw badArgument(`Invalid redirect mode '${String(redirect)}'`);
   }
-  const { headers: defaultHeaders, ...defaultOptions } = client.defaults;
-  const headers = headerPairs(defaultHeaders, fromRequest?.headers, init.headers);
+  const defaults = client.defaults;
+  const headers = headerPairs(defaults.headers, fromRequest?.headers, init.headers);
   // Like Node's fetch: ask for compressed bodies and hand them out decoded (the engine decodes).
-  const decoding: TransferOptions = headers.has('accept-encoding') ? {} : { acceptEncoding: '' };
-  const extra: TransferOptions = { ...decoding, ...defaultOptions, ...init.options };
+  const extra: TransferOptions = headers.has('accept-encoding') ? {} : { acceptEncoding: '' };
+  copyOptions(extra, defaults, defaultsSkip);
+  copyOptions(extra, init.options);
 
   let body: RequestBody = null;
   if (init.body !== undefined && init.body !== null) body = init.body as RequestBody;
@@ -263,8 +273,7 @@ function nextHop(hop: Hop, status: number, location: string, redirects: number, 
 }
 
 function headerValue(head: ResponseHead, name: string): string | undefined {
-  for (const [n, v] of head.headers) if (n.length === name.length && n.toLowerCase() === name) return v;
-  return undefined;
+  return fieldValue(head.fields, name);
 }
 
 function toResponse(
@@ -275,9 +284,10 @@ function toResponse(
   firstOrigin: string,
 ): Response {
   const headers = new Headers();
-  for (const [name, value] of head.headers) {
+  const fields = head.fields;
+  for (let i = 0; i < fields.length; i += 2) {
     try {
-      headers.append(name, value);
+      headers.append(fields[i]!, fields[i + 1]!);
     } catch {
       // A field Headers refuses (invalid name or value bytes) is dropped, as undici does.
     }

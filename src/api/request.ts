@@ -3,10 +3,10 @@
 // unless the Easy option followLocation is set (as with curl).
 import { CurlCode } from '../core/codes.js';
 import type { EasyInfo } from '../multi/info.js';
-import { BodyReadable, extractBody, type RequestBody } from './body.js';
+import { BodyReadable, type ExtractedBody, extractBody, type RequestBody } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
 import { TscurlError } from './errors.js';
-import { type BodySink, Exchange } from './exchange.js';
+import { type BodySink, Exchange, type ExchangeHost } from './exchange.js';
 import { BODY_HIGH_WATER_MARK } from './fetch.js';
 import {
   easyOptionsFor,
@@ -62,36 +62,68 @@ class ReadableSink implements BodySink {
   }
 }
 
-export async function requestWith(
+/** The fields of RequestOptions that are the call's own, not Easy options. */
+const callFields: ReadonlySet<string> = new Set(['method', 'headers', 'body', 'signal', 'highWaterMark']);
+
+export function requestWith(
   client: Client,
   url: string | URL,
-  options: RequestOptions = {},
+  options?: RequestOptions,
 ): Promise<RequestResult> {
-  const host = client._host();
-  const { method: rawMethod, headers, body, signal, highWaterMark, ...callOptions } = options;
-  const { headers: defaultHeaders, ...defaultOptions } = client.defaults;
-  const method = normalizeMethod(rawMethod);
+  try {
+    const host = client._host();
+    const o = options ?? {};
+    const method = normalizeMethod(o.method);
+    const signal = o.signal;
+    if (signal?.aborted) throw signal.reason;
+    const body = o.body;
+    if (body === undefined || body === null) {
+      return startRequest(client, host, url, o, method, undefined);
+    }
+    // Only a body to read makes the call wait before its transfer starts: Client.close() waits
+    // for it then.
+    return client._track(
+      extractBody(body).then((extracted) => startRequest(client, host, url, o, method, extracted)),
+    );
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function startRequest(
+  client: Client,
+  host: ExchangeHost,
+  url: string | URL,
+  o: RequestOptions,
+  method: string,
+  extracted: ExtractedBody | undefined,
+): Promise<RequestResult> {
   const href = url instanceof URL ? url.href : url;
-  if (signal?.aborted) throw signal.reason;
-  const extracted = await extractBody(body ?? null);
   const sink = new ReadableSink();
   const upload =
     extracted?.kind === 'stream'
       ? new UploadFeeder(extracted.open, extracted.size, extracted.replayable)
       : undefined;
+  const defaults = client.defaults;
+  const headers =
+    defaults.headers === undefined && o.headers === undefined
+      ? undefined
+      : headerPairs(defaults.headers, o.headers);
   const x = new Exchange(host, {
     options: easyOptionsFor(
       {
         url: href,
         method,
-        headers: headerPairs(defaultHeaders, headers),
+        headers,
         body: extracted?.kind === 'bytes' ? extracted.bytes : upload,
         bodyType: extracted?.contentType,
       },
-      { ...defaultOptions, ...callOptions },
+      defaults,
+      o,
+      callFields,
     ),
     sink,
-    signal,
+    signal: o.signal,
     upload,
   });
   sink.readable = new BodyReadable(
@@ -101,26 +133,28 @@ export async function requestWith(
         error ??
           new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The response body was destroyed before its end'),
       ),
-    highWaterMark ?? BODY_HIGH_WATER_MARK,
+    o.highWaterMark ?? BODY_HIGH_WATER_MARK,
   );
   x.start();
-  const head = await x.head;
-  const easy = x.easy;
-  return {
-    statusCode: head.status,
-    statusText: head.statusText,
-    headers: headerObject(head.headers),
-    body: sink.readable,
-    get info() {
-      return easy.getInfo();
-    },
-  };
+  return x.head.then((head) => {
+    const easy = x.easy;
+    return {
+      statusCode: head.status,
+      statusText: head.statusText,
+      headers: headerObject(head.fields),
+      body: sink.readable,
+      get info() {
+        return easy.getInfo();
+      },
+    };
+  });
 }
 
-function headerObject(pairs: Array<[string, string]>): ResponseHeaders {
+function headerObject(fields: readonly string[]): ResponseHeaders {
   const out: ResponseHeaders = Object.create(null);
-  for (const [rawName, value] of pairs) {
-    const name = rawName.toLowerCase();
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!.toLowerCase();
+    const value = fields[i + 1]!;
     const prev = out[name];
     if (prev === undefined) out[name] = name === 'set-cookie' ? [value] : value;
     else if (Array.isArray(prev)) prev.push(value);

@@ -60,16 +60,46 @@ export function headerPairs(...inits: Array<HeadersInput | undefined>): Headers 
 export interface HttpRequest {
   url: string;
   method: string;
-  headers: Headers;
+  /** undefined: no header given. */
+  headers: Headers | undefined;
   /** Bytes sent with the head, or a streamed body fed to the engine's read callback. */
   body: Uint8Array | UploadFeeder | undefined;
   /** Content-Type implied by the body, used when headers name none. */
   bodyType: string | undefined;
 }
 
-/** Easy options for one HTTP request. */
-export function easyOptionsFor(req: HttpRequest, extra: TransferOptions): EasyOptions {
-  const o: EasyOptions = { ...extra, url: req.url };
+/**
+ * Copies `from`'s own enumerable properties into `to` (as a spread does), except the names `skip`
+ * holds.
+ */
+export function copyOptions(to: object, from: object | undefined, skip?: ReadonlySet<string>): void {
+  if (from === undefined) return;
+  const t = to as Record<string, unknown>;
+  const f = from as Record<string, unknown>;
+  for (const k in f) {
+    if (skip?.has(k) !== true && Object.hasOwn(f, k)) t[k] = f[k];
+  }
+}
+
+const noHeaders: ReadonlyArray<[string, string]> = [];
+const defaultsSkip: ReadonlySet<string> = new Set(['headers']);
+
+/**
+ * Easy options for one HTTP request: the Client defaults' options (all but `headers`), then the
+ * call's (minus the names `callSkip` holds: the call's own fields), then the request's. A fresh
+ * object the caller may add to.
+ */
+export function easyOptionsFor(
+  req: HttpRequest,
+  defaults: object | undefined,
+  call?: object,
+  callSkip?: ReadonlySet<string>,
+): EasyOptions {
+  const o: EasyOptions = {};
+  copyOptions(o, defaults, defaultsSkip);
+  copyOptions(o, call, callSkip);
+  const userAgent = o.userAgent;
+  o.url = req.url;
   const m = req.method;
   const body = req.body;
   if (m === 'HEAD') o.nobody = true;
@@ -82,7 +112,8 @@ export function easyOptionsFor(req: HttpRequest, extra: TransferOptions): EasyOp
   let hasUa = false;
   let hasExpect = false;
   let declaredLength = -1;
-  for (const [name, value] of req.headers) {
+  const headers = req.headers === undefined ? noHeaders : req.headers;
+  for (const [name, value] of headers) {
     if (name === 'content-type') hasType = true;
     if (name === 'user-agent') hasUa = true;
     if (name === 'expect') hasExpect = true;
@@ -109,7 +140,7 @@ export function easyOptionsFor(req: HttpRequest, extra: TransferOptions): EasyOp
   // curl asks big or unknown-size bodies for 'Expect: 100-continue' first; fetch (and undici)
   // never do. Sending an 'expect' header asks for it.
   if (sendsBody && !hasExpect) lines.push('Expect:');
-  if (!hasUa && extra.userAgent === undefined) o.userAgent = USER_AGENT;
+  if (!hasUa && userAgent === undefined) o.userAgent = USER_AGENT;
   if (lines.length > 0) o.httpHeader = lines;
   return o;
 }
