@@ -82,6 +82,8 @@ const WIRED = new Set([
   'pathAsIs',
   'netrc',
   'netrcFile',
+  'httpTransferDecoding',
+  'httpContentDecoding',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */

@@ -100,6 +100,10 @@ export interface EasyOptions {
   netrc?: 0 | 1 | 2;
   /** CURLOPT_NETRC_FILE (default $NETRC, else ~/.netrc). */
   netrcFile?: string;
+  /** CURLOPT_HTTP_TRANSFER_DECODING (default true): false hands a chunked body over with its framing. */
+  httpTransferDecoding?: boolean;
+  /** CURLOPT_HTTP_CONTENT_DECODING (default true): false leaves Content-Encoding undone even with acceptEncoding. */
+  httpContentDecoding?: boolean;
   /** CURLOPT_PATH_AS_IS: send the URL's path as written (no '/../' or '/./' squashing). */
   pathAsIs?: boolean;
   /** CURLOPT_INTERFACE: local address to bind. */
@@ -247,6 +251,8 @@ const schema: Record<keyof EasyOptions, Kind> = {
   pipeWait: 'boolean',
   netrc: 'number',
   netrcFile: 'string',
+  httpTransferDecoding: 'boolean',
+  httpContentDecoding: 'boolean',
   pathAsIs: 'boolean',
   interface: 'string',
   private: 'any',

@@ -481,11 +481,11 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   t.status = 0;
   t.contentLength = -1;
   conn.requests++;
-  conn.reader.startResponse(
-    o.ignoreContentLength
-      ? { method: responseMethod(o, t.method), ignoreContentLength: true }
-      : { method: responseMethod(o, t.method) },
-  );
+  conn.reader.startResponse({
+    method: responseMethod(o, t.method),
+    ignoreContentLength: o.ignoreContentLength === true,
+    rawChunked: o.httpTransferDecoding === false,
+  });
   t.tPretransfer = now;
   transition(m, t, 'doing');
   return 'again';
@@ -742,7 +742,10 @@ function onHead(
   ) {
     throw new TransferError(CurlCode.FILESIZE_EXCEEDED, `Maximum file size exceeded`, { phase: 'recv' });
   }
-  if (o.acceptEncoding !== undefined && ev.framing !== 'none')
+  // CURLOPT_HTTP_CONTENT_DECODING off, or a chunked body passed raw: the coded bytes go out as they are.
+  const raw =
+    o.httpContentDecoding === false || (o.httpTransferDecoding === false && ev.framing === 'chunked');
+  if (o.acceptEncoding !== undefined && ev.framing !== 'none' && !raw)
     t.decoder = ContentDecoder.forResponse(ev.headers);
   return undefined;
 }

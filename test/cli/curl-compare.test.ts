@@ -203,6 +203,11 @@ const cases: Case[] = [
   { name: '--compressed decodes gzip', args: ['-s', '--compressed', '{U}/gzip'] },
   { name: 'without --compressed no decoding is asked for', args: ['-s', '{U}/gzip'] },
   {
+    name: '--raw --compressed: asks for gzip, leaves it coded',
+    args: ['-s', '--raw', '--compressed', '{U}/gzip'],
+  },
+  { name: '--raw on a chunked body: the framing as sent', args: ['-s', '--raw', '-i', '{U}/chunked'] },
+  {
     name: '--limit-rate keeps the body intact',
     args: ['-s', '--limit-rate', '200k', '-o', 'big', '{U}/big'],
   },

@@ -28,6 +28,7 @@ import {
   type HeaderList,
   NEED_DATA,
   ProtocolError,
+  type ResponseData,
   type ResponseEnd,
   type ResponseEvent,
   type ResponseHead,
@@ -41,7 +42,16 @@ export interface StartResponseOptions {
   method: string;
   /** CURLOPT_IGNORE_CONTENT_LENGTH: read a non-chunked body to EOF. */
   ignoreContentLength?: boolean;
+  /**
+   * CURLOPT_HTTP_TRANSFER_DECODING off (curl --raw): a chunked body's data events carry the bytes
+   * as received (size lines, chunk data, CRLFs, trailers and the final empty line); the framing is
+   * still parsed to find the body's end, and trailers still come in the end event.
+   */
+  rawChunked?: boolean;
 }
+
+const RAW_CRLF = new Uint8Array([0x0d, 0x0a]);
+const RAW_LF = new Uint8Array([0x0a]);
 
 type State =
   | 'idle' // between responses: bytes are buffered for the next startResponse()
@@ -51,6 +61,7 @@ type State =
   | 'chunk-size'
   | 'chunk-data'
   | 'chunk-crlf'
+  | 'raw-end' // raw chunked: the final empty line was handed out; the end event is next
   | 'trailers'
   | 'end' // the next event is 'end'
   | 'error';
@@ -85,6 +96,7 @@ export class ResponseReader {
   #isHead = false;
   #isConnect = false;
   #ignoreContentLength = false;
+  #rawChunked = false;
 
   // Head being read.
   #statusSeen = false;
@@ -141,6 +153,7 @@ export class ResponseReader {
     this.#isHead = opts.method === 'HEAD';
     this.#isConnect = opts.method === 'CONNECT';
     this.#ignoreContentLength = opts.ignoreContentLength === true;
+    this.#rawChunked = opts.rawChunked === true;
     this.#interimCount = 0;
     this.#sawAny = this.#buffered > 0;
     this.#resetHead();
@@ -177,6 +190,8 @@ export class ResponseReader {
         case 'chunk-crlf':
         case 'trailers':
           return this.#readChunked();
+        case 'raw-end':
+          return this.#end();
         case 'end':
           return this.#end();
         case 'error':
@@ -621,6 +636,7 @@ export class ResponseReader {
             this.#remaining = size;
             this.#state = 'chunk-data';
           }
+          if (this.#rawChunked) return this.#rawLine();
           break;
         }
         case 'chunk-data': {
@@ -645,6 +661,7 @@ export class ResponseReader {
             throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Missing CRLF after chunk data');
           }
           this.#state = 'chunk-size';
+          if (this.#rawChunked) return { type: 'data', data: b0 === 0x0a ? RAW_LF : RAW_CRLF };
           break;
         }
         case 'trailers': {
@@ -663,7 +680,11 @@ export class ResponseReader {
           this.#trailerBytes += raw.length;
           const end = contentEnd(raw, 0, raw.length);
           // libcurl hands trailer lines to the header callback but not the terminating empty line.
-          if (end === 0) return this.#end();
+          if (end === 0) {
+            if (!this.#rawChunked) return this.#end();
+            this.#state = 'raw-end';
+            return this.#rawLine();
+          }
           if (this.#rawTrailerLines === NO_LINES) {
             this.#rawTrailerLines = [];
             this.#trailers = [];
@@ -676,12 +697,18 @@ export class ResponseReader {
             );
           }
           this.#trailers.push(parseField(raw, 0, end, 'trailer'));
+          if (this.#rawChunked) return this.#rawLine();
           break;
         }
         default:
           throw new Error(`unreachable chunked state ${this.#state}`);
       }
     }
+  }
+
+  /** The line read last, as received (a copy: a line spanning input chunks lives in a reused buffer). */
+  #rawLine(): ResponseData {
+    return { type: 'data', data: this.#spanBuf.slice(this.#spanStart, this.#spanEnd) };
   }
 
   #chunkedNeedData(): typeof NEED_DATA {
