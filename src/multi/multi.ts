@@ -14,6 +14,7 @@ import { Pause, Poll, type PollWhat, SOCKET_TIMEOUT } from './constants.js';
 import { channels, debug } from './diagnostics.js';
 import type { Easy } from './easy.js';
 import type { DebugInfoType } from './options.js';
+import { PendingQueues } from './pending.js';
 import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from './pool.js';
 import { parseTarget, type Target } from './request.js';
 import { SocketTable } from './socket-table.js';
@@ -115,8 +116,7 @@ export class Multi {
   private queued = 0;
   private running = 0;
   /** Transfers waiting for a connection slot: one FIFO per host, one for the total limit. */
-  private readonly pendingByHost = new Map<string, Set<Transfer>>();
-  private readonly pendingTotal = new Set<Transfer>();
+  private readonly pending = new PendingQueues<Transfer>();
   private readonly closing: Array<{ conn: Connection; reason: string }> = [];
   private readonly dns = new Map<string, { addresses: ResolvedAddress[]; expires: number }>();
   private readonly targets = new Map<string, Target>();
@@ -258,7 +258,7 @@ export class Multi {
       const now = this.transport.now();
       if (t.state !== 'completed' && t.state !== 'msgsent') {
         this.running--;
-        this.leavePending(t);
+        this.pending.leave(t);
         if (t.resolution !== undefined) {
           t.resolution.cancel();
           t.resolution = undefined;
@@ -638,7 +638,7 @@ export class Multi {
     t.tEnd = now;
     t.deadlines.fill(Number.POSITIVE_INFINITY);
     this.heap.delete(t);
-    this.leavePending(t);
+    this.pending.leave(t);
     this.running--;
     const easy = t.easy;
     easy.errorBuffer = t.error?.message ?? '';
@@ -789,46 +789,21 @@ export class Multi {
   // -------------------------------------------------------------------- pending
 
   addPending(t: Transfer, limit: 'host' | 'total'): void {
-    if (limit === 'host') {
-      let q = this.pendingByHost.get(t.hostKey);
-      if (q === undefined) this.pendingByHost.set(t.hostKey, (q = new Set()));
-      q.add(t);
-      t.pendingOn = t.hostKey;
-    } else {
-      this.pendingTotal.add(t);
-      t.pendingOn = '';
-    }
-  }
-
-  private leavePending(t: Transfer): void {
-    if (t.pendingOn === undefined) return;
-    if (t.pendingOn === '') this.pendingTotal.delete(t);
-    else {
-      const q = this.pendingByHost.get(t.pendingOn);
-      if (q !== undefined) {
-        q.delete(t);
-        if (q.size === 0) this.pendingByHost.delete(t.pendingOn);
-      }
-    }
-    t.pendingOn = undefined;
+    this.pending.add(t, limit);
   }
 
   /** A slot for hostKey may have opened: move one pending transfer forward (round-robin). */
   private wakePending(hostKey: string, now: number): void {
-    const q = this.pendingByHost.get(hostKey);
-    const t = q?.values().next().value ?? this.pendingTotal.values().next().value;
-    if (t === undefined) return;
-    this.leavePending(t);
-    transition(this, t, 'connect');
-    this.expire(t, Timer.RUN_NOW, now);
+    const t = this.pending.takeFor(hostKey);
+    if (t !== undefined) this.moveOn(t, now);
   }
 
   private wakeAnyPending(now: number): void {
-    const t =
-      this.pendingTotal.values().next().value ??
-      this.pendingByHost.values().next().value?.values().next().value;
-    if (t === undefined) return;
-    this.leavePending(t);
+    const t = this.pending.takeAny();
+    if (t !== undefined) this.moveOn(t, now);
+  }
+
+  private moveOn(t: Transfer, now: number): void {
     transition(this, t, 'connect');
     this.expire(t, Timer.RUN_NOW, now);
   }
