@@ -212,14 +212,30 @@ async function* streamParts(parts: readonly Part[]): AsyncGenerator<Uint8Array> 
   }
 }
 
+const utf8 = new TextDecoder();
+
+type StreamIterator = ReturnType<Readable[typeof Symbol.asyncIterator]>;
+
 /**
  * The response body of request(): a Readable (async-iterable, pipeable) with the body mixins.
  * Reading it is what lets the transfer go on: when its buffer is full the transfer pauses.
+ *
+ * Until something reads it as a stream, the body's chunks are held in a plain array, not pushed
+ * through the Readable's buffer (the first _read() pushes them): a body that arrived whole before
+ * it is read (a small response) is handed to text()/json()/bytes()/arrayBuffer()/blob(), or to a
+ * `for await`, without the stream machinery (per-chunk ticks, the async generator, its listeners).
  */
 export class BodyReadable extends Readable {
   private readonly onDemand: () => void;
   private readonly onDestroy: (error: Error | null) => void;
   private consumed = false;
+  /** Chunks not pushed yet; undefined once the stream machinery took over. */
+  private held: Buffer[] | undefined = [];
+  private heldBytes = 0;
+  /** The whole body is in `held`. */
+  private heldEnd = false;
+  /** The source ended or failed: destroying the body no longer ends a transfer. */
+  private sourceDone = false;
 
   constructor(onDemand: () => void, onDestroy: (error: Error | null) => void, highWaterMark: number) {
     super({ highWaterMark });
@@ -227,14 +243,80 @@ export class BodyReadable extends Readable {
     this.onDestroy = onDestroy;
   }
 
+  /** @internal A chunk from the transfer (the body's from now on); false when the body is full. */
+  _deliver(chunk: Buffer): boolean {
+    const held = this.held;
+    if (held === undefined) return this.push(chunk);
+    held.push(chunk);
+    this.heldBytes += chunk.length;
+    return this.heldBytes < this.readableHighWaterMark;
+  }
+
+  /** @internal The transfer's body ended. */
+  _end(): void {
+    this.sourceDone = true;
+    if (this.held !== undefined) this.heldEnd = true;
+    else this.push(null);
+  }
+
+  /** @internal The transfer failed: the body errors (an unread body raises no uncaught 'error'). */
+  _fail(error: unknown): void {
+    this.sourceDone = true;
+    this.held = undefined;
+    // A body nobody reads (or listens to) must not turn a failed transfer into an uncaught
+    // 'error' event; whoever reads it later still gets the error.
+    if (this.listenerCount('error') === 0) this.on('error', noop);
+    this.destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+
   // Synchronous with destroy(): the transfer (and its connection slot) ends at once.
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.readableEnded) this.onDestroy(error);
+    this.held = undefined;
+    if (!this.readableEnded && !this.sourceDone) this.onDestroy(error);
     callback(error);
   }
 
   override _read(): void {
+    const held = this.held;
+    if (held !== undefined) {
+      // Something reads the stream: the held chunks go into its buffer, and from now on every one.
+      this.held = undefined;
+      for (let i = 0; i < held.length; i++) this.push(held[i]);
+      if (this.heldEnd) {
+        this.push(null);
+        return;
+      }
+      if (this.readableLength >= this.readableHighWaterMark) return;
+    }
     this.onDemand();
+  }
+
+  /** The whole body when it is held, as one Buffer (taken: the body is used), else undefined. */
+  private takeWhole(): Buffer | undefined {
+    const held = this.held;
+    if (held === undefined || !this.heldEnd || this.destroyed) return undefined;
+    this.consumed = true;
+    this.held = undefined;
+    const whole = held.length === 1 ? held[0]! : Buffer.concat(held, this.heldBytes);
+    // Ended as a read to the end would: 'end', then 'close'.
+    this.push(null);
+    this.read();
+    this.destroy();
+    return whole;
+  }
+
+  override [Symbol.asyncIterator](): StreamIterator {
+    if (this.held === undefined || !this.heldEnd || this.destroyed) {
+      return super[Symbol.asyncIterator]();
+    }
+    return new WholeBodyIterator(this) as unknown as StreamIterator;
+  }
+
+  /** @internal For WholeBodyIterator: like a stream read, an empty body does not count as used. */
+  _takeWhole(iterating: boolean): Buffer | undefined {
+    const whole = this.takeWhole();
+    if (iterating && whole?.length === 0) this.consumed = false;
+    return whole;
   }
 
   /** True once text()/json()/arrayBuffer()/bytes()/blob() started reading. */
@@ -244,6 +326,8 @@ export class BodyReadable extends Readable {
 
   async bytes(): Promise<Uint8Array> {
     if (this.bodyUsed) throw new TypeError('Body already used');
+    const whole = this.takeWhole();
+    if (whole !== undefined) return new Uint8Array(whole);
     this.consumed = true;
     const parts: Uint8Array[] = [];
     let total = 0;
@@ -263,7 +347,11 @@ export class BodyReadable extends Readable {
   }
 
   async text(): Promise<string> {
-    return new TextDecoder().decode(await this.bytes());
+    if (!this.bodyUsed) {
+      const whole = this.takeWhole();
+      if (whole !== undefined) return utf8.decode(whole);
+    }
+    return utf8.decode(await this.bytes());
   }
 
   async json(): Promise<unknown> {
@@ -276,9 +364,40 @@ export class BodyReadable extends Readable {
 
   /** Read and discard the rest, so the connection can be reused. */
   async dump(): Promise<void> {
+    if (this.takeWhole() !== undefined) return;
     this.consumed = true;
     for await (const _ of this as AsyncIterable<Uint8Array>) {
       // discard
     }
+  }
+}
+
+const noop = () => {};
+
+/**
+ * `for await` over a body that arrived whole: one chunk, then the end; return() (a break)
+ * destroys the body as the stream's own iterator does.
+ */
+class WholeBodyIterator implements AsyncIterator<Buffer> {
+  private done = false;
+  constructor(private readonly body: BodyReadable) {}
+
+  next(): Promise<IteratorResult<Buffer>> {
+    if (!this.done) {
+      this.done = true;
+      const whole = this.body._takeWhole(true);
+      if (whole !== undefined && whole.length > 0) return Promise.resolve({ value: whole, done: false });
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  return(): Promise<IteratorResult<Buffer>> {
+    this.done = true;
+    this.body.destroy();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }

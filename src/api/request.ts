@@ -44,21 +44,16 @@ export function request(url: string | URL, options?: RequestOptions): Promise<Re
   return getDefaultClient().request(url, options);
 }
 
-const noop = () => {};
-
 class ReadableSink implements BodySink {
   readable!: BodyReadable;
   push(chunk: Buffer): boolean {
-    return this.readable.push(chunk);
+    return this.readable._deliver(chunk);
   }
   end(): void {
-    this.readable.push(null);
+    this.readable._end();
   }
   fail(error: unknown): void {
-    // A body nobody reads (or listens to) must not turn a failed transfer into an uncaught
-    // 'error' event; whoever reads it later still gets the error.
-    if (this.readable.listenerCount('error') === 0) this.readable.on('error', noop);
-    this.readable.destroy(error instanceof Error ? error : new Error(String(error)));
+    this.readable._fail(error);
   }
 }
 
