@@ -2,11 +2,12 @@
 // Readable body with the body mixins, and the transfer's getInfo(). Redirects are not followed
 // unless the Easy option followLocation is set (as with curl).
 import { CurlCode } from '../core/codes.js';
+import type { Easy } from '../multi/easy.js';
 import type { EasyInfo } from '../multi/info.js';
 import { BodyReadable, type ExtractedBody, extractBody, type RequestBody } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
 import { TscurlError } from './errors.js';
-import { type BodySink, Exchange, type ExchangeHost } from './exchange.js';
+import { type BodySink, Exchange, type ExchangeHost, type ResponseHead } from './exchange.js';
 import { BODY_HIGH_WATER_MARK } from './fetch.js';
 import {
   easyOptionsFor,
@@ -131,18 +132,28 @@ function startRequest(
     o.highWaterMark ?? BODY_HIGH_WATER_MARK,
   );
   x.start();
-  return x.head.then((head) => {
-    const easy = x.easy;
-    return {
-      statusCode: head.status,
-      statusText: head.statusText,
-      headers: headerObject(head.fields),
-      body: sink.readable,
-      get info() {
-        return easy.getInfo();
-      },
-    };
-  });
+  return x.head.then((head) => new Result(head, sink.readable, x.easy));
+}
+
+/** A RequestResult; `info` a getter on the prototype (an object literal's getter costs an own map). */
+class Result implements RequestResult {
+  statusCode: number;
+  statusText: string;
+  headers: ResponseHeaders;
+  body: BodyReadable;
+  readonly #easy: Easy;
+
+  constructor(head: ResponseHead, body: BodyReadable, easy: Easy) {
+    this.statusCode = head.status;
+    this.statusText = head.statusText;
+    this.headers = headerObject(head.fields);
+    this.body = body;
+    this.#easy = easy;
+  }
+
+  get info(): EasyInfo {
+    return this.#easy.getInfo();
+  }
 }
 
 function headerObject(fields: readonly string[]): ResponseHeaders {
