@@ -156,10 +156,26 @@ class Result implements RequestResult {
   }
 }
 
+/** Lower-cased field names by name as received (bounded): most responses repeat the same few. */
+const lowerNames = new Map<string, string>();
+const LOWER_NAMES_MAX = 1024;
+
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < LOWER_NAMES_MAX) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
 function headerObject(fields: readonly string[]): ResponseHeaders {
-  const out: ResponseHeaders = Object.create(null);
+  // Null prototype set before the first field: V8 keeps such an object's properties fast (a
+  // shared map per field sequence), where Object.create(null) makes a dictionary (~4x the bytes).
+  const out: ResponseHeaders = {};
+  Object.setPrototypeOf(out, null);
   for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i]!.toLowerCase();
+    const name = lowerName(fields[i]!);
     const value = fields[i + 1]!;
     const prev = out[name];
     if (prev === undefined) out[name] = name === 'set-cookie' ? [value] : value;
