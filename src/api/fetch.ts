@@ -104,7 +104,8 @@ class StreamSink implements BodySink {
 interface Hop {
   url: URL;
   method: string;
-  headers: Headers;
+  /** undefined: no header given. */
+  headers: Headers | undefined;
   body: ExtractedBody | undefined;
 }
 
@@ -134,9 +135,13 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
     throw badArgument(`Invalid redirect mode '${String(redirect)}'`);
   }
   const defaults = client.defaults;
-  const headers = headerPairs(defaults.headers, fromRequest?.headers, init.headers);
+  const requestHeaders = fromRequest?.headers;
+  const headers =
+    defaults.headers === undefined && requestHeaders === undefined && init.headers === undefined
+      ? undefined
+      : headerPairs(defaults.headers, requestHeaders, init.headers);
   // Like Node's fetch: ask for compressed bodies and hand them out decoded (the engine decodes).
-  const extra: TransferOptions = headers.has('accept-encoding') ? {} : { acceptEncoding: '' };
+  const extra: TransferOptions = headers?.has('accept-encoding') ? {} : { acceptEncoding: '' };
   copyOptions(extra, defaults, defaultsSkip);
   copyOptions(extra, init.options);
 
@@ -153,8 +158,11 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
     throw badArgument('RequestInit: duplex option is required when sending a body.');
   }
   if (signal?.aborted) throw signal.reason;
-  const extracted = await extractBody(body);
-  if (signal?.aborted) throw signal.reason;
+  let extracted: ExtractedBody | undefined;
+  if (body !== null) {
+    extracted = await extractBody(body);
+    if (signal?.aborted) throw signal.reason;
+  }
 
   let hop: Hop = { url, method, headers, body: extracted };
   for (let redirects = 0; ; redirects++) {
