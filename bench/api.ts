@@ -1,6 +1,7 @@
 // The promise API against its peers: N GETs of a small body at a fixed concurrency against a local
 // node:http server (127.0.0.1, its own process), one client after another in this process, each with a warm-up
-// round first. Prints req/s per client (the median of the rounds, with min-max).
+// round first. Prints req/s per client (the median of the rounds, with min-max) and the client's CPU
+// time per request (process.cpuUsage, median of the rounds: steadier than req/s on a shared machine).
 //   node --import tsx bench/api.ts [count=5000] [concurrency=50] [size=1024] [rounds=3]
 // Every response is checked (status 200, `size` bytes); a failure stops the run. This is a quick
 // comparison for the promise API; the full suite (separate processes, CPU, RSS) is bench/run-all.mjs.
@@ -131,9 +132,10 @@ const contenders: Contender[] = [
   },
 ];
 
-/** `n` GETs through `workers` loops; returns the wall time in ms. */
-async function run(get: Get, n: number, workers: number): Promise<number> {
+/** `n` GETs through `workers` loops; returns the wall time in ms and the CPU us per request. */
+async function run(get: Get, n: number, workers: number): Promise<{ ms: number; cpuUs: number }> {
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const worker = async () => {
     while (next < n) {
@@ -143,22 +145,31 @@ async function run(get: Get, n: number, workers: number): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(workers, n) }, worker));
-  return performance.now() - started;
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuUs: (used.user + used.system) / n };
 }
 
-const rows: Array<{ name: string; median: number; min: number; max: number }> = [];
+const rows: Array<{ name: string; median: number; min: number; max: number; cpuUs: number }> = [];
 for (const c of contenders) {
   const { get, close } = await c.open();
   try {
     await run(get, Math.min(500, count), concurrency); // warm-up: connections, JIT
     const rates: number[] = [];
-    for (let i = 0; i < rounds; i++) rates.push((count / (await run(get, count, concurrency))) * 1000);
+    const cpus: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const { ms, cpuUs } = await run(get, count, concurrency);
+      rates.push((count / ms) * 1000);
+      cpus.push(cpuUs);
+    }
     rates.sort((a, b) => a - b);
+    cpus.sort((a, b) => a - b);
     rows.push({
       name: c.name,
       median: rates[Math.floor(rates.length / 2)]!,
       min: rates[0]!,
       max: rates[rates.length - 1]!,
+      cpuUs: cpus[Math.floor(cpus.length / 2)]!,
     });
   } finally {
     await close();
@@ -169,11 +180,16 @@ server.stdin.end();
 console.log(
   `${count} GETs of ${size} B, concurrency ${concurrency}, ${rounds} rounds (median, min-max), Node ${process.version}`,
 );
-const base = rows.find((r) => r.name === 'undici request()')?.median;
-console.log(`${'client'.padEnd(30)} ${'req/s'.padStart(8)}  ${'min-max'.padEnd(15)} vs undici.request`);
+const base = rows.find((r) => r.name === 'undici request()');
+console.log(
+  `${'client'.padEnd(30)} ${'req/s'.padStart(8)}  ${'min-max'.padEnd(15)} ${'CPU us/req'.padStart(10)}  vs undici.request: speed, CPU`,
+);
 for (const r of rows) {
-  const ratio = base === undefined ? '' : `${(r.median / base).toFixed(2)}x`;
+  const ratio =
+    base === undefined
+      ? ''
+      : `${(r.median / base.median).toFixed(2)}x, ${(r.cpuUs / base.cpuUs).toFixed(2)}x`;
   console.log(
-    `${r.name.padEnd(30)} ${r.median.toFixed(0).padStart(8)}  ${`${r.min.toFixed(0)}-${r.max.toFixed(0)}`.padEnd(15)} ${ratio}`,
+    `${r.name.padEnd(30)} ${r.median.toFixed(0).padStart(8)}  ${`${r.min.toFixed(0)}-${r.max.toFixed(0)}`.padEnd(15)} ${r.cpuUs.toFixed(1).padStart(10)}  ${ratio}`,
   );
 }
