@@ -44,8 +44,6 @@ export interface TransportFixture {
 export interface TransportSuiteOptions {
   name: string;
   create: () => Promise<TransportFixture>;
-  /** Test name -> the written reason it cannot run on this transport. */
-  skip?: Record<string, string>;
 }
 
 /** Bound for anything that should happen promptly on loopback. */
@@ -252,20 +250,9 @@ class Accepted {
 }
 
 export function runTransportSuite(opts: TransportSuiteOptions): void {
-  const skip = opts.skip ?? {};
-  const names = new Set<string>();
-
+  // Every case is part of the contract: each transport runs all of them (no skips).
   function tcase(name: string, body: (p: Probe) => Promise<void>): void {
-    names.add(name);
     const full = `${opts.name}: ${name}`;
-    const reason = skip[name];
-    if (reason !== undefined) {
-      assert.ok(reason.trim().length > 0, `skip of '${name}' needs a written reason`);
-      test(full, (t) => {
-        t.skip(reason);
-      });
-      return;
-    }
     test(full, async () => {
       const fx = await opts.create();
       const p = new Probe(fx);
@@ -711,9 +698,4 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
     check();
     for (const s of live) if ('destroy' in s) (s as TransportSocket).destroy();
   });
-
-  // A typo in a skip list would silently run the test; refuse it.
-  for (const key of Object.keys(skip)) {
-    if (!names.has(key)) throw new Error(`${opts.name}: skip names no test: '${key}'`);
-  }
 }
