@@ -319,13 +319,8 @@ export class Multi {
           }
         }
       }
-      void events;
-      this.runDueTimers(now);
-      // Transfers woken during this call (pending ones moved on, RUN_NOW) get one more pass.
-      this.runDueTimers(now);
-      this.updateTimer(now);
-      this.finishDead();
-      return this.running;
+      void events; // a hint only: the engine reads and writes until the transport would block
+      return this.finishAction(now);
     } finally {
       this.busy = false;
     }
@@ -346,13 +341,22 @@ export class Multi {
         const t = easy._link.run;
         if (t !== undefined && t.state !== 'msgsent' && t.state !== 'completed') runTransfer(this, t, now);
       }
-      this.runDueTimers(now);
-      this.updateTimer(now);
-      this.finishDead();
-      return this.running;
+      return this.finishAction(now);
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * The end of socketAction() and perform(): due timers, then once more for transfers woken
+   * during the call (pending ones moved on, RUN_NOW), the timer callback, a dead multi's cleanup.
+   */
+  private finishAction(now: number): number {
+    this.runDueTimers(now);
+    this.runDueTimers(now);
+    this.updateTimer(now);
+    this.finishDead();
+    return this.running;
   }
 
   /**
