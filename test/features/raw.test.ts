@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CurlCode, Easy, type EasyOptions, NodeDriver } from '../../src/index.js';
-import { type RawServer, startHttpServer, startRawServer, type TestServer } from '../helpers/http-server.js';
+import {
+  onRequestHead,
+  type RawServer,
+  startHttpServer,
+  startRawServer,
+  type TestServer,
+} from '../helpers/http-server.js';
 
 let server: TestServer;
 let chunked: RawServer;
@@ -16,11 +22,7 @@ before(async () => {
     res.end(z);
   });
   chunked = await startRawServer((socket) => {
-    let head = '';
-    socket.on('data', (d) => {
-      head += d.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      head = '';
+    onRequestHead(socket, () => {
       socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${CHUNKED_BODY}`);
     });
   });

@@ -6,7 +6,13 @@ import { after, before, test } from 'node:test';
 import { CurlCode, EasyError } from '../../src/index.js';
 import { Easy } from '../../src/multi/easy.js';
 import { PostRedir } from '../../src/multi/options.js';
-import { type RawServer, startHttpServer, startRawServer, type TestServer } from '../helpers/http-server.js';
+import {
+  onRequestHead,
+  type RawServer,
+  startHttpServer,
+  startRawServer,
+  type TestServer,
+} from '../helpers/http-server.js';
 import { run, statusLines } from './run.js';
 
 interface Seen {
@@ -99,12 +105,7 @@ before(async () => {
     });
   });
   raw = await startRawServer((socket) => {
-    let head = '';
-    socket.on('data', (d) => {
-      head += d.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      const path = head.split(' ')[1] ?? '/';
-      head = '';
+    onRequestHead(socket, (path) => {
       if (path === '/close-delimited') {
         // No length, Connection: close: the redirect's body runs to EOF; libcurl stops reading.
         socket.write(

@@ -4,21 +4,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, Easy, NodeDriver } from '../../src/index.js';
-import { type RawServer, startRawServer } from '../helpers/http-server.js';
+import { onRequestHead, type RawServer, startRawServer } from '../helpers/http-server.js';
 
 let server: RawServer;
 before(async () => {
   server = await startRawServer((s) => {
-    let seen = '';
-    s.on('data', (d) => {
-      if (seen.includes('\r\n\r\n')) return;
-      seen += d.toString('latin1');
-      if (!seen.includes('\r\n\r\n')) return;
-      s.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!');
-      const delay = seen.includes('/later') ? 5 : 0;
-      if (delay === 0) s.resetAndDestroy();
-      else setTimeout(() => s.resetAndDestroy(), delay);
-    });
+    onRequestHead(
+      s,
+      (path) => {
+        s.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!');
+        const delay = path === '/later' ? 5 : 0;
+        if (delay === 0) s.resetAndDestroy();
+        else setTimeout(() => s.resetAndDestroy(), delay);
+      },
+      { once: true }, // the upload body that follows is not buffered
+    );
   });
 });
 after(async () => server.close());

@@ -79,3 +79,27 @@ export async function closedPort(): Promise<number> {
   if (addr === null || typeof addr === 'string') throw new Error('no address');
   return addr.port;
 }
+
+/**
+ * For raw servers: calls onHead(path, head) for each complete request head the socket receives
+ * (pipelined heads one by one). With once, only the first: what follows (a body) is ignored and
+ * not buffered.
+ */
+export function onRequestHead(
+  socket: NetSocket,
+  onHead: (path: string, head: string) => void,
+  opts: { once?: boolean } = {},
+): void {
+  let buf = '';
+  let done = false;
+  socket.on('data', (d: Buffer) => {
+    if (done) return;
+    buf += d.toString('latin1');
+    for (let end = buf.indexOf('\r\n\r\n'); end >= 0 && !done; end = buf.indexOf('\r\n\r\n')) {
+      const head = buf.slice(0, end + 4);
+      buf = buf.slice(end + 4);
+      if (opts.once === true) done = true;
+      onHead(head.split(' ')[1] ?? '/', head);
+    }
+  });
+}

@@ -6,6 +6,7 @@ import { CurlCode, Easy, EasyError } from '../../src/index.js';
 import { AppLoop } from '../helpers/app-loop.js';
 import {
   closedPort,
+  onRequestHead,
   type RawServer,
   startHttpServer,
   startRawServer,
@@ -29,15 +30,15 @@ const rawReplies: Record<string, string | ((s: import('node:net').Socket) => voi
 before(async () => {
   good = await startHttpServer((_req, res) => res.end('fine'));
   raw = await startRawServer((socket) => {
-    let head = '';
-    socket.on('data', (d) => {
-      head += d.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      const path = head.split(' ')[1] ?? '/';
-      const reply = rawReplies[path];
-      if (typeof reply === 'function') reply(socket);
-      else socket.end(reply ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-    });
+    onRequestHead(
+      socket,
+      (path) => {
+        const reply = rawReplies[path];
+        if (typeof reply === 'function') reply(socket);
+        else socket.end(reply ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      },
+      { once: true },
+    );
   });
 });
 after(async () => {

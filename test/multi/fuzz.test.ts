@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, Easy } from '../../src/index.js';
 import { AppLoop } from '../helpers/app-loop.js';
-import { type RawServer, startRawServer } from '../helpers/http-server.js';
+import { onRequestHead, type RawServer, startRawServer } from '../helpers/http-server.js';
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -64,11 +64,7 @@ let server: RawServer;
 const replies = new Map<string, Buffer>();
 before(async () => {
   server = await startRawServer((socket) => {
-    let head = '';
-    socket.on('data', (d) => {
-      head += d.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      const path = head.split(' ')[1] ?? '';
+    onRequestHead(socket, (path) => {
       const [seed] = path.slice(1).split('-');
       const reply = replies.get(path) ?? Buffer.alloc(0);
       const rand = prng(Number(seed) ^ 0x5bd1e995);
