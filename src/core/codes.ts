@@ -179,3 +179,49 @@ const multiTexts: Record<MultiCodeName, string> = {
 export function multiStrerror(code: number): string {
   return multiTexts[multiNames.get(code) as MultiCodeName] ?? `Unknown error (${code})`;
 }
+
+/** CURLproxycode: why a proxy handshake failed (getInfo().proxyError after PROXY, 97). */
+export const ProxyCode = {
+  OK: 0,
+  BAD_ADDRESS_TYPE: 1,
+  BAD_VERSION: 2,
+  CLOSED: 3,
+  GSSAPI: 4,
+  GSSAPI_PERMSG: 5,
+  GSSAPI_PROTECTION: 6,
+  IDENTD: 7,
+  IDENTD_DIFFER: 8,
+  LONG_HOSTNAME: 9,
+  LONG_PASSWD: 10,
+  LONG_USER: 11,
+  NO_AUTH: 12,
+  RECV_ADDRESS: 13,
+  RECV_AUTH: 14,
+  RECV_CONNECT: 15,
+  RECV_REQACK: 16,
+  REPLY_ADDRESS_TYPE_NOT_SUPPORTED: 17,
+  REPLY_COMMAND_NOT_SUPPORTED: 18,
+  REPLY_CONNECTION_REFUSED: 19,
+  REPLY_GENERAL_SERVER_FAILURE: 20,
+  REPLY_HOST_UNREACHABLE: 21,
+  REPLY_NETWORK_UNREACHABLE: 22,
+  REPLY_NOT_ALLOWED: 23,
+  REPLY_TTL_EXPIRED: 24,
+  REPLY_UNASSIGNED: 25,
+  REQUEST_FAILED: 26,
+  RESOLVE_HOST: 27,
+  SEND_AUTH: 28,
+  SEND_CONNECT: 29,
+  SEND_REQUEST: 30,
+  UNKNOWN_FAIL: 31,
+  UNKNOWN_MODE: 32,
+  USER_REJECTED: 33,
+} as const;
+export type ProxyCode = (typeof ProxyCode)[keyof typeof ProxyCode];
+
+const proxyNames = new Map<number, string>(Object.entries(ProxyCode).map(([k, v]) => [v, k]));
+
+/** `CURLPX_` name without the prefix, e.g. 19 -> 'REPLY_CONNECTION_REFUSED'. */
+export function proxyCodeName(code: number): string {
+  return proxyNames.get(code) ?? `UNKNOWN_${code}`;
+}

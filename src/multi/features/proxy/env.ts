@@ -1,0 +1,76 @@
+// Which proxy a transfer uses, as libcurl decides it (lib/url.c: detect_proxy and its caller):
+//  - the `proxy` option when set ('' = no proxy, and the environment is not read);
+//  - else, unless the host matches `noProxy` (the option, else no_proxy / NO_PROXY), the variable
+//    `<scheme>_proxy`, its upper-case form except for http (HTTP_PROXY is ignored: under CGI it
+//    comes from the request's Proxy header), then all_proxy / ALL_PROXY;
+//  - `noProxy` also turns off a `proxy` and `preProxy` set as options.
+import { checkNoProxy } from './noproxy.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface ProxyChoice {
+  /** The proxy string to use, or undefined for a direct connection. */
+  proxy: string | undefined;
+  /** The SOCKS proxy to reach the proxy through (preProxy), or undefined. */
+  preProxy: string | undefined;
+  /** Where `proxy` came from: 'option' or the variable's name. */
+  source: string | undefined;
+  /** curl's verbose lines for the variables read ("Uses proxy env variable ..."). */
+  info: string[];
+}
+
+/** curl_getenv(): an empty variable counts as unset. */
+function get(env: Environment, name: string): string | undefined {
+  const v = env[name];
+  return v === '' ? undefined : v;
+}
+
+/**
+ * @param scheme the URL's scheme without ':' ('http', 'https')
+ * @param host the URL's host (IPv6 in brackets)
+ */
+export function chooseProxy(
+  options: { proxy?: string | undefined; noProxy?: string | undefined; preProxy?: string | undefined },
+  scheme: string,
+  host: string,
+  env: Environment,
+): ProxyChoice {
+  const info: string[] = [];
+  let proxy = options.proxy;
+  let preProxy = options.preProxy;
+  let source: string | undefined = proxy === undefined ? undefined : 'option';
+  let noProxy = options.noProxy;
+  if (noProxy === undefined) {
+    for (const name of ['no_proxy', 'NO_PROXY']) {
+      noProxy = get(env, name);
+      if (noProxy !== undefined) {
+        info.push(`Uses proxy env variable ${name} == '${noProxy}'`);
+        break;
+      }
+    }
+  }
+  if (checkNoProxy(host, noProxy)) {
+    proxy = undefined;
+    preProxy = undefined;
+    source = undefined;
+  } else if (proxy === undefined && preProxy === undefined) {
+    const lower = `${scheme.toLowerCase()}_proxy`;
+    const names = lower === 'http_proxy' ? [lower] : [lower, lower.toUpperCase()];
+    names.push('all_proxy', 'ALL_PROXY');
+    for (const name of names) {
+      const v = get(env, name);
+      if (v !== undefined) {
+        info.push(`Uses proxy env variable ${name} == '${v}'`);
+        proxy = v;
+        source = name;
+        break;
+      }
+    }
+  }
+  if (proxy === '') {
+    proxy = undefined;
+    source = undefined;
+  }
+  if (preProxy === '') preProxy = undefined;
+  return { proxy, preProxy, source, info };
+}
