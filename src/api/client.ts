@@ -48,9 +48,10 @@ export class Client implements AsyncDisposable {
   constructor(options: ClientOptions = {}) {
     const { defaults, ...limits } = options;
     this.defaults = { ...defaults };
-    this.driver = new NodeDriver({ ...limits, transport: new UnrefTransport() });
+    this.driver = new NodeDriver({ ...limits, transport: new UnrefTransport(), unrefTimer: true });
     const inflight = this.inflight;
     const hold = this.hold;
+    const idle = new Set<Exchange>();
     this.host = {
       driver: this.driver,
       refusal: () => this.refusal,
@@ -59,7 +60,18 @@ export class Client implements AsyncDisposable {
         hold.enter();
       },
       ended(x) {
-        if (inflight.delete(x)) hold.leave();
+        if (inflight.delete(x) && !idle.has(x)) hold.leave();
+        idle.delete(x);
+      },
+      waitingForReader(x, waiting) {
+        if (!inflight.has(x) || idle.has(x) === waiting) return;
+        if (waiting) {
+          idle.add(x);
+          hold.leave();
+        } else {
+          idle.delete(x);
+          hold.enter();
+        }
       },
     };
   }

@@ -12,6 +12,11 @@ export interface NodeDriverOptions extends Omit<MultiOptions, 'socketFunction' |
   onDone?: (message: DoneMessage) => void;
   /** Called when the engine reports a multi-level error from inside the loop (a dead multi). */
   onError?: (error: MultiError) => void;
+  /**
+   * The engine's timer does not keep the process alive (Node's timer.unref()): for an owner that
+   * holds the process open itself while it waits for a transfer (Client does).
+   */
+  unrefTimer?: boolean;
 }
 
 type Ready = (events: number) => void;
@@ -23,6 +28,7 @@ export class NodeDriver {
   private readonly waiters = new Map<Easy, (m: DoneMessage) => void>();
   private readonly onDone: ((m: DoneMessage) => void) | undefined;
   private readonly onError: ((e: MultiError) => void) | undefined;
+  private readonly unrefTimer: boolean;
   private readonly onTimer = (): void => {
     this.timeout = undefined;
     this.immediate = undefined;
@@ -30,7 +36,8 @@ export class NodeDriver {
   };
 
   constructor(options: NodeDriverOptions = {}) {
-    const { onDone, onError, ...multiOptions } = options;
+    const { onDone, onError, unrefTimer, ...multiOptions } = options;
+    this.unrefTimer = unrefTimer === true;
     this.onDone = onDone;
     this.onError = onError;
     this.multi = new Multi({
@@ -102,7 +109,10 @@ export class NodeDriver {
     this.clearTimer();
     if (ms < 0) return;
     if (ms === 0) this.immediate = setImmediate(this.onTimer);
-    else this.timeout = setTimeout(this.onTimer, ms);
+    else {
+      this.timeout = setTimeout(this.onTimer, ms);
+      if (this.unrefTimer) this.timeout.unref();
+    }
   }
 
   private clearTimer(): void {

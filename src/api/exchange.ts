@@ -36,6 +36,11 @@ export interface ExchangeHost {
   refusal(): unknown;
   started(x: Exchange): void;
   ended(x: Exchange): void;
+  /**
+   * Receiving paused because nobody reads the body (true) or resumed (false): a transfer that
+   * only waits for its reader does not keep the process alive, as with Node's own fetch.
+   */
+  waitingForReader?(x: Exchange, waiting: boolean): void;
 }
 
 export interface ExchangeInit {
@@ -164,6 +169,7 @@ export class Exchange {
   resume(): void {
     if (!this.recvPaused || this.ended) return;
     this.recvPaused = false;
+    this.host.waitingForReader?.(this, false);
     this.applyPause();
   }
 
@@ -277,6 +283,7 @@ export class Exchange {
     if (this.held !== undefined) this.releaseHeld();
     if (!this.sink.push(chunk) && !this.recvPaused) {
       this.recvPaused = true;
+      this.host.waitingForReader?.(this, true);
       this.applyPause();
     }
     return chunk.length;
@@ -326,6 +333,7 @@ export class Exchange {
 
   private finish(code: number): void {
     this.ended = true;
+    if (this.recvPaused) this.host.waitingForReader?.(this, false);
     this.upload?.close();
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
     this.host.ended(this);

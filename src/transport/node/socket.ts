@@ -65,6 +65,15 @@ export class NodeSocket implements TransportSocket {
   /** Inside one of our methods: notifications are deferred, never delivered synchronously. */
   private inCall = false;
 
+  /**
+   * The socket keeps the process alive only while the engine watches it (waits on it for a
+   * transfer): an idle pooled connection, like a finished Multi's, lets the process exit.
+   * unref() makes that never; ref() restores it.
+   */
+  private holdsWhileWatched = true;
+  /** The net.Socket is ref'd now. */
+  private refd = true;
+
   private what = 0;
   private onReady: ((events: number) => void) | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -178,6 +187,7 @@ export class NodeSocket implements TransportSocket {
     if (this.destroyed) return;
     this.what = what;
     this.onReady = onReady;
+    this.setRef(this.holdsWhileWatched);
     this.cancelPending();
     const now = this.readyNow(what);
     if (now !== 0) this.schedule(now);
@@ -186,23 +196,36 @@ export class NodeSocket implements TransportSocket {
   unwatch(): void {
     this.what = 0;
     this.onReady = null;
+    this.setRef(false);
     this.cancelPending();
   }
 
-  /** Let the process exit while this socket is open (an idle pooled connection); net.Socket.unref. */
+  /** Never keep the process alive, even while watched (net.Socket.unref). */
   unref(): void {
-    this.sock.unref();
+    this.holdsWhileWatched = false;
+    this.setRef(false);
   }
 
-  /** Undo unref(). */
+  /** Undo unref(): keep the process alive while watched. */
   ref(): void {
-    this.sock.ref();
+    this.holdsWhileWatched = true;
+    this.setRef(this.what !== 0);
+  }
+
+  private setRef(on: boolean): void {
+    if (this.refd === on) return;
+    this.refd = on;
+    if (on) this.sock.ref();
+    else this.sock.unref();
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.unwatch();
+    // Not unwatch(): its unref would hide a handle that failed to close from leak checks.
+    this.what = 0;
+    this.onReady = null;
+    this.cancelPending();
     // The listeners stay attached but inert (they check `destroyed` / `onReady`): the 'error'
     // listener must outlive any late error, and the net.Socket is dropped by Node after 'close'.
     this.sock.destroy();
