@@ -7,9 +7,10 @@
 //   multi.addHandle(new Easy({ url: 'http://api.test/x', writeFunction: (c) => c.length }));
 //   await net.run();
 import dc from 'node:diagnostics_channel';
+import { Client, type ClientOptions } from './api/client.js';
 import { Multi, type MultiOptions } from './multi/multi.js';
 import { type LoopSocketFunction, SimLoop } from './transport/sim/driver.js';
-import { SimNet, type SimNetworkOptions } from './transport/sim/network.js';
+import { macrotask, SimNet, type SimNetworkOptions } from './transport/sim/network.js';
 import type { Socket } from './transport/types.js';
 
 export {
@@ -74,6 +75,9 @@ function subscribeDone(): void {
  */
 export class SimNetwork extends SimNet {
   private readonly loop: SimLoop;
+  /** The driving call in progress ('run()', 'advance()', ...), if any. */
+  private driving: string | undefined;
+  private selfDriving = false;
 
   constructor(options: SimNetworkOptions = {}) {
     super(options);
@@ -101,6 +105,68 @@ export class SimNetwork extends SimNet {
     loopOf.set(multi, this.loop);
     subscribeDone();
     return multi;
+  }
+
+  /**
+   * A Client (its fetch() and request()) on this network, in virtual time and without run(): the
+   * network drives itself whenever an event is due, and moves the clock only once the process has
+   * nothing left to do at the current virtual instant (your code after each await runs first).
+   * A stalled transfer with no timeout never settles, as on a real network: give calls a timeout.
+   */
+  createClient(options: ClientOptions = {}): Client {
+    const sched = this.world.sched;
+    sched.onSchedule ??= () => this.kick();
+    return new Client(options, {
+      transport: this.transport,
+      timer: (ms, fire) => {
+        const event = sched.at(ms, fire);
+        return () => sched.cancel(event);
+      },
+      holdsProcess: false,
+    });
+  }
+
+  /** Start the self-driving loop (createClient networks), unless a loop already runs. */
+  private kick(): void {
+    if (this.selfDriving || this.driving !== undefined) return;
+    this.selfDriving = true;
+    void this.selfDrive();
+  }
+
+  private async selfDrive(): Promise<void> {
+    const sched = this.world.sched;
+    try {
+      for (;;) {
+        await macrotask();
+        if (this.driving !== undefined) return; // run() or advance() took over
+        const next = sched.peekTime();
+        if (next === undefined) return;
+        // Everything due at this instant; the application reacts before the clock moves on.
+        while (sched.peekTime() === next) sched.step();
+      }
+    } finally {
+      this.selfDriving = false;
+    }
+  }
+
+  /**
+   * One driving call at a time: a run(), advance() or runUntilIdle() started while another has
+   * not finished means a call was not awaited, and it rejects saying which.
+   */
+  protected override async drive(stop: () => boolean, until: number, caller = 'run()'): Promise<void> {
+    if (this.driving !== undefined) {
+      throw new Error(
+        `sim: net.${caller} called while net.${this.driving} has not finished: ` +
+          'these calls return promises; await each one before the next',
+      );
+    }
+    this.driving = caller;
+    try {
+      await super.drive(stop, until);
+    } finally {
+      this.driving = undefined;
+      if (this.world.sched.onSchedule !== undefined && this.world.sched.peekTime() !== undefined) this.kick();
+    }
   }
 
   /**

@@ -1,7 +1,8 @@
 // Client: one NodeDriver (one Multi) with its limits set once, and the promise API on top of it.
 // Every call is one Easy on that Multi, so calls share its connection pool, DNS cache and limits.
 import { CurlCode } from '../core/codes.js';
-import { NodeDriver } from './driver.js';
+import type { Transport } from '../transport/types.js';
+import { type DriverTimer, NodeDriver, unrefTimer } from './driver.js';
 import { TscurlError } from './errors.js';
 import type { Exchange, ExchangeHost } from './exchange.js';
 import { type FetchInit, type FetchInput, fetchWith } from './fetch.js';
@@ -30,6 +31,18 @@ export interface ClientOptions {
   defaults?: ClientDefaults;
 }
 
+/**
+ * Where a Client's transfers run. By default Node's network with unref'd sockets and timers, the
+ * Client holding the process open only while a transfer needs it; tscurl/sim's createClient()
+ * passes its simulated network and virtual timer, which drive themselves.
+ */
+export interface ClientRuntime {
+  transport: Transport;
+  timer: DriverTimer;
+  /** Keep the process alive while a transfer runs (not when something else drives the loop). */
+  holdsProcess: boolean;
+}
+
 type ClientState = 'open' | 'closing' | 'closed';
 
 export class Client implements AsyncDisposable {
@@ -45,32 +58,33 @@ export class Client implements AsyncDisposable {
   /** Set once no transfer may start: destroy()'s reason, or the closed error. */
   private refusal: unknown;
 
-  constructor(options: ClientOptions = {}) {
+  constructor(options: ClientOptions = {}, runtime?: ClientRuntime) {
     const { defaults, ...limits } = options;
     this.defaults = { ...defaults };
-    this.driver = new NodeDriver({ ...limits, transport: new UnrefTransport(), unrefTimer: true });
+    const rt = runtime ?? { transport: new UnrefTransport(), timer: unrefTimer, holdsProcess: true };
+    this.driver = new NodeDriver({ ...limits, transport: rt.transport, timer: rt.timer });
     const inflight = this.inflight;
-    const hold = this.hold;
+    const hold = rt.holdsProcess ? this.hold : undefined;
     const idle = new Set<Exchange>();
     this.host = {
       driver: this.driver,
       refusal: () => this.refusal,
       started(x) {
         inflight.add(x);
-        hold.enter();
+        hold?.enter();
       },
       ended(x) {
-        if (inflight.delete(x) && !idle.has(x)) hold.leave();
+        if (inflight.delete(x) && !idle.has(x)) hold?.leave();
         idle.delete(x);
       },
       waitingForReader(x, waiting) {
         if (!inflight.has(x) || idle.has(x) === waiting) return;
         if (waiting) {
           idle.add(x);
-          hold.leave();
+          hold?.leave();
         } else {
           idle.delete(x);
-          hold.enter();
+          hold?.enter();
         }
       },
     };

@@ -13,11 +13,25 @@ export interface NodeDriverOptions extends Omit<MultiOptions, 'socketFunction' |
   /** Called when the engine reports a multi-level error from inside the loop (a dead multi). */
   onError?: (error: MultiError) => void;
   /**
-   * The engine's timer does not keep the process alive (Node's timer.unref()): for an owner that
-   * holds the process open itself while it waits for a transfer (Client does).
+   * Where the engine's one timer lives: `schedule(ms, fire)` arms it (0 means the next turn) and
+   * returns its cancel function. Node's setTimeout/setImmediate when absent; a Client passes
+   * unref'd ones (it holds the process itself while a transfer needs it), tscurl/sim virtual ones.
    */
-  unrefTimer?: boolean;
+  timer?: DriverTimer;
 }
+
+/** Arm a one-shot timer; the returned function cancels it. */
+export type DriverTimer = (ms: number, fire: () => void) => () => void;
+
+/** Node's timers, unref'd: they never keep the process alive by themselves. */
+export const unrefTimer: DriverTimer = (ms, fire) => {
+  if (ms === 0) {
+    const immediate = setImmediate(fire).unref();
+    return () => clearImmediate(immediate);
+  }
+  const timeout = setTimeout(fire, ms).unref();
+  return () => clearTimeout(timeout);
+};
 
 type Ready = (events: number) => void;
 
@@ -28,16 +42,18 @@ export class NodeDriver {
   private readonly waiters = new Map<Easy, (m: DoneMessage) => void>();
   private readonly onDone: ((m: DoneMessage) => void) | undefined;
   private readonly onError: ((e: MultiError) => void) | undefined;
-  private readonly unrefTimer: boolean;
+  private readonly timer: DriverTimer | undefined;
+  private cancelTimer: (() => void) | undefined;
   private readonly onTimer = (): void => {
     this.timeout = undefined;
     this.immediate = undefined;
+    this.cancelTimer = undefined;
     this.act(SOCKET_TIMEOUT, 0);
   };
 
   constructor(options: NodeDriverOptions = {}) {
-    const { onDone, onError, unrefTimer, ...multiOptions } = options;
-    this.unrefTimer = unrefTimer === true;
+    const { onDone, onError, timer, ...multiOptions } = options;
+    this.timer = timer;
     this.onDone = onDone;
     this.onError = onError;
     this.multi = new Multi({
@@ -108,11 +124,9 @@ export class NodeDriver {
   private timerFunction(ms: number): void {
     this.clearTimer();
     if (ms < 0) return;
-    if (ms === 0) this.immediate = setImmediate(this.onTimer);
-    else {
-      this.timeout = setTimeout(this.onTimer, ms);
-      if (this.unrefTimer) this.timeout.unref();
-    }
+    if (this.timer !== undefined) this.cancelTimer = this.timer(ms, this.onTimer);
+    else if (ms === 0) this.immediate = setImmediate(this.onTimer);
+    else this.timeout = setTimeout(this.onTimer, ms);
   }
 
   private clearTimer(): void {
@@ -120,6 +134,10 @@ export class NodeDriver {
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timeout = undefined;
     this.immediate = undefined;
+    if (this.cancelTimer !== undefined) {
+      this.cancelTimer();
+      this.cancelTimer = undefined;
+    }
   }
 
   private act(socket: Socket | typeof SOCKET_TIMEOUT, events: number): void {

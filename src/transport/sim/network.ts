@@ -51,7 +51,7 @@ export interface SimActivity {
   scheduledEvents: number;
 }
 
-function macrotask(): Promise<void> {
+export function macrotask(): Promise<void> {
   // Lets user continuations (handlers awaiting bodies or sleep) run to completion. It is not a
   // timer: virtual time does not move here.
   return new Promise((resolve) => setImmediate(resolve));
@@ -144,13 +144,13 @@ export class SimNet {
   /** Let `ms` of virtual time pass, running everything due meanwhile. */
   async advance(ms: number): Promise<void> {
     const until = this.now() + Math.max(0, ms);
-    await this.drive(() => false, until);
+    await this.drive(() => false, until, 'advance()');
     this.world.sched.advanceTo(until);
   }
 
   /** Run until nothing is left to happen (careful with servers that never stop talking). */
   async runUntilIdle(): Promise<void> {
-    await this.drive(() => false, Number.POSITIVE_INFINITY);
+    await this.drive(() => false, Number.POSITIVE_INFINITY, 'runUntilIdle()');
   }
 
   activity(): SimActivity {
@@ -169,7 +169,7 @@ export class SimNet {
    * on, let user continuations settle. Returns when `stop()` holds, the queue is empty, or the next
    * event is after `until`.
    */
-  protected async drive(stop: () => boolean, until: number): Promise<void> {
+  protected async drive(stop: () => boolean, until: number, _caller = 'run()'): Promise<void> {
     const sched = this.world.sched;
     await macrotask();
     for (;;) {

@@ -14,6 +14,8 @@ export class Scheduler {
   private clock = 0;
   /** Events run so far (for diagnostics and runaway guards). */
   executed = 0;
+  /** Called whenever an event is scheduled (a network that drives itself starts its loop). */
+  onSchedule: (() => void) | undefined;
 
   now(): number {
     return this.clock;
@@ -29,6 +31,7 @@ export class Scheduler {
     const d = delayMs > 0 && Number.isFinite(delayMs) ? delayMs : 0;
     const ev: SimEvent = { time: this.clock + d, seq: this.seq++, fn };
     this.push(ev);
+    this.onSchedule?.();
     return ev;
   }
 
