@@ -1,4 +1,11 @@
-import { type CurlCode, curlCodeName, type MultiCode, multiCodeName, multiStrerror } from './codes.js';
+import {
+  type CurlCode,
+  curlCodeName,
+  type MultiCode,
+  multiCodeName,
+  multiStrerror,
+  type ProxyCode,
+} from './codes.js';
 
 /** Who is at fault for a failed transfer (h11's Local/RemoteProtocolError split). */
 export type FaultSide = 'local' | 'remote' | 'transport';
@@ -26,15 +33,18 @@ export class TransferError extends Error {
   readonly code: CurlCode;
   readonly side: FaultSide;
   readonly phase: Phase | undefined;
+  /** CURLINFO_PROXY_ERROR: why a proxy handshake failed (with PROXY, 97). */
+  readonly proxyCode: ProxyCode | undefined;
   constructor(
     code: CurlCode,
     message: string,
-    opts: { side?: FaultSide; phase?: Phase; cause?: unknown } = {},
+    opts: { side?: FaultSide; phase?: Phase; cause?: unknown; proxyCode?: ProxyCode } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
     this.side = opts.side ?? 'local';
     this.phase = opts.phase;
+    this.proxyCode = opts.proxyCode;
   }
   get codeName(): string {
     return curlCodeName(this.code);

@@ -15,6 +15,8 @@ export interface FilterQueries {
   alpn: string;
   /** Time (transport ms) when the TCP connect finished. */
   connectedAt: number;
+  /** While connecting: when the chain must be looked at again even without readiness (happy eyeballs). */
+  connectDeadline: number;
 }
 
 export interface Filter {

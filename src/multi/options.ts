@@ -117,6 +117,78 @@ export interface EasyOptions {
    */
   acceptEncoding?: string;
 
+  // ------------------------------------------------------------------ proxies
+  /**
+   * CURLOPT_PROXY: '[scheme://][user:password@]host[:port]' with scheme http, https, socks4,
+   * socks4a, socks5 or socks5h. Unset: the environment decides (http_proxy, https_proxy,
+   * all_proxy, no_proxy...); '' = no proxy, the environment not read.
+   */
+  proxy?: string;
+  /** CURLOPT_PROXYTYPE: ProxyType for a proxy string without a scheme (default HTTP). */
+  proxyType?: number;
+  /** CURLOPT_PROXYPORT: the proxy's port when its string has none (default 1080; 443 for HTTPS). */
+  proxyPort?: number;
+  /** CURLOPT_PROXYUSERPWD: 'user:password' for the proxy (the proxy string's credentials win). */
+  proxyUserPwd?: string;
+  /** CURLOPT_PROXYUSERNAME (overrides proxyUserPwd's user). */
+  proxyUsername?: string;
+  /** CURLOPT_PROXYPASSWORD (overrides proxyUserPwd's password). */
+  proxyPassword?: string;
+  /** CURLOPT_PROXYAUTH: HttpAuth bits for the proxy (default BASIC). */
+  proxyAuth?: number;
+  /** CURLOPT_HTTPPROXYTUNNEL: CONNECT through an HTTP proxy for http:// too. */
+  httpProxyTunnel?: boolean;
+  /** CURLOPT_NOPROXY: hosts, domains, IPs and CIDR ranges reached directly ('*' = all); replaces no_proxy. */
+  noProxy?: string;
+  /** CURLOPT_PRE_PROXY: a SOCKS proxy the HTTP(S) proxy is reached through. */
+  preProxy?: string;
+  /** CURLOPT_PROXYHEADER: 'Name: value' lines sent to the proxy in the CONNECT request. */
+  proxyHeader?: string[];
+  /** CURLOPT_SUPPRESS_CONNECT_HEADERS: the CONNECT response's head is not passed to the header callback. */
+  suppressConnectHeaders?: boolean;
+  /** CURLOPT_PROXY_SSL_VERIFYPEER (default true): an HTTPS proxy's chain must lead to a trusted CA. */
+  proxySslVerifyPeer?: boolean;
+  /** CURLOPT_PROXY_SSL_VERIFYHOST (default 2): the HTTPS proxy's certificate must be for its name. */
+  proxySslVerifyHost?: 0 | 1 | 2;
+  /** CURLOPT_PROXY_CAINFO: trusted CAs (PEM file) for an HTTPS proxy. */
+  proxyCaInfo?: string;
+  /** CURLOPT_PROXY_CAPATH: a directory of PEM CA files for an HTTPS proxy. */
+  proxyCaPath?: string;
+  /** CURLOPT_PROXY_SSLCERT: client certificate for an HTTPS proxy. */
+  proxySslCert?: string;
+  /** CURLOPT_PROXY_SSLCERTTYPE: 'PEM' (default), 'DER' or 'P12'. */
+  proxySslCertType?: 'PEM' | 'DER' | 'P12';
+  /** CURLOPT_PROXY_SSLKEY: the client key for an HTTPS proxy. */
+  proxySslKey?: string;
+  /** CURLOPT_PROXY_SSLKEYTYPE: 'PEM' (default) or 'DER'. */
+  proxySslKeyType?: 'PEM' | 'DER';
+  /** CURLOPT_PROXY_KEYPASSWD: pass phrase of proxySslKey. */
+  proxyKeyPasswd?: string;
+  /** CURLOPT_PROXY_PINNEDPUBLICKEY: pinned public keys of an HTTPS proxy. */
+  proxyPinnedPublicKey?: string;
+
+  // ---------------------------------------------------------- name resolution
+  /** CURLOPT_DNS_CACHE_TIMEOUT: seconds a resolved name is kept (60; 0 = no cache, -1 = forever). */
+  dnsCacheTimeout?: number;
+  /** CURLOPT_CONNECT_TO: 'host:port:connect-host:connect-port' (empty parts match or keep anything). */
+  connectTo?: string[];
+  /** CURLOPT_DNS_SERVERS: 'addr[:port],...' asked instead of the system's resolver configuration. */
+  dnsServers?: string;
+  /** CURLOPT_DNS_INTERFACE: the interface DNS queries go out of (with dnsServers' resolver). */
+  dnsInterface?: string;
+  /** CURLOPT_DNS_LOCAL_IP4: local IPv4 address DNS queries are sent from. */
+  dnsLocalIp4?: string;
+  /** CURLOPT_DNS_LOCAL_IP6: local IPv6 address DNS queries are sent from. */
+  dnsLocalIp6?: string;
+  /** CURLOPT_DOH_URL: resolve names with DNS-over-HTTPS at this URL (RFC 8484, POST). */
+  dohUrl?: string;
+  /** CURLOPT_DOH_SSL_VERIFYPEER (default true). */
+  dohSslVerifyPeer?: boolean;
+  /** CURLOPT_DOH_SSL_VERIFYHOST (default 2). */
+  dohSslVerifyHost?: 0 | 1 | 2;
+  /** CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS: head start of IPv6 before IPv4 is tried too (200). */
+  happyEyeballsTimeoutMs?: number;
+
   // -------------------------------------------------------------------- uploads
   /**
    * CURLOPT_READFUNCTION: fill `buffer` with upload bytes and return how many; 0 = end of the body,
@@ -257,6 +329,38 @@ const schema: Record<keyof EasyOptions, Kind> = {
   interface: 'string',
   private: 'any',
   acceptEncoding: 'string',
+  proxy: 'string',
+  proxyType: 'number',
+  proxyPort: 'number',
+  proxyUserPwd: 'string',
+  proxyUsername: 'string',
+  proxyPassword: 'string',
+  proxyAuth: 'number',
+  httpProxyTunnel: 'boolean',
+  noProxy: 'string',
+  preProxy: 'string',
+  proxyHeader: 'stringArray',
+  suppressConnectHeaders: 'boolean',
+  proxySslVerifyPeer: 'boolean',
+  proxySslVerifyHost: 'number',
+  proxyCaInfo: 'string',
+  proxyCaPath: 'string',
+  proxySslCert: 'string',
+  proxySslCertType: 'string',
+  proxySslKey: 'string',
+  proxySslKeyType: 'string',
+  proxyKeyPasswd: 'string',
+  proxyPinnedPublicKey: 'string',
+  dnsCacheTimeout: 'long',
+  connectTo: 'stringArray',
+  dnsServers: 'string',
+  dnsInterface: 'string',
+  dnsLocalIp4: 'string',
+  dnsLocalIp6: 'string',
+  dohUrl: 'string',
+  dohSslVerifyPeer: 'boolean',
+  dohSslVerifyHost: 'number',
+  happyEyeballsTimeoutMs: 'number',
   readFunction: 'function',
   seekFunction: 'function',
   upload: 'boolean',
@@ -346,6 +450,38 @@ export function validateOptions(opts: object): void {
   }
   if (o.port !== undefined && (o.port > 65535 || !Number.isInteger(o.port))) {
     throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'port': ${o.port} is not a port number`);
+  }
+  validateProxyOptions(o);
+}
+
+const proxyTypes = new Set<number>([0, 1, 2, 3, 4, 5, 6, 7]);
+
+function badValue(name: string, why: string): EasyError {
+  return new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option '${name}': ${why}`);
+}
+
+/** The proxy and name resolution options' values (libcurl refuses them at setopt with 43). */
+function validateProxyOptions(o: EasyOptions): void {
+  if (o.proxyType !== undefined && !proxyTypes.has(o.proxyType))
+    throw badValue('proxyType', `unknown value ${o.proxyType}`);
+  if (o.proxyPort !== undefined && (o.proxyPort > 65535 || !Number.isInteger(o.proxyPort))) {
+    throw badValue('proxyPort', `${o.proxyPort} is not a port number`);
+  }
+  for (const name of ['proxySslVerifyHost', 'dohSslVerifyHost'] as const) {
+    const v = o[name];
+    if (v !== undefined && v !== 0 && v !== 1 && v !== 2) throw badValue(name, `unknown value ${v}`);
+  }
+  if (o.proxyAuth !== undefined && !Number.isInteger(o.proxyAuth))
+    throw badValue('proxyAuth', `bad bits ${o.proxyAuth}`);
+  for (const name of ['proxySslCertType', 'proxySslKeyType'] as const) {
+    const v = o[name];
+    const allowed = name === 'proxySslCertType' ? ['PEM', 'DER', 'P12'] : ['PEM', 'DER'];
+    if (v !== undefined && !allowed.includes(v)) throw badValue(name, `unknown type '${v}'`);
+  }
+  for (const entry of o.connectTo ?? []) {
+    if (entry.split(':').length < 4 && !entry.includes('[')) {
+      throw badValue('connectTo', `'${entry}' is not HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT`);
+    }
   }
 }
 

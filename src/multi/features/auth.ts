@@ -51,7 +51,14 @@ interface DigestChallenge {
   userhash: boolean;
 }
 
+/**
+ * One side's authentication: the origin server's (401, WWW-Authenticate, httpAuth) or the
+ * proxy's (407, Proxy-Authenticate, proxyAuth), as libcurl keeps data->state.authhost and
+ * authproxy apart.
+ */
 export class AuthState {
+  constructor(readonly target: 'server' | 'proxy' = 'server') {}
+
   /** Method chosen: a single bit once picked; before any 401 it is the wanted mask. */
   picked = 0;
   /** CURLINFO_HTTPAUTH_AVAIL: methods the last 401 offered. */
@@ -73,7 +80,7 @@ export class AuthState {
   }
 
   start(o: EasyOptions): void {
-    this.picked = wanted(o);
+    this.picked = wanted(o, this.target);
   }
 
   /** The Authorization value for this request, or undefined. */
@@ -102,8 +109,11 @@ export class AuthState {
    */
   onResponse(o: EasyOptions, status: number, headers: HeaderList, canAuth: boolean): 'retry' | undefined {
     this.retry = false;
-    if (status !== 401) return undefined;
-    const offered = parseChallenges(headers);
+    if (status !== (this.target === 'proxy' ? 407 : 401)) return undefined;
+    const offered = parseChallenges(
+      headers,
+      this.target === 'proxy' ? 'proxy-authenticate' : 'www-authenticate',
+    );
     let avail = 0;
     let digest: DigestChallenge | undefined;
     for (const c of offered) {
@@ -124,7 +134,7 @@ export class AuthState {
     if (this.used === HttpAuth.DIGEST && this.digestSent && !this.stale) this.problem = true;
     if (this.used === HttpAuth.BEARER) this.problem = true;
     if (!canAuth || this.problem) return undefined;
-    const want = wanted(o);
+    const want = wanted(o, this.target);
     const pick = SUPPORTED.find((m) => (avail & want & m) !== 0);
     if (pick === undefined) {
       this.problem = true;
@@ -145,8 +155,8 @@ export class AuthState {
   }
 }
 
-function wanted(o: EasyOptions): number {
-  const w = (o.httpAuth ?? HttpAuth.BASIC) >>> 0;
+function wanted(o: EasyOptions, target: 'server' | 'proxy'): number {
+  const w = ((target === 'proxy' ? o.proxyAuth : o.httpAuth) ?? HttpAuth.BASIC) >>> 0;
   return (w & ~HttpAuth.ONLY) >>> 0;
 }
 
@@ -193,11 +203,11 @@ interface Challenge {
   params: Map<string, string>;
 }
 
-/** WWW-Authenticate values: several headers, several challenges per header, quoted params. */
-export function parseChallenges(headers: HeaderList): Challenge[] {
+/** WWW-Authenticate (or Proxy-Authenticate) values: several headers, several challenges per header, quoted params. */
+export function parseChallenges(headers: HeaderList, field = 'www-authenticate'): Challenge[] {
   const out: Challenge[] = [];
   for (const [name, value] of headers) {
-    if (name.toLowerCase() !== 'www-authenticate') continue;
+    if (name.toLowerCase() !== field) continue;
     let cur: Challenge | undefined;
     for (const part of splitOutsideQuotes(value)) {
       const p = part.trim();

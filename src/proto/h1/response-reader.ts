@@ -160,6 +160,23 @@ export class ResponseReader {
     this.#state = 'head';
   }
 
+  /**
+   * Between responses: the bytes received past the last one, handed over and forgotten (what a
+   * server sent after a CONNECT's 2xx belongs to the tunnel, not to a next response).
+   */
+  takeBuffered(): Uint8Array {
+    if (this.#state !== 'idle')
+      throw new Error(`takeBuffered() while a response is being read (${this.#state})`);
+    const out = new Uint8Array(this.#buffered);
+    let o = 0;
+    while (this.#buffered > 0) {
+      const part = this.#take(this.#buffered);
+      out.set(part, o);
+      o += part.length;
+    }
+    return out;
+  }
+
   receiveData(data: Uint8Array | null): void {
     if (this.#eof) throw new Error('receiveData() after EOF');
     if (data === null) {

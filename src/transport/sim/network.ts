@@ -118,6 +118,18 @@ export class SimNet {
     this.world.setAddresses(host, addresses);
   }
 
+  /**
+   * Connects to these addresses are never answered (no SYN-ACK, no refusal), e.g. every IPv6
+   * address of a host to test happy eyeballs. `false` restores them.
+   */
+  blackhole(addresses: string[], on = true): void {
+    for (const a of addresses) {
+      const n = normalizeHost(a);
+      if (on) this.world.blackholed.add(n);
+      else this.world.blackholed.delete(n);
+    }
+  }
+
   /** A promise that resolves after `ms` of virtual time (for handlers: delays between writes). */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {

@@ -59,6 +59,8 @@ export class SimWorld {
   drainNeeded = false;
 
   private readonly hosts = new Map<string, ResolvedAddress[]>();
+  /** Addresses whose connects get no answer at all (a dead route, a firewall dropping SYNs). */
+  readonly blackholed = new Set<string>();
   private readonly listeners = new Map<string, Listener>();
   private readonly byHost = new Map<string, Listener[]>();
   private readonly lookups = new Map<string, number>();
@@ -192,7 +194,7 @@ export class SimWorld {
       if (f.kind === 'spurious') sock.spuriousProbability = f.probability;
     }
     const latency = link.latencyMs;
-    if (faults.some((f) => f.kind === 'blackhole')) return sock;
+    if (faults.some((f) => f.kind === 'blackhole') || this.blackholed.has(address)) return sock;
     if (!live || faults.some((f) => f.kind === 'refuse')) {
       this.stats.refused++;
       this.sched.at(2 * latency, () =>

@@ -1,0 +1,203 @@
+// Happy eyeballs (RFC 8305 as libcurl's connect.c does it): the bottom of a chain when a name has
+// addresses of both families. IPv6 goes first; IPv4 starts after `happyEyeballsTimeoutMs` (200 ms)
+// or at once when IPv6 has no address left to try. Within a family the addresses are tried in
+// turn: the next one when the current one fails, or when its share of the remaining connect time
+// (half of it while more addresses follow, all of it for the last) is used up. The first attempt
+// to connect wins and becomes the filter's `next`; every other attempt is closed at once.
+//
+// Every attempt is a SocketFilter with one address. While racing, the socket the connection is
+// watched on is the newest attempt's (`query('socket')`); the older one is looked at whenever
+// the transfer runs, and `query('connectDeadline')` says when the next attempt is due.
+import { CurlCode } from '../core/codes.js';
+import { TransferError } from '../core/errors.js';
+import type { ReadResult, ResolvedAddress, Transport } from '../transport/types.js';
+import { describeErrno, SocketFilter } from './socket.js';
+import type { Filter, FilterQueries } from './types.js';
+
+/** libcurl's CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS default. */
+export const DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS = 200;
+
+interface Attempt {
+  filter: SocketFilter;
+  address: ResolvedAddress;
+  /** When to give up on it and try the family's next address. */
+  deadline: number;
+}
+
+/** One family's addresses and its attempt in flight. */
+class Family {
+  index = 0;
+  current: Attempt | undefined;
+  lastError: Error | undefined;
+  constructor(readonly addresses: ResolvedAddress[]) {}
+  get exhausted(): boolean {
+    return this.current === undefined && this.index >= this.addresses.length;
+  }
+}
+
+export interface HappyEyeballsOptions {
+  happyEyeballsTimeoutMs: number;
+  /** When the whole connect must be done (the transfer's connect timeout). */
+  connectDeadline: number;
+  localAddress?: string | undefined;
+  /** Told each address as its attempt starts (curl's "  Trying 127.0.0.1:80..." line). */
+  onAttempt?: ((address: ResolvedAddress) => void) | undefined;
+}
+
+export class HappyEyeballsFilter implements Filter {
+  readonly name = 'happy-eyeballs';
+  private winner: SocketFilter | undefined;
+  private readonly families: Family[];
+  private startedAt = Number.NaN;
+  private secondStarted = false;
+  private newest: Attempt | undefined;
+  private readonly errors: string[] = [];
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly host: string,
+    private readonly port: number,
+    addresses: ResolvedAddress[],
+    private readonly opts: HappyEyeballsOptions,
+  ) {
+    const v6 = addresses.filter((a) => a.family === 6);
+    const v4 = addresses.filter((a) => a.family === 4);
+    this.families = [v6, v4].filter((l) => l.length > 0).map((l) => new Family(l));
+  }
+
+  get next(): Filter | undefined {
+    return this.winner;
+  }
+
+  connect(now: number): boolean {
+    if (this.winner !== undefined) return true;
+    if (Number.isNaN(this.startedAt)) {
+      this.startedAt = now;
+      const first = this.families[0];
+      if (first === undefined) throw this.failure(now);
+      this.startNext(first, now);
+    }
+    for (;;) {
+      let progressed = false;
+      for (const fam of this.families) {
+        if (!this.secondStarted && fam !== this.families[0]) continue;
+        const a = fam.current;
+        if (a === undefined) continue;
+        let connected = false;
+        try {
+          connected = a.filter.connect(now);
+        } catch (e) {
+          fam.lastError = e instanceof TransferError && e.cause instanceof Error ? e.cause : (e as Error);
+          this.errors.push(`${a.address.address}: ${fam.lastError.message}`);
+          a.filter.destroy();
+          fam.current = undefined;
+          this.startNext(fam, now);
+          progressed = true;
+          continue;
+        }
+        if (connected) {
+          this.win(fam);
+          return true;
+        }
+        if (now >= a.deadline && fam.index < fam.addresses.length) {
+          // Its share of the time is up: the family's next address, the slow one closed.
+          a.filter.destroy();
+          fam.current = undefined;
+          this.startNext(fam, now);
+          progressed = true;
+        }
+      }
+      const second = this.families[1];
+      if (!this.secondStarted && second !== undefined) {
+        const first = this.families[0]!;
+        if (first.exhausted || now >= this.startedAt + this.opts.happyEyeballsTimeoutMs) {
+          this.secondStarted = true;
+          this.startNext(second, now);
+          progressed = true;
+        }
+      }
+      if (this.families.every((f) => f.exhausted) && (this.secondStarted || this.families.length === 1)) {
+        throw this.failure(now);
+      }
+      if (!progressed) return false;
+    }
+  }
+
+  private startNext(fam: Family, now: number): void {
+    const address = fam.addresses[fam.index++];
+    if (address === undefined) return;
+    const left = fam.addresses.length - fam.index;
+    const remaining = Math.max(0, this.opts.connectDeadline - now);
+    const filter = new SocketFilter(this.transport, this.host, this.port, [address], this.opts.localAddress);
+    const attempt: Attempt = { filter, address, deadline: now + (left > 0 ? remaining / 2 : remaining) };
+    fam.current = attempt;
+    this.newest = attempt;
+    this.opts.onAttempt?.(address);
+  }
+
+  private win(fam: Family): void {
+    const a = fam.current!;
+    this.winner = a.filter;
+    for (const f of this.families) {
+      if (f !== fam && f.current !== undefined) {
+        f.current.filter.destroy();
+        f.current = undefined;
+      }
+    }
+    this.newest = undefined;
+  }
+
+  private failure(now: number): TransferError {
+    const cause = this.families.map((f) => f.lastError).find((e) => e !== undefined);
+    const why = cause === undefined ? 'no address to try' : describeErrno(cause);
+    return new TransferError(
+      CurlCode.COULDNT_CONNECT,
+      `Failed to connect to ${this.host} port ${this.port} after ${Math.round(now - this.startedAt)} ms: ${why}`,
+      { side: 'transport', phase: 'connect', cause },
+    );
+  }
+
+  /** The addresses tried and why each failed (for the verbose output). */
+  get attemptErrors(): readonly string[] {
+    return this.errors;
+  }
+
+  pollset(wantRecv: boolean, wantSend: boolean): number {
+    if (this.winner !== undefined) return this.winner.pollset(wantRecv, wantSend);
+    return this.newest === undefined ? 0 : this.newest.filter.pollset(false, false);
+  }
+
+  send(data: Uint8Array): number {
+    return this.winner!.send(data);
+  }
+
+  recv(): ReadResult {
+    return this.winner!.recv();
+  }
+
+  hasPendingData(): boolean {
+    return this.winner?.hasPendingData() ?? false;
+  }
+
+  query<K extends keyof FilterQueries>(what: K): FilterQueries[K] | undefined {
+    if (this.winner !== undefined) return this.winner.query(what);
+    if (what === 'connectDeadline') return this.nextDeadline() as FilterQueries[K];
+    return this.newest?.filter.query(what);
+  }
+
+  /** The next time racing needs to look again: the second family's start or an attempt's timeout. */
+  private nextDeadline(): number | undefined {
+    let d = Number.POSITIVE_INFINITY;
+    if (!this.secondStarted && this.families.length > 1)
+      d = this.startedAt + this.opts.happyEyeballsTimeoutMs;
+    for (const f of this.families) {
+      if (f.current !== undefined && f.index < f.addresses.length) d = Math.min(d, f.current.deadline);
+    }
+    return Number.isFinite(d) ? d : undefined;
+  }
+
+  destroy(): void {
+    this.winner?.destroy();
+    for (const f of this.families) f.current?.filter.destroy();
+  }
+}
