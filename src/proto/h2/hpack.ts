@@ -1,0 +1,360 @@
+// HPACK (RFC 7541): the decoder for response header blocks and the encoder for request ones, each
+// with its dynamic table. Strings are latin1 (one byte per code unit), like HTTP/1 field bytes.
+//
+// The decoder is where header compression bombs land, so it never materialises more than its
+// caller's budget: a header list over `maxListSize` (RFC 7541 4.1 sizes, name + value + 32) is
+// still decoded to keep the dynamic table in step with the peer's encoder, but its fields are
+// dropped and only counted; a literal longer than both the table and the budget is skipped unread.
+
+import { HuffmanError, huffmanDecode, huffmanEncodeInto, huffmanLength } from './huffman.js';
+import { STATIC_TABLE } from './static-table.js';
+
+/** RFC 7541 4.1: each entry costs its name and value lengths plus 32. */
+export const ENTRY_OVERHEAD = 32;
+/** RFC 7540 6.5.2 default SETTINGS_HEADER_TABLE_SIZE. */
+export const DEFAULT_TABLE_SIZE = 4096;
+/** Integers beyond this (a string or table size of 512 MiB) are an attack, not a header. */
+const MAX_INTEGER = 0x1fffffff;
+/** Dynamic table size updates at the start of one block: RFC 7541 4.2 allows two in practice (a drop then the new size). */
+const MAX_SIZE_UPDATES = 2;
+
+export type HeaderList = Array<[name: string, value: string]>;
+
+/** A malformed header block: a connection error of type COMPRESSION_ERROR (RFC 9113 4.3). */
+export class HpackError extends Error {
+  override readonly name = 'HpackError';
+}
+
+/** The dynamic table: newest entry at the end of the arrays, oldest at #start. */
+class DynamicTable {
+  names: string[] = [];
+  values: string[] = [];
+  sizes: number[] = [];
+  start = 0;
+  size = 0;
+  maxSize: number;
+  /** Entries ever inserted; entry k (0-based, insertion order) is at names[k - #dropped]. */
+  inserted = 0;
+  #dropped = 0;
+  constructor(maxSize: number) {
+    this.maxSize = maxSize;
+  }
+  get length(): number {
+    return this.names.length - this.start;
+  }
+  /** HPACK index (62 = newest) to array position, or -1 when out of range. */
+  position(index: number): number {
+    const k = index - STATIC_TABLE.length - 1;
+    if (k < 0 || k >= this.length) return -1;
+    return this.names.length - 1 - k;
+  }
+  /** The HPACK index of the entry inserted as number `seq`, or 0 when evicted. */
+  indexOfSeq(seq: number): number {
+    const pos = seq - this.#dropped;
+    if (pos < this.start) return 0;
+    return STATIC_TABLE.length + this.names.length - pos;
+  }
+  add(name: string, value: string, onEvict?: (name: string, value: string, seq: number) => void): void {
+    const size = name.length + value.length + ENTRY_OVERHEAD;
+    this.evictTo(this.maxSize - size, onEvict);
+    this.inserted++;
+    if (size > this.maxSize) {
+      // RFC 7541 4.4: an entry larger than the table empties it and is not added.
+      this.#dropped++;
+      return;
+    }
+    this.names.push(name);
+    this.values.push(value);
+    this.sizes.push(size);
+    this.size += size;
+  }
+  evictTo(target: number, onEvict?: (name: string, value: string, seq: number) => void): void {
+    while (this.size > Math.max(0, target) && this.start < this.names.length) {
+      if (onEvict !== undefined)
+        onEvict(this.names[this.start]!, this.values[this.start]!, this.start + this.#dropped);
+      this.size -= this.sizes[this.start]!;
+      this.start++;
+    }
+    // Compact once the evicted prefix dominates, so eviction stays O(1) amortised.
+    if (this.start > 32 && this.start * 2 > this.names.length) {
+      this.names = this.names.slice(this.start);
+      this.values = this.values.slice(this.start);
+      this.sizes = this.sizes.slice(this.start);
+      this.#dropped += this.start;
+      this.start = 0;
+    }
+  }
+  setMaxSize(max: number, onEvict?: (name: string, value: string, seq: number) => void): void {
+    this.maxSize = max;
+    this.evictTo(max, onEvict);
+  }
+}
+
+export interface DecodedBlock {
+  /** The fields, or as many as fitted the budget when `tooLarge`. */
+  headers: HeaderList;
+  /** RFC 7541 4.1 size of the whole list, counted even past the budget. */
+  listSize: number;
+  tooLarge: boolean;
+}
+
+export class HpackDecoder {
+  readonly #table: DynamicTable;
+  /** The largest size the peer may set with a size update: the SETTINGS_HEADER_TABLE_SIZE we sent. */
+  #settingsMax: number;
+
+  constructor(maxTableSize = DEFAULT_TABLE_SIZE) {
+    this.#table = new DynamicTable(maxTableSize);
+    this.#settingsMax = maxTableSize;
+  }
+
+  get tableSize(): number {
+    return this.#table.size;
+  }
+
+  get tableEntries(): number {
+    return this.#table.length;
+  }
+
+  /** Decodes one complete header block (HEADERS + CONTINUATION fragments joined). */
+  decode(block: Uint8Array, maxListSize: number): DecodedBlock {
+    const headers: HeaderList = [];
+    let listSize = 0;
+    let tooLarge = false;
+    let pos = 0;
+    let sizeUpdates = 0;
+    let fieldsSeen = false;
+    const table = this.#table;
+    // Reading integers and strings advances `pos` through these closures (kept local: no state
+    // survives a block except the table).
+    const readInt = (prefixBits: number): number => {
+      const max = (1 << prefixBits) - 1;
+      let value = block[pos++]! & max;
+      if (value < max) return value;
+      let shift = 0;
+      for (;;) {
+        if (pos >= block.length) throw new HpackError('truncated integer');
+        const b = block[pos++]!;
+        value += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+        if (value > MAX_INTEGER) throw new HpackError('integer too large');
+        if ((b & 0x80) === 0) return value;
+      }
+    };
+    /** Reads a string; null when it was skipped (longer than `keepMax`). */
+    const readString = (keepMax: number): string | null => {
+      if (pos >= block.length) throw new HpackError('truncated string');
+      const huffman = (block[pos]! & 0x80) !== 0;
+      const len = readInt(7);
+      if (len > block.length - pos) throw new HpackError('string longer than the header block');
+      const start = pos;
+      pos += len;
+      if (!huffman) {
+        if (len > keepMax) return null;
+        let s = '';
+        for (let i = start; i < pos; i++) s += String.fromCharCode(block[i]!);
+        return s;
+      }
+      try {
+        // A Huffman string decodes to at most 8/5 of its length (5-bit shortest codes).
+        return huffmanDecode(block, start, pos, keepMax);
+      } catch (e) {
+        if (e instanceof HuffmanError) throw new HpackError(e.message);
+        throw e;
+      }
+    };
+    const emit = (name: string, value: string, size: number): void => {
+      listSize += size;
+      if (listSize > maxListSize) tooLarge = true;
+      else headers.push([name, value]);
+    };
+    const lookup = (index: number): number => {
+      if (index === 0) throw new HpackError('index 0');
+      if (index <= STATIC_TABLE.length) return -index;
+      const p = table.position(index);
+      if (p < 0) throw new HpackError(`index ${index} beyond the dynamic table (${table.length} entries)`);
+      return p;
+    };
+    const nameAt = (ref: number): string => (ref < 0 ? STATIC_TABLE[-ref - 1]![0] : table.names[ref]!);
+    const valueAt = (ref: number): string => (ref < 0 ? STATIC_TABLE[-ref - 1]![1] : table.values[ref]!);
+
+    while (pos < block.length) {
+      const b = block[pos]!;
+      if (b & 0x80) {
+        // 6.1 indexed field: only its size is computed before the strings are shared (no copy),
+        // so a block repeating a huge entry costs one budget check per reference.
+        const ref = lookup(readInt(7));
+        const name = nameAt(ref);
+        const value = valueAt(ref);
+        emit(name, value, name.length + value.length + ENTRY_OVERHEAD);
+        fieldsSeen = true;
+      } else if ((b & 0xe0) === 0x20) {
+        // 6.3 dynamic table size update: only before the first field, never above our setting.
+        if (fieldsSeen) throw new HpackError('dynamic table size update after a field');
+        if (++sizeUpdates > MAX_SIZE_UPDATES) throw new HpackError('too many dynamic table size updates');
+        const size = readInt(5);
+        if (size > this.#settingsMax) {
+          throw new HpackError(`dynamic table size update to ${size} above the ${this.#settingsMax} allowed`);
+        }
+        table.setMaxSize(size);
+      } else {
+        // 6.2 literal: with incremental indexing (01), without (0000) or never indexed (0001).
+        const indexing = (b & 0xc0) === 0x40;
+        const nameIndex = readInt(indexing ? 6 : 4);
+        const remaining = Math.max(0, maxListSize - listSize - ENTRY_OVERHEAD);
+        // Keep a string when it may be shown or may enter the table; skip it unread otherwise.
+        const keepMax = Math.max(remaining, indexing ? table.maxSize : 0);
+        let name: string | null;
+        if (nameIndex === 0) name = readString(keepMax);
+        else name = nameAt(lookup(nameIndex));
+        const nameLen = name === null ? keepMax + 1 : name.length;
+        const value = readString(Math.max(0, keepMax - nameLen));
+        fieldsSeen = true;
+        if (name === null || value === null) {
+          // Skipped: larger than the budget and than the whole table, so it would have emptied
+          // the table had it been indexed.
+          listSize += maxListSize + 1;
+          tooLarge = true;
+          if (indexing) table.evictTo(0);
+          continue;
+        }
+        if (indexing) table.add(name, value);
+        emit(name, value, name.length + value.length + ENTRY_OVERHEAD);
+      }
+    }
+    return { headers, listSize, tooLarge };
+  }
+}
+
+// --- encoder ------------------------------------------------------------------------------
+
+const STATIC_EXACT = new Map<string, number>();
+const STATIC_NAME = new Map<string, number>();
+for (let i = STATIC_TABLE.length - 1; i >= 0; i--) {
+  const [n, v] = STATIC_TABLE[i]!;
+  STATIC_EXACT.set(`${n}\0${v}`, i + 1);
+  STATIC_NAME.set(n, i + 1);
+}
+
+/**
+ * Fields whose values change with every request or are secrets: not worth a table slot, or must
+ * not be recoverable by a compression oracle (RFC 7541 7.1; nghttp2's deflater makes the same choice).
+ */
+const NOT_INDEXED = new Set([
+  ':path',
+  'content-length',
+  'if-modified-since',
+  'if-none-match',
+  'etag',
+  'age',
+  'location',
+]);
+const NEVER_INDEXED = new Set(['authorization', 'proxy-authorization']);
+
+export class HpackEncoder {
+  readonly #table: DynamicTable;
+  /** Our own cap on the table, whatever larger size the peer allows. */
+  readonly #cap: number;
+  #pendingUpdate = -1;
+  #minPendingUpdate = -1;
+  readonly #exact = new Map<string, number>();
+  readonly #byName = new Map<string, number>();
+
+  constructor(cap = DEFAULT_TABLE_SIZE) {
+    this.#cap = cap;
+    this.#table = new DynamicTable(Math.min(cap, DEFAULT_TABLE_SIZE));
+  }
+
+  /** The peer's SETTINGS_HEADER_TABLE_SIZE: the next block starts with a size update. */
+  setPeerMaxTableSize(size: number): void {
+    const next = Math.min(size, this.#cap);
+    if (next === this.#table.maxSize && this.#pendingUpdate === -1) return;
+    this.#minPendingUpdate = this.#minPendingUpdate === -1 ? next : Math.min(this.#minPendingUpdate, next);
+    this.#pendingUpdate = next;
+    this.#table.setMaxSize(next, this.#evicted);
+  }
+
+  readonly #evicted = (name: string, value: string, seq: number): void => {
+    const key = `${name}\0${value}`;
+    if (this.#exact.get(key) === seq) this.#exact.delete(key);
+    if (this.#byName.get(name) === seq) this.#byName.delete(name);
+  };
+
+  encode(headers: HeaderList): Uint8Array {
+    let bound = 12;
+    for (const [n, v] of headers) bound += n.length + v.length + 12;
+    const out = new Uint8Array(bound);
+    let pos = 0;
+    if (this.#pendingUpdate !== -1) {
+      // RFC 7541 4.2: signal the smallest size reached since the last block, then the final one.
+      if (this.#minPendingUpdate < this.#pendingUpdate)
+        pos = writeInt(out, pos, 0x20, 5, this.#minPendingUpdate);
+      pos = writeInt(out, pos, 0x20, 5, this.#pendingUpdate);
+      this.#pendingUpdate = -1;
+      this.#minPendingUpdate = -1;
+    }
+    const table = this.#table;
+    for (const [name, value] of headers) {
+      const key = `${name}\0${value}`;
+      const staticExact = STATIC_EXACT.get(key);
+      if (staticExact !== undefined) {
+        pos = writeInt(out, pos, 0x80, 7, staticExact);
+        continue;
+      }
+      const seq = this.#exact.get(key);
+      const dynIndex = seq === undefined ? 0 : table.indexOfSeq(seq);
+      if (dynIndex > 0) {
+        pos = writeInt(out, pos, 0x80, 7, dynIndex);
+        continue;
+      }
+      let nameIndex = STATIC_NAME.get(name) ?? 0;
+      if (nameIndex === 0) {
+        const nseq = this.#byName.get(name);
+        if (nseq !== undefined) nameIndex = table.indexOfSeq(nseq);
+      }
+      const size = name.length + value.length + ENTRY_OVERHEAD;
+      const never = NEVER_INDEXED.has(name) || (name === 'cookie' && value.length < 20);
+      const index = !never && !NOT_INDEXED.has(name) && size <= (table.maxSize * 3) / 4;
+      if (index) pos = writeInt(out, pos, 0x40, 6, nameIndex);
+      else pos = writeInt(out, pos, never ? 0x10 : 0x00, 4, nameIndex);
+      if (nameIndex === 0) pos = writeString(out, pos, name);
+      pos = writeString(out, pos, value);
+      if (index) {
+        const newSeq = table.inserted;
+        table.add(name, value, this.#evicted);
+        if (table.indexOfSeq(newSeq) > 0) {
+          this.#exact.set(key, newSeq);
+          this.#byName.set(name, newSeq);
+        }
+      }
+    }
+    return out.subarray(0, pos);
+  }
+}
+
+function writeInt(out: Uint8Array, pos: number, flags: number, prefixBits: number, value: number): number {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) {
+    out[pos++] = flags | value;
+    return pos;
+  }
+  out[pos++] = flags | max;
+  let rest = value - max;
+  while (rest >= 0x80) {
+    out[pos++] = (rest & 0x7f) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  out[pos++] = rest;
+  return pos;
+}
+
+function writeString(out: Uint8Array, pos: number, s: string): number {
+  const hlen = huffmanLength(s);
+  if (hlen < s.length) {
+    pos = writeInt(out, pos, 0x80, 7, hlen);
+    return huffmanEncodeInto(s, out, pos);
+  }
+  pos = writeInt(out, pos, 0, 7, s.length);
+  for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i) & 0xff;
+  return pos;
+}
