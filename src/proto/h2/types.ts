@@ -123,8 +123,8 @@ export const H2_LIMITS = {
 
 export type H2Limits = { -readonly [K in keyof typeof H2_LIMITS]: number };
 
-/** Returned by nextEvent() when more bytes (or EOF) are needed. */
-export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
+/** Returned by nextEvent() when more bytes (or EOF) are needed: the same sentinel as HTTP/1's. */
+export { NEED_DATA } from '../h1/types.js';
 
 /**
  * A connection error (RFC 9113 5.4.1): a GOAWAY with `h2Code` is queued and every stream is dead.
