@@ -1,6 +1,8 @@
 // What the command line asks for: global settings and one Operation per --next section
 // (curl's GlobalConfig and OperationConfig, tool_cfgable.h).
+
 import type { MimePartInit } from '../multi/features/mime.js';
+import type { EasyOptions } from '../multi/options.js';
 
 /** One URL of an operation with the output it goes to (curl's `struct getout`). */
 export interface UrlNode {
@@ -90,6 +92,8 @@ export interface Operation {
   unsupported: Array<{ option: string; code: number; message: string }>;
   /** TLS options given (they only matter once an https:// URL is used, like curl without TLS). */
   tlsOptions: string[];
+  /** Engine options set as they are (proxy and name resolution: -x, --noproxy, --connect-to, -4...). */
+  net: Partial<EasyOptions>;
 }
 
 export interface Global {
@@ -151,6 +155,7 @@ export function newOperation(): Operation {
     retryConnrefused: false,
     unsupported: [],
     tlsOptions: [],
+    net: {},
   };
 }
 

@@ -217,6 +217,7 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
     o.lowSpeedTime = op.speedTime ?? 30;
   }
   if (op.resolve.length > 0) o.resolve = [...op.resolve];
+  for (const [name, value] of Object.entries(op.net)) optional(o, name, value);
   if (op.httpVersion === '1.0') o.httpVersion = HttpVersion.V1_0;
   else if (op.httpVersion === '1.1') o.httpVersion = HttpVersion.V1_1;
   if (op.maxFilesize !== undefined) o.maxFileSize = op.maxFilesize;

@@ -6,6 +6,7 @@ import { optionNames } from '../multi/options.js';
 import { type DataKind, type Global, type HttpReq, newOperation, type Operation } from './config.js';
 import { ParamError } from './errors.js';
 import { parseFormField } from './form.js';
+import { proxyOptionRows } from './options-proxy.js';
 
 export interface OptionRow {
   long: string;
@@ -84,6 +85,7 @@ const WIRED = new Set([
   'netrcFile',
   'httpTransferDecoding',
   'httpContentDecoding',
+  'ipResolve',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */
@@ -93,7 +95,7 @@ export function engineSupports(names: readonly string[]): boolean {
 }
 
 /** Options whose engine feature (Easy option) has not landed fail clearly instead of being ignored. */
-function needEngine(ctx: ApplyContext, ...names: string[]): void {
+export function needEngine(ctx: ApplyContext, ...names: string[]): void {
   if (!engineSupports(names)) throw new ParamError('not-built-in', ctx.name);
 }
 
@@ -774,6 +776,7 @@ export const optionTable: OptionRow[] = [
     help: 'For testing --bench: the server answers every Nth request with 500',
     apply: (c, v) => void (c.global.benchFaultEvery = int(c, v)),
   },
+  ...proxyOptionRows,
 ];
 
 export const byLong = new Map(optionTable.map((r) => [r.long, r]));
