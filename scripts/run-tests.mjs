@@ -3,8 +3,10 @@
 // Unit tests live in test/**/*.test.ts; the interop suite (real Debian-packaged servers)
 // in test/interop/**/*.test.ts and runs with --interop.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const interop = process.argv.includes('--interop');
 const extra = process.argv.slice(2).filter((a) => a !== '--interop');
@@ -22,12 +24,50 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-// A hung test fails after 120 s instead of eating CI's time budget.
+// A hung test fails after 120 s instead of eating CI's time budget. Beside node:test's own spec
+// output (whose closing "ℹ pass N" lines CI adds up), a second reporter collects the summary
+// printed at the end.
+const summaryFile = join(mkdtempSync(join(tmpdir(), 'tscurl-tests-')), 'summary.json');
+const started = Date.now();
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...files],
-  {
-    stdio: 'inherit',
-  },
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-timeout=120000',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${pathToFileURL(join(import.meta.dirname, 'test-summary-reporter.mjs')).href}`,
+    `--test-reporter-destination=${summaryFile}`,
+    ...files,
+  ],
+  { stdio: 'inherit' },
 );
+printSummary((Date.now() - started) / 1000);
+rmSync(dirname(summaryFile), { recursive: true, force: true });
 process.exit(r.status ?? 1);
+
+function printSummary(seconds) {
+  let summary;
+  try {
+    summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+  } catch {
+    return; // the runner died before reporting: its own output says why
+  }
+  const { totals, files: times, failed } = summary;
+  const cwd = `${process.cwd()}/`;
+  const slowest = Object.entries(times)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([file, ms]) => `    ${(ms / 1000).toFixed(1).padStart(6)} s  ${file.replace(cwd, '')}`);
+  const lines = [
+    '',
+    `== summary: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped` +
+      `${totals.todo > 0 ? `, ${totals.todo} todo` : ''} in ${files.length} files, ${seconds.toFixed(1)} s ==`,
+    ...failed.map((f) => `  FAILED ${f.file.replace(cwd, '')}: ${f.name}`),
+    '  slowest files (time in their tests):',
+    ...slowest,
+  ];
+  console.log(lines.join('\n'));
+}
