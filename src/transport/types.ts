@@ -105,6 +105,21 @@ export interface ConnectOptions {
   localAddress?: string;
 }
 
+/**
+ * How to look a name up when not the system's way (libcurl's c-ares options): DNS servers to ask,
+ * and the local addresses or interface queries go out from. Absent: the system resolver
+ * (getaddrinfo: /etc/hosts, nsswitch, resolv.conf).
+ */
+export interface ResolveOptions {
+  /** CURLOPT_DNS_SERVERS entries: 'addr', 'addr:port', '[v6addr]:port'. */
+  servers?: readonly string[] | undefined;
+  /** CURLOPT_DNS_INTERFACE: queries go out from this interface's addresses. */
+  interface?: string | undefined;
+  /** CURLOPT_DNS_LOCAL_IP4 / _IP6. */
+  localIp4?: string | undefined;
+  localIp6?: string | undefined;
+}
+
 export interface Transport {
   readonly name: string;
   /** Monotonic milliseconds (may be fractional). The engine's only clock. */
@@ -113,7 +128,7 @@ export interface Transport {
    * Start a lookup. IP literals (and 'localhost', which resolves to 127.0.0.1 and ::1 without a
    * DNS query, like curl) complete synchronously: `result` is set on return.
    */
-  resolve(host: string, family: 0 | 4 | 6): Resolution;
+  resolve(host: string, family: 0 | 4 | 6, options?: ResolveOptions): Resolution;
   /** Start a non-blocking connect; watch for OUT to learn when it completes or fails. */
   connect(options: ConnectOptions): TransportSocket;
 }

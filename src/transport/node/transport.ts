@@ -1,6 +1,7 @@
 // The Node transport: net for TCP, dns.lookup for names, performance.now() for the clock.
 import { performance } from 'node:perf_hooks';
-import type { ConnectOptions, Resolution, Transport, TransportSocket } from '../types.js';
+import type { ConnectOptions, Resolution, ResolveOptions, Transport, TransportSocket } from '../types.js';
+import { aresLookup, hasResolverOptions } from './ares.js';
 import { type LookupAll, NodeResolution } from './resolve.js';
 import { NodeSocket } from './socket.js';
 
@@ -24,7 +25,10 @@ export class NodeTransport implements Transport {
     return performance.now();
   }
 
-  resolve(host: string, family: 0 | 4 | 6): Resolution {
+  resolve(host: string, family: 0 | 4 | 6, options?: ResolveOptions): Resolution {
+    if (options !== undefined && hasResolverOptions(options)) {
+      return new NodeResolution(host, family, aresLookup(options));
+    }
     return new NodeResolution(host, family, this.lookup);
   }
 

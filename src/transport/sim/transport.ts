@@ -1,5 +1,5 @@
 // The Transport the engine sees when it runs on the simulated network.
-import type { ConnectOptions, Resolution, Transport, TransportSocket } from '../types.js';
+import type { ConnectOptions, Resolution, ResolveOptions, Transport, TransportSocket } from '../types.js';
 import type { SimWorld } from './world.js';
 
 export class SimTransport implements Transport {
@@ -11,7 +11,8 @@ export class SimTransport implements Transport {
     return this.world.sched.now();
   }
 
-  resolve(host: string, family: 0 | 4 | 6): Resolution {
+  /** The simulated resolver answers every query itself: server options change nothing here. */
+  resolve(host: string, family: 0 | 4 | 6, _options?: ResolveOptions): Resolution {
     return this.world.resolve(host, family);
   }
 
