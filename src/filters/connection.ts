@@ -19,6 +19,8 @@ export class Connection {
   requests = 0;
   /** Can carry several transfers at once (HTTP/2). */
   multiplex = false;
+  /** The server answered HTTP/1.0: later requests on it go as HTTP/1.0 (libcurl's httpversion_seen). */
+  http10 = false;
   /** HTTP/1 response reader; keeps bytes a server sent past one response for the next. */
   readonly reader = new ResponseReader();
 

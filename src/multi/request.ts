@@ -119,43 +119,67 @@ export function responseMethod(o: EasyOptions, method: string): string {
   return o.nobody ? 'HEAD' : method;
 }
 
-/** The header list: curl's defaults, then CURLOPT_HTTPHEADER applied. */
+/** One CURLOPT_HTTPHEADER line as libcurl reads it. */
+interface CustomHeader {
+  name: string;
+  lower: string;
+  value: string;
+  /** 'Name:' with nothing after it: only removes the internal header of that name. */
+  remove: boolean;
+}
+
+/**
+ * The header list in libcurl's order (lib/http.c, http_add_hd): Host, Authorization, Range,
+ * User-Agent, Accept, Accept-Encoding, Referer, Transfer-Encoding, Cookie, then the custom
+ * headers as given, then Content-Length, Content-Type and Expect. A custom header of an internal
+ * header's name replaces it where the custom headers go (the first custom Host where Host goes);
+ * 'Name:' removes it, 'Name;' sends it empty.
+ */
 export function requestHeaders(
   o: EasyOptions,
   t: Target,
   body: BodySource | undefined,
   s: RequestShape,
   expect100: boolean,
-  /** Headers the features add before the custom ones (Authorization, Cookie). */
+  /** Headers the features add: Authorization (after Host) and Cookie (before the custom ones). */
   extra: HeaderList = [],
 ): HeaderList {
-  const list: HeaderList = [['Host', t.authority]];
-  if (o.userAgent !== undefined) list.push(['User-Agent', o.userAgent]);
-  list.push(['Accept', '*/*']);
+  const custom: CustomHeader[] = [];
+  for (const line of o.httpHeader ?? []) {
+    if (!s.credentialsAllowed && isSensitiveHeader(line)) continue;
+    if (!s.customHostAllowed && headerNameIs(line, 'host')) continue;
+    const c = parseCustomHeader(line);
+    if (c !== undefined) custom.push(c);
+  }
+  const given = (lower: string) => custom.some((c) => c.lower === lower);
+  const list: HeaderList = [];
+  const host = custom.find((c) => c.lower === 'host');
+  if (host === undefined) list.push(['Host', t.authority]);
+  else if (!host.remove) list.push(['Host', host.value]);
+  for (const h of extra) if (h[0] !== 'Cookie') list.push(h);
+  const range = rangeHeader(o, body, bodyLength(body));
+  if (range !== undefined && !given('range')) list.push(range);
+  if (o.userAgent !== undefined && !given('user-agent')) list.push(['User-Agent', o.userAgent]);
+  if (!given('accept')) list.push(['Accept', '*/*']);
   const acceptEncoding = acceptEncodingHeader(o.acceptEncoding);
-  if (acceptEncoding !== undefined) list.push(['Accept-Encoding', acceptEncoding]);
+  if (acceptEncoding !== undefined && !given('accept-encoding'))
+    list.push(['Accept-Encoding', acceptEncoding]);
   const referer = s.referer ?? o.referer;
-  if (referer !== undefined) list.push(['Referer', referer]);
+  if (referer !== undefined && !given('referer')) list.push(['Referer', referer]);
+  const len = body === undefined ? 0 : bodyLength(body);
+  if (len < 0 && !given('transfer-encoding')) list.push(['Transfer-Encoding', 'chunked']);
+  for (const h of extra) if (h[0] === 'Cookie') list.push(h);
+  for (const c of custom) if (!c.remove && c.lower !== 'host') list.push([c.name, c.value]);
   if (body !== undefined) {
-    const len = bodyLength(body);
-    if (len >= 0) list.push(['Content-Length', String(len)]);
-    else list.push(['Transfer-Encoding', 'chunked']);
-    if (!o.upload)
+    if (len >= 0 && !given('content-length')) list.push(['Content-Length', String(len)]);
+    if (!o.upload && !given('content-type'))
       list.push([
         'Content-Type',
         body.kind === 'read' && body.mime !== undefined
           ? body.mime.contentType
           : 'application/x-www-form-urlencoded',
       ]);
-    if (expect100) list.push(['Expect', '100-continue']);
-  }
-  const range = rangeHeader(o, body, bodyLength(body));
-  if (range !== undefined) list.push(range);
-  for (const h of extra) list.push(h);
-  for (const line of o.httpHeader ?? []) {
-    if (!s.credentialsAllowed && isSensitiveHeader(line)) continue;
-    if (!s.customHostAllowed && headerNameIs(line, 'host')) continue;
-    applyCustomHeader(list, line);
+    if (expect100 && !given('expect')) list.push(['Expect', '100-continue']);
   }
   return list;
 }
@@ -171,40 +195,19 @@ function headerNameIs(line: string, lower: string): boolean {
   return (c === 0x3a || c === 0x3b || c === 0x20) && line.slice(0, lower.length).toLowerCase() === lower;
 }
 
-function applyCustomHeader(list: HeaderList, line: string): void {
+/** 'Name: value', 'Name:' (remove) or 'Name;' (empty); anything else is not a header (ignored). */
+function parseCustomHeader(line: string): CustomHeader | undefined {
   const colon = line.indexOf(':');
-  const semi = line.indexOf(';');
-  if (colon < 0 && semi > 0 && line.slice(semi + 1).trim() === '') {
-    // 'Name;' sends the header with an empty value.
-    list.push([line.slice(0, semi).trim(), '']);
-    return;
+  if (colon < 0) {
+    const semi = line.indexOf(';');
+    if (semi <= 0 || line.slice(semi + 1).trim() !== '') return undefined;
+    const name = line.slice(0, semi).trim();
+    return { name, lower: name.toLowerCase(), value: '', remove: false };
   }
-  if (colon <= 0) return; // curl ignores lines that are not headers
+  if (colon === 0) return undefined;
   const name = line.slice(0, colon).trim();
   const value = line.slice(colon + 1).trim();
-  const lower = name.toLowerCase();
-  const i = list.findIndex(([n]) => n.toLowerCase() === lower);
-  if (value === '') {
-    // 'Name:' removes an internal header.
-    if (i >= 0) list.splice(i, 1);
-    return;
-  }
-  if (i >= 0 && isInternal(lower)) list[i] = [name, value];
-  else list.push([name, value]);
-}
-
-function isInternal(lower: string): boolean {
-  return (
-    lower === 'host' ||
-    lower === 'accept' ||
-    lower === 'accept-encoding' ||
-    lower === 'user-agent' ||
-    lower === 'referer' ||
-    lower === 'content-length' ||
-    lower === 'transfer-encoding' ||
-    lower === 'expect' ||
-    lower === 'content-type'
-  );
+  return { name, lower: name.toLowerCase(), value, remove: value === '' };
 }
 
 export function requestVersion(o: EasyOptions): 10 | 11 {

@@ -451,7 +451,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   const shape = t.redirect.shape;
   t.method = requestMethod(o, shape);
   const body = resumeUpload(o, t.easy, bodySource(o, shape));
-  const http10 = requestVersion(o) === 10;
+  const http10 = requestVersion(o) === 10 || conn.http10;
   const headers = requestHeaders(o, target, body, shape, wantsExpect(body, http10, shape), [
     ...authorization(t, target),
     ...cookieHeader(t, target),
@@ -462,7 +462,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
       phase: 'send',
     });
   }
-  const head = encodeRequestHead(t.method, target.path, headers, requestVersion(o));
+  const head = encodeRequestHead(t.method, target.path, headers, http10 ? 10 : 11);
   if (o.debugFunction !== undefined) m.callDebug(t, 'header-out', latin1(head));
   // libcurl sends a small known body in the same send as the head (MAX_INITIAL_POST_SIZE).
   const withHead =
@@ -661,18 +661,25 @@ function authorization(t: Transfer, target: Target): HeaderList {
   return value === undefined ? [] : [['Authorization', value]];
 }
 
-/** Cookie: the jar's cookies for this URL, then CURLOPT_COOKIE (not with a custom Cookie header). */
+/**
+ * Cookie: the jar's cookies for this URL, then CURLOPT_COOKIE as given, joined with "; " (libcurl's
+ * Curl_http_cookies); a custom Cookie header replaces only CURLOPT_COOKIE.
+ */
 function cookieHeader(t: Transfer, target: Target): HeaderList {
   const o = t.o;
-  if (hasCustomHeader(o, 'cookie')) return [];
   const jar = cookiesEnabled(o) ? t.easy._cookies : undefined;
   const fromJar = jar?.header(target.host, target.url.pathname, false, Math.floor(Date.now() / 1000));
-  const parts = [fromJar, o.cookie].filter((p) => p !== undefined && p !== '');
+  const given = hasCustomHeader(o, 'cookie') ? undefined : o.cookie;
+  const parts = [fromJar, given].filter((p) => p !== undefined && p !== '');
   return parts.length === 0 ? [] : [['Cookie', parts.join('; ')]];
 }
 
+/** A CURLOPT_HTTPHEADER line names this header ('Name: ...', 'Name:' or 'Name;'). */
 function hasCustomHeader(o: EasyOptions, lower: string): boolean {
-  return (o.httpHeader ?? []).some((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() === lower);
+  return (o.httpHeader ?? []).some((l) => {
+    const end = l.search(/[:;]/);
+    return end > 0 && l.slice(0, end).trim().toLowerCase() === lower;
+  });
 }
 
 /** A response head; 'stop' when the rest of the response is not wanted. */
@@ -684,7 +691,9 @@ function onHead(
 ): 'stop' | undefined {
   t.headerSize += ev.headerBytes;
   t.status = ev.status;
-  t.httpVersion = ev.version === 10 ? 1 : 2;
+  if (ev.version === 10) t.conn!.http10 = true;
+  // CURLINFO_HTTP_VERSION numbering: CURL_HTTP_VERSION_1_0 1, 1_1 2, 2_0 3, 3 30.
+  t.httpVersion = ev.version === 10 ? 1 : ev.version === 11 ? 2 : ev.version === 20 ? 3 : 30;
   for (const line of ev.rawLines) headerLine(m, t, line);
   const jar = t.easy._cookies;
   if (jar !== undefined && cookiesEnabled(t.o))
@@ -737,8 +746,7 @@ function onHead(
   if (
     o.maxFileSize !== undefined &&
     o.maxFileSize > 0 &&
-    ev.framing === 'length' &&
-    (ev.contentLength ?? 0) > o.maxFileSize
+    ((ev.framing === 'length' && (ev.contentLength ?? 0) > o.maxFileSize) || ev.contentLengthOverflow)
   ) {
     throw new TransferError(CurlCode.FILESIZE_EXCEEDED, `Maximum file size exceeded`, { phase: 'recv' });
   }

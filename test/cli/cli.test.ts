@@ -65,9 +65,16 @@ describe('tscurl command', { concurrency: 4 }, () => {
     ['--cert', 'c.pem'],
     ['--key', 'k.pem'],
     ['--pinnedpubkey', 'sha256//x'],
-    ['--http2'],
-    ['--http2-prior-knowledge'],
   ]) {
+    test(`${opt[0]} is accepted and ignored for an http:// URL, as curl does`, async () => {
+      const r = await tscurl(['-sS', ...opt, `${server.url}/hello`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.ok(r.stdout.length > 0);
+    });
+  }
+
+  for (const opt of [['--http2'], ['--http2-prior-knowledge']]) {
     test(`${opt[0]} ends with 4 (NOT_BUILT_IN) and curl's message, never ignored`, async () => {
       const r = await tscurl([...opt, `${server.url}/hello`]);
       assert.equal(r.code, 4);

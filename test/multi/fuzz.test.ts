@@ -53,7 +53,10 @@ function response(rand: () => number): Buffer {
 
 const allowed = new Set<number>([
   CurlCode.OK,
+  CurlCode.UNSUPPORTED_PROTOCOL,
   CurlCode.WEIRD_SERVER_REPLY,
+  CurlCode.BAD_CONTENT_ENCODING,
+  CurlCode.TOO_LARGE,
   CurlCode.PARTIAL_FILE,
   CurlCode.GOT_NOTHING,
   CurlCode.RECV_ERROR,

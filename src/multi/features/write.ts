@@ -58,16 +58,18 @@ export function flushHeld(m: Multi, t: Transfer): boolean {
 
 function writeBody(m: Multi, t: Transfer, piece: Buffer): void {
   const max = t.o.maxFileSize;
-  t.bodyBytes += piece.length;
   // On decoded bytes: a small encoded body that inflates past the limit (a decompression bomb)
-  // stops here, before the pieces are held or written.
-  if (max !== undefined && max > 0 && t.bodyBytes > max) {
+  // stops here. As libcurl: the bytes up to the limit are written, then the transfer fails.
+  if (max !== undefined && max > 0 && t.bodyBytes + piece.length > max) {
+    const allowed = max - t.bodyBytes;
+    if (allowed > 0) writeBody(m, t, piece.subarray(0, allowed));
     throw new TransferError(
       CurlCode.FILESIZE_EXCEEDED,
       `Exceeded the maximum allowed file size (${max}) with ${t.bodyBytes} bytes`,
       { phase: 'recv' },
     );
   }
+  t.bodyBytes += piece.length;
   if (t.heldOutput.length > 0 || t.recvPaused || !deliver(m, t, piece)) t.heldOutput.push(piece);
 }
 

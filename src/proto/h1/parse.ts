@@ -6,7 +6,6 @@ import { latin1Decode } from './latin1.js';
 import { hexValue, quoteForMessage, TCHAR } from './syntax.js';
 import { ProtocolError } from './types.js';
 
-const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53-1: Content-Length and chunk-size ceiling
 /** How much of a bad status line an error message quotes. */
 export const SHOWN_STATUS_BYTES = 40;
 
@@ -33,29 +32,107 @@ export function contentEnd(text: string, start: number, stop: number): number {
   return stop - start >= 2 && text.charCodeAt(stop - 2) === 0x0d ? stop - 2 : stop - 1;
 }
 
-/** NUL or CR inside a line (RFC 9110 5.5: reject rather than guess). */
-export function hasForbiddenChar(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x00 || c === 0x0d) return true;
+/**
+ * libcurl's checks on every head line (the status line included), content without its line
+ * ending: a NUL anywhere, or a CR that does not end the line, fails the response.
+ */
+export function checkHeadLine(text: string, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x00) throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Nul byte in header');
+    if (c === 0x0d) {
+      throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Carriage return found in header');
+    }
   }
-  return false;
 }
 
-export function statusLineError(seen: string): ProtocolError {
-  if (/^HTTP\/[023]/.test(seen)) {
-    return new ProtocolError(
-      CurlCode.WEIRD_SERVER_REPLY,
-      `Unsupported HTTP version in status line: ${quoteForMessage(seen, SHOWN_STATUS_BYTES)}`,
-    );
-  }
-  return new ProtocolError(
-    CurlCode.WEIRD_SERVER_REPLY,
-    `Invalid status line: ${quoteForMessage(seen, SHOWN_STATUS_BYTES)}`,
-  );
+/**
+ * A first line that cannot start "HTTP/": HTTP/0.9, which is refused; on a connection that
+ * already carried a response, or after an interim response, it is a broken status line.
+ */
+export function notHttpError(seenHttp: boolean): ProtocolError {
+  return seenHttp
+    ? new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Invalid status line')
+    : new ProtocolError(CurlCode.UNSUPPORTED_PROTOCOL, 'Received HTTP/0.9 when not allowed');
 }
 
-/** `name ":" OWS value OWS` from text[start, end). */
+export interface StatusLine {
+  status: number;
+  version: 10 | 11 | 20 | 30;
+  reason: string;
+}
+
+/** libcurl's ISBLANK. */
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/** Three digits at line[i..i+2] followed by white space (ISSPACE) or the line's end; else -1. */
+function statusCodeAt(line: string, i: number): number {
+  const a = line.charCodeAt(i);
+  const b = line.charCodeAt(i + 1);
+  const c = line.charCodeAt(i + 2);
+  if (!isDigit(a) || !isDigit(b) || !isDigit(c)) return -1;
+  const next = line.charCodeAt(i + 3);
+  if (i + 3 < line.length && next !== 0x20 && (next < 0x09 || next > 0x0d)) return -1;
+  return (a - 0x30) * 100 + (b - 0x30) * 10 + (c - 0x30);
+}
+
+/**
+ * The status line as libcurl reads it (its first five bytes are "HTTP/" in any case, checked
+ * before): "HTTP/1.0" or "HTTP/1.1", a blank, three digits, then white space or the end, else
+ * "Unsupported HTTP/1 subversion"; "HTTP/2" and "HTTP/3" the same without a minor version; any
+ * other major version is refused. A line that starts "HTTP/" but matches none of these (other
+ * case, "HTTP/2x") is libcurl's HTTP 200 alias: HTTP/1.0 200.
+ */
+export function parseStatusLine(line: string): StatusLine {
+  const fail = (message: string) => new ProtocolError(CurlCode.UNSUPPORTED_PROTOCOL, message);
+  let status = -1;
+  let version: StatusLine['version'] = 11;
+  let at = 0;
+  if (line.startsWith('HTTP/')) {
+    const major = line.charCodeAt(5);
+    if (major === 0x31) {
+      const minor = line.charCodeAt(7);
+      if (line.charCodeAt(6) === 0x2e && (minor === 0x30 || minor === 0x31) && isBlank(line.charCodeAt(8))) {
+        version = minor === 0x30 ? 10 : 11;
+        status = statusCodeAt(line, 9);
+        at = 12;
+      }
+      if (status === -1) throw fail('Unsupported HTTP/1 subversion in response');
+    } else if (major === 0x32 || major === 0x33) {
+      if (isBlank(line.charCodeAt(6))) {
+        version = major === 0x32 ? 20 : 30;
+        status = statusCodeAt(line, 7);
+        at = 10;
+      }
+    } else {
+      throw fail('Unsupported HTTP version in response');
+    }
+  }
+  if (status === -1) return { status: 200, version: 10, reason: '' };
+  if (status < 100) throw fail('Unsupported response code in HTTP response');
+  // The reason phrase: what follows the white space after the code, as sent.
+  return { status, version, reason: line.length > at + 1 ? line.slice(at + 1) : '' };
+}
+
+/**
+ * A response header line as libcurl takes it: the name is whatever comes before the first colon,
+ * the value is trimmed of blanks; a line without a colon fails.
+ */
+export function parseHeaderField(text: string, start: number, end: number): [string, string] {
+  const colon = text.indexOf(':', start);
+  if (colon === -1 || colon >= end) {
+    throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Header without colon');
+  }
+  let vStart = colon + 1;
+  let vEnd = end;
+  while (vStart < vEnd && isOws(text.charCodeAt(vStart))) vStart++;
+  while (vEnd > vStart && isOws(text.charCodeAt(vEnd - 1))) vEnd--;
+  return [text.slice(start, colon), text.slice(vStart, vEnd)];
+}
+
+/** A trailer field: `name ":" OWS value OWS` from text[start, end), the name a token. */
 export function parseField(
   text: string,
   start: number,
@@ -125,80 +202,105 @@ export function hasToken(list: string, token: string): boolean {
   return false;
 }
 
-export function lastCodingIsChunked(te: string): boolean {
-  if (te.length === 7) return te.toLowerCase() === 'chunked';
-  const parts = te.split(',');
-  for (let i = parts.length - 1; i >= 0; i--) {
-    let coding = parts[i]!;
-    const semi = coding.indexOf(';');
-    if (semi !== -1) coding = coding.slice(0, semi);
-    coding = trimOws(coding);
-    if (coding.length === 0) continue; // empty list elements are ignored (RFC 9110 5.6.1)
-    return coding.toLowerCase() === 'chunked';
-  }
-  return false;
+/** Transfer-Encoding state across the head's fields. */
+export interface TransferCodings {
+  chunked: boolean;
 }
 
-/** Every Content-Length value (comma lists and repeated fields) must be the same number. */
-export function parseContentLength(values: string[]): number {
-  let result = -1;
-  for (const field of values) {
-    for (const part of field.indexOf(',') === -1 ? [field] : field.split(',')) {
-      const s = trimOws(part);
-      let n = 0;
-      if (s.length === 0) {
-        throw new ProtocolError(
-          CurlCode.WEIRD_SERVER_REPLY,
-          `Invalid Content-Length: ${quoteForMessage(field)}`,
-        );
-      }
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (!isDigit(c)) {
-          throw new ProtocolError(
-            CurlCode.WEIRD_SERVER_REPLY,
-            `Invalid Content-Length: ${quoteForMessage(field)}`,
-          );
-        }
-        n = n * 10 + (c - 0x30);
-        if (n > MAX_SAFE) {
-          throw new ProtocolError(
-            CurlCode.WEIRD_SERVER_REPLY,
-            `Content-Length too large: ${quoteForMessage(field)}`,
-          );
-        }
-      }
-      if (result !== -1 && n !== result) {
-        throw new ProtocolError(
-          CurlCode.WEIRD_SERVER_REPLY,
-          `Conflicting Content-Length: ${result} and ${n}`,
-        );
-      }
-      result = n;
+/**
+ * One Transfer-Encoding field as libcurl's unencoding stack reads it with transfer decoding off
+ * (its default): "identity" is skipped, "chunked" decodes the body (repeated: the rest of the
+ * field is ignored), any other coding is refused: listed after chunked, or unsolicited. With raw
+ * transfer coding (skip), the first coding that is not chunked ends the field unread.
+ */
+export function transferCodings(value: string, state: TransferCodings, skip: boolean): void {
+  let hasChunked = false;
+  for (const part of value.split(',')) {
+    // Leading blanks skipped; the name ends at its last byte above space (libcurl's rule).
+    let a = 0;
+    let b = part.length;
+    while (a < b && isOws(part.charCodeAt(a))) a++;
+    while (b > a && part.charCodeAt(b - 1) <= 0x20) b--;
+    const name = part.slice(a, b);
+    if (name.length === 0) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'chunked') {
+      if (state.chunked) return;
+      state.chunked = true;
+      hasChunked = true;
+      continue;
     }
+    if (skip) return;
+    if (hasChunked) {
+      throw new ProtocolError(
+        CurlCode.BAD_CONTENT_ENCODING,
+        `A Transfer-Encoding (${name}) was listed after chunked`,
+      );
+    }
+    if (lower === 'identity') continue;
+    throw new ProtocolError(CurlCode.BAD_CONTENT_ENCODING, `Unsolicited Transfer-Encoding (${name}) found`);
+  }
+}
+
+/** 2^63-1 as digits: libcurl keeps sizes in a signed 64-bit curl_off_t. */
+const OFF_T_MAX = '9223372036854775807';
+
+/** Whether a string of decimal digits (no sign, leading zeros allowed) exceeds 2^63-1. */
+function overflowsOffT(digits: string): boolean {
+  let i = 0;
+  while (i < digits.length - 1 && digits.charCodeAt(i) === 0x30) i++;
+  const d = i === 0 ? digits : digits.slice(i);
+  return d.length > OFF_T_MAX.length || (d.length === OFF_T_MAX.length && d > OFF_T_MAX);
+}
+
+const INVALID_CL = 'Invalid Content-Length: value';
+
+/**
+ * One Content-Length field as libcurl 8 reads it: a comma list of decimal numbers with optional
+ * blanks around each, all equal, and equal to any earlier field's (previous, -1 for none).
+ * Returns the length, or Infinity when it does not fit 63 bits (libcurl: "Overflow
+ * Content-Length", read until close). Anything else fails with "Invalid Content-Length: value".
+ */
+export function parseContentLength(value: string, previous: number): number {
+  let result = previous;
+  for (const part of value.indexOf(',') === -1 ? [value] : value.split(',')) {
+    const s = trimOws(part);
+    if (s.length === 0) throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, INVALID_CL);
+    for (let i = 0; i < s.length; i++) {
+      if (!isDigit(s.charCodeAt(i))) throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, INVALID_CL);
+    }
+    // Beyond 2^53 a double is not exact; such a body is never read to its end anyway.
+    const n = overflowsOffT(s) ? Number.POSITIVE_INFINITY : Number(s);
+    if (result !== -1 && n !== result) throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, INVALID_CL);
+    result = n;
   }
   return result;
 }
 
-/** chunk-size [BWS ";" chunk-ext] (CR)LF; extensions are skipped unparsed. */
+/** libcurl's CHUNK_MAXNUM_LEN: hex digits in a chunk size. */
+const CHUNK_MAX_DIGITS = 16;
+
+/**
+ * A chunk-size line as libcurl's http_chunks.c reads it: hex digits (at most 16, at most 2^63-1),
+ * then anything up to the line feed is ignored (extensions included).
+ */
 export function parseChunkSize(buf: Uint8Array, start: number, end: number): number {
   let i = start;
-  let n = 0;
-  for (; i < end; i++) {
-    const d = hexValue(buf[i]!);
-    if (d === -1) break;
-    if (n * 16 > MAX_SAFE - d) {
-      throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Bad chunk size: larger than 2^53-1');
-    }
-    n = n * 16 + d;
-  }
+  while (i < end && hexValue(buf[i]!) !== -1) i++;
   const digits = i - start;
-  while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
-  const c = buf[i];
-  const lineEnd = c === 0x0a || (c === 0x0d && i + 2 === end && buf[i + 1] === 0x0a);
-  if (digits === 0 || !(lineEnd || c === 0x3b)) {
-    const shown = latin1Decode(buf, start, Math.min(end, start + 64));
-    throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, `Bad chunk size line: ${quoteForMessage(shown)}`);
+  if (digits === 0) {
+    throw new ProtocolError(
+      CurlCode.RECV_ERROR,
+      `chunk hex-length char not a hex digit: 0x${buf[start]!.toString(16)}`,
+    );
   }
-  return n;
+  if (digits > CHUNK_MAX_DIGITS) {
+    throw new ProtocolError(CurlCode.RECV_ERROR, `chunk hex-length longer than ${CHUNK_MAX_DIGITS}`);
+  }
+  const hex = latin1Decode(buf, start, i);
+  if (digits === CHUNK_MAX_DIGITS && hexValue(buf[start]!) > 7) {
+    throw new ProtocolError(CurlCode.RECV_ERROR, `invalid chunk size: '${hex}'`);
+  }
+  // Up to 13 hex digits are exact in a double; beyond, the size is never reached anyway.
+  return digits <= 13 ? Number.parseInt(hex, 16) : Number(BigInt(`0x${hex}`));
 }

@@ -39,7 +39,8 @@ function checkFields(fields: HeaderList, what: 'header' | 'trailer'): void {
 
 function fieldsLength(fields: HeaderList): number {
   let n = 0;
-  for (const [name, value] of fields) n += name.length + 2 + value.length + 2;
+  // An empty value is written 'name:' without the space (as libcurl sends 'Name;' headers).
+  for (const [name, value] of fields) n += name.length + (value === '' ? 1 : 2 + value.length) + 2;
   return n;
 }
 
@@ -48,8 +49,10 @@ function writeFields(out: Uint8Array, offset: number, fields: HeaderList): numbe
   for (const [name, value] of fields) {
     o = latin1Write(out, o, name);
     out[o++] = 0x3a;
-    out[o++] = 0x20;
-    o = latin1Write(out, o, value);
+    if (value !== '') {
+      out[o++] = 0x20;
+      o = latin1Write(out, o, value);
+    }
     out[o++] = 0x0d;
     out[o++] = 0x0a;
   }
@@ -57,7 +60,7 @@ function writeFields(out: Uint8Array, offset: number, fields: HeaderList): numbe
 }
 
 /**
- * `METHOD SP target SP HTTP/1.x CRLF`, one `name: value CRLF` per field, CRLF. Fields are sent as
+ * `METHOD SP target SP HTTP/1.x CRLF`, one `name: value CRLF` (`name: CRLF` when empty) per field, CRLF. Fields are sent as
  * given (order and case kept); the caller adds Host, Content-Length, etc.
  */
 export function encodeRequestHead(

@@ -10,19 +10,19 @@
 import { CurlCode } from '../../core/codes.js';
 import { latin1Decode } from './latin1.js';
 import {
+  checkHeadLine,
   contentEnd,
   equalsLowerAscii,
-  hasForbiddenChar,
   hasToken,
-  isDigit,
-  lastCodingIsChunked,
+  notHttpError,
   parseChunkSize,
   parseContentLength,
   parseField,
-  SHOWN_STATUS_BYTES,
-  statusLineError,
+  parseHeaderField,
+  parseStatusLine,
+  type TransferCodings,
+  transferCodings,
 } from './parse.js';
-import { quoteForMessage } from './syntax.js';
 import {
   H1_LIMITS,
   type HeaderList,
@@ -50,7 +50,6 @@ export interface StartResponseOptions {
   rawChunked?: boolean;
 }
 
-const RAW_CRLF = new Uint8Array([0x0d, 0x0a]);
 const RAW_LF = new Uint8Array([0x0a]);
 
 type State =
@@ -66,7 +65,7 @@ type State =
   | 'end' // the next event is 'end'
   | 'error';
 
-const HTTP1_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
+const HTTP_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/", compared in any case
 const NO_HEADERS: HeaderList = [];
 const NO_LINES: string[] = [];
 
@@ -81,6 +80,8 @@ export class ResponseReader {
   #eof = false;
   #bytesReceived = 0;
   #sawAny = false;
+  /** A status line was parsed on this connection (libcurl: a version is known, or the connection is reused). */
+  #seenHttp = false;
 
   // The current line when it spans chunks (bytes copied here), and the span of the line read last.
   #line = new Uint8Array(128);
@@ -101,15 +102,21 @@ export class ResponseReader {
   // Head being read.
   #statusSeen = false;
   #status = 0;
-  #version: 10 | 11 = 11;
+  #version: ResponseHead['version'] = 11;
   #reason = '';
   #headers: HeaderList = [];
   #rawLines: string[] = [];
   #headBytes = 0;
-  #interimCount = 0;
-  #contentLengths: string[] | undefined;
-  #transferEncoding: string | undefined;
+  /** Head bytes of the whole response, interim heads included (libcurl's allheadercount). */
+  #allHeadBytes = 0;
+  /** Header fields of the whole response, interim heads and trailers included. */
+  #fieldCount = 0;
+  /** The fields of this head set framing (not an interim head, not a 204/304/tunnel). */
+  #framingFields = false;
+  #contentLength = -1;
+  #codings: TransferCodings = { chunked: false };
   #connection: string | undefined;
+  #crCount = 0;
 
   // Body.
   #remaining = 0;
@@ -154,8 +161,9 @@ export class ResponseReader {
     this.#isConnect = opts.method === 'CONNECT';
     this.#ignoreContentLength = opts.ignoreContentLength === true;
     this.#rawChunked = opts.rawChunked === true;
-    this.#interimCount = 0;
     this.#sawAny = this.#buffered > 0;
+    this.#allHeadBytes = 0;
+    this.#fieldCount = 0;
     this.#resetHead();
     this.#state = 'head';
   }
@@ -329,8 +337,9 @@ export class ResponseReader {
     this.#headers = [];
     this.#rawLines = [];
     this.#headBytes = 0;
-    this.#contentLengths = undefined;
-    this.#transferEncoding = undefined;
+    this.#framingFields = false;
+    this.#contentLength = -1;
+    this.#codings = { chunked: false };
     this.#connection = undefined;
     this.#lineLen = 0;
   }
@@ -354,16 +363,12 @@ export class ResponseReader {
           }
         }
       }
-      const max = limits.maxHeaderBytes - this.#headBytes;
+      const max = limits.maxHeaderLineBytes - 1;
       if (!this.#readLine(max)) {
-        if (this.#lineLen > max) {
-          throw new ProtocolError(
-            CurlCode.RECV_ERROR,
-            `Too large response headers: ${this.#headBytes + this.#lineLen} > ${limits.maxHeaderBytes}`,
-          );
-        }
+        if (this.#lineLen > max) throw lineTooLarge();
         if (this.#eof) {
-          if (this.#interimCount === 0 && this.#headBytes === 0 && this.#lineLen === 0) {
+          // Nothing but interim heads (libcurl deducts their bytes) or not one whole line.
+          if (this.#headBytes === 0) {
             throw new ProtocolError(CurlCode.GOT_NOTHING, 'Empty reply from server');
           }
           throw new ProtocolError(
@@ -386,7 +391,7 @@ export class ResponseReader {
   #headBlockEnd(): number {
     const chunk = this.#queue[this.#qi]!;
     const start = this.#pos;
-    const limit = start + this.#limits.maxHeaderBytes - this.#headBytes;
+    const limit = start + this.#limits.maxHeaderBytes - this.#allHeadBytes;
     // An empty line right here ends a head whose other lines were read already.
     let e = start;
     for (;;) {
@@ -401,78 +406,85 @@ export class ResponseReader {
 
   /** One line of a head (with its line ending); returns the head event at its empty line. */
   #headLine(text: string, start: number, stop: number): ResponseHead | undefined {
+    const limits = this.#limits;
+    if (stop - start >= limits.maxHeaderLineBytes) throw lineTooLarge();
     this.#headBytes += stop - start;
+    this.#allHeadBytes += stop - start;
+    if (this.#allHeadBytes > limits.maxHeaderBytes) {
+      throw new ProtocolError(
+        CurlCode.RECV_ERROR,
+        `Too large response headers: ${this.#allHeadBytes} > ${limits.maxHeaderBytes}`,
+      );
+    }
     this.#rawLines.push(start === 0 && stop === text.length ? text : text.slice(start, stop));
     const end = contentEnd(text, start, stop);
+    checkHeadLine(text, start, end);
     if (!this.#statusSeen) {
       this.#parseStatusLine(text.slice(start, end));
       return undefined;
     }
     if (end === start) return this.#finishHead();
-    if (this.#headers.length >= this.#limits.maxHeaderCount) {
-      throw new ProtocolError(
-        CurlCode.RECV_ERROR,
-        `Too many response header fields: more than ${this.#limits.maxHeaderCount}`,
-      );
+    const c0 = text.charCodeAt(start);
+    if (c0 === 0x20 || c0 === 0x09) {
+      const headers = this.#headers;
+      if (headers.length > 0) {
+        // obs-fold: the line continues the previous field's value (libcurl unfolds it too);
+        // framing fields are judged on their first line only, as libcurl does.
+        const value = text.slice(start, end).replace(/^[ \t]+|[ \t]+$/g, '');
+        const last = headers[headers.length - 1]!;
+        if (value !== '') last[1] = last[1] === '' ? value : `${last[1]} ${value}`;
+        return undefined;
+      }
+      // A first field line with leading blanks: the blanks are skipped; it sets no framing.
+      let s = start;
+      while (text.charCodeAt(s) === 0x20 || text.charCodeAt(s) === 0x09) s++;
+      this.#addField(parseHeaderField(text, s, end));
+      return undefined;
     }
-    const field = parseField(text, start, end, 'header');
-    this.#headers.push(field);
+    const field = parseHeaderField(text, start, end);
+    this.#addField(field);
     this.#noteField(field[0], field[1]);
     return undefined;
   }
 
+  #addField(field: [string, string]): void {
+    const max = this.#limits.maxHeaderCount;
+    if (++this.#fieldCount > max) {
+      throw new ProtocolError(CurlCode.TOO_LARGE, `Too many response headers, ${max} is max`);
+    }
+    this.#headers.push(field);
+  }
+
   /**
-   * Fails early on input that cannot become an HTTP/1.x status line (HTTP/0.9, garbage, h2)
-   * instead of buffering up to maxHeaderBytes of it. The message shows the line up to
-   * SHOWN_STATUS_BYTES; it waits for that much (or the line end, or EOF) so that the message does
-   * not depend on how the bytes were split. Returns true when it must wait.
+   * Fails early on input that cannot start "HTTP/" (HTTP/0.9, garbage, h2) instead of buffering
+   * up to a line of it; libcurl compares the bytes it has as they arrive. Returns true when it
+   * must wait (never: a partial prefix waits for the line like any other).
    */
   #statusPrefixPending(): boolean {
-    for (let i = 0; i < HTTP1_PREFIX.length; i++) {
+    for (let i = 0; i < HTTP_PREFIX.length; i++) {
       const b = this.#byteAt(i);
       if (b === -1) return false;
-      if (b === HTTP1_PREFIX[i]) continue;
-      const shown = this.#peek(SHOWN_STATUS_BYTES + 1);
-      let end = 0;
-      while (end < shown.length && shown[end] !== 0x0a && shown[end] !== 0x0d) end++;
-      if (end === shown.length && end <= SHOWN_STATUS_BYTES && !this.#eof) return true;
-      throw statusLineError(latin1Decode(shown, 0, end));
+      if ((b & 0xdf) !== HTTP_PREFIX[i] && b !== HTTP_PREFIX[i]) throw notHttpError(this.#seenHttp);
     }
     return false;
   }
 
   #parseStatusLine(line: string): void {
-    // HTTP/1.x SP 3DIGIT [SP reason]; the prefix "HTTP/1." was checked already.
-    const minor = line.charCodeAt(7);
-    const ok =
-      line.length >= 12 &&
-      isDigit(minor) &&
-      line.charCodeAt(8) === 0x20 &&
-      isDigit(line.charCodeAt(9)) &&
-      isDigit(line.charCodeAt(10)) &&
-      isDigit(line.charCodeAt(11)) &&
-      (line.length === 12 || line.charCodeAt(12) === 0x20);
-    if (!ok) throw statusLineError(line);
-    if (minor !== 0x30 && minor !== 0x31) {
+    const parsed = parseStatusLine(line);
+    if (parsed.version >= 20 && this.#seenHttp) {
       throw new ProtocolError(
         CurlCode.WEIRD_SERVER_REPLY,
-        `Unsupported HTTP/1 subversion in response: ${quoteForMessage(line)}`,
+        `Version mismatch (from HTTP/1 to HTTP/${parsed.version / 10})`,
       );
     }
-    const status =
-      (line.charCodeAt(9) - 0x30) * 100 + (line.charCodeAt(10) - 0x30) * 10 + (line.charCodeAt(11) - 0x30);
-    if (status < 100) {
-      throw new ProtocolError(
-        CurlCode.WEIRD_SERVER_REPLY,
-        `Invalid status code in response: ${quoteForMessage(line)}`,
-      );
-    }
-    const reason = line.length > 13 ? line.slice(13) : '';
-    if (hasForbiddenChar(reason)) throw statusLineError(line);
+    this.#seenHttp = true;
     this.#statusSeen = true;
-    this.#status = status;
-    this.#version = minor === 0x31 ? 11 : 10;
-    this.#reason = reason;
+    this.#status = parsed.status;
+    this.#version = parsed.version;
+    this.#reason = parsed.reason;
+    const status = parsed.status;
+    const tunnel = status === 101 || (this.#isConnect && status >= 200 && status < 300);
+    this.#framingFields = status >= 200 && status !== 204 && status !== 304 && !tunnel;
   }
 
   #noteField(name: string, value: string): void {
@@ -483,13 +495,14 @@ export class ResponseReader {
         }
         break;
       case 14:
-        if (equalsLowerAscii(name, 'content-length')) (this.#contentLengths ??= []).push(value);
+        // libcurl reads every Content-Length field (even with chunked, even for HEAD) unless
+        // told to ignore them.
+        if (this.#framingFields && !this.#ignoreContentLength && equalsLowerAscii(name, 'content-length'))
+          this.#contentLength = parseContentLength(value, this.#contentLength);
         break;
       case 17:
-        if (equalsLowerAscii(name, 'transfer-encoding')) {
-          this.#transferEncoding =
-            this.#transferEncoding === undefined ? value : `${this.#transferEncoding},${value}`;
-        }
+        if (this.#framingFields && !this.#isHead && equalsLowerAscii(name, 'transfer-encoding'))
+          transferCodings(value, this.#codings, this.#rawChunked);
         break;
     }
   }
@@ -499,30 +512,23 @@ export class ResponseReader {
     const status = this.#status;
     const interim = status < 200 && status !== 101;
     if (interim) {
-      if (++this.#interimCount > this.#limits.maxInterimResponses) {
-        throw new ProtocolError(
-          CurlCode.WEIRD_SERVER_REPLY,
-          `Too many interim (1xx) responses: more than ${this.#limits.maxInterimResponses}`,
-        );
-      }
+      // Interim heads are bounded by maxHeaderBytes, which counts them all (as libcurl does).
       const head = this.#headEvent(true, 'none', undefined);
       this.#resetHead();
       return head;
     }
 
-    const te = this.#transferEncoding;
-    const cls = this.#contentLengths;
+    const chunked = this.#codings.chunked;
+    const cl = this.#contentLength;
     const tunnel = status === 101 || (this.#isConnect && status >= 200 && status < 300);
     let framing: ResponseHead['framing'];
     let contentLength: number | undefined;
-    if (this.#isHead || status === 204 || status === 304 || tunnel) {
+    if (this.#isHead || !this.#framingFields) {
       framing = 'none';
-    } else if (te !== undefined) {
-      framing = lastCodingIsChunked(te) ? 'chunked' : 'close';
-    } else if (this.#ignoreContentLength) {
-      framing = 'close';
-    } else if (cls !== undefined) {
-      contentLength = parseContentLength(cls);
+    } else if (chunked) {
+      framing = 'chunked';
+    } else if (cl !== -1 && cl !== Number.POSITIVE_INFINITY) {
+      contentLength = cl;
       framing = 'length';
     } else {
       framing = 'close';
@@ -533,16 +539,15 @@ export class ResponseReader {
     if (this.#version === 11) keepAlive = conn === undefined || !hasToken(conn, 'close');
     else keepAlive = conn !== undefined && hasToken(conn, 'keep-alive') && !hasToken(conn, 'close');
     // RFC 9112 6.3: TE together with CL may be a smuggling attempt; do not reuse the connection.
-    if (framing === 'close' || tunnel || (te !== undefined && cls !== undefined)) keepAlive = false;
+    if (framing === 'close' || tunnel || (chunked && cl !== -1)) keepAlive = false;
     this.#keepAlive = keepAlive;
 
     const head = this.#headEvent(false, framing, contentLength);
+    if (cl === Number.POSITIVE_INFINITY && framing === 'close') head.contentLengthOverflow = true;
     // The next startResponse() allocates the next head's arrays; until then only references are
     // dropped (an idle pooled connection must not keep its last head alive: ~2 KB each).
     this.#headers = NO_HEADERS;
     this.#rawLines = NO_LINES;
-    this.#contentLengths = undefined;
-    this.#transferEncoding = undefined;
     this.#connection = undefined;
     this.#reason = '';
     switch (framing) {
@@ -664,21 +669,27 @@ export class ResponseReader {
           return { type: 'data', data };
         }
         case 'chunk-crlf': {
-          const b0 = this.#byteAt(0);
-          const b1 = b0 === 0x0d ? this.#byteAt(1) : -1;
-          if (b0 === -1) return this.#chunkedNeedData();
-          if (b0 === 0x0a) {
+          // libcurl skips any CRs after the chunk data, then wants the LF.
+          let b0 = this.#byteAt(0);
+          while (b0 === 0x0d) {
             this.#advance(1);
-          } else if (b0 === 0x0d && b1 === -1) {
-            return this.#chunkedNeedData();
-          } else if (b0 === 0x0d && b1 === 0x0a) {
-            this.#advance(1);
-            this.#advance(1);
-          } else {
-            throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Missing CRLF after chunk data');
+            this.#crCount++;
+            b0 = this.#byteAt(0);
           }
+          if (b0 === -1) return this.#chunkedNeedData();
+          if (b0 !== 0x0a) {
+            throw new ProtocolError(CurlCode.RECV_ERROR, 'Malformed encoding found in chunked-encoding');
+          }
+          this.#advance(1);
+          const crs = this.#crCount;
+          this.#crCount = 0;
           this.#state = 'chunk-size';
-          if (this.#rawChunked) return { type: 'data', data: b0 === 0x0a ? RAW_LF : RAW_CRLF };
+          if (this.#rawChunked) {
+            if (crs === 0) return { type: 'data', data: RAW_LF };
+            const raw = new Uint8Array(crs + 1).fill(0x0d);
+            raw[crs] = 0x0a;
+            return { type: 'data', data: raw };
+          }
           break;
         }
         case 'trailers': {
@@ -707,10 +718,10 @@ export class ResponseReader {
             this.#trailers = [];
           }
           this.#rawTrailerLines.push(raw);
-          if (this.#trailers.length >= limits.maxHeaderCount) {
+          if (++this.#fieldCount > limits.maxHeaderCount) {
             throw new ProtocolError(
-              CurlCode.RECV_ERROR,
-              `Too many response trailer fields: more than ${limits.maxHeaderCount}`,
+              CurlCode.TOO_LARGE,
+              `Too many response headers, ${limits.maxHeaderCount} is max`,
             );
           }
           this.#trailers.push(parseField(raw, 0, end, 'trailer'));
@@ -734,4 +745,9 @@ export class ResponseReader {
     }
     return NEED_DATA;
   }
+}
+
+/** A head line of CURL_MAX_HTTP_HEADER bytes or more: libcurl's header buffer is full. */
+function lineTooLarge(): ProtocolError {
+  return new ProtocolError(CurlCode.TOO_LARGE, 'A value or data field grew larger than allowed');
 }

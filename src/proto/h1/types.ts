@@ -11,8 +11,11 @@ export interface ResponseHead {
   interim: boolean;
   status: number;
   reason: string;
-  /** 10 for HTTP/1.0, 11 for HTTP/1.1 (libcurl's CURLINFO_HTTP_VERSION numbering is done above). */
-  version: 10 | 11;
+  /**
+   * 10 for HTTP/1.0, 11 for HTTP/1.1; 20 or 30 for a status line naming HTTP/2 or HTTP/3 as the
+   * first response on a connection, which libcurl accepts (CURLINFO_HTTP_VERSION is mapped above).
+   */
+  version: 10 | 11 | 20 | 30;
   headers: HeaderList;
   /**
    * The raw lines of the head as received, each with its line ending as libcurl hands them to
@@ -25,6 +28,11 @@ export interface ResponseHead {
   framing: 'none' | 'length' | 'chunked' | 'close';
   /** Content-Length when framing is 'length'. */
   contentLength: number | undefined;
+  /**
+   * Set when Content-Length did not fit 63 bits: libcurl reads such a body until close (and a
+   * CURLOPT_MAXFILESIZE fails it with "Maximum file size exceeded").
+   */
+  contentLengthOverflow?: boolean;
 }
 
 export interface ResponseData {
@@ -48,16 +56,16 @@ export type ResponseEvent = ResponseHead | ResponseData | ResponseEnd;
 /** Returned by nextEvent() when more bytes (or EOF) are needed. */
 export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
 
-/** Limits, each with precedent. */
+/** Limits, libcurl's where it has one. */
 export const H1_LIMITS = {
-  /** Whole response head (status line + fields), like libcurl's 100 KiB for one header. */
-  maxHeaderBytes: 100 * 1024,
-  /** Fields in one head; a peer sending more is not HTTP we want to buffer. */
-  maxHeaderCount: 1000,
+  /** All heads of one response together, interim heads included: MAX_HTTP_RESP_HEADER_SIZE. */
+  maxHeaderBytes: 300 * 1024,
+  /** One head line with its line ending: CURL_MAX_HTTP_HEADER (a line this long fails, 100). */
+  maxHeaderLineBytes: 100 * 1024,
+  /** Header fields of one response, interim heads and trailers included: MAX_HTTP_RESP_HEADER_COUNT. */
+  maxHeaderCount: 5000,
   /** Chunk-size line incl. extensions (h11 allows 16 KiB for any line). */
   maxChunkLineBytes: 16 * 1024,
-  /** Interim (1xx) responses before the final one. */
-  maxInterimResponses: 50,
 } as const;
 
 /** A framing or syntax error, blamed on the peer; `code` is the CurlCode the transfer ends with. */

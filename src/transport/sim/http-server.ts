@@ -55,7 +55,9 @@ export interface HttpServerOptions {
   autoContinue?: boolean;
 }
 
-const DEFAULT_GARBAGE = 'GARBAGE\x00\x7f\x01 this is not HTTP\r\n\r\n';
+// A head with junk where the fields should be (libcurl: "Nul byte in header", 8); junk with no
+// "HTTP/" at all would be HTTP/0.9 (1), which a fault's bytes can ask for.
+const DEFAULT_GARBAGE = 'HTTP/1.1 200 OK\r\nGARBAGE\x00\x7f\x01 this is not HTTP\r\n\r\n';
 
 class BodyStream implements AsyncIterable<Uint8Array> {
   private chunks: Uint8Array[] = [];

@@ -17,12 +17,13 @@ export type FlatEvent =
       interim: boolean;
       status: number;
       reason: string;
-      version: 10 | 11;
+      version: 10 | 11 | 20 | 30;
       headers: HeaderList;
       rawLines: string[];
       headerBytes: number;
       framing: string;
       contentLength: number | undefined;
+      contentLengthOverflow?: boolean;
     }
   | { type: 'data'; data: string }
   | { type: 'end'; trailers: HeaderList; rawTrailerLines: string[]; keepAlive: boolean };

@@ -80,6 +80,6 @@ test('raw has no effect on Content-Length bodies; errors are the same as without
     () => {
       for (let ev = bad.nextEvent(); ev !== NEED_DATA; ev = bad.nextEvent()) {}
     },
-    (e: unknown) => (e as { code?: number }).code === 8,
+    (e: unknown) => (e as { code?: number }).code === 56,
   );
 });

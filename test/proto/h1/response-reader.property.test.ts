@@ -326,7 +326,9 @@ function mutate(input: Uint8Array, ms: Mutation[]): Uint8Array {
   return b;
 }
 
-const PEER_CODES = new Set([8, 18, 52, 56]);
+// libcurl's codes for a bad peer: 1 not HTTP/1, 8 weird reply, 18 partial, 52 empty, 56 recv,
+// 61 transfer coding, 100 too large.
+const PEER_CODES = new Set([1, 8, 18, 52, 56, 61, 100]);
 const fuzzMethods = fc.array(fc.constantFrom('GET', 'HEAD', 'CONNECT', 'POST'), {
   minLength: 1,
   maxLength: 4,
