@@ -312,24 +312,6 @@ export class ResponseReader {
     return -1;
   }
 
-  /** Up to n bytes from the pending line then the queue, without consuming them. */
-  #peek(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let len = Math.min(this.#lineLen, n);
-    out.set(this.#line.subarray(0, len));
-    let qi = this.#qi;
-    let pos = this.#pos;
-    while (len < n && qi < this.#queue.length) {
-      const chunk = this.#queue[qi]!;
-      const take = Math.min(n - len, chunk.length - pos);
-      out.set(chunk.subarray(pos, pos + take), len);
-      len += take;
-      qi++;
-      pos = 0;
-    }
-    return out.subarray(0, len);
-  }
-
   // --- head -------------------------------------------------------------------------------
 
   #resetHead(): void {
