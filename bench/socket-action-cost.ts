@@ -5,6 +5,7 @@
 import { Easy, Multi, SOCKET_TIMEOUT } from '../src/index.js';
 import { nextSyntheticFd } from '../src/transport/fd.js';
 import type {
+  TlsTransportSocket,
   ConnectOptions,
   Interest,
   ReadResult,
@@ -62,6 +63,9 @@ class MemTransport implements Transport {
     const s = new MemSocket();
     this.sockets.push(s);
     return s;
+  }
+  startTls(): TlsTransportSocket {
+    throw new Error('no TLS in this bench');
   }
 }
 

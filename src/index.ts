@@ -56,6 +56,8 @@ export {
   IpResolve,
   SeekFunc,
   type SeekFunction,
+  SslOpt,
+  SslVersion,
   type WriteFunction,
   type XferInfoFunction,
 } from './multi/options.js';

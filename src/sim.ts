@@ -44,6 +44,7 @@ export type {
 } from './transport/sim/network.js';
 export type { PeerConn } from './transport/sim/peer.js';
 export { Rng } from './transport/sim/prng.js';
+export type { SimCertificateOptions, SimTlsServerOptions } from './transport/sim/tls.js';
 export { SimTransport } from './transport/sim/transport.js';
 export type { SimStats } from './transport/sim/world.js';
 

@@ -3,7 +3,14 @@
 // transfer runs, one ref'd timer does (undici does the same per socket with ref()/unref()).
 // The NodeDriver's own timer only exists while a transfer has a deadline, so it needs nothing.
 import { nodeTransport } from '../transport/node/transport.js';
-import type { ConnectOptions, Resolution, Transport, TransportSocket } from '../transport/types.js';
+import type {
+  ConnectOptions,
+  Resolution,
+  TlsConnectOptions,
+  TlsTransportSocket,
+  Transport,
+  TransportSocket,
+} from '../transport/types.js';
 
 /** Transport sockets that can stop holding the event loop open (NodeSocket can). */
 function unrefSocket(socket: TransportSocket): void {
@@ -27,6 +34,11 @@ export class UnrefTransport implements Transport {
     const socket = this.inner.connect(options);
     unrefSocket(socket);
     return socket;
+  }
+  startTls(socket: TransportSocket, options: TlsConnectOptions): TlsTransportSocket {
+    const tlsSocket = this.inner.startTls(socket, options);
+    unrefSocket(tlsSocket);
+    return tlsSocket;
   }
 }
 

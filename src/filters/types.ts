@@ -3,6 +3,7 @@
 // owns and passes the rest to the next one below. Questions about the connection ("encrypted?",
 // "multiplexed?", "which ALPN?") walk the chain with typed queries.
 import type { ReadResult, Socket } from '../transport/types.js';
+import type { TlsState } from './tls.js';
 
 export interface FilterQueries {
   /** The socket at the bottom of the chain. */
@@ -17,6 +18,8 @@ export interface FilterQueries {
   connectedAt: number;
   /** While connecting: when the chain must be looked at again even without readiness (happy eyeballs). */
   connectDeadline: number;
+  /** What the TLS handshake established (certificates, version, cipher, verify result). */
+  tls: TlsState;
 }
 
 export interface Filter {

@@ -1,5 +1,6 @@
 // CURLINFO_* in camelCase. Times in seconds like curl's -w; the *T variants in microseconds
 // (CURLINFO_*_TIME_T).
+import { certInfoOf } from './features/tls.js';
 import type { Transfer } from './transfer.js';
 
 export interface EasyInfo {
@@ -60,6 +61,13 @@ export interface EasyInfo {
   httpAuthUsed: number;
   /** The result of the last run (CurlCode), 0 while running or never run. */
   result: number;
+  /** CURLINFO_SSL_VERIFYRESULT: OpenSSL's certificate verify result (0 = ok; https only). */
+  sslVerifyResult: number;
+  /**
+   * CURLINFO_CERTINFO: the server's chain, leaf first; each certificate as libcurl's "Name:value"
+   * entries (Subject, Issuer, Serial Number, Start date, Expire date, Cert in PEM).
+   */
+  certInfo: string[][];
   private: unknown;
 }
 
@@ -130,6 +138,8 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     httpAuthAvail: t?.auth.avail ?? 0,
     httpAuthUsed: t?.auth.used ?? 0,
     result: t?.result ?? 0,
+    sslVerifyResult: t?.tls?.verifyResult ?? 0,
+    certInfo: certInfoOf(t?.tls),
     private: privateData,
   };
 }

@@ -17,6 +17,7 @@ import type { DebugInfoType } from './options.js';
 import { PendingQueues } from './pending.js';
 import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from './pool.js';
 import { parseTarget, type Target } from './request.js';
+import { TlsSessionCache } from '../filters/tls-sessions.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
 import { earliest, Timer } from './timers.js';
@@ -111,6 +112,8 @@ export class Multi {
   private readonly heap = new MinHeap<Transfer>();
   private readonly sockets: SocketTable<Transfer>;
   readonly pool: ConnectionPool;
+  /** @internal TLS sessions to resume (libcurl's per-multi ssl session cache). */
+  readonly tlsSessions = new TlsSessionCache();
   private readonly messages: QueuedMessage[] = [];
   private messageHead = 0;
   private queued = 0;

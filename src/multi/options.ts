@@ -272,7 +272,67 @@ export interface EasyOptions {
   unrestrictedAuth?: boolean;
   /** CURLOPT_AUTOREFERER: on a redirect, send the previous URL (no credentials, no fragment) as Referer. */
   autoReferer?: boolean;
+
+  // ------------------------------------------------------------------------ TLS
+  /** CURLOPT_SSL_VERIFYPEER (default true): the server's chain must lead to a trusted CA. */
+  sslVerifyPeer?: boolean;
+  /** CURLOPT_SSL_VERIFYHOST (default 2): 2 (or 1) checks the certificate is for the host, 0 does not. */
+  sslVerifyHost?: 0 | 1 | 2;
+  /** CURLOPT_CAINFO: a PEM file of trusted CAs, used instead of the default store. */
+  caInfo?: string;
+  /** CURLOPT_CAPATH: a directory of PEM CA files, used instead of the default store. */
+  caPath?: string;
+  /** CURLOPT_CAINFO_BLOB: trusted CAs as PEM text or bytes. */
+  caInfoBlob?: string | Uint8Array;
+  /** CURLOPT_SSLCERT: the client certificate file (PEM, or PKCS#12 with sslCertType 'P12'). */
+  sslCert?: string;
+  /** CURLOPT_SSLCERTTYPE: 'PEM' (default), 'DER' or 'P12'. */
+  sslCertType?: 'PEM' | 'DER' | 'P12';
+  /** CURLOPT_SSLKEY: the client key file (default: in sslCert). */
+  sslKey?: string;
+  /** CURLOPT_SSLKEYTYPE: 'PEM' (default) or 'DER'. */
+  sslKeyType?: 'PEM' | 'DER';
+  /** CURLOPT_KEYPASSWD: the pass phrase of the client key (or PKCS#12 bundle). */
+  keyPasswd?: string;
+  /**
+   * CURLOPT_PINNEDPUBLICKEY: 'sha256//<base64>' hashes separated by ';', or a PEM / DER public key
+   * file. A server key that matches none fails with SSL_PINNEDPUBKEYNOTMATCH (90).
+   */
+  pinnedPublicKey?: string;
+  /**
+   * CURLOPT_SSLVERSION: a minimum SslVersion (TLSv1_2, TLSv1_3, ...) ORed with a maximum
+   * (MAX_TLSv1_2, ...). Default: TLS 1.2 to 1.3 (OpenSSL's defaults).
+   */
+  sslVersion?: number;
+  /** CURLOPT_SSL_CIPHER_LIST: OpenSSL cipher list for TLS 1.2 and below. */
+  sslCipherList?: string;
+  /** CURLOPT_TLS13_CIPHERS: TLS 1.3 cipher suites, ':'-separated. */
+  tls13Ciphers?: string;
+  /** CURLOPT_SSL_OPTIONS: SslOpt bits (NATIVE_CA adds the operating system's CA store). */
+  sslOptions?: number;
+  /** CURLOPT_SSL_SESSIONID_CACHE (default true): resume TLS sessions with hosts seen before. */
+  sslSessionIdCache?: boolean;
+  /** CURLOPT_SSL_ENABLE_ALPN (default true): offer the HTTP versions by ALPN. */
+  sslEnableAlpn?: boolean;
 }
+
+/** CURL_SSLVERSION_* for sslVersion: a minimum ORed with a MAX_* maximum. */
+export const SslVersion = {
+  DEFAULT: 0,
+  TLSv1: 1,
+  TLSv1_0: 4,
+  TLSv1_1: 5,
+  TLSv1_2: 6,
+  TLSv1_3: 7,
+  MAX_DEFAULT: 1 << 16,
+  MAX_TLSv1_0: 4 << 16,
+  MAX_TLSv1_1: 5 << 16,
+  MAX_TLSv1_2: 6 << 16,
+  MAX_TLSv1_3: 7 << 16,
+} as const;
+
+/** CURLSSLOPT_* bits for sslOptions. */
+export const SslOpt = { ALLOW_BEAST: 1, NO_REVOKE: 2, NO_PARTIALCHAIN: 4, REVOKE_BEST_EFFORT: 8, NATIVE_CA: 16, AUTO_CLIENT_CERT: 32 } as const;
 
 /** CURL_REDIR_POST_* bits for postRedir (curl --post301 / --post302 / --post303). */
 export const PostRedir = { POST_301: 1, POST_302: 2, POST_303: 4, POST_ALL: 7 } as const;
@@ -387,6 +447,23 @@ const schema: Record<keyof EasyOptions, Kind> = {
   postRedir: 'number',
   unrestrictedAuth: 'boolean',
   autoReferer: 'boolean',
+  sslVerifyPeer: 'boolean',
+  sslVerifyHost: 'number',
+  caInfo: 'string',
+  caPath: 'string',
+  caInfoBlob: 'body',
+  sslCert: 'string',
+  sslCertType: 'string',
+  sslKey: 'string',
+  sslKeyType: 'string',
+  keyPasswd: 'string',
+  pinnedPublicKey: 'string',
+  sslVersion: 'number',
+  sslCipherList: 'string',
+  tls13Ciphers: 'string',
+  sslOptions: 'number',
+  sslSessionIdCache: 'boolean',
+  sslEnableAlpn: 'boolean',
 };
 
 function kindOk(kind: Kind, v: unknown): boolean {
@@ -448,6 +525,7 @@ export function validateOptions(opts: object): void {
   if (o.postRedir !== undefined && (!Number.isInteger(o.postRedir) || o.postRedir > PostRedir.POST_ALL)) {
     throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'postRedir': unknown bits in ${o.postRedir}`);
   }
+  validateTlsOptions(o);
   if (o.port !== undefined && (o.port > 65535 || !Number.isInteger(o.port))) {
     throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'port': ${o.port} is not a port number`);
   }
@@ -483,6 +561,26 @@ function validateProxyOptions(o: EasyOptions): void {
       throw badValue('connectTo', `'${entry}' is not HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT`);
     }
   }
+}
+
+function validateTlsOptions(o: EasyOptions): void {
+  const bad = (name: string, v: unknown): EasyError =>
+    new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option '${name}': unknown value ${String(v)}`);
+  if (o.sslVerifyHost !== undefined && o.sslVerifyHost !== 0 && o.sslVerifyHost !== 1 && o.sslVerifyHost !== 2)
+    throw bad('sslVerifyHost', o.sslVerifyHost);
+  if (o.sslCertType !== undefined && !['PEM', 'DER', 'P12'].includes(o.sslCertType.toUpperCase()))
+    throw bad('sslCertType', o.sslCertType);
+  if (o.sslKeyType !== undefined && !['PEM', 'DER'].includes(o.sslKeyType.toUpperCase()))
+    throw bad('sslKeyType', o.sslKeyType);
+  if (o.sslVersion !== undefined) {
+    const min = o.sslVersion & 0xffff;
+    const max = o.sslVersion >>> 16;
+    // SSLv2 (2) and SSLv3 (3) are gone from OpenSSL, as from libcurl's OpenSSL backend.
+    if (!Number.isInteger(o.sslVersion) || ![0, 1, 4, 5, 6, 7].includes(min) || ![0, 1, 4, 5, 6, 7].includes(max))
+      throw bad('sslVersion', o.sslVersion);
+  }
+  if (o.sslOptions !== undefined && (!Number.isInteger(o.sslOptions) || o.sslOptions > 63))
+    throw bad('sslOptions', o.sslOptions);
 }
 
 function describe(v: unknown): string {

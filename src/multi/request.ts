@@ -22,15 +22,15 @@ export interface Target {
 
 const schemeRe = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
 
-/** Parse the URL like curl: no scheme means http; only http (https comes with TLS). */
+/** Parse the URL like curl: no scheme means http; http and https. */
 export function parseTarget(raw: string | undefined, portOverride: number | undefined): Target {
   if (raw === undefined || raw === '') {
     throw new TransferError(CurlCode.URL_MALFORMAT, 'No URL set', { phase: 'setup' });
   }
   const m = schemeRe.exec(raw);
   const withScheme = m === null ? `http://${raw}` : raw;
-  const scheme = (m?.[1] ?? 'http').toLowerCase();
-  if (scheme !== 'http') {
+  const scheme = (m?.[1] ?? 'http').toLowerCase() as Target['scheme'];
+  if (scheme !== 'http' && scheme !== 'https') {
     throw new TransferError(
       CurlCode.UNSUPPORTED_PROTOCOL,
       `Protocol "${scheme}" not supported or disabled in libcurl`,
@@ -55,11 +55,12 @@ export function parseTarget(raw: string | undefined, portOverride: number | unde
       phase: 'setup',
     });
   }
-  const port = portOverride ?? (url.port === '' ? 80 : Number(url.port));
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  const port = portOverride ?? (url.port === '' ? defaultPort : Number(url.port));
   const v6 = url.hostname.startsWith('[');
   const host = v6 ? url.hostname.slice(1, -1) : url.hostname;
-  const authority = port === 80 ? url.hostname : `${url.hostname}:${port}`;
-  return { url, scheme: 'http', host, authority, port, path: `${url.pathname}${url.search}` };
+  const authority = port === defaultPort ? url.hostname : `${url.hostname}:${port}`;
+  return { url, scheme, host, authority, port, path: `${url.pathname}${url.search}` };
 }
 
 /**

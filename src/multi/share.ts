@@ -8,14 +8,15 @@
 // socket callback, and an idle connection in the Share is watched by nobody (as in a pool).
 // Everything runs on one thread: libcurl's lock callbacks have nothing to guard.
 import type { Connection } from '../filters/connection.js';
+import { TlsSessionCache } from '../filters/tls-sessions.js';
 import type { ResolvedAddress, Transport } from '../transport/types.js';
 import { CookieJar } from './features/cookies.js';
 import type { Multi } from './multi.js';
 import { DEFAULT_MAX_IDLE_AGE_MS } from './pool.js';
 
-/** CURL_LOCK_DATA_* that can be shared (ssl sessions, psl and hsts have nothing to share yet). */
-export type ShareData = 'cookie' | 'dns' | 'connect';
-const SHARE_DATA: ReadonlySet<string> = new Set<ShareData>(['cookie', 'dns', 'connect']);
+/** CURL_LOCK_DATA_* that can be shared (psl and hsts have nothing to share yet). */
+export type ShareData = 'cookie' | 'dns' | 'connect' | 'ssl_session';
+const SHARE_DATA: ReadonlySet<string> = new Set<ShareData>(['cookie', 'dns', 'connect', 'ssl_session']);
 
 export interface ShareOptions {
   /** CURLSHOPT_SHARE for each: what the handles of this Share have in common. */
@@ -42,6 +43,8 @@ export class Share {
   readonly shares: ReadonlySet<ShareData>;
   /** The shared cookie store ('cookie'). */
   readonly cookies: CookieJar | undefined;
+  /** The shared TLS session cache ('ssl_session'): resumption across the handles of the Share. */
+  readonly tlsSessions: TlsSessionCache | undefined;
   private readonly dns: Map<string, { addresses: ResolvedAddress[]; expires: number }> | undefined;
   /** Idle connections, oldest first. */
   private readonly idle: IdleEntry[] = [];
@@ -58,6 +61,7 @@ export class Share {
     this.shares = new Set(options.share);
     this.cookies = this.shares.has('cookie') ? new CookieJar() : undefined;
     this.dns = this.shares.has('dns') ? new Map() : undefined;
+    this.tlsSessions = this.shares.has('ssl_session') ? new TlsSessionCache() : undefined;
     this.dnsTimeout = options.dnsCacheTimeoutMs ?? 60_000;
     this.maxIdle = options.maxIdleConnections ?? DEFAULT_MAX_IDLE_SHARED;
     this.maxAge = options.maxIdleAgeMs ?? DEFAULT_MAX_IDLE_AGE_MS;

@@ -5,6 +5,9 @@ import { TransferError } from '../core/errors.js';
 import type { HeapItem } from '../core/heap.js';
 import { Connection } from '../filters/connection.js';
 import { SocketFilter } from '../filters/socket.js';
+import { TlsFilter, type TlsState } from '../filters/tls.js';
+import type { Filter } from '../filters/types.js';
+import { tlsDebugText, tlsSetupFor, tlsSettings } from './features/tls.js';
 import { encodeRequestHead } from '../proto/h1/request-writer.js';
 import { type HeaderList, NEED_DATA, ProtocolError, type ResponseEvent } from '../proto/h1/types.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
@@ -134,6 +137,8 @@ export class Transfer implements HeapItem, SocketUser {
   tNamelookup = Number.NaN;
   tConnect = Number.NaN;
   tAppconnect = Number.NaN;
+  /** What the connection's TLS handshake established (https only). */
+  tls: TlsState | undefined;
   tPretransfer = Number.NaN;
   tStarttransfer = Number.NaN;
   tEnd = Number.NaN;
@@ -306,6 +311,7 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
   t.hostKey = `${target.host}:${target.port}`;
   t.reuseKey = `${target.scheme}://${t.hostKey}|${o.interface ?? ''}`;
+  if (target.scheme === 'https') t.reuseKey += `|${tlsSetupFor(o).reuseKey}`;
   if (o.timeoutMs !== undefined && o.timeoutMs > 0) m.expire(t, Timer.TOTAL, t.tStart + o.timeoutMs);
   const ct =
     o.connectTimeoutMs === undefined || o.connectTimeoutMs === 0
@@ -327,6 +333,8 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       attach(t, conn);
       t.reused = true;
       t.tNamelookup = t.tConnect = now;
+      t.tls = conn.top.query('tls');
+      if (t.tls !== undefined) t.tAppconnect = now;
       if (o.debugFunction !== undefined) {
         m.callDebug(t, 'text', `Re-using existing connection #${conn.id} with host ${target.host}\n`);
       }
@@ -343,7 +351,11 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   }
   t.forceFresh = false;
   const filter = new SocketFilter(m.transport, target.host, target.port, [], o.interface);
-  const conn = new Connection(t.hostKey, t.reuseKey, target.host, target.port, filter, now);
+  const top =
+    target.scheme === 'https'
+      ? new TlsFilter(filter, m.transport, target.host, target.port, tlsSettings(tlsSetupFor(o), o, m.tlsSessions))
+      : filter;
+  const conn = new Connection(t.hostKey, t.reuseKey, target.host, target.port, top, now);
   m.addConnection(conn);
   attach(t, conn);
   t.numConnects++;
@@ -410,19 +422,30 @@ function phaseResolving(m: Multi, t: Transfer, now: number): Step {
   if (r.result === undefined) return 'wait';
   t.resolution = undefined;
   const addrs = resolved(m, t, r, now);
-  startConnect(m, t, t.conn!.top as SocketFilter, addrs, now);
+  startConnect(m, t, socketFilterOf(t.conn!.top), addrs, now);
   return 'again';
+}
+
+/** The socket filter at the bottom of a chain. */
+function socketFilterOf(top: Filter): SocketFilter {
+  let f: Filter = top;
+  while (f.next !== undefined) f = f.next;
+  return f as SocketFilter;
 }
 
 function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
   const conn = t.conn!;
   if (!conn.top.connect(now)) return 'wait';
   conn.state = 'connected';
-  t.tConnect = now;
+  const tls = conn.top.query('tls');
+  t.tConnect = tls === undefined ? now : (conn.top.query('connectedAt') ?? now);
+  if (tls !== undefined) t.tAppconnect = tls.connectedAt;
+  t.tls = tls;
   m.publishConnection('open', conn);
   if (t.o.debugFunction !== undefined) {
     const ip = conn.top.query('remoteAddress')?.ip ?? '';
     m.callDebug(t, 'text', `Connected to ${conn.host} (${ip}) port ${conn.port} (#${conn.id})\n`);
+    if (tls !== undefined) m.callDebug(t, 'text', tlsDebugText(tls, t.o));
   }
   transition(m, t, 'protoconnect');
   return 'again';

@@ -120,7 +120,7 @@ export interface ResolveOptions {
   localIp6?: string | undefined;
 }
 
-export interface Transport {
+export interface Transport extends TlsTransport {
   readonly name: string;
   /** Monotonic milliseconds (may be fractional). The engine's only clock. */
   now(): number;
@@ -131,4 +131,106 @@ export interface Transport {
   resolve(host: string, family: 0 | 4 | 6, options?: ResolveOptions): Resolution;
   /** Start a non-blocking connect; watch for OUT to learn when it completes or fails. */
   connect(options: ConnectOptions): TransportSocket;
+}
+
+// --- TLS ---------------------------------------------------------------------------------------
+
+/** TLS protocol versions by their OpenSSL names (CURL_SSLVERSION_* map onto these). */
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * The settings of a TLS client context. Everything the handshake depends on apart from the peer's
+ * name; connections with equal `id`s share one context (and a session cache entry).
+ */
+export interface TlsConfig {
+  /** Equal ids mean equal settings (it is part of the connection reuse key). */
+  readonly id: string;
+  /** Trust anchors (PEM text or DER bytes). Undefined: the default store. */
+  readonly ca?: readonly (string | Uint8Array)[] | undefined;
+  /** Add the operating system's store to `ca` (or to the default store). */
+  readonly caNative?: boolean | undefined;
+  /** Client certificate chain and key, PEM. */
+  readonly cert?: string | Uint8Array | undefined;
+  readonly key?: string | Uint8Array | undefined;
+  /** PKCS#12 bundle holding the client certificate and key. */
+  readonly pfx?: Uint8Array | undefined;
+  readonly passphrase?: string | undefined;
+  readonly minVersion?: TlsVersion | undefined;
+  readonly maxVersion?: TlsVersion | undefined;
+  /** OpenSSL cipher list (TLS 1.2 and below). */
+  readonly ciphers?: string | undefined;
+  /** TLS 1.3 cipher suites. */
+  readonly ciphersuites?: string | undefined;
+}
+
+/** One certificate of the peer's chain, as the engine reports and checks it. */
+export interface TlsCertificate {
+  /** 'CN=example.com, O=Example' (curl's one-line form). */
+  readonly subject: string;
+  readonly issuer: string;
+  /** 'Jan  1 00:00:00 2026 GMT' (OpenSSL's form, as curl prints). */
+  readonly validFrom: string;
+  readonly validTo: string;
+  readonly serialNumber: string;
+  readonly commonName: string;
+  /** subjectAltName entries. */
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses: readonly string[];
+  /** The public key as SubjectPublicKeyInfo DER (what CURLOPT_PINNEDPUBLICKEY hashes). */
+  readonly spki: Uint8Array;
+  /** The certificate in PEM (CURLINFO_CERTINFO's "Cert:" entry). */
+  readonly pem: string;
+}
+
+/** What a finished handshake established. */
+export interface TlsSessionInfo {
+  /** 'TLSv1.3', 'TLSv1.2'. */
+  readonly protocol: string;
+  /** OpenSSL cipher name ('TLS_AES_256_GCM_SHA384'). */
+  readonly cipher: string;
+  /** Negotiated ALPN protocol, '' when none. */
+  readonly alpn: string;
+  /**
+   * Why the chain is not trusted, as OpenSSL's verify code name ('CERT_HAS_EXPIRED',
+   * 'DEPTH_ZERO_SELF_SIGNED_CERT', ...); undefined when it is trusted. The host name is not
+   * checked here (the TLS filter does that).
+   */
+  readonly authorizationError: string | undefined;
+  /** Leaf first. Empty if the peer sent none. */
+  readonly chain: readonly TlsCertificate[];
+  /** The handshake resumed an earlier session. */
+  readonly resumed: boolean;
+}
+
+export interface TlsConnectOptions {
+  readonly config: TlsConfig;
+  /** The peer's name: SNI (unless an IP literal) and the name the filter verifies. */
+  readonly host: string;
+  /** ALPN protocols to offer, most preferred first. */
+  readonly alpn: readonly string[];
+  /** A session from an earlier connection to resume. */
+  readonly session?: Uint8Array | undefined;
+  /** Told each resumable session the server hands out (TLS 1.3 sends them after the handshake). */
+  readonly onSession?: ((session: Uint8Array) => void) | undefined;
+}
+
+/** A TLS connection over a TransportSocket: readiness and reads/writes are of plaintext. */
+export interface TlsTransportSocket extends TransportSocket {
+  /** `connecting` is true until the handshake finished; then this is set. */
+  readonly tls: TlsSessionInfo | undefined;
+}
+
+/** A TLS setting the transport refused: which part ('ca' -> 77, 'cert' -> 58) and why. */
+export interface TlsConfigError extends Error {
+  tlsPart: 'ca' | 'cert' | 'settings';
+}
+
+/** The transport-level TLS: OpenSSL on Node, a simulated handshake in the simulator. */
+export interface TlsTransport {
+  /**
+   * Start a client handshake over a connected socket. The socket is taken over: use only the
+   * returned one from then on (destroying it destroys both). Throws a TlsConfigError when the
+   * config cannot be used (unreadable CA, bad client certificate or key, unknown cipher).
+   */
+  startTls(socket: TransportSocket, options: TlsConnectOptions): TlsTransportSocket;
 }

@@ -495,13 +495,13 @@ describe('fetch: differences on purpose and tscurl specifics', () => {
     assert.equal(ours.body, theirs.body);
   });
 
-  test('https: fails with UNSUPPORTED_PROTOCOL until the engine has TLS', async () => {
+  test('https: a closed port fails with COULDNT_CONNECT as http does (TLS comes after the connect)', async () => {
     const err = await tscurlFetch('https://127.0.0.1:1/').then(
       () => assert.fail('resolved'),
       (e: unknown) => e,
     );
     assert.ok(err instanceof TscurlError);
-    assert.equal(err.code, 'UNSUPPORTED_PROTOCOL');
+    assert.equal(err.code, 'COULDNT_CONNECT');
   });
 
   test('Client defaults: headers merged under the call, options applied', async () => {

@@ -98,10 +98,10 @@ const cases: Array<[string, () => string, number, RegExp]> = [
     /127\.0\.0\.1 port \d+: Connection reset by peer/,
   ],
   [
-    'https before TLS exists',
-    () => 'https://127.0.0.1/',
+    'a scheme the engine does not speak',
+    () => 'ftp://127.0.0.1/',
     CurlCode.UNSUPPORTED_PROTOCOL,
-    /Protocol "https" not supported/,
+    /Protocol "ftp" not supported/,
   ],
   ['no host', () => 'http://', CurlCode.URL_MALFORMAT, /URL/],
 ];

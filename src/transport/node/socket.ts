@@ -46,6 +46,8 @@ function closedError(): TransportErrorLike {
 }
 
 export class NodeSocket implements TransportSocket {
+  /** High-water mark for streams made elsewhere (the TLS socket). */
+  static readonly highWaterMark = HIGH_WATER_MARK;
   readonly fd: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -80,9 +82,38 @@ export class NodeSocket implements TransportSocket {
   /** Bits to deliver from the pending immediate. */
   private pending = 0;
 
-  constructor(options: ConnectOptions) {
-    this.remoteAddress = options.address;
-    this.remotePort = options.port;
+  /**
+   * Wrap `sock`. `connectEvent` is the event that ends connecting: 'connect' for TCP,
+   * 'secureConnect' for a TLS socket (the handshake finished).
+   */
+  constructor(
+    sock: net.Socket,
+    remoteAddress: string,
+    remotePort: number,
+    connectEvent: 'connect' | 'secureConnect' = 'connect',
+    fd?: number,
+  ) {
+    this.remoteAddress = remoteAddress;
+    this.remotePort = remotePort;
+    this.sock = sock;
+    const internals = sock as unknown as NetSocketInternals;
+    this.readState = internals._readableState;
+    // libuv creates the OS socket lazily (at connect/bind, after this returns), so this is
+    // normally -1 and the descriptor is synthetic.
+    const osFd = internals._handle?.fd;
+    this.fd = fd ?? (typeof osFd === 'number' && osFd >= 0 ? osFd : nextSyntheticFd());
+    // A 'readable' listener puts the stream in paused mode and makes Node announce data and EOF
+    // even while nobody watches (hasPendingInput on an idle pooled socket).
+    sock.on('readable', this.onReadable);
+    sock.on(connectEvent, this.onConnect);
+    sock.on('drain', this.onDrain);
+    // Always present: an 'error' without a listener would crash the process.
+    sock.on('error', this.onError);
+    sock.on('close', this.onClose);
+  }
+
+  /** A non-blocking TCP connect. */
+  static connect(options: ConnectOptions): NodeSocket {
     const connectOptions: NodeConnectOptions = {
       host: options.address,
       port: options.port,
@@ -95,22 +126,34 @@ export class NodeSocket implements TransportSocket {
       writableHighWaterMark: HIGH_WATER_MARK,
     };
     if (options.localAddress !== undefined) connectOptions.localAddress = options.localAddress;
-    const sock = net.connect(connectOptions);
-    this.sock = sock;
-    const internals = sock as unknown as NetSocketInternals;
-    this.readState = internals._readableState;
-    // libuv creates the OS socket lazily (at connect/bind, after this returns), so this is
-    // normally -1 and the descriptor is synthetic.
-    const osFd = internals._handle?.fd;
-    this.fd = typeof osFd === 'number' && osFd >= 0 ? osFd : nextSyntheticFd();
-    // A 'readable' listener puts the stream in paused mode and makes Node announce data and EOF
-    // even while nobody watches (hasPendingInput on an idle pooled socket).
-    sock.on('readable', this.onReadable);
-    sock.on('connect', this.onConnect);
-    sock.on('drain', this.onDrain);
-    // Always present: an 'error' without a listener would crash the process.
-    sock.on('error', this.onError);
-    sock.on('close', this.onClose);
+    return new NodeSocket(net.connect(connectOptions), options.address, options.port);
+  }
+
+  /**
+   * Hand the connected net.Socket to a new owner (TLS): this object goes inert without closing
+   * it. Returns undefined when the socket is not connected and healthy.
+   */
+  detach(): net.Socket | undefined {
+    if (this.destroyed || this.isConnecting || this.err !== undefined || this.closed) return undefined;
+    this.destroyed = true;
+    this.unwatch();
+    const sock = this.sock;
+    sock.off('readable', this.onReadable);
+    sock.off('connect', this.onConnect);
+    sock.off('drain', this.onDrain);
+    sock.off('close', this.onClose);
+    // The 'error' listener stays (inert): an error on the raw socket must never crash.
+    return sock;
+  }
+
+  /** The stream (for subclasses). */
+  protected get stream(): net.Socket {
+    return this.sock;
+  }
+
+  /** True once destroy() ran (for subclasses). */
+  protected get isDestroyed(): boolean {
+    return this.destroyed;
   }
 
   get connecting(): boolean {

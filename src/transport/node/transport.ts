@@ -1,9 +1,18 @@
 // The Node transport: net for TCP, dns.lookup for names, performance.now() for the clock.
 import { performance } from 'node:perf_hooks';
-import type { ConnectOptions, Resolution, ResolveOptions, Transport, TransportSocket } from '../types.js';
+import type {
+  ConnectOptions,
+  Resolution,
+  ResolveOptions,
+  TlsConnectOptions,
+  TlsTransportSocket,
+  Transport,
+  TransportSocket,
+} from '../types.js';
 import { aresLookup, hasResolverOptions } from './ares.js';
 import { type LookupAll, NodeResolution } from './resolve.js';
 import { NodeSocket } from './socket.js';
+import { startNodeTls } from './tls.js';
 
 export interface NodeTransportOptions {
   /**
@@ -33,7 +42,11 @@ export class NodeTransport implements Transport {
   }
 
   connect(options: ConnectOptions): TransportSocket {
-    return new NodeSocket(options);
+    return NodeSocket.connect(options);
+  }
+
+  startTls(socket: TransportSocket, options: TlsConnectOptions): TlsTransportSocket {
+    return startNodeTls(socket, options);
   }
 }
 

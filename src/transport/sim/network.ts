@@ -6,6 +6,7 @@ import { HttpConnection, type HttpServerOptions, type SimHandler } from './http-
 import type { LinkOptions } from './link.js';
 import type { PeerConn } from './peer.js';
 import type { Rng } from './prng.js';
+import { type SimTlsServerOptions, simTlsListener } from './tls.js';
 import { SimTransport } from './transport.js';
 import { type Listener, normalizeHost, type SimStats, SimWorld } from './world.js';
 
@@ -21,6 +22,8 @@ export interface SimNetworkOptions extends LinkOptions {
 export interface ListenOptions extends LinkOptions, HttpServerOptions {
   /** Faults for this listener: a list (each may name `connections`), or a function per connection. */
   faults?: FaultPlan;
+  /** Speak (simulated) TLS: clients must start TLS after connecting (https). */
+  tls?: SimTlsServerOptions;
 }
 
 export type RawHandler = (conn: PeerConn) => void | Promise<void>;
@@ -219,6 +222,7 @@ export class SimNet {
       accept,
       connections: 0,
       closed: false,
+      tls: options.tls === undefined ? undefined : simTlsListener(name, port, options.tls),
     };
     this.world.addListener(listener);
     return {

@@ -1,5 +1,13 @@
 // The Transport the engine sees when it runs on the simulated network.
-import type { ConnectOptions, Resolution, ResolveOptions, Transport, TransportSocket } from '../types.js';
+import type {
+  ConnectOptions,
+  Resolution,
+  ResolveOptions,
+  TlsConnectOptions,
+  TlsTransportSocket,
+  Transport,
+  TransportSocket,
+} from '../types.js';
 import type { SimWorld } from './world.js';
 
 export class SimTransport implements Transport {
@@ -18,5 +26,9 @@ export class SimTransport implements Transport {
 
   connect(options: ConnectOptions): TransportSocket {
     return this.world.connect(options);
+  }
+
+  startTls(socket: TransportSocket, options: TlsConnectOptions): TlsTransportSocket {
+    return this.world.startTls(socket, options);
   }
 }

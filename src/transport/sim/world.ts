@@ -2,7 +2,13 @@
 // and the plumbing that turns a connect() into a pair of endpoints joined by two Pipes.
 import { isIP } from 'node:net';
 import { nextSyntheticFd } from '../fd.js';
-import type { ConnectOptions, ResolvedAddress } from '../types.js';
+import type {
+  ConnectOptions,
+  ResolvedAddress,
+  TlsConnectOptions,
+  TlsTransportSocket,
+  TransportSocket,
+} from '../types.js';
 import { type Fault, type FaultContext, type FaultPlan, faultApplies } from './faults.js';
 import {
   DEFAULT_WINDOW_BYTES,
@@ -17,6 +23,7 @@ import { Rng } from './prng.js';
 import { SimResolution } from './resolve.js';
 import { Scheduler } from './scheduler.js';
 import { SimSocket, transportError } from './socket.js';
+import { type SimTlsListenerState, SimTlsSocket } from './tls.js';
 
 export interface Listener {
   readonly host: string;
@@ -27,6 +34,8 @@ export interface Listener {
   accept(conn: PeerConn): void;
   connections: number;
   closed: boolean;
+  /** Set when the listener speaks TLS. */
+  readonly tls?: SimTlsListenerState | undefined;
 }
 
 export interface WorldOptions extends LinkOptions {
@@ -215,6 +224,13 @@ export class SimWorld {
       this.accept(sock, live, index, faults, link, options.localAddress);
     });
     return sock;
+  }
+
+  /** A TLS handshake over a connected socket, against the listener it reached. */
+  startTls(socket: TransportSocket, options: TlsConnectOptions): TlsTransportSocket {
+    const listener = this.listeners.get(listenerKey(normalizeHost(socket.remoteAddress), socket.remotePort));
+    const link = linkParams(this.defaultLink, listener?.link);
+    return new SimTlsSocket(this, socket, options, listener?.tls, link.latencyMs);
   }
 
   private accept(

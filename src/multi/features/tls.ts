@@ -1,0 +1,180 @@
+// From Easy options to the TLS filter's settings (libcurl's ssl_config): the CA store, the client
+// credentials, versions, ciphers, the pinned key, verification switches. Files are read here once
+// per option set (the result is kept per options object), never during a handshake; a file that
+// cannot be used is remembered and fails the transfer that needs it with its code (77, 58).
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CurlCode } from '../../core/codes.js';
+import { TransferError } from '../../core/errors.js';
+import type { TlsSettings, TlsState } from '../../filters/tls.js';
+import type { TlsSessionCache } from '../../filters/tls-sessions.js';
+import { parsePinnedKeys, verifyReasonOf } from '../../filters/tls-verify.js';
+import type { TlsConfig, TlsVersion } from '../../transport/types.js';
+import { type EasyOptions, SslOpt } from '../options.js';
+
+/** The TLS part of a transfer's setup: settings, or the error that prevents them. */
+export interface TlsSetup {
+  /** Without the session cache (the filter gets it per connection). */
+  readonly settings: Omit<TlsSettings, 'sessions' | 'alpn'> | undefined;
+  readonly error: TransferError | undefined;
+  /** Everything that must match for a connection to be reused. */
+  readonly reuseKey: string;
+}
+
+const versions: Record<number, TlsVersion | undefined> = { 1: 'TLSv1', 4: 'TLSv1', 5: 'TLSv1.1', 6: 'TLSv1.2', 7: 'TLSv1.3' };
+
+const setups = new WeakMap<EasyOptions, TlsSetup>();
+
+/** The TLS setup for these options (computed once per options object). */
+export function tlsSetupFor(o: EasyOptions): TlsSetup {
+  let s = setups.get(o);
+  if (s === undefined) {
+    s = buildSetup(o);
+    setups.set(o, s);
+  }
+  return s;
+}
+
+function fail(code: CurlCode, message: string, cause?: unknown): TlsSetup {
+  const error = new TransferError(code, message, { side: 'local', phase: 'connect', cause });
+  return { settings: undefined, error, reuseKey: `error:${message}` };
+}
+
+function buildSetup(o: EasyOptions): TlsSetup {
+  const h = createHash('sha256');
+  let ca: (string | Uint8Array)[] | undefined;
+  if (o.caInfo !== undefined) {
+    try {
+      ca = [readFileSync(o.caInfo, 'latin1')];
+    } catch (e) {
+      return fail(CurlCode.SSL_CACERT_BADFILE, `error setting certificate file: ${o.caInfo}`, e);
+    }
+    if (!ca[0]!.toString().includes('-----BEGIN CERTIFICATE-----'))
+      return fail(CurlCode.SSL_CACERT_BADFILE, `error setting certificate file: ${o.caInfo}`);
+  }
+  if (o.caPath !== undefined) {
+    try {
+      ca ??= [];
+      for (const name of readdirSync(o.caPath).sort()) {
+        try {
+          const text = readFileSync(join(o.caPath, name), 'latin1');
+          if (text.includes('-----BEGIN CERTIFICATE-----')) ca.push(text);
+        } catch {
+          // Subdirectories and unreadable entries are skipped, as OpenSSL's lookup does.
+        }
+      }
+    } catch (e) {
+      return fail(CurlCode.SSL_CACERT_BADFILE, `error setting certificate path: ${o.caPath}`, e);
+    }
+  }
+  if (o.caInfoBlob !== undefined) {
+    ca ??= [];
+    ca.push(o.caInfoBlob);
+  }
+  if (ca !== undefined) for (const c of ca) h.update(c);
+
+  const config: { -readonly [K in keyof TlsConfig]: TlsConfig[K] } = { id: '' };
+  config.ca = ca;
+  config.caNative = ((o.sslOptions ?? 0) & SslOpt.NATIVE_CA) !== 0;
+  if (o.sslCert !== undefined) {
+    const type = (o.sslCertType ?? 'PEM').toUpperCase();
+    let cert: Buffer;
+    try {
+      cert = readFileSync(o.sslCert);
+    } catch (e) {
+      return fail(CurlCode.SSL_CERTPROBLEM, `could not load ${type} client certificate from ${o.sslCert}`, e);
+    }
+    if (type === 'P12') config.pfx = cert;
+    else config.cert = type === 'DER' ? derToPem(cert, 'CERTIFICATE') : cert;
+    h.update(cert);
+    if (o.sslKey !== undefined) {
+      let key: Buffer;
+      try {
+        key = readFileSync(o.sslKey);
+      } catch (e) {
+        return fail(CurlCode.SSL_CERTPROBLEM, `unable to set private key file: '${o.sslKey}' type ${o.sslKeyType ?? 'PEM'}`, e);
+      }
+      config.key = (o.sslKeyType ?? 'PEM').toUpperCase() === 'DER' ? derToPem(key, 'PRIVATE KEY') : key;
+      h.update(key);
+    }
+    if (o.keyPasswd !== undefined) {
+      config.passphrase = o.keyPasswd;
+      h.update(o.keyPasswd);
+    }
+  }
+  const min = (o.sslVersion ?? 0) & 0xffff;
+  const max = (o.sslVersion ?? 0) >>> 16;
+  config.minVersion = versions[min];
+  config.maxVersion = versions[max];
+  config.ciphers = o.sslCipherList;
+  config.ciphersuites = o.tls13Ciphers;
+  h.update(
+    JSON.stringify([config.caNative, config.minVersion, config.maxVersion, config.ciphers, config.ciphersuites, o.sslCertType]),
+  );
+  config.id = h.digest('base64');
+
+  let pinned: TlsSettings['pinned'];
+  if (o.pinnedPublicKey !== undefined) {
+    try {
+      pinned = parsePinnedKeys(o.pinnedPublicKey, (p) => readFileSync(p));
+    } catch (e) {
+      return fail(CurlCode.SSL_PINNEDPUBKEYNOTMATCH, `SSL: public key does not match pinned public key: cannot read ${o.pinnedPublicKey}`, e);
+    }
+    if (pinned === undefined)
+      return fail(CurlCode.SSL_PINNEDPUBKEYNOTMATCH, `SSL: public key does not match pinned public key: no key in ${o.pinnedPublicKey}`);
+  }
+  const verifyPeer = o.sslVerifyPeer ?? true;
+  const verifyHost = (o.sslVerifyHost ?? 2) !== 0;
+  const reuseKey = `${config.id}|${verifyPeer ? 1 : 0}${verifyHost ? 1 : 0}|${o.pinnedPublicKey ?? ''}`;
+  return { settings: { config, verifyPeer, verifyHost, pinned }, error: undefined, reuseKey };
+}
+
+function derToPem(der: Buffer, label: string): string {
+  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n');
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+/** The filter settings for one connection (the session cache is the Share's or the Multi's). */
+export function tlsSettings(setup: TlsSetup, o: EasyOptions, sessions: TlsSessionCache): TlsSettings {
+  if (setup.error !== undefined) throw setup.error;
+  const cache = o.sslSessionIdCache === false ? undefined : (o.share?.tlsSessions ?? sessions);
+  return { ...setup.settings!, alpn: o.sslEnableAlpn === false ? [] : ['http/1.1'], sessions: cache };
+}
+
+/** The handshake as curl -v tells it: version and cipher, ALPN, the server certificate, the verdict. */
+export function tlsDebugText(tls: TlsState, o: EasyOptions): string {
+  const leaf = tls.chain[0];
+  const lines = [`SSL connection using ${tls.protocol} / ${tls.cipher}`];
+  if (o.sslEnableAlpn !== false) {
+    lines.push(tls.alpn === '' ? 'ALPN: server did not agree on a protocol. Uses default.' : `ALPN: server accepted ${tls.alpn}`);
+  }
+  if (leaf !== undefined) {
+    lines.push(
+      'Server certificate:',
+      ` subject: ${leaf.subject}`,
+      ` start date: ${leaf.validFrom}`,
+      ` expire date: ${leaf.validTo}`,
+      ` issuer: ${leaf.issuer}`,
+    );
+  }
+  if (tls.verifyResult === 0) lines.push(' SSL certificate verify ok.');
+  else {
+    const reason = tls.authorizationError === undefined ? 'unknown' : verifyReasonOf(tls.authorizationError);
+    lines.push(` SSL certificate verify result: ${reason} (${tls.verifyResult}), continuing anyway.`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** CURLINFO_CERTINFO: per certificate of the chain (leaf first), libcurl's "Name:value" entries. */
+export function certInfoOf(tls: TlsState | undefined): string[][] {
+  if (tls === undefined) return [];
+  return tls.chain.map((c) => [
+    `Subject:${c.subject}`,
+    `Issuer:${c.issuer}`,
+    `Serial Number:${c.serialNumber}`,
+    `Start date:${c.validFrom}`,
+    `Expire date:${c.validTo}`,
+    `Cert:${c.pem}`,
+  ]);
+}

@@ -1,0 +1,218 @@
+// TLS over Node's tls (OpenSSL). A connected NodeSocket's net.Socket is handed to tls.connect();
+// the resulting TLSSocket is driven exactly like a TCP one (paused, pulled by read(), readiness
+// from its events) with 'secureConnect' ending `connecting`. Verification is left to the engine:
+// OpenSSL checks the chain (rejectUnauthorized false), the TLS filter reads the outcome and
+// checks the name, so every reason maps onto its own CurlCode.
+//
+// Secure contexts are cached per config id: building one parses the whole CA store (several ms
+// with ~300 roots), which would otherwise dominate a handshake.
+import { X509Certificate } from 'node:crypto';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import type {
+  TlsCertificate,
+  TlsConfig,
+  TlsConfigError,
+  TlsConnectOptions,
+  TlsSessionInfo,
+  TlsTransportSocket,
+  TransportSocket,
+} from '../types.js';
+import { NodeSocket } from './socket.js';
+
+/** Debian's (and most distributions') system CA bundle. */
+const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+let systemCas: readonly string[] | undefined;
+
+/** The operating system's trust store, read once per process. */
+export function systemCertificates(): readonly string[] {
+  if (systemCas !== undefined) return systemCas;
+  const fromNode = (tls as { getCACertificates?: (which: string) => string[] }).getCACertificates;
+  if (fromNode !== undefined) {
+    systemCas = fromNode('system');
+  } else {
+    try {
+      systemCas = [readFileSync(SYSTEM_BUNDLE, 'latin1')];
+    } catch {
+      systemCas = [];
+    }
+  }
+  return systemCas;
+}
+
+function configError(part: TlsConfigError['tlsPart'], cause: unknown): TlsConfigError {
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  const err = new Error(msg) as TlsConfigError;
+  err.tlsPart = part;
+  return err;
+}
+
+const contexts = new Map<string, tls.SecureContext>();
+/** Bounded: ids are few in practice (one per distinct TLS setup). */
+const MAX_CONTEXTS = 64;
+
+/** The secure context for `config`, built once per id; throws TlsConfigError. */
+export function secureContextFor(config: TlsConfig): tls.SecureContext {
+  const cached = contexts.get(config.id);
+  if (cached !== undefined) return cached;
+  // The default store is Node's bundled roots plus the system's (curl uses the system store).
+  const ca: (string | Buffer)[] =
+    config.ca === undefined ? [...tls.rootCertificates, ...systemCertificates()] : config.ca.map(asBuffer);
+  if (config.ca !== undefined && config.caNative === true) ca.push(...systemCertificates());
+  // @types/node 20 lacks `ciphersuites`; Node takes it.
+  const options: tls.SecureContextOptions & { ciphersuites?: string } = { ca };
+  if (config.minVersion !== undefined) options.minVersion = config.minVersion;
+  if (config.maxVersion !== undefined) options.maxVersion = config.maxVersion;
+  if (config.ciphers !== undefined) options.ciphers = config.ciphers;
+  if (config.ciphersuites !== undefined) options.ciphersuites = config.ciphersuites;
+  let ctx: tls.SecureContext;
+  try {
+    ctx = tls.createSecureContext(options);
+  } catch (e) {
+    // Node parses CA PEM leniently (garbage is ignored); what throws here is the cipher or
+    // version settings.
+    throw configError('settings', e);
+  }
+  if (config.cert !== undefined || config.key !== undefined || config.pfx !== undefined) {
+    // Built again with the client credentials, so a failure here is theirs (58, not 59/35).
+    if (config.pfx !== undefined) options.pfx = asBuffer(config.pfx);
+    else {
+      if (config.cert !== undefined) options.cert = asBuffer(config.cert);
+      options.key = asBuffer(config.key ?? config.cert!);
+    }
+    if (config.passphrase !== undefined) options.passphrase = config.passphrase;
+    try {
+      ctx = tls.createSecureContext(options);
+    } catch (e) {
+      throw configError('cert', e);
+    }
+  }
+  if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value as string);
+  contexts.set(config.id, ctx);
+  return ctx;
+}
+
+function asBuffer(v: string | Uint8Array): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+// --- SSLKEYLOGFILE: appended to as curl does (NSS key log format), one stream per path ---
+
+let keylog: { path: string; stream: WriteStream } | undefined;
+
+/** Where key log lines go now, if anywhere (the variable is read at each handshake, like curl's init). */
+function keylogStream(): WriteStream | undefined {
+  const path = process.env.SSLKEYLOGFILE;
+  if (path === undefined || path === '') return undefined;
+  if (keylog?.path !== path) {
+    keylog?.stream.end();
+    const stream = createWriteStream(path, { flags: 'a' });
+    // An unwritable file loses the lines, never the transfer.
+    stream.on('error', () => {});
+    keylog = { path, stream };
+  }
+  return keylog.stream;
+}
+
+/** A TLSSocket driven like NodeSocket drives a TCP socket. */
+export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
+  private info: TlsSessionInfo | undefined;
+  private readonly tlsSock: tls.TLSSocket;
+
+  constructor(tlsSock: tls.TLSSocket, remoteAddress: string, remotePort: number) {
+    super(tlsSock, remoteAddress, remotePort, 'secureConnect');
+    this.tlsSock = tlsSock;
+  }
+
+  get tls(): TlsSessionInfo | undefined {
+    if (this.info !== undefined || this.connecting || this.error !== undefined) return this.info;
+    this.info = sessionInfo(this.tlsSock);
+    return this.info;
+  }
+}
+
+function sessionInfo(s: tls.TLSSocket): TlsSessionInfo {
+  const chain: TlsCertificate[] = [];
+  let cert: tls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert !== undefined && cert.raw !== undefined && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(certificateOf(cert));
+    cert = cert.issuerCertificate;
+  }
+  const err = s.authorizationError as unknown as string | Error | null | undefined;
+  return {
+    protocol: s.getProtocol() ?? '',
+    cipher: s.getCipher()?.standardName ?? s.getCipher()?.name ?? '',
+    alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : '',
+    authorizationError: s.authorized || err === null || err === undefined ? undefined : String(err),
+    chain,
+    resumed: s.isSessionReused(),
+  };
+}
+
+function dn(o: tls.Certificate | undefined): string {
+  if (o === undefined) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    for (const one of Array.isArray(v) ? v : [v]) parts.push(`${k}=${one}`);
+  }
+  return parts.join(', ');
+}
+
+function certificateOf(c: tls.PeerCertificate): TlsCertificate {
+  const dnsNames: string[] = [];
+  const ipAddresses: string[] = [];
+  for (const entry of (c.subjectaltname ?? '').split(', ')) {
+    if (entry.startsWith('DNS:')) dnsNames.push(entry.slice(4));
+    else if (entry.startsWith('IP Address:')) ipAddresses.push(entry.slice(11));
+  }
+  const cn = c.subject?.CN;
+  const raw = c.raw;
+  const b64 = raw.toString('base64').replace(/.{64}/g, '$&\n');
+  return {
+    subject: dn(c.subject),
+    issuer: dn(c.issuer),
+    validFrom: c.valid_from,
+    validTo: c.valid_to,
+    serialNumber: c.serialNumber,
+    commonName: Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? ''),
+    dnsNames,
+    ipAddresses,
+    spki: spkiOf(c),
+    pem: `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`,
+  };
+}
+
+/** The SubjectPublicKeyInfo DER of a certificate. */
+function spkiOf(c: tls.PeerCertificate): Uint8Array {
+  return new X509Certificate(c.raw).publicKey.export({ type: 'spki', format: 'der' });
+}
+
+/** Transport.startTls for the Node transport. */
+export function startNodeTls(socket: TransportSocket, options: TlsConnectOptions): TlsTransportSocket {
+  if (!(socket instanceof NodeSocket)) throw configError('settings', new Error('not a Node socket'));
+  const secureContext = secureContextFor(options.config);
+  const raw = socket.detach();
+  if (raw === undefined) throw configError('settings', new Error('socket not connected'));
+  const host = options.host;
+  const connectOptions: tls.ConnectionOptions & { highWaterMark: number } = {
+    socket: raw,
+    secureContext,
+    // The filter verifies (so each reason has its code); OpenSSL still computes the result.
+    rejectUnauthorized: false,
+    // The name is checked by the filter (curl's rules and messages), not by Node.
+    checkServerIdentity: () => undefined,
+    ALPNProtocols: [...options.alpn],
+    highWaterMark: NodeSocket.highWaterMark,
+  };
+  if (net.isIP(host) === 0) connectOptions.servername = host;
+  if (options.session !== undefined) connectOptions.session = Buffer.from(options.session);
+  const tlsSock = tls.connect(connectOptions);
+  if (options.onSession !== undefined) tlsSock.on('session', options.onSession);
+  const log = keylogStream();
+  if (log !== undefined) tlsSock.on('keylog', (line: Buffer) => log.write(line));
+  return new NodeTlsSocket(tlsSock, socket.remoteAddress, socket.remotePort);
+}
