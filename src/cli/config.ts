@@ -90,11 +90,31 @@ export interface Operation {
   retryConnrefused: boolean;
   /** Options that need an engine feature this build does not have: [option as given, reason]. */
   unsupported: Array<{ option: string; code: number; message: string }>;
-  /** TLS options given (they only matter once an https:// URL is used, like curl without TLS). */
-  tlsOptions: string[];
   /** Engine options set as they are (proxy and name resolution: -x, --noproxy, --connect-to, -4...). */
   net: Partial<EasyOptions>;
+  /** TLS options given (-k, --cacert, --cert, ...), as Easy options; they matter for https:// only. */
+  tls: TlsOptions;
 }
+
+/** The Easy options the TLS flags set. */
+export type TlsOptions = Partial<
+  Pick<
+    EasyOptions,
+    | 'sslVerifyPeer'
+    | 'sslVerifyHost'
+    | 'caInfo'
+    | 'caPath'
+    | 'sslCert'
+    | 'sslCertType'
+    | 'sslKey'
+    | 'sslKeyType'
+    | 'keyPasswd'
+    | 'pinnedPublicKey'
+    | 'sslCipherList'
+    | 'tls13Ciphers'
+    | 'sslOptions'
+  >
+> & { minVersion?: number; maxVersion?: number };
 
 export interface Global {
   silent: boolean;
@@ -154,8 +174,8 @@ export function newOperation(): Operation {
     retryAllErrors: false,
     retryConnrefused: false,
     unsupported: [],
-    tlsOptions: [],
     net: {},
+    tls: {},
   };
 }
 

@@ -131,7 +131,7 @@ export function createJob(
       op.dumpHeader === '-' ? new OutputSink(undefined, false) : new OutputSink(op.dumpHeader, op.createDirs);
   }
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(withScheme(url))![1]!.toLowerCase();
-  if (scheme !== 'http') {
+  if (scheme !== 'http' && scheme !== 'https') {
     job.preError = {
       code: CurlCode.UNSUPPORTED_PROTOCOL,
       message: `Protocol "${scheme}" not supported or disabled in libcurl`,
@@ -180,6 +180,22 @@ function optional(o: Record<string, unknown>, name: string, value: unknown): voi
     throw new Error(`engine option '${name}' missing (the option parser should have refused this)`);
   }
   o[name] = value;
+}
+
+/**
+ * The TLS flags onto the Easy options. Without --cacert / --capath the curl tool takes the CA
+ * bundle from CURL_CA_BUNDLE, then SSL_CERT_FILE (and SSL_CERT_DIR for the directory).
+ */
+function applyTlsOptions(o: EasyOptions & Record<string, unknown>, op: Operation): void {
+  const { minVersion, maxVersion, ...rest } = op.tls;
+  for (const [name, value] of Object.entries(rest)) if (value !== undefined) o[name] = value;
+  if (minVersion !== undefined || maxVersion !== undefined) o.sslVersion = (minVersion ?? 0) | (maxVersion ?? 0);
+  const env = process.env;
+  if (o.caInfo === undefined && o.caPath === undefined) {
+    const bundle = env.CURL_CA_BUNDLE ?? env.SSL_CERT_FILE;
+    if (bundle !== undefined && bundle !== '') o.caInfo = bundle;
+    else if (env.SSL_CERT_DIR !== undefined && env.SSL_CERT_DIR !== '') o.caPath = env.SSL_CERT_DIR;
+  }
 }
 
 export function buildEasy(job: Job, ctx: JobContext): Easy {
@@ -267,6 +283,7 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
     // A file that vanished since createJob checked it: the read fails as curl's would (26).
     optional(o, 'readFunction', (buf: Buffer) => (src === undefined ? READFUNC_ABORT : src.read(easy!, buf)));
   }
+  applyTlsOptions(o, op);
   if (op.limitRate !== undefined) {
     optional(o, 'maxRecvSpeed', op.limitRate);
     optional(o, 'maxSendSpeed', op.limitRate);

@@ -2,7 +2,7 @@
 // boolean (so `--no-name` exists) and how it changes the configuration. Rows follow curl's
 // tool_listhelp.c texts so `-h` reads like curl's.
 import { HttpAuth } from '../multi/features/auth.js';
-import { optionNames } from '../multi/options.js';
+import { optionNames, SslOpt, SslVersion } from '../multi/options.js';
 import { type DataKind, type Global, type HttpReq, newOperation, type Operation } from './config.js';
 import { ParamError } from './errors.js';
 import { parseFormField } from './form.js';
@@ -99,15 +99,51 @@ export function needEngine(ctx: ApplyContext, ...names: string[]): void {
   if (!engineSupports(names)) throw new ParamError('not-built-in', ctx.name);
 }
 
-/**
- * TLS settings: curl uses them for https:// only and ignores them for http:// URLs; this build
- * fetches http:// only (https:// ends with 1, as in a curl without TLS), so they change nothing.
- */
-function tlsOnly(_ctx: ApplyContext): void {}
-
 /** HTTP/2 arrives in a later issue: these end as in a curl built without it. */
 function notBuiltIn(ctx: ApplyContext): void {
   throw new ParamError('not-built-in', ctx.name);
+}
+
+type TlsStringOption = 'caInfo' | 'caPath' | 'sslKey' | 'keyPasswd' | 'pinnedPublicKey' | 'sslCipherList' | 'tls13Ciphers';
+
+/** A TLS flag whose argument is the Easy option's value (curl accepts them for any URL). */
+function tls(name: TlsStringOption): (ctx: ApplyContext, v: string) => void {
+  return (ctx, v) => void (ctx.op.tls[name] = v);
+}
+
+/** --cert-type / --key-type: curl takes the name in any case. */
+function tlsType<K extends 'sslCertType' | 'sslKeyType'>(
+  name: K,
+  allowed: readonly string[],
+): (ctx: ApplyContext, v: string) => void {
+  return (ctx, v) => {
+    const up = v.toUpperCase();
+    if (!allowed.includes(up)) throw new ParamError('bad-use', ctx.name);
+    (ctx.op.tls as Record<K, string>)[name] = up;
+  };
+}
+
+/** --tls-max values (curl's tool: 'default', '1.0' .. '1.3'). */
+const TLS_MAX: Record<string, number | undefined> = {
+  default: SslVersion.MAX_DEFAULT,
+  '1.0': SslVersion.MAX_TLSv1_0,
+  '1.1': SslVersion.MAX_TLSv1_1,
+  '1.2': SslVersion.MAX_TLSv1_2,
+  '1.3': SslVersion.MAX_TLSv1_3,
+};
+
+/** -E 'file:password': the first ':' not escaped with '\\' splits (curl's parse_cert_parameter). */
+export function splitCertPassword(v: string): [string, string | undefined] {
+  let file = '';
+  for (let i = 0; i < v.length; i++) {
+    const ch = v[i]!;
+    if (ch === '\\' && (v[i + 1] === ':' || v[i + 1] === '\\')) {
+      file += v[++i];
+    } else if (ch === ':') {
+      return [file, v.slice(i + 1)];
+    } else file += ch;
+  }
+  return [file, undefined];
 }
 
 /** curl's SetHTTPrequest: two different request methods clash ("both <new> and <old>"). */
@@ -605,22 +641,70 @@ export const optionTable: OptionRow[] = [
   { long: 'http1.1', help: 'Use HTTP 1.1', apply: (c) => void (c.op.httpVersion = '1.1') },
   { long: 'http2', help: 'Use HTTP/2', apply: notBuiltIn },
   { long: 'http2-prior-knowledge', help: 'Use HTTP 2 without HTTP/1.1 Upgrade', apply: notBuiltIn },
-  { long: 'insecure', short: 'k', bool: true, help: 'Allow insecure server connections', apply: tlsOnly },
-  { long: 'cacert', arg: '<file>', help: 'CA certificate to verify peer against', apply: tlsOnly },
+  {
+    long: 'insecure',
+    short: 'k',
+    bool: true,
+    help: 'Allow insecure server connections',
+    apply: (c, _v, on) => {
+      if (on) {
+        c.op.tls.sslVerifyPeer = false;
+        c.op.tls.sslVerifyHost = 0;
+      } else {
+        delete c.op.tls.sslVerifyPeer;
+        delete c.op.tls.sslVerifyHost;
+      }
+    },
+  },
+  { long: 'cacert', arg: '<file>', help: 'CA certificate to verify peer against', apply: tls('caInfo') },
+  { long: 'capath', arg: '<dir>', help: 'CA directory to verify peer against', apply: tls('caPath') },
+  {
+    long: 'ca-native',
+    bool: true,
+    help: 'Use CA certificates from the native OS',
+    apply: (c, _v, on) => {
+      const bits = c.op.tls.sslOptions ?? 0;
+      c.op.tls.sslOptions = on ? bits | SslOpt.NATIVE_CA : bits & ~SslOpt.NATIVE_CA;
+    },
+  },
   {
     long: 'cert',
     short: 'E',
     arg: '<certificate[:password]>',
     help: 'Client certificate file and password',
-    apply: tlsOnly,
+    apply: (c, v) => {
+      const [file, pass] = splitCertPassword(v);
+      c.op.tls.sslCert = file;
+      if (pass !== undefined) c.op.tls.keyPasswd = pass;
+    },
   },
-  { long: 'key', arg: '<key>', help: 'Private key file name', apply: tlsOnly },
+  { long: 'cert-type', arg: '<type>', help: 'Certificate type (DER/PEM/P12)', apply: tlsType('sslCertType', ['PEM', 'DER', 'P12']) },
+  { long: 'key', arg: '<key>', help: 'Private key file name', apply: tls('sslKey') },
+  { long: 'key-type', arg: '<type>', help: 'Private key file type (DER/PEM)', apply: tlsType('sslKeyType', ['PEM', 'DER']) },
+  { long: 'pass', arg: '<phrase>', help: 'Pass phrase for the private key', apply: tls('keyPasswd') },
   {
     long: 'pinnedpubkey',
     arg: '<hashes>',
     help: 'FILE/HASHES Public key to verify peer against',
-    apply: tlsOnly,
+    apply: tls('pinnedPublicKey'),
   },
+  { long: 'tlsv1', short: '1', help: 'Use TLSv1.0 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1) },
+  { long: 'tlsv1.0', help: 'Use TLSv1.0 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_0) },
+  { long: 'tlsv1.1', help: 'Use TLSv1.1 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_1) },
+  { long: 'tlsv1.2', help: 'Use TLSv1.2 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_2) },
+  { long: 'tlsv1.3', help: 'Use TLSv1.3 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_3) },
+  {
+    long: 'tls-max',
+    arg: '<VERSION>',
+    help: 'Set maximum allowed TLS version',
+    apply: (c, v) => {
+      const max = TLS_MAX[v];
+      if (max === undefined) throw new ParamError('bad-use', c.name);
+      c.op.tls.maxVersion = max;
+    },
+  },
+  { long: 'ciphers', arg: '<list of ciphers>', help: 'SSL ciphers to use', apply: tls('sslCipherList') },
+  { long: 'tls13-ciphers', arg: '<ciphersuite list>', help: 'TLS 1.3 cipher suites to use', apply: tls('tls13Ciphers') },
   {
     long: 'write-out',
     short: 'w',

@@ -39,9 +39,19 @@ function httpVersionText(v: number): string {
   }
 }
 
+/** %{certs}: each certificate's "Name:value" lines, a blank line after each (curl's tool). */
+function certsText(certs: readonly (readonly string[])[]): string {
+  let out = '';
+  for (const cert of certs) {
+    for (const entry of cert) out += entry.endsWith('\n') ? entry : `${entry}\n`;
+    out += '\n';
+  }
+  return out;
+}
+
 /** Variables in curl's table order, which is also %{json}'s key order. */
 const variables: Array<[string, (d: WriteOutData) => Value]> = [
-  ['certs', () => ({ kind: 'str', v: '' })],
+  ['certs', (d) => ({ kind: 'str', v: certsText(d.info.certInfo) })],
   ['content_type', (d) => ({ kind: 'str', v: d.info.contentType })],
   ['errormsg', (d) => ({ kind: 'str', v: d.errormsg === '' ? null : d.errormsg })],
   ['exitcode', (d) => ({ kind: 'int', v: d.exitcode })],
@@ -53,7 +63,7 @@ const variables: Array<[string, (d: WriteOutData) => Value]> = [
   ['local_ip', (d) => ({ kind: 'str', v: d.info.localIp })],
   ['local_port', (d) => ({ kind: 'int', v: d.info.localPort })],
   ['method', (d) => ({ kind: 'str', v: d.info.effectiveMethod })],
-  ['num_certs', () => ({ kind: 'int', v: 0 })],
+  ['num_certs', (d) => ({ kind: 'int', v: d.info.certInfo.length })],
   ['num_connects', (d) => ({ kind: 'int', v: d.info.numConnects })],
   ['num_headers', (d) => ({ kind: 'int', v: d.headers.length })],
   ['num_redirects', (d) => ({ kind: 'int', v: d.info.redirectCount })],
@@ -70,7 +80,7 @@ const variables: Array<[string, (d: WriteOutData) => Value]> = [
   ['size_upload', (d) => ({ kind: 'int', v: d.info.sizeUpload })],
   ['speed_download', (d) => ({ kind: 'int', v: d.info.speedDownload })],
   ['speed_upload', (d) => ({ kind: 'int', v: d.info.speedUpload })],
-  ['ssl_verify_result', () => ({ kind: 'int', v: 0 })],
+  ['ssl_verify_result', (d) => ({ kind: 'int', v: d.info.sslVerifyResult })],
   ['time_appconnect', (d) => ({ kind: 'time', v: d.info.appconnectTime })],
   ['time_connect', (d) => ({ kind: 'time', v: d.info.connectTime })],
   ['time_namelookup', (d) => ({ kind: 'time', v: d.info.namelookupTime })],

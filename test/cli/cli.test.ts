@@ -51,11 +51,17 @@ describe('tscurl command', { concurrency: 4 }, () => {
     assert.match(shown.stderr, /^tscurl: \(7\) Failed to connect/m);
   });
 
-  test('https:// ends as in a curl without TLS: exit 1, "Protocol "https" not supported"', async () => {
-    const r = await tscurl([`https://127.0.0.1:${server.port}/hello`]);
+  test('a scheme other than http(s):// ends with 1, "Protocol "ftp" not supported"', async () => {
+    const r = await tscurl([`ftp://127.0.0.1:${server.port}/hello`]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'tscurl: (1) Protocol "https" not supported or disabled in libcurl\n');
-    assert.equal(server.requests.filter((q) => q.url === '/hello' && q.method === 'PRI').length, 0);
+    assert.equal(r.stderr, 'tscurl: (1) Protocol "ftp" not supported or disabled in libcurl\n');
+  });
+
+  test('https:// to a plain HTTP server: 35, as curl', async () => {
+    const args = ['-s', `https://127.0.0.1:${server.port}/hello`];
+    const [mine, theirs] = await Promise.all([tscurl(args), curl(args)]);
+    assert.equal(mine.code, 35);
+    assert.equal(mine.code, theirs.code);
   });
 
   for (const opt of [
