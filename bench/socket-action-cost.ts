@@ -5,11 +5,11 @@
 import { Easy, Multi, SOCKET_TIMEOUT } from '../src/index.js';
 import { nextSyntheticFd } from '../src/transport/fd.js';
 import type {
-  TlsTransportSocket,
   ConnectOptions,
   Interest,
   ReadResult,
   Resolution,
+  TlsTransportSocket,
   Transport,
   TransportSocket,
 } from '../src/transport/types.js';

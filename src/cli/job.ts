@@ -189,7 +189,8 @@ function optional(o: Record<string, unknown>, name: string, value: unknown): voi
 function applyTlsOptions(o: EasyOptions & Record<string, unknown>, op: Operation): void {
   const { minVersion, maxVersion, ...rest } = op.tls;
   for (const [name, value] of Object.entries(rest)) if (value !== undefined) o[name] = value;
-  if (minVersion !== undefined || maxVersion !== undefined) o.sslVersion = (minVersion ?? 0) | (maxVersion ?? 0);
+  if (minVersion !== undefined || maxVersion !== undefined)
+    o.sslVersion = (minVersion ?? 0) | (maxVersion ?? 0);
   const env = process.env;
   if (o.caInfo === undefined && o.caPath === undefined) {
     const bundle = env.CURL_CA_BUNDLE ?? env.SSL_CERT_FILE;

@@ -104,7 +104,14 @@ function notBuiltIn(ctx: ApplyContext): void {
   throw new ParamError('not-built-in', ctx.name);
 }
 
-type TlsStringOption = 'caInfo' | 'caPath' | 'sslKey' | 'keyPasswd' | 'pinnedPublicKey' | 'sslCipherList' | 'tls13Ciphers';
+type TlsStringOption =
+  | 'caInfo'
+  | 'caPath'
+  | 'sslKey'
+  | 'keyPasswd'
+  | 'pinnedPublicKey'
+  | 'sslCipherList'
+  | 'tls13Ciphers';
 
 /** A TLS flag whose argument is the Easy option's value (curl accepts them for any URL). */
 function tls(name: TlsStringOption): (ctx: ApplyContext, v: string) => void {
@@ -678,9 +685,19 @@ export const optionTable: OptionRow[] = [
       if (pass !== undefined) c.op.tls.keyPasswd = pass;
     },
   },
-  { long: 'cert-type', arg: '<type>', help: 'Certificate type (DER/PEM/P12)', apply: tlsType('sslCertType', ['PEM', 'DER', 'P12']) },
+  {
+    long: 'cert-type',
+    arg: '<type>',
+    help: 'Certificate type (DER/PEM/P12)',
+    apply: tlsType('sslCertType', ['PEM', 'DER', 'P12']),
+  },
   { long: 'key', arg: '<key>', help: 'Private key file name', apply: tls('sslKey') },
-  { long: 'key-type', arg: '<type>', help: 'Private key file type (DER/PEM)', apply: tlsType('sslKeyType', ['PEM', 'DER']) },
+  {
+    long: 'key-type',
+    arg: '<type>',
+    help: 'Private key file type (DER/PEM)',
+    apply: tlsType('sslKeyType', ['PEM', 'DER']),
+  },
   { long: 'pass', arg: '<phrase>', help: 'Pass phrase for the private key', apply: tls('keyPasswd') },
   {
     long: 'pinnedpubkey',
@@ -688,11 +705,32 @@ export const optionTable: OptionRow[] = [
     help: 'FILE/HASHES Public key to verify peer against',
     apply: tls('pinnedPublicKey'),
   },
-  { long: 'tlsv1', short: '1', help: 'Use TLSv1.0 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1) },
-  { long: 'tlsv1.0', help: 'Use TLSv1.0 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_0) },
-  { long: 'tlsv1.1', help: 'Use TLSv1.1 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_1) },
-  { long: 'tlsv1.2', help: 'Use TLSv1.2 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_2) },
-  { long: 'tlsv1.3', help: 'Use TLSv1.3 or greater', apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_3) },
+  {
+    long: 'tlsv1',
+    short: '1',
+    help: 'Use TLSv1.0 or greater',
+    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1),
+  },
+  {
+    long: 'tlsv1.0',
+    help: 'Use TLSv1.0 or greater',
+    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_0),
+  },
+  {
+    long: 'tlsv1.1',
+    help: 'Use TLSv1.1 or greater',
+    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_1),
+  },
+  {
+    long: 'tlsv1.2',
+    help: 'Use TLSv1.2 or greater',
+    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_2),
+  },
+  {
+    long: 'tlsv1.3',
+    help: 'Use TLSv1.3 or greater',
+    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_3),
+  },
   {
     long: 'tls-max',
     arg: '<VERSION>',
@@ -704,7 +742,12 @@ export const optionTable: OptionRow[] = [
     },
   },
   { long: 'ciphers', arg: '<list of ciphers>', help: 'SSL ciphers to use', apply: tls('sslCipherList') },
-  { long: 'tls13-ciphers', arg: '<ciphersuite list>', help: 'TLS 1.3 cipher suites to use', apply: tls('tls13Ciphers') },
+  {
+    long: 'tls13-ciphers',
+    arg: '<ciphersuite list>',
+    help: 'TLS 1.3 cipher suites to use',
+    apply: tls('tls13Ciphers'),
+  },
   {
     long: 'write-out',
     short: 'w',

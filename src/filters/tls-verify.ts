@@ -88,7 +88,10 @@ export interface PinnedKeys {
  * Parse the option: 'sha256//<base64>' entries separated by ';', or a file's contents (a PEM
  * 'PUBLIC KEY' or DER SubjectPublicKeyInfo). Returns undefined when the file holds no key.
  */
-export function parsePinnedKeys(value: string, readFile: (path: string) => Uint8Array): PinnedKeys | undefined {
+export function parsePinnedKeys(
+  value: string,
+  readFile: (path: string) => Uint8Array,
+): PinnedKeys | undefined {
   if (value.startsWith('sha256//')) {
     const sha256 = value
       .split(';')
@@ -106,7 +109,8 @@ export function parsePinnedKeys(value: string, readFile: (path: string) => Uint8
 }
 
 export function pinnedKeyMatches(pinned: PinnedKeys, spki: Uint8Array): boolean {
-  if (pinned.spki !== undefined && Buffer.compare(Buffer.from(pinned.spki), Buffer.from(spki)) === 0) return true;
+  if (pinned.spki !== undefined && Buffer.compare(Buffer.from(pinned.spki), Buffer.from(spki)) === 0)
+    return true;
   if (pinned.sha256.length === 0) return false;
   const digest = createHash('sha256').update(spki).digest('base64');
   return pinned.sha256.includes(digest);

@@ -16,6 +16,7 @@ import type {
 } from '../transport/types.js';
 import { Ready } from '../transport/types.js';
 import { describeErrno } from './socket.js';
+import type { TlsSessionCache } from './tls-sessions.js';
 import {
   hostMismatch,
   type PinnedKeys,
@@ -23,7 +24,6 @@ import {
   verifyCodeOf,
   verifyReasonOf,
 } from './tls-verify.js';
-import type { TlsSessionCache } from './tls-sessions.js';
 import type { Filter, FilterQueries } from './types.js';
 
 /** Everything the TLS filter needs for one connection (built from the Easy options). */
@@ -119,7 +119,11 @@ export class TlsFilter implements Filter {
       );
     }
     if (e.tlsPart === 'ca') {
-      return new TransferError(CurlCode.SSL_CACERT_BADFILE, `error setting certificate file: ${e.message}`, opts);
+      return new TransferError(
+        CurlCode.SSL_CACERT_BADFILE,
+        `error setting certificate file: ${e.message}`,
+        opts,
+      );
     }
     return new TransferError(CurlCode.SSL_CIPHER, `failed setting TLS options: ${e.message}`, opts);
   }
@@ -231,7 +235,7 @@ export class TlsFilter implements Filter {
 
 /** A TLS-level error as a short reason (OpenSSL's text without the error-stack prefix). */
 function tlsReason(e: Error & { code?: string | undefined }): string {
-  if (e.code !== undefined && e.code.startsWith('ERR_SSL_')) {
+  if (e.code?.startsWith('ERR_SSL_')) {
     const m = /:([^:]+)$/.exec(e.message);
     return m?.[1] ?? e.message;
   }

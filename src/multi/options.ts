@@ -332,7 +332,14 @@ export const SslVersion = {
 } as const;
 
 /** CURLSSLOPT_* bits for sslOptions. */
-export const SslOpt = { ALLOW_BEAST: 1, NO_REVOKE: 2, NO_PARTIALCHAIN: 4, REVOKE_BEST_EFFORT: 8, NATIVE_CA: 16, AUTO_CLIENT_CERT: 32 } as const;
+export const SslOpt = {
+  ALLOW_BEAST: 1,
+  NO_REVOKE: 2,
+  NO_PARTIALCHAIN: 4,
+  REVOKE_BEST_EFFORT: 8,
+  NATIVE_CA: 16,
+  AUTO_CLIENT_CERT: 32,
+} as const;
 
 /** CURL_REDIR_POST_* bits for postRedir (curl --post301 / --post302 / --post303). */
 export const PostRedir = { POST_301: 1, POST_302: 2, POST_303: 4, POST_ALL: 7 } as const;
@@ -566,7 +573,12 @@ function validateProxyOptions(o: EasyOptions): void {
 function validateTlsOptions(o: EasyOptions): void {
   const bad = (name: string, v: unknown): EasyError =>
     new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option '${name}': unknown value ${String(v)}`);
-  if (o.sslVerifyHost !== undefined && o.sslVerifyHost !== 0 && o.sslVerifyHost !== 1 && o.sslVerifyHost !== 2)
+  if (
+    o.sslVerifyHost !== undefined &&
+    o.sslVerifyHost !== 0 &&
+    o.sslVerifyHost !== 1 &&
+    o.sslVerifyHost !== 2
+  )
     throw bad('sslVerifyHost', o.sslVerifyHost);
   if (o.sslCertType !== undefined && !['PEM', 'DER', 'P12'].includes(o.sslCertType.toUpperCase()))
     throw bad('sslCertType', o.sslCertType);
@@ -576,7 +588,11 @@ function validateTlsOptions(o: EasyOptions): void {
     const min = o.sslVersion & 0xffff;
     const max = o.sslVersion >>> 16;
     // SSLv2 (2) and SSLv3 (3) are gone from OpenSSL, as from libcurl's OpenSSL backend.
-    if (!Number.isInteger(o.sslVersion) || ![0, 1, 4, 5, 6, 7].includes(min) || ![0, 1, 4, 5, 6, 7].includes(max))
+    if (
+      !Number.isInteger(o.sslVersion) ||
+      ![0, 1, 4, 5, 6, 7].includes(min) ||
+      ![0, 1, 4, 5, 6, 7].includes(max)
+    )
       throw bad('sslVersion', o.sslVersion);
   }
   if (o.sslOptions !== undefined && (!Number.isInteger(o.sslOptions) || o.sslOptions > 63))

@@ -7,7 +7,6 @@ import { Connection } from '../filters/connection.js';
 import { SocketFilter } from '../filters/socket.js';
 import { TlsFilter, type TlsState } from '../filters/tls.js';
 import type { Filter } from '../filters/types.js';
-import { tlsDebugText, tlsSetupFor, tlsSettings } from './features/tls.js';
 import { encodeRequestHead } from '../proto/h1/request-writer.js';
 import { type HeaderList, NEED_DATA, ProtocolError, type ResponseEvent } from '../proto/h1/types.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
@@ -29,6 +28,7 @@ import { checkResume, resumeUpload } from './features/range.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { responseInfo } from './features/response-info.js';
 import { checkLowSpeed, rateLimitWait, recvAllowance, SpeedState } from './features/speed.js';
+import { tlsDebugText, tlsSettings, tlsSetupFor } from './features/tls.js';
 import {
   bodyLength,
   bodySource,
@@ -353,7 +353,13 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   const filter = new SocketFilter(m.transport, target.host, target.port, [], o.interface);
   const top =
     target.scheme === 'https'
-      ? new TlsFilter(filter, m.transport, target.host, target.port, tlsSettings(tlsSetupFor(o), o, m.tlsSessions))
+      ? new TlsFilter(
+          filter,
+          m.transport,
+          target.host,
+          target.port,
+          tlsSettings(tlsSetupFor(o), o, m.tlsSessions),
+        )
       : filter;
   const conn = new Connection(t.hostKey, t.reuseKey, target.host, target.port, top, now);
   m.addConnection(conn);

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { testPki, type TestPki } from '../helpers/tls-certs.js';
+import type tls from 'node:tls';
+import { type TestPki, testPki } from '../helpers/tls-certs.js';
 import { curl, haveCurl, tscurl } from './helpers.js';
 
 let pki: TestPki;
@@ -49,31 +49,87 @@ describe('tscurl TLS flags (compared with curl)', { concurrency: 4 }, () => {
     ['the default store does not know the test CA', () => [`${url.good}/a`], 60],
     ['self-signed', () => ['--cacert', pki.caCert, `${url.self}/a`], 60],
     ['-k accepts a self-signed certificate', () => ['-k', `${url.self}/a`], 0],
-    ['--pinnedpubkey match', () => ['--cacert', pki.caCert, '--pinnedpubkey', pki.serverPin, `${url.good}/p`], 0],
+    [
+      '--pinnedpubkey match',
+      () => ['--cacert', pki.caCert, '--pinnedpubkey', pki.serverPin, `${url.good}/p`],
+      0,
+    ],
     [
       '--pinnedpubkey mismatch',
-      () => ['--cacert', pki.caCert, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', `${url.good}/p`],
+      () => [
+        '--cacert',
+        pki.caCert,
+        '--pinnedpubkey',
+        'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+        `${url.good}/p`,
+      ],
       90,
     ],
-    ['--pinnedpubkey with a PEM key file', () => ['--cacert', pki.caCert, '--pinnedpubkey', pki.serverPubPem, `${url.good}/p`], 0],
-    ['--cert and --key', () => ['--cacert', pki.caCert, '--cert', pki.clientCert, '--key', pki.clientKey, `${url.mtls}/m`], 0],
+    [
+      '--pinnedpubkey with a PEM key file',
+      () => ['--cacert', pki.caCert, '--pinnedpubkey', pki.serverPubPem, `${url.good}/p`],
+      0,
+    ],
+    [
+      '--cert and --key',
+      () => ['--cacert', pki.caCert, '--cert', pki.clientCert, '--key', pki.clientKey, `${url.mtls}/m`],
+      0,
+    ],
     [
       '-E with an encrypted --key and --pass',
-      () => ['--cacert', pki.caCert, '-E', pki.clientCert, '--key', pki.clientKeyEncrypted, '--pass', pki.clientKeyPassword, `${url.mtls}/m`],
+      () => [
+        '--cacert',
+        pki.caCert,
+        '-E',
+        pki.clientCert,
+        '--key',
+        pki.clientKeyEncrypted,
+        '--pass',
+        pki.clientKeyPassword,
+        `${url.mtls}/m`,
+      ],
       0,
     ],
     [
       '--cert file:password --cert-type P12',
-      () => ['--cacert', pki.caCert, '--cert', `${pki.clientP12}:${pki.clientKeyPassword}`, '--cert-type', 'P12', `${url.mtls}/m`],
+      () => [
+        '--cacert',
+        pki.caCert,
+        '--cert',
+        `${pki.clientP12}:${pki.clientKeyPassword}`,
+        '--cert-type',
+        'P12',
+        `${url.mtls}/m`,
+      ],
       0,
     ],
-    ['--cert with a missing file', () => ['--cacert', pki.caCert, '--cert', '/nonexistent.pem', `${url.mtls}/m`], 58],
+    [
+      '--cert with a missing file',
+      () => ['--cacert', pki.caCert, '--cert', '/nonexistent.pem', `${url.mtls}/m`],
+      58,
+    ],
     ['--cacert with a missing file', () => ['--cacert', '/nonexistent-ca.pem', `${url.good}/m`], 77],
     ['--tlsv1.3 against a TLS 1.2 server', () => ['--cacert', pki.caCert, '--tlsv1.3', `${url.tls12}/v`], 35],
-    ['--tls-max 1.2 against a TLS 1.3 server', () => ['--cacert', pki.caCert, '--tls-max', '1.2', `${url.tls13}/v`], 35],
-    ['--tlsv1.2 --tls-max 1.2 against a TLS 1.2 server', () => ['--cacert', pki.caCert, '--tlsv1.2', '--tls-max', '1.2', `${url.tls12}/v`], 0],
-    ['--tls13-ciphers', () => ['--cacert', pki.caCert, '--tls13-ciphers', 'TLS_CHACHA20_POLY1305_SHA256', `${url.tls13}/c`], 0],
-    ['--ciphers (TLS 1.2)', () => ['--cacert', pki.caCert, '--ciphers', 'ECDHE-ECDSA-AES128-GCM-SHA256', `${url.tls12}/c`], 0],
+    [
+      '--tls-max 1.2 against a TLS 1.3 server',
+      () => ['--cacert', pki.caCert, '--tls-max', '1.2', `${url.tls13}/v`],
+      35,
+    ],
+    [
+      '--tlsv1.2 --tls-max 1.2 against a TLS 1.2 server',
+      () => ['--cacert', pki.caCert, '--tlsv1.2', '--tls-max', '1.2', `${url.tls12}/v`],
+      0,
+    ],
+    [
+      '--tls13-ciphers',
+      () => ['--cacert', pki.caCert, '--tls13-ciphers', 'TLS_CHACHA20_POLY1305_SHA256', `${url.tls13}/c`],
+      0,
+    ],
+    [
+      '--ciphers (TLS 1.2)',
+      () => ['--cacert', pki.caCert, '--ciphers', 'ECDHE-ECDSA-AES128-GCM-SHA256', `${url.tls12}/c`],
+      0,
+    ],
   ];
   for (const [name, args, code] of cases) {
     test(`${name}: exit ${code}`, async () => {
@@ -86,7 +142,7 @@ describe('tscurl TLS flags (compared with curl)', { concurrency: 4 }, () => {
     });
   }
 
-  test('--ca-native (curl 8.2+; Debian\'s 7.88 lacks it) adds the system store to --cacert', async () => {
+  test("--ca-native (curl 8.2+; Debian's 7.88 lacks it) adds the system store to --cacert", async () => {
     const r = await tscurl(['-s', '--cacert', pki.caCert, '--ca-native', `${url.good}/n`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'good /n\n');

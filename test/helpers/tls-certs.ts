@@ -68,34 +68,101 @@ export function testPki(): TestPki {
   writeFileSync(join(dir, 'serial'), '1000\n');
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   openssl(dir, [
-    'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30',
-    '-subj', '/CN=tscurl test CA/O=tscurl', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=tscurl test CA/O=tscurl',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   // One server key for all server certificates (the pin tests hash it).
   openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'server.key']);
   const sign = (name: string, cn: string, san: string, dates: string[], key = 'server.key'): void => {
-    openssl(dir, ['req', '-new', '-key', key, '-out', `${name}.csr`, '-subj', `/CN=${cn}/O=tscurl`, '-addext', `subjectAltName=${san}`]);
     openssl(dir, [
-      'ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${name}.csr`,
-      '-out', `${name}.pem`, '-notext', ...dates,
+      'req',
+      '-new',
+      '-key',
+      key,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${cn}/O=tscurl`,
+      '-addext',
+      `subjectAltName=${san}`,
+    ]);
+    openssl(dir, [
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-cert',
+      'ca.pem',
+      '-keyfile',
+      'ca.key',
+      '-in',
+      `${name}.csr`,
+      '-out',
+      `${name}.pem`,
+      '-notext',
+      ...dates,
     ]);
   };
   const valid = ['-days', '30'];
   sign('server', 'localhost', 'DNS:localhost,IP:127.0.0.1,IP:::1', valid);
   sign('wronghost', 'other.example', 'DNS:other.example', valid);
-  sign('expired', 'localhost', 'DNS:localhost,IP:127.0.0.1', ['-startdate', '20200101000000Z', '-enddate', '20200201000000Z']);
+  sign('expired', 'localhost', 'DNS:localhost,IP:127.0.0.1', [
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200201000000Z',
+  ]);
   openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'client.key']);
   sign('client', 'tscurl client', 'DNS:client.test', valid, 'client.key');
   openssl(dir, [
-    'req', '-x509', '-key', 'server.key', '-out', 'selfsigned.pem', '-days', '30',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    'req',
+    '-x509',
+    '-key',
+    'server.key',
+    '-out',
+    'selfsigned.pem',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
   ]);
   const password = 'tls-secret';
-  openssl(dir, ['pkey', '-in', 'client.key', '-aes256', '-passout', `pass:${password}`, '-out', 'client-enc.key']);
   openssl(dir, [
-    'pkcs12', '-export', '-in', 'client.pem', '-inkey', 'client.key', '-out', 'client.p12',
-    '-passout', `pass:${password}`,
+    'pkey',
+    '-in',
+    'client.key',
+    '-aes256',
+    '-passout',
+    `pass:${password}`,
+    '-out',
+    'client-enc.key',
+  ]);
+  openssl(dir, [
+    'pkcs12',
+    '-export',
+    '-in',
+    'client.pem',
+    '-inkey',
+    'client.key',
+    '-out',
+    'client.p12',
+    '-passout',
+    `pass:${password}`,
   ]);
   const pub = createPublicKey(readFileSync(join(dir, 'server.key')));
   const der = pub.export({ type: 'spki', format: 'der' });

@@ -7,10 +7,10 @@ import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { Client, type EasyInfo, Share, SslVersion, TscurlError } from '../../src/index.js';
+import type tls from 'node:tls';
 import type { TransferOptions } from '../../src/api/transfer-options.js';
+import { Client, type EasyInfo, Share, SslVersion, TscurlError } from '../../src/index.js';
 import { type TestPki, testPki } from '../helpers/tls-certs.js';
 
 let pki: TestPki;
@@ -92,7 +92,12 @@ async function get(url: string, options: TransferOptions = {}): Promise<Outcome>
   return { status: r.statusCode, body, info: r.info, headers: r.headers };
 }
 
-async function fails(url: string, options: TransferOptions, code: number, message: RegExp): Promise<TscurlError> {
+async function fails(
+  url: string,
+  options: TransferOptions,
+  code: number,
+  message: RegExp,
+): Promise<TscurlError> {
   const err = await client.request(url, options).then(
     () => assert.fail('expected a failure'),
     (e: unknown) => e,
@@ -137,7 +142,12 @@ describe('verification', () => {
       60,
       /SSL: no alternative certificate subject name matches target host name 'localhost'/,
     );
-    await fails(`${wrongHost.url}/`, { ...trustCa(), sslVerifyPeer: false }, 60, /target host name 'localhost'/);
+    await fails(
+      `${wrongHost.url}/`,
+      { ...trustCa(), sslVerifyPeer: false },
+      60,
+      /target host name 'localhost'/,
+    );
     assert.equal((await get(`${wrongHost.url}/k`, { ...trustCa(), ...insecure })).status, 200);
   });
 
@@ -159,7 +169,12 @@ describe('verification', () => {
       writeFileSync(join(dir, 'ca.pem'), pem(pki.caCert));
       assert.equal((await get(`${good.url}/p`, { caPath: dir })).status, 200);
       assert.equal((await get(`${good.url}/b`, { caInfoBlob: pki.read(pki.caCert) })).status, 200);
-      await fails(`${good.url}/`, { caInfo: join(dir, 'nope.pem') }, 77, /error setting certificate file: .*nope\.pem/);
+      await fails(
+        `${good.url}/`,
+        { caInfo: join(dir, 'nope.pem') },
+        77,
+        /error setting certificate file: .*nope\.pem/,
+      );
       writeFileSync(join(dir, 'junk.pem'), 'not a certificate');
       await fails(`${good.url}/`, { caInfo: join(dir, 'junk.pem') }, 77, /junk\.pem/);
     } finally {
@@ -170,7 +185,11 @@ describe('verification', () => {
 
 describe('client certificates', () => {
   test('required and given (PEM cert + key): the server sees the client', async () => {
-    const r = await get(`${clientAuth.url}/`, { ...trustCa(), sslCert: pki.clientCert, sslKey: pki.clientKey });
+    const r = await get(`${clientAuth.url}/`, {
+      ...trustCa(),
+      sslCert: pki.clientCert,
+      sslKey: pki.clientKey,
+    });
     assert.equal(r.headers['x-client-cn'], 'tscurl client');
   });
 
@@ -196,14 +215,24 @@ describe('client certificates', () => {
   });
 
   test('bad client credentials: 58 (missing file, wrong pass phrase, key not matching)', async () => {
-    await fails(`${clientAuth.url}/`, { ...trustCa(), sslCert: '/nonexistent/c.pem' }, 58, /could not load PEM client certificate from \/nonexistent\/c\.pem/);
+    await fails(
+      `${clientAuth.url}/`,
+      { ...trustCa(), sslCert: '/nonexistent/c.pem' },
+      58,
+      /could not load PEM client certificate from \/nonexistent\/c\.pem/,
+    );
     await fails(
       `${clientAuth.url}/`,
       { ...trustCa(), sslCert: pki.clientCert, sslKey: pki.clientKeyEncrypted, keyPasswd: 'wrong' },
       58,
       /client certificate or key/,
     );
-    await fails(`${clientAuth.url}/`, { ...trustCa(), sslCert: pki.clientCert, sslKey: pki.serverKey }, 58, /client certificate or key/);
+    await fails(
+      `${clientAuth.url}/`,
+      { ...trustCa(), sslCert: pki.clientCert, sslKey: pki.serverKey },
+      58,
+      /client certificate or key/,
+    );
   });
 });
 
@@ -216,7 +245,12 @@ describe('pinned public key', () => {
 
   test('mismatch: 90, also with -k', async () => {
     const pin = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-    await fails(`${good.url}/`, { ...trustCa(), pinnedPublicKey: pin }, 90, /public key does not match pinned public key/);
+    await fails(
+      `${good.url}/`,
+      { ...trustCa(), pinnedPublicKey: pin },
+      90,
+      /public key does not match pinned public key/,
+    );
     await fails(`${selfSigned.url}/`, { ...insecure, pinnedPublicKey: pin }, 90, /pinned public key/);
   });
 });
@@ -231,7 +265,12 @@ describe('handshake faults', () => {
 
   test('a server that resets during the handshake: 35', async () => {
     const port = await rawServer((s) => s.once('data', () => s.resetAndDestroy()));
-    await fails(`https://localhost:${port}/`, trustCa(), 35, /TLS connect error: .+ in connection to localhost:\d+/);
+    await fails(
+      `https://localhost:${port}/`,
+      trustCa(),
+      35,
+      /TLS connect error: .+ in connection to localhost:\d+/,
+    );
   });
 
   test('a plain HTTP server: 35', async () => {
@@ -241,22 +280,47 @@ describe('handshake faults', () => {
 
   test('a server that never finishes the handshake: connectTimeoutMs covers it (28)', async () => {
     const port = await rawServer((s) => s.on('data', () => {}));
-    await fails(`https://localhost:${port}/`, { ...trustCa(), connectTimeoutMs: 300 }, 28, /Connection timed out after \d+ milliseconds/);
+    await fails(
+      `https://localhost:${port}/`,
+      { ...trustCa(), connectTimeoutMs: 300 },
+      28,
+      /Connection timed out after \d+ milliseconds/,
+    );
   });
 });
 
 describe('versions, reuse, resumption', () => {
   test('TLS 1.2 and TLS 1.3 servers; sslVersion bounds the choice (35 when nothing is left)', async () => {
     const text: string[] = [];
-    const debug = { verbose: true, debugFunction: (type: string, d: string | Uint8Array) => type === 'text' && text.push(String(d)) };
+    const debug = {
+      verbose: true,
+      debugFunction: (type: string, d: string | Uint8Array) => type === 'text' && text.push(String(d)),
+    };
     await get(`${tls12.url}/`, { ...trustCa(), ...debug });
-    assert.ok(text.some((l) => l.includes('SSL connection using TLSv1.2 / ')), text.join(''));
+    assert.ok(
+      text.some((l) => l.includes('SSL connection using TLSv1.2 / ')),
+      text.join(''),
+    );
     text.length = 0;
     await get(`${tls13.url}/`, { ...trustCa(), ...debug });
-    assert.ok(text.some((l) => l.includes('SSL connection using TLSv1.3 / TLS_')), text.join(''));
-    assert.ok(text.some((l) => l.includes('ALPN: server accepted http/1.1')), text.join(''));
-    assert.ok(text.some((l) => l.includes(' SSL certificate verify ok.')), text.join(''));
-    await fails(`${tls13.url}/`, { ...trustCa(), sslVersion: SslVersion.TLSv1_2 | SslVersion.MAX_TLSv1_2 }, 35, /TLS connect error/);
+    assert.ok(
+      text.some((l) => l.includes('SSL connection using TLSv1.3 / TLS_')),
+      text.join(''),
+    );
+    assert.ok(
+      text.some((l) => l.includes('ALPN: server accepted http/1.1')),
+      text.join(''),
+    );
+    assert.ok(
+      text.some((l) => l.includes(' SSL certificate verify ok.')),
+      text.join(''),
+    );
+    await fails(
+      `${tls13.url}/`,
+      { ...trustCa(), sslVersion: SslVersion.TLSv1_2 | SslVersion.MAX_TLSv1_2 },
+      35,
+      /TLS connect error/,
+    );
     await fails(`${tls12.url}/`, { ...trustCa(), sslVersion: SslVersion.TLSv1_3 }, 35, /TLS connect error/);
   });
 
@@ -273,7 +337,11 @@ describe('versions, reuse, resumption', () => {
     for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
       const s = await httpsServer({ cert: pem(pki.serverCert), key: pem(pki.serverKey), maxVersion });
       await get(`${s.url}/1`, { ...trustCa(), forbidReuse: true });
-      const again = await get(`${s.url}/2`, { ...trustCa(), forbidReuse: true, pinnedPublicKey: pki.serverPin });
+      const again = await get(`${s.url}/2`, {
+        ...trustCa(),
+        forbidReuse: true,
+        pinnedPublicKey: pki.serverPin,
+      });
       assert.deepEqual([s.connections, s.resumed], [2, 1], maxVersion);
       // The resumed handshake carries no certificates; the chain of the first one is reported.
       assert.ok(again.info.certInfo[0]!.includes('Subject:CN=localhost'));

@@ -4,9 +4,12 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket as NetSocket, type Server } from 'node:net';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer as createTlsServer } from 'node:tls';
 import { NodeTransport, nodeTransport } from '../../src/transport/node/transport.js';
 import { type Interest, Ready, type Resolution, type TransportSocket } from '../../src/transport/types.js';
 import { offlineTransport } from '../helpers/offline-dns.js';
+import { testPki } from '../helpers/tls-certs.js';
+import type { TlsServerKind } from './tls.case.js';
 import { type PeerConn, runTransportSuite, type TransportFixture } from './transport.case.js';
 
 function peerConn(c: NetSocket): PeerConn {
@@ -49,6 +52,33 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+const pki = testPki();
+
+/** A node:tls server of the kind the TLS cases ask for (reset and stall are plain TCP servers). */
+function tlsServer(kind: TlsServerKind, onConn: (c: NetSocket) => void): Server {
+  if (kind === 'reset') return createServer((c) => void c.once('data', () => c.resetAndDestroy()));
+  if (kind === 'stall') return createServer((c) => void c.on('data', () => {}));
+  const certs: Record<string, string> = {
+    good: pki.serverCert,
+    tls12: pki.serverCert,
+    expired: pki.expiredCert,
+    'wrong-host': pki.wrongHostCert,
+    untrusted: pki.selfSignedCert,
+  };
+  const server = createTlsServer(
+    {
+      cert: pki.read(certs[kind]!),
+      key: pki.read(pki.serverKey),
+      ALPNProtocols: ['http/1.1'],
+      ...(kind === 'tls12' ? { maxVersion: 'TLSv1.2' as const } : {}),
+      allowHalfOpen: true,
+    },
+    onConn,
+  );
+  server.on('tlsClientError', () => {});
+  return server;
+}
+
 // Lookups of names are answered in-process (test/helpers/offline-dns.ts): no query leaves the machine.
 async function createNodeFixture(transport: NodeTransport = offlineTransport()): Promise<TransportFixture> {
   const servers: Server[] = [];
@@ -67,6 +97,20 @@ async function createNodeFixture(transport: NodeTransport = offlineTransport()):
       const port = await listenOn(server);
       return { address: '127.0.0.1', port, family: 4 };
     },
+    async listenTls(kind, handler) {
+      const server = tlsServer(kind, (c) => handler(peerConn(c)));
+      // Tracked from the TCP accept on: a handshake the client abandons never reaches the handler.
+      server.on('connection', (c: NetSocket) => {
+        conns.add(c);
+        c.on('error', () => {});
+        c.on('close', () => conns.delete(c));
+      });
+      servers.push(server);
+      const port = await listenOn(server);
+      return { address: '127.0.0.1', port, family: 4 };
+    },
+    tlsConfig: { id: 'test-ca', ca: [pki.read(pki.caCert)] },
+    tlsHost: 'localhost',
     async closedPort() {
       const server = createServer();
       const port = await listenOn(server);

@@ -2,6 +2,8 @@
 // and wait(ms) lets virtual time pass (so the suite's 5 s bounds cost no wall time).
 import { type ListenOptions, SimNet } from '../../src/transport/sim/network.js';
 import type { PeerConn as SimPeer } from '../../src/transport/sim/peer.js';
+import type { SimTlsServerOptions } from '../../src/transport/sim/tls.js';
+import type { TlsServerKind } from './tls.case.js';
 import { type PeerConn, runTransportSuite, type TransportFixture } from './transport.case.js';
 
 /** The suite's minimal peer over a simulated server end. It reads nothing until onData. */
@@ -19,6 +21,17 @@ function peerConn(c: SimPeer): PeerConn {
   };
 }
 
+/** The simulated TLS server of each kind the suite asks for. */
+const simTlsServers: Record<TlsServerKind, SimTlsServerOptions> = {
+  good: {},
+  tls12: { maxVersion: 'TLSv1.2' },
+  expired: { certificate: { fault: 'expired' } },
+  'wrong-host': { certificate: { dnsNames: ['other.example'] } },
+  untrusted: { certificate: { fault: 'untrusted' } },
+  reset: { handshakeFault: 'reset' },
+  stall: { handshakeFault: 'stall' },
+};
+
 async function createSimFixture(options: ListenOptions = {}): Promise<TransportFixture> {
   const net = new SimNet({ seed: 1 });
   let nextPort = 20_000;
@@ -33,6 +46,15 @@ async function createSimFixture(options: ListenOptions = {}): Promise<TransportF
     async closedPort() {
       return nextPort++;
     },
+    async listenTls(kind, handler) {
+      const port = nextPort++;
+      const tls = simTlsServers[kind];
+      // 'localhost' listens on 127.0.0.1 and ::1; the certificate names the host.
+      listeners.push(net.listenRaw('localhost', port, (c) => handler(peerConn(c)), { ...options, tls }));
+      return { address: '127.0.0.1', port, family: 4 };
+    },
+    tlsConfig: { id: 'sim' },
+    tlsHost: 'localhost',
     wait: (ms) => net.advance(ms),
     async close() {
       for (const l of listeners) l.close();

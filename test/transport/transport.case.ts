@@ -14,9 +14,12 @@ import {
   Ready,
   type Resolution,
   type Socket,
+  type TlsConnectOptions,
+  type TlsTransportSocket,
   type Transport,
   type TransportSocket,
 } from '../../src/transport/types.js';
+import { type TlsFixtureParts, tlsCases } from './tls.case.js';
 
 /** The server side of one accepted connection, as minimal as a test peer needs. */
 export interface PeerConn {
@@ -31,7 +34,7 @@ export interface PeerConn {
   onEnd(cb: () => void): void;
 }
 
-export interface TransportFixture {
+export interface TransportFixture extends TlsFixtureParts {
   transport: Transport;
   listen(handler: (conn: PeerConn) => void): Promise<{ address: string; port: number; family: 4 | 6 }>;
   /** A port on the listen address where connect is refused. */
@@ -95,6 +98,7 @@ class Probe {
 
   /** Everything a test opened, closed after it whether it passed or not (no cascade of leaks). */
   private readonly opened: TransportSocket[] = [];
+  private readonly tlsOpened: TransportSocket[] = [];
   private readonly lookups: Resolution[] = [];
 
   constructor(readonly fx: TransportFixture) {}
@@ -111,7 +115,15 @@ class Probe {
     return r;
   }
 
+  /** Transport.startTls, closed after the test like every socket. */
+  startTls(s: TransportSocket, opts: TlsConnectOptions): TlsTransportSocket {
+    const t = this.guard(() => this.transport.startTls(s, opts));
+    this.tlsOpened.push(t);
+    return t;
+  }
+
   cleanup(): void {
+    for (const s of this.tlsOpened) s.destroy();
     for (const s of this.opened) s.destroy();
     for (const r of this.lookups) r.cancel();
   }
@@ -698,4 +710,8 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
     check();
     for (const s of live) if ('destroy' in s) (s as TransportSocket).destroy();
   });
+
+  // ---- TLS (Transport.startTls) -------------------------------------------------------------------
+
+  tlsCases(tcase);
 }

@@ -22,7 +22,13 @@ export interface TlsSetup {
   readonly reuseKey: string;
 }
 
-const versions: Record<number, TlsVersion | undefined> = { 1: 'TLSv1', 4: 'TLSv1', 5: 'TLSv1.1', 6: 'TLSv1.2', 7: 'TLSv1.3' };
+const versions: Record<number, TlsVersion | undefined> = {
+  1: 'TLSv1',
+  4: 'TLSv1',
+  5: 'TLSv1.1',
+  6: 'TLSv1.2',
+  7: 'TLSv1.3',
+};
 
 const setups = new WeakMap<EasyOptions, TlsSetup>();
 
@@ -93,7 +99,11 @@ function buildSetup(o: EasyOptions): TlsSetup {
       try {
         key = readFileSync(o.sslKey);
       } catch (e) {
-        return fail(CurlCode.SSL_CERTPROBLEM, `unable to set private key file: '${o.sslKey}' type ${o.sslKeyType ?? 'PEM'}`, e);
+        return fail(
+          CurlCode.SSL_CERTPROBLEM,
+          `unable to set private key file: '${o.sslKey}' type ${o.sslKeyType ?? 'PEM'}`,
+          e,
+        );
       }
       config.key = (o.sslKeyType ?? 'PEM').toUpperCase() === 'DER' ? derToPem(key, 'PRIVATE KEY') : key;
       h.update(key);
@@ -110,7 +120,14 @@ function buildSetup(o: EasyOptions): TlsSetup {
   config.ciphers = o.sslCipherList;
   config.ciphersuites = o.tls13Ciphers;
   h.update(
-    JSON.stringify([config.caNative, config.minVersion, config.maxVersion, config.ciphers, config.ciphersuites, o.sslCertType]),
+    JSON.stringify([
+      config.caNative,
+      config.minVersion,
+      config.maxVersion,
+      config.ciphers,
+      config.ciphersuites,
+      o.sslCertType,
+    ]),
   );
   config.id = h.digest('base64');
 
@@ -119,10 +136,17 @@ function buildSetup(o: EasyOptions): TlsSetup {
     try {
       pinned = parsePinnedKeys(o.pinnedPublicKey, (p) => readFileSync(p));
     } catch (e) {
-      return fail(CurlCode.SSL_PINNEDPUBKEYNOTMATCH, `SSL: public key does not match pinned public key: cannot read ${o.pinnedPublicKey}`, e);
+      return fail(
+        CurlCode.SSL_PINNEDPUBKEYNOTMATCH,
+        `SSL: public key does not match pinned public key: cannot read ${o.pinnedPublicKey}`,
+        e,
+      );
     }
     if (pinned === undefined)
-      return fail(CurlCode.SSL_PINNEDPUBKEYNOTMATCH, `SSL: public key does not match pinned public key: no key in ${o.pinnedPublicKey}`);
+      return fail(
+        CurlCode.SSL_PINNEDPUBKEYNOTMATCH,
+        `SSL: public key does not match pinned public key: no key in ${o.pinnedPublicKey}`,
+      );
   }
   const verifyPeer = o.sslVerifyPeer ?? true;
   const verifyHost = (o.sslVerifyHost ?? 2) !== 0;
@@ -147,7 +171,11 @@ export function tlsDebugText(tls: TlsState, o: EasyOptions): string {
   const leaf = tls.chain[0];
   const lines = [`SSL connection using ${tls.protocol} / ${tls.cipher}`];
   if (o.sslEnableAlpn !== false) {
-    lines.push(tls.alpn === '' ? 'ALPN: server did not agree on a protocol. Uses default.' : `ALPN: server accepted ${tls.alpn}`);
+    lines.push(
+      tls.alpn === ''
+        ? 'ALPN: server did not agree on a protocol. Uses default.'
+        : `ALPN: server accepted ${tls.alpn}`,
+    );
   }
   if (leaf !== undefined) {
     lines.push(

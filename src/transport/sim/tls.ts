@@ -50,7 +50,11 @@ const CIPHERS: Record<string, string> = {
   'TLSv1.2': 'ECDHE-ECDSA-AES128-GCM-SHA256',
 };
 
-function simCertificate(host: string, o: SimCertificateOptions | undefined, spki: Uint8Array): TlsCertificate {
+function simCertificate(
+  host: string,
+  o: SimCertificateOptions | undefined,
+  spki: Uint8Array,
+): TlsCertificate {
   const ip = /^[\d.]+$/.test(host) || host.includes(':');
   const dnsNames = o?.dnsNames ?? (ip ? [] : [host]);
   const ipAddresses = o?.ipAddresses ?? (ip ? [host] : []);
@@ -95,8 +99,19 @@ export interface SimTlsListenerState {
   handshakes: number;
 }
 
-export function simTlsListener(host: string, port: number, options: SimTlsServerOptions): SimTlsListenerState {
-  return { options, host, port, tickets: new Set(), spki: toBytes(`sim-spki:${host}:${port}`), handshakes: 0 };
+export function simTlsListener(
+  host: string,
+  port: number,
+  options: SimTlsServerOptions,
+): SimTlsListenerState {
+  return {
+    options,
+    host,
+    port,
+    tickets: new Set(),
+    spki: toBytes(`sim-spki:${host}:${port}`),
+    handshakes: 0,
+  };
 }
 
 export class SimTlsSocket implements TlsTransportSocket {
@@ -146,8 +161,14 @@ export class SimTlsSocket implements TlsTransportSocket {
       return;
     }
     const config = this.options.config;
-    const lo = Math.max(ORDER.indexOf(o.minVersion ?? 'TLSv1.2'), ORDER.indexOf(config.minVersion ?? 'TLSv1.2'));
-    const hi = Math.min(ORDER.indexOf(o.maxVersion ?? 'TLSv1.3'), ORDER.indexOf(config.maxVersion ?? 'TLSv1.3'));
+    const lo = Math.max(
+      ORDER.indexOf(o.minVersion ?? 'TLSv1.2'),
+      ORDER.indexOf(config.minVersion ?? 'TLSv1.2'),
+    );
+    const hi = Math.min(
+      ORDER.indexOf(o.maxVersion ?? 'TLSv1.3'),
+      ORDER.indexOf(config.maxVersion ?? 'TLSv1.3'),
+    );
     if (hi < lo) {
       this.timer = this.world.sched.at(rtt, () =>
         this.fail('ERR_SSL_UNSUPPORTED_PROTOCOL', 'SSL routines::unsupported protocol'),
@@ -155,7 +176,8 @@ export class SimTlsSocket implements TlsTransportSocket {
       return;
     }
     const protocol = ORDER[hi]!;
-    const offered = this.options.session === undefined ? '' : Buffer.from(this.options.session).toString('latin1');
+    const offered =
+      this.options.session === undefined ? '' : Buffer.from(this.options.session).toString('latin1');
     const resumed = offered !== '' && server.tickets.has(offered);
     const rounds = resumed || protocol === 'TLSv1.3' ? 1 : 2;
     const serverAlpn = o.alpn ?? ['http/1.1'];
@@ -164,7 +186,10 @@ export class SimTlsSocket implements TlsTransportSocket {
       this.timer = undefined;
       if (this.destroyed) return;
       if (this.inner.error !== undefined) {
-        this.fail('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established');
+        this.fail(
+          'ECONNRESET',
+          'Client network socket disconnected before secure TLS connection was established',
+        );
         return;
       }
       server.handshakes++;
