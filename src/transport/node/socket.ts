@@ -135,8 +135,10 @@ export class NodeSocket implements TransportSocket {
    */
   detach(): net.Socket | undefined {
     if (this.destroyed || this.isConnecting || this.err !== undefined || this.closed) return undefined;
-    this.destroyed = true;
     this.unwatch();
+    // Handed over ref'd, as a new socket starts: the new owner's ref bookkeeping assumes it.
+    this.setRef(true);
+    this.destroyed = true;
     const sock = this.sock;
     sock.off('readable', this.onReadable);
     sock.off('connect', this.onConnect);
@@ -239,7 +241,8 @@ export class NodeSocket implements TransportSocket {
   unwatch(): void {
     this.what = 0;
     this.onReady = null;
-    this.setRef(false);
+    // A destroyed socket leaves the stream alone: after detach() it belongs to the TLS socket.
+    if (!this.destroyed) this.setRef(false);
     this.cancelPending();
   }
 
