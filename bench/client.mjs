@@ -4,7 +4,12 @@
 // Prints one JSON line: { ok, done, failures, firstFailure, wallMs, cpuS, maxRssKiB, bytes }.
 // Every transfer's status (200) and byte count (size) is checked; the parent reports a run with a
 // failure as failed.
+// https URLs: BENCH_CA names the CA file every client verifies against; BENCH_FRESH=1 makes each
+// request use a new connection (the handshake-rate workload; TLS session resumption stays on, the
+// default of every client here).
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 
 const [name, url, countArg, concArg, sizeArg] = process.argv.slice(2);
@@ -16,6 +21,15 @@ const size = Number(sizeArg);
 // import alone is ~40 ms, which would be a fifth of W3).
 const tscurl = name.startsWith('tscurl') ? await import('../dist/src/index.js') : undefined;
 const undici = name.startsWith('undici') ? await import('undici') : undefined;
+
+const caFile = process.env.BENCH_CA;
+const ca = caFile === undefined ? undefined : readFileSync(caFile);
+const fresh = process.env.BENCH_FRESH === '1';
+/** Easy options of the tscurl clients for the TLS runs. */
+const tlsEasy = {
+  ...(caFile === undefined ? {} : { caInfo: caFile }),
+  ...(fresh ? { forbidReuse: true } : {}),
+};
 
 let failures = 0;
 let firstFailure = '';
@@ -96,6 +110,7 @@ const clients = {
       issued++;
       const easy = new Easy({
         url,
+        ...tlsEasy,
         writeFunction(chunk) {
           this.private.bytes += chunk.length;
           return chunk.length;
@@ -141,6 +156,7 @@ const clients = {
       driver.addHandle(
         new Easy({
           url,
+          ...tlsEasy,
           writeFunction(chunk) {
             this.private.bytes += chunk.length;
             return chunk.length;
@@ -157,7 +173,7 @@ const clients = {
   async 'tscurl-request'() {
     const { request } = tscurl;
     await workers(async () => {
-      const r = await request(url);
+      const r = await request(url, tlsEasy);
       return [r.statusCode, await countStream(r.body)];
     });
   },
@@ -171,9 +187,10 @@ const clients = {
   },
 
   async 'undici-request'() {
-    const { request } = undici;
+    const { request, Agent } = undici;
+    const dispatcher = ca === undefined ? undefined : new Agent({ connect: { ca } });
     await workers(async () => {
-      const r = await request(url);
+      const r = await request(url, { dispatcher, reset: fresh });
       return [r.statusCode, await countStream(r.body)];
     });
   },
@@ -187,11 +204,12 @@ const clients = {
   },
 
   async 'node-http'() {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+    const mod = url.startsWith('https:') ? https : http;
+    const agent = new mod.Agent({ keepAlive: !fresh, maxSockets: Number.POSITIVE_INFINITY, ca });
     await workers(
       () =>
         new Promise((resolve, reject) => {
-          const req = http.get(url, { agent }, (res) => {
+          const req = mod.get(url, { agent }, (res) => {
             let n = 0;
             res.on('data', (c) => {
               n += c.length;

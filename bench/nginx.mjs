@@ -15,7 +15,15 @@ export const NGINX_BIN = '/usr/sbin/nginx';
 /** The fixtures by URL path and size (bytes are random: nothing compresses or caches them specially). */
 export const FIXTURES = { '/1k.bin': 1024, '/100k.bin': 100 * 1024, '/big.bin': 100 * 1024 * 1024 };
 
-function conf(dir, port, root) {
+function conf(dir, port, root, tls) {
+  const ssl =
+    tls === undefined
+      ? ''
+      : ` ssl;
+    ssl_certificate ${tls.cert};
+    ssl_certificate_key ${tls.key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:bench:10m`;
   return `daemon off;
 master_process off;
 worker_processes 1;
@@ -40,7 +48,7 @@ http {
   uwsgi_temp_path ${join(dir, 'tmp')};
   scgi_temp_path ${join(dir, 'tmp')};
   server {
-    listen 127.0.0.1:${port} backlog=65535;
+    listen 127.0.0.1:${port} backlog=65535${ssl};
     location / { root ${root}; }
   }
 }
@@ -82,8 +90,8 @@ async function writeRandom(path, size) {
   }
 }
 
-/** Start nginx; resolves with { port, baseUrl, stop() }. */
-export async function startNginx() {
+/** Start nginx (https with `tls: { cert, key }`); resolves with { port, baseUrl, stop() }. */
+export async function startNginx({ tls } = {}) {
   if (!existsSync(NGINX_BIN)) throw new Error(`${NGINX_BIN} not found (apt-get install -y nginx-light)`);
   const dir = await mkdtemp(join(tmpdir(), 'tscurl-bench-nginx-'));
   const root = join(dir, 'root');
@@ -92,7 +100,7 @@ export async function startNginx() {
   for (const [path, size] of Object.entries(FIXTURES)) await writeRandom(join(root, path.slice(1)), size);
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    await writeFile(join(dir, 'nginx.conf'), conf(dir, port, root));
+    await writeFile(join(dir, 'nginx.conf'), conf(dir, port, root, tls));
     const child = spawn(
       NGINX_BIN,
       ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
@@ -111,7 +119,7 @@ export async function startNginx() {
       process.once('exit', () => child.kill('SIGKILL'));
       return {
         port,
-        baseUrl: `http://127.0.0.1:${port}`,
+        baseUrl: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
         pid: child.pid,
         async stop() {
           if (!exited) {

@@ -4,12 +4,12 @@
 // undici.request, then the W4 scaling series, the per-event engine cost and the heap figures.
 //   node bench/run-all.mjs [--quick] [--runs N] [--only W1,W3] [--clients a,b] [--json FILE]
 // Default 5 runs (about 6-7 minutes on 2 cores). --quick: 1 run and a tenth of the transfers (a smoke test, not numbers to quote).
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { exec as execIn, fmt, median } from './common.mjs';
 import { startNginx } from './nginx.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -98,16 +98,7 @@ const LABEL = {
 };
 const isCommand = (c) => c === 'tscurl-cli' || c === 'curl';
 
-function exec(cmd, argv) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s) => (out += s));
-    child.stderr.setEncoding('utf8').on('data', (s) => (err += s));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const exec = (cmd, argv) => execIn(cmd, argv, repo);
 
 /** The CLI and curl: URL glob for the count, -w per transfer for the checks, /usr/bin/time for CPU and RSS. */
 async function runCommand(client, w, url) {
@@ -175,12 +166,6 @@ async function runOne(client, w, base, count = w.count) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-
 /** The figure of merit: higher is better except for W4 (seconds). */
 function figure(w, r) {
   const s = r.wallMs / 1000;
@@ -188,9 +173,6 @@ function figure(w, r) {
   if (w.unit === 'MB/s') return (w.count * w.size) / 1e6 / s;
   return s;
 }
-
-const fmt = (v, unit) =>
-  unit === 's' ? v.toFixed(2) : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
 
 async function main() {
   const started = performance.now();

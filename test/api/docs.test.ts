@@ -4,23 +4,38 @@
 // exits by itself (the default client must not keep it alive).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { startServers } from './routes.js';
+import { testPki } from '../helpers/tls-certs.js';
+import { routes, startServers } from './routes.js';
 
-const pages = ['docs/fetch.md', 'docs/request.md', 'docs/client.md'];
+const pages = ['docs/fetch.md', 'docs/request.md', 'docs/client.md', 'docs/tls.md'];
 const entry = pathToFileURL(resolve('src/index.ts')).href;
 let servers: Awaited<ReturnType<typeof startServers>>;
 const dir = mkdtempSync(join(tmpdir(), 'tscurl-docs-'));
+// docs/tls.md's server: the same routes over https, with a certificate from the test CA.
+const pki = testPki();
+let secure: https.Server;
+let secureUrl = '';
 
 before(async () => {
   servers = await startServers();
+  secure = https.createServer(
+    { cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey) },
+    routes(() => secureUrl),
+  );
+  await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+  secureUrl = `https://localhost:${(secure.address() as AddressInfo).port}`;
 });
 after(async () => {
   await servers.close();
+  secure.closeAllConnections();
+  secure.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -55,7 +70,10 @@ for (const page of pages) {
       }`, async () => {
         const source = code
           .replaceAll("from 'tscurl'", `from '${entry}'`)
-          .replaceAll('http://127.0.0.1:3000', servers.a.url);
+          .replaceAll('http://127.0.0.1:3000', servers.a.url)
+          .replaceAll('https://localhost:3443', secureUrl)
+          .replaceAll("'./ca.pem'", JSON.stringify(pki.caCert))
+          .replaceAll("'./server-pub.pem'", JSON.stringify(pki.serverPubPem));
         const file = join(dir, `${page.replace(/\W/g, '_')}_${i}.mts`);
         writeFileSync(file, source);
         const r = await runExample(file);

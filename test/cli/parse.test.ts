@@ -37,7 +37,8 @@ describe('parseArgs', () => {
     [['--retry', '-1'], 'option --retry: expected a positive numerical parameter', 2],
     [['--re'], 'option --re: is ambiguous', 2],
     [['-q'], 'option -q: is unknown', 2],
-    [['-k'], 'option -k: the installed libcurl version does not support this', 4],
+    [['--tls-max', '1.9'], 'option --tls-max: is badly used here', 2],
+    [['--cert-type', 'ENG'], 'option --cert-type: is badly used here', 2],
     [['--http2'], 'option --http2: the installed libcurl version does not support this', 4],
     [['-K', '/nonexistent/cfg'], 'option -K: error encountered when reading a file', 26],
   ];
@@ -49,6 +50,32 @@ describe('parseArgs', () => {
       );
     });
   }
+
+  test('TLS flags set their Easy options; -E splits at the first unescaped colon', () => {
+    const op = parseArgs([
+      '-k',
+      '--cacert',
+      'ca.pem',
+      '-E',
+      'c\\:1.pem:secret',
+      '--tlsv1.2',
+      '--tls-max',
+      '1.3',
+      '--pinnedpubkey',
+      'sha256//x',
+    ]).operations[0]!;
+    assert.deepEqual(op.tls, {
+      sslVerifyPeer: false,
+      sslVerifyHost: 0,
+      caInfo: 'ca.pem',
+      sslCert: 'c:1.pem',
+      keyPasswd: 'secret',
+      minVersion: 6,
+      maxVersion: 7 << 16,
+      pinnedPublicKey: 'sha256//x',
+    });
+    assert.deepEqual(parseArgs(['-k', '--no-insecure']).operations[0]!.tls, {});
+  });
 
   test('--no- forms turn booleans off, prefixes of long names work, -- ends options', () => {
     const g = parseArgs(['-s', '--no-silent', '--verb', '--', '-not-an-option']);

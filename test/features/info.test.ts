@@ -109,6 +109,8 @@ test('getInfo: each field against a known exchange', async () => {
   check('xferId', (v: number) => Number.isInteger(v) && v >= 0);
   is('httpAuthAvail', 0);
   is('httpAuthUsed', 0);
+  is('sslVerifyResult', 0); // no TLS
+  is('certInfo', []);
   // Every field of EasyInfo was looked at.
   assert.deepEqual([...checked].sort(), Object.keys(i).sort());
 

@@ -1,0 +1,122 @@
+// tscurl's engine against Debian's nginx over https (certificates from a test CA made at test
+// time): TLS 1.2 and 1.3, keep-alive reuse of the TLS connection, a 100 MiB download checked by
+// its SHA-256, the 1,000-transfer fan-out of the HTTP/1 suite, and the verification failures.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { CurlCode, Easy, type EasyOptions, NodeDriver, SslVersion } from '../../src/index.js';
+import { AppLoop } from '../helpers/app-loop.js';
+import { type NginxServer, startNginx } from '../helpers/nginx.js';
+import { testPki } from '../helpers/tls-certs.js';
+
+const pki = testPki();
+let nginx: NginxServer;
+let nginx12: NginxServer;
+let expired: NginxServer;
+before(async () => {
+  nginx = await startNginx({ tls: { cert: pki.serverCert, key: pki.serverKey } });
+  nginx12 = await startNginx({
+    tls: { cert: pki.serverCert, key: pki.serverKey, protocols: 'TLSv1.2' },
+    bigFileBytes: 1024,
+  });
+  expired = await startNginx({ tls: { cert: pki.expiredCert, key: pki.serverKey }, bigFileBytes: 1024 });
+});
+after(async () => {
+  await Promise.all([nginx?.stop(), nginx12?.stop(), expired?.stop()]);
+});
+
+const trust: EasyOptions = { caInfo: pki.caCert };
+
+function hashing(url: string, extra: EasyOptions = {}): { easy: Easy; digest: () => string; size: () => number } {
+  const h = createHash('sha256');
+  let n = 0;
+  const easy = new Easy({
+    url,
+    ...trust,
+    writeFunction: (c) => {
+      h.update(c);
+      n += c.length;
+    },
+    ...extra,
+  });
+  let d: string | undefined;
+  return { easy, digest: () => (d ??= h.digest('hex')), size: () => n };
+}
+
+test('TLS 1.3 and TLS 1.2 nginx: verified, the version as configured, ALPN http/1.1', async () => {
+  const driver = new NodeDriver();
+  for (const [server, version] of [
+    [nginx, 'TLSv1.3'],
+    [nginx12, 'TLSv1.2'],
+  ] as const) {
+    let text = '';
+    const t = hashing(`${server.baseUrl}/small.txt`, {
+      verbose: true,
+      debugFunction: (type, d) => {
+        if (type === 'text') text += String(d);
+      },
+    });
+    const m = await driver.add(t.easy);
+    assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
+    assert.equal(t.digest(), server.files.get('/small.txt')!.sha256);
+    assert.match(text, new RegExp(`SSL connection using ${version.replace('.', '\\.')} / `));
+    assert.match(text, /ALPN: server accepted http\/1\.1/);
+    assert.equal(t.easy.getInfo().sslVerifyResult, 0);
+  }
+  // Asking for 1.3 only from the 1.2 server fails the handshake (35).
+  const only13 = hashing(`${nginx12.baseUrl}/small.txt`, { sslVersion: SslVersion.TLSv1_3 });
+  assert.equal((await driver.add(only13.easy)).result, CurlCode.SSL_CONNECT_ERROR);
+  driver.close();
+});
+
+test('expired certificate: 60; -k reads it', async () => {
+  const driver = new NodeDriver();
+  const t = hashing(`${expired.baseUrl}/small.txt`);
+  assert.equal((await driver.add(t.easy)).result, CurlCode.PEER_FAILED_VERIFICATION);
+  assert.match(t.easy.errorBuffer, /certificate has expired/);
+  const k = hashing(`${expired.baseUrl}/small.txt`, { sslVerifyPeer: false, sslVerifyHost: 0 });
+  assert.equal((await driver.add(k.easy)).result, CurlCode.OK, k.easy.errorBuffer);
+  driver.close();
+});
+
+test('keep-alive: ten sequential transfers over one TLS connection', async () => {
+  const driver = new NodeDriver();
+  const file = nginx.files.get('/small.txt')!;
+  for (let i = 0; i < 10; i++) {
+    const t = hashing(`${nginx.baseUrl}/small.txt`);
+    const m = await driver.add(t.easy);
+    assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
+    assert.equal(t.digest(), file.sha256);
+    assert.equal(t.easy.getInfo().numConnects, i === 0 ? 1 : 0, `transfer ${i} reused the connection`);
+  }
+  driver.close();
+});
+
+test('100 MiB over TLS: SHA-256 matches', async () => {
+  const driver = new NodeDriver();
+  const file = nginx.files.get('/big.bin')!;
+  const t = hashing(`${nginx.baseUrl}/big.bin`);
+  const m = await driver.add(t.easy);
+  assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
+  assert.equal(t.size(), file.size);
+  assert.equal(t.digest(), file.sha256);
+  driver.close();
+});
+
+test('1,000 https transfers at once with maxHostConnections 20: all complete, at most 20 connections', async () => {
+  const loop = new AppLoop({ maxHostConnections: 20 });
+  const file = nginx.files.get('/1k.bin')!;
+  const all: Array<ReturnType<typeof hashing>> = [];
+  for (let i = 0; i < 1000; i++) {
+    const t = hashing(`${nginx.baseUrl}/1k.bin`);
+    all.push(t);
+    loop.multi.addHandle(t.easy);
+  }
+  await loop.untilIdle(60_000);
+  assert.equal(loop.done.length, 1000);
+  assert.ok(loop.done.every((d) => d.result === CurlCode.OK));
+  assert.ok(all.every((t) => t.digest() === file.sha256));
+  const connects = all.reduce((n, t) => n + t.easy.getInfo().numConnects, 0);
+  assert.ok(connects <= 20, `${connects} connections opened`);
+  loop.close();
+});
