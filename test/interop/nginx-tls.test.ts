@@ -27,7 +27,10 @@ after(async () => {
 
 const trust: EasyOptions = { caInfo: pki.caCert };
 
-function hashing(url: string, extra: EasyOptions = {}): { easy: Easy; digest: () => string; size: () => number } {
+function hashing(
+  url: string,
+  extra: EasyOptions = {},
+): { easy: Easy; digest: () => string; size: () => number } {
   const h = createHash('sha256');
   let n = 0;
   const easy = new Easy({
