@@ -456,7 +456,15 @@ export class Multi {
     if (this.closed) throw new MultiError(MultiCode.BAD_HANDLE, 'The multi handle is closed');
     if (this.busy) throw new MultiError(MultiCode.RECURSIVE_API_CALL);
     this.busy = true;
+    this._action++;
   }
+
+  /**
+   * @internal Counts API calls. A transfer that yielded with work left (its run's budget spent)
+   * records the call it yielded in and is not run again by that call's due timers: it goes on
+   * from the next timer call, after the event loop served everything else.
+   */
+  _action = 0;
 
   /** True while an API call of this multi runs (callbacks may pause but not re-enter). */
   get _busy(): boolean {
@@ -477,7 +485,7 @@ export class Multi {
       // A transfer's other timers stay armed; running it recomputes its heap entry.
       const d = earliest(t.deadlines);
       if (d !== Number.POSITIVE_INFINITY) heap.set(t, d);
-      if (t.state !== 'msgsent') runTransfer(this, t, now);
+      if (t.state !== 'msgsent' && t.yieldedIn !== this._action) runTransfer(this, t, now);
     }
   }
 

@@ -39,7 +39,7 @@ import {
   Upload,
   wantsExpect,
 } from './features/upload.js';
-import { flushHeld, headerLine, receiveBody } from './features/write.js';
+import { flushHeld, headerLine, receiveBody, startDeliveryRun } from './features/write.js';
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import {
@@ -127,6 +127,10 @@ export class Transfer implements HeapItem, SocketUser {
   ignoreBody = false;
   /** Decoded body bytes of the current response (what maxFileSize limits). */
   bodyBytes = 0;
+  /** Body bytes this run may still deliver before yielding (features/write.ts). */
+  deliverBudget = 0;
+  /** The Multi API call in which it last yielded with work left (Multi._action). */
+  yieldedIn = -1;
 
   // times, transport clock ms; NaN = not reached (a virtual clock may start at 0)
   tStart = Number.NaN;
@@ -586,7 +590,8 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       throw e;
     }
   }
-  if (!flushHeld(m, t)) return 'wait';
+  startDeliveryRun(t);
+  if (!flushHeld(m, t, now)) return 'wait';
   let budget = MAX_READ_PER_RUN;
   for (;;) {
     let ev: ResponseEvent | typeof NEED_DATA;
@@ -643,7 +648,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         break;
       case 'data':
         if (t.redirect.following || t.retryWithoutExpect || t.ignoreBody || t.auth.retry) break; // not the application's body
-        if (!receiveBody(m, t, ev.data)) return 'wait';
+        if (!receiveBody(m, t, ev.data, now)) return 'wait';
         break;
       case 'end':
         for (const line of ev.rawTrailerLines) headerLine(m, t, line);

@@ -1,11 +1,33 @@
 // Handing a response to the application (libcurl's client writers): header lines to
 // headerFunction, body bytes through the content decoder to writeFunction, with maxFileSize
 // counted on decoded bytes and a PAUSE keeping what was not taken for later.
+//
+// Decoded output is pulled, one piece at a time, only while the transfer may deliver: not paused,
+// nothing held, and budget left in this run. So a paused transfer decodes nothing, what it holds
+// is bounded (MAX_HELD_OUTPUT), and one run's work is bounded in delivered bytes however much a
+// received chunk expands: with budget spent the transfer yields and is run again from the timer
+// (libcurl's EXPIRE_RUN_NOW), so other transfers and deadlines are served in between.
 import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
 import { PAUSE } from '../constants.js';
 import type { Multi } from '../multi.js';
+import { Timer } from '../timers.js';
 import type { Transfer } from '../transfer.js';
+import { DECODE_PIECE } from './decode/index.js';
+
+/**
+ * Body bytes (decoded) delivered to the write callback for one transfer in one run before it
+ * yields: a decompression bomb decodes at most this much per socketAction.
+ */
+export const MAX_DELIVER_PER_RUN = 1024 * 1024;
+
+/**
+ * What a paused transfer holds of its response body, at most: one received chunk not yet decoded
+ * (a read, at most the transport's 64 KiB buffer), one decoded piece per coding in the stack, and
+ * the one piece the write callback refused. Decoding stops at a pause, so this does not grow with
+ * the body's expansion; `heldBytes()` reports it.
+ */
+export const MAX_HELD_OUTPUT = 64 * 1024 + 6 * DECODE_PIECE;
 
 export function headerLine(m: Multi, t: Transfer, line: string): void {
   const fn = t.o.headerFunction;
@@ -29,31 +51,61 @@ export function headerLine(m: Multi, t: Transfer, line: string): void {
   }
 }
 
-/**
- * Body bytes as received: counted (sizeDownload is the encoded size, as libcurl), decoded, written.
- * False when the transfer is paused with output still held.
- */
-export function receiveBody(m: Multi, t: Transfer, data: Uint8Array): boolean {
-  t.sizeDownload += data.length;
-  // The closure only when decoding: plain bodies allocate nothing per chunk here.
-  if (t.decoder !== undefined) t.decoder.write(data, (piece: Buffer) => writeBody(m, t, piece));
-  else
-    writeBody(
-      m,
-      t,
-      Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-    );
-  return t.heldOutput.length === 0 && !t.recvPaused;
+/** A run starts: the transfer may deliver MAX_DELIVER_PER_RUN bytes before it yields. */
+export function startDeliveryRun(t: Transfer): void {
+  t.deliverBudget = MAX_DELIVER_PER_RUN;
 }
 
-/** Write what a pause held back; false while still paused. */
-export function flushHeld(m: Multi, t: Transfer): boolean {
+/**
+ * Body bytes as received: counted (sizeDownload is the encoded size, as libcurl), decoded, written.
+ * False when the transfer cannot take more now: paused with output held, or its run's budget spent
+ * (then it is due again at once, from the timer).
+ */
+export function receiveBody(m: Multi, t: Transfer, data: Uint8Array, now: number): boolean {
+  t.sizeDownload += data.length;
+  if (t.decoder !== undefined) {
+    t.decoder.push(data);
+    return drainDecoder(m, t, now);
+  }
+  writeBody(m, t, Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return canDeliver(m, t, now);
+}
+
+/** Write what a pause or a spent budget held back, then decode what is left; false while it cannot go on. */
+export function flushHeld(m: Multi, t: Transfer, now: number): boolean {
   const held = t.heldOutput;
   while (held.length > 0) {
     if (t.recvPaused || !deliver(m, t, held[0]!)) return false;
     held.shift();
   }
-  return !t.recvPaused;
+  if (t.recvPaused) return false;
+  return t.decoder === undefined || drainDecoder(m, t, now);
+}
+
+/** Bytes held for a paused consumer: refused pieces (the decoder's input is the reader's chunk). */
+export function heldBytes(t: Transfer): number {
+  let n = 0;
+  for (const b of t.heldOutput) n += b.length;
+  return n;
+}
+
+function drainDecoder(m: Multi, t: Transfer, now: number): boolean {
+  const d = t.decoder!;
+  while (canDeliver(m, t, now)) {
+    const piece = d.read();
+    if (piece === null) return true;
+    writeBody(m, t, piece);
+  }
+  return false;
+}
+
+/** Not paused, nothing held and budget left; with the budget spent the transfer is due again now. */
+function canDeliver(m: Multi, t: Transfer, now: number): boolean {
+  if (t.heldOutput.length > 0 || t.recvPaused) return false;
+  if (t.deliverBudget > 0) return true;
+  t.yieldedIn = m._action;
+  m.expire(t, Timer.RUN_NOW, now);
+  return false;
 }
 
 function writeBody(m: Multi, t: Transfer, piece: Buffer): void {

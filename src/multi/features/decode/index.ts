@@ -1,13 +1,15 @@
 // Content decoding (libcurl's content_encoding.c): CURLOPT_ACCEPT_ENCODING sends Accept-Encoding
 // and turns on decoding of whatever Content-Encoding the response names, codings stacked in the
-// order the server applied them, at most MAX_ENCODE_STACK deep. Streaming: each received chunk is
-// decoded before the call returns, nothing is buffered beyond zlib's own window.
+// order the server applied them, at most MAX_ENCODE_STACK deep. Pulled, not pushed: a received
+// chunk is handed to the chain and decoded one piece (DECODE_PIECE) per read(), so a consumer that
+// stops reading (a pause, a spent budget) leaves at most that chunk and one piece per stage held,
+// however much the chunk would expand to.
 import { CurlCode } from '../../../core/codes.js';
 import { TransferError } from '../../../core/errors.js';
 import type { HeaderList } from '../../../proto/h1/types.js';
 import { type Coding, createNativeDecoder, nativeCodings, type StreamDecoder } from './zlib-sync.js';
 
-export type { StreamDecoder } from './zlib-sync.js';
+export { DECODE_PIECE, type StreamDecoder } from './zlib-sync.js';
 
 /** libcurl's MAX_ENCODE_STACK: more codings than this is refused. */
 export const MAX_ENCODE_STACK = 5;
@@ -43,21 +45,25 @@ class DeflateDecoder implements StreamDecoder {
   private inner: StreamDecoder | undefined;
   private head: Uint8Array | undefined;
 
-  write(chunk: Uint8Array, out: (piece: Buffer) => void): void {
-    if (this.inner === undefined) {
-      const data = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
-      if (data.length < 2) {
-        this.head = Buffer.from(data);
-        return;
-      }
-      this.head = undefined;
-      // RFC 1950: CM = 8 in the low nibble, and the two header bytes are a multiple of 31.
-      const zlibHeader = (data[0]! & 0x0f) === 8 && ((data[0]! << 8) | data[1]!) % 31 === 0;
-      this.inner = createNativeDecoder(zlibHeader ? 'deflate' : 'deflate-raw');
-      this.inner.write(data, out);
+  push(chunk: Uint8Array): void {
+    if (this.inner !== undefined) {
+      this.inner.push(chunk);
       return;
     }
-    this.inner.write(chunk, out);
+    const data = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
+    if (data.length < 2) {
+      this.head = Buffer.from(data);
+      return;
+    }
+    this.head = undefined;
+    // RFC 1950: CM = 8 in the low nibble, and the two header bytes are a multiple of 31.
+    const zlibHeader = (data[0]! & 0x0f) === 8 && ((data[0]! << 8) | data[1]!) % 31 === 0;
+    this.inner = createNativeDecoder(zlibHeader ? 'deflate' : 'deflate-raw');
+    this.inner.push(data);
+  }
+
+  read(): Buffer | null {
+    return this.inner === undefined ? null : this.inner.read();
   }
 
   close(): void {
@@ -66,12 +72,15 @@ class DeflateDecoder implements StreamDecoder {
 }
 
 class UnknownCoding implements StreamDecoder {
-  write(): void {
+  push(): void {
     throw new TransferError(
       CurlCode.BAD_CONTENT_ENCODING,
       `Unrecognized content encoding type. libcurl understands ${allEncodings()} content encodings.`,
       { side: 'remote', phase: 'decode' },
     );
+  }
+  read(): null {
+    return null;
   }
   close(): void {}
 }
@@ -127,23 +136,33 @@ export class ContentDecoder {
     return stages.length === 0 ? undefined : new ContentDecoder(stages);
   }
 
-  /** Decode one received chunk; decoded pieces go to `out` (which may throw to stop). */
-  write(chunk: Uint8Array, out: (piece: Buffer) => void): void {
-    this.feed(0, chunk, out);
+  /** Give one received chunk; only once read() returned null (the previous one is used up). */
+  push(chunk: Uint8Array): void {
+    try {
+      this.stages[0]!.push(chunk);
+    } catch (e) {
+      throw e instanceof TransferError ? e : decodeError(e);
+    }
   }
 
-  private feed(i: number, chunk: Uint8Array, out: (piece: Buffer) => void): void {
-    const stage = this.stages[i];
-    if (stage === undefined) {
-      out(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      return;
-    }
-    const next = (piece: Buffer) => this.feed(i + 1, piece, out);
+  /** The next decoded piece (at most DECODE_PIECE bytes), or null when the chunks given are used up. */
+  read(): Buffer | null {
     try {
-      stage.write(chunk, next);
+      return this.pull(this.stages.length - 1);
     } catch (e) {
-      if (e instanceof TransferError) throw e;
-      throw decodeError(e);
+      throw e instanceof TransferError ? e : decodeError(e);
+    }
+  }
+
+  /** A piece out of stage i, feeding it from stage i - 1 as it runs dry (the first coding undone first). */
+  private pull(i: number): Buffer | null {
+    const stage = this.stages[i]!;
+    for (;;) {
+      const piece = stage.read();
+      if (piece !== null || i === 0) return piece;
+      const input = this.pull(i - 1);
+      if (input === null) return null;
+      stage.push(input);
     }
   }
 

@@ -14,10 +14,16 @@
 // (fflate, fzstd) can replace this file without touching the engine.
 import * as zlib from 'node:zlib';
 
-/** Decodes one coding, chunk by chunk, synchronously. */
+/**
+ * Decodes one coding, pulled piece by piece: `push` hands over input, each `read` decodes at most
+ * one output piece (DECODE_PIECE bytes) from it. Nothing is decoded that nobody asked for, so a
+ * reader that stops asking holds only the input it was given.
+ */
 export interface StreamDecoder {
-  /** Feed encoded bytes; decoded pieces go to `out` in order before this returns. Throws on corrupt input. */
-  write(chunk: Uint8Array, out: (piece: Buffer) => void): void;
+  /** Give encoded bytes; only once `read` returned null for the previous input. */
+  push(chunk: Uint8Array): void;
+  /** The next decoded piece, or null when the input given so far is used up. Throws on corrupt input. */
+  read(): Buffer | null;
   /** Release native memory (idempotent). */
   close(): void;
 }
@@ -45,8 +51,9 @@ interface ZlibEngine {
 
 export type Coding = 'gzip' | 'deflate' | 'deflate-raw' | 'br' | 'zstd';
 
-/** Output buffer size: zlib's default chunk (Z_DEFAULT_CHUNK). */
-const CHUNK = 16 * 1024;
+/** The most one read() decodes: zlib's default chunk (Z_DEFAULT_CHUNK), 16 KiB. */
+export const DECODE_PIECE = 16 * 1024;
+const CHUNK = DECODE_PIECE;
 
 type ZstdCtor = new (opts: { chunkSize: number }) => unknown;
 const zstdCtor = (zlib as unknown as { ZstdDecompress?: ZstdCtor }).ZstdDecompress;
@@ -100,6 +107,11 @@ class NativeDecoder implements StreamDecoder {
   private readonly flush: number;
   private buf: Buffer;
   private off = 0;
+  private input: Uint8Array = new Uint8Array(0);
+  private inOff = 0;
+  private availIn = 0;
+  /** The last call filled the output buffer: the decoder may hold more output without new input. */
+  private outputPending = false;
 
   constructor(coding: Coding) {
     const { engine, flush } = engineFor(coding);
@@ -108,42 +120,56 @@ class NativeDecoder implements StreamDecoder {
     this.buf = Buffer.allocUnsafe(engine._chunkSize);
   }
 
-  write(chunk: Uint8Array, out: (piece: Buffer) => void): void {
+  push(chunk: Uint8Array): void {
+    this.input = chunk;
+    this.inOff = 0;
+    this.availIn = chunk.byteLength;
+  }
+
+  read(): Buffer | null {
     const e = this.engine;
-    const handle = e._handle;
-    if (handle === null) throw e.errored ?? new Error('decoder closed');
     const size = e._chunkSize;
     const state = e._writeState;
-    let inOff = 0;
-    let availIn = chunk.byteLength;
-    for (;;) {
+    while (this.availIn > 0 || this.outputPending) {
+      const handle = e._handle;
+      if (handle === null) throw e.errored ?? new Error('decoder closed');
       const availOut = size - this.off;
-      handle.writeSync(this.flush, chunk, inOff, availIn, this.buf, this.off, availOut);
+      const availIn = this.availIn;
+      handle.writeSync(this.flush, this.input, this.inOff, availIn, this.buf, this.off, availOut);
       if (e.errored !== null) throw e.errored;
       const availOutAfter = state[0]!;
       const availInAfter = state[1]!;
       const have = availOut - availOutAfter;
       const start = this.off;
-      inOff += availIn - availInAfter;
-      availIn = availInAfter;
+      this.inOff += availIn - availInAfter;
+      this.availIn = availInAfter;
+      this.outputPending = availOutAfter === 0;
+      if (have === 0 && availInAfter === availIn && !this.outputPending) {
+        // No progress (input past the end of the stream): what is left is dropped, not spun on.
+        this.availIn = 0;
+        break;
+      }
+      if (have === 0) continue;
       // Pieces already handed out are never written again: a full buffer is replaced.
-      if (availOutAfter === 0 || start + have >= size) {
+      if (start + have >= size) {
         const full = this.buf;
         this.buf = Buffer.allocUnsafe(size);
         this.off = 0;
-        if (have > 0) out(full.subarray(start, start + have));
-      } else {
-        this.off = start + have;
-        if (have > 0) out(this.buf.subarray(start, start + have));
+        return full.subarray(start, start + have);
       }
-      if (availOutAfter !== 0) return;
+      this.off = start + have;
+      return this.buf.subarray(start, start + have);
     }
+    this.input = empty;
+    return null;
   }
 
   close(): void {
     if (this.engine._handle !== null) this.engine.close();
   }
 }
+
+const empty = new Uint8Array(0);
 
 export function createNativeDecoder(coding: Coding): StreamDecoder {
   return new NativeDecoder(coding);
