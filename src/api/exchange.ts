@@ -4,12 +4,13 @@
 // done message into the end of the body or a TscurlError, and an AbortSignal into removeHandle.
 import { CurlCode } from '../core/codes.js';
 import { EasyError, MultiError } from '../core/errors.js';
-import { Pause } from '../multi/constants.js';
+import { PAUSE, Pause } from '../multi/constants.js';
 import { Easy } from '../multi/easy.js';
 import type { DoneMessage } from '../multi/multi.js';
 import type { EasyOptions } from '../multi/options.js';
 import type { NodeDriver } from './driver.js';
 import { badArgument, TscurlError, transferFailure } from './errors.js';
+import type { DecodedLimit } from './transfer-options.js';
 import type { UploadFeeder } from './upload.js';
 
 export interface ResponseHead {
@@ -89,6 +90,9 @@ export class Exchange {
   private held: ResponseHead | undefined;
   private readonly failOnError: boolean;
   private readonly maxFileSize: number;
+  /** maxDecodedSize (0: none) and the decoded body bytes taken so far. */
+  private readonly maxDecoded: number;
+  private decoded = 0;
   private ended = false;
   /** The sink is full: receiving is paused. */
   private recvPaused = false;
@@ -107,6 +111,7 @@ export class Exchange {
     this.followsRedirects = init.options.followLocation === true;
     this.failOnError = init.options.failOnError === true;
     this.maxFileSize = init.options.maxFileSize ?? 0;
+    this.maxDecoded = takeDecodedLimit(init.options);
     this.url = init.options.url;
     this.head = new Promise((resolve, reject) => {
       this.resolveHead = resolve;
@@ -280,6 +285,21 @@ export class Exchange {
   }
 
   private write(chunk: Buffer): number {
+    // Ended by the API (maxDecodedSize) while the engine still runs it: nothing more is taken.
+    if (this.ended) return PAUSE;
+    if (this.maxDecoded > 0) {
+      this.decoded += chunk.length;
+      if (this.decoded > this.maxDecoded) {
+        this.abort(
+          new TscurlError(
+            CurlCode.FILESIZE_EXCEEDED,
+            `Exceeded the maximum allowed decoded size (${this.maxDecoded}) with ${this.decoded} bytes (host ${this.hostLabel}, phase recv)`,
+            { side: 'remote', phase: 'recv', host: this.hostLabel },
+          ),
+        );
+        return PAUSE;
+      }
+    }
     if (this.held !== undefined) this.releaseHeld();
     if (!this.sink.push(chunk) && !this.recvPaused) {
       this.recvPaused = true;
@@ -324,6 +344,7 @@ export class Exchange {
   private fail(error: unknown, code: number): void {
     if (this.ended) return;
     this.finish(code);
+
     this.held = undefined;
     if (!this.headSettled) {
       this.headSettled = true;
@@ -344,6 +365,17 @@ export class Exchange {
     this.code = code;
     this.resolveFinished?.(code);
   }
+}
+
+/** maxDecodedSize out of the options (it is no Easy option), checked: a count of bytes. */
+function takeDecodedLimit(options: EasyOptions & DecodedLimit): number {
+  const v = options.maxDecodedSize;
+  delete options.maxDecodedSize;
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw badArgument(`maxDecodedSize must be a non-negative integer (bytes), got ${String(v)}`);
+  }
+  return v;
 }
 
 /** What String.prototype.trim() removes, for the characters a header line can hold. */

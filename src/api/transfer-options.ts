@@ -25,7 +25,18 @@ export type TransferOptions = Omit<
   | 'inFileSize'
   | 'post'
   | 'postFieldSize'
->;
+> &
+  DecodedLimit;
+
+/** Limits of the promise API that have no libcurl option. */
+export interface DecodedLimit {
+  /**
+   * The most body bytes the call accepts after content decoding (gzip, deflate, br, zstd): past it
+   * the transfer ends with FILESIZE_EXCEEDED (63), however small the encoded body was. Unlike
+   * `maxFileSize` it never looks at Content-Length (the encoded size). 0 or unset: no limit.
+   */
+  maxDecodedSize?: number;
+}
 
 /** Header input accepted everywhere: the fetch HeadersInit forms. */
 export type HeadersInput = NonNullable<RequestInit['headers']>;

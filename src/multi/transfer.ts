@@ -39,7 +39,7 @@ import {
   Upload,
   wantsExpect,
 } from './features/upload.js';
-import { flushHeld, headerLine, receiveBody, startDeliveryRun } from './features/write.js';
+import { flushHeld, headerLine, receiveBody, startDecodeRun } from './features/write.js';
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import {
@@ -127,8 +127,8 @@ export class Transfer implements HeapItem, SocketUser {
   ignoreBody = false;
   /** Decoded body bytes of the current response (what maxFileSize limits). */
   bodyBytes = 0;
-  /** Body bytes this run may still deliver before yielding (features/write.ts). */
-  deliverBudget = 0;
+  /** Decoded bytes this run may still deliver before yielding (features/write.ts). */
+  decodeBudget = 0;
   /** The Multi API call in which it last yielded with work left (Multi._action). */
   yieldedIn = -1;
 
@@ -590,7 +590,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       throw e;
     }
   }
-  startDeliveryRun(t);
+  startDecodeRun(t);
   if (!flushHeld(m, t, now)) return 'wait';
   let budget = MAX_READ_PER_RUN;
   for (;;) {

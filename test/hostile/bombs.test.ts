@@ -30,21 +30,21 @@ function bombServer(bomb: Bomb, coding = bomb.coding): Promise<RawServer> {
   });
 }
 
-/** The bomb's server and a good one, both closed (and no handle left) at the end of a case. */
+/** The bomb's server and a good one; `baseline`: TCP handles open before them. */
 async function servers(
   bomb: Bomb,
   coding?: string,
-): Promise<{ srv: RawServer; good: RawServer; end(): Promise<void> }> {
+): Promise<{ srv: RawServer; good: RawServer; baseline: number; close(): Promise<void> }> {
   const baseline = tcpHandles();
   const srv = await bombServer(bomb, coding);
   const good = await goodServer('x'.repeat(1000));
   return {
     srv,
     good,
-    async end() {
+    baseline,
+    async close() {
       await srv.close();
       await good.close();
-      await assertNoTcpLeft(baseline);
     },
   };
 }
@@ -70,89 +70,102 @@ function check(watch: LoopWatch, label: string): void {
 }
 
 async function easyCase(bomb: Bomb, mode: 'unread' | 'slow', coding = bomb.coding): Promise<void> {
-  const { srv, good, end } = await servers(bomb, coding);
+  const { srv, good, close, baseline } = await servers(bomb, coding);
   const driver = new NodeDriver();
   const watch = new LoopWatch();
-  let allowance = 64 * 1024;
-  let delivered = 0;
-  const easy = new Easy({
-    url: `${srv.url}/bomb`,
-    acceptEncoding: '',
-    writeFunction: (chunk: Buffer) => {
-      if (allowance <= 0) return PAUSE;
-      allowance -= chunk.length;
-      delivered += chunk.length;
-      return chunk.length;
-    },
-  });
-  const bombDone = driver.add(easy);
-  const goods = Array.from({ length: 5 }, () => driver.add(new Easy({ url: `${good.url}/ok` })));
-  const slow =
-    mode === 'slow'
-      ? setInterval(() => {
-          allowance = 64 * 1024;
-          easy.pause(0);
-        }, 10)
-      : undefined;
-  for (const m of await Promise.all(goods)) assert.equal(m.result, 0);
-  await sleep(RUN_MS);
-  const t = easy._last as Transfer;
-  if (mode === 'unread') {
-    // Paused: nothing more is decoded, and what is held stays under the named bound.
-    const decoded = t.bodyBytes;
-    await sleep(50);
-    assert.equal(t.bodyBytes, decoded, `${coding}: decoding went on while paused`);
-    assert.ok(heldBytes(t) <= MAX_HELD_OUTPUT, `${coding}: ${heldBytes(t)} bytes held`);
-    assert.ok(delivered >= 64 * 1024, `${coding}: the body started (${delivered} bytes)`);
-  } else {
-    assert.ok(delivered > 1024 * 1024, `${coding}: the slow reader got ${delivered} bytes`);
+  let slow: NodeJS.Timeout | undefined;
+  try {
+    let allowance = 64 * 1024;
+    let delivered = 0;
+    const easy = new Easy({
+      url: `${srv.url}/bomb`,
+      acceptEncoding: '',
+      writeFunction: (chunk: Buffer) => {
+        if (allowance <= 0) return PAUSE;
+        allowance -= chunk.length;
+        delivered += chunk.length;
+        return chunk.length;
+      },
+    });
+    const bombDone = driver.add(easy);
+    const goods = Array.from({ length: 5 }, () => driver.add(new Easy({ url: `${good.url}/ok` })));
+    if (mode === 'slow') {
+      slow = setInterval(() => {
+        allowance = 64 * 1024;
+        easy.pause(0);
+      }, 10);
+    }
+    for (const m of await Promise.all(goods)) assert.equal(m.result, 0);
+    await sleep(RUN_MS);
+    const t = easy._last as Transfer;
+    if (mode === 'unread') {
+      // Paused: nothing more is decoded, and what is held stays under the named bound.
+      const decoded = t.bodyBytes;
+      await sleep(50);
+      assert.equal(t.bodyBytes, decoded, `${coding}: decoding went on while paused`);
+      assert.ok(heldBytes(t) <= MAX_HELD_OUTPUT, `${coding}: ${heldBytes(t)} bytes held`);
+      assert.ok(delivered >= 64 * 1024, `${coding}: the body started (${delivered} bytes)`);
+    } else {
+      assert.ok(delivered > 1024 * 1024, `${coding}: the slow reader got ${delivered} bytes`);
+    }
+    clearInterval(slow);
+    check(watch, `easy ${coding} ${mode}`);
+    driver.remove(easy);
+    void bombDone;
+  } finally {
+    clearInterval(slow);
+    watch.stop();
+    driver.close();
+    await close();
   }
-  clearInterval(slow);
-  check(watch, `easy ${coding} ${mode}`);
-  driver.remove(easy);
-  void bombDone;
-  driver.close();
-  await end();
+  await assertNoTcpLeft(baseline);
 }
 
 async function promiseCase(bomb: Bomb, api: 'request' | 'fetch', mode: 'unread' | 'slow'): Promise<void> {
-  const { srv, good, end } = await servers(bomb);
+  const { srv, good, close, baseline } = await servers(bomb);
   const client = new Client();
   const watch = new LoopWatch();
-  let read = 0;
-  const url = `${srv.url}/bomb`;
-  const goods = Array.from({ length: 5 }, () => client.request(`${good.url}/ok`).then((r) => r.body.text()));
-  if (api === 'request') {
-    const r = await client.request(url, { acceptEncoding: '' });
-    assert.equal(r.statusCode, 200);
-    if (mode === 'slow') {
-      const end = Date.now() + RUN_MS;
-      for await (const chunk of r.body) {
-        read += (chunk as Buffer).length;
-        if (Date.now() > end) break;
-        await sleep(10);
-      }
-    } else await sleep(RUN_MS);
-    r.body.destroy();
-  } else {
-    const res = await client.fetch(url);
-    assert.equal(res.status, 200);
-    const reader = res.body!.getReader();
-    if (mode === 'slow') {
-      const end = Date.now() + RUN_MS;
-      while (Date.now() < end) {
-        const { value } = await reader.read();
-        read += value!.length;
-        await sleep(10);
-      }
-    } else await sleep(RUN_MS);
-    await reader.cancel();
+  try {
+    let read = 0;
+    const url = `${srv.url}/bomb`;
+    const goods = Array.from({ length: 5 }, () =>
+      client.request(`${good.url}/ok`).then((r) => r.body.text()),
+    );
+    if (api === 'request') {
+      const r = await client.request(url, { acceptEncoding: '' });
+      assert.equal(r.statusCode, 200);
+      if (mode === 'slow') {
+        const end = Date.now() + RUN_MS;
+        for await (const chunk of r.body) {
+          read += (chunk as Buffer).length;
+          if (Date.now() > end) break;
+          await sleep(10);
+        }
+      } else await sleep(RUN_MS);
+      r.body.destroy();
+    } else {
+      const res = await client.fetch(url);
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      if (mode === 'slow') {
+        const end = Date.now() + RUN_MS;
+        while (Date.now() < end) {
+          const { value } = await reader.read();
+          read += value!.length;
+          await sleep(10);
+        }
+      } else await sleep(RUN_MS);
+      await reader.cancel();
+    }
+    for (const text of await Promise.all(goods)) assert.equal(text.length, 1000);
+    if (mode === 'slow') assert.ok(read > 64 * 1024, `${api} slow reader got ${read} bytes`);
+    check(watch, `${api} ${bomb.coding} ${mode}`);
+  } finally {
+    watch.stop();
+    await client.destroy();
+    await close();
   }
-  for (const text of await Promise.all(goods)) assert.equal(text.length, 1000);
-  if (mode === 'slow') assert.ok(read > 64 * 1024, `${api} slow reader got ${read} bytes`);
-  check(watch, `${api} ${bomb.coding} ${mode}`);
-  await client.close();
-  await end();
+  await assertNoTcpLeft(baseline);
 }
 
 for (const [name, bomb] of [

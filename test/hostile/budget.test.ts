@@ -1,10 +1,10 @@
 // One socketAction does bounded work for one transfer, in decoded and delivered bytes: a bomb
-// whose body is read as fast as it decodes yields after MAX_DELIVER_PER_RUN and goes on from the
+// whose body is read as fast as it decodes yields after MAX_DECODE_PER_RUN and goes on from the
 // timer, so five small transfers beside it finish at once and its own timeoutMs ends it on time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Easy, NodeDriver } from '../../src/index.js';
-import { MAX_DELIVER_PER_RUN } from '../../src/multi/features/write.js';
+import { MAX_DECODE_PER_RUN } from '../../src/multi/features/write.js';
 import { brotliBomb, gzipBomb, streamBomb } from '../helpers/bombs.js';
 import { assertNoTcpLeft, goodServer, hostileServer, tcpHandles } from './harness.js';
 
@@ -63,8 +63,8 @@ for (const [name, make] of [
         b.at >= timeoutMs && b.at < timeoutMs * 1.1,
         `timeoutMs ${timeoutMs} fired after ${b.at.toFixed(0)} ms`,
       );
-      assert.ok(decoded > 16 * MAX_DELIVER_PER_RUN, `the bomb went on across runs (${decoded} bytes)`);
-      assert.ok(biggestRun <= MAX_DELIVER_PER_RUN + 16 * 1024, `one turn delivered ${biggestRun} bytes`);
+      assert.ok(decoded > 16 * MAX_DECODE_PER_RUN, `the bomb went on across runs (${decoded} bytes)`);
+      assert.ok(biggestRun <= MAX_DECODE_PER_RUN + 16 * 1024, `one turn delivered ${biggestRun} bytes`);
     } finally {
       driver.close();
       await srv.close();

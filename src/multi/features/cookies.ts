@@ -14,8 +14,24 @@ import { getPublicSuffix } from 'tldts';
 import type { HeaderList } from '../../proto/h1/types.js';
 import type { EasyOptions } from '../options.js';
 
-/** libcurl's MAX_COOKIE_LINE / RFC 6265bis: name + value at most 4096 bytes. */
+/** libcurl's MAX_NAME (lib/cookie.h) / RFC 6265bis 5.6: name + value at most 4096 bytes. */
 export const MAX_COOKIE_SIZE = 4096;
+/** libcurl's MAX_COOKIE_LINE (lib/cookie.h): a longer Set-Cookie line is dropped at once. */
+export const MAX_COOKIE_LINE = 5000;
+/** libcurl's MAX_SET_COOKIE_AMOUNT (lib/cookie.h): Set-Cookie lines taken from one response. */
+export const MAX_SET_COOKIE_AMOUNT = 50;
+/** libcurl's MAX_COOKIE_SEND_AMOUNT (lib/cookie.h): cookies sent in one request at most. */
+export const MAX_COOKIE_SEND_AMOUNT = 150;
+/** libcurl's MAX_COOKIE_HEADER_LEN (lib/cookie.h, Apache's default): the Cookie header's length cap. */
+export const MAX_COOKIE_HEADER_LEN = 8190;
+/**
+ * Cookies kept per domain. libcurl keeps no such cap; this is Chromium's (kDomainMaxCookies, above
+ * RFC 6265 6.1's "at least 50"): past it the domain's oldest cookie goes, so one server cannot
+ * crowd out every other site's cookies in a shared jar.
+ */
+export const MAX_COOKIES_PER_DOMAIN = 180;
+/** Cookies kept in one jar (Chromium's kMaxCookies; RFC 6265 6.1: at least 3000): the oldest goes. */
+export const MAX_COOKIES = 3300;
 /** RFC 6265bis 5.6: an attribute value longer than this is ignored. */
 export const MAX_ATTRIBUTE_VALUE = 1024;
 /** RFC 6265bis 5.6.1/5.6.2 (and libcurl's COOKIES_MAXAGE): expiry at most 400 days ahead. */
@@ -42,51 +58,110 @@ export interface Cookie {
 }
 
 export class CookieJar {
+  /** In creation order (a replaced cookie keeps its place). */
   private cookies: Cookie[] = [];
+  /** name, domain and path -> the cookie: a replacement is found without a scan. */
+  private readonly byKey = new Map<string, Cookie>();
+  /** Cookies per domain, for MAX_COOKIES_PER_DOMAIN. */
+  private readonly perDomain = new Map<string, number>();
 
   get all(): readonly Cookie[] {
     return this.cookies;
   }
 
-  /** Store `c`; one with the same name, domain and path is replaced in place (it keeps its creation order). */
+  /**
+   * Store `c`; one with the same name, domain and path is replaced in place (it keeps its creation
+   * order). A new cookie over MAX_COOKIES_PER_DOMAIN or MAX_COOKIES evicts the oldest (of its
+   * domain, else of the jar), so a flood keeps the jar's size flat.
+   */
   add(c: Cookie, nowS: number): void {
-    const i = this.cookies.findIndex((x) => x.name === c.name && x.domain === c.domain && x.path === c.path);
+    const key = keyOf(c);
+    const old = this.byKey.get(key);
     const live = c.expires === 0 || c.expires > nowS;
-    if (i < 0) {
-      if (live) this.cookies.push(c);
-    } else if (live) this.cookies[i] = c;
-    else this.cookies.splice(i, 1);
+    const cookies = this.cookies;
+    if (old !== undefined) {
+      const i = cookies.indexOf(old);
+      if (live) {
+        cookies[i] = c;
+        this.byKey.set(key, c);
+      } else {
+        cookies.splice(i, 1);
+        this.forget(old);
+      }
+      return;
+    }
+    if (!live) return;
+    if ((this.perDomain.get(c.domain) ?? 0) >= MAX_COOKIES_PER_DOMAIN) {
+      const i = cookies.findIndex((x) => x.domain === c.domain);
+      this.forget(cookies[i]!);
+      cookies.splice(i, 1);
+    } else if (cookies.length >= MAX_COOKIES) this.forget(cookies.shift()!);
+    cookies.push(c);
+    this.byKey.set(key, c);
+    this.perDomain.set(c.domain, (this.perDomain.get(c.domain) ?? 0) + 1);
   }
 
-  /** A Set-Cookie value received from `host` for `path` (`secure`: over https). */
-  setCookie(line: string, host: string, reqPath: string, nowS: number, secure = false): void {
+  private forget(c: Cookie): void {
+    this.byKey.delete(keyOf(c));
+    const n = (this.perDomain.get(c.domain) ?? 1) - 1;
+    if (n === 0) this.perDomain.delete(c.domain);
+    else this.perDomain.set(c.domain, n);
+  }
+
+  /** Keep only the cookies `keep` accepts. */
+  private retain(keep: (c: Cookie) => boolean): void {
+    const kept = this.cookies.filter(keep);
+    if (kept.length === this.cookies.length) return;
+    for (const c of this.cookies) if (!keep(c)) this.forget(c);
+    this.cookies = kept;
+  }
+
+  /** A Set-Cookie value received from `host` for `path` (`secure`: over https); true if taken. */
+  setCookie(line: string, host: string, reqPath: string, nowS: number, secure = false): boolean {
     const c = parseSetCookie(line, host, reqPath, nowS, secure);
-    if (c !== undefined) this.add(c, nowS);
+    if (c === undefined) return false;
+    this.add(c, nowS);
+    return true;
   }
 
   /** The Cookie header value for a request, or undefined. */
   header(host: string, path: string, secure: boolean, nowS: number): string | undefined {
-    this.cookies = this.cookies.filter((c) => c.expires === 0 || c.expires > nowS);
+    this.retain((c) => c.expires === 0 || c.expires > nowS);
     const h = host.toLowerCase();
-    const match = this.cookies.filter(
-      (c) =>
+    const match: Cookie[] = [];
+    // libcurl's Curl_cookie_getlist: the first MAX_COOKIE_SEND_AMOUNT matches, then sorted.
+    for (const c of this.cookies) {
+      if (
         (c.tailmatch ? h === c.domain || h.endsWith(`.${c.domain}`) : h === c.domain) &&
         pathMatch(path, c.path) &&
-        (!c.secure || secure),
-    );
+        (!c.secure || secure) &&
+        match.push(c) >= MAX_COOKIE_SEND_AMOUNT
+      )
+        break;
+    }
     if (match.length === 0) return undefined;
     // Longer paths first (RFC 6265 5.4).
     match.sort((a, b) => b.path.length - a.path.length);
-    // A nameless cookie (RFC 6265bis) is sent as its value alone.
-    return match.map((c) => (c.name === '' ? c.value : `${c.name}=${c.value}`)).join('; ');
+    // libcurl's http.c: a cookie that would take the line to MAX_COOKIE_HEADER_LEN is not sent,
+    // nor any after it. A nameless cookie (RFC 6265bis) is sent as its value alone.
+    let out = '';
+    for (const c of match) {
+      const pair = c.name === '' ? c.value : `${c.name}=${c.value}`;
+      const add = out === '' ? pair.length : pair.length + 2;
+      if (out.length + add >= MAX_COOKIE_HEADER_LEN) break;
+      out = out === '' ? pair : `${out}; ${pair}`;
+    }
+    return out === '' ? undefined : out;
   }
 
   clearSession(): void {
-    this.cookies = this.cookies.filter((c) => c.expires !== 0);
+    this.retain((c) => c.expires !== 0);
   }
 
   clear(): void {
     this.cookies = [];
+    this.byKey.clear();
+    this.perDomain.clear();
   }
 
   /** Read a Netscape cookie file (or Set-Cookie: lines, as libcurl accepts both). */
@@ -189,6 +264,10 @@ function prefixOk(c: Cookie, secureOrigin: boolean): boolean {
  * A Set-Cookie header value from `host` (lower or mixed case; '' = no origin: a cookieList line)
  * requested at `reqPath`; `secure` when it came over https. Undefined when the cookie is refused.
  */
+function keyOf(c: Cookie): string {
+  return `${c.domain}\t${c.path}\t${c.name}`;
+}
+
 export function parseSetCookie(
   line: string,
   host: string,
@@ -196,6 +275,7 @@ export function parseSetCookie(
   nowS: number,
   secure = false,
 ): Cookie | undefined {
+  if (line.length > MAX_COOKIE_LINE) return undefined;
   const parts = line.split(';');
   const first = parts.shift()!;
   if (BAD.test(first)) return undefined;
@@ -355,7 +435,11 @@ export function storeCookies(
   path: string,
   nowS: number,
 ): void {
+  let taken = 0;
   for (const [name, value] of headers) {
-    if (name.length === 10 && name.toLowerCase() === 'set-cookie') jar.setCookie(value, host, path, nowS);
+    if (name.length !== 10 || name.toLowerCase() !== 'set-cookie') continue;
+    // libcurl counts the cookies taken from one response (data->req.setcookies).
+    if (taken >= MAX_SET_COOKIE_AMOUNT) return;
+    if (jar.setCookie(value, host, path, nowS)) taken++;
   }
 }

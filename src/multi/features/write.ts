@@ -4,7 +4,7 @@
 //
 // Decoded output is pulled, one piece at a time, only while the transfer may deliver: not paused,
 // nothing held, and budget left in this run. So a paused transfer decodes nothing, what it holds
-// is bounded (MAX_HELD_OUTPUT), and one run's work is bounded in delivered bytes however much a
+// is bounded (MAX_HELD_OUTPUT), and one run's work is bounded in decoded bytes however much a
 // received chunk expands: with budget spent the transfer yields and is run again from the timer
 // (libcurl's EXPIRE_RUN_NOW), so other transfers and deadlines are served in between.
 import { CurlCode } from '../../core/codes.js';
@@ -16,10 +16,11 @@ import type { Transfer } from '../transfer.js';
 import { DECODE_PIECE } from './decode/index.js';
 
 /**
- * Body bytes (decoded) delivered to the write callback for one transfer in one run before it
- * yields: a decompression bomb decodes at most this much per socketAction.
+ * Decoded body bytes delivered for one transfer in one run before it yields: a decompression bomb
+ * decodes at most this much per socketAction (about 1 ms of brotli, less of gzip). Plain bodies are
+ * bounded by the read budget (MAX_READ_PER_RUN): what is delivered is what was read.
  */
-export const MAX_DELIVER_PER_RUN = 1024 * 1024;
+export const MAX_DECODE_PER_RUN = 256 * 1024;
 
 /**
  * What a paused transfer holds of its response body, at most: one received chunk not yet decoded
@@ -51,9 +52,9 @@ export function headerLine(m: Multi, t: Transfer, line: string): void {
   }
 }
 
-/** A run starts: the transfer may deliver MAX_DELIVER_PER_RUN bytes before it yields. */
-export function startDeliveryRun(t: Transfer): void {
-  t.deliverBudget = MAX_DELIVER_PER_RUN;
+/** A run starts: the transfer may decode MAX_DECODE_PER_RUN bytes before it yields. */
+export function startDecodeRun(t: Transfer): void {
+  t.decodeBudget = MAX_DECODE_PER_RUN;
 }
 
 /**
@@ -68,7 +69,7 @@ export function receiveBody(m: Multi, t: Transfer, data: Uint8Array, now: number
     return drainDecoder(m, t, now);
   }
   writeBody(m, t, Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  return canDeliver(m, t, now);
+  return t.heldOutput.length === 0 && !t.recvPaused;
 }
 
 /** Write what a pause or a spent budget held back, then decode what is left; false while it cannot go on. */
@@ -94,6 +95,7 @@ function drainDecoder(m: Multi, t: Transfer, now: number): boolean {
   while (canDeliver(m, t, now)) {
     const piece = d.read();
     if (piece === null) return true;
+    t.decodeBudget -= piece.length;
     writeBody(m, t, piece);
   }
   return false;
@@ -102,7 +104,7 @@ function drainDecoder(m: Multi, t: Transfer, now: number): boolean {
 /** Not paused, nothing held and budget left; with the budget spent the transfer is due again now. */
 function canDeliver(m: Multi, t: Transfer, now: number): boolean {
   if (t.heldOutput.length > 0 || t.recvPaused) return false;
-  if (t.deliverBudget > 0) return true;
+  if (t.decodeBudget > 0) return true;
   t.yieldedIn = m._action;
   m.expire(t, Timer.RUN_NOW, now);
   return false;
