@@ -4,6 +4,7 @@
 import { MultiError } from '../core/errors.js';
 import { Poll, SOCKET_TIMEOUT } from '../multi/constants.js';
 import type { Easy } from '../multi/easy.js';
+import { MAX_TIMER_MS } from '../multi/timers.js';
 import { type DoneMessage, Multi, type MultiOptions } from '../multi/multi.js';
 import type { Interest, Socket } from '../transport/types.js';
 
@@ -29,7 +30,7 @@ export const unrefTimer: DriverTimer = (ms, fire) => {
     const immediate = setImmediate(fire).unref();
     return () => clearImmediate(immediate);
   }
-  const timeout = setTimeout(fire, ms).unref();
+  const timeout = setTimeout(fire, Math.min(ms, MAX_TIMER_MS)).unref();
   return () => clearTimeout(timeout);
 };
 
@@ -121,9 +122,12 @@ export class NodeDriver {
     socket.watch(what as Interest, ready);
   }
 
-  private timerFunction(ms: number): void {
+  private timerFunction(requested: number): void {
     this.clearTimer();
-    if (ms < 0) return;
+    if (requested < 0) return;
+    // Past Node's range setTimeout would fire after 1 ms (and warn): fire at the range's end
+    // instead; the engine then announces what is left.
+    const ms = Math.min(requested, MAX_TIMER_MS);
     if (this.timer !== undefined) this.cancelTimer = this.timer(ms, this.onTimer);
     else if (ms === 0) this.immediate = setImmediate(this.onTimer);
     else this.timeout = setTimeout(this.onTimer, ms);

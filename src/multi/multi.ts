@@ -20,7 +20,7 @@ import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from './pool.js';
 import { parseTarget, type Target } from './request.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
-import { earliest, Timer } from './timers.js';
+import { earliest, MAX_TIMER_MS, Timer } from './timers.js';
 import { fail, runTransfer, Transfer, transition, wantedPollset } from './transfer.js';
 
 export type SocketFunction = (
@@ -374,7 +374,7 @@ export class Multi {
     if (this.busy) throw new MultiError(MultiCode.RECURSIVE_API_CALL);
     if (this.pollReady > 0) return Promise.resolve(this.pollReady);
     const now = this.transport.now();
-    const wait = Math.max(0, Math.min(timeoutMs, this.pollDeadline - now));
+    const wait = Math.max(0, Math.min(timeoutMs, this.pollDeadline - now, MAX_TIMER_MS));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pollWaiter = undefined;
@@ -518,7 +518,7 @@ export class Multi {
     if (this.timerArmed && next === this.lastDeadline) return;
     this.timerArmed = true;
     this.lastDeadline = next;
-    this.callTimer(Math.max(0, Math.ceil(next - now)));
+    this.callTimer(Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(next - now))));
   }
 
   private callTimer(ms: number): void {

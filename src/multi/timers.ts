@@ -21,6 +21,13 @@ export const Timer = {
 export type Timer = (typeof Timer)[keyof typeof Timer];
 export const TIMER_COUNT = 7;
 
+/**
+ * The longest delay the timer callback is given: Node's (and browsers') timer range, 2^31-1 ms
+ * (about 24.8 days). A later deadline is announced as this; when it fires early the engine finds
+ * nothing due and announces the rest, so a 3e9 ms timeout neither spins nor warns.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function newTimerTable(): Float64Array {
   return new Float64Array(TIMER_COUNT).fill(Number.POSITIVE_INFINITY);
 }
