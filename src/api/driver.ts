@@ -4,8 +4,8 @@
 import { MultiError } from '../core/errors.js';
 import { Poll, SOCKET_TIMEOUT } from '../multi/constants.js';
 import type { Easy } from '../multi/easy.js';
-import { MAX_TIMER_MS } from '../multi/timers.js';
 import { type DoneMessage, Multi, type MultiOptions } from '../multi/multi.js';
+import { MAX_TIMER_MS } from '../multi/timers.js';
 import type { Interest, Socket } from '../transport/types.js';
 
 export interface NodeDriverOptions extends Omit<MultiOptions, 'socketFunction' | 'timerFunction'> {
