@@ -24,7 +24,8 @@ for (const [name, make] of [
     let decoded = 0;
     let biggestRun = 0;
     let runStart = 0;
-    const timeoutMs = 1000;
+    // 2 s: 10% of it (200 ms) leaves room for a loaded CI machine; the old engine missed it by seconds.
+    const timeoutMs = 2000;
     const t0 = performance.now();
     const bombEasy = new Easy({
       url: `${srv.url}/bomb`,
@@ -55,7 +56,7 @@ for (const [name, make] of [
       );
       for (const s of await Promise.all(small)) {
         assert.equal(s.code, 0);
-        assert.ok(s.at < 500, `a small transfer took ${s.at.toFixed(0)} ms beside the bomb`);
+        assert.ok(s.at < 800, `a small transfer took ${s.at.toFixed(0)} ms beside the bomb`);
       }
       const b = await bombDone;
       assert.equal(b.code, 28, 'the bomb ends with OPERATION_TIMEDOUT');
