@@ -8,7 +8,9 @@ import type { Exchange, ExchangeHost } from './exchange.js';
 import { type FetchInit, type FetchInput, fetchWith } from './fetch.js';
 import { ActivityHold, UnrefTransport } from './idle.js';
 import { type RequestOptions, type RequestResult, requestWith } from './request.js';
-import type { HeadersInput, TransferOptions } from './transfer-options.js';
+import { type HeadersInput, headerPairs, type TransferOptions } from './transfer-options.js';
+import { WorkerPool, workerCount } from './workers/pool.js';
+import type { WireOptions } from './workers/protocol.js';
 
 /** Settings applied to every call of a Client (a call's own values win; headers merge by name). */
 export interface ClientDefaults extends TransferOptions {
@@ -29,6 +31,11 @@ export interface ClientOptions {
   /** DNS cache lifetime (ms, default 60 s). */
   dnsCacheTimeoutMs?: number;
   defaults?: ClientDefaults;
+  /**
+   * Worker threads, each with its own Multi and pool ('auto': one per core); the connection
+   * limits hold across all of them. Default: none, every transfer runs on this thread.
+   */
+  workers?: number | 'auto';
 }
 
 /**
@@ -55,17 +62,29 @@ export class Client implements AsyncDisposable {
   private readonly hold = new ActivityHold();
   private readonly host: ExchangeHost;
   private closed: Promise<void> | undefined;
+  /** The worker threads, when the client has any. */
+  private readonly pool: WorkerPool | undefined;
   /** Set once no transfer may start: destroy()'s reason, or the closed error. */
   private refusal: unknown;
 
   constructor(options: ClientOptions = {}, runtime?: ClientRuntime) {
-    const { defaults, ...limits } = options;
+    const { defaults, workers, ...limits } = options;
     this.defaults = { ...defaults };
     const rt = runtime ?? { transport: new UnrefTransport(), timer: unrefTimer, holdsProcess: true };
     this.driver = new NodeDriver({ ...limits, transport: rt.transport, timer: rt.timer });
     const inflight = this.inflight;
     const hold = rt.holdsProcess ? this.hold : undefined;
     const idle = new Set<Exchange>();
+    if (workers !== undefined) {
+      const { headers, ...easy } = this.defaults;
+      const pairs = headers === undefined ? undefined : [...headerPairs(headers)];
+      this.pool = new WorkerPool(
+        workerCount(workers),
+        limits,
+        { options: easy as WireOptions, headers: pairs },
+        hold ?? { enter() {}, leave() {} },
+      );
+    }
     this.host = {
       driver: this.driver,
       refusal: () => this.refusal,
@@ -92,12 +111,24 @@ export class Client implements AsyncDisposable {
 
   /** WHATWG fetch over this client: resolves with Node's own Response. */
   fetch(input: FetchInput, init?: FetchInit): Promise<Response> {
+    if (this.pool !== undefined) return this._track(this.workerCall(() => this.pool!.fetch(input, init)));
     return this._track(fetchWith(this, input, init));
   }
 
   /** Status, headers, a streaming body with the body mixins, and the transfer's getInfo(). */
   request(url: string | URL, options?: RequestOptions): Promise<RequestResult> {
+    if (this.pool !== undefined) return this._track(this.workerCall(() => this.pool!.request(url, options)));
     return requestWith(this, url, options);
+  }
+
+  private workerCall<T>(call: () => Promise<T>): Promise<T> {
+    if (this.state !== 'open') return Promise.reject(this.refusal ?? closedError());
+    return call();
+  }
+
+  /** @internal The worker threads (tests). */
+  get _workers(): WorkerPool | undefined {
+    return this.pool;
   }
 
   /**
@@ -114,7 +145,7 @@ export class Client implements AsyncDisposable {
 
   /** Transfers running now (including ones whose body is still being read). */
   get running(): number {
-    return this.inflight.size;
+    return this.inflight.size + (this.pool?.running ?? 0);
   }
 
   /** True once close() or destroy() was called. */
@@ -134,6 +165,7 @@ export class Client implements AsyncDisposable {
     while (this.calls.size > 0 || this.inflight.size > 0) {
       await Promise.allSettled([...this.calls, ...[...this.inflight].map((x) => x.finished)]);
     }
+    await this.pool?.drained();
   }
 
   /** End every running transfer now (they reject with `error`, or an ABORTED_BY_CALLBACK TscurlError). */
@@ -143,6 +175,7 @@ export class Client implements AsyncDisposable {
       error ?? new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The client was destroyed', { side: 'local' });
     this.refusal ??= reason;
     for (const x of [...this.inflight]) x.abort(reason);
+    this.pool?.abortAll(reason);
     this.shutdown();
     this.closed ??= Promise.resolve();
     return this.closed;
@@ -163,6 +196,7 @@ export class Client implements AsyncDisposable {
     this.state = 'closed';
     this.refusal ??= closedError();
     this.driver.close();
+    this.pool?.terminate();
   }
 }
 

@@ -3,6 +3,7 @@
 
 import type { MimePartInit } from '../multi/features/mime.js';
 import type { EasyOptions } from '../multi/options.js';
+import type { Shard } from './threads.js';
 
 /** One URL of an operation with the output it goes to (curl's `struct getout`). */
 export interface UrlNode {
@@ -135,6 +136,10 @@ export interface Global {
   benchTransfers: number;
   benchSize: number;
   benchFaultEvery: number;
+  /** --workers: worker threads for parallel mode (0: none). */
+  workers: number;
+  /** Set inside one of those threads: the URLs it takes. */
+  shard?: Shard;
   operations: Operation[];
 }
 
@@ -191,6 +196,7 @@ export function newGlobal(): Global {
     failEarly: false,
     progressBar: false,
     noProgressMeter: false,
+    workers: 0,
     help: false,
     version: false,
     bench: false,

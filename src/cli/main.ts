@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // tscurl: curl's command line on the tscurl engine.
 import { run } from './run.js';
+import { reportShard, shardOfThread } from './threads.js';
 
-run(process.argv.slice(2)).then(
+// A --workers thread runs this same script on its part of the URLs.
+const shard = shardOfThread();
+run(shard?.args ?? process.argv.slice(2), shard?.tscurlShard).then(
   (code) => {
-    process.exitCode = code;
+    if (shard !== undefined) reportShard(code);
+    else process.exitCode = code;
   },
   (e: unknown) => {
     process.stderr.write(

@@ -1,6 +1,7 @@
 // The command-line options, one row each: names, whether it takes a parameter, whether it is a
 // boolean (so `--no-name` exists) and how it changes the configuration. Rows follow curl's
 // tool_listhelp.c texts so `-h` reads like curl's.
+import { availableParallelism } from 'node:os';
 import { HttpAuth } from '../multi/features/auth.js';
 import { optionNames, SslOpt, SslVersion } from '../multi/options.js';
 import { type DataKind, type Global, type HttpReq, newOperation, type Operation } from './config.js';
@@ -839,6 +840,14 @@ export const optionTable: OptionRow[] = [
       // curl clamps: 0 means the default, above 300 is 300 (tool_getparam.c, PARALLEL_MAX).
       c.global.parallelMax = n === 0 ? 50 : Math.min(n, 300);
       c.global.parallelMaxGiven = true;
+    },
+  },
+  {
+    long: 'workers',
+    arg: '<num>',
+    help: 'Worker threads for --parallel, each with its own connection pool (tscurl)',
+    apply: (c, v) => {
+      c.global.workers = v === 'auto' ? availableParallelism() : int(c, v);
     },
   },
   {

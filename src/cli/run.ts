@@ -18,6 +18,7 @@ import { methodClash } from './options-table.js';
 import { type DoneAction, runParallel } from './parallel.js';
 import { parseArgs } from './parse.js';
 import { completeUserPwd } from './password.js';
+import { runInThreads, type Shard } from './threads.js';
 import { writeOut } from './write-out.js';
 
 const TRY_HELP = "tscurl: try 'tscurl --help' or 'tscurl --manual' for more information\n";
@@ -95,7 +96,7 @@ function retryKind(job: Job, code: number, status: number): string | undefined {
   return undefined;
 }
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], shard?: Shard): Promise<number> {
   let g: Global;
   try {
     g = parseArgs(args);
@@ -152,6 +153,11 @@ export async function run(args: string[]): Promise<number> {
       op.user = completeUserPwd(op.user, i, g.operations.length, stderr);
     }
   }
+  if (shard !== undefined) {
+    g.shard = shard;
+    g.parallelMax = shard.parallelMax;
+    g.noProgressMeter = true;
+  } else if (g.parallel && g.workers > 1) return runInThreads(args, g);
   return runTransfers(g);
 }
 
@@ -216,17 +222,23 @@ async function runTransfers(g: Global): Promise<number> {
     if (code !== CurlCode.OK && g.failEarly) stop = true;
   };
 
+  const shard = g.shard;
+  let items = 0;
   const next = (): { easy: Easy; job: Job } | undefined => {
     while (!stop && !fatal) {
       const r = urls.next();
       if (r.done === true) return undefined;
       const item = r.value;
       if (item instanceof GlobError) {
-        if (showErrors) stderr(`tscurl: (${CurlCode.URL_MALFORMAT}) ${item.format()}\n`);
+        if (showErrors && (shard?.index ?? 0) === 0) {
+          stderr(`tscurl: (${CurlCode.URL_MALFORMAT}) ${item.format()}\n`);
+        }
         exitCode = CurlCode.URL_MALFORMAT;
         fatal = true;
         return undefined;
       }
+      // --workers: this thread takes every shard.of-th URL.
+      if (shard !== undefined && items++ % shard.of !== shard.index) continue;
       const job = createJob(item.op, item.node, item.url, item.urlnum, item.matches, item.upload);
       if (job.preError !== undefined) {
         finishJob(job, job.preError.code, job.preError.message, undefined);
