@@ -4,6 +4,7 @@
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { CurlCode, curlStrerror } from '../core/codes.js';
+import { isFleetCommand } from '../fleet/detect.js';
 import { Easy } from '../multi/easy.js';
 import type { DoneMessage } from '../multi/multi.js';
 import { BENCH_DEFAULTS, formatBench, runBench } from './bench.js';
@@ -97,6 +98,8 @@ function retryKind(job: Job, code: number, status: number): string | undefined {
 }
 
 export async function run(args: string[], shard?: Shard): Promise<number> {
+  // --queue, --queue-add, --queue-status: the fleet commands (loaded only then: they bring Redis).
+  if (isFleetCommand(args)) return (await import('../fleet/cli.js')).runFleet(args);
   let g: Global;
   try {
     g = parseArgs(args);

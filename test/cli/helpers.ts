@@ -46,9 +46,13 @@ export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): 
 
 /** Runs tscurl from source with `args`. */
 export function tscurl(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return runCommand(process.execPath, [...cliNodeArgs(opts.cwd), ...args], opts);
+}
+
+/** node's arguments before tscurl's own: the bundle when there is one, else through tsx. */
+export function cliNodeArgs(cwd?: string): string[] {
   const bundle = cliBundle();
-  const node = bundle === undefined ? tscurlArgs(opts.cwd) : [bundle];
-  return runCommand(process.execPath, [...node, ...args], opts);
+  return bundle === undefined ? tscurlArgs(cwd) : [bundle];
 }
 
 let bundled: string | undefined | null = null;
@@ -76,6 +80,10 @@ function cliBundle(): string | undefined {
       format: 'esm',
       outfile: out,
       logLevel: 'error',
+      // CommonJS dependencies bundled into ESM (the Redis client) require() Node's built-ins.
+      banner: {
+        js: "import { createRequire as __tscurlRequire } from 'node:module'; const require = __tscurlRequire(import.meta.url);",
+      },
       // help.ts finds package.json next to the source, as under tsx.
       define: { 'import.meta.url': JSON.stringify(new URL('../../src/cli/help.ts', import.meta.url).href) },
     });
