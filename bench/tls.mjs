@@ -13,7 +13,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { exec, fmt, median } from './common.mjs';
+import { exec, fmt, summarize, tableRows } from './common.mjs';
 import { startNginx } from './nginx.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -187,36 +187,9 @@ async function main() {
     const summary = {};
     for (const c of clients) {
       const rs = results[w.id]?.[c] ?? [];
-      if (rs.length === 0) continue;
-      if (rs.some((r) => !r.ok)) summary[c] = { failed: rs.find((r) => !r.ok).firstFailure };
-      else {
-        const figs = rs.map((r) => figure(w, r));
-        summary[c] = {
-          fig: median(figs),
-          min: Math.min(...figs),
-          max: Math.max(...figs),
-          cpu: median(rs.map((r) => r.cpuS)),
-          rss: median(rs.map((r) => r.maxRssKiB / 1024)),
-        };
-      }
+      if (rs.length > 0) summary[c] = summarize(rs, (r) => figure(w, r));
     }
-    const ref = summary['undici-request'];
-    for (const c of clients) {
-      const s = summary[c];
-      if (s === undefined) continue;
-      const head = `| ${w.label} (${w.count.toLocaleString('en-US')}) | ${LABEL[c]} |`;
-      if (s.failed) {
-        out.push(`${head} **FAILED**: ${s.failed} | | | |`);
-        continue;
-      }
-      const ratio =
-        ref?.fig === undefined
-          ? ''
-          : `${(s.fig / ref.fig).toFixed(2)}x, ${(s.cpu / ref.cpu).toFixed(2)}x, ${(s.rss / ref.rss).toFixed(2)}x`;
-      out.push(
-        `${head} ${fmt(s.fig, w.unit)} ${w.unit} (${fmt(s.min, w.unit)}-${fmt(s.max, w.unit)}) | ${s.cpu.toFixed(2)} | ${Math.round(s.rss)} | ${ratio} |`,
-      );
-    }
+    out.push(...tableRows(w, summary, clients, LABEL, 'undici-request'));
   }
   console.log(out.join('\n'));
 }

@@ -131,6 +131,15 @@ function tlsType<K extends 'sslCertType' | 'sslKeyType'>(
   };
 }
 
+/** --tlsv1 (-1), --tlsv1.0 .. --tlsv1.3: the minimum version. */
+const TLS_MIN: ReadonlyArray<[string, number, string?]> = [
+  ['tlsv1', SslVersion.TLSv1, '1'],
+  ['tlsv1.0', SslVersion.TLSv1_0],
+  ['tlsv1.1', SslVersion.TLSv1_1],
+  ['tlsv1.2', SslVersion.TLSv1_2],
+  ['tlsv1.3', SslVersion.TLSv1_3],
+];
+
 /** --tls-max values (curl's tool: 'default', '1.0' .. '1.3'). */
 const TLS_MAX: Record<string, number | undefined> = {
   default: SslVersion.MAX_DEFAULT,
@@ -706,32 +715,14 @@ export const optionTable: OptionRow[] = [
     help: 'FILE/HASHES Public key to verify peer against',
     apply: tls('pinnedPublicKey'),
   },
-  {
-    long: 'tlsv1',
-    short: '1',
-    help: 'Use TLSv1.0 or greater',
-    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1),
-  },
-  {
-    long: 'tlsv1.0',
-    help: 'Use TLSv1.0 or greater',
-    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_0),
-  },
-  {
-    long: 'tlsv1.1',
-    help: 'Use TLSv1.1 or greater',
-    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_1),
-  },
-  {
-    long: 'tlsv1.2',
-    help: 'Use TLSv1.2 or greater',
-    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_2),
-  },
-  {
-    long: 'tlsv1.3',
-    help: 'Use TLSv1.3 or greater',
-    apply: (c) => void (c.op.tls.minVersion = SslVersion.TLSv1_3),
-  },
+  ...TLS_MIN.map(
+    ([long, min, short]): OptionRow => ({
+      long,
+      ...(short === undefined ? {} : { short }),
+      help: `Use TLSv${long === 'tlsv1' ? '1.0' : long.slice(4)} or greater`,
+      apply: (c) => void (c.op.tls.minVersion = min),
+    }),
+  ),
   {
     long: 'tls-max',
     arg: '<VERSION>',

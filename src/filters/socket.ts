@@ -86,29 +86,11 @@ export class SocketFilter implements Filter {
   }
 
   send(data: Uint8Array): number {
-    const s = this.socket!;
-    const n = s.write(data);
-    if (n === 0 && s.error !== undefined) {
-      throw new TransferError(
-        CurlCode.SEND_ERROR,
-        `Failed sending data to ${this.host} port ${this.port}: ${describeErrno(s.error)}`,
-        { side: 'transport', phase: 'send', cause: s.error },
-      );
-    }
-    return n;
+    return sendOn(this.socket!, data, this.host, this.port);
   }
 
   recv(): ReadResult {
-    const s = this.socket!;
-    const r = s.read();
-    if (r === null && s.error !== undefined) {
-      throw new TransferError(
-        CurlCode.RECV_ERROR,
-        `Failure when receiving data from ${this.host} port ${this.port}: ${describeErrno(s.error)}`,
-        { side: 'transport', phase: 'recv', cause: s.error },
-      );
-    }
-    return r;
+    return recvFrom(this.socket!, this.host, this.port);
   }
 
   hasPendingData(): boolean {
@@ -146,7 +128,35 @@ export class SocketFilter implements Filter {
   }
 }
 
+/** write() on a transport socket; a failed socket ends the transfer with SEND_ERROR (55). */
+export function sendOn(s: TransportSocket, data: Uint8Array, host: string, port: number): number {
+  const n = s.write(data);
+  if (n === 0 && s.error !== undefined) {
+    throw new TransferError(
+      CurlCode.SEND_ERROR,
+      `Failed sending data to ${host} port ${port}: ${describeErrno(s.error)}`,
+      { side: 'transport', phase: 'send', cause: s.error },
+    );
+  }
+  return n;
+}
+
+/** read() on a transport socket; a failed socket ends the transfer with RECV_ERROR (56). */
+export function recvFrom(s: TransportSocket, host: string, port: number): ReadResult {
+  const r = s.read();
+  if (r === null && s.error !== undefined) {
+    throw new TransferError(
+      CurlCode.RECV_ERROR,
+      `Failure when receiving data from ${host} port ${port}: ${describeErrno(s.error)}`,
+      { side: 'transport', phase: 'recv', cause: s.error },
+    );
+  }
+  return r;
+}
+
 export function describeErrno(e: Error & { code?: string | undefined }): string {
+  // OpenSSL errors: the reason without the error-stack prefix ('...:SSL routines::<reason>').
+  if (e.code?.startsWith('ERR_SSL_')) return /:([^:]+)$/.exec(e.message)?.[1] ?? e.message;
   switch (e.code) {
     case 'ECONNREFUSED':
       return 'Connection refused';

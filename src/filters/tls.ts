@@ -15,7 +15,7 @@ import type {
   TransportSocket,
 } from '../transport/types.js';
 import { Ready } from '../transport/types.js';
-import { describeErrno } from './socket.js';
+import { describeErrno, recvFrom, sendOn } from './socket.js';
 import type { TlsSessionCache } from './tls-sessions.js';
 import {
   hostMismatch,
@@ -129,7 +129,7 @@ export class TlsFilter implements Filter {
   }
 
   private handshakeError(cause: (Error & { code?: string | undefined }) | undefined): TransferError {
-    const why = cause === undefined ? 'connection closed' : tlsReason(cause);
+    const why = cause === undefined ? 'connection closed' : describeErrno(cause);
     return new TransferError(CurlCode.SSL_CONNECT_ERROR, `TLS connect error: ${why} ${this.where()}`, {
       side: 'remote',
       phase: 'connect',
@@ -167,29 +167,11 @@ export class TlsFilter implements Filter {
   }
 
   send(data: Uint8Array): number {
-    const s = this.sock!;
-    const n = s.write(data);
-    if (n === 0 && s.error !== undefined) {
-      throw new TransferError(
-        CurlCode.SEND_ERROR,
-        `Failed sending data to ${this.host} port ${this.port}: ${tlsReason(s.error)}`,
-        { side: 'transport', phase: 'send', cause: s.error },
-      );
-    }
-    return n;
+    return sendOn(this.sock!, data, this.host, this.port);
   }
 
   recv(): ReadResult {
-    const s = this.sock!;
-    const r = s.read();
-    if (r === null && s.error !== undefined) {
-      throw new TransferError(
-        CurlCode.RECV_ERROR,
-        `Failure when receiving data from ${this.host} port ${this.port}: ${tlsReason(s.error)}`,
-        { side: 'transport', phase: 'recv', cause: s.error },
-      );
-    }
-    return r;
+    return recvFrom(this.sock!, this.host, this.port);
   }
 
   hasPendingData(): boolean {
@@ -231,13 +213,4 @@ export class TlsFilter implements Filter {
     }
     this.next.destroy();
   }
-}
-
-/** A TLS-level error as a short reason (OpenSSL's text without the error-stack prefix). */
-function tlsReason(e: Error & { code?: string | undefined }): string {
-  if (e.code?.startsWith('ERR_SSL_')) {
-    const m = /:([^:]+)$/.exec(e.message);
-    return m?.[1] ?? e.message;
-  }
-  return describeErrno(e);
 }

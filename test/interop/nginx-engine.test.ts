@@ -1,10 +1,10 @@
 // tscurl's engine against a real nginx (Debian package): keep-alive reuse, chunked responses,
 // a 100 MiB file checked by its SHA-256, many transfers at once, HEAD and bodiless statuses.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { CurlCode, Easy, NodeDriver } from '../../src/index.js';
+import { CurlCode, NodeDriver } from '../../src/index.js';
 import { AppLoop } from '../helpers/app-loop.js';
+import { fanOut, hashing } from '../helpers/hashing.js';
 import { type NginxServer, startNginx } from '../helpers/nginx.js';
 
 let nginx: NginxServer;
@@ -14,21 +14,6 @@ before(async () => {
 after(async () => {
   await nginx?.stop();
 });
-
-function hashing(url: string, extra = {}): { easy: Easy; digest: () => string; size: () => number } {
-  const h = createHash('sha256');
-  let n = 0;
-  const easy = new Easy({
-    url,
-    writeFunction: (c) => {
-      h.update(c);
-      n += c.length;
-    },
-    ...extra,
-  });
-  let d: string | undefined;
-  return { easy, digest: () => (d ??= h.digest('hex')), size: () => n };
-}
 
 test('keep-alive: ten sequential transfers over one connection', async () => {
   const driver = new NodeDriver();
@@ -82,19 +67,7 @@ test('100 MiB file: SHA-256 matches', async () => {
 
 test('1,000 transfers at once with maxHostConnections 20: all complete, at most 20 connections', async () => {
   const loop = new AppLoop({ maxHostConnections: 20 });
-  const file = nginx.files.get('/1k.bin')!;
-  const all: Array<ReturnType<typeof hashing>> = [];
-  for (let i = 0; i < 1000; i++) {
-    const t = hashing(`${nginx.baseUrl}/1k.bin`);
-    all.push(t);
-    loop.multi.addHandle(t.easy);
-  }
-  await loop.untilIdle(60_000);
-  assert.equal(loop.done.length, 1000);
-  assert.ok(loop.done.every((d) => d.result === CurlCode.OK));
-  assert.ok(all.every((t) => t.digest() === file.sha256));
-  const connects = all.reduce((n, t) => n + t.easy.getInfo().numConnects, 0);
-  assert.ok(connects <= 20, `${connects} connections opened`);
+  await fanOut(loop, `${nginx.baseUrl}/1k.bin`, 1000, nginx.files.get('/1k.bin')!.sha256, 20);
   loop.close();
 });
 

@@ -2,10 +2,10 @@
 // time): TLS 1.2 and 1.3, keep-alive reuse of the TLS connection, a 100 MiB download checked by
 // its SHA-256, the 1,000-transfer fan-out of the HTTP/1 suite, and the verification failures.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { CurlCode, Easy, type EasyOptions, NodeDriver, SslVersion } from '../../src/index.js';
+import { CurlCode, type EasyOptions, NodeDriver, SslVersion } from '../../src/index.js';
 import { AppLoop } from '../helpers/app-loop.js';
+import { fanOut, type Hashing, hashing as hashWith } from '../helpers/hashing.js';
 import { type NginxServer, startNginx } from '../helpers/nginx.js';
 import { testPki } from '../helpers/tls-certs.js';
 
@@ -27,23 +27,9 @@ after(async () => {
 
 const trust: EasyOptions = { caInfo: pki.caCert };
 
-function hashing(
-  url: string,
-  extra: EasyOptions = {},
-): { easy: Easy; digest: () => string; size: () => number } {
-  const h = createHash('sha256');
-  let n = 0;
-  const easy = new Easy({
-    url,
-    ...trust,
-    writeFunction: (c) => {
-      h.update(c);
-      n += c.length;
-    },
-    ...extra,
-  });
-  let d: string | undefined;
-  return { easy, digest: () => (d ??= h.digest('hex')), size: () => n };
+/** hashing() with the test CA trusted. */
+function hashing(url: string, extra: EasyOptions = {}): Hashing {
+  return hashWith(url, { ...trust, ...extra });
 }
 
 test('TLS 1.3 and TLS 1.2 nginx: verified, the version as configured, ALPN http/1.1', async () => {
@@ -108,18 +94,6 @@ test('100 MiB over TLS: SHA-256 matches', async () => {
 
 test('1,000 https transfers at once with maxHostConnections 20: all complete, at most 20 connections', async () => {
   const loop = new AppLoop({ maxHostConnections: 20 });
-  const file = nginx.files.get('/1k.bin')!;
-  const all: Array<ReturnType<typeof hashing>> = [];
-  for (let i = 0; i < 1000; i++) {
-    const t = hashing(`${nginx.baseUrl}/1k.bin`);
-    all.push(t);
-    loop.multi.addHandle(t.easy);
-  }
-  await loop.untilIdle(60_000);
-  assert.equal(loop.done.length, 1000);
-  assert.ok(loop.done.every((d) => d.result === CurlCode.OK));
-  assert.ok(all.every((t) => t.digest() === file.sha256));
-  const connects = all.reduce((n, t) => n + t.easy.getInfo().numConnects, 0);
-  assert.ok(connects <= 20, `${connects} connections opened`);
+  await fanOut(loop, `${nginx.baseUrl}/1k.bin`, 1000, nginx.files.get('/1k.bin')!.sha256, 20, trust);
   loop.close();
 });
