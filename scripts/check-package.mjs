@@ -108,7 +108,7 @@ try {
   );
   writeFileSync(
     join(app, 'esm.mts'),
-    `import { Client, CurlCode, Easy, fetch, Multi, request } from 'tscurl';
+    `import { Client, CurlCode, Easy, fetch, Multi, renderTimeline, request } from 'tscurl';
 import { SimNetwork } from 'tscurl/sim';
 const net = new SimNetwork();
 net.listen('api.test', 80, (_req, res) => res.end('hi'));
@@ -117,7 +117,7 @@ const res: Response = await client.fetch('http://api.test/');
 const text: string = await res.text();
 const easy = new Easy({ url: 'http://api.test/' });
 const code: number = CurlCode.OK;
-void [fetch, request, Multi, easy, code];
+void [fetch, request, Multi, easy, code, renderTimeline];
 await client.close();
 console.log('esm', text);
 `,

@@ -13,6 +13,7 @@ export { NodeDriver, type NodeDriverOptions } from './api/driver.js';
 export { TscurlError } from './api/errors.js';
 export { type FetchInit, type FetchInput, fetch } from './api/fetch.js';
 export { type RequestOptions, type RequestResult, type ResponseHeaders, request } from './api/request.js';
+export { renderTimeline, type TimelineOptions, type TimelineRecord } from './api/timeline.js';
 export type { HeadersInput, TransferOptions } from './api/transfer-options.js';
 export {
   CurlCode,

@@ -8,6 +8,8 @@
 //   await net.run();
 import dc from 'node:diagnostics_channel';
 import { Client, type ClientOptions } from './api/client.js';
+import type { Easy } from './multi/easy.js';
+import type { EasyInfo } from './multi/info.js';
 import { Multi, type MultiOptions } from './multi/multi.js';
 import { type LoopSocketFunction, SimLoop } from './transport/sim/driver.js';
 import { macrotask, SimNet, type SimNetworkOptions } from './transport/sim/network.js';
@@ -58,15 +60,19 @@ export interface RunOptions {
 
 /** Which loop drives which Multi, for the done channel (one subscription for the process). */
 const loopOf = new WeakMap<object, SimLoop>();
+/** The network whose transfer records a Multi's completed transfers go to. */
+const recordsOf = new WeakMap<object, EasyInfo[]>();
 let doneSubscribed = false;
 
 function subscribeDone(): void {
   if (doneSubscribed) return;
   doneSubscribed = true;
   dc.channel('tscurl:transfer:done').subscribe((message) => {
-    const m = message as { easy: { _link?: { multi?: Multi } }; result: number };
+    const m = message as { easy: Easy & { _link?: { multi?: Multi } }; result: number };
     const multi = m.easy._link?.multi;
-    if (multi) loopOf.get(multi)?.done(multi, m.easy, m.result);
+    if (multi === undefined) return;
+    loopOf.get(multi)?.done(multi, m.easy, m.result);
+    recordsOf.get(multi)?.push(m.easy.getInfo());
   });
 }
 
@@ -79,10 +85,13 @@ export class SimNetwork extends SimNet {
   /** The driving call in progress ('run()', 'advance()', ...), if any. */
   private driving: string | undefined;
   private selfDriving = false;
+  private readonly records: EasyInfo[] = [];
+  private readonly tracing: boolean;
 
   constructor(options: SimNetworkOptions = {}) {
     super(options);
-    this.loop = new SimLoop(this.world.sched, (s: Socket) => localFdOf(s), options.trace ?? true);
+    this.tracing = options.trace ?? true;
+    this.loop = new SimLoop(this.world.sched, (s: Socket) => localFdOf(s), this.tracing);
   }
 
   /**
@@ -104,7 +113,7 @@ export class SimNetwork extends SimNet {
     });
     cb.attach(multi);
     loopOf.set(multi, this.loop);
-    subscribeDone();
+    this.record(multi);
     return multi;
   }
 
@@ -117,7 +126,7 @@ export class SimNetwork extends SimNet {
   createClient(options: ClientOptions = {}): Client {
     const sched = this.world.sched;
     sched.onSchedule ??= () => this.kick();
-    return new Client(options, {
+    const client = new Client(options, {
       transport: this.transport,
       timer: (ms, fire) => {
         const event = sched.at(ms, fire);
@@ -125,6 +134,22 @@ export class SimNetwork extends SimNet {
       },
       holdsProcess: false,
     });
+    this.record(client.driver.multi);
+    return client;
+  }
+
+  /**
+   * getInfo() of every transfer completed on this network's Multis and Clients, in completion
+   * order, times on the virtual clock: `renderTimeline(net.transferRecords(), { clock: 'virtual' })`
+   * draws them. Recorded while tracing is on (the default; `trace: false` turns both off).
+   */
+  transferRecords(): EasyInfo[] {
+    return this.records.slice();
+  }
+
+  private record(multi: Multi): void {
+    subscribeDone();
+    if (this.tracing) recordsOf.set(multi, this.records);
   }
 
   /** Start the self-driving loop (createClient networks), unless a loop already runs. */

@@ -133,6 +133,8 @@ export interface Global {
   help: boolean;
   version: boolean;
   bench: boolean;
+  /** --timeline FILE: an HTML waterfall of every transfer, written when the run ends. */
+  timeline: string | undefined;
   benchTransfers: number;
   benchSize: number;
   benchFaultEvery: number;
@@ -200,6 +202,7 @@ export function newGlobal(): Global {
     help: false,
     version: false,
     bench: false,
+    timeline: undefined,
     benchTransfers: 10_000,
     benchSize: 1024,
     benchFaultEvery: 0,

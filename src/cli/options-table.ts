@@ -913,6 +913,13 @@ export const optionTable: OptionRow[] = [
     help: 'For testing --bench: the server answers every Nth request with 500',
     apply: (c, v) => void (c.global.benchFaultEvery = int(c, v)),
   },
+  // tscurl's own: the transfers of this run as an HTML waterfall (renderTimeline).
+  {
+    long: 'timeline',
+    arg: '<file>',
+    help: 'Write an HTML timeline of every transfer to <file>',
+    apply: (c, v) => void (c.global.timeline = v),
+  },
   ...proxyOptionRows,
 ];
 

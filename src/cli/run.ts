@@ -3,9 +3,11 @@
 // serial mode the last transfer's result, in parallel mode the last failure's.
 
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { renderTimeline } from '../api/timeline.js';
 import { CurlCode, curlStrerror } from '../core/codes.js';
 import { isFleetCommand } from '../fleet/detect.js';
 import { Easy } from '../multi/easy.js';
+import type { EasyInfo } from '../multi/info.js';
 import type { DoneMessage } from '../multi/multi.js';
 import { BENCH_DEFAULTS, formatBench, runBench } from './bench.js';
 import type { Global, Operation, UrlNode } from './config.js';
@@ -185,7 +187,9 @@ async function runTransfers(g: Global): Promise<number> {
   let fatal = false;
   let stop = false;
 
+  const timeline: EasyInfo[] | undefined = g.timeline === undefined ? undefined : [];
   const finishJob = (job: Job, code: number, message: string, easy: Easy | undefined): void => {
+    if (timeline !== undefined && easy !== undefined) timeline.push(easy.getInfo());
     job.body.close(code === CurlCode.OK);
     job.headerFile?.close(code === CurlCode.OK);
     job.upload?.close();
@@ -297,5 +301,15 @@ async function runTransfers(g: Global): Promise<number> {
       return stop ? 'stop' : undefined;
     },
   }).finally(() => progress.finish());
+  if (timeline !== undefined) writeTimeline(g.timeline!, timeline, stderr);
   return exitCode;
+}
+
+/** --timeline: the page for this run's transfers (a write failure is reported, not fatal). */
+function writeTimeline(path: string, records: EasyInfo[], stderr: (s: string) => void): void {
+  try {
+    writeFileSync(path, renderTimeline(records, { title: `tscurl: ${records.length} transfers` }));
+  } catch (e) {
+    stderr(`tscurl: could not write the timeline to ${path}: ${(e as Error).message}\n`);
+  }
 }

@@ -55,6 +55,15 @@ export interface EasyInfo {
   osErrno: number;
   /** CURLINFO_XFER_ID: this transfer's id (-1 before any run). */
   xferId: number;
+  /** CURLINFO_CONN_ID: id of the last connection used (-1 before any); equal ids mean a reused connection. */
+  connId: number;
+  /** CURLINFO_QUEUE_TIME_T: microseconds spent waiting for a connection slot (maxHostConnections, ...). */
+  queueTimeT: number;
+  /**
+   * When the transfer started, in ms of the transport's clock (performance.now() on Node, virtual
+   * ms in the simulator): a tscurl addition that places transfers on one time axis (renderTimeline).
+   */
+  startTime: number;
   /** CURLINFO_HTTPAUTH_AVAIL: HttpAuth bits the last 401 offered. */
   httpAuthAvail: number;
   /** CURLINFO_HTTPAUTH_USED: the HttpAuth method of the last Authorization sent (0: none). */
@@ -135,6 +144,10 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     conditionUnmet: 0,
     osErrno: osErrno(t?.error),
     xferId: t?.id ?? -1,
+    connId: t?.connId ?? -1,
+    queueTimeT:
+      t === undefined ? 0 : us(t.queueMs + (Number.isNaN(t.tQueued) ? 0 : Math.max(0, now - t.tQueued))),
+    startTime: Number.isNaN(start) ? 0 : start,
     httpAuthAvail: t?.auth.avail ?? 0,
     httpAuthUsed: t?.auth.used ?? 0,
     result: t?.result ?? 0,

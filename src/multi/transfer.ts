@@ -146,6 +146,12 @@ export class Transfer implements HeapItem, SocketUser {
   tPretransfer = Number.NaN;
   tStarttransfer = Number.NaN;
   tEnd = Number.NaN;
+  /** Since when the transfer waits in the pending queue for a connection slot (NaN: not waiting). */
+  tQueued = Number.NaN;
+  /** Time spent in the pending queue, over the whole transfer (CURLINFO_QUEUE_TIME_T). */
+  queueMs = 0;
+  /** Id of the last connection the transfer used (CURLINFO_CONN_ID), -1 before any. */
+  connId = -1;
 
   sizeDownload = 0;
   sizeUpload = 0;
@@ -334,6 +340,7 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
     const conn =
       m.acquireConnection(t.reuseKey, now) ?? acquireShared(m, o.share, t.reuseKey, t.hostKey, now);
     if (conn !== undefined) {
+      leaveQueue(t, now);
       attach(t, conn);
       t.reused = true;
       t.tNamelookup = t.tConnect = now;
@@ -349,10 +356,12 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   }
   const slot = m.connectionSlot(t.hostKey);
   if (slot !== 'ok') {
+    if (Number.isNaN(t.tQueued)) t.tQueued = now;
     m.addPending(t, slot);
     transition(m, t, 'pending');
     return 'wait';
   }
+  leaveQueue(t, now);
   t.forceFresh = false;
   const filter = new SocketFilter(m.transport, target.host, target.port, [], o.interface);
   const top =
@@ -387,8 +396,15 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   return 'wait';
 }
 
+function leaveQueue(t: Transfer, now: number): void {
+  if (Number.isNaN(t.tQueued)) return;
+  t.queueMs += now - t.tQueued;
+  t.tQueued = Number.NaN;
+}
+
 function attach(t: Transfer, conn: Connection): void {
   t.conn = conn;
+  t.connId = conn.id;
   conn.users++;
 }
 

@@ -107,6 +107,9 @@ test('getInfo: each field against a known exchange', async () => {
   is('conditionUnmet', 0);
   is('osErrno', 0);
   check('xferId', (v: number) => Number.isInteger(v) && v >= 0);
+  check('connId', (v: number) => Number.isInteger(v) && v >= 0); // both requests on one connection
+  is('queueTimeT', 0); // no connection limit to wait for
+  check('startTime', (v: number) => v > 0 && v <= performance.now() - i.totalTime * 1000);
   is('httpAuthAvail', 0);
   is('httpAuthUsed', 0);
   is('sslVerifyResult', 0); // no TLS

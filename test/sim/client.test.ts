@@ -40,6 +40,12 @@ describe('createClient', () => {
     assert.equal(most, 2);
     assert.ok(net.now() >= 5000 && net.now() < 5100, `t=${net.now()}`); // 5 rounds of 1 s
     assert.ok(performance.now() - wall < 5000, 'virtual seconds, not wall seconds');
+    // getInfo() tells the story: two connections, the others waited their turn in the queue.
+    const records = net.transferRecords();
+    assert.equal(records.length, 10);
+    assert.equal(new Set(records.map((r) => r.connId)).size, 2);
+    const queued = records.map((r) => Math.round(r.queueTimeT / 1e6)).sort((a, b) => a - b);
+    assert.deepEqual(queued, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]); // seconds
     await client.close();
   });
 
