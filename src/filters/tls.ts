@@ -141,8 +141,13 @@ export class TlsFilter implements Filter {
   private verify(info: TlsSessionInfo): number {
     const { verifyPeer, verifyHost, pinned } = this.settings;
     const verifyResult = verifyCodeOf(info.authorizationError);
+    // The cause carries the verify result, so CURLINFO_SSL_VERIFYRESULT is there after a failure.
     const fail = (code: CurlCode, msg: string): TransferError =>
-      new TransferError(code, `${msg} ${this.where()}`, { side: 'remote', phase: 'connect' });
+      new TransferError(code, `${msg} ${this.where()}`, {
+        side: 'remote',
+        phase: 'connect',
+        cause: Object.assign(new Error(msg), { verifyResult }),
+      });
     if (verifyPeer && info.authorizationError !== undefined) {
       throw fail(
         CurlCode.PEER_FAILED_VERIFICATION,

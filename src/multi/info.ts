@@ -151,7 +151,7 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     httpAuthAvail: t?.auth.avail ?? 0,
     httpAuthUsed: t?.auth.used ?? 0,
     result: t?.result ?? 0,
-    sslVerifyResult: t?.tls?.verifyResult ?? 0,
+    sslVerifyResult: t?.tls?.verifyResult ?? causeNumber(t?.error, 'verifyResult'),
     certInfo: certInfoOf(t?.tls),
     private: privateData,
   };
@@ -159,10 +159,15 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
 
 /** The errno of the transport error behind a failure (Node's are negative: libcurl's are not). */
 function osErrno(e: Error | undefined): number {
+  return Math.abs(causeNumber(e, 'errno'));
+}
+
+/** A number `key` of an error or one of its causes (0 when none has it). */
+function causeNumber(e: Error | undefined, key: 'errno' | 'verifyResult'): number {
   let c: unknown = e;
   for (let i = 0; i < 4 && c !== undefined && c !== null; i++) {
-    const n = (c as { errno?: unknown }).errno;
-    if (typeof n === 'number') return Math.abs(n);
+    const n = (c as Record<string, unknown>)[key];
+    if (typeof n === 'number') return n;
     c = (c as { cause?: unknown }).cause;
   }
   return 0;

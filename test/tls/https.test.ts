@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type tls from 'node:tls';
 import type { TransferOptions } from '../../src/api/transfer-options.js';
-import { Client, type EasyInfo, Share, SslVersion, TscurlError } from '../../src/index.js';
+import { Client, Easy, type EasyInfo, NodeDriver, Share, SslVersion, TscurlError } from '../../src/index.js';
 import { type TestPki, testPki } from '../helpers/tls-certs.js';
 
 let pki: TestPki;
@@ -151,8 +151,12 @@ describe('verification', () => {
     assert.equal((await get(`${wrongHost.url}/k`, { ...trustCa(), ...insecure })).status, 200);
   });
 
-  test('expired: 60; -k accepts it', async () => {
+  test('expired: 60 (getInfo says why: 10); -k accepts it', async () => {
     await fails(`${expired.url}/`, trustCa(), 60, /SSL certificate problem: certificate has expired/);
+    const easy = new Easy({ url: `${expired.url}/`, ...trustCa(), writeFunction: (c) => c.length });
+    const done = await new NodeDriver().add(easy);
+    assert.equal(done.result, 60);
+    assert.equal(easy.getInfo().sslVerifyResult, 10);
     const r = await get(`${expired.url}/k`, { ...trustCa(), ...insecure });
     assert.equal(r.status, 200);
     assert.equal(r.info.sslVerifyResult, 10);
