@@ -9,6 +9,7 @@ import { type Client, getDefaultClient } from './client.js';
 import { badArgument, TscurlError } from './errors.js';
 import { type BodySink, Exchange, type ExchangeHost, fieldValue, type ResponseHead } from './exchange.js';
 import {
+  checkedSignal,
   copyOptions,
   easyOptionsFor,
   headerPairs,
@@ -129,7 +130,7 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
   }
   url.hash = '';
   const method = normalizeMethod(init.method ?? fromRequest?.method);
-  const signal = init.signal !== undefined ? (init.signal ?? undefined) : fromRequest?.signal;
+  const signal = init.signal !== undefined ? checkedSignal(init.signal) : fromRequest?.signal;
   const redirect = init.redirect ?? fromRequest?.redirect ?? 'follow';
   if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
     throw badArgument(`Invalid redirect mode '${String(redirect)}'`);

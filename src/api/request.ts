@@ -6,10 +6,11 @@ import type { Easy } from '../multi/easy.js';
 import type { EasyInfo } from '../multi/info.js';
 import { BodyReadable, type ExtractedBody, extractBody, type RequestBody } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
-import { TscurlError } from './errors.js';
+import { badArgument, TscurlError } from './errors.js';
 import { type BodySink, Exchange, type ExchangeHost, type ResponseHead } from './exchange.js';
 import { BODY_HIGH_WATER_MARK } from './fetch.js';
 import {
+  checkedSignal,
   easyOptionsFor,
   type HeadersInput,
   headerPairs,
@@ -70,7 +71,11 @@ export function requestWith(
     const host = client._host();
     const o = options ?? {};
     const method = normalizeMethod(o.method);
-    const signal = o.signal;
+    const signal = checkedSignal(o.signal);
+    const hwm = o.highWaterMark;
+    if (hwm !== undefined && (typeof hwm !== 'number' || !Number.isSafeInteger(hwm) || hwm < 0)) {
+      throw badArgument(`highWaterMark must be a non-negative integer (bytes), got ${String(hwm)}`);
+    }
     if (signal?.aborted) throw signal.reason;
     const body = o.body;
     if (body === undefined || body === null) {

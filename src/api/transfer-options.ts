@@ -49,6 +49,7 @@ const normalizedMethods = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', '
 /** fetch's method normalization: a token; the standard ones upper-cased; CONNECT/TRACE/TRACK refused. */
 export function normalizeMethod(method: string | undefined): string {
   if (method === undefined) return 'GET';
+  if (typeof method !== 'string') throw badArgument(`method must be a string, got ${typeof method}`);
   if (!tokenRe.test(method)) throw badArgument(`'${method}' is not a valid HTTP method.`);
   const upper = method.toUpperCase();
   if (upper === 'CONNECT' || upper === 'TRACE' || upper === 'TRACK') {
@@ -57,12 +58,25 @@ export function normalizeMethod(method: string | undefined): string {
   return normalizedMethods.has(upper) ? upper : method;
 }
 
+/** The call's signal, checked: an AbortSignal or nothing. */
+export function checkedSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal === null) return undefined;
+  if (!(signal instanceof AbortSignal)) throw badArgument(`signal must be an AbortSignal, got ${typeof signal}`);
+  return signal;
+}
+
 /** The header list to send, as [name, value] pairs (Headers iteration order, set-cookie kept apart). */
 export function headerPairs(...inits: Array<HeadersInput | undefined>): Headers {
   const out = new Headers();
   for (const init of inits) {
     if (init === undefined) continue;
-    const h = init instanceof Headers ? init : new Headers(init);
+    let h: Headers;
+    try {
+      // Headers refuses what is not a header list, and names or values with CR, LF or NUL.
+      h = init instanceof Headers ? init : new Headers(init);
+    } catch (e) {
+      throw badArgument(`Bad headers: ${e instanceof Error ? e.message : String(e)}`, e);
+    }
     for (const [name, value] of h) out.set(name, value);
   }
   return out;
@@ -153,5 +167,28 @@ export function easyOptionsFor(
   if (sendsBody && !hasExpect) lines.push('Expect:');
   if (!hasUa && userAgent === undefined) o.userAgent = USER_AGENT;
   if (lines.length > 0) o.httpHeader = lines;
+  refuseLineBreaks(o);
   return o;
+}
+
+/** Options whose values go into request header lines. */
+const headerValued = ['userAgent', 'referer', 'cookie', 'customRequest', 'xoauth2Bearer', 'acceptEncoding', 'range'] as const;
+const lineBreak = /[\r\n]/;
+
+/**
+ * CR or LF in anything that becomes a header line would let a value end the line and start
+ * another (header injection): refused at the call (43, phase 'setup'), before any connection.
+ */
+function refuseLineBreaks(o: EasyOptions): void {
+  for (const name of headerValued) {
+    const v = o[name];
+    if (typeof v === 'string' && lineBreak.test(v)) throw badArgument(`Option '${name}' contains CR or LF`);
+  }
+  for (const name of ['httpHeader', 'proxyHeader'] as const) {
+    for (const line of o[name] ?? []) {
+      if (typeof line === 'string' && lineBreak.test(line)) {
+        throw badArgument(`Header line '${line.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}' contains CR or LF`);
+      }
+    }
+  }
 }

@@ -3,6 +3,7 @@ import { CurlCode } from '../core/codes.js';
 import { EasyError } from '../core/errors.js';
 import type { PauseReturn, READFUNC_ABORT } from './constants.js';
 import { Mime } from './features/mime.js';
+import { resolveEntryProblem } from './resolve-entries.js';
 import { Share } from './share.js';
 
 type ReadAbortReturn = typeof READFUNC_ABORT;
@@ -537,6 +538,15 @@ export function validateOptions(opts: object): void {
     throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'port': ${o.port} is not a port number`);
   }
   validateProxyOptions(o);
+  for (const entry of o.resolve ?? []) {
+    const problem = resolveEntryProblem(entry);
+    if (problem !== undefined) {
+      throw new EasyError(
+        CurlCode.SETOPT_OPTION_SYNTAX,
+        `Couldn't parse CURLOPT_RESOLVE entry '${entry}': ${problem}`,
+      );
+    }
+  }
 }
 
 const proxyTypes = new Set<number>([0, 1, 2, 3, 4, 5, 6, 7]);

@@ -7,6 +7,7 @@ import { acceptEncodingHeader } from './features/decode/index.js';
 import { rangeHeader } from './features/range.js';
 import { type BodySource, bodyLength } from './features/upload.js';
 import { type EasyOptions, HttpVersion } from './options.js';
+import { splitResolve } from './resolve-entries.js';
 
 export interface Target {
   url: URL;
@@ -238,20 +239,4 @@ export function resolveOverride(
     found = addrs.map((a) => ({ address: a, family: a.includes(':') ? 6 : 4 }));
   }
   return found;
-}
-
-function splitResolve(e: string): [string, number, string[]] | undefined {
-  const first = e.indexOf(':');
-  if (first <= 0) return undefined;
-  const second = e.indexOf(':', first + 1);
-  const host = e.slice(0, first);
-  const port = Number(e.slice(first + 1, second < 0 ? undefined : second));
-  if (!Number.isInteger(port)) return undefined;
-  if (second < 0) return [host, port, []];
-  const addrs = e
-    .slice(second + 1)
-    .split(',')
-    .map((a) => a.trim().replace(/^\[(.*)\]$/, '$1'))
-    .filter((a) => a !== '');
-  return [host, port, addrs];
 }

@@ -1,0 +1,113 @@
+// Bad input to the promise API: every case rejects with a TscurlError carrying a CurlCode at the
+// call (phase 'setup'), never a bare TypeError from inside; CR/LF anywhere in a header is refused
+// before any connection. Byte bodies are sent from the caller's memory, not copied.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { test } from 'node:test';
+import { Client, Easy, TscurlError } from '../../src/index.js';
+
+const srv = createServer((q, s) => {
+  let n = 0;
+  q.on('data', (d: Buffer) => {
+    n += d.length;
+  });
+  q.on('end', () => s.end(String(n)));
+});
+let connections = 0;
+srv.on('connection', () => connections++);
+await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}/`;
+
+type Call = (c: Client) => Promise<unknown>;
+const bad = <T>(v: unknown) => v as T;
+const cases: [string, number, Call][] = [
+  ['request: method a number', 43, (c) => c.request(url, { method: bad(42) })],
+  ['request: method a symbol', 43, (c) => c.request(url, { method: bad(Symbol('x')) })],
+  ['fetch: method a symbol', 43, (c) => c.fetch(url, { method: bad(Symbol('x')) })],
+  ['request: headers a number', 43, (c) => c.request(url, { headers: bad(42) })],
+  ['request: a header pair of one', 43, (c) => c.request(url, { headers: bad([['a']]) })],
+  ['fetch: headers a number', 43, (c) => c.fetch(url, { headers: bad(42) })],
+  ['request: CR/LF in a header value', 43, (c) => c.request(url, { headers: { 'x-a': 'a\r\nx-b: 1' } })],
+  ['fetch: LF in a header value', 43, (c) => c.fetch(url, { headers: { 'x-a': 'a\nx-b: 1' } })],
+  ['request: CR/LF in a header name', 43, (c) => c.request(url, { headers: { 'x\r\na': 'b' } })],
+  ['request: CR/LF in userAgent', 43, (c) => c.request(url, { userAgent: 'a\r\nx-b: 1' })],
+  ['request: CR/LF in referer', 43, (c) => c.request(url, { referer: 'a\nx-b: 1' })],
+  ['request: CR/LF in cookie', 43, (c) => c.request(url, { cookie: 'a=b\r\nx-b: 1' })],
+  ['fetch: CR/LF in options.userAgent', 43, (c) => c.fetch(url, { options: { userAgent: 'a\r\nx: 1' } })],
+  [
+    'request: xferInfoFunction not a function',
+    43,
+    (c) => c.request(url, { xferInfoFunction: bad('x'), noProgress: false }),
+  ],
+  ['request: debugFunction not a function', 43, (c) => c.request(url, { debugFunction: bad(42) })],
+  ['request: malformed resolve entry', 49, (c) => c.request(url, { resolve: ['garbage'] })],
+  ['request: resolve entry with a bad port', 49, (c) => c.request(url, { resolve: ['h:abc:127.0.0.1'] })],
+  [
+    'request: resolve entry with a host name for address',
+    49,
+    (c) => c.request(url, { resolve: ['h:80:example.com'] }),
+  ],
+  ['fetch: malformed resolve entry', 49, (c) => c.fetch(url, { options: { resolve: ['h'] } })],
+  ['request: signal not an AbortSignal', 43, (c) => c.request(url, { signal: bad({}) })],
+  ['fetch: signal not an AbortSignal', 43, (c) => c.fetch(url, { signal: bad({ aborted: false }) })],
+  ['request: highWaterMark a string', 43, (c) => c.request(url, { highWaterMark: bad('x') })],
+];
+
+for (const [name, code, call] of cases) {
+  test(`${name}: TscurlError ${code} at the call, phase setup, nothing connected`, async () => {
+    const client = new Client();
+    const before = connections;
+    try {
+      await assert.rejects(call(client), (e: unknown) => {
+        assert.ok(e instanceof TscurlError, `got ${String(e)}`);
+        assert.equal(e.name, 'TscurlError');
+        assert.equal(e.curlCode, code, e.message);
+        assert.equal(e.phase, 'setup', e.message);
+        return true;
+      });
+      assert.equal(connections, before, 'no connection was opened');
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+test('a client default header with LF fails each call the same way', async () => {
+  const client = new Client({ defaults: { headers: { x: 'a\nb' } } });
+  await assert.rejects(client.request(url), { name: 'TscurlError', curlCode: 43, phase: 'setup' });
+  await client.close();
+});
+
+test('a malformed resolve entry is refused by the Easy too (49)', () => {
+  assert.throws(() => new Easy({ resolve: ['x:1'] }), { name: 'EasyError', code: 49 });
+  assert.doesNotThrow(() => new Easy({ resolve: ['-x:1', '+h:80:127.0.0.1,[::1]', '*:0:10.0.0.1'] }));
+});
+
+test('a 100 MiB Buffer body is sent without copying it (arrayBuffers does not double)', async () => {
+  const client = new Client();
+  const body = Buffer.alloc(100 * 1024 * 1024, 1);
+  globalThis.gc?.();
+  const base = process.memoryUsage().arrayBuffers;
+  let peak = base;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+  }, 5);
+  try {
+    const r = await client.request(url, { method: 'PUT', body });
+    assert.equal(await r.body.text(), String(body.length));
+    const r2 = await client.fetch(url, {
+      method: 'POST',
+      body: new Uint8Array(body.buffer, body.byteOffset, body.length),
+    });
+    assert.equal(await r2.text(), String(body.length));
+  } finally {
+    clearInterval(sampler);
+    await client.close();
+  }
+  const grown = (peak - base) / 1048576;
+  assert.ok(grown < 50, `arrayBuffers grew ${grown.toFixed(0)} MiB while sending a 100 MiB body`);
+});
+
+test('after', () => {
+  srv.close();
+});
