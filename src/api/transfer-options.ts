@@ -61,7 +61,8 @@ export function normalizeMethod(method: string | undefined): string {
 /** The call's signal, checked: an AbortSignal or nothing. */
 export function checkedSignal(signal: unknown): AbortSignal | undefined {
   if (signal === undefined || signal === null) return undefined;
-  if (!(signal instanceof AbortSignal)) throw badArgument(`signal must be an AbortSignal, got ${typeof signal}`);
+  if (!(signal instanceof AbortSignal))
+    throw badArgument(`signal must be an AbortSignal, got ${typeof signal}`);
   return signal;
 }
 
@@ -172,7 +173,15 @@ export function easyOptionsFor(
 }
 
 /** Options whose values go into request header lines. */
-const headerValued = ['userAgent', 'referer', 'cookie', 'customRequest', 'xoauth2Bearer', 'acceptEncoding', 'range'] as const;
+const headerValued = [
+  'userAgent',
+  'referer',
+  'cookie',
+  'customRequest',
+  'xoauth2Bearer',
+  'acceptEncoding',
+  'range',
+] as const;
 const lineBreak = /[\r\n]/;
 
 /**
@@ -187,7 +196,9 @@ function refuseLineBreaks(o: EasyOptions): void {
   for (const name of ['httpHeader', 'proxyHeader'] as const) {
     for (const line of o[name] ?? []) {
       if (typeof line === 'string' && lineBreak.test(line)) {
-        throw badArgument(`Header line '${line.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}' contains CR or LF`);
+        throw badArgument(
+          `Header line '${line.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}' contains CR or LF`,
+        );
       }
     }
   }
