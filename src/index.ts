@@ -1,6 +1,6 @@
 // tscurl: libcurl's multi_socket transfer engine for Node.js.
 
-// Promise API (issue 8): fetch(), request(), Client.
+// Promise API: fetch(), request(), Client.
 export { type BodyChunk, BodyReadable, type RequestBody } from './api/body.js';
 export {
   Client,

@@ -6,7 +6,7 @@ import { UploadFeeder } from './upload.js';
 /**
  * The Easy options a caller may set per call or as Client defaults: every option except the ones
  * the API itself drives (URL, callbacks it owns, method and body, header list, private data).
- * Options added to EasyOptions later (issue 5's) become available here without a change.
+ * Options added to EasyOptions later become available here without a change.
  */
 export type TransferOptions = Omit<
   EasyOptions,

@@ -100,7 +100,7 @@ export function needEngine(ctx: ApplyContext, ...names: string[]): void {
   if (!engineSupports(names)) throw new ParamError('not-built-in', ctx.name);
 }
 
-/** HTTP/2 arrives in a later issue: these end as in a curl built without it. */
+/** Without HTTP/2 in the engine, these end as in a curl built without it. */
 function notBuiltIn(ctx: ApplyContext): void {
   throw new ParamError('not-built-in', ctx.name);
 }
