@@ -109,7 +109,7 @@ async function runCommand(client, w, url) {
   const argv =
     client === 'curl'
       ? [CURL, ...parallel, ...common, target]
-      : [process.execPath, join(repo, 'dist/src/cli/main.js'), ...parallel, ...common, target];
+      : [process.execPath, join(repo, 'dist/bin/tscurl.mjs'), ...parallel, ...common, target];
   const t0 = performance.now();
   const r = await exec(TIME, ['-f', 'TIME %e %U %S %M', ...argv]);
   const wallMs = performance.now() - t0;

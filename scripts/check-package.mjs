@@ -170,6 +170,17 @@ console.log('cjs', typeof tscurl.fetch, typeof net.createClient);
     console.log(
       `node ${version}: import ok; require() ${requireEsm ? 'ok' : 'ERR_REQUIRE_ESM (no require(esm) before 20.19)'}`,
     );
+    // The bin from the pack: the bundled CLI, with the public-suffix list (a dependency) in use.
+    const bin = run(node, [join(installed, pkg.bin.tscurl), '-V'], { cwd: app });
+    if (bin.status !== 0 || !bin.out.startsWith('tscurl ')) {
+      problems.push(`bin ${pkg.bin.tscurl} on ${version} failed:\n${bin.out}`);
+    }
+    const psl = run(
+      node,
+      ['--input-type=module', '-e', "import('tscurl').then((t) => console.log('psl', typeof t.Easy))"],
+      { cwd: app },
+    );
+    if (psl.status !== 0) problems.push(`tscurl on ${version} failed:\n${psl.out}`);
   }
 
   step('engines');

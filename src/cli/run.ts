@@ -9,7 +9,6 @@ import { isFleetCommand } from '../fleet/detect.js';
 import { Easy } from '../multi/easy.js';
 import type { EasyInfo } from '../multi/info.js';
 import type { DoneMessage } from '../multi/multi.js';
-import { BENCH_DEFAULTS, formatBench, runBench } from './bench.js';
 import type { Global, Operation, UrlNode } from './config.js';
 import { CookieStore } from './cookies.js';
 import { ParamError, warningText } from './errors.js';
@@ -127,6 +126,8 @@ export async function run(args: string[], shard?: Shard): Promise<number> {
     return 0;
   }
   if (g.bench) {
+    // Loaded only for --bench (its worker and server are not start-up costs of a transfer).
+    const { BENCH_DEFAULTS, formatBench, runBench } = await import('./bench.js');
     const o = {
       transfers: g.benchTransfers,
       parallelMax: g.parallelMaxGiven ? g.parallelMax : BENCH_DEFAULTS.parallelMax,

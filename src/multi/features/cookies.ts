@@ -10,7 +10,7 @@
 // skips it and reads the cookie, tscurl reads both. An engine without a "site for cookies" sends
 // SameSite cookies like any other, as libcurl (which ignores the attribute).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { getPublicSuffix } from 'tldts';
+import { createRequire } from 'node:module';
 import type { HeaderList } from '../../proto/h1/types.js';
 import type { EasyOptions } from '../options.js';
 
@@ -244,7 +244,7 @@ function isIpAddress(host: string): boolean {
 /** The Public Suffix List (ICANN and private sections, as libpsl's built-in list) says `domain` is a suffix. */
 export function isPublicSuffix(domain: string): boolean {
   if (domain === 'localhost') return false;
-  return getPublicSuffix(domain, { allowPrivateDomains: true }) === domain;
+  return publicSuffixOf(domain) === domain;
 }
 
 /**
@@ -442,4 +442,17 @@ export function storeCookies(
     if (taken >= MAX_SET_COOKIE_AMOUNT) return;
     if (jar.setCookie(value, host, path, nowS)) taken++;
   }
+}
+
+type GetPublicSuffix = (domain: string, opts: { allowPrivateDomains: boolean }) => string | null;
+let getPublicSuffix: GetPublicSuffix | undefined;
+
+/**
+ * tldts's public suffix of a domain. The list is loaded on the first cookie with a Domain
+ * attribute, not at start-up: it is the largest module the CLI would otherwise parse.
+ */
+function publicSuffixOf(domain: string): string | null {
+  getPublicSuffix ??= (createRequire(import.meta.url)('tldts') as { getPublicSuffix: GetPublicSuffix })
+    .getPublicSuffix;
+  return getPublicSuffix(domain, { allowPrivateDomains: true });
 }
