@@ -70,7 +70,7 @@ async function exitsPromptly(mode: string, expectOut?: string): Promise<void> {
   if (expectOut !== undefined) assert.equal(r.out, expectOut);
 }
 
-describe('nothing keeps the process alive after the work is done', { concurrency: 2 }, () => {
+describe('nothing keeps the process alive after the work is done', { concurrency: 3 }, () => {
   test('fetch(), small body never read', () => exitsPromptly('fetch-unread-small', '200\ndone\n'));
   test('fetch(), 8 MiB body never read', () => exitsPromptly('fetch-unread-large', '200\ndone\n'));
   test('fetch(), 8 MiB body: one chunk read, the reader dropped', () =>
@@ -83,6 +83,11 @@ describe('nothing keeps the process alive after the work is done', { concurrency
   test('an idle Client never closed (pooled connection open)', () => exitsPromptly('client-idle'));
   test('a Client with unread 8 MiB bodies', () => exitsPromptly('client-unread-large'));
   test('the default client after fetch() and request()', () => exitsPromptly('default-client'));
+  test('a Client with worker threads, idle', () => exitsPromptly('workers-idle'));
+  test('a Client with worker threads, an 8 MiB body never read', () =>
+    exitsPromptly('workers-unread-large', '200\ndone\n'));
+  test('a Client with worker threads: a body being read keeps the process alive to its end', () =>
+    exitsPromptly('workers-read-large', `done\n${LARGE}\n`));
   test('a finished NodeDriver, never closed', () => exitsPromptly('driver-finished', '0\ndone\n'));
   test('a finished Multi on its own event loop, never closed', () => exitsPromptly('multi-finished'));
   test('a body being read keeps the process alive until its last byte', () =>

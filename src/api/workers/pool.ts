@@ -59,6 +59,8 @@ interface Job {
   onProgress: ((p: Extract<FromWorker, { t: 'progress' }>) => void) | undefined;
   unacked: number;
   settled: boolean;
+  /** The body is full and nobody reads it: the job does not hold the process open meanwhile. */
+  waitingForReader?: boolean;
   cleanup: (() => void) | undefined;
 }
 
@@ -101,10 +103,12 @@ export class WorkerPool {
         window: WINDOW,
       },
     });
-    w.unref();
     w.on('message', (m: FromWorker) => this.onMessage(index, m));
     w.on('error', (e) => this.onDeath(index, w, e));
     w.on('exit', (code) => this.onDeath(index, w, new Error(`exit code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again. The Client's
+    // hold keeps the process alive while a transfer runs; an idle worker does not.
+    w.unref();
     return w;
   }
 
@@ -259,7 +263,10 @@ export class WorkerPool {
 
   private bodyFor(job: Job, highWaterMark: number | undefined): BodyReadable {
     const readable = new BodyReadable(
-      () => this.ack(job),
+      () => {
+        this.readerBack(job);
+        this.ack(job);
+      },
       (error) =>
         this.abort(
           job,
@@ -272,11 +279,28 @@ export class WorkerPool {
       job.unacked += chunk.length;
       const more = readable._deliver(chunk);
       if (more && job.unacked >= WINDOW / 2) this.ack(job);
+      if (!more && !job.waitingForReader && !job.settled) {
+        job.waitingForReader = true;
+        this.hooks.leave();
+      }
       return more;
     };
     job.onEnd = () => readable._end();
     job.onFail = (error) => readable._fail(error);
     return readable;
+  }
+
+  /** The reader asks for more: the job holds the process open again while its transfer runs. */
+  private readerBack(job: Job): void {
+    if (!job.waitingForReader) return;
+    job.waitingForReader = false;
+    if (!job.settled) this.hooks.enter();
+  }
+
+  /** The job's share of the hold ends (unless it was already given up waiting for the reader). */
+  private release(job: Job): void {
+    if (job.waitingForReader) job.waitingForReader = false;
+    else this.hooks.leave();
   }
 
   private ack(job: Job): void {
@@ -381,7 +405,7 @@ export class WorkerPool {
       this.grants.done(job.worker, job.hostKey);
       this.pump();
     }
-    this.hooks.leave();
+    this.release(job);
   }
 
   private onDeath(index: number, w: Worker, cause: Error): void {
@@ -401,7 +425,7 @@ export class WorkerPool {
       job.settled = true;
       job.cleanup?.();
       this.jobs.delete(job.id);
-      this.hooks.leave();
+      this.release(job);
       job.onFail(error);
     }
     this.pump();
