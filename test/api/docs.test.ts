@@ -58,7 +58,8 @@ function runExample(file: string): Promise<{ code: number | null; stderr: string
 }
 
 for (const page of pages) {
-  describe(page, () => {
+  // Each example is its own process: they run three at a time.
+  describe(page, { concurrency: 3 }, () => {
     const list = blocks(page);
     test('has examples', () => assert.ok(list.length >= 3, `${page} has ${list.length} examples`));
     list.forEach((code, i) => {

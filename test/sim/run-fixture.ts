@@ -1,5 +1,5 @@
 // Runs a TypeScript file in a child Node process, with `tscurl` / `tscurl/sim` mapped to src/.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const hooks = fileURLToPath(new URL('./fixtures/tscurl-from-src.mjs', import.meta.url));
@@ -10,4 +10,20 @@ export function runTs(file: string): { status: number | null; stdout: string; st
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** runTs without blocking the event loop, so several files can run at once. */
+export function runTsAsync(file: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', hooks, file]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
