@@ -49,8 +49,8 @@ export interface HeadSent {
   framedBody: boolean;
 }
 
-/** A response head; `version` 10, 11 (HTTP/1.x) or 20 (HTTP/2). */
-export type StreamHead = Omit<ResponseHead, 'version'> & { version: 10 | 11 | 20 };
+/** A response head; `version` 10, 11 (HTTP/1.x), 20 (HTTP/2) or 30 (HTTP/3). */
+export type StreamHead = Omit<ResponseHead, 'version'> & { version: 10 | 11 | 20 | 30 };
 /**
  * What a stream hands to its transfer, in order: zero or more interim heads (1xx), the final head,
  * data, then end (with trailers). An error is thrown (TransferError, or ProtocolError with its
@@ -136,6 +136,11 @@ export interface Session {
   canOpenStream(): boolean;
   /** The connection may carry another request once its streams are done (keep-alive, no GOAWAY). */
   readonly reusable: boolean;
+  /**
+   * HTTP/1: the server answered HTTP/1.0 on this connection, so later requests on it go as
+   * HTTP/1.0 (libcurl's httpversion_seen). Absent for HTTP/2.
+   */
+  readonly http10?: boolean;
   /**
    * The socket is ready: read what is there (HTTP/2: frames for every stream, PING, SETTINGS,
    * GOAWAY), write what is queued. HTTP/1 reads in its stream's fill() instead (it has one reader).

@@ -3,10 +3,13 @@
 // and does all its work inside socketAction() / perform() / addHandle() / removeHandle().
 // The cost of one call is proportional to the transfers the event concerns: sockets map to their
 // transfers, timers live in a heap, pending transfers in FIFO queues.
+
+import { Connection } from '../conn/connection.js';
+import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from '../conn/pool.js';
+import type { Stream } from '../conn/types.js';
 import { CurlCode, MultiCode } from '../core/codes.js';
 import { EasyError, MultiError, TransferError } from '../core/errors.js';
 import { MinHeap } from '../core/heap.js';
-import type { Connection } from '../filters/connection.js';
 import { TlsSessionCache } from '../filters/tls-sessions.js';
 import { installLatin1Decoder } from '../proto/h1/latin1.js';
 import { nodeTransport } from '../transport/node/transport.js';
@@ -16,12 +19,11 @@ import { channels, debug } from './diagnostics.js';
 import type { Easy } from './easy.js';
 import type { DebugInfoType } from './options.js';
 import { PendingQueues } from './pending.js';
-import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from './pool.js';
 import { parseTarget, type Target } from './request.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
 import { earliest, MAX_TIMER_MS, Timer } from './timers.js';
-import { fail, runTransfer, Transfer, transition, wantedPollset } from './transfer.js';
+import { fail, ownSocket, runTransfer, settleInterest, Transfer, transition } from './transfer.js';
 
 export type SocketFunction = (
   easy: Easy | null,
@@ -110,7 +112,8 @@ export class Multi {
 
   private readonly handles = new Set<Easy>();
   private readonly heap = new MinHeap<Transfer>();
-  private readonly sockets: SocketTable<Transfer>;
+  /** Socket users: a transfer for its name lookup, a connection for its socket. */
+  private readonly sockets: SocketTable<Transfer | Connection, Transfer>;
   readonly pool: ConnectionPool;
   /** @internal TLS sessions to resume (libcurl's per-multi ssl session cache). */
   readonly tlsSessions = new TlsSessionCache();
@@ -121,6 +124,14 @@ export class Multi {
   /** Transfers waiting for a connection slot: one FIFO per host, one for the total limit. */
   private readonly pending = new PendingQueues<Transfer>();
   private readonly closing: Array<{ conn: Connection; reason: string }> = [];
+  /** Connections whose poll interest may have changed during the current run. */
+  private readonly dirty: Connection[] = [];
+  /** `now` of the socketAction in progress, for runStreamOwner. */
+  private actionNow = 0;
+  /** Runs the transfer owning a stream that has events (no closure per socketAction). */
+  private readonly runStreamOwner = (s: Stream): void => {
+    if (this.dead === undefined) runTransfer(this, s.owner as Transfer, this.actionNow);
+  };
   private readonly dns = new Map<string, { addresses: ResolvedAddress[]; expires: number }>();
   private readonly targets = new Map<string, Target>();
 
@@ -157,7 +168,7 @@ export class Multi {
       dnsCacheTimeoutMs: 60_000,
     };
     this.applyOptions(options);
-    this.sockets = new SocketTable<Transfer>((t, socket, what, socketp) =>
+    this.sockets = new SocketTable<Transfer | Connection, Transfer>((t, socket, what, socketp) =>
       this.announce(t, socket, what, socketp),
     );
     this.pool = new ConnectionPool((conn, reason) => this.onConnectionClosed(conn, reason));
@@ -268,19 +279,21 @@ export class Multi {
         }
         const conn = t.conn;
         if (conn !== undefined) {
-          t.conn = undefined;
-          conn.users--;
-          // Past sending its request on an HTTP/1 connection: the response would be in the way.
+          // Past sending its request: the response would be in the way (HTTP/1 closes, HTTP/2
+          // resets the stream).
           const clean =
             t.state === 'connect' || t.state === 'setup' || (conn.state === 'connected' && t.state === 'do');
-          if (clean && !conn.closeAfterUse) this.releaseConnection(conn, now);
+          if (clean) t.stream?.done();
+          else t.stream?.abandon();
+          t.stream = undefined;
+          this.detach(t, conn);
+          if (clean && (conn.state !== 'connected' || conn.reusable)) this.releaseConnection(conn, now);
           else this.closeConnection(conn, 'removed mid-transfer');
         }
         t.tEnd = now;
       }
       this.heap.delete(t);
-      this.sockets.update(t, undefined, 0);
-      this.reapClosed();
+      this.settle(t);
       if (link.message !== undefined && !link.message.purged) {
         link.message.purged = true;
         this.queued--;
@@ -312,12 +325,13 @@ export class Multi {
         const fd = typeof socket === 'number' ? socket : socket.fd;
         const entry = this.sockets.get(fd);
         if (entry !== undefined) {
-          // HTTP/1: one user, run without copying the list (a run may change entry.users).
-          if (entry.users.length === 1) runTransfer(this, entry.users[0]!, now);
+          // One user per socket (a connection, or a transfer's name lookup): run it without
+          // copying the list (a run may change entry.users).
+          if (entry.users.length === 1) this.runSocketUser(entry.users[0]!, now);
           else {
-            for (const t of entry.users.slice()) {
+            for (const u of entry.users.slice()) {
               if (this.dead !== undefined) break;
-              runTransfer(this, t, now);
+              this.runSocketUser(u, now);
             }
           }
         }
@@ -326,6 +340,41 @@ export class Multi {
       return this.finishAction(now);
     } finally {
       this.busy = false;
+    }
+  }
+
+  /**
+   * A ready socket's user: a transfer waiting for its name lookup runs; a connection's session
+   * reads what is there and only the transfers whose streams have something to do run (while
+   * connecting: the transfers waiting for it).
+   */
+  private runSocketUser(u: Transfer | Connection, now: number): void {
+    if (!(u instanceof Connection)) {
+      runTransfer(this, u, now);
+      return;
+    }
+    const session = u.session;
+    if (session === undefined) {
+      const waiting = u.attached;
+      if (waiting.length === 1) runTransfer(this, waiting[0] as Transfer, now);
+      else {
+        for (const t of waiting.slice()) {
+          if (this.dead !== undefined) break;
+          runTransfer(this, t as Transfer, now);
+        }
+      }
+      return;
+    }
+    this.actionNow = now;
+    session.onSocketReady(now);
+    session.forEachReady(this.runStreamOwner);
+    // No transfer on it (an idle session read a close, an HTTP/2 PING...): it may have to close,
+    // its interest may have changed.
+    if (u.users === 0) {
+      if (!u.reusable && u.state === 'connected') this.closeConnection(u, 'closed by the server');
+      this.markDirty(u);
+      this.settleConnections(null);
+      this.reapClosed();
     }
   }
 
@@ -608,7 +657,7 @@ export class Multi {
         }),
       );
       this.completeTransfer(t, now);
-      this.sockets.update(t, undefined, 0);
+      this.settle(t);
     }
     this.reapClosed();
     for (const conn of [...this.pool.all]) this.pool.close(conn, 'multi aborted');
@@ -637,7 +686,7 @@ export class Multi {
     if (this.busy) return; // inside a data callback: the run in progress settles interest
     this.busy = true;
     try {
-      this.updatePollset(t, wantedPollset(t));
+      this.settle(t);
       this.updateTimer(now);
       this.finishDead();
     } finally {
@@ -645,8 +694,52 @@ export class Multi {
     }
   }
 
-  updatePollset(t: Transfer, wanted: [Socket | undefined, number]): void {
-    this.sockets.update(t, wanted[0], wanted[1]);
+  /**
+   * After a transfer ran: its own socket interest (a name lookup), its stream's wishes, then the
+   * poll interest of every connection touched during the run (REMOVE before a close), then the
+   * closes.
+   */
+  settle(t: Transfer): void {
+    const own = ownSocket(t);
+    this.sockets.update(t, own, own === undefined ? 0 : Poll.IN, t);
+    settleInterest(t);
+    if (t.conn !== undefined) this.markDirty(t.conn);
+    this.settleConnections(t);
+    this.reapClosed();
+  }
+
+  /** A connection's interest may have changed: settled at the end of the current run. */
+  markDirty(conn: Connection): void {
+    if (conn.dirty) return;
+    conn.dirty = true;
+    this.dirty.push(conn);
+  }
+
+  private settleConnections(cause: Transfer | null): void {
+    const list = this.dirty;
+    for (let i = 0; i < list.length; i++) {
+      const conn = list[i]!;
+      conn.dirty = false;
+      const what = conn.pollset();
+      this.sockets.update(conn, what === 0 ? undefined : conn.socket, what, cause);
+    }
+    list.length = 0;
+  }
+
+  /** A transfer uses `conn` from now on (waiting for it to connect, then with a stream). */
+  attach(t: Transfer, conn: Connection): void {
+    t.conn = conn;
+    t.connId = conn.id;
+    conn.attach(t);
+    this.markDirty(conn);
+  }
+
+  /** The transfer leaves its connection (its stream is done or abandoned already). */
+  detach(t: Transfer, conn: Connection): void {
+    t.conn = undefined;
+    conn.detach(t);
+    this.markDirty(conn);
+    this.pool.updateMultiplexed(conn);
   }
 
   completeTransfer(t: Transfer, now: number): void {
@@ -691,8 +784,10 @@ export class Multi {
 
   // ---------------------------------------------------------------- connections
 
+  /** A connection for reuseKey: a multiplexed one with a free stream, else an idle one. */
   acquireConnection(reuseKey: string, now: number): Connection | undefined {
-    const conn = this.pool.acquire(reuseKey, now, this.opts.maxIdleAgeMs);
+    const conn =
+      this.pool.acquireMultiplexed(reuseKey) ?? this.pool.acquire(reuseKey, now, this.opts.maxIdleAgeMs);
     if (conn !== undefined) this.publishConnection('reuse', conn);
     return conn;
   }
@@ -747,7 +842,9 @@ export class Multi {
 
   /** Close after the current transfer's pollset no longer names the socket (REMOVE before close). */
   closeConnection(conn: Connection, reason: string): void {
-    if (conn.state === 'closed') return;
+    if (conn.state === 'closed' || conn.closing) return;
+    conn.closing = true;
+    this.markDirty(conn);
     this.closing.push({ conn, reason });
   }
 

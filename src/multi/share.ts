@@ -7,12 +7,12 @@
 // Multi owns it while in use: only that Multi's transfer ever announces the socket through the
 // socket callback, and an idle connection in the Share is watched by nobody (as in a pool).
 // Everything runs on one thread: libcurl's lock callbacks have nothing to guard.
-import type { Connection } from '../filters/connection.js';
+import type { Connection } from '../conn/connection.js';
+import { DEFAULT_MAX_IDLE_AGE_MS } from '../conn/pool.js';
 import { TlsSessionCache } from '../filters/tls-sessions.js';
 import type { ResolvedAddress, Transport } from '../transport/types.js';
 import { CookieJar } from './features/cookies.js';
 import type { Multi } from './multi.js';
-import { DEFAULT_MAX_IDLE_AGE_MS } from './pool.js';
 
 /** CURL_LOCK_DATA_* that can be shared (psl and hsts have nothing to share yet). */
 export type ShareData = 'cookie' | 'dns' | 'connect' | 'ssl_session';

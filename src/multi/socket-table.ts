@@ -1,6 +1,7 @@
 // Per-socket interest bookkeeping (libcurl's multi_ev.c): for every socket the count of readers
-// and writers among the transfers using it; the socket callback fires only when the combined
-// IN/OUT mask changes. One registration per socket, however many transfers share it.
+// and writers among its users (a connection for its socket, a transfer for its name lookup); the
+// socket callback fires only when the combined IN/OUT mask changes, naming the transfer whose run
+// caused the change. One registration per socket, however many transfers a connection carries.
 import type { Socket } from '../transport/types.js';
 import { Poll } from './constants.js';
 
@@ -15,14 +16,15 @@ export interface SocketEntry<U extends SocketUser> {
   socket: Socket;
   readers: number;
   writers: number;
-  /** Users with a non-zero interest in this socket (HTTP/1: one; HTTP/2: the streams). */
+  /** Users with a non-zero interest in this socket (normally one: its connection). */
   readonly users: U[];
   /** The mask last told to the application; 0 = not announced. */
   announced: number;
   socketp: unknown;
 }
 
-export type Announce<U> = (user: U | null, socket: Socket, what: number, socketp: unknown) => void;
+/** The socket callback: `cause` is the transfer whose run changed the interest (null: none). */
+export type Announce<C> = (cause: C | null, socket: Socket, what: number, socketp: unknown) => void;
 
 /**
  * Entries kept for reuse. A keep-alive connection is REMOVEd when its transfer ends and announced
@@ -31,11 +33,11 @@ export type Announce<U> = (user: U | null, socket: Socket, what: number, socketp
  */
 const SPARE_ENTRIES = 256;
 
-export class SocketTable<U extends SocketUser> {
+export class SocketTable<U extends SocketUser, C> {
   private readonly entries = new Map<number, SocketEntry<U>>();
   private readonly spare: SocketEntry<U>[] = [];
 
-  constructor(private readonly announce: Announce<U>) {}
+  constructor(private readonly announce: Announce<C>) {}
 
   get size(): number {
     return this.entries.size;
@@ -54,7 +56,7 @@ export class SocketTable<U extends SocketUser> {
   }
 
   /** Set `user`'s interest to (socket, what); calls back for every socket whose mask changes. */
-  update(user: U, socket: Socket | undefined, what: number): void {
+  update(user: U, socket: Socket | undefined, what: number, cause: C | null): void {
     const oldSocket = user.pollSocket;
     const oldWhat = user.pollWhat;
     if (socket === undefined || what === 0) {
@@ -96,11 +98,11 @@ export class SocketTable<U extends SocketUser> {
       if (what & Poll.OUT) newEntry.writers++;
       if (oldSocket !== socket) newEntry.users.push(user);
     }
-    if (oldEntry !== undefined && oldEntry !== newEntry) this.settle(oldEntry, user);
-    if (newEntry !== undefined) this.settle(newEntry, user);
+    if (oldEntry !== undefined && oldEntry !== newEntry) this.settle(oldEntry, cause);
+    if (newEntry !== undefined) this.settle(newEntry, cause);
   }
 
-  private settle(e: SocketEntry<U>, user: U): void {
+  private settle(e: SocketEntry<U>, cause: C | null): void {
     const mask = (e.readers > 0 ? Poll.IN : 0) | (e.writers > 0 ? Poll.OUT : 0);
     if (mask === e.announced) {
       if (mask === 0) {
@@ -114,12 +116,12 @@ export class SocketTable<U extends SocketUser> {
       const socketp = e.socketp;
       e.announced = 0;
       e.socketp = undefined;
-      this.announce(user, e.socket, Poll.REMOVE, socketp);
+      this.announce(cause, e.socket, Poll.REMOVE, socketp);
       this.recycle(e);
       return;
     }
     e.announced = mask;
-    this.announce(user, e.socket, mask, e.socketp);
+    this.announce(cause, e.socket, mask, e.socketp);
   }
 
   /** A removed entry back to the spares (reset when taken). */

@@ -1,16 +1,15 @@
 // One transfer's run-time state and its phase functions (libcurl's multistate table in multi.c):
 // one function per state, looked up from a table; only transition() assigns a state.
+
+import type { Connection } from '../conn/connection.js';
+import { createConnection, createSession, hostKeyOf, reuseKeyOf, socketFilterOf } from '../conn/factory.js';
+import type { Stream, StreamEvent, StreamOwner } from '../conn/types.js';
 import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeapItem } from '../core/heap.js';
-import { Connection } from '../filters/connection.js';
-import { SocketFilter } from '../filters/socket.js';
-import { TlsFilter, type TlsState } from '../filters/tls.js';
-import type { Filter } from '../filters/types.js';
-import { encodeRequestHead } from '../proto/h1/request-writer.js';
-import { type HeaderList, NEED_DATA, ProtocolError, type ResponseEvent } from '../proto/h1/types.js';
+import type { TlsState } from '../filters/tls.js';
+import { type HeaderList, NEED_DATA, ProtocolError } from '../proto/h1/types.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
-import { Poll } from './constants.js';
 import type { Easy } from './easy.js';
 import { AuthState, credentials } from './features/auth.js';
 import {
@@ -33,7 +32,7 @@ import {
   bodyLength,
   bodySource,
   DEFAULT_EXPECT_100_TIMEOUT_MS,
-  framingOf,
+  expects100,
   MAX_INITIAL_POST_SIZE,
   rewindBody,
   Upload,
@@ -65,7 +64,7 @@ type Step = 'again' | 'wait';
 
 let nextTransferId = 0;
 
-export class Transfer implements HeapItem, SocketUser {
+export class Transfer implements HeapItem, SocketUser, StreamOwner {
   heapKey = Number.POSITIVE_INFINITY;
   heapIndex = -1;
   heapSeq = 0;
@@ -82,6 +81,8 @@ export class Transfer implements HeapItem, SocketUser {
   hostKey = '';
   reuseKey = '';
   conn: Connection | undefined;
+  /** The exchange on `conn` the current request uses (from `do` to `done`). */
+  stream: Stream | undefined;
   resolution: Resolution | undefined;
   /** Reused a pooled connection for the current request. */
   reused = false;
@@ -94,9 +95,8 @@ export class Transfer implements HeapItem, SocketUser {
   readonly redirect = new RedirectState();
 
   method = 'GET';
-  sendQueue: Uint8Array[] = [];
-  /** Bytes of the request head not sent yet (what is sent past it counts as upload). */
-  headUnsent = 0;
+  /** A small known body that goes out right after the head, in the `doing` state. */
+  initialBody: Uint8Array | undefined;
   /** The request body being sent in the performing state. */
   upload: Upload | undefined;
   /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
@@ -116,8 +116,6 @@ export class Transfer implements HeapItem, SocketUser {
   retryAfter = 0;
   fileTime = -1;
   recvPaused = false;
-  /** The part of a read held back by maxRecvSpeed until the next wake-up. */
-  rateHeld: Uint8Array | undefined;
   sendPaused = false;
   /** Decoded body pieces a PAUSE held back, written first on unpause. */
   heldOutput: Buffer[] = [];
@@ -194,8 +192,7 @@ export function runTransfer(m: Multi, t: Transfer, now: number): void {
     fail(m, t, e);
   }
   if (t.state === 'completed') m.completeTransfer(t, now);
-  m.updatePollset(t, wantedPollset(t));
-  m.reapClosed();
+  m.settle(t);
 }
 
 /** End a transfer with an error: any state goes straight to completed. */
@@ -232,13 +229,19 @@ function where(t: Transfer): string {
   return t.target === undefined ? 'no host' : `${t.target.host} port ${t.target.port}`;
 }
 
-/** Give up the transfer's connection: closed if it may hold a half-done exchange. */
+/**
+ * Give up the transfer's connection mid-exchange: its stream is abandoned (HTTP/1 cannot reuse the
+ * connection then; HTTP/2 resets the stream and keeps it), a connection that cannot carry another
+ * exchange closes.
+ */
 function dropConnection(m: Multi, t: Transfer, reason: string): void {
   const conn = t.conn;
   if (conn === undefined) return;
-  t.conn = undefined;
-  conn.users--;
-  m.closeConnection(conn, reason);
+  t.stream?.abandon();
+  t.stream = undefined;
+  m.detach(t, conn);
+  if (conn.reusable) m.releaseConnection(conn, m.transport.now());
+  else m.closeConnection(conn, reason);
 }
 
 function checkTimeouts(t: Transfer, now: number): void {
@@ -262,22 +265,28 @@ function timeoutError(t: Transfer, _now: number, elapsed: number): TransferError
   });
 }
 
-/** The socket and interest this transfer wants now. */
-export function wantedPollset(t: Transfer): [Socket | undefined, number] {
+/**
+ * A socket the transfer itself waits on (a name lookup); connection sockets are their
+ * connection's, which waits for what its streams want (settleInterest).
+ */
+export function ownSocket(t: Transfer): Socket | undefined {
+  return t.state === 'resolving' ? t.resolution : undefined;
+}
+
+/** Tell the transfer's stream what it wants now: the connection's poll interest follows. */
+export function settleInterest(t: Transfer): void {
+  const s = t.stream;
+  if (s === undefined) return;
   switch (t.state) {
-    case 'resolving':
-      return [t.resolution, Poll.IN];
-    case 'connecting':
-      return [t.conn?.socket, t.conn === undefined ? 0 : t.conn.top.pollset(false, false)];
     case 'do':
     case 'doing':
-      return [t.conn?.socket, t.sendPaused ? 0 : Poll.OUT];
-    case 'performing': {
-      const send = t.upload?.wantsToSend(t.sendPaused) === true ? Poll.OUT : 0;
-      return [t.conn?.socket, (t.recvPaused ? 0 : Poll.IN) | send];
-    }
+      s.setInterest(false, !t.sendPaused);
+      return;
+    case 'performing':
+      s.setInterest(!t.recvPaused, t.upload?.wantsToSend(t.sendPaused) === true);
+      return;
     default:
-      return [undefined, 0];
+      s.setInterest(false, false);
   }
 }
 
@@ -319,9 +328,13 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   t.target = target;
   t.tStartSingle = now;
   shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
-  t.hostKey = `${target.host}:${target.port}`;
-  t.reuseKey = `${target.scheme}://${t.hostKey}|${o.interface ?? ''}`;
-  if (target.scheme === 'https') t.reuseKey += `|${tlsSetupFor(o).reuseKey}`;
+  t.hostKey = hostKeyOf(target);
+  t.reuseKey = reuseKeyOf(
+    target,
+    t.hostKey,
+    o,
+    target.scheme === 'https' ? tlsSetupFor(o).reuseKey : undefined,
+  );
   if (o.timeoutMs !== undefined && o.timeoutMs > 0) m.expire(t, Timer.TOTAL, t.tStart + o.timeoutMs);
   const ct =
     o.connectTimeoutMs === undefined || o.connectTimeoutMs === 0
@@ -341,7 +354,7 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       m.acquireConnection(t.reuseKey, now) ?? acquireShared(m, o.share, t.reuseKey, t.hostKey, now);
     if (conn !== undefined) {
       leaveQueue(t, now);
-      attach(t, conn);
+      m.attach(t, conn);
       t.reused = true;
       t.tNamelookup = t.tConnect = now;
       t.tls = conn.top.query('tls');
@@ -363,32 +376,22 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   }
   leaveQueue(t, now);
   t.forceFresh = false;
-  const filter = new SocketFilter(m.transport, target.host, target.port, [], o.interface);
-  const top =
-    target.scheme === 'https'
-      ? new TlsFilter(
-          filter,
-          m.transport,
-          target.host,
-          target.port,
-          tlsSettings(tlsSetupFor(o), o, m.tlsSessions),
-        )
-      : filter;
-  const conn = new Connection(t.hostKey, t.reuseKey, target.host, target.port, top, now);
+  const tls = target.scheme === 'https' ? tlsSettings(tlsSetupFor(o), o, m.tlsSessions) : undefined;
+  const conn = createConnection(m.transport, target, t.hostKey, t.reuseKey, o, now, tls);
   m.addConnection(conn);
-  attach(t, conn);
+  m.attach(t, conn);
   t.numConnects++;
   const fixed =
     resolveOverride(o.resolve, target.host, target.port) ?? cachedAddressesFor(m, o.share, target.host, now);
   if (fixed !== undefined && fixed.length > 0) {
-    startConnect(m, t, filter, fixed, now);
+    startConnect(m, t, conn, fixed, now);
     return 'again';
   }
   const family = o.ipResolve === 1 ? 4 : o.ipResolve === 2 ? 6 : 0;
   const r = m.transport.resolve(target.host, family);
   if (r.result !== undefined) {
     const addrs = resolved(m, t, r, now);
-    startConnect(m, t, filter, addrs, now);
+    startConnect(m, t, conn, addrs, now);
     return 'again';
   }
   t.resolution = r;
@@ -400,12 +403,6 @@ function leaveQueue(t: Transfer, now: number): void {
   if (Number.isNaN(t.tQueued)) return;
   t.queueMs += now - t.tQueued;
   t.tQueued = Number.NaN;
-}
-
-function attach(t: Transfer, conn: Connection): void {
-  t.conn = conn;
-  t.connId = conn.id;
-  conn.users++;
 }
 
 function resolved(m: Multi, t: Transfer, r: Resolution, now: number): ResolvedAddress[] {
@@ -422,15 +419,9 @@ function resolved(m: Multi, t: Transfer, r: Resolution, now: number): ResolvedAd
   return res.addresses;
 }
 
-function startConnect(
-  m: Multi,
-  t: Transfer,
-  filter: SocketFilter,
-  addrs: ResolvedAddress[],
-  now: number,
-): void {
+function startConnect(m: Multi, t: Transfer, conn: Connection, addrs: ResolvedAddress[], now: number): void {
   t.tNamelookup = now;
-  filter.setAddresses(addrs);
+  socketFilterOf(conn).setAddresses(addrs);
   if (t.o.debugFunction !== undefined) {
     const a = addrs[0];
     if (a !== undefined)
@@ -448,15 +439,8 @@ function phaseResolving(m: Multi, t: Transfer, now: number): Step {
   if (r.result === undefined) return 'wait';
   t.resolution = undefined;
   const addrs = resolved(m, t, r, now);
-  startConnect(m, t, socketFilterOf(t.conn!.top), addrs, now);
+  startConnect(m, t, t.conn!, addrs, now);
   return 'again';
-}
-
-/** The socket filter at the bottom of a chain. */
-function socketFilterOf(top: Filter): SocketFilter {
-  let f: Filter = top;
-  while (f.next !== undefined) f = f.next;
-  return f as SocketFilter;
 }
 
 function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
@@ -467,6 +451,7 @@ function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
   t.tConnect = tls === undefined ? now : (conn.top.query('connectedAt') ?? now);
   if (tls !== undefined) t.tAppconnect = tls.connectedAt;
   t.tls = tls;
+  conn.session = createSession(conn);
   m.publishConnection('open', conn);
   if (t.o.debugFunction !== undefined) {
     const ip = conn.top.query('remoteAddress')?.ip ?? '';
@@ -497,71 +482,75 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
     t.localIp = local.ip;
     t.localPort = local.port;
   }
+  const stream = conn.session?.openStream(t);
+  if (stream === undefined) throw new Error(`connection #${conn.id} gave no stream`);
+  t.stream = stream;
   const shape = t.redirect.shape;
   t.method = requestMethod(o, shape);
   const body = resumeUpload(o, t.easy, bodySource(o, shape));
-  const http10 = requestVersion(o) === 10 || conn.http10;
-  const headers = requestHeaders(o, target, body, shape, wantsExpect(body, http10, shape), [
+  // The server answered HTTP/1.0 on this connection: requests on it go as HTTP/1.0 (libcurl's
+  // httpversion_seen).
+  const version = requestVersion(o) === 10 || conn.session?.http10 === true ? 10 : 11;
+  const headers = requestHeaders(o, target, body, shape, wantsExpect(body, version === 10, shape), [
     ...authorization(t, target),
     ...cookieHeader(t, target),
   ]);
-  const framing = framingOf(headers);
-  if (body !== undefined && http10 && framing.chunked) {
-    throw new TransferError(CurlCode.UPLOAD_FAILED, 'Chunky upload is not supported by HTTP 1.0', {
-      phase: 'send',
-    });
-  }
-  const head = encodeRequestHead(t.method, target.path, headers, http10 ? 10 : 11);
-  if (o.debugFunction !== undefined) m.callDebug(t, 'header-out', latin1(head));
-  // libcurl sends a small known body in the same send as the head (MAX_INITIAL_POST_SIZE).
+  const expect100 = body !== undefined && expects100(headers);
+  const sent = stream.sendHead({
+    method: t.method,
+    path: target.path,
+    scheme: target.scheme,
+    headers,
+    body: body !== undefined,
+    version,
+    responseMethod: responseMethod(o, t.method),
+    ignoreContentLength: o.ignoreContentLength === true,
+    rawChunked: o.httpTransferDecoding === false,
+  });
+  if (o.debugFunction !== undefined) m.callDebug(t, 'header-out', latin1(sent.bytes));
+  // libcurl sends a small known body right after the head, in the same step (MAX_INITIAL_POST_SIZE).
   const withHead =
     body?.kind === 'bytes' &&
-    !framing.chunked &&
-    !framing.expect100 &&
+    !sent.framedBody &&
+    !expect100 &&
     body.data.length > 0 &&
     body.data.length <= MAX_INITIAL_POST_SIZE;
-  t.sendQueue = withHead ? [head, body.data] : [head];
-  t.upload = body === undefined ? undefined : new Upload(body, framing.chunked, framing.expect100, withHead);
+  t.initialBody = withHead ? body.data : undefined;
+  t.upload = body === undefined ? undefined : new Upload(body, sent.framedBody, expect100, withHead);
   t.uploadSize = body === undefined ? -1 : bodyLength(body);
-  t.headUnsent = head.length;
-  t.requestSize += head.length;
+  t.requestSize += sent.bytes.length;
   t.responseBytes = 0;
   t.ignoreBody = false;
   t.status = 0;
   t.contentLength = -1;
-  conn.requests++;
-  conn.reader.startResponse({
-    method: responseMethod(o, t.method),
-    ignoreContentLength: o.ignoreContentLength === true,
-    rawChunked: o.httpTransferDecoding === false,
-  });
   t.tPretransfer = now;
   transition(m, t, 'doing');
   return 'again';
 }
 
+/** The head, then a small body sent with it; a body already complete is ended here. */
 function phaseDoing(m: Multi, t: Transfer, _now: number): Step {
-  const conn = t.conn!;
-  const q = t.sendQueue;
-  while (q.length > 0) {
-    const chunk = q[0]!;
-    let n: number;
-    try {
-      n = conn.top.send(chunk);
-    } catch (e) {
-      if (retryOnStale(m, t, e)) return 'again';
-      throw e;
+  const s = t.stream!;
+  try {
+    if (!s.flush()) return 'wait';
+    const b = t.initialBody;
+    if (b !== undefined) {
+      const n = s.sendBody(b);
+      t.sizeUpload += n;
+      if (n > 0 && t.o.debugFunction !== undefined) m.callDebug(t, 'data-out', b.subarray(0, n));
+      if (n < b.length) {
+        t.initialBody = b.subarray(n);
+        return 'wait';
+      }
+      t.initialBody = undefined;
     }
-    const headPart = Math.min(n, t.headUnsent);
-    t.headUnsent -= headPart;
-    t.sizeUpload += n - headPart;
-    if (n > headPart && t.o.debugFunction !== undefined)
-      m.callDebug(t, 'data-out', chunk.subarray(headPart, n));
-    if (n < chunk.length) {
-      q[0] = chunk.subarray(n);
-      return 'wait';
+    if (t.upload?.done === true) {
+      s.endBody();
+      if (!s.flush()) return 'wait';
     }
-    q.shift();
+  } catch (e) {
+    if (retryOnStale(m, t, e)) return 'again';
+    throw e;
   }
   transition(m, t, 'did');
   return 'again';
@@ -595,8 +584,7 @@ function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
 }
 
 function phasePerforming(m: Multi, t: Transfer, now: number): Step {
-  const conn = t.conn!;
-  const reader = conn.reader;
+  const stream = t.stream!;
   if (speedChecks(m, t, now) === 'wait') return 'wait';
   if (t.upload !== undefined && !t.upload.done) {
     try {
@@ -610,9 +598,9 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
   if (!flushHeld(m, t, now)) return 'wait';
   let budget = MAX_READ_PER_RUN;
   for (;;) {
-    let ev: ResponseEvent | typeof NEED_DATA;
+    let ev: StreamEvent | typeof NEED_DATA;
     try {
-      ev = reader.nextEvent();
+      ev = stream.nextEvent();
     } catch (e) {
       if (retryOnStale(m, t, e)) return 'again';
       throw e;
@@ -625,34 +613,22 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       // Over the receive limit: sleep before reading more, never holding read bytes back from
       // the write callback while asleep.
       if (t.o.maxRecvSpeed && speedChecks(m, t, now) === 'wait') return 'wait';
-      let chunk: ReturnType<typeof conn.top.recv>;
-      if (t.rateHeld !== undefined) {
-        chunk = t.rateHeld;
-        t.rateHeld = undefined;
-      } else {
-        try {
-          chunk = conn.top.recv();
-        } catch (e) {
-          if (retryOnStale(m, t, e)) return 'again';
-          throw e;
-        }
+      // Under maxRecvSpeed the stream takes only the allowance; the rest of a read waits in it.
+      const allowed = t.o.maxRecvSpeed
+        ? recvAllowance(t.o, t.speed, now, t.responseBytes)
+        : Number.POSITIVE_INFINITY;
+      let got: ReturnType<Stream['fill']>;
+      try {
+        got = stream.fill(allowed);
+      } catch (e) {
+        if (retryOnStale(m, t, e)) return 'again';
+        throw e;
       }
-      if (chunk === null) return 'wait';
-      if (chunk !== EOF && t.o.maxRecvSpeed) {
-        const allowed = recvAllowance(t.o, t.speed, now, t.responseBytes);
-        if (chunk.length > allowed) {
-          t.rateHeld = chunk.subarray(allowed);
-          chunk = chunk.subarray(0, allowed);
-        }
-      }
-      if (chunk === EOF) {
-        reader.receiveData(null);
-        continue;
-      }
+      if (got === null) return 'wait';
+      if (got === EOF) continue;
       if (t.responseBytes === 0) t.tStarttransfer = now;
-      t.responseBytes += chunk.length;
-      budget -= chunk.length;
-      reader.receiveData(chunk);
+      t.responseBytes += got;
+      budget -= got;
       continue;
     }
     switch (ev.type) {
@@ -667,12 +643,9 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         if (!receiveBody(m, t, ev.data, now)) return 'wait';
         break;
       case 'end':
+        // Whether the connection can carry another request is the stream's to say (HTTP/1:
+        // keep-alive, the whole body sent, nothing past the response's end).
         for (const line of ev.rawTrailerLines) headerLine(m, t, line);
-        // Bytes past the response's end in a rate-limit hold: nothing may follow a response unasked.
-        if (!ev.keepAlive || t.rateHeld !== undefined) conn.closeAfterUse = true;
-        t.rateHeld = undefined;
-        // A response that ended before the body was sent: the rest cannot go on this connection.
-        if (t.upload !== undefined && !t.upload.done) conn.closeAfterUse = true;
         transition(m, t, 'done');
         return 'again';
     }
@@ -736,12 +709,11 @@ function hasCustomHeader(o: EasyOptions, lower: string): boolean {
 function onHead(
   m: Multi,
   t: Transfer,
-  ev: Extract<ResponseEvent, { type: 'head' }>,
+  ev: Extract<StreamEvent, { type: 'head' }>,
   now: number,
 ): 'stop' | undefined {
   t.headerSize += ev.headerBytes;
   t.status = ev.status;
-  if (ev.version === 10) t.conn!.http10 = true;
   // CURLINFO_HTTP_VERSION numbering: CURL_HTTP_VERSION_1_0 1, 1_1 2, 2_0 3, 3 30.
   t.httpVersion = ev.version === 10 ? 1 : ev.version === 11 ? 2 : ev.version === 20 ? 3 : 30;
   for (const line of ev.rawLines) headerLine(m, t, line);
@@ -772,7 +744,7 @@ function onHead(
     // libcurl: a followed response's body is read and dropped so the connection can be reused,
     // unless the connection closes anyway: then it stops here.
     if (ev.framing === 'close' || connectionClose(ev.headers)) {
-      t.conn!.closeAfterUse = true;
+      t.stream!.abandon();
       return 'stop';
     }
     return undefined;
@@ -780,8 +752,7 @@ function onHead(
   const resumedGet = (o.resumeFrom ?? 0) > 0 && t.upload === undefined && t.method !== 'HEAD';
   const hasUser = t.redirect.shape.credentialsAllowed && credentials(o, t.target!.url) !== undefined;
   if (httpShouldFail(o, ev.status, { resumedGet, hasUser, authProblem: t.auth.problem })) {
-    // A failed transfer closes its HTTP/1 connection (libcurl's multi_done with premature set).
-    t.conn!.closeAfterUse = true;
+    // A failed transfer abandons its stream (libcurl's multi_done with premature set).
     throw httpReturnedError(ev.status);
   }
   const resume = checkResume(o, resumedGet, ev.status, ev.headers, t.contentLength);
@@ -789,7 +760,7 @@ function onHead(
     t.ignoreBody = true;
     if (resume === 'complete') {
       // libcurl: "The entire document is already downloaded"; the rest is not read.
-      t.conn!.closeAfterUse = true;
+      t.stream!.abandon();
       return 'stop';
     }
   }
@@ -833,9 +804,10 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
   m.clearTimer(t, Timer.LOW_SPEED);
   const conn = t.conn;
   if (conn !== undefined) {
-    t.conn = undefined;
-    conn.users--;
-    const close = conn.closeAfterUse || t.o.forbidReuse;
+    t.stream?.done();
+    t.stream = undefined;
+    m.detach(t, conn);
+    const close = !conn.reusable || t.o.forbidReuse === true;
     if (t.o.debugFunction !== undefined) {
       m.callDebug(
         t,
@@ -900,24 +872,24 @@ function sendUpload(m: Multi, t: Transfer, u: Upload, now: number): 'limit' | un
     u.expect = 'go';
     m.clearTimer(t, Timer.EXPECT_100);
   }
-  const conn = t.conn!;
+  const stream = t.stream!;
   while (u.wantsToSend(t.sendPaused)) {
     const next = u.pending[0];
     if (next === undefined) {
       if (u.eof) {
+        stream.endBody();
+        if (!stream.flush()) return undefined;
         u.done = true;
         break;
       }
       if (u.fill(t.o, t.easy) === 'pause') t.sendPaused = true;
       continue;
     }
-    const n = conn.top.send(next.bytes);
-    if (next.payload) {
-      t.sizeUpload += n;
-      if (n > 0 && t.o.debugFunction !== undefined) m.callDebug(t, 'data-out', next.bytes.subarray(0, n));
-    }
-    if (n < next.bytes.length) {
-      next.bytes = next.bytes.subarray(n);
+    const n = stream.sendBody(next);
+    t.sizeUpload += n;
+    if (n > 0 && t.o.debugFunction !== undefined) m.callDebug(t, 'data-out', next.subarray(0, n));
+    if (n < next.length) {
+      u.pending[0] = next.subarray(n);
       return undefined;
     }
     u.pending.shift();
@@ -950,14 +922,14 @@ function uploadAnswered(
   m.clearTimer(t, Timer.EXPECT_100);
   if (status === 417 && u.expectAnnounced) {
     // Nothing of the body went out while waiting: the connection stays usable once the 417 is read.
-    if (u.expect !== 'waiting') t.conn!.closeAfterUse = true;
+    t.stream!.stopBody(u.expect === 'waiting' ? 'expectation-failed' : 'final-response');
     u.stopped = true;
     t.retryWithoutExpect = true;
     return u.expect === 'waiting' ? undefined : 'retry';
   }
   if (status >= 300) {
     u.stopped = true;
-    t.conn!.closeAfterUse = true;
+    t.stream!.stopBody('final-response');
     return undefined;
   }
   u.expect = 'go';

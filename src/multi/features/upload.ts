@@ -4,7 +4,6 @@
 // answers before the body is sent.
 import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
-import { encodeChunk, encodeLastChunk } from '../../proto/h1/request-writer.js';
 import type { HeaderList } from '../../proto/h1/types.js';
 import { PAUSE, READFUNC_ABORT } from '../constants.js';
 import type { EasyOptions } from '../options.js';
@@ -64,25 +63,24 @@ function findHeader(list: HeaderList, lower: string): string | undefined {
   return undefined;
 }
 
-/** After custom headers were applied: what the final header list says about the body framing. */
-export function framingOf(list: HeaderList): { chunked: boolean; expect100: boolean } {
-  const te = findHeader(list, 'transfer-encoding');
+/** After custom headers were applied: the request asks for 100 Continue before its body. */
+export function expects100(list: HeaderList): boolean {
   const expect = findHeader(list, 'expect');
-  return {
-    chunked: te !== undefined && /(^|,)\s*chunked\s*$/i.test(te),
-    expect100: expect !== undefined && expect.trim().toLowerCase() === '100-continue',
-  };
+  return expect !== undefined && expect.trim().toLowerCase() === '100-continue';
 }
 
-/** The body being sent in the performing state. */
+/**
+ * The body being sent in the performing state: payload bytes only; the stream frames them
+ * (HTTP/1 chunked, HTTP/2 DATA frames).
+ */
 export class Upload {
-  /** Bytes ready to go; `payload` false for chunk framing (not counted as upload size). */
-  pending: Array<{ bytes: Uint8Array; payload: boolean }> = [];
+  /** Payload bytes ready to go. */
+  pending: Uint8Array[] = [];
   /** Payload bytes still to read (-1: until the callback says EOF). */
   remaining: number;
   /** Read everything, pending may still hold bytes. */
   eof = false;
-  /** Everything sent. */
+  /** Everything sent, the stream's end of body included. */
   done = false;
   /** 'waiting' for a 100 (or the timeout, or a final response); 'go' otherwise. */
   expect: 'waiting' | 'go';
@@ -94,7 +92,8 @@ export class Upload {
 
   constructor(
     readonly source: BodySource,
-    readonly chunked: boolean,
+    /** The stream frames the body: its end must still be sent after the last payload byte. */
+    framed: boolean,
     /** The head carries Expect: 100-continue. */
     readonly expectAnnounced: boolean,
     /** Bytes of a small body already sent with the head. */
@@ -105,15 +104,14 @@ export class Upload {
       this.remaining = 0;
       this.eof = true;
       this.buf = undefined;
-      if (sentWithHead || (source.data.length === 0 && !chunked)) this.done = true;
-      else this.pending = chunked ? framed(source.data, true) : [{ bytes: source.data, payload: true }];
+      if (sentWithHead || (source.data.length === 0 && !framed)) this.done = true;
+      else if (source.data.length > 0) this.pending = [source.data];
     } else {
       this.remaining = source.size;
       this.buf = Buffer.allocUnsafe(UPLOAD_BUFFER_SIZE);
       if (source.size === 0) {
         this.eof = true;
-        this.done = !chunked;
-        if (chunked) this.pending = [{ bytes: encodeLastChunk(), payload: false }];
+        this.done = !framed;
       }
     }
   }
@@ -165,9 +163,7 @@ export class Upload {
     if (r === 0) return this.finishRead(o);
     this.readBytes += r;
     // The buffer is reused for the next read: what goes out must be a copy.
-    const data = Buffer.from(buf.subarray(0, r));
-    if (this.chunked) this.pending.push(...framed(data, false));
-    else this.pending.push({ bytes: data, payload: true });
+    this.pending.push(Buffer.from(buf.subarray(0, r)));
     if (this.remaining > 0) {
       this.remaining -= r;
       if (this.remaining === 0) this.eof = true;
@@ -185,7 +181,6 @@ export class Upload {
       );
     }
     this.eof = true;
-    if (this.chunked) this.pending.push({ bytes: encodeLastChunk(), payload: false });
     return undefined;
   }
 }
@@ -226,18 +221,4 @@ export function rewindBody(o: EasyOptions, self: unknown, u: Upload | undefined)
     });
   }
   u.readBytes = 0;
-}
-
-function framed(data: Uint8Array, last: boolean): Array<{ bytes: Uint8Array; payload: boolean }> {
-  const [size, body, crlf] = encodeChunk(data);
-  const out =
-    size === undefined
-      ? []
-      : [
-          { bytes: size, payload: false },
-          { bytes: body!, payload: true },
-          { bytes: crlf!, payload: false },
-        ];
-  if (last) out.push({ bytes: encodeLastChunk(), payload: false });
-  return out;
 }

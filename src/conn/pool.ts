@@ -1,7 +1,8 @@
 // The connection pool (libcurl's conncache): every connection of a Multi, the idle ones by reuse
-// key, counts per host for maxHostConnections, idle ones in age order for eviction. All
-// operations are O(1) (amortised) in the number of connections.
-import type { Connection } from '../filters/connection.js';
+// key, counts per host for maxHostConnections, idle ones in age order for eviction, and the busy
+// multiplexed ones (HTTP/2) that can take another stream, by reuse key. All operations are O(1)
+// (amortised) in the number of connections.
+import type { Connection } from './connection.js';
 
 /** libcurl's CURLOPT_MAXAGE_CONN default: idle connections older than this are not reused. */
 export const DEFAULT_MAX_IDLE_AGE_MS = 118_000;
@@ -14,6 +15,8 @@ export class ConnectionPool {
   private readonly idleLru = new Set<Connection>();
   private readonly idleByHost = new Map<string, Set<Connection>>();
   private readonly hostCounts = new Map<string, number>();
+  /** Busy multiplexed connections with a free stream, by reuse key. */
+  private readonly multiplexByKey = new Map<string, Set<Connection>>();
 
   constructor(
     /** Called after a connection left the pool for good (closed), with the reason. */
@@ -34,6 +37,31 @@ export class ConnectionPool {
   add(conn: Connection): void {
     this.all.add(conn);
     this.hostCounts.set(conn.hostKey, this.hostCount(conn.hostKey) + 1);
+  }
+
+  /**
+   * A busy multiplexed connection for `reuseKey` that accepts another stream now (HTTP/2), else
+   * undefined. Preferred over an idle one, as libcurl prefers multiplexing to a new stream.
+   */
+  acquireMultiplexed(reuseKey: string): Connection | undefined {
+    const set = this.multiplexByKey.get(reuseKey);
+    if (set === undefined) return undefined;
+    for (const conn of set) if (conn.session?.canOpenStream() === true) return conn;
+    return undefined;
+  }
+
+  /**
+   * After a stream was opened or finished on a connection in use: keep it findable by
+   * acquireMultiplexed() while it is multiplexed and can take another stream.
+   */
+  updateMultiplexed(conn: Connection): void {
+    const can =
+      conn.multiplexed && conn.users > 0 && this.all.has(conn) && conn.session?.canOpenStream() === true;
+    let set = this.multiplexByKey.get(conn.reuseKey);
+    if (can) {
+      if (set === undefined) this.multiplexByKey.set(conn.reuseKey, (set = new Set()));
+      set.add(conn);
+    } else if (set?.delete(conn) === true && set.size === 0) this.multiplexByKey.delete(conn.reuseKey);
   }
 
   /**
@@ -91,6 +119,8 @@ export class ConnectionPool {
   detach(conn: Connection): boolean {
     if (!this.all.delete(conn)) return false;
     if (this.idleLru.has(conn)) this.unidle(conn, true);
+    const mux = this.multiplexByKey.get(conn.reuseKey);
+    if (mux?.delete(conn) === true && mux.size === 0) this.multiplexByKey.delete(conn.reuseKey);
     const n = this.hostCount(conn.hostKey) - 1;
     if (n > 0) this.hostCounts.set(conn.hostKey, n);
     else {

@@ -1,0 +1,103 @@
+// The connection factory: the keys a connection is found by, the filter chain built for a
+// transfer, and the protocol session chosen once the chain is connected.
+//
+// Chain (bottom to top): socket -> [proxy: happy eyeballs / SOCKS / HTTP tunnel] -> [TLS for
+// https]. Each layer is a filter (src/filters/) with pass-through defaults; the hooks below are
+// where they stack.
+import { SocketFilter } from '../filters/socket.js';
+import { TlsFilter, type TlsSettings } from '../filters/tls.js';
+import type { Filter } from '../filters/types.js';
+import type { Transport } from '../transport/types.js';
+import { Connection } from './connection.js';
+import { Http1Session } from './http1/session.js';
+import type { Session } from './types.js';
+
+/** Where a transfer connects to. */
+export interface Origin {
+  scheme: string;
+  /** Host name (IPv6 without brackets). */
+  host: string;
+  port: number;
+}
+
+/**
+ * The transfer options that shape a connection (a structural subset of the Easy options). Every
+ * one of them that makes two connections differ must be listed in CONNECTION_REUSE_OPTIONS.
+ */
+export interface ConnectionOptions {
+  /** CURLOPT_INTERFACE: the local address to bind. */
+  interface?: string;
+}
+
+/**
+ * Options that must be equal for a pooled connection to be reused (libcurl's
+ * url.c ConnectionExists / Curl_ssl_conn_config_match): a connection made with other TLS
+ * settings, another proxy or another local address is another connection.
+ */
+export const CONNECTION_REUSE_OPTIONS: readonly (keyof ConnectionOptions)[] = ['interface'];
+
+/** 'host:port': the bucket for maxHostConnections and the pending queues. */
+export function hostKeyOf(origin: Origin): string {
+  return `${origin.host}:${origin.port}`;
+}
+
+/**
+ * Everything that must match for reuse, as one string (the pool's map key). `tlsKey`: what of the
+ * TLS settings makes a connection differ (versions, ciphers, CA, client certificate, verification,
+ * pinned key, SNI), for https.
+ */
+export function reuseKeyOf(
+  origin: Origin,
+  hostKey: string,
+  o: ConnectionOptions,
+  tlsKey: string | undefined,
+): string {
+  let key = `${origin.scheme}://${hostKey}`;
+  for (const name of CONNECTION_REUSE_OPTIONS) key += `|${keyPart(o[name])}`;
+  return tlsKey === undefined ? key : `${key}|${tlsKey}`;
+}
+
+function keyPart(v: unknown): string {
+  if (v === undefined) return '';
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (Array.isArray(v)) return v.map(keyPart).join(',');
+  return JSON.stringify(v);
+}
+
+/**
+ * A new connection for `origin`, its chain not connected yet. The socket filter gets its addresses
+ * once name resolution is done (`socketFilterOf(conn).setAddresses`).
+ */
+export function createConnection(
+  transport: Transport,
+  origin: Origin,
+  hostKey: string,
+  reuseKey: string,
+  o: ConnectionOptions,
+  now: number,
+  /** The TLS settings for https (undefined: no TLS). */
+  tls: TlsSettings | undefined,
+): Connection {
+  const socket = new SocketFilter(transport, origin.host, origin.port, [], o.interface);
+  // Proxy hook: a proxy's filters (happy eyeballs, SOCKS, HTTP CONNECT tunnel) stack on `socket`
+  // here, and the socket then connects to the proxy instead of the origin.
+  let top: Filter = socket;
+  // TLS to the origin (SNI, ALPN, verification) over whatever leads there.
+  if (tls !== undefined) top = new TlsFilter(top, transport, origin.host, origin.port, tls);
+  return new Connection(hostKey, reuseKey, origin.host, origin.port, top, now);
+}
+
+/** The socket filter at the bottom of the chain. */
+export function socketFilterOf(conn: Connection): SocketFilter {
+  let f = conn.top;
+  while (f.next !== undefined) f = f.next;
+  return f as SocketFilter;
+}
+
+/**
+ * The protocol session for a connected chain. HTTP/2 hook: `conn.top.query('alpn') === 'h2'`
+ * (or prior knowledge) gives an HTTP/2 session here.
+ */
+export function createSession(conn: Connection): Session {
+  return new Http1Session(conn);
+}
