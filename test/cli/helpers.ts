@@ -39,6 +39,9 @@ export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): 
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }));
+    // A command that exits before reading its input (an option error) closes the pipe: the EPIPE
+    // of writing to it is not the test's outcome, the exit code and output are.
+    child.stdin.on('error', () => {});
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
   });
