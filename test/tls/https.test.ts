@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type tls from 'node:tls';
 import type { TransferOptions } from '../../src/api/transfer-options.js';
-import { Client, Easy, type EasyInfo, NodeDriver, Share, SslVersion, TscurlError } from '../../src/index.js';
+import {
+  Client,
+  Easy,
+  type EasyInfo,
+  NodeDriver,
+  Share,
+  SslVersion,
+  TscurlError,
+  fetch as tscurlFetch,
+} from '../../src/index.js';
 import { type TestPki, testPki } from '../helpers/tls-certs.js';
 
 let pki: TestPki;
@@ -184,6 +193,31 @@ describe('verification', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the promise API beside node:https', () => {
+  test('request() and fetch() read what node:https reads from the same server', async () => {
+    const ca = pem(pki.caCert);
+    const theirs = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      https
+        .get(`${good.url}/same`, { ca }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+    const ours = await get(`${good.url}/same`, trustCa());
+    assert.deepEqual({ status: ours.status, body: ours.body }, theirs);
+    const viaFetch = await tscurlFetch(`${good.url}/same`, { options: trustCa() });
+    assert.deepEqual({ status: viaFetch.status, body: await viaFetch.text() }, theirs);
+    // Both refuse the same untrusted server (node:https: UNABLE_TO_VERIFY_LEAF_SIGNATURE; here 60).
+    const nodeErr = await new Promise<Error>((resolve) => {
+      https.get(`${good.url}/`, (res) => res.resume()).on('error', resolve);
+    });
+    assert.equal((nodeErr as Error & { code?: string }).code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    await fails(`${good.url}/`, {}, 60, /unable to verify the first certificate/);
   });
 });
 

@@ -169,8 +169,10 @@ export function tlsSettings(setup: TlsSetup, o: EasyOptions, sessions: TlsSessio
 /** The handshake as curl -v tells it: version and cipher, ALPN, the server certificate, the verdict. */
 export function tlsDebugText(tls: TlsState, o: EasyOptions): string {
   const leaf = tls.chain[0];
-  const lines = [`SSL connection using ${tls.protocol} / ${tls.cipher}`];
-  if (o.sslEnableAlpn !== false) {
+  const alpn = o.sslEnableAlpn !== false;
+  const lines = alpn ? ['ALPN: offers http/1.1'] : [];
+  lines.push(`SSL connection using ${tls.protocol} / ${tls.cipher}`);
+  if (alpn) {
     lines.push(
       tls.alpn === ''
         ? 'ALPN: server did not agree on a protocol. Uses default.'
