@@ -1,0 +1,135 @@
+// Name resolution for a transfer (libcurl's hostip.c + the resolver backends): the transfer's
+// `resolve` entries are loaded into its DNS cache, a fresh cache entry answers at once, anything
+// else is looked up - through the system resolver by default, c-ares with the DNS options, or
+// DNS-over-HTTPS with dohUrl - and stored with the transfer's dnsCacheTimeout. Lookups of the same
+// name in flight are shared: one query however many transfers wait for it, so a slow name holds
+// up only the transfers that need it, and never a resolver thread per transfer.
+import type { Resolution, ResolvedAddress, ResolveOptions, Transport } from '../transport/types.js';
+import { DEFAULT_DNS_CACHE_TIMEOUT_MS, type DnsCache, loadResolveEntries } from './dns-cache.js';
+import type { EasyOptions } from './options.js';
+
+/** The cache timeout a transfer uses, in ms: its own option, else its cache owner's default. */
+export function dnsTimeoutMs(o: EasyOptions, ownerDefaultMs: number = DEFAULT_DNS_CACHE_TIMEOUT_MS): number {
+  if (o.dnsCacheTimeout === undefined) return ownerDefaultMs;
+  return o.dnsCacheTimeout < 0 ? -1 : o.dnsCacheTimeout * 1000;
+}
+
+export function familyOf(o: EasyOptions): 0 | 4 | 6 {
+  return o.ipResolve === 1 ? 4 : o.ipResolve === 2 ? 6 : 0;
+}
+
+export function resolveOptionsOf(o: EasyOptions): ResolveOptions | undefined {
+  if (
+    o.dnsServers === undefined &&
+    o.dnsInterface === undefined &&
+    o.dnsLocalIp4 === undefined &&
+    o.dnsLocalIp6 === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    servers: o.dnsServers
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+    interface: o.dnsInterface,
+    localIp4: o.dnsLocalIp4,
+    localIp6: o.dnsLocalIp6,
+  };
+}
+
+/** Addresses of the wanted family from a cache entry (ipResolve filters cached answers too). */
+function pick(addrs: ResolvedAddress[], family: 0 | 4 | 6): ResolvedAddress[] {
+  return family === 0 ? addrs : addrs.filter((a) => a.family === family);
+}
+
+/**
+ * The cached answer for host:port after loading the transfer's `resolve` entries; undefined when a
+ * lookup is needed.
+ */
+export function cachedLookup(
+  cache: DnsCache,
+  o: EasyOptions,
+  host: string,
+  port: number,
+  now: number,
+  ownerDefaultMs?: number,
+): ResolvedAddress[] | undefined {
+  loadResolveEntries(cache, o.resolve, now);
+  const hit = cache.get(host, port, now, dnsTimeoutMs(o, ownerDefaultMs));
+  if (hit === undefined) return undefined;
+  const addrs = pick(hit, familyOf(o));
+  return addrs.length > 0 ? addrs : undefined;
+}
+
+export function storeLookup(
+  cache: DnsCache,
+  o: EasyOptions,
+  host: string,
+  port: number,
+  addresses: ResolvedAddress[],
+  now: number,
+  ownerDefaultMs?: number,
+): void {
+  cache.put(host, port, addresses, now, dnsTimeoutMs(o, ownerDefaultMs));
+}
+
+/**
+ * One lookup shared by every transfer waiting for the same name (and family and resolver): it is
+ * one socket for the socket callback, and it is cancelled only when the last of them lets go.
+ */
+class SharedResolution implements Resolution {
+  users = 1;
+  constructor(
+    private readonly inner: Resolution,
+    private readonly onLast: () => void,
+  ) {}
+  get fd(): number {
+    return this.inner.fd;
+  }
+  get result(): Resolution['result'] {
+    return this.inner.result;
+  }
+  watch(what: 1 | 2 | 3, onReady: (events: number) => void): void {
+    this.inner.watch(what, onReady);
+  }
+  unwatch(): void {
+    this.inner.unwatch();
+  }
+  cancel(): void {
+    if (--this.users > 0) return;
+    this.onLast();
+    this.inner.cancel();
+  }
+}
+
+/** Lookups in flight, per transport (a Multi's). */
+export class InflightLookups {
+  private readonly map = new Map<string, SharedResolution>();
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** A lookup of `host` (one query for all askers until it completes); cancel() when done with it. */
+  start(
+    transport: Transport,
+    host: string,
+    family: 0 | 4 | 6,
+    options: ResolveOptions | undefined,
+  ): Resolution {
+    const key = `${host.toLowerCase()}|${family}|${options === undefined ? '' : JSON.stringify(options)}`;
+    const shared = this.map.get(key);
+    if (shared !== undefined && shared.result === undefined) {
+      shared.users++;
+      return shared;
+    }
+    const r = transport.resolve(host, family, options);
+    if (r.result !== undefined) return r;
+    const s: SharedResolution = new SharedResolution(r, () => {
+      if (this.map.get(key) === s) this.map.delete(key);
+    });
+    this.map.set(key, s);
+    return s;
+  }
+}
