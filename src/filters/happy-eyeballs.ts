@@ -39,7 +39,6 @@ export interface HappyEyeballsOptions {
   happyEyeballsTimeoutMs: number;
   /** When the whole connect must be done (the transfer's connect timeout). */
   connectDeadline: number;
-  localAddress?: string | undefined;
   /** Told each address as its attempt starts (curl's "  Trying 127.0.0.1:80..." line). */
   onAttempt?: ((address: ResolvedAddress) => void) | undefined;
 }
@@ -47,22 +46,35 @@ export interface HappyEyeballsOptions {
 export class HappyEyeballsFilter implements Filter {
   readonly name = 'happy-eyeballs';
   private winner: SocketFilter | undefined;
-  private readonly families: Family[];
+  private families: Family[] = [];
+  private opts: HappyEyeballsOptions = {
+    happyEyeballsTimeoutMs: DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS,
+    connectDeadline: 0,
+  };
   private startedAt = Number.NaN;
   private secondStarted = false;
   private newest: Attempt | undefined;
   private readonly errors: string[] = [];
 
+  /** Addresses come later (`setAddresses`), once the name is resolved. */
   constructor(
     private readonly transport: Transport,
     private readonly host: string,
     private readonly port: number,
-    addresses: ResolvedAddress[],
-    private readonly opts: HappyEyeballsOptions,
-  ) {
+    private readonly localAddress: string | undefined,
+  ) {}
+
+  /** The addresses to race (IPv6 first) and the timing; connect() starts the first attempt. */
+  setAddresses(addresses: ResolvedAddress[], opts: HappyEyeballsOptions): void {
     const v6 = addresses.filter((a) => a.family === 6);
     const v4 = addresses.filter((a) => a.family === 4);
     this.families = [v6, v4].filter((l) => l.length > 0).map((l) => new Family(l));
+    this.opts = opts;
+  }
+
+  /** The host and port this filter connects to (the first hop: a proxy or the origin). */
+  get target(): { host: string; port: number } {
+    return { host: this.host, port: this.port };
   }
 
   get next(): Filter | undefined {
@@ -128,7 +140,7 @@ export class HappyEyeballsFilter implements Filter {
     if (address === undefined) return;
     const left = fam.addresses.length - fam.index;
     const remaining = Math.max(0, this.opts.connectDeadline - now);
-    const filter = new SocketFilter(this.transport, this.host, this.port, [address], this.opts.localAddress);
+    const filter = new SocketFilter(this.transport, this.host, this.port, [address], this.localAddress);
     const attempt: Attempt = { filter, address, deadline: now + (left > 0 ? remaining / 2 : remaining) };
     fam.current = attempt;
     this.newest = attempt;

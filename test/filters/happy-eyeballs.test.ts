@@ -32,7 +32,8 @@ async function race(
   net.listenRaw('dual.test', 80, () => {});
   setup(net);
   const tried: Array<[number, string]> = [];
-  const f = new HappyEyeballsFilter(net.transport, 'dual.test', 80, addresses, {
+  const f = new HappyEyeballsFilter(net.transport, 'dual.test', 80, undefined);
+  f.setAddresses(addresses, {
     happyEyeballsTimeoutMs: opts.heMs ?? 200,
     connectDeadline: net.now() + (opts.connectTimeoutMs ?? 10_000),
     onAttempt: (a) => tried.push([net.now(), a.address]),
