@@ -52,6 +52,8 @@ interface Job {
   readonly hostKey: string;
   worker: number;
   info: EasyInfo | undefined;
+  /** Made when the head arrives (a batch may carry the head, the body and the end together). */
+  body: BodyReadable | undefined;
   onHead: (head: WireHead) => void;
   onData: ((chunk: Buffer) => boolean) | undefined;
   onEnd: (() => void) | undefined;
@@ -71,6 +73,8 @@ export class WorkerPool {
   /** Transfers waiting for a grant, by host (a host at its limit does not hold up the others). */
   private readonly waiting = new Map<string, Job[]>();
   private nextId = 1;
+  private readonly outbox: ToWorker[][] = [];
+  private flushing = false;
   private closing = false;
   /** Workers replaced after a crash (for tests and diagnostics). */
   replaced = 0;
@@ -82,7 +86,10 @@ export class WorkerPool {
     private readonly hooks: PoolHooks,
   ) {
     this.grants = new Grants(size, limits.maxHostConnections ?? 0, limits.maxTotalConnections ?? 0);
-    for (let i = 0; i < size; i++) this.workers.push(this.spawn(i));
+    for (let i = 0; i < size; i++) {
+      this.workers.push(this.spawn(i));
+      this.outbox.push([]);
+    }
   }
 
   /** Transfers running or waiting. */
@@ -103,7 +110,9 @@ export class WorkerPool {
         window: WINDOW,
       },
     });
-    w.on('message', (m: FromWorker) => this.onMessage(index, m));
+    w.on('message', (batch: FromWorker[]) => {
+      for (const m of batch) this.onMessage(index, m);
+    });
     w.on('error', (e) => this.onDeath(index, w, e));
     w.on('exit', (code) => this.onDeath(index, w, new Error(`exit code ${code}`)));
     // After the listeners: adding a 'message' listener refs the worker's port again. The Client's
@@ -123,10 +132,7 @@ export class WorkerPool {
       progress: xferInfoFunction,
       highWaterMark,
       redirect: undefined,
-    }).then(({ job, head }) => {
-      const readable = this.bodyFor(job, highWaterMark);
-      return new RemoteResult(head, readable, job);
-    });
+    }).then(({ job, head }) => new RemoteResult(head, job.body!, job));
   }
 
   async fetch(input: FetchInput, init: FetchInit = {}): Promise<Response> {
@@ -152,9 +158,7 @@ export class WorkerPool {
       redirect: init.redirect as StartMessage['redirect'],
     });
     const nullBody = [101, 103, 204, 205, 304].includes(head.status) || method?.toUpperCase() === 'HEAD';
-    const stream = nullBody
-      ? null
-      : (Readable.toWeb(this.bodyFor(job, undefined)) as ReadableStream<Uint8Array>);
+    const stream = nullBody ? null : (Readable.toWeb(job.body!) as ReadableStream<Uint8Array>);
     const response = new Response(stream, {
       status: head.status,
       statusText: head.statusText,
@@ -225,6 +229,7 @@ export class WorkerPool {
         hostKey: hostKeyOf(url),
         worker: -1,
         info: undefined,
+        body: undefined,
         onHead: (head) => resolve({ job, head }),
         onData: undefined,
         onEnd: undefined,
@@ -340,9 +345,24 @@ export class WorkerPool {
     }
   }
 
+  /** Queue a message for a worker: every worker gets one batch per turn of the loop. */
   private send(worker: number, m: ToWorker): void {
-    this.workers[worker]!.postMessage(m);
+    this.outbox[worker]!.push(m);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flush);
+    }
   }
+
+  private readonly flush = (): void => {
+    this.flushing = false;
+    for (let i = 0; i < this.workers.length; i++) {
+      const batch = this.outbox[i]!;
+      if (batch.length === 0) continue;
+      this.outbox[i] = [];
+      this.workers[i]!.postMessage(batch);
+    }
+  };
 
   private onMessage(worker: number, m: FromWorker): void {
     if (m.t === 'evicted') {
@@ -355,6 +375,7 @@ export class WorkerPool {
     switch (m.t) {
       case 'head':
         job.info = m.info;
+        job.body = this.bodyFor(job, job.msg.highWaterMark);
         job.onHead(m.head);
         break;
       case 'data':
@@ -418,6 +439,7 @@ export class WorkerPool {
     );
     this.grants.dropWorker(index);
     this.replaced++;
+    this.outbox[index] = [];
     this.workers[index] = this.spawn(index);
     for (const job of [...this.jobs.values()]) {
       if (job.worker !== index) continue;
@@ -433,7 +455,7 @@ export class WorkerPool {
 
   /** Test hook: make worker `index` throw from its loop. */
   _crash(index: number): void {
-    this.workers[index]!.postMessage({ t: 'crash' } satisfies ToWorker);
+    this.workers[index]!.postMessage([{ t: 'crash' }] satisfies ToWorker[]);
   }
 
   /** Every transfer fails with `error` now. */

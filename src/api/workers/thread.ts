@@ -22,11 +22,45 @@ interface Job {
 }
 const jobs = new Map<number, Job>();
 
-function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
-  port.postMessage(message, transfer ?? []);
+// Messages go out in one batch per turn of the loop: one postMessage carries every head, chunk
+// and end of the transfers that progressed in that turn.
+let outbox: FromWorker[] = [];
+let moved: ArrayBuffer[] = [];
+let flushing = false;
+
+/** Heads in the outbox, by transfer: an end in the same batch makes their getInfo() copy moot. */
+const heads = new Map<number, Extract<FromWorker, { t: 'head' }>>();
+
+function post(message: FromWorker, transfer?: ArrayBuffer): void {
+  if (message.t === 'head') heads.set(message.id, message);
+  else if (message.t === 'end' || message.t === 'fail') {
+    const head = heads.get(message.id);
+    // The caller sees the end's figures before it could read the head's.
+    if (head !== undefined) head.info = undefined;
+  }
+  outbox.push(message);
+  if (transfer !== undefined) moved.push(transfer);
+  if (!flushing) {
+    flushing = true;
+    setImmediate(flush);
+  }
 }
 
-port.on('message', (m: ToWorker) => {
+function flush(): void {
+  flushing = false;
+  const batch = outbox;
+  const list = moved;
+  outbox = [];
+  moved = [];
+  heads.clear();
+  port.postMessage(batch, list);
+}
+
+port.on('message', (batch: ToWorker[]) => {
+  for (const m of batch) receive(m);
+});
+
+function receive(m: ToWorker): void {
   switch (m.t) {
     case 'start':
       void run(m);
@@ -56,7 +90,7 @@ port.on('message', (m: ToWorker) => {
       });
       break;
   }
-});
+}
 
 function wake(job: Job): void {
   const w = job.wake;
@@ -127,7 +161,7 @@ async function run(m: StartMessage): Promise<void> {
         // One copy into a buffer of its own (a socket read's Buffer shares its ArrayBuffer).
         const ab = chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength) as ArrayBuffer;
         job.outstanding += ab.byteLength; // before the transfer detaches it
-        post({ t: 'data', id: m.id, chunk: ab }, [ab]);
+        post({ t: 'data', id: m.id, chunk: ab }, ab);
         if (job.outstanding >= window && !job.abort.signal.aborted) {
           await new Promise<void>((resolve) => {
             job.wake = resolve;
