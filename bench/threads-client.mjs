@@ -28,7 +28,8 @@ await Promise.all(
       try {
         const r = await client.request(url);
         const b = await r.body.bytes();
-        if (r.statusCode !== 200 || b.length !== size) throw new Error(`status ${r.statusCode}, ${b.length} bytes`);
+        if (r.statusCode !== 200 || b.length !== size)
+          throw new Error(`status ${r.statusCode}, ${b.length} bytes`);
       } catch (e) {
         failures++;
         if (firstFailure === '') firstFailure = String(e?.message ?? e);
