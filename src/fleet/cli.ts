@@ -3,7 +3,7 @@
 //   tscurl --queue-add redis://HOST:PORT/NAME -          (JSON lines on stdin, one job each)
 //   tscurl --queue redis://HOST:PORT/NAME [--queue-parallel N] [--queue-consumer NAME]
 //          [--queue-claim-idle MS] [--queue-max-deliveries N] [--queue-inline-max BYTES]
-//          [--queue-idle-exit MS] [CURL-OPTIONS for every job]
+//          [--queue-idle-exit MS] [--queue-result-ttl S] [CURL-OPTIONS for every job]
 //   tscurl --queue-status redis://HOST:PORT/NAME [--json]
 
 import { newGlobal } from '../cli/config.js';
@@ -29,6 +29,7 @@ const valued: Record<Mode, readonly string[]> = {
     '--queue-max-deliveries',
     '--queue-inline-max',
     '--queue-idle-exit',
+    '--queue-result-ttl',
   ],
   '--queue-add': ['--body', '--id-prefix'],
   '--queue-status': [],
@@ -153,6 +154,7 @@ async function runWorker(
       maxDeliveries: num('--queue-max-deliveries'),
       inlineMax: num('--queue-inline-max'),
       idleExitMs: num('--queue-idle-exit'),
+      resultTtlS: num('--queue-result-ttl'),
     }),
   });
   const stop = () => worker.stop();
