@@ -174,7 +174,7 @@ function lowerName(name: string): string {
   return lower;
 }
 
-function headerObject(fields: readonly string[]): ResponseHeaders {
+export function headerObject(fields: readonly string[]): ResponseHeaders {
   // Null prototype set before the first field: V8 keeps such an object's properties fast (a
   // shared map per field sequence), where Object.create(null) makes a dictionary (~4x the bytes).
   const out: ResponseHeaders = {};

@@ -14,7 +14,7 @@ import { parseTarget } from '../../multi/request.js';
 import { BodyReadable, extractBody, type RequestBody } from '../body.js';
 import { badArgument, TscurlError } from '../errors.js';
 import type { FetchInit, FetchInput } from '../fetch.js';
-import type { RequestOptions, RequestResult, ResponseHeaders } from '../request.js';
+import { headerObject, type RequestOptions, type RequestResult, type ResponseHeaders } from '../request.js';
 import { type HeadersInput, headerPairs } from '../transfer-options.js';
 import { Grants } from './grants.js';
 import type {
@@ -494,20 +494,6 @@ class RemoteResult implements RequestResult {
   get info(): EasyInfo {
     return this.#job.info!;
   }
-}
-
-function headerObject(fields: readonly string[]): ResponseHeaders {
-  const out: ResponseHeaders = {};
-  Object.setPrototypeOf(out, null);
-  for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i]!;
-    const value = fields[i + 1]!;
-    const prev = out[name];
-    if (prev === undefined) out[name] = name === 'set-cookie' ? [value] : value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[name] = [prev, value];
-  }
-  return out;
 }
 
 function pairsOf(fields: readonly string[]): Array<[string, string]> {
