@@ -22,7 +22,7 @@ export type HttpReq =
   | 'POST (-d, --data)'
   | 'PUT (-T, --upload-file)';
 
-export type DataKind = 'ascii' | 'binary' | 'raw' | 'urlencode';
+export type DataKind = 'ascii' | 'binary' | 'raw' | 'urlencode' | 'json';
 
 /** One -F / --form-string field, parsed (form.ts) into the engine's Mime part settings. */
 export type FormPart = MimePartInit;
@@ -132,6 +132,7 @@ export interface Global {
   noProgressMeter: boolean;
   help: boolean;
   version: boolean;
+  manual: boolean;
   bench: boolean;
   /** --timeline FILE: an HTML waterfall of every transfer, written when the run ends. */
   timeline: string | undefined;
@@ -201,6 +202,7 @@ export function newGlobal(): Global {
     workers: 0,
     help: false,
     version: false,
+    manual: false,
     bench: false,
     timeline: undefined,
     benchTransfers: 10_000,

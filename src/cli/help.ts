@@ -1,6 +1,8 @@
 // -h and -V texts, laid out as curl's (tool_help.c).
 import { readFileSync } from 'node:fs';
-import { optionTable } from './options-table.js';
+import { nativeCodings } from '../multi/features/decode/zlib-sync.js';
+import { SUPPORTED_SCHEMES } from '../multi/request.js';
+import { notBuiltIn, optionTable } from './options-table.js';
 
 export function helpText(): string {
   const lines = ['Usage: tscurl [options...] <url>'];
@@ -18,27 +20,50 @@ export function helpText(): string {
   return `${lines.join('\n')}\n`;
 }
 
-function packageVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
+/** A file of the package, found from src/cli (tsx), dist/src/cli (tsc) or dist/bin (the bundle). */
+function packageFile(name: string): string | undefined {
+  for (const rel of ['../../', '../../../']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'tscurl' && typeof pkg.version === 'string') return pkg.version;
+      return readFileSync(new URL(rel + name, import.meta.url), 'utf8');
     } catch {
-      // try the next location (src/cli under tsx, dist/src/cli when built)
+      // try the next location
     }
   }
+  return undefined;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(packageFile('package.json') ?? '') as { name?: string; version?: string };
+    if (pkg.name === 'tscurl' && typeof pkg.version === 'string') return pkg.version;
+  } catch {
+    // no package.json beside the code
+  }
   return '0.0.0';
+}
+
+/** -M: the manual is docs/cli.md, shipped in the package. */
+export function manualText(): string | undefined {
+  return packageFile('docs/cli.md');
+}
+
+/** curl -V's Features line from what this build really does, sorted as curl sorts it. */
+function features(): string[] {
+  const codings = nativeCodings();
+  const f = ['AsynchDNS', 'IPv6', 'Largefile', 'libz'];
+  if (codings.includes('br')) f.push('brotli');
+  if (codings.includes('zstd')) f.push('zstd');
+  if (SUPPORTED_SCHEMES.includes('https')) f.push('SSL');
+  if (optionTable.find((r) => r.long === 'http2')?.apply !== notBuiltIn) f.push('HTTP2');
+  return f.sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
 }
 
 export function versionText(): string {
   const v = packageVersion();
   return [
     `tscurl ${v} (node ${process.version}) tscurl-engine/${v}`,
-    'Protocols: http',
-    'Features: AsynchDNS IPv6 Largefile',
+    `Protocols: ${[...SUPPORTED_SCHEMES].sort().join(' ')}`,
+    `Features: ${features().join(' ')}`,
     '',
   ].join('\n');
 }

@@ -154,10 +154,23 @@ export function createJob(
   return job;
 }
 
-/** The request data of -d and friends, joined with '&' as curl does. */
+/** The request data of -d and friends, joined with '&' as curl does (not before a --json piece). */
 export function postData(op: Operation): string | undefined {
   if (op.data.length === 0) return undefined;
-  return op.data.map((d) => d.value).join('&');
+  let out = '';
+  for (const [i, d] of op.data.entries()) out += i > 0 && d.kind !== 'json' ? `&${d.value}` : d.value;
+  return out;
+}
+
+/** --json's headers after the -H ones, each unless -H gives it (curl's tool_operate). */
+function jsonHeaders(op: Operation): string[] {
+  if (!op.data.some((d) => d.kind === 'json')) return [];
+  const given = (name: string) =>
+    op.headers.some((h) => h.slice(0, name.length + 1).toLowerCase() === `${name}:`);
+  const out: string[] = [];
+  if (!given('content-type')) out.push('Content-Type: application/json');
+  if (!given('accept')) out.push('Accept: application/json');
+  return out;
 }
 
 /** The URL the transfer asks for: -T's file name added, -G's data in the query. */
@@ -221,7 +234,8 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   if (op.userAgent === undefined) o.userAgent = `tscurl/${ctx.version}`;
   else if (op.userAgent !== '') o.userAgent = op.userAgent;
   if (op.referer !== undefined && op.referer !== '') o.referer = op.referer;
-  if (op.headers.length > 0) o.httpHeader = [...op.headers];
+  const headers = [...op.headers, ...jsonHeaders(op)];
+  if (headers.length > 0) o.httpHeader = headers;
   if (op.method !== undefined) o.customRequest = op.method;
   if (op.head) o.nobody = true;
   const data = postData(op);

@@ -6,7 +6,7 @@ import { ProxyType } from '../multi/features/proxy/parse.js';
 import type { EasyOptions } from '../multi/options.js';
 import { IpResolve } from '../multi/options.js';
 import { ParamError } from './errors.js';
-import { type ApplyContext, needEngine, type OptionRow } from './options-table.js';
+import { type ApplyContext, headerArgument, needEngine, type OptionRow } from './options-table.js';
 
 type NetOption = keyof EasyOptions;
 
@@ -95,13 +95,7 @@ export const proxyOptionRows: OptionRow[] = [
     arg: '<header/@file>',
     help: 'Pass custom header(s) to proxy',
     apply: (c, v) => {
-      const lines = v.startsWith('@')
-        ? c
-            .readFile(v.slice(1))
-            .toString('latin1')
-            .split(/\r?\n/)
-            .filter((l) => l.trim() !== '')
-        : [v];
+      const lines = headerArgument(c, v);
       set(c, 'proxyHeader', [...((c.op.net.proxyHeader as string[] | undefined) ?? []), ...lines]);
     },
   },

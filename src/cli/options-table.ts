@@ -95,13 +95,30 @@ export function engineSupports(names: readonly string[]): boolean {
   return names.every((n) => have.has(n) && WIRED.has(n));
 }
 
+/**
+ * The header lines of -H / --proxy-header: the argument itself, or with '@file' ('@-': stdin) the
+ * file's lines; empty lines are skipped and a line starting with a blank continues the one before
+ * (curl's tool_getparam reads header files so).
+ */
+export function headerArgument(c: ApplyContext, v: string): string[] {
+  if (!v.startsWith('@')) return [v];
+  const out: string[] = [];
+  for (const line of c.readFile(v.slice(1)).toString('latin1').split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    const c0 = line.charCodeAt(0);
+    if ((c0 === 0x20 || c0 === 0x09) && out.length > 0) out[out.length - 1] += ` ${line.trim()}`;
+    else out.push(line);
+  }
+  return out;
+}
+
 /** Options whose engine feature (Easy option) has not landed fail clearly instead of being ignored. */
 export function needEngine(ctx: ApplyContext, ...names: string[]): void {
   if (!engineSupports(names)) throw new ParamError('not-built-in', ctx.name);
 }
 
 /** Without HTTP/2 in the engine, these end as in a curl built without it. */
-function notBuiltIn(ctx: ApplyContext): void {
+export function notBuiltIn(ctx: ApplyContext): void {
   throw new ParamError('not-built-in', ctx.name);
 }
 
@@ -208,8 +225,12 @@ function data(kind: DataKind) {
     let value = v;
     if (kind !== 'raw' && kind !== 'urlencode' && v.startsWith('@')) {
       const bytes = ctx.readFile(v.slice(1));
-      // --data/--data-ascii strip carriage returns and newlines from files; --data-binary keeps them.
-      value = kind === 'binary' ? bytes.toString('latin1') : bytes.toString('latin1').replace(/[\r\n]/g, '');
+      // --data/--data-ascii strip carriage returns and newlines from files; --data-binary and
+      // --json keep them.
+      value =
+        kind === 'binary' || kind === 'json'
+          ? bytes.toString('latin1')
+          : bytes.toString('latin1').replace(/[\r\n]/g, '');
     }
     if (kind === 'urlencode') value = urlencodeData(ctx, v);
     ctx.op.data.push({ kind, value });
@@ -319,10 +340,7 @@ export const optionTable: OptionRow[] = [
     arg: '<header/@file>',
     help: 'Pass custom header(s) to server',
     apply: (c, v) => {
-      if (v.startsWith('@')) {
-        for (const line of c.readFile(v.slice(1)).toString('latin1').split(/\r?\n/))
-          if (line !== '') c.op.headers.push(line);
-      } else c.op.headers.push(v);
+      c.op.headers.push(...headerArgument(c, v));
     },
   },
   {
@@ -346,6 +364,7 @@ export const optionTable: OptionRow[] = [
   { long: 'data', short: 'd', arg: '<data>', help: 'HTTP POST data', apply: data('ascii') },
   { long: 'data-ascii', arg: '<data>', help: 'HTTP POST ASCII data', apply: data('ascii') },
   { long: 'data-binary', arg: '<data>', help: 'HTTP POST binary data', apply: data('binary') },
+  { long: 'json', arg: '<data>', help: 'HTTP POST JSON', apply: data('json') },
   { long: 'data-raw', arg: '<data>', help: "HTTP POST data, '@' allowed", apply: data('raw') },
   { long: 'data-urlencode', arg: '<data>', help: 'HTTP POST data URL encoded', apply: data('urlencode') },
   {
@@ -882,6 +901,12 @@ export const optionTable: OptionRow[] = [
     },
   },
   { long: 'help', short: 'h', help: 'Get help for commands', apply: (c) => void (c.global.help = true) },
+  {
+    long: 'manual',
+    short: 'M',
+    help: 'Display the full manual',
+    apply: (c) => void (c.global.manual = true),
+  },
   {
     long: 'version',
     short: 'V',

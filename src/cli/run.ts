@@ -13,7 +13,7 @@ import type { Global, Operation, UrlNode } from './config.js';
 import { CookieStore } from './cookies.js';
 import { ParamError, warningText } from './errors.js';
 import { expandGlob, GlobError, parseGlob } from './glob.js';
-import { helpText, versionText } from './help.js';
+import { helpText, manualText, versionText } from './help.js';
 import { buildEasy, createJob, effectiveUrl, type Job, type JobContext } from './job.js';
 import { ProgressDisplay, stderrWantsProgress } from './meter.js';
 import { methodClash } from './options-table.js';
@@ -119,6 +119,15 @@ export async function run(args: string[], shard?: Shard): Promise<number> {
   }
   if (g.help) {
     process.stdout.write(helpText());
+    return 0;
+  }
+  if (g.manual) {
+    const text = manualText();
+    if (text === undefined) {
+      stderr('tscurl: built-in manual was disabled at build-time\n');
+      return 2;
+    }
+    process.stdout.write(text);
     return 0;
   }
   if (g.version) {

@@ -23,6 +23,9 @@ export interface Target {
 
 const schemeRe = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
 
+/** The URL schemes the engine transfers (curl -V's Protocols line is made from this). */
+export const SUPPORTED_SCHEMES: readonly Target['scheme'][] = ['http', 'https'];
+
 /** Parse the URL like curl: no scheme means http; http and https. */
 export function parseTarget(raw: string | undefined, portOverride: number | undefined): Target {
   if (raw === undefined || raw === '') {
@@ -31,7 +34,7 @@ export function parseTarget(raw: string | undefined, portOverride: number | unde
   const m = schemeRe.exec(raw);
   const withScheme = m === null ? `http://${raw}` : raw;
   const scheme = (m?.[1] ?? 'http').toLowerCase() as Target['scheme'];
-  if (scheme !== 'http' && scheme !== 'https') {
+  if (!SUPPORTED_SCHEMES.includes(scheme)) {
     throw new TransferError(
       CurlCode.UNSUPPORTED_PROTOCOL,
       `Protocol "${scheme}" not supported or disabled in libcurl`,

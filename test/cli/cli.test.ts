@@ -255,6 +255,35 @@ describe('tscurl command', { concurrency: 4 }, () => {
     assert.match(v.stdout.toString(), /^tscurl \d+\.\d+\.\d+ /);
   });
 
+  test('-V lists the protocols and features this build has, sorted as curl sorts them', async () => {
+    const v = (await tscurl(['-V'])).stdout.toString().split('\n');
+    assert.equal(v[1], 'Protocols: http https');
+    const f = v[2]!.replace(/^Features: /, '').split(' ');
+    for (const name of ['AsynchDNS', 'IPv6', 'Largefile', 'libz', 'SSL', 'brotli'])
+      assert.ok(f.includes(name), name);
+    assert.equal(f.includes('HTTP2'), false, '--http2 is not built in');
+    assert.deepEqual(
+      f,
+      [...f].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())),
+    );
+  });
+
+  test('-M prints the manual (docs/cli.md)', async () => {
+    const m = await tscurl(['-M']);
+    assert.equal(m.code, 0);
+    assert.match(m.stdout.toString(), /^# tscurl: the command line\n/);
+    assert.match(m.stdout.toString(), /## Differences from curl, on purpose/);
+  });
+
+  test('-r N warns as curl and asks for N-', async () => {
+    const r = await tscurl(['-o', '/dev/null', '-r', '5', `${server.url}/hello`]);
+    assert.equal(r.code, 0);
+    assert.match(
+      r.stderr,
+      /^Warning: A specified range MUST include at least one dash \(-\)\. Appending one \nWarning: for you!$/m,
+    );
+  });
+
   test("-o into a missing directory fails with 23 and curl's warning", async () => {
     const r = await tscurl(['-o', join(dir, 'no/such/dir/f'), `${server.url}/hello`]);
     assert.equal(r.code, 23);

@@ -52,6 +52,15 @@ const cases: Case[] = [
     ],
   },
   { name: '-r N means N-', args: ['-r', '5', '{U}/range'] },
+  {
+    name: '--json: its Content-Type and Accept after the -H headers',
+    args: ['--json', '{"a":1}', '-H', 'X: y', '{U}/j'],
+  },
+  {
+    name: '--json pieces joined without &, a file kept as is, -H Accept wins',
+    args: ['-d', 'a=1', '--json', '[1]', '--json', '@j.json', '-H', 'Accept: text/x', '{U}/j2'],
+  },
+  { name: '-H @file', args: ['-H', '@h.txt', '{U}/hfile'] },
   { name: '-0 sends HTTP/1.0', args: ['-0', '{U}/v10'] },
   { name: 'after an HTTP/1.0 answer the connection gets HTTP/1.0 requests', args: ['{U}/one0', '{U}/two'] },
 ];
@@ -62,6 +71,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tscurl-head-'));
   writeFileSync(join(dir, 'd.txt'), 'a=1\r\nb=2\n');
   writeFileSync(join(dir, 'up.txt'), 'data\n');
+  writeFileSync(join(dir, 'j.json'), '{"b":\n2}\n');
+  writeFileSync(join(dir, 'h.txt'), 'X-One: 1\r\n\nX-Two: 2\nAccept: a/b\n');
   server = await startRawHttp((r) => {
     // Each head goes back as the body; "0" paths answer HTTP/1.0 and keep the connection.
     const v10 = r.path.endsWith('0');
