@@ -15,7 +15,7 @@ export const NGINX_BIN = '/usr/sbin/nginx';
 /** The fixtures by URL path and size (bytes are random: nothing compresses or caches them specially). */
 export const FIXTURES = { '/1k.bin': 1024, '/100k.bin': 100 * 1024, '/big.bin': 100 * 1024 * 1024 };
 
-function conf(dir, port, root, tls) {
+function conf(dir, port, root, tls, listenParams = '') {
   const ssl =
     tls === undefined
       ? ''
@@ -48,7 +48,7 @@ http {
   uwsgi_temp_path ${join(dir, 'tmp')};
   scgi_temp_path ${join(dir, 'tmp')};
   server {
-    listen 127.0.0.1:${port} backlog=65535${ssl};
+    listen 127.0.0.1:${port} backlog=65535${listenParams === '' ? '' : ` ${listenParams}`}${ssl};
     location / { root ${root}; }
   }
 }
@@ -90,8 +90,11 @@ async function writeRandom(path, size) {
   }
 }
 
-/** Start nginx (https with `tls: { cert, key }`); resolves with { port, baseUrl, stop() }. */
-export async function startNginx({ tls } = {}) {
+/**
+ * Start nginx (https with `tls: { cert, key }`; `listenParams: 'http2'` for HTTP/2: h2c with prior
+ * knowledge, or h2 over TLS); resolves with { port, baseUrl, stop() }.
+ */
+export async function startNginx({ tls, listenParams = '' } = {}) {
   if (!existsSync(NGINX_BIN)) throw new Error(`${NGINX_BIN} not found (apt-get install -y nginx-light)`);
   const dir = await mkdtemp(join(tmpdir(), 'tscurl-bench-nginx-'));
   const root = join(dir, 'root');
@@ -100,7 +103,7 @@ export async function startNginx({ tls } = {}) {
   for (const [path, size] of Object.entries(FIXTURES)) await writeRandom(join(root, path.slice(1)), size);
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    await writeFile(join(dir, 'nginx.conf'), conf(dir, port, root, tls));
+    await writeFile(join(dir, 'nginx.conf'), conf(dir, port, root, tls, listenParams));
     const child = spawn(
       NGINX_BIN,
       ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],

@@ -29,6 +29,7 @@ export {
   type FaultPlan,
   randomFaults,
 } from './transport/sim/faults.js';
+export type { H2Response, Http2ServerConnection, Http2ServerOptions } from './transport/sim/h2-server.js';
 export type {
   HeaderValue,
   HttpServerOptions,

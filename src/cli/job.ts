@@ -251,6 +251,8 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   for (const [name, value] of Object.entries(op.net)) optional(o, name, value);
   if (op.httpVersion === '1.0') o.httpVersion = HttpVersion.V1_0;
   else if (op.httpVersion === '1.1') o.httpVersion = HttpVersion.V1_1;
+  else if (op.httpVersion === '2') o.httpVersion = HttpVersion.V2_0;
+  else if (op.httpVersion === '2-prior') o.httpVersion = HttpVersion.V2_PRIOR_KNOWLEDGE;
   if (op.maxFilesize !== undefined) o.maxFileSize = op.maxFilesize;
   if (op.ignoreContentLength) o.ignoreContentLength = true;
   if (op.location) {

@@ -87,21 +87,6 @@ const WIRED = new Set([
   'httpTransferDecoding',
   'httpContentDecoding',
   'ipResolve',
-  'proxy',
-  'proxyType',
-  'proxyUserPwd',
-  'proxyAuth',
-  'httpProxyTunnel',
-  'noProxy',
-  'preProxy',
-  'proxyHeader',
-  'suppressConnectHeaders',
-  'connectTo',
-  'dnsServers',
-  'dnsInterface',
-  'dnsLocalIp4',
-  'dnsLocalIp6',
-  'happyEyeballsTimeoutMs',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */
@@ -132,7 +117,7 @@ export function needEngine(ctx: ApplyContext, ...names: string[]): void {
   if (!engineSupports(names)) throw new ParamError('not-built-in', ctx.name);
 }
 
-/** Without HTTP/2 in the engine, these end as in a curl built without it. */
+/** A feature the engine does not have ends as in a curl built without it. */
 export function notBuiltIn(ctx: ApplyContext): void {
   throw new ParamError('not-built-in', ctx.name);
 }
@@ -690,8 +675,12 @@ export const optionTable: OptionRow[] = [
   },
   { long: 'http1.0', short: '0', help: 'Use HTTP 1.0', apply: (c) => void (c.op.httpVersion = '1.0') },
   { long: 'http1.1', help: 'Use HTTP 1.1', apply: (c) => void (c.op.httpVersion = '1.1') },
-  { long: 'http2', help: 'Use HTTP/2', apply: notBuiltIn },
-  { long: 'http2-prior-knowledge', help: 'Use HTTP 2 without HTTP/1.1 Upgrade', apply: notBuiltIn },
+  { long: 'http2', help: 'Use HTTP/2', apply: (c) => void (c.op.httpVersion = '2') },
+  {
+    long: 'http2-prior-knowledge',
+    help: 'Use HTTP 2 without HTTP/1.1 Upgrade',
+    apply: (c) => void (c.op.httpVersion = '2-prior'),
+  },
   {
     long: 'insecure',
     short: 'k',

@@ -47,6 +47,8 @@ export interface HeadSent {
    * as the head: it goes out in the performing state, where the framing is written.
    */
   framedBody: boolean;
+  /** Informational lines for CURLOPT_DEBUGFUNCTION ('text') before the head (HTTP/2: the stream and its fields). */
+  debugText?: string[];
 }
 
 /** A response head; `version` 10, 11 (HTTP/1.x), 20 (HTTP/2) or 30 (HTTP/3). */

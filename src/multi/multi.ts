@@ -5,6 +5,7 @@
 // transfers, timers live in a heap, pending transfers in FIFO queues.
 
 import { Connection } from '../conn/connection.js';
+import { Http2Session } from '../conn/http2/session.js';
 import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from '../conn/pool.js';
 import type { Stream } from '../conn/types.js';
 import { CurlCode, MultiCode } from '../core/codes.js';
@@ -13,15 +14,13 @@ import { MinHeap } from '../core/heap.js';
 import { TlsSessionCache } from '../filters/tls-sessions.js';
 import { installLatin1Decoder } from '../proto/h1/latin1.js';
 import { nodeTransport } from '../transport/node/transport.js';
-import type { Socket, Transport } from '../transport/types.js';
+import type { ResolvedAddress, Socket, Transport } from '../transport/types.js';
 import { Pause, Poll, type PollWhat, SOCKET_TIMEOUT } from './constants.js';
 import { channels, debug } from './diagnostics.js';
-import { DnsCache } from './dns-cache.js';
 import type { Easy } from './easy.js';
 import type { DebugInfoType } from './options.js';
 import { PendingQueues } from './pending.js';
 import { parseTarget, type Target } from './request.js';
-import { InflightLookups } from './resolve.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
 import { earliest, MAX_TIMER_MS, Timer } from './timers.js';
@@ -90,6 +89,7 @@ export interface EasyLink {
   message: QueuedMessage | undefined;
 }
 
+const DNS_CACHE_MAX_ENTRIES = 10_000;
 /**
  * NODE_DEBUG is read once at startup, so whether debuglog is on cannot change afterwards. Reading
  * `debug.enabled` (a getter over a closure) on every state change cost ~2.5% of a small request's
@@ -127,16 +127,15 @@ export class Multi {
   private readonly closing: Array<{ conn: Connection; reason: string }> = [];
   /** Connections whose poll interest may have changed during the current run. */
   private readonly dirty: Connection[] = [];
+  /** Multiplexed connections to close once their last transfer leaves. */
+  private readonly closeWhenIdle = new WeakSet<Connection>();
   /** `now` of the socketAction in progress, for runStreamOwner. */
   private actionNow = 0;
   /** Runs the transfer owning a stream that has events (no closure per socketAction). */
   private readonly runStreamOwner = (s: Stream): void => {
     if (this.dead === undefined) runTransfer(this, s.owner as Transfer, this.actionNow);
   };
-  /** The DNS cache of the transfers without a Share that shares 'dns'. */
-  readonly dnsCache = new DnsCache();
-  /** Lookups in flight, shared by every transfer waiting for the same name. */
-  readonly lookups = new InflightLookups();
+  private readonly dns = new Map<string, { addresses: ResolvedAddress[]; expires: number }>();
   private readonly targets = new Map<string, Target>();
 
   /** Inside an API call: any other API call now is recursive. */
@@ -278,7 +277,7 @@ export class Multi {
         this.running--;
         this.pending.leave(t);
         if (t.resolution !== undefined) {
-          this.lookups.release(t.resolution);
+          t.resolution.cancel();
           t.resolution = undefined;
         }
         const conn = t.conn;
@@ -372,6 +371,15 @@ export class Multi {
     this.actionNow = now;
     session.onSocketReady(now);
     session.forEachReady(this.runStreamOwner);
+    if (session instanceof Http2Session) {
+      // HTTP/2: SETTINGS, a stream's end or a GOAWAY may change how many transfers it can take;
+      // a read may have queued frames to send (acknowledgements, WINDOW_UPDATE).
+      if (session.capacityChanged && this.dead === undefined) this.multiplexReady(u, now);
+      if (u.users > 0) {
+        this.markDirty(u);
+        this.settleConnections(null);
+      }
+    }
     // No transfer on it (an idle session read a close, an HTTP/2 PING...): it may have to close,
     // its interest may have changed.
     if (u.users === 0) {
@@ -491,7 +499,7 @@ export class Multi {
       for (const conn of [...this.pool.all]) this.pool.close(conn, 'multi closed');
       for (const e of this.sockets.all()) this.announce(null, e.socket, Poll.REMOVE, e.socketp);
       this.sockets.clear();
-      this.dnsCache.clear();
+      this.dns.clear();
       this.closed = true;
       if (this.timerArmed) {
         this.timerArmed = false;
@@ -736,6 +744,8 @@ export class Multi {
     t.connId = conn.id;
     conn.attach(t);
     this.markDirty(conn);
+    // An idle HTTP/2 connection taken from the pool: findable for the next transfers at once.
+    if (conn.multiplexed) this.pool.updateMultiplexed(conn);
   }
 
   /** The transfer leaves its connection (its stream is done or abandoned already). */
@@ -743,7 +753,11 @@ export class Multi {
     t.conn = undefined;
     conn.detach(t);
     this.markDirty(conn);
-    this.pool.updateMultiplexed(conn);
+    // One stream freed: one waiting transfer of the host takes it (waking more would only send
+    // them back to the queue).
+    if (conn.multiplexed && conn.users > 0) this.multiplexReady(conn, this.transport.now(), 1);
+    else this.pool.updateMultiplexed(conn);
+    if (conn.users === 0 && this.closeWhenIdle.delete(conn)) this.closeConnection(conn, 'not reusable');
   }
 
   completeTransfer(t: Transfer, now: number): void {
@@ -787,6 +801,36 @@ export class Multi {
   }
 
   // ---------------------------------------------------------------- connections
+
+  /** CURLMOPT_MAX_CONCURRENT_STREAMS. */
+  get maxConcurrentStreams(): number {
+    return this.opts.maxConcurrentStreams;
+  }
+
+  /**
+   * A multiplexed connection can take more streams (it connected, a stream ended, the server's
+   * SETTINGS raised the limit): findable again, and as many pending transfers of its host as it
+   * has free streams move on (libcurl: a new transfer joins a connection with a free stream).
+   */
+  multiplexReady(conn: Connection, now: number, maxWake = Number.POSITIVE_INFINITY): void {
+    const session = conn.session;
+    if (!(session instanceof Http2Session)) return;
+    session.capacityChanged = false;
+    this.pool.updateMultiplexed(conn);
+    let free = session.canOpenStream() ? Math.min(maxWake, session.maxStreams - session.activeStreams) : 0;
+    while (free-- > 0 && this.pending.hasFor(conn.hostKey)) this.wakePending(conn.hostKey, now);
+  }
+
+  /**
+   * A connection being set up for reuseKey that may turn out multiplexed (CURLOPT_PIPEWAIT waits
+   * for it instead of opening another one).
+   */
+  connectingFor(reuseKey: string): boolean {
+    for (const conn of this.pool.all) {
+      if (conn.state === 'connecting' && !conn.closing && conn.reuseKey === reuseKey) return true;
+    }
+    return false;
+  }
 
   /** A connection for reuseKey: a multiplexed one with a free stream, else an idle one. */
   acquireConnection(reuseKey: string, now: number): Connection | undefined {
@@ -847,6 +891,14 @@ export class Multi {
   /** Close after the current transfer's pollset no longer names the socket (REMOVE before close). */
   closeConnection(conn: Connection, reason: string): void {
     if (conn.state === 'closed' || conn.closing) return;
+    const session = conn.session;
+    if (session instanceof Http2Session && !session.failed && (conn.users > 0 || session.reusable)) {
+      // A transfer gave up its stream (reset) on a healthy multiplexed connection: the connection
+      // stays for the others (or in the pool); one going away (GOAWAY) closes after its last.
+      if (conn.users === 0) this.releaseConnection(conn, this.transport.now());
+      else if (!session.reusable) this.closeWhenIdle.add(conn);
+      return;
+    }
     conn.closing = true;
     this.markDirty(conn);
     this.closing.push({ conn, reason });
@@ -885,9 +937,21 @@ export class Multi {
     return target;
   }
 
-  /** The default dnsCacheTimeout of this Multi's cache, in ms (the Multi option; 60 s). */
-  get dnsCacheTimeoutMs(): number {
-    return this.opts.dnsCacheTimeoutMs;
+  cachedAddresses(host: string, now: number): ResolvedAddress[] | undefined {
+    const e = this.dns.get(host);
+    if (e === undefined) return undefined;
+    if (e.expires <= now) {
+      this.dns.delete(host);
+      return undefined;
+    }
+    return e.addresses;
+  }
+
+  cacheAddresses(host: string, addresses: ResolvedAddress[], now: number): void {
+    if (this.opts.dnsCacheTimeoutMs === 0) return;
+    this.dns.delete(host);
+    this.dns.set(host, { addresses, expires: now + this.opts.dnsCacheTimeoutMs });
+    if (this.dns.size > DNS_CACHE_MAX_ENTRIES) this.dns.delete(this.dns.keys().next().value!);
   }
 
   // -------------------------------------------------------------------- pending

@@ -40,6 +40,11 @@ export class PendingQueues<T extends PendingItem> {
     t.pendingOn = undefined;
   }
 
+  /** Whether transfers of hostKey wait in its own queue. */
+  hasFor(hostKey: string): boolean {
+    return this.byHost.has(hostKey);
+  }
+
   /** A slot for hostKey may have opened: that host's longest waiter, else the total limit's. Removed. */
   takeFor(hostKey: string): T | undefined {
     const t = this.byHost.get(hostKey)?.values().next().value ?? this.total.values().next().value;

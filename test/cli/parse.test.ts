@@ -39,7 +39,6 @@ describe('parseArgs', () => {
     [['-q'], 'option -q: is unknown', 2],
     [['--tls-max', '1.9'], 'option --tls-max: is badly used here', 2],
     [['--cert-type', 'ENG'], 'option --cert-type: is badly used here', 2],
-    [['--http2'], 'option --http2: the installed libcurl version does not support this', 4],
     [['-K', '/nonexistent/cfg'], 'option -K: error encountered when reading a file', 26],
   ];
   for (const [args, message, code] of errors) {

@@ -65,7 +65,7 @@ test('sim https: TLS 1.3 costs one round trip after the TCP connect, TLS 1.2 two
 });
 
 test('sim https: a server without the offered ALPN protocol negotiates none', async () => {
-  const r = await fetchOne({ alpn: ['h2'] });
+  const r = await fetchOne({ alpn: ['spdy/3.1'] });
   assert.equal(r.code, CurlCode.OK);
   assert.match(r.debug, /ALPN: server did not agree on a protocol\. Uses default\./);
 });

@@ -73,7 +73,7 @@ export class Http2Session implements Session {
   /** The connection failed (protocol error, transport error, EOF): every stream ends with it. */
   #failed: TransferError | undefined;
   #eof = false;
-  /** Bumped when the stream limit may have changed (SETTINGS, a stream ended): the pool may place more. */
+  /** Set when the stream limit may have changed (SETTINGS, GOAWAY, failure): the pool may place more, or fewer. */
   capacityChanged = false;
 
   constructor(
@@ -81,6 +81,11 @@ export class Http2Session implements Session {
     private readonly opts: Http2SessionOptions,
   ) {
     this.#takeOutput();
+  }
+
+  /** The connection failed (protocol or transport error, closed by the server). */
+  get failed(): boolean {
+    return this.#failed !== undefined;
   }
 
   get activeStreams(): number {
@@ -205,7 +210,6 @@ export class Http2Session implements Session {
         }
         s.receive(ev);
         this.#ready.add(s);
-        if (ev.type === 'end' || ev.type === 'reset') this.capacityChanged = true;
         return;
       }
       case 'window':
@@ -316,7 +320,10 @@ export class Http2Session implements Session {
     s.sending = head.body;
     this.#byId.set(s.id, s);
     this.#takeOutput();
-    return { bytes: renderHead(head), framedBody: true };
+    // What curl -v shows for an HTTP/2 request: each field sent, then the stream id.
+    const debugText = list.map(([n, v]) => `h2h3 [${n}: ${v}]\n`);
+    debugText.push(`Using Stream ID: ${s.id} (easy handle 0x${s.owner.id.toString(16)})\n`);
+    return { bytes: renderHead(head, list), framedBody: true, debugText };
   }
 
   /** @internal */
@@ -370,7 +377,6 @@ export class Http2Session implements Session {
         this.#flushOutput();
       }
     }
-    this.capacityChanged = true;
   }
 
   #check(s: Http2Stream): void {
@@ -378,10 +384,13 @@ export class Http2Session implements Session {
   }
 }
 
-/** The request as curl shows it for HTTP/2 (-v "> GET / HTTP/2" and the fields as given). */
-function renderHead(head: RequestHead): Uint8Array {
+/** The request as curl -v shows it for HTTP/2: "GET / HTTP/2", Host (the :authority), the fields sent. */
+function renderHead(head: RequestHead, list: HeaderList): Uint8Array {
   let s = `${head.method} ${head.path} HTTP/2\r\n`;
-  for (const [n, v] of head.headers) s += `${n}: ${v}\r\n`;
+  for (const [n, v] of list) {
+    if (n === ':authority') s += `Host: ${v}\r\n`;
+    else if (n.charCodeAt(0) !== 0x3a) s += `${n}: ${v}\r\n`;
+  }
   s += '\r\n';
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;

@@ -2,9 +2,11 @@
 // credentials, versions, ciphers, the pinned key, verification switches. Files are read here once
 // per option set (the result is kept per options object), never during a handshake; a file that
 // cannot be used is remembered and fails the transfer that needs it with its code (77, 58).
+
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mayMultiplex } from '../../conn/factory.js';
 import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
 import type { TlsSettings, TlsState } from '../../filters/tls.js';
@@ -163,14 +165,24 @@ function derToPem(der: Buffer, label: string): string {
 export function tlsSettings(setup: TlsSetup, o: EasyOptions, sessions: TlsSessionCache): TlsSettings {
   if (setup.error !== undefined) throw setup.error;
   const cache = o.sslSessionIdCache === false ? undefined : (o.share?.tlsSessions ?? sessions);
-  return { ...setup.settings!, alpn: o.sslEnableAlpn === false ? [] : ['http/1.1'], sessions: cache };
+  return { ...setup.settings!, alpn: alpnOffer(o), sessions: cache };
+}
+
+/**
+ * The protocols offered in ALPN (libcurl's order): h2 first unless httpVersion asks for HTTP/1.x,
+ * nothing with sslEnableAlpn off.
+ */
+function alpnOffer(o: EasyOptions): string[] {
+  if (o.sslEnableAlpn === false) return [];
+  return mayMultiplex('https', o.httpVersion) ? ['h2', 'http/1.1'] : ['http/1.1'];
 }
 
 /** The handshake as curl -v tells it: version and cipher, ALPN, the server certificate, the verdict. */
 export function tlsDebugText(tls: TlsState, o: EasyOptions): string {
   const leaf = tls.chain[0];
-  const alpn = o.sslEnableAlpn !== false;
-  const lines = alpn ? ['ALPN: offers http/1.1'] : [];
+  const offer = alpnOffer(o);
+  const alpn = offer.length > 0;
+  const lines = alpn ? [`ALPN: offers ${offer.join(',')}`] : [];
   lines.push(`SSL connection using ${tls.protocol} / ${tls.cipher}`);
   if (alpn) {
     lines.push(
@@ -207,32 +219,4 @@ export function certInfoOf(tls: TlsState | undefined): string[][] {
     `Expire date:${c.validTo}`,
     `Cert:${c.pem}`,
   ]);
-}
-
-const proxyViews = new WeakMap<EasyOptions, EasyOptions>();
-
-/**
- * The options as the TLS setup reads them, for the HTTPS proxy: libcurl's CURLOPT_PROXY_* TLS
- * options in place of the origin's (CA, verification, client certificate, pinned key). One view
- * per options object, so the files are read once as for the origin.
- */
-export function proxyTlsOptions(o: EasyOptions): EasyOptions {
-  let v = proxyViews.get(o);
-  if (v === undefined) {
-    v = {
-      sslVerifyPeer: o.proxySslVerifyPeer ?? true,
-      sslVerifyHost: o.proxySslVerifyHost ?? 2,
-      ...(o.proxyCaInfo === undefined ? {} : { caInfo: o.proxyCaInfo }),
-      ...(o.proxyCaPath === undefined ? {} : { caPath: o.proxyCaPath }),
-      ...(o.proxySslCert === undefined ? {} : { sslCert: o.proxySslCert }),
-      ...(o.proxySslCertType === undefined ? {} : { sslCertType: o.proxySslCertType }),
-      ...(o.proxySslKey === undefined ? {} : { sslKey: o.proxySslKey }),
-      ...(o.proxySslKeyType === undefined ? {} : { sslKeyType: o.proxySslKeyType }),
-      ...(o.proxyKeyPasswd === undefined ? {} : { keyPasswd: o.proxyKeyPasswd }),
-      ...(o.proxyPinnedPublicKey === undefined ? {} : { pinnedPublicKey: o.proxyPinnedPublicKey }),
-      ...(o.share === undefined ? {} : { share: o.share }),
-    };
-    proxyViews.set(o, v);
-  }
-  return v;
 }

@@ -146,9 +146,18 @@ export function requestHeaderList(target: RequestTarget, fields: HeaderList): He
     if (ve !== undefined) return ve;
     out.push([name, trimmed]);
   }
-  const pseudo: HeaderList = [[':method', target.method]];
-  if (target.method !== 'CONNECT') pseudo.push([':scheme', target.scheme]);
-  pseudo.push([':authority', authority]);
-  if (target.method !== 'CONNECT') pseudo.push([':path', target.path]);
+  // libcurl's (and nghttp2's) order: :method, :path, :scheme, :authority.
+  const pseudo: HeaderList =
+    target.method === 'CONNECT'
+      ? [
+          [':method', target.method],
+          [':authority', authority],
+        ]
+      : [
+          [':method', target.method],
+          [':path', target.path],
+          [':scheme', target.scheme],
+          [':authority', authority],
+        ];
   return pseudo.concat(out);
 }

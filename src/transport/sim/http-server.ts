@@ -12,7 +12,7 @@ export interface SimRequest {
   readonly method: string;
   /** The request target as sent ('/path?query'). */
   readonly url: string;
-  readonly httpVersion: '1.0' | '1.1';
+  readonly httpVersion: '1.0' | '1.1' | '2.0';
   /** Lower-case names; repeated fields joined with ', '. */
   readonly headers: Readonly<Record<string, string>>;
   /** Fields as sent, in order. */
@@ -59,7 +59,7 @@ export interface HttpServerOptions {
 // "HTTP/" at all would be HTTP/0.9 (1), which a fault's bytes can ask for.
 const DEFAULT_GARBAGE = 'HTTP/1.1 200 OK\r\nGARBAGE\x00\x7f\x01 this is not HTTP\r\n\r\n';
 
-class BodyStream implements AsyncIterable<Uint8Array> {
+export class BodyStream implements AsyncIterable<Uint8Array> {
   private chunks: Uint8Array[] = [];
   private ended = false;
   private failed: Error | undefined;
@@ -85,6 +85,19 @@ class BodyStream implements AsyncIterable<Uint8Array> {
 
   get done(): boolean {
     return this.ended;
+  }
+
+  /** The whole body once it has arrived. */
+  async all(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const c of this) parts.push(c);
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
   private wake(): void {
@@ -207,17 +220,7 @@ export class HttpConnection {
       rawHeaders: head.rawHeaders,
       body: req.body,
       conn: this.conn,
-      bytes: async () => {
-        const parts: Uint8Array[] = [];
-        for await (const c of req.body) parts.push(c);
-        const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-        let at = 0;
-        for (const p of parts) {
-          out.set(p, at);
-          at += p.length;
-        }
-        return out;
-      },
+      bytes: () => req.body.all(),
       text: async () => new TextDecoder().decode(await request.bytes()),
     };
     this.world.drainNeeded = true;

@@ -2,6 +2,7 @@
 // host names; clients reach them through `transport` (a Transport for the engine). Time is virtual:
 // it moves only while `advance()`, `runUntilIdle()` (or SimNetwork.run()) pop events.
 import { type DrawOptions, drawFault, type Fault, type FaultPlan } from './faults.js';
+import { Http2ServerConnection, type Http2ServerOptions } from './h2-server.js';
 import { HttpConnection, type HttpServerOptions, type SimHandler } from './http-server.js';
 import type { LinkOptions } from './link.js';
 import type { PeerConn } from './peer.js';
@@ -94,6 +95,28 @@ export class SimNet {
     };
     return this.addListener(host, port, options, (conn) => {
       new HttpConnection(this.world, conn, handler, options, onError);
+    });
+  }
+
+  /**
+   * Serve HTTP/2 over cleartext TCP (h2c with prior knowledge, what `httpVersion: '2-prior-knowledge'`
+   * speaks) with the same handler shape; `options` sets the SETTINGS the server announces and
+   * gives each connection to the test (GOAWAY, SETTINGS mid-flight).
+   */
+  listenHttp2(
+    host: string,
+    port: number,
+    handler: SimHandler,
+    options: ListenOptions & Http2ServerOptions = {},
+  ): SimListener {
+    const onError = (err: unknown): void => {
+      this.serverErrors.push(err);
+    };
+    // Over TLS the server accepts only h2 in ALPN unless the test says otherwise.
+    const tls = options.tls === undefined ? undefined : { alpn: ['h2'], ...options.tls };
+    const listen = tls === undefined ? options : { ...options, tls };
+    return this.addListener(host, port, listen, (conn) => {
+      new Http2ServerConnection(this.world, conn, handler, options, onError);
     });
   }
 

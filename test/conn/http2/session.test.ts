@@ -117,9 +117,9 @@ describe('HTTP/2 session', () => {
     );
     assert.deepEqual(new HpackDecoder().decode(req[0]!.payload, 1e6).headers.slice(0, 5), [
       [':method', 'GET'],
+      [':path', '/0'],
       [':scheme', 'http'],
       [':authority', 'example.com'],
-      [':path', '/0'],
       ['accept', '*/*'],
     ]);
     top.inbox.push(

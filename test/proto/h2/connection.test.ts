@@ -597,9 +597,9 @@ describe('request header list', () => {
     ]);
     assert.deepEqual(list, [
       [':method', 'GET'],
+      [':path', '/x?y'],
       [':scheme', 'https'],
       [':authority', 'b.example'],
-      [':path', '/x?y'],
       ['accept', '*/*'],
       ['te', 'trailers'],
       ['x-custom', 'v'],
