@@ -1,7 +1,8 @@
 // From Easy options to the TLS filter's settings (libcurl's ssl_config): the CA store, the client
 // credentials, versions, ciphers, the pinned key, verification switches. Files are read here once
-// per option set (the result is kept per options object), never during a handshake; a file that
-// cannot be used is remembered and fails the transfer that needs it with its code (77, 58).
+// per distinct set of TLS option values (kept per options object and by value, the last 64 sets),
+// never during a handshake; a file that cannot be used is remembered and fails the transfer that
+// needs it with its code (77, 58).
 
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -33,14 +34,59 @@ const versions: Record<number, TlsVersion | undefined> = {
 };
 
 const setups = new WeakMap<EasyOptions, TlsSetup>();
+/**
+ * Setups by the values of the TLS options: request(), fetch() and a new Easy per transfer make a
+ * new options object each time, and must not read and hash the CA file for every request.
+ */
+const byValue = new Map<string, TlsSetup>();
+const MAX_BY_VALUE = 64;
+/** Ids for blob options (compared by identity, never hashed per request). */
+const blobIds = new WeakMap<Uint8Array, number>();
+let nextBlobId = 0;
 
-/** The TLS setup for these options (computed once per options object). */
+/** The TLS options' values, as one string (a Uint8Array blob by identity). */
+function valueKey(o: EasyOptions): string {
+  const b = o.caInfoBlob;
+  let blob: string | number | undefined;
+  if (b === undefined || typeof b === 'string') blob = b;
+  else {
+    blob = blobIds.get(b);
+    if (blob === undefined) blobIds.set(b, (blob = nextBlobId++));
+  }
+  return JSON.stringify([
+    o.caInfo,
+    o.caPath,
+    blob,
+    o.sslCert,
+    o.sslCertType,
+    o.sslKey,
+    o.sslKeyType,
+    o.keyPasswd,
+    o.pinnedPublicKey,
+    o.sslVersion,
+    o.sslCipherList,
+    o.tls13Ciphers,
+    o.sslOptions,
+    o.sslVerifyPeer,
+    o.sslVerifyHost,
+  ]);
+}
+
+/**
+ * The TLS setup for these options: computed once per options object, and reused for other
+ * objects with the same TLS option values (files are read again only for new values).
+ */
 export function tlsSetupFor(o: EasyOptions): TlsSetup {
   let s = setups.get(o);
+  if (s !== undefined) return s;
+  const key = valueKey(o);
+  s = byValue.get(key);
   if (s === undefined) {
     s = buildSetup(o);
-    setups.set(o, s);
+    if (byValue.size >= MAX_BY_VALUE) byValue.delete(byValue.keys().next().value as string);
+    byValue.set(key, s);
   }
+  setups.set(o, s);
   return s;
 }
 
