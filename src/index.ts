@@ -24,6 +24,8 @@ export {
   type MultiCodeName,
   multiCodeName,
   multiStrerror,
+  ProxyCode,
+  proxyCodeName,
 } from './core/codes.js';
 export { EasyError, MultiError, TransferError } from './core/errors.js';
 export {
@@ -40,6 +42,7 @@ export { Easy } from './multi/easy.js';
 export { HttpAuth } from './multi/features/auth.js';
 export { Mime, type MimePartInit } from './multi/features/mime.js';
 export { Netrc } from './multi/features/netrc.js';
+export { ProxyType } from './multi/features/proxy/parse.js';
 export type { EasyInfo } from './multi/info.js';
 export {
   type DoneMessage,

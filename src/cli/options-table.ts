@@ -87,6 +87,21 @@ const WIRED = new Set([
   'httpTransferDecoding',
   'httpContentDecoding',
   'ipResolve',
+  'proxy',
+  'proxyType',
+  'proxyUserPwd',
+  'proxyAuth',
+  'httpProxyTunnel',
+  'noProxy',
+  'preProxy',
+  'proxyHeader',
+  'suppressConnectHeaders',
+  'connectTo',
+  'dnsServers',
+  'dnsInterface',
+  'dnsLocalIp4',
+  'dnsLocalIp6',
+  'happyEyeballsTimeoutMs',
 ]);
 
 /** Whether every named engine option exists and is wired into the CLI. */

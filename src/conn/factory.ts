@@ -4,13 +4,15 @@
 // Chain (bottom to top): socket -> [proxy: happy eyeballs / SOCKS / HTTP tunnel] -> [TLS for
 // https]. Each layer is a filter (src/filters/) with pass-through defaults; the hooks below are
 // where they stack.
-import { SocketFilter } from '../filters/socket.js';
+import { HappyEyeballsFilter, type HappyEyeballsOptions } from '../filters/happy-eyeballs.js';
 import { TlsFilter, type TlsSettings } from '../filters/tls.js';
 import type { Filter } from '../filters/types.js';
-import type { Transport } from '../transport/types.js';
+import type { ProxyPlan } from '../multi/features/proxy/setup.js';
+import type { ResolvedAddress, Transport } from '../transport/types.js';
 import { Connection } from './connection.js';
 import { Http1Session } from './http1/session.js';
 import { Http2Session } from './http2/session.js';
+import { buildProxyChain, type ProxyChainContext } from './proxy-chain.js';
 import type { Session } from './types.js';
 
 /** Where a transfer connects to. */
@@ -71,8 +73,24 @@ function keyPart(v: unknown): string {
 }
 
 /**
- * A new connection for `origin`, its chain not connected yet. The socket filter gets its addresses
- * once name resolution is done (`socketFilterOf(conn).setAddresses`).
+ * How a connection reaches its origin: the first hop the socket connects to (a proxy, the
+ * connectTo target, or the origin), the destination behind the proxies, and the proxy plan.
+ * Filled in by the transfer: the addresses once resolved (a CONNECT retried on a new connection
+ * to the proxy reuses them), the SOCKS destination when it is resolved locally.
+ */
+export interface Route {
+  first: { host: string; port: number };
+  dest: { host: string; port: number };
+  plan: ProxyPlan | undefined;
+  proxyContext: ProxyChainContext | undefined;
+  addresses: ResolvedAddress[] | undefined;
+  eyeballs: HappyEyeballsOptions | undefined;
+  socksTarget: string | undefined;
+}
+
+/**
+ * A new connection for `origin`, its chain not connected yet. The bottom filter gets its addresses
+ * once name resolution is done (`bottomFilterOf(conn).setAddresses`).
  */
 export function createConnection(
   transport: Transport,
@@ -83,21 +101,32 @@ export function createConnection(
   now: number,
   /** The TLS settings for https (undefined: no TLS). */
   tls: TlsSettings | undefined,
+  route?: Route,
 ): Connection {
-  const socket = new SocketFilter(transport, origin.host, origin.port, [], o.interface);
-  // Proxy hook: a proxy's filters (happy eyeballs, SOCKS, HTTP CONNECT tunnel) stack on `socket`
-  // here, and the socket then connects to the proxy instead of the origin.
-  let top: Filter = socket;
-  // TLS to the origin (SNI, ALPN, verification) over whatever leads there.
+  const first = route?.first ?? origin;
+  const openFirstHop = (): HappyEyeballsFilter => {
+    const he = new HappyEyeballsFilter(transport, first.host, first.port, o.interface);
+    if (route?.addresses !== undefined && route.eyeballs !== undefined)
+      he.setAddresses(route.addresses, route.eyeballs);
+    return he;
+  };
+  let top: Filter;
+  if (route?.plan !== undefined && route.proxyContext !== undefined) {
+    top = buildProxyChain(route.plan, route.dest, openFirstHop, route.proxyContext, () => route.socksTarget);
+  } else {
+    top = openFirstHop();
+  }
+  // TLS to the origin (SNI, ALPN, verification) over whatever leads there: inside a proxy tunnel.
   if (tls !== undefined) top = new TlsFilter(top, transport, origin.host, origin.port, tls);
   return new Connection(hostKey, reuseKey, origin.host, origin.port, top, now);
 }
 
-/** The socket filter at the bottom of the chain. */
-export function socketFilterOf(conn: Connection): SocketFilter {
-  let f = conn.top;
-  while (f.next !== undefined) f = f.next;
-  return f as SocketFilter;
+/** The bottom filter: happy eyeballs to the first hop, which takes the resolved addresses. */
+export function bottomFilterOf(conn: Connection): HappyEyeballsFilter {
+  let f: Filter | undefined = conn.top;
+  while (f !== undefined && !(f instanceof HappyEyeballsFilter)) f = f.next;
+  if (f === undefined) throw new Error(`connection #${conn.id} has no happy-eyeballs filter`);
+  return f;
 }
 
 /** CURLOPT_HTTP_VERSION values that matter here (libcurl's CURL_HTTP_VERSION_*). */

@@ -21,7 +21,8 @@ export class SocksFilter implements Filter {
 
   constructor(
     readonly next: Filter,
-    private readonly request: SocksRequest,
+    /** The request, or a function giving it when the handshake starts (a destination resolved late). */
+    private readonly request: SocksRequest | (() => SocksRequest),
     /** Verbose lines (curl's infof): "SOCKS5 connect to ...", "SOCKS5 request granted." */
     private readonly onInfo: ((line: string) => void) | undefined = undefined,
   ) {}
@@ -44,7 +45,9 @@ export class SocksFilter implements Filter {
   }
 
   private handshake(): boolean {
-    const c = (this.client ??= new SocksClient(this.request));
+    const c = (this.client ??= new SocksClient(
+      typeof this.request === 'function' ? this.request() : this.request,
+    ));
     for (;;) {
       if (this.out.length > 0) {
         let n: number;

@@ -45,10 +45,14 @@ export interface EasyInfo {
   retryAfter: number;
   /** CURLINFO_FILETIME: Last-Modified in seconds since the epoch with the filetime option, else -1. */
   filetime: number;
-  /** CURLINFO_HTTP_CONNECTCODE: a proxy's CONNECT answer (no proxies yet: 0). */
+  /** CURLINFO_HTTP_CONNECTCODE: the last answer of an HTTP proxy to CONNECT (0: none). */
   httpConnectCode: number;
-  /** CURLINFO_PROXYAUTH_AVAIL (no proxies yet: 0). */
+  /** CURLINFO_PROXYAUTH_AVAIL: HttpAuth bits the last 407 offered. */
   proxyAuthAvail: number;
+  /** CURLINFO_PROXY_ERROR: the ProxyCode (CURLproxycode) of a failed SOCKS handshake (0: none). */
+  proxyError: number;
+  /** CURLINFO_USED_PROXY: 1 when the transfer went through a proxy. */
+  usedProxy: number;
   /** CURLINFO_CONDITION_UNMET (no timeCondition yet: 0). */
   conditionUnmet: number;
   /** CURLINFO_OS_ERRNO: the system error number of a failed connect (0 otherwise). */
@@ -139,8 +143,10 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     localPort: t?.localPort ?? 0,
     retryAfter: t?.retryAfter ?? 0,
     filetime: t?.fileTime ?? -1,
-    httpConnectCode: 0,
-    proxyAuthAvail: 0,
+    httpConnectCode: t?.proxyReport.connectCode ?? 0,
+    proxyAuthAvail: t?.proxyReport.proxyAuthAvail ?? 0,
+    proxyError: t?.proxyCode ?? 0,
+    usedProxy: t?.route?.plan === undefined ? 0 : 1,
     conditionUnmet: 0,
     osErrno: osErrno(t?.error),
     xferId: t?.id ?? -1,

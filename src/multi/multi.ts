@@ -14,13 +14,15 @@ import { MinHeap } from '../core/heap.js';
 import { TlsSessionCache } from '../filters/tls-sessions.js';
 import { installLatin1Decoder } from '../proto/h1/latin1.js';
 import { nodeTransport } from '../transport/node/transport.js';
-import type { ResolvedAddress, Socket, Transport } from '../transport/types.js';
+import type { Socket, Transport } from '../transport/types.js';
 import { Pause, Poll, type PollWhat, SOCKET_TIMEOUT } from './constants.js';
 import { channels, debug } from './diagnostics.js';
+import { DnsCache } from './dns-cache.js';
 import type { Easy } from './easy.js';
 import type { DebugInfoType } from './options.js';
 import { PendingQueues } from './pending.js';
 import { parseTarget, type Target } from './request.js';
+import { InflightLookups } from './resolve.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
 import { earliest, MAX_TIMER_MS, Timer } from './timers.js';
@@ -89,7 +91,6 @@ export interface EasyLink {
   message: QueuedMessage | undefined;
 }
 
-const DNS_CACHE_MAX_ENTRIES = 10_000;
 /**
  * NODE_DEBUG is read once at startup, so whether debuglog is on cannot change afterwards. Reading
  * `debug.enabled` (a getter over a closure) on every state change cost ~2.5% of a small request's
@@ -135,7 +136,10 @@ export class Multi {
   private readonly runStreamOwner = (s: Stream): void => {
     if (this.dead === undefined) runTransfer(this, s.owner as Transfer, this.actionNow);
   };
-  private readonly dns = new Map<string, { addresses: ResolvedAddress[]; expires: number }>();
+  /** The DNS cache of the transfers without a Share that shares 'dns'. */
+  readonly dnsCache = new DnsCache();
+  /** Lookups in flight, shared by every transfer waiting for the same name. */
+  readonly lookups = new InflightLookups();
   private readonly targets = new Map<string, Target>();
 
   /** Inside an API call: any other API call now is recursive. */
@@ -277,7 +281,7 @@ export class Multi {
         this.running--;
         this.pending.leave(t);
         if (t.resolution !== undefined) {
-          t.resolution.cancel();
+          this.lookups.release(t.resolution);
           t.resolution = undefined;
         }
         const conn = t.conn;
@@ -499,7 +503,7 @@ export class Multi {
       for (const conn of [...this.pool.all]) this.pool.close(conn, 'multi closed');
       for (const e of this.sockets.all()) this.announce(null, e.socket, Poll.REMOVE, e.socketp);
       this.sockets.clear();
-      this.dns.clear();
+      this.dnsCache.clear();
       this.closed = true;
       if (this.timerArmed) {
         this.timerArmed = false;
@@ -937,21 +941,9 @@ export class Multi {
     return target;
   }
 
-  cachedAddresses(host: string, now: number): ResolvedAddress[] | undefined {
-    const e = this.dns.get(host);
-    if (e === undefined) return undefined;
-    if (e.expires <= now) {
-      this.dns.delete(host);
-      return undefined;
-    }
-    return e.addresses;
-  }
-
-  cacheAddresses(host: string, addresses: ResolvedAddress[], now: number): void {
-    if (this.opts.dnsCacheTimeoutMs === 0) return;
-    this.dns.delete(host);
-    this.dns.set(host, { addresses, expires: now + this.opts.dnsCacheTimeoutMs });
-    if (this.dns.size > DNS_CACHE_MAX_ENTRIES) this.dns.delete(this.dns.keys().next().value!);
+  /** The default dnsCacheTimeout of this Multi's cache, in ms (the Multi option; 60 s). */
+  get dnsCacheTimeoutMs(): number {
+    return this.opts.dnsCacheTimeoutMs;
   }
 
   // -------------------------------------------------------------------- pending

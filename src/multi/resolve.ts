@@ -75,43 +75,19 @@ export function storeLookup(
 }
 
 /**
- * One lookup shared by every transfer waiting for the same name (and family and resolver): it is
- * one socket for the socket callback, and it is cancelled only when the last of them lets go.
+ * Lookups in flight, per Multi: one lookup is shared by every transfer waiting for the same name
+ * (and family and resolver). It is one socket for the socket callback, and it is cancelled only
+ * when the last of them lets go (`release`).
  */
-class SharedResolution implements Resolution {
-  users = 1;
-  constructor(
-    private readonly inner: Resolution,
-    private readonly onLast: () => void,
-  ) {}
-  get fd(): number {
-    return this.inner.fd;
-  }
-  get result(): Resolution['result'] {
-    return this.inner.result;
-  }
-  watch(what: 1 | 2 | 3, onReady: (events: number) => void): void {
-    this.inner.watch(what, onReady);
-  }
-  unwatch(): void {
-    this.inner.unwatch();
-  }
-  cancel(): void {
-    if (--this.users > 0) return;
-    this.onLast();
-    this.inner.cancel();
-  }
-}
-
-/** Lookups in flight, per transport (a Multi's). */
 export class InflightLookups {
-  private readonly map = new Map<string, SharedResolution>();
+  private readonly byKey = new Map<string, Resolution>();
+  private readonly users = new Map<Resolution, { key: string; count: number }>();
 
   get size(): number {
-    return this.map.size;
+    return this.byKey.size;
   }
 
-  /** A lookup of `host` (one query for all askers until it completes); cancel() when done with it. */
+  /** A lookup of `host` (one query for all askers until it completes); release() it when done. */
   start(
     transport: Transport,
     host: string,
@@ -119,17 +95,26 @@ export class InflightLookups {
     options: ResolveOptions | undefined,
   ): Resolution {
     const key = `${host.toLowerCase()}|${family}|${options === undefined ? '' : JSON.stringify(options)}`;
-    const shared = this.map.get(key);
+    const shared = this.byKey.get(key);
     if (shared !== undefined && shared.result === undefined) {
-      shared.users++;
+      this.users.get(shared)!.count++;
       return shared;
     }
     const r = transport.resolve(host, family, options);
     if (r.result !== undefined) return r;
-    const s: SharedResolution = new SharedResolution(r, () => {
-      if (this.map.get(key) === s) this.map.delete(key);
-    });
-    this.map.set(key, s);
-    return s;
+    this.byKey.set(key, r);
+    this.users.set(r, { key, count: 1 });
+    return r;
+  }
+
+  /** One asker is done with `r` (it has the answer, or gave up): the last one cancels it. */
+  release(r: Resolution): void {
+    const u = this.users.get(r);
+    if (u !== undefined && --u.count > 0) return;
+    if (u !== undefined) {
+      this.users.delete(r);
+      if (this.byKey.get(u.key) === r) this.byKey.delete(u.key);
+    }
+    r.cancel();
   }
 }

@@ -10,7 +10,8 @@
 import type { Connection } from '../conn/connection.js';
 import { DEFAULT_MAX_IDLE_AGE_MS } from '../conn/pool.js';
 import { TlsSessionCache } from '../filters/tls-sessions.js';
-import type { ResolvedAddress, Transport } from '../transport/types.js';
+import type { Transport } from '../transport/types.js';
+import { DnsCache } from './dns-cache.js';
 import { CookieJar } from './features/cookies.js';
 import type { Multi } from './multi.js';
 
@@ -45,7 +46,8 @@ export class Share {
   readonly cookies: CookieJar | undefined;
   /** The shared TLS session cache ('ssl_session'): resumption across the handles of the Share. */
   readonly tlsSessions: TlsSessionCache | undefined;
-  private readonly dns: Map<string, { addresses: ResolvedAddress[]; expires: number }> | undefined;
+  /** The shared DNS cache ('dns'). */
+  readonly dnsCache: DnsCache | undefined;
   /** Idle connections, oldest first. */
   private readonly idle: IdleEntry[] = [];
   private readonly dnsTimeout: number;
@@ -60,7 +62,7 @@ export class Share {
     }
     this.shares = new Set(options.share);
     this.cookies = this.shares.has('cookie') ? new CookieJar() : undefined;
-    this.dns = this.shares.has('dns') ? new Map() : undefined;
+    this.dnsCache = this.shares.has('dns') ? new DnsCache(SHARED_DNS_MAX_ENTRIES) : undefined;
     this.tlsSessions = this.shares.has('ssl_session') ? new TlsSessionCache() : undefined;
     this.dnsTimeout = options.dnsCacheTimeoutMs ?? 60_000;
     this.maxIdle = options.maxIdleConnections ?? DEFAULT_MAX_IDLE_SHARED;
@@ -76,32 +78,12 @@ export class Share {
   close(): void {
     this.closed = true;
     for (const e of this.idle.splice(0)) e.conn.destroy();
-    this.dns?.clear();
+    this.dnsCache?.clear();
   }
 
-  /** @internal The shared DNS cache is on. */
-  get sharesDns(): boolean {
-    return this.dns !== undefined;
-  }
-
-  /** @internal */
-  cachedAddresses(host: string, now: number): ResolvedAddress[] | undefined {
-    const e = this.dns?.get(host);
-    if (e === undefined) return undefined;
-    if (e.expires <= now) {
-      this.dns!.delete(host);
-      return undefined;
-    }
-    return e.addresses;
-  }
-
-  /** @internal */
-  cacheAddresses(host: string, addresses: ResolvedAddress[], now: number): void {
-    const dns = this.dns;
-    if (dns === undefined || this.dnsTimeout === 0) return;
-    dns.delete(host);
-    dns.set(host, { addresses, expires: now + this.dnsTimeout });
-    if (dns.size > SHARED_DNS_MAX_ENTRIES) dns.delete(dns.keys().next().value!);
+  /** @internal The default dnsCacheTimeout of the shared cache, in ms. */
+  get dnsCacheTimeoutMs(): number {
+    return this.dnsTimeout;
   }
 
   /**
@@ -134,25 +116,12 @@ export class Share {
 
 // ------------------------------------------------------------- transfer hooks
 
-/** Cached addresses for `host`: the Share's cache when it shares DNS, else the Multi's. */
-export function cachedAddressesFor(
-  m: Multi,
-  share: Share | undefined,
-  host: string,
-  now: number,
-): ResolvedAddress[] | undefined {
-  return share?.sharesDns ? share.cachedAddresses(host, now) : m.cachedAddresses(host, now);
-}
-
-export function cacheAddressesFor(
-  m: Multi,
-  share: Share | undefined,
-  host: string,
-  addresses: ResolvedAddress[],
-  now: number,
-): void {
-  if (share?.sharesDns) share.cacheAddresses(host, addresses, now);
-  else m.cacheAddresses(host, addresses, now);
+/** The DNS cache a transfer uses (the Share's when it shares DNS, else its Multi's) and its default timeout. */
+export function dnsCacheFor(m: Multi, share: Share | undefined): { cache: DnsCache; defaultMs: number } {
+  const shared = share?.dnsCache;
+  return shared === undefined
+    ? { cache: m.dnsCache, defaultMs: m.dnsCacheTimeoutMs }
+    : { cache: shared, defaultMs: share!.dnsCacheTimeoutMs };
 }
 
 /**

@@ -17,9 +17,11 @@ export const Timer = {
   EXPECT_100: 5,
   /** xferInfoFunction's once-a-second call (armed only for transfers that have one). */
   PROGRESS: 6,
+  /** Happy eyeballs: start the next connect attempt (RFC 8305's Connection Attempt Delay). */
+  HAPPY_EYEBALLS: 7,
 } as const;
 export type Timer = (typeof Timer)[keyof typeof Timer];
-export const TIMER_COUNT = 7;
+export const TIMER_COUNT = 8;
 
 /**
  * The longest delay the timer callback is given: Node's (and browsers') timer range, 2^31-1 ms

@@ -3,21 +3,26 @@
 
 import type { Connection } from '../conn/connection.js';
 import {
+  bottomFilterOf,
   createConnection,
   createSession,
   hostKeyOf,
   mayMultiplex,
+  type Route,
   reuseKeyOf,
-  socketFilterOf,
 } from '../conn/factory.js';
 import { StreamRefusedError } from '../conn/http2/session.js';
+import type { ProxyChainContext } from '../conn/proxy-chain.js';
 import type { Stream, StreamEvent, StreamOwner } from '../conn/types.js';
-import { CurlCode } from '../core/codes.js';
+import { CurlCode, ProxyCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeapItem } from '../core/heap.js';
+import { DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS } from '../filters/happy-eyeballs.js';
 import type { TlsState } from '../filters/tls.js';
 import { type HeaderList, NEED_DATA, ProtocolError } from '../proto/h1/types.js';
+import { ipVersion } from '../proto/ip.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
+import { connectToTarget } from './dns-cache.js';
 import type { Easy } from './easy.js';
 import { AuthState, credentials } from './features/auth.js';
 import {
@@ -31,6 +36,7 @@ import {
 import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
+import { planProxy } from './features/proxy/setup.js';
 import { checkResume, resumeUpload } from './features/range.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { responseInfo } from './features/response-info.js';
@@ -54,11 +60,11 @@ import {
   requestHeaders,
   requestMethod,
   requestVersion,
-  resolveOverride,
   responseMethod,
   type Target,
 } from './request.js';
-import { acquireShared, cacheAddressesFor, cachedAddressesFor, releaseShared } from './share.js';
+import { cachedLookup, familyOf, resolveOptionsOf, storeLookup } from './resolve.js';
+import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
 import { newTimerTable, Timer } from './timers.js';
@@ -114,6 +120,16 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   readonly speed = new SpeedState();
   readonly progress = new ProgressState();
   readonly auth = new AuthState();
+  /** The proxy's authentication (407, Proxy-Authenticate, proxyAuth). */
+  readonly proxyAuth = new AuthState('proxy');
+  /** How the current request's connection reaches the origin (proxies, connectTo). */
+  route: Route | undefined;
+  /** CURLINFO_HTTP_CONNECTCODE, CURLINFO_PROXYAUTH_AVAIL. */
+  readonly proxyReport = { connectCode: 0, proxyAuthAvail: 0 };
+  /** CURLINFO_PROXY_ERROR: the CURLproxycode of a failed proxy handshake. */
+  proxyCode = 0;
+  /** The name being resolved: the first hop, or the destination a SOCKS4/5 proxy is given as an address. */
+  resolving: 'hop' | 'socks-dest' = 'hop';
   /** A 417 answered the Expect: the same URL again without it (libcurl's FOLLOW_RETRY). */
   retryWithoutExpect = false;
   /** Response bytes seen for the current request (to tell a dead reused connection). */
@@ -209,11 +225,12 @@ export function runTransfer(m: Multi, t: Transfer, now: number): void {
 export function fail(m: Multi, t: Transfer, e: unknown): void {
   const err = toTransferError(e, t);
   t.error = err;
+  if (err.proxyCode !== undefined) t.proxyCode = err.proxyCode;
   t.result = err.code;
   releaseResponse(t);
   dropConnection(m, t, `failed: ${err.codeName}`);
   if (t.resolution !== undefined) {
-    t.resolution.cancel();
+    m.lookups.release(t.resolution);
     t.resolution = undefined;
   }
   if (t.state !== 'completed' && t.state !== 'msgsent') transition(m, t, 'completed');
@@ -320,6 +337,7 @@ function phaseInit(m: Multi, t: Transfer, now: number): Step {
   t.tStart = now;
   t.url = t.o.url ?? '';
   t.auth.start(t.o);
+  t.proxyAuth.start(t.o);
   if (cookiesEnabled(t.o)) {
     const jar = (t.easy._cookies ??= new CookieJar());
     const nowS = Math.floor(Date.now() / 1000);
@@ -345,6 +363,7 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
     o,
     target.scheme === 'https' ? tlsSetupFor(o).reuseKey : undefined,
   );
+  t.route = routeOf(m, t, target);
   if (o.timeoutMs !== undefined && o.timeoutMs > 0) m.expire(t, Timer.TOTAL, t.tStart + o.timeoutMs);
   const ct =
     o.connectTimeoutMs === undefined || o.connectTimeoutMs === 0
@@ -393,25 +412,36 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   leaveQueue(t, now);
   t.forceFresh = false;
   const tls = target.scheme === 'https' ? tlsSettings(tlsSetupFor(o), o, m.tlsSessions) : undefined;
-  const conn = createConnection(m.transport, target, t.hostKey, t.reuseKey, o, now, tls);
+  const conn = createConnection(m.transport, target, t.hostKey, t.reuseKey, o, now, tls, t.route);
   m.addConnection(conn);
   m.attach(t, conn);
   t.numConnects++;
-  const fixed =
-    resolveOverride(o.resolve, target.host, target.port) ?? cachedAddressesFor(m, o.share, target.host, now);
-  if (fixed !== undefined && fixed.length > 0) {
-    startConnect(m, t, conn, fixed, now);
-    return 'again';
-  }
-  const family = o.ipResolve === 1 ? 4 : o.ipResolve === 2 ? 6 : 0;
-  const r = m.transport.resolve(target.host, family);
-  if (r.result !== undefined) {
-    const addrs = resolved(m, t, r, now);
-    startConnect(m, t, conn, addrs, now);
-    return 'again';
-  }
+  const route = t.route!;
+  for (const line of route.plan?.info ?? []) m.callDebug(t, 'text', `${line}\n`);
+  // SOCKS4 and SOCKS5 (not 4a / 5h) get the destination as an address: resolved here first.
+  const kind = route.plan?.socks?.kind;
+  const socksLocal = route.plan?.http === undefined && (kind === 'socks4' || kind === 'socks5');
+  t.resolving = socksLocal && ipVersion(route.dest.host) === 0 ? 'socks-dest' : 'hop';
+  return lookup(m, t, now);
+}
+
+/** The name of the current resolving step and its port. */
+function lookupTarget(t: Transfer): { host: string; port: number } {
+  const route = t.route!;
+  return t.resolving === 'socks-dest' ? route.dest : route.first;
+}
+
+/** Resolve the current step's name: a cached answer goes on at once, else wait for the lookup. */
+function lookup(m: Multi, t: Transfer, now: number): Step {
+  const o = t.o;
+  const { host, port } = lookupTarget(t);
+  const { cache, defaultMs } = dnsCacheFor(m, o.share);
+  const fixed = cachedLookup(cache, o, host, port, now, defaultMs);
+  if (fixed !== undefined) return resolvedStep(m, t, fixed, now);
+  const r = m.lookups.start(m.transport, host, familyOf(o), resolveOptionsOf(o));
+  if (r.result !== undefined) return resolvedStep(m, t, resolved(m, t, r, now), now);
   t.resolution = r;
-  transition(m, t, 'resolving');
+  if (t.state !== 'resolving') transition(m, t, 'resolving');
   return 'wait';
 }
 
@@ -423,30 +453,60 @@ function leaveQueue(t: Transfer, now: number): void {
 
 function resolved(m: Multi, t: Transfer, r: Resolution, now: number): ResolvedAddress[] {
   const res = r.result!;
-  r.cancel();
+  m.lookups.release(r);
+  const { host, port } = lookupTarget(t);
   if ('error' in res) {
-    throw new TransferError(CurlCode.COULDNT_RESOLVE_HOST, `Could not resolve host: ${t.target!.host}`, {
-      side: 'transport',
-      phase: 'resolve',
-      cause: res.error,
-    });
+    const proxy = t.resolving === 'hop' && t.route?.plan !== undefined;
+    throw new TransferError(
+      proxy ? CurlCode.COULDNT_RESOLVE_PROXY : CurlCode.COULDNT_RESOLVE_HOST,
+      proxy ? `Could not resolve proxy: ${host}` : `Could not resolve host: ${host}`,
+      { side: 'transport', phase: 'resolve', cause: res.error },
+    );
   }
-  cacheAddressesFor(m, t.o.share, t.target!.host, res.addresses, now);
+  const { cache, defaultMs } = dnsCacheFor(m, t.o.share);
+  storeLookup(cache, t.o, host, port, res.addresses, now, defaultMs);
   return res.addresses;
+}
+
+/** A step's addresses: the SOCKS destination's first (IPv4 for SOCKS4), or the first hop's: connect. */
+function resolvedStep(m: Multi, t: Transfer, addrs: ResolvedAddress[], now: number): Step {
+  const route = t.route!;
+  if (t.resolving === 'socks-dest') {
+    const v4 = addrs.find((a) => a.family === 4);
+    const pick = route.plan?.socks?.kind === 'socks4' ? v4 : addrs[0];
+    if (pick === undefined) {
+      throw new TransferError(CurlCode.PROXY, `SOCKS4 connection to ${route.dest.host} not supported`, {
+        phase: 'proxy',
+        proxyCode: ProxyCode.RESOLVE_HOST,
+      });
+    }
+    route.socksTarget = pick.address;
+    t.resolving = 'hop';
+    return lookup(m, t, now);
+  }
+  startConnect(m, t, t.conn!, addrs, now);
+  return 'again';
 }
 
 function startConnect(m: Multi, t: Transfer, conn: Connection, addrs: ResolvedAddress[], now: number): void {
   t.tNamelookup = now;
-  socketFilterOf(conn).setAddresses(addrs);
-  if (t.o.debugFunction !== undefined) {
-    const a = addrs[0];
-    if (a !== undefined)
-      m.callDebug(
-        t,
-        'text',
-        `  Trying ${a.family === 6 ? `[${a.address}]` : a.address}:${t.target!.port}...\n`,
-      );
-  }
+  const o = t.o;
+  const route = t.route!;
+  route.addresses = addrs;
+  route.eyeballs = {
+    happyEyeballsTimeoutMs: o.happyEyeballsTimeoutMs ?? DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS,
+    connectDeadline: t.deadlines[Timer.CONNECT]!,
+    onAttempt:
+      o.debugFunction === undefined
+        ? undefined
+        : (a) =>
+            m.callDebug(
+              t,
+              'text',
+              `  Trying ${a.family === 6 ? `[${a.address}]` : a.address}:${route.first.port}...\n`,
+            ),
+  };
+  bottomFilterOf(conn).setAddresses(addrs, route.eyeballs);
   transition(m, t, 'connecting');
 }
 
@@ -454,14 +514,55 @@ function phaseResolving(m: Multi, t: Transfer, now: number): Step {
   const r = t.resolution!;
   if (r.result === undefined) return 'wait';
   t.resolution = undefined;
-  const addrs = resolved(m, t, r, now);
-  startConnect(m, t, t.conn!, addrs, now);
-  return 'again';
+  return resolvedStep(m, t, resolved(m, t, r, now), now);
+}
+
+/**
+ * Where the connection goes: connectTo changes the destination, a proxy is the first hop (the
+ * environment read for every transfer, as libcurl does), and both join the reuse key.
+ */
+function routeOf(m: Multi, t: Transfer, target: Target): Route {
+  const o = t.o;
+  const dest = connectToTarget(o.connectTo, target.host, target.port) ?? {
+    host: target.host,
+    port: target.port,
+  };
+  if (dest.host !== target.host || dest.port !== target.port) t.reuseKey += `|to:${dest.host}:${dest.port}`;
+  const plan = planProxy(o, target, process.env);
+  t.proxyReport.connectCode = 0;
+  if (plan !== undefined) t.reuseKey += plan.reuseKey;
+  const ctx: ProxyChainContext | undefined =
+    plan === undefined
+      ? undefined
+      : {
+          o,
+          proxyAuth: t.proxyAuth,
+          report: t.proxyReport,
+          header: (line) => headerLine(m, t, line),
+          debug: (type, data) => m.callDebug(t, type, data),
+          proxyTls: undefined,
+        };
+  return {
+    first: plan === undefined ? dest : { host: plan.first.host, port: plan.first.port },
+    dest,
+    plan,
+    proxyContext: ctx,
+    addresses: undefined,
+    eyeballs: undefined,
+    socksTarget: undefined,
+  };
 }
 
 function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
   const conn = t.conn!;
-  if (!conn.top.connect(now)) return 'wait';
+  if (!conn.top.connect(now)) {
+    // Happy eyeballs: the next attempt is due at this time even if no socket becomes ready.
+    const due = conn.top.query('connectDeadline');
+    if (due !== undefined) m.expire(t, Timer.HAPPY_EYEBALLS, due);
+    else m.clearTimer(t, Timer.HAPPY_EYEBALLS);
+    return 'wait';
+  }
+  m.clearTimer(t, Timer.HAPPY_EYEBALLS);
   conn.state = 'connected';
   const tls = conn.top.query('tls');
   t.tConnect = tls === undefined ? now : (conn.top.query('connectedAt') ?? now);
@@ -508,14 +609,17 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   // The server answered HTTP/1.0 on this connection: requests on it go as HTTP/1.0 (libcurl's
   // httpversion_seen).
   const version = requestVersion(o) === 10 || conn.session?.http10 === true ? 10 : 11;
+  const absolute = t.route?.plan?.absoluteForm === true;
   const headers = requestHeaders(o, target, body, shape, wantsExpect(body, version === 10, shape), [
+    ...(absolute ? proxyHeaders(t, target) : []),
     ...authorization(t, target),
     ...cookieHeader(t, target),
   ]);
   const expect100 = body !== undefined && expects100(headers);
   const sent = stream.sendHead({
     method: t.method,
-    path: target.path,
+    // Through an HTTP proxy without a tunnel the request line carries the whole URL (absolute-form).
+    path: absolute ? absoluteTarget(target) : target.path,
     scheme: target.scheme,
     headers,
     body: body !== undefined,
@@ -718,6 +822,39 @@ function authorization(t: Transfer, target: Target): HeaderList {
   return value === undefined ? [] : [['Authorization', value]];
 }
 
+/** The absolute-form request target: the URL without its fragment and credentials. */
+function absoluteTarget(target: Target): string {
+  const u = target.url;
+  const host = u.host;
+  return `${u.protocol}//${host}${target.path}`;
+}
+
+/**
+ * Fields for a request sent to an HTTP proxy in absolute-form: Proxy-Authorization, the
+ * proxyHeader lines (libcurl sends them to the proxy with every request it gets), and
+ * "Proxy-Connection: Keep-Alive" as curl adds it.
+ */
+function proxyHeaders(t: Transfer, target: Target): HeaderList {
+  const o = t.o;
+  const http = t.route!.plan!.http!;
+  const out: HeaderList = [];
+  const creds = http.user === undefined ? undefined : { user: http.user, password: http.password ?? '' };
+  const custom = o.proxyHeader ?? [];
+  const has = (n: string): boolean =>
+    custom.some((l) => l.toLowerCase().startsWith(`${n}:`)) || hasCustomHeader(o, n);
+  const auth = has('proxy-authorization')
+    ? undefined
+    : t.proxyAuth.header(o, creds, t.method, absoluteTarget(target));
+  if (auth !== undefined) out.push(['Proxy-Authorization', auth]);
+  for (const line of custom) {
+    const colon = line.indexOf(':');
+    const value = colon <= 0 ? '' : line.slice(colon + 1).trim();
+    if (value !== '') out.push([line.slice(0, colon), value]);
+  }
+  if (!has('proxy-connection')) out.push(['Proxy-Connection', 'Keep-Alive']);
+  return out;
+}
+
 /**
  * Cookie: the jar's cookies for this URL, then CURLOPT_COOKIE as given, joined with "; " (libcurl's
  * Curl_http_cookies); a custom Cookie header replaces only CURLOPT_COOKIE.
@@ -774,6 +911,16 @@ function onHead(
     (o.xoauth2Bearer !== undefined || credentials(o, t.target!.url) !== undefined);
   // A 401 answered with a (new) method: the same URL again, this body read and dropped.
   if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') return undefined;
+  const http = t.route?.plan?.absoluteForm === true ? t.route.plan.http : undefined;
+  if (http !== undefined && ev.status === 407) {
+    // The same for a 407 from an HTTP proxy the request went to in absolute-form.
+    const again = t.proxyAuth.onResponse(o, 407, ev.headers, http.user !== undefined) === 'retry';
+    t.proxyReport.proxyAuthAvail = t.proxyAuth.avail;
+    if (again) {
+      t.auth.retry = true;
+      return undefined;
+    }
+  }
   if (onFinalHead(t.redirect, ev.status, ev.headers, t.url, o.followLocation === true)) {
     // libcurl: a followed response's body is read and dropped so the connection can be reused,
     // unless the connection closes anyway: then it stops here.

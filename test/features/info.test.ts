@@ -104,6 +104,8 @@ test('getInfo: each field against a known exchange', async () => {
   is('filetime', Date.parse(LAST_MODIFIED) / 1000);
   is('httpConnectCode', 0);
   is('proxyAuthAvail', 0);
+  is('proxyError', 0);
+  is('usedProxy', 0);
   is('conditionUnmet', 0);
   is('osErrno', 0);
   check('xferId', (v: number) => Number.isInteger(v) && v >= 0);

@@ -16,7 +16,7 @@ describe('InflightLookups', () => {
     const b = inflight.start(net.transport, 'SLOW.test', 0, undefined);
     assert.equal(a, b);
     assert.equal(net.stats.lookups, 1);
-    a.cancel();
+    inflight.release(a);
     let readyAt = -1;
     b.watch(1, () => {
       readyAt = net.now();
@@ -24,7 +24,7 @@ describe('InflightLookups', () => {
     await net.advance(200);
     assert.equal(readyAt, 100);
     assert.deepEqual(b.result, { addresses: [{ address: '10.9.9.9', family: 4 }] });
-    b.cancel();
+    inflight.release(b);
     assert.equal(inflight.size, 0);
     assert.equal(net.activity().openClientSockets, 0);
   });
@@ -36,7 +36,7 @@ describe('InflightLookups', () => {
     const c = inflight.start(net.transport, 'x.test', 0, { servers: ['127.0.0.1:53'] });
     assert.notEqual(a, b);
     assert.notEqual(a, c);
-    for (const r of [a, b, c]) r.cancel();
+    for (const r of [a, b, c]) inflight.release(r);
     assert.equal(inflight.size, 0);
   });
 });

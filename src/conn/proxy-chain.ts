@@ -1,16 +1,16 @@
 // The proxy part of a connection's filter chain, bottom to top: the socket to the first hop ->
 // SOCKS (to the HTTP proxy, or to the origin) -> [TLS to an HTTPS proxy] -> CONNECT tunnel to the
 // origin. The origin's TLS (for https) stacks on what this returns, so it runs inside the tunnel.
-import { CurlCode } from '../../../core/codes.js';
-import { TransferError } from '../../../core/errors.js';
-import { HttpTunnelFilter, type TunnelHooks } from '../../../filters/http-tunnel.js';
-import { SocksFilter } from '../../../filters/socks.js';
-import type { Filter } from '../../../filters/types.js';
-import { connectAuthority } from '../../../proto/h1/index.js';
-import type { HeaderList, ResponseHead } from '../../../proto/h1/types.js';
-import type { DebugInfoType, EasyOptions } from '../../options.js';
-import type { AuthState } from '../auth.js';
-import type { ProxyPlan } from './setup.js';
+import { CurlCode } from '../core/codes.js';
+import { TransferError } from '../core/errors.js';
+import { HttpTunnelFilter, type TunnelHooks } from '../filters/http-tunnel.js';
+import { SocksFilter } from '../filters/socks.js';
+import type { Filter } from '../filters/types.js';
+import type { AuthState } from '../multi/features/auth.js';
+import type { ProxyPlan } from '../multi/features/proxy/setup.js';
+import type { DebugInfoType, EasyOptions } from '../multi/options.js';
+import { connectAuthority } from '../proto/h1/index.js';
+import type { HeaderList, ResponseHead } from '../proto/h1/types.js';
 
 /** What the chain needs from its transfer (callbacks and per-transfer state). */
 export interface ProxyChainContext {
@@ -36,7 +36,7 @@ export function buildProxyChain(
   origin: { host: string; port: number },
   openFirstHop: () => Filter,
   ctx: ProxyChainContext,
-  socksTarget: string | undefined,
+  socksTarget: () => string | undefined,
 ): Filter {
   const open = (): Filter => {
     let f = openFirstHop();
@@ -45,13 +45,13 @@ export function buildProxyChain(
       const to = http ?? origin;
       f = new SocksFilter(
         f,
-        {
+        () => ({
           version: socks.kind as 'socks4' | 'socks4a' | 'socks5' | 'socks5h',
-          host: http !== undefined ? http.host : (socksTarget ?? origin.host),
+          host: http !== undefined ? http.host : (socksTarget() ?? origin.host),
           port: to.port,
           user: socks.user,
           password: socks.password,
-        },
+        }),
         (line) => ctx.debug('text', `${line}\n`),
       );
     }
@@ -106,6 +106,7 @@ function tunnelHooks(
       return h;
     },
     onRequest(bytes: Uint8Array): void {
+      ctx.debug('text', `Establish HTTP proxy tunnel to ${authority}\n`);
       ctx.debug('header-out', bytes);
     },
     onHead(head: ResponseHead): boolean {
@@ -113,6 +114,9 @@ function tunnelHooks(
       for (const line of head.rawLines) {
         ctx.debug('header-in', line);
         if (ctx.o.suppressConnectHeaders !== true) ctx.header(line);
+      }
+      if (head.status >= 200 && head.status < 300) {
+        ctx.debug('text', `CONNECT tunnel established, response ${head.status}\n`);
       }
       if (head.interim || head.status !== 407) return false;
       const again = ctx.proxyAuth.onResponse(ctx.o, 407, head.headers, creds !== undefined) === 'retry';

@@ -1,0 +1,120 @@
+// An HTTP proxy made in the tests (node:http): absolute-form requests are forwarded, CONNECT opens
+// a tunnel; optional Basic credentials (407 with Proxy-Authenticate otherwise). Records request
+// lines and headers, counts client connections.
+import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+
+export interface TestProxy {
+  port: number;
+  url: string;
+  connections: number;
+  requests: Array<{ method: string; url: string; headers: IncomingHttpHeaders }>;
+  /** Answer CONNECT with this status instead of 200. */
+  connectStatus: number;
+  close(): Promise<void>;
+}
+
+export async function startHttpProxy(
+  opts: { user?: string; password?: string; digest?: boolean } = {},
+): Promise<TestProxy> {
+  const sockets = new Set<Socket>();
+  const expected =
+    opts.user === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${opts.user}:${opts.password ?? ''}`).toString('base64')}`;
+  const authorized = (h: IncomingHttpHeaders): boolean => {
+    if (opts.digest) return (h['proxy-authorization'] ?? '').startsWith('Digest ');
+    return expected === undefined || h['proxy-authorization'] === expected;
+  };
+  const challenge = opts.digest ? 'Digest realm="tp", nonce="abc123", qop="auth"' : 'Basic realm="tp"';
+  const state: TestProxy = {
+    port: 0,
+    url: '',
+    connections: 0,
+    requests: [],
+    connectStatus: 200,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server: Server = createServer((req, res) => {
+    state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    if (!authorized(req.headers)) {
+      res.writeHead(407, { 'Proxy-Authenticate': challenge, 'Content-Length': '4' }).end('auth');
+      return;
+    }
+    const u = new URL(req.url ?? '');
+    const up = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: req.method,
+        headers: { ...req.headers, host: u.host },
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => res.writeHead(502).end());
+    req.pipe(up);
+  });
+  server.on('connection', (s: Socket) => {
+    state.connections++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  // After a CONNECT answered 407 the socket is ours (node:http no longer parses it): the next
+  // CONNECT on it is read here.
+  const onConnect = (url: string, headers: IncomingHttpHeaders, client: Socket, head: Buffer): void => {
+    state.requests.push({ method: 'CONNECT', url, headers });
+    if (!authorized(headers)) {
+      client.write(
+        `HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: ${challenge}\r\nContent-Length: 0\r\n\r\n`,
+      );
+      let buf = head;
+      const more = (b: Buffer): void => {
+        buf = Buffer.concat([buf, b]);
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        client.off('data', more);
+        const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+        const h: IncomingHttpHeaders = {};
+        for (const l of lines.slice(1)) {
+          const c = l.indexOf(':');
+          h[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim();
+        }
+        onConnect(lines[0]!.split(' ')[1] ?? '', h, client, buf.subarray(end + 4));
+      };
+      client.on('data', more);
+      if (head.length > 0) more(Buffer.alloc(0));
+      return;
+    }
+    if (state.connectStatus !== 200) {
+      client.end(`HTTP/1.1 ${state.connectStatus} Nope\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    const [host, port] = url.split(':');
+    const up = connect(Number(port), host === 'localhost' ? '127.0.0.1' : host);
+    sockets.add(up);
+    up.on('error', () => client.destroy());
+    up.on('close', () => client.destroy());
+    client.on('close', () => up.destroy());
+    up.once('connect', () => {
+      client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+      if (head.length > 0) up.write(head);
+      client.pipe(up);
+      up.pipe(client);
+    });
+  };
+  server.on('connect', (req, client: Socket, head: Buffer) =>
+    onConnect(req.url ?? '', req.headers, client, head),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.port = (server.address() as { port: number }).port;
+  state.url = `http://127.0.0.1:${state.port}`;
+  return state;
+}
