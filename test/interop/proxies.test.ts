@@ -1,0 +1,132 @@
+// tscurl through Debian's proxy servers, each started by the test on loopback with a config of
+// the suite's own: squid (absolute-form, CONNECT, Basic proxy auth), tinyproxy, microsocks
+// (SOCKS5 with and without username/password), danted (SOCKS5). Reuse through a proxy is checked
+// by counting the proxy's connections with a forwarder in front of it.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { CurlCode, NodeDriver, ProxyCode } from '../../src/index.js';
+import { run } from '../features/run.js';
+import {
+  countingForwarder,
+  type Daemon,
+  startDante,
+  startMicrosocks,
+  startSquid,
+  startTinyproxy,
+} from '../helpers/proxies.js';
+
+let origin: Server;
+let originUrl = '';
+before(async () => {
+  origin = createServer((req, res) => res.end(`origin saw ${req.method} ${req.url}`));
+  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+  originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+});
+after(() => origin.close());
+
+async function withDaemon(start: () => Promise<Daemon>, fn: (d: Daemon) => Promise<void>): Promise<void> {
+  const d = await start();
+  try {
+    await fn(d);
+  } finally {
+    await d.stop();
+  }
+}
+
+describe('squid', () => {
+  test('absolute-form and CONNECT; ten transfers over one tunnel (one connection at the proxy)', () =>
+    withDaemon(startSquid, async (squid) => {
+      const fwd = await countingForwarder(squid.port);
+      const proxy = `http://127.0.0.1:${fwd.port}`;
+      const driver = new NodeDriver();
+      try {
+        const plain = await run({ url: `${originUrl}/plain`, proxy }, driver);
+        assert.equal(plain.code, CurlCode.OK, plain.error);
+        assert.equal(plain.body.toString(), 'origin saw GET /plain');
+        const before = fwd.connections;
+        for (let i = 0; i < 10; i++) {
+          const r = await run({ url: `${originUrl}/t${i}`, proxy, httpProxyTunnel: true }, driver);
+          assert.equal(r.code, CurlCode.OK, r.error);
+          // libcurl resets CURLINFO_HTTP_CONNECTCODE per transfer: only the one that sent CONNECT has it.
+          assert.equal(r.info.httpConnectCode, i === 0 ? 200 : 0);
+        }
+        assert.equal(fwd.connections - before, 1, 'the tunnel is reused');
+      } finally {
+        driver.close();
+        await fwd.close();
+      }
+    }));
+  test('Basic proxy auth: 407 without credentials, 200 with them, 56 for CONNECT without', () =>
+    withDaemon(
+      () => startSquid({ user: 'alice', password: 's3cret' }),
+      async (squid) => {
+        const proxy = `http://127.0.0.1:${squid.port}`;
+        const none = await run({ url: `${originUrl}/a`, proxy });
+        assert.equal(none.info.responseCode, 407);
+        const ok = await run({ url: `${originUrl}/a`, proxy, proxyUserPwd: 'alice:s3cret' });
+        assert.equal(ok.info.responseCode, 200, ok.error);
+        const tunnel = await run({
+          url: `${originUrl}/a`,
+          proxy,
+          proxyUserPwd: 'alice:s3cret',
+          httpProxyTunnel: true,
+        });
+        assert.equal(tunnel.code, CurlCode.OK, tunnel.error);
+        const denied = await run({ url: `${originUrl}/a`, proxy, httpProxyTunnel: true });
+        assert.equal(denied.code, CurlCode.RECV_ERROR);
+        assert.equal(denied.info.httpConnectCode, 407);
+      },
+    ));
+});
+
+test('tinyproxy: absolute-form and CONNECT', () =>
+  withDaemon(startTinyproxy, async (tp) => {
+    const proxy = `http://127.0.0.1:${tp.port}`;
+    const plain = await run({ url: `${originUrl}/tiny`, proxy });
+    assert.equal(plain.body.toString(), 'origin saw GET /tiny', plain.error);
+    const tunnel = await run({ url: `${originUrl}/tiny`, proxy, httpProxyTunnel: true });
+    assert.equal(tunnel.body.toString(), 'origin saw GET /tiny', tunnel.error);
+  }));
+
+describe('SOCKS5', () => {
+  test('microsocks with username/password; wrong password is 97 USER_REJECTED', () =>
+    withDaemon(
+      () => startMicrosocks({ user: 'bob', password: 'pw' }),
+      async (ms) => {
+        const ok = await run({ url: `${originUrl}/s5`, proxy: `socks5h://bob:pw@127.0.0.1:${ms.port}` });
+        assert.equal(ok.body.toString(), 'origin saw GET /s5', ok.error);
+        const local = await run({
+          url: `${originUrl}/s5`,
+          proxy: `socks5://127.0.0.1:${ms.port}`,
+          proxyUserPwd: 'bob:pw',
+        });
+        assert.equal(local.code, CurlCode.OK, local.error);
+        const bad = await run({ url: `${originUrl}/s5`, proxy: `socks5h://bob:nope@127.0.0.1:${ms.port}` });
+        assert.equal(bad.code, CurlCode.PROXY);
+        assert.equal(bad.info.proxyError, ProxyCode.USER_REJECTED);
+      },
+    ));
+  test('microsocks without auth; danted', async () => {
+    await withDaemon(startMicrosocks, async (ms) => {
+      const r = await run({ url: `${originUrl}/m`, proxy: `socks5h://127.0.0.1:${ms.port}` });
+      assert.equal(r.code, CurlCode.OK, r.error);
+    });
+    await withDaemon(startDante, async (d) => {
+      const r = await run({ url: `${originUrl}/d`, proxy: `socks5://127.0.0.1:${d.port}` });
+      assert.equal(r.body.toString(), 'origin saw GET /d', r.error);
+    });
+  });
+  test('SOCKS5 then an HTTP proxy (preProxy): CONNECT travels through the SOCKS tunnel', () =>
+    withDaemon(startMicrosocks, (ms) =>
+      withDaemon(startSquid, async (squid) => {
+        const r = await run({
+          url: `${originUrl}/pre`,
+          proxy: `http://127.0.0.1:${squid.port}`,
+          preProxy: `socks5://127.0.0.1:${ms.port}`,
+          httpProxyTunnel: true,
+        });
+        assert.equal(r.body.toString(), 'origin saw GET /pre', r.error);
+      }),
+    ));
+});
