@@ -9,7 +9,7 @@ import type { Filter } from '../filters/types.js';
 import type { AuthState } from '../multi/features/auth.js';
 import type { ProxyPlan } from '../multi/features/proxy/setup.js';
 import type { DebugInfoType, EasyOptions } from '../multi/options.js';
-import { connectAuthority } from '../proto/h1/index.js';
+import { connectAuthority, latin1Decode } from '../proto/h1/index.js';
 import type { HeaderList, ResponseHead } from '../proto/h1/types.js';
 
 /** What the chain needs from its transfer (callbacks and per-transfer state). */
@@ -107,13 +107,15 @@ function tunnelHooks(
     },
     onRequest(bytes: Uint8Array): void {
       ctx.debug('text', `Establish HTTP proxy tunnel to ${authority}\n`);
-      ctx.debug('header-out', bytes);
+      ctx.debug('header-out', latin1Decode(bytes));
     },
     onHead(head: ResponseHead): boolean {
       if (!head.interim) ctx.report.connectCode = head.status;
+      // The header callback shows the lines (and the debug callback sees them there); with
+      // suppressConnectHeaders only the debug callback does.
       for (const line of head.rawLines) {
-        ctx.debug('header-in', line);
-        if (ctx.o.suppressConnectHeaders !== true) ctx.header(line);
+        if (ctx.o.suppressConnectHeaders === true) ctx.debug('header-in', line);
+        else ctx.header(line);
       }
       if (head.status >= 200 && head.status < 300) {
         ctx.debug('text', `CONNECT tunnel established, response ${head.status}\n`);

@@ -18,7 +18,8 @@ import { CurlCode, ProxyCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeapItem } from '../core/heap.js';
 import { DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS } from '../filters/happy-eyeballs.js';
-import type { TlsState } from '../filters/tls.js';
+import { TlsFilter, type TlsState } from '../filters/tls.js';
+import type { Filter } from '../filters/types.js';
 import { type HeaderList, NEED_DATA, ProtocolError } from '../proto/h1/types.js';
 import { ipVersion } from '../proto/ip.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
@@ -41,7 +42,7 @@ import { checkResume, resumeUpload } from './features/range.js';
 import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { responseInfo } from './features/response-info.js';
 import { checkLowSpeed, rateLimitWait, recvAllowance, SpeedState } from './features/speed.js';
-import { tlsDebugText, tlsSettings, tlsSetupFor } from './features/tls.js';
+import { proxyTlsOptions, tlsDebugText, tlsSettings, tlsSetupFor } from './features/tls.js';
 import {
   bodyLength,
   bodySource,
@@ -517,6 +518,23 @@ function phaseResolving(m: Multi, t: Transfer, now: number): Step {
   return resolvedStep(m, t, resolved(m, t, r, now), now);
 }
 
+/** TLS to an HTTPS proxy with the proxy's own TLS options (proxyCaInfo, proxySslVerifyPeer...). */
+function httpsProxy(
+  m: Multi,
+  o: EasyOptions,
+  proxy: { host: string; port: number },
+): (below: Filter) => Filter {
+  const px = proxyTlsOptions(o);
+  return (below) =>
+    new TlsFilter(
+      below,
+      m.transport,
+      proxy.host,
+      proxy.port,
+      tlsSettings(tlsSetupFor(px), px, m.tlsSessions),
+    );
+}
+
 /**
  * Where the connection goes: connectTo changes the destination, a proxy is the first hop (the
  * environment read for every transfer, as libcurl does), and both join the reuse key.
@@ -531,6 +549,7 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
   const plan = planProxy(o, target, process.env);
   t.proxyReport.connectCode = 0;
   if (plan !== undefined) t.reuseKey += plan.reuseKey;
+  if (plan?.http?.kind === 'https') t.reuseKey += `|pxtls:${tlsSetupFor(proxyTlsOptions(o)).reuseKey}`;
   const ctx: ProxyChainContext | undefined =
     plan === undefined
       ? undefined
@@ -540,7 +559,7 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
           report: t.proxyReport,
           header: (line) => headerLine(m, t, line),
           debug: (type, data) => m.callDebug(t, type, data),
-          proxyTls: undefined,
+          proxyTls: plan.http?.kind === 'https' ? httpsProxy(m, o, plan.http) : undefined,
         };
   return {
     first: plan === undefined ? dest : { host: plan.first.host, port: plan.first.port },

@@ -2,6 +2,7 @@
 // a tunnel; optional Basic credentials (407 with Proxy-Authenticate otherwise). Records request
 // lines and headers, counts client connections.
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { connect, type Socket } from 'node:net';
 
 export interface TestProxy {
@@ -14,8 +15,9 @@ export interface TestProxy {
   close(): Promise<void>;
 }
 
+/** `tls`: an HTTPS proxy (TLS to the proxy itself) with this certificate and key (PEM). */
 export async function startHttpProxy(
-  opts: { user?: string; password?: string; digest?: boolean } = {},
+  opts: { user?: string; password?: string; digest?: boolean; tls?: { cert: string; key: string } } = {},
 ): Promise<TestProxy> {
   const sockets = new Set<Socket>();
   const expected =
@@ -39,7 +41,10 @@ export async function startHttpProxy(
         server.close(() => resolve());
       }),
   };
-  const server: Server = createServer((req, res) => {
+  const handler = (
+    req: import('node:http').IncomingMessage,
+    res: import('node:http').ServerResponse,
+  ): void => {
     state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     if (!authorized(req.headers)) {
       res.writeHead(407, { 'Proxy-Authenticate': challenge, 'Content-Length': '4' }).end('auth');
@@ -61,8 +66,9 @@ export async function startHttpProxy(
     );
     up.on('error', () => res.writeHead(502).end());
     req.pipe(up);
-  });
-  server.on('connection', (s: Socket) => {
+  };
+  const server: Server = opts.tls === undefined ? createServer(handler) : createTlsServer(opts.tls, handler);
+  server.on(opts.tls === undefined ? 'connection' : 'secureConnection', (s: Socket) => {
     state.connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -115,6 +121,6 @@ export async function startHttpProxy(
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.port = (server.address() as { port: number }).port;
-  state.url = `http://127.0.0.1:${state.port}`;
+  state.url = `${opts.tls === undefined ? 'http' : 'https'}://127.0.0.1:${state.port}`;
   return state;
 }

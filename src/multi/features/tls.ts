@@ -266,3 +266,31 @@ export function certInfoOf(tls: TlsState | undefined): string[][] {
     `Cert:${c.pem}`,
   ]);
 }
+
+const proxyViews = new WeakMap<EasyOptions, EasyOptions>();
+
+/**
+ * The options as the TLS setup reads them, for the HTTPS proxy: libcurl's CURLOPT_PROXY_* TLS
+ * options in place of the origin's (CA, verification, client certificate, pinned key). One view
+ * per options object, so the files are read once as for the origin.
+ */
+export function proxyTlsOptions(o: EasyOptions): EasyOptions {
+  let v = proxyViews.get(o);
+  if (v === undefined) {
+    v = {
+      sslVerifyPeer: o.proxySslVerifyPeer ?? true,
+      sslVerifyHost: o.proxySslVerifyHost ?? 2,
+      ...(o.proxyCaInfo === undefined ? {} : { caInfo: o.proxyCaInfo }),
+      ...(o.proxyCaPath === undefined ? {} : { caPath: o.proxyCaPath }),
+      ...(o.proxySslCert === undefined ? {} : { sslCert: o.proxySslCert }),
+      ...(o.proxySslCertType === undefined ? {} : { sslCertType: o.proxySslCertType }),
+      ...(o.proxySslKey === undefined ? {} : { sslKey: o.proxySslKey }),
+      ...(o.proxySslKeyType === undefined ? {} : { sslKeyType: o.proxySslKeyType }),
+      ...(o.proxyKeyPasswd === undefined ? {} : { keyPasswd: o.proxyKeyPasswd }),
+      ...(o.proxyPinnedPublicKey === undefined ? {} : { pinnedPublicKey: o.proxyPinnedPublicKey }),
+      ...(o.share === undefined ? {} : { share: o.share }),
+    };
+    proxyViews.set(o, v);
+  }
+  return v;
+}

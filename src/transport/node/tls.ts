@@ -6,10 +6,12 @@
 //
 // Secure contexts are cached per config id: building one parses the whole CA store (several ms
 // with ~300 roots), which would otherwise dominate a handshake.
+
 import { X509Certificate } from 'node:crypto';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { nextSyntheticFd } from '../fd.js';
 import type {
   TlsCertificate,
   TlsConfig,
@@ -121,8 +123,9 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
   private info: TlsSessionInfo | undefined;
   private readonly tlsSock: tls.TLSSocket;
 
-  constructor(tlsSock: tls.TLSSocket, remoteAddress: string, remotePort: number) {
-    super(tlsSock, remoteAddress, remotePort, 'secureConnect');
+  /** `fd`: a descriptor of its own when it runs over another TLS socket (TLS inside TLS shares the OS fd). */
+  constructor(tlsSock: tls.TLSSocket, remoteAddress: string, remotePort: number, fd?: number) {
+    super(tlsSock, remoteAddress, remotePort, 'secureConnect', fd);
     this.tlsSock = tlsSock;
   }
 
@@ -214,5 +217,8 @@ export function startNodeTls(socket: TransportSocket, options: TlsConnectOptions
   if (options.onSession !== undefined) tlsSock.on('session', options.onSession);
   const log = keylogStream();
   if (log !== undefined) tlsSock.on('keylog', (line: Buffer) => log.write(line));
-  return new NodeTlsSocket(tlsSock, socket.remoteAddress, socket.remotePort);
+  // Over an HTTPS proxy the outer TLS socket's OS descriptor would be this one's too: the socket
+  // table needs a number of its own for each socket the application watches.
+  const fd = socket instanceof NodeTlsSocket ? nextSyntheticFd() : undefined;
+  return new NodeTlsSocket(tlsSock, socket.remoteAddress, socket.remotePort, fd);
 }
