@@ -541,6 +541,12 @@ function httpsProxy(
  */
 function routeOf(m: Multi, t: Transfer, target: Target): Route {
   const o = t.o;
+  if (o.dohUrl !== undefined && o.dohUrl !== '') {
+    // Refused rather than ignored: names would silently go to the system resolver instead.
+    throw new TransferError(CurlCode.NOT_BUILT_IN, 'DNS-over-HTTPS (dohUrl) is not built in', {
+      phase: 'resolve',
+    });
+  }
   const dest = connectToTarget(o.connectTo, target.host, target.port) ?? {
     host: target.host,
     port: target.port,
