@@ -124,3 +124,13 @@ export async function startHttpProxy(
   state.url = `${opts.tls === undefined ? 'http' : 'https'}://127.0.0.1:${state.port}`;
   return state;
 }
+
+/** An origin for proxy tests that answers "origin saw METHOD PATH"; `url` without a trailing slash. */
+export async function startEchoOrigin(): Promise<{ url: string; close(): void }> {
+  const server = createServer((req, res) => res.end(`origin saw ${req.method} ${req.url}`));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => server.close(),
+  };
+}

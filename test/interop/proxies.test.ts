@@ -3,10 +3,10 @@
 // (SOCKS5 with and without username/password), danted (SOCKS5). Reuse through a proxy is checked
 // by counting the proxy's connections with a forwarder in front of it.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { CurlCode, NodeDriver, ProxyCode } from '../../src/index.js';
 import { run } from '../features/run.js';
+import { startEchoOrigin } from '../helpers/http-proxy.js';
 import {
   countingForwarder,
   type Daemon,
@@ -16,12 +16,11 @@ import {
   startTinyproxy,
 } from '../helpers/proxies.js';
 
-let origin: Server;
+let origin: { url: string; close(): void };
 let originUrl = '';
 before(async () => {
-  origin = createServer((req, res) => res.end(`origin saw ${req.method} ${req.url}`));
-  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-  originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+  origin = await startEchoOrigin();
+  originUrl = origin.url;
 });
 after(() => origin.close());
 

@@ -2,19 +2,18 @@
 // through an HTTP proxy, Basic and Digest proxy auth (407), SOCKS4/4a, the environment variables,
 // libcurl's error codes (5, 7, 56, 97) and connection reuse through a tunnel.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { CurlCode, HttpAuth, NodeDriver, ProxyCode } from '../../../src/index.js';
-import { startHttpProxy } from '../../helpers/http-proxy.js';
+import { startEchoOrigin, startHttpProxy } from '../../helpers/http-proxy.js';
 import { startSocks4Server } from '../../helpers/socks4-server.js';
 import { run } from '../run.js';
 
-let origin: Server;
+let origin: { url: string; close(): void };
 let originUrl = '';
 before(async () => {
-  origin = createServer((req, res) => res.end(`origin saw ${req.method} ${req.url}`));
-  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-  originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+  origin = await startEchoOrigin();
+  originUrl = origin.url;
 });
 after(() => origin.close());
 
