@@ -770,6 +770,8 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
     }
     if (ev === NEED_DATA) {
       if (budget <= 0) {
+        // Yield: due again from the next timer call, not from this call's due-timer passes.
+        t.yieldedIn = m._action;
         m.expire(t, Timer.RUN_NOW, now);
         return 'wait';
       }
