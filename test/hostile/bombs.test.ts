@@ -113,7 +113,8 @@ async function easyCase(bomb: Bomb, mode: 'unread' | 'slow', coding = bomb.codin
       assert.ok(heldBytes(t) <= MAX_HELD_OUTPUT, `${coding}: ${heldBytes(t)} bytes held`);
       assert.ok(delivered >= 64 * 1024, `${coding}: the body started (${delivered} bytes)`);
     } else {
-      assert.ok(delivered > 1024 * 1024, `${coding}: the slow reader got ${delivered} bytes`);
+      // More than the first allowance: resuming went on decoding (how much depends on the load).
+      assert.ok(delivered > 2 * 64 * 1024, `${coding}: the slow reader got ${delivered} bytes`);
     }
     clearInterval(slow);
     check(watch, `easy ${coding} ${mode}`);
