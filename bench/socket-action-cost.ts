@@ -50,6 +50,9 @@ class MemTransport implements Transport {
   now(): number {
     return performance.now();
   }
+  wallClockMs(): number {
+    return Date.now();
+  }
   resolve(_host: string): Resolution {
     return {
       fd: nextSyntheticFd(),

@@ -354,6 +354,12 @@ export class Exchange {
 
   private finish(code: number): void {
     this.ended = true;
+    // The exchange's handle is done with: its cookie jar is written now (curl_easy_cleanup's part),
+    // never by the engine while transfers run. A jar that cannot be written is skipped, as libcurl
+    // only warns.
+    try {
+      this.easy._saveCookies();
+    } catch {}
     if (this.recvPaused) this.host.waitingForReader?.(this, false);
     this.upload?.close();
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);

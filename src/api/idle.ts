@@ -27,6 +27,9 @@ export class UnrefTransport implements Transport {
   now(): number {
     return this.inner.now();
   }
+  wallClockMs(): number {
+    return this.inner.wallClockMs();
+  }
   resolve(host: string, family: 0 | 4 | 6): Resolution {
     return this.inner.resolve(host, family);
   }

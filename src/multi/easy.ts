@@ -3,7 +3,7 @@ import { CurlCode } from '../core/codes.js';
 import { EasyError } from '../core/errors.js';
 import { nodeTransport } from '../transport/node/transport.js';
 import { Pause } from './constants.js';
-import type { CookieJar } from './features/cookies.js';
+import { type CookieJar, writeJar } from './features/cookies.js';
 import { type EasyInfo, transferInfo } from './info.js';
 import type { EasyLink } from './multi.js';
 import { type EasyOptions, validateOptions } from './options.js';
@@ -57,6 +57,21 @@ export class Easy {
     if (this.opts.share?.cookies !== undefined) this._cookies = undefined;
     this.opts = {};
     this.errorBuffer = '';
+  }
+
+  /**
+   * curl_easy_cleanup: a transfer still running stops (the handle leaves its Multi; not from inside
+   * one of its callbacks) and the cookie jar (cookieJar) is written, as libcurl writes it at
+   * cleanup. The handle may be used again afterwards.
+   */
+  close(): void {
+    this._link.multi?.removeHandle(this);
+    this._saveCookies();
+  }
+
+  /** @internal Write the cookie jar, when a cookieJar file is set and the handle has cookies. */
+  _saveCookies(): void {
+    if (this._cookies !== undefined) writeJar(this._cookies, this.opts);
   }
 
   /** curl_easy_getinfo: the CURLINFO set of the current or last transfer. */

@@ -26,7 +26,15 @@ import { InflightLookups } from './resolve.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
 import { earliest, MAX_TIMER_MS, Timer } from './timers.js';
-import { fail, ownSocket, runTransfer, settleInterest, Transfer, transition } from './transfer.js';
+import {
+  fail,
+  ownSocket,
+  readTransferFiles,
+  runTransfer,
+  settleInterest,
+  Transfer,
+  transition,
+} from './transfer.js';
 
 export type SocketFunction = (
   easy: Easy | null,
@@ -84,7 +92,7 @@ interface QueuedMessage extends DoneMessage {
   purged: boolean;
 }
 
-/** Internal linkage between an Easy and the Multi running it. */
+/** @internal Linkage between an Easy and the Multi running it. */
 export interface EasyLink {
   multi: Multi | undefined;
   run: Transfer | undefined;
@@ -107,6 +115,7 @@ const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (s: number, e
 installLatin1Decoder((b, start, end) => latin1Slice.call(b, start, end));
 
 export class Multi {
+  /** @internal */
   readonly transport: Transport;
   private readonly socketFunction: SocketFunction | undefined;
   private readonly timerFunction: TimerFunction | undefined;
@@ -116,6 +125,7 @@ export class Multi {
   private readonly heap = new MinHeap<Transfer>();
   /** Socket users: a transfer for its name lookup, a connection for its socket. */
   private readonly sockets: SocketTable<Transfer | Connection, Transfer>;
+  /** @internal */
   readonly pool: ConnectionPool;
   /** @internal TLS sessions to resume (libcurl's per-multi ssl session cache). */
   readonly tlsSessions = new TlsSessionCache();
@@ -234,6 +244,8 @@ export class Multi {
         );
       }
       const t = new Transfer(easy);
+      // Files are read here, not in a phase (a phase never blocks): cookieFile, cookieList, .netrc.
+      readTransferFiles(this, t);
       link.multi = this;
       link.run = t;
       link.message = undefined;
@@ -290,9 +302,9 @@ export class Multi {
           // resets the stream).
           const clean =
             t.state === 'connect' || t.state === 'setup' || (conn.state === 'connected' && t.state === 'do');
-          if (clean) t.stream?.done();
-          else t.stream?.abandon();
-          t.stream = undefined;
+          if (clean) t.req.stream?.done();
+          else t.req.stream?.abandon();
+          t.req.stream = undefined;
           this.detach(t, conn);
           if (clean && (conn.state !== 'connected' || conn.reusable)) this.releaseConnection(conn, now);
           else this.closeConnection(conn, 'removed mid-transfer');
@@ -499,6 +511,11 @@ export class Multi {
         this.busy = false;
         this.removeHandle(easy);
         this.busy = true;
+        // libcurl writes a handle's cookie jar at cleanup: the handles still added are done here
+        // (a jar that cannot be written is skipped, as libcurl only warns).
+        try {
+          easy._saveCookies();
+        } catch {}
       }
       for (const conn of [...this.pool.all]) this.pool.close(conn, 'multi closed');
       for (const e of this.sockets.all()) this.announce(null, e.socket, Poll.REMOVE, e.socketp);
@@ -531,10 +548,11 @@ export class Multi {
    */
   _action = 0;
 
-  /** True while an API call of this multi runs (callbacks may pause but not re-enter). */
+  /** @internal True while an API call of this multi runs (callbacks may pause but not re-enter). */
   get _busy(): boolean {
     return this.busy;
   }
+  /** @internal */
   get _inMultiCallback(): boolean {
     return this.inMultiCallback;
   }
@@ -554,12 +572,14 @@ export class Multi {
     }
   }
 
+  /** @internal */
   expire(t: Transfer, timer: Timer, at: number): void {
     t.deadlines[timer] = at;
     const d = earliest(t.deadlines);
     if (d !== t.heapKey || !this.heap.has(t)) this.heap.set(t, d);
   }
 
+  /** @internal */
   clearTimer(t: Transfer, timer: Timer): void {
     if (t.deadlines[timer] === Number.POSITIVE_INFINITY) return;
     t.deadlines[timer] = Number.POSITIVE_INFINITY;
@@ -686,7 +706,7 @@ export class Multi {
     throw new MultiError(MultiCode.ABORTED_BY_CALLBACK, undefined, { cause: dead.cause });
   }
 
-  /** easy.pause(): from a data callback only flags change; from outside, interest and timer update now. */
+  /** @internal easy.pause(): from a data callback only flags change; from outside, interest and timer update now. */
   _pause(t: Transfer, bitmask: number): void {
     if (this.inMultiCallback) {
       throw new EasyError(CurlCode.RECURSIVE_API_CALL, 'pause() from inside the socket or timer callback');
@@ -714,6 +734,7 @@ export class Multi {
    * After a transfer ran: its own socket interest (a name lookup), its stream's wishes, then the
    * poll interest of every connection touched during the run (REMOVE before a close), then the
    * closes.
+   * @internal
    */
   settle(t: Transfer): void {
     const own = ownSocket(t);
@@ -724,7 +745,7 @@ export class Multi {
     this.reapClosed();
   }
 
-  /** A connection's interest may have changed: settled at the end of the current run. */
+  /** @internal A connection's interest may have changed: settled at the end of the current run. */
   markDirty(conn: Connection): void {
     if (conn.dirty) return;
     conn.dirty = true;
@@ -742,7 +763,7 @@ export class Multi {
     list.length = 0;
   }
 
-  /** A transfer uses `conn` from now on (waiting for it to connect, then with a stream). */
+  /** @internal A transfer uses `conn` from now on (waiting for it to connect, then with a stream). */
   attach(t: Transfer, conn: Connection): void {
     t.conn = conn;
     t.connId = conn.id;
@@ -752,7 +773,7 @@ export class Multi {
     if (conn.multiplexed) this.pool.updateMultiplexed(conn);
   }
 
-  /** The transfer leaves its connection (its stream is done or abandoned already). */
+  /** @internal The transfer leaves its connection (its stream is done or abandoned already). */
   detach(t: Transfer, conn: Connection): void {
     t.conn = undefined;
     conn.detach(t);
@@ -764,6 +785,7 @@ export class Multi {
     if (conn.users === 0 && this.closeWhenIdle.delete(conn)) this.closeConnection(conn, 'not reusable');
   }
 
+  /** @internal */
   completeTransfer(t: Transfer, now: number): void {
     t.tEnd = now;
     t.deadlines.fill(Number.POSITIVE_INFINITY);
@@ -782,12 +804,14 @@ export class Multi {
     }
   }
 
+  /** @internal */
   publishState(t: Transfer, from: TransferState, to: TransferState): void {
     if (channels.transferState.hasSubscribers)
       channels.transferState.publish({ id: t.id, easy: t.easy, from, to });
     if (debugOn) debug('transfer #%d %s -> %s', t.id, from, to);
   }
 
+  /** @internal */
   publishConnection(kind: 'open' | 'reuse', conn: Connection): void {
     const ch = kind === 'open' ? channels.connectionOpen : channels.connectionReuse;
     if (ch.hasSubscribers) {
@@ -796,6 +820,7 @@ export class Multi {
     if (debugOn) debug('connection #%d %s %s:%d', conn.id, kind, conn.host, conn.port);
   }
 
+  /** @internal */
   callDebug(t: Transfer, type: DebugInfoType, data: string | Uint8Array): void {
     try {
       t.o.debugFunction?.call(t.easy, type, data);
@@ -806,13 +831,13 @@ export class Multi {
 
   // ---------------------------------------------------------------- connections
 
-  /** CURLMOPT_MAX_CONCURRENT_STREAMS. */
+  /** @internal CURLMOPT_MAX_CONCURRENT_STREAMS. */
   get maxConcurrentStreams(): number {
     return this.opts.maxConcurrentStreams;
   }
 
   /**
-   * A multiplexed connection can take more streams (it connected, a stream ended, the server's
+   * @internal A multiplexed connection can take more streams (it connected, a stream ended, the server's
    * SETTINGS raised the limit): findable again, and as many pending transfers of its host as it
    * has free streams move on (libcurl: a new transfer joins a connection with a free stream).
    */
@@ -826,7 +851,7 @@ export class Multi {
   }
 
   /**
-   * A connection being set up for reuseKey that may turn out multiplexed (CURLOPT_PIPEWAIT waits
+   * @internal A connection being set up for reuseKey that may turn out multiplexed (CURLOPT_PIPEWAIT waits
    * for it instead of opening another one).
    */
   connectingFor(reuseKey: string): boolean {
@@ -836,7 +861,7 @@ export class Multi {
     return false;
   }
 
-  /** A connection for reuseKey: a multiplexed one with a free stream, else an idle one. */
+  /** @internal A connection for reuseKey: a multiplexed one with a free stream, else an idle one. */
   acquireConnection(reuseKey: string, now: number): Connection | undefined {
     const conn =
       this.pool.acquireMultiplexed(reuseKey) ?? this.pool.acquire(reuseKey, now, this.opts.maxIdleAgeMs);
@@ -844,6 +869,7 @@ export class Multi {
     return conn;
   }
 
+  /** @internal */
   addConnection(conn: Connection): void {
     this.pool.add(conn);
   }
@@ -851,6 +877,7 @@ export class Multi {
   /**
    * May a new connection to hostKey be opened? Evicts the oldest idle connection to make room;
    * otherwise says which limit is in the way.
+   * @internal
    */
   connectionSlot(hostKey: string): 'ok' | 'host' | 'total' {
     const { maxHostConnections: maxHost, maxTotalConnections: maxTotal } = this.opts;
@@ -869,6 +896,7 @@ export class Multi {
     }
   }
 
+  /** @internal */
   releaseConnection(conn: Connection, now: number): void {
     if (conn.state !== 'connected' || conn.users > 0) {
       if (conn.users === 0) this.closeConnection(conn, 'not connected');
@@ -885,6 +913,7 @@ export class Multi {
   /**
    * A connection leaves this Multi's pool open (handed to a Share): the slot it held frees, pending
    * transfers of its host move on. False when it is not in the pool.
+   * @internal
    */
   detachConnection(conn: Connection, now: number): boolean {
     if (!this.pool.detach(conn)) return false;
@@ -892,7 +921,7 @@ export class Multi {
     return true;
   }
 
-  /** Close after the current transfer's pollset no longer names the socket (REMOVE before close). */
+  /** @internal Close after the current transfer's pollset no longer names the socket (REMOVE before close). */
   closeConnection(conn: Connection, reason: string): void {
     if (conn.state === 'closed' || conn.closing) return;
     const session = conn.session;
@@ -908,6 +937,7 @@ export class Multi {
     this.closing.push({ conn, reason });
   }
 
+  /** @internal */
   reapClosed(): void {
     const list = this.closing;
     while (list.length > 0) {
@@ -929,6 +959,7 @@ export class Multi {
    * parseTarget with a cache by URL (and CURLOPT_PORT): a URL parse is ~4% of a small keep-alive
    * request's CPU, and applications send the same URLs again and again. Targets are read-only, so
    * transfers share them; failures are not cached (they throw every time, as before).
+   * @internal
    */
   target(url: string, portOverride: number | undefined): Target {
     const key = portOverride === undefined ? url : `${portOverride} ${url}`;
@@ -941,13 +972,14 @@ export class Multi {
     return target;
   }
 
-  /** The default dnsCacheTimeout of this Multi's cache, in ms (the Multi option; 60 s). */
+  /** @internal The default dnsCacheTimeout of this Multi's cache, in ms (the Multi option; 60 s). */
   get dnsCacheTimeoutMs(): number {
     return this.opts.dnsCacheTimeoutMs;
   }
 
   // -------------------------------------------------------------------- pending
 
+  /** @internal */
   addPending(t: Transfer, limit: 'host' | 'total'): void {
     this.pending.add(t, limit);
   }

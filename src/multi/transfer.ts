@@ -25,7 +25,7 @@ import { ipVersion } from '../proto/ip.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
 import { connectToTarget } from './dns-cache.js';
 import type { Easy } from './easy.js';
-import { AuthState, credentials } from './features/auth.js';
+import { AuthState, credentials, loadNetrc } from './features/auth.js';
 import {
   applyCookieList,
   CookieJar,
@@ -36,6 +36,7 @@ import {
 } from './features/cookies.js';
 import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
+import type { NetrcEntry } from './features/netrc.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { planProxy } from './features/proxy/setup.js';
 import { checkResume, resumeUpload } from './features/range.js';
@@ -66,6 +67,7 @@ import {
 } from './request.js';
 import { cachedLookup, familyOf, resolveOptionsOf, storeLookup } from './resolve.js';
 import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
+import { SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
 import { newTimerTable, Timer } from './timers.js';
@@ -96,11 +98,7 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   hostKey = '';
   reuseKey = '';
   conn: Connection | undefined;
-  /** The exchange on `conn` the current request uses (from `do` to `done`). */
-  stream: Stream | undefined;
   resolution: Resolution | undefined;
-  /** Reused a pooled connection for the current request. */
-  reused = false;
   /** Retried once on a reused connection that turned out dead. */
   retriedStale = false;
   /** Times an HTTP/2 server refused the request unprocessed (each one retried). */
@@ -111,11 +109,8 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   url = '';
   readonly redirect = new RedirectState();
 
-  method = 'GET';
-  /** A small known body that goes out right after the head, in the `doing` state. */
-  initialBody: Uint8Array | undefined;
-  /** The request body being sent in the performing state. */
-  upload: Upload | undefined;
+  /** The current request (made fresh in `setup` for each one). */
+  req = new SingleRequest();
   /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
   uploadSize = -1;
   readonly speed = new SpeedState();
@@ -131,10 +126,8 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   proxyCode = 0;
   /** The name being resolved: the first hop, or the destination a SOCKS4/5 proxy is given as an address. */
   resolving: 'hop' | 'socks-dest' = 'hop';
-  /** A 417 answered the Expect: the same URL again without it (libcurl's FOLLOW_RETRY). */
-  retryWithoutExpect = false;
-  /** Response bytes seen for the current request (to tell a dead reused connection). */
-  responseBytes = 0;
+  /** The .netrc entries, read when the transfer was added (undefined: netrc off). */
+  netrc: NetrcEntry[] | undefined;
   status = 0;
   httpVersion = 0;
   contentLength = -1;
@@ -144,14 +137,6 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   fileTime = -1;
   recvPaused = false;
   sendPaused = false;
-  /** Decoded body pieces a PAUSE held back, written first on unpause. */
-  heldOutput: Buffer[] = [];
-  /** Content decoder of the current response (acceptEncoding set and Content-Encoding given). */
-  decoder: ContentDecoder | undefined;
-  /** The current response's body is not the application's (a 416 to a resume, a complete document). */
-  ignoreBody = false;
-  /** Decoded body bytes of the current response (what maxFileSize limits). */
-  bodyBytes = 0;
   /** Decoded bytes this run may still deliver before yielding (features/write.ts). */
   decodeBudget = 0;
   /** The Multi API call in which it last yielded with work left (Multi._action). */
@@ -265,8 +250,8 @@ function where(t: Transfer): string {
 function dropConnection(m: Multi, t: Transfer, reason: string): void {
   const conn = t.conn;
   if (conn === undefined) return;
-  t.stream?.abandon();
-  t.stream = undefined;
+  t.req.stream?.abandon();
+  t.req.stream = undefined;
   m.detach(t, conn);
   if (conn.reusable) m.releaseConnection(conn, m.transport.now());
   else m.closeConnection(conn, reason);
@@ -303,7 +288,7 @@ export function ownSocket(t: Transfer): Socket | undefined {
 
 /** Tell the transfer's stream what it wants now: the connection's poll interest follows. */
 export function settleInterest(t: Transfer): void {
-  const s = t.stream;
+  const s = t.req.stream;
   if (s === undefined) return;
   switch (t.state) {
     case 'do':
@@ -311,7 +296,7 @@ export function settleInterest(t: Transfer): void {
       s.setInterest(false, !t.sendPaused);
       return;
     case 'performing':
-      s.setInterest(!t.recvPaused, t.upload?.wantsToSend(t.sendPaused) === true);
+      s.setInterest(!t.recvPaused, t.req.upload?.wantsToSend(t.sendPaused) === true);
       return;
     default:
       s.setInterest(false, false);
@@ -334,17 +319,26 @@ const phases: Partial<Record<TransferState, (m: Multi, t: Transfer, now: number)
   done: phaseDone,
 };
 
+/**
+ * When the transfer is added (never in a phase, which must not block): the cookie file is loaded
+ * and cookieList applied (libcurl loads them when the transfer starts), the .netrc file read.
+ */
+export function readTransferFiles(m: Multi, t: Transfer): void {
+  const o = t.o;
+  if (cookiesEnabled(o)) {
+    const jar = (t.easy._cookies ??= new CookieJar());
+    const nowS = Math.floor(m.transport.wallClockMs() / 1000);
+    prepareJar(jar, o, nowS);
+    for (const cmd of o.cookieList ?? []) applyCookieList(jar, o, cmd, nowS);
+  }
+  t.netrc = loadNetrc(o);
+}
+
 function phaseInit(m: Multi, t: Transfer, now: number): Step {
   t.tStart = now;
   t.url = t.o.url ?? '';
   t.auth.start(t.o);
   t.proxyAuth.start(t.o);
-  if (cookiesEnabled(t.o)) {
-    const jar = (t.easy._cookies ??= new CookieJar());
-    const nowS = Math.floor(Date.now() / 1000);
-    prepareJar(jar, t.o, nowS);
-    for (const cmd of t.o.cookieList ?? []) applyCookieList(jar, t.o, cmd, nowS);
-  }
   transition(m, t, 'setup');
   return 'again';
 }
@@ -356,6 +350,7 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   const target = o.pathAsIs ? { ...parsed, path: rawRequestPath(t.url) } : parsed;
   t.target = target;
   t.tStartSingle = now;
+  t.req = new SingleRequest();
   shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
   t.hostKey = hostKeyOf(target);
   t.reuseKey = reuseKeyOf(
@@ -378,14 +373,14 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
 function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   const o = t.o;
   const target = t.target!;
-  t.reused = false;
+  t.req.reused = false;
   if (!o.freshConnect && !t.forceFresh) {
     const conn =
       m.acquireConnection(t.reuseKey, now) ?? acquireShared(m, o.share, t.reuseKey, t.hostKey, now);
     if (conn !== undefined) {
       leaveQueue(t, now);
       m.attach(t, conn);
-      t.reused = true;
+      t.req.reused = true;
       t.tNamelookup = t.tConnect = now;
       t.tls = conn.top.query('tls');
       if (t.tls !== undefined) t.tAppconnect = now;
@@ -627,9 +622,9 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   }
   const stream = conn.session?.openStream(t);
   if (stream === undefined) throw new Error(`connection #${conn.id} gave no stream`);
-  t.stream = stream;
+  t.req.stream = stream;
   const shape = t.redirect.shape;
-  t.method = requestMethod(o, shape);
+  t.req.method = requestMethod(o, shape);
   const body = resumeUpload(o, t.easy, bodySource(o, shape));
   // The server answered HTTP/1.0 on this connection: requests on it go as HTTP/1.0 (libcurl's
   // httpversion_seen).
@@ -638,18 +633,18 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   const headers = requestHeaders(o, target, body, shape, wantsExpect(body, version === 10, shape), [
     ...(absolute ? proxyHeaders(t, target) : []),
     ...authorization(t, target),
-    ...cookieHeader(t, target),
+    ...cookieHeader(m, t, target),
   ]);
   const expect100 = body !== undefined && expects100(headers);
   const sent = stream.sendHead({
-    method: t.method,
+    method: t.req.method,
     // Through an HTTP proxy without a tunnel the request line carries the whole URL (absolute-form).
     path: absolute ? absoluteTarget(target) : target.path,
     scheme: target.scheme,
     headers,
     body: body !== undefined,
     version,
-    responseMethod: responseMethod(o, t.method),
+    responseMethod: responseMethod(o, t.req.method),
     ignoreContentLength: o.ignoreContentLength === true,
     rawChunked: o.httpTransferDecoding === false,
   });
@@ -664,12 +659,12 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
     !expect100 &&
     body.data.length > 0 &&
     body.data.length <= MAX_INITIAL_POST_SIZE;
-  t.initialBody = withHead ? body.data : undefined;
-  t.upload = body === undefined ? undefined : new Upload(body, sent.framedBody, expect100, withHead);
+  t.req.initialBody = withHead ? body.data : undefined;
+  t.req.upload = body === undefined ? undefined : new Upload(body, sent.framedBody, expect100, withHead);
   t.uploadSize = body === undefined ? -1 : bodyLength(body);
   t.requestSize += sent.bytes.length;
-  t.responseBytes = 0;
-  t.ignoreBody = false;
+  t.req.responseBytes = 0;
+  t.req.ignoreBody = false;
   t.status = 0;
   t.contentLength = -1;
   t.tPretransfer = now;
@@ -679,21 +674,21 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
 
 /** The head, then a small body sent with it; a body already complete is ended here. */
 function phaseDoing(m: Multi, t: Transfer, _now: number): Step {
-  const s = t.stream!;
+  const s = t.req.stream!;
   try {
     if (!s.flush()) return 'wait';
-    const b = t.initialBody;
+    const b = t.req.initialBody;
     if (b !== undefined) {
       const n = s.sendBody(b);
       t.sizeUpload += n;
       if (n > 0 && t.o.debugFunction !== undefined) m.callDebug(t, 'data-out', b.subarray(0, n));
       if (n < b.length) {
-        t.initialBody = b.subarray(n);
+        t.req.initialBody = b.subarray(n);
         return 'wait';
       }
-      t.initialBody = undefined;
+      t.req.initialBody = undefined;
     }
-    if (t.upload?.done === true) {
+    if (t.req.upload?.done === true) {
       s.endBody();
       if (!s.flush()) return 'wait';
     }
@@ -706,7 +701,7 @@ function phaseDoing(m: Multi, t: Transfer, _now: number): Step {
 }
 
 function phaseDid(m: Multi, t: Transfer, now: number): Step {
-  if (t.upload?.expect === 'waiting') {
+  if (t.req.upload?.expect === 'waiting') {
     m.expire(t, Timer.EXPECT_100, now + (t.o.expect100TimeoutMs ?? DEFAULT_EXPECT_100_TIMEOUT_MS));
   }
   t.speed.reset(now, 0);
@@ -726,18 +721,18 @@ function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
     // HTTP/2: the server did not process the request (REFUSED_STREAM, or above a GOAWAY's last
     // stream id): safe to send again, on another connection (RFC 9113 8.7).
     t.refusedRetries++;
-    rewindBody(t.o, t.easy, t.upload);
+    rewindBody(t.o, t.easy, t.req.upload);
     t.forceFresh = t.refusedRetries > 1;
     dropConnection(m, t, 'stream refused');
     t.sizeUpload = 0;
     transition(m, t, 'setup');
     return true;
   }
-  if (!t.reused || t.retriedStale || t.responseBytes > 0) return false;
+  if (!t.req.reused || t.retriedStale || t.req.responseBytes > 0) return false;
   const code = e instanceof TransferError || e instanceof ProtocolError ? e.code : undefined;
   if (code !== CurlCode.GOT_NOTHING && code !== CurlCode.SEND_ERROR && code !== CurlCode.RECV_ERROR)
     return false;
-  rewindBody(t.o, t.easy, t.upload); // 65 when a read-callback body cannot be sent again
+  rewindBody(t.o, t.easy, t.req.upload); // 65 when a read-callback body cannot be sent again
   t.retriedStale = true;
   t.forceFresh = true;
   dropConnection(m, t, 'dead on reuse');
@@ -747,11 +742,11 @@ function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
 }
 
 function phasePerforming(m: Multi, t: Transfer, now: number): Step {
-  const stream = t.stream!;
+  const stream = t.req.stream!;
   if (speedChecks(m, t, now) === 'wait') return 'wait';
-  if (t.upload !== undefined && !t.upload.done) {
+  if (t.req.upload !== undefined && !t.req.upload.done) {
     try {
-      if (sendUpload(m, t, t.upload, now) === 'limit' && speedChecks(m, t, now) === 'wait') return 'wait';
+      if (sendUpload(m, t, t.req.upload, now) === 'limit' && speedChecks(m, t, now) === 'wait') return 'wait';
     } catch (e) {
       if (retryOnStale(m, t, e)) return 'again';
       throw e;
@@ -780,7 +775,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       if (t.o.maxRecvSpeed && speedChecks(m, t, now) === 'wait') return 'wait';
       // Under maxRecvSpeed the stream takes only the allowance; the rest of a read waits in it.
       const allowed = t.o.maxRecvSpeed
-        ? recvAllowance(t.o, t.speed, now, t.responseBytes)
+        ? recvAllowance(t.o, t.speed, now, t.req.responseBytes)
         : Number.POSITIVE_INFINITY;
       let got: ReturnType<Stream['fill']>;
       try {
@@ -791,8 +786,8 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       }
       if (got === null) return 'wait';
       if (got === EOF) continue;
-      if (t.responseBytes === 0) t.tStarttransfer = now;
-      t.responseBytes += got;
+      if (t.req.responseBytes === 0) t.tStarttransfer = now;
+      t.req.responseBytes += got;
       budget -= got;
       continue;
     }
@@ -804,7 +799,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         }
         break;
       case 'data':
-        if (t.redirect.following || t.retryWithoutExpect || t.ignoreBody || t.auth.retry) break; // not the application's body
+        if (t.req.follow !== 'none' || t.req.ignoreBody) break; // not the application's body
         if (!receiveBody(m, t, ev.data, now)) return 'wait';
         break;
       case 'end':
@@ -823,11 +818,11 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
  */
 function speedChecks(m: Multi, t: Transfer, now: number): 'wait' | undefined {
   const o = t.o;
-  const next = checkLowSpeed(o, t.speed, now, t.responseBytes + t.sizeUpload);
+  const next = checkLowSpeed(o, t.speed, now, t.req.responseBytes + t.sizeUpload);
   if (next !== undefined) m.expire(t, Timer.LOW_SPEED, next);
   if (!o.maxRecvSpeed && !o.maxSendSpeed) return undefined;
-  const sending = t.upload !== undefined && !t.upload.done;
-  const wait = rateLimitWait(o, t.speed, now, t.responseBytes, t.sizeUpload, sending);
+  const sending = t.req.upload !== undefined && !t.req.upload.done;
+  const wait = rateLimitWait(o, t.speed, now, t.req.responseBytes, t.sizeUpload, sending);
   if (wait <= 0) return undefined;
   m.expire(t, Timer.RATE_LIMIT, now + wait);
   transition(m, t, 'ratelimiting');
@@ -845,7 +840,7 @@ function phaseRatelimiting(m: Multi, t: Transfer, now: number): Step {
 function authorization(t: Transfer, target: Target): HeaderList {
   const o = t.o;
   if (!t.redirect.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return [];
-  const value = t.auth.header(o, credentials(o, target.url), t.method, target.path);
+  const value = t.auth.header(o, credentials(o, target.url, t.netrc), t.req.method, target.path);
   return value === undefined ? [] : [['Authorization', value]];
 }
 
@@ -871,7 +866,7 @@ function proxyHeaders(t: Transfer, target: Target): HeaderList {
     custom.some((l) => l.toLowerCase().startsWith(`${n}:`)) || hasCustomHeader(o, n);
   const auth = has('proxy-authorization')
     ? undefined
-    : t.proxyAuth.header(o, creds, t.method, absoluteTarget(target));
+    : t.proxyAuth.header(o, creds, t.req.method, absoluteTarget(target));
   if (auth !== undefined) out.push(['Proxy-Authorization', auth]);
   for (const line of custom) {
     const colon = line.indexOf(':');
@@ -886,10 +881,15 @@ function proxyHeaders(t: Transfer, target: Target): HeaderList {
  * Cookie: the jar's cookies for this URL, then CURLOPT_COOKIE as given, joined with "; " (libcurl's
  * Curl_http_cookies); a custom Cookie header replaces only CURLOPT_COOKIE.
  */
-function cookieHeader(t: Transfer, target: Target): HeaderList {
+function cookieHeader(m: Multi, t: Transfer, target: Target): HeaderList {
   const o = t.o;
   const jar = cookiesEnabled(o) ? t.easy._cookies : undefined;
-  const fromJar = jar?.header(target.host, target.url.pathname, false, Math.floor(Date.now() / 1000));
+  const fromJar = jar?.header(
+    target.host,
+    target.url.pathname,
+    false,
+    Math.floor(m.transport.wallClockMs() / 1000),
+  );
   const given = hasCustomHeader(o, 'cookie') ? undefined : o.cookie;
   const parts = [fromJar, given].filter((p) => p !== undefined && p !== '');
   return parts.length === 0 ? [] : [['Cookie', parts.join('; ')]];
@@ -917,13 +917,19 @@ function onHead(
   for (const line of ev.rawLines) headerLine(m, t, line);
   const jar = t.easy._cookies;
   if (jar !== undefined && cookiesEnabled(t.o))
-    storeCookies(jar, ev.headers, t.target!.host, t.target!.url.pathname, Math.floor(Date.now() / 1000));
-  const u = t.upload;
+    storeCookies(
+      jar,
+      ev.headers,
+      t.target!.host,
+      t.target!.url.pathname,
+      Math.floor(m.transport.wallClockMs() / 1000),
+    );
+  const u = t.req.upload;
   if (u !== undefined && !u.done && uploadAnswered(m, t, u, ev.status, ev.interim, now) === 'retry')
     return 'stop';
-  if (ev.interim || t.retryWithoutExpect) return undefined;
+  if (ev.interim || t.req.follow === 'expect') return undefined;
   t.contentLength = ev.framing === 'length' ? (ev.contentLength ?? -1) : ev.framing === 'none' ? 0 : -1;
-  if (ev.framing === 'none' && t.method === 'HEAD') {
+  if (ev.framing === 'none' && t.req.method === 'HEAD') {
     // A HEAD response announces the size it would have sent (CURLINFO_CONTENT_LENGTH_DOWNLOAD).
     const cl = ev.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
     t.contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : -1;
@@ -931,44 +937,52 @@ function onHead(
   for (const [name, value] of ev.headers) {
     if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
   }
-  ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(t.o, ev.headers, Date.now()));
+  ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(
+    t.o,
+    ev.headers,
+    m.transport.wallClockMs(),
+  ));
   const o = t.o;
   const canAuth =
     t.redirect.shape.credentialsAllowed &&
-    (o.xoauth2Bearer !== undefined || credentials(o, t.target!.url) !== undefined);
+    (o.xoauth2Bearer !== undefined || credentials(o, t.target!.url, t.netrc) !== undefined);
   // A 401 answered with a (new) method: the same URL again, this body read and dropped.
-  if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') return undefined;
+  if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') {
+    t.req.follow = 'auth';
+    return undefined;
+  }
   const http = t.route?.plan?.absoluteForm === true ? t.route.plan.http : undefined;
   if (http !== undefined && ev.status === 407) {
     // The same for a 407 from an HTTP proxy the request went to in absolute-form.
     const again = t.proxyAuth.onResponse(o, 407, ev.headers, http.user !== undefined) === 'retry';
     t.proxyReport.proxyAuthAvail = t.proxyAuth.avail;
     if (again) {
-      t.auth.retry = true;
+      t.req.follow = 'auth';
       return undefined;
     }
   }
   if (onFinalHead(t.redirect, ev.status, ev.headers, t.url, o.followLocation === true)) {
+    t.req.follow = 'redirect';
     // libcurl: a followed response's body is read and dropped so the connection can be reused,
     // unless the connection closes anyway: then it stops here.
     if (ev.framing === 'close' || connectionClose(ev.headers)) {
-      t.stream!.abandon();
+      t.req.stream!.abandon();
       return 'stop';
     }
     return undefined;
   }
-  const resumedGet = (o.resumeFrom ?? 0) > 0 && t.upload === undefined && t.method !== 'HEAD';
-  const hasUser = t.redirect.shape.credentialsAllowed && credentials(o, t.target!.url) !== undefined;
+  const resumedGet = (o.resumeFrom ?? 0) > 0 && t.req.upload === undefined && t.req.method !== 'HEAD';
+  const hasUser = t.redirect.shape.credentialsAllowed && credentials(o, t.target!.url, t.netrc) !== undefined;
   if (httpShouldFail(o, ev.status, { resumedGet, hasUser, authProblem: t.auth.problem })) {
     // A failed transfer abandons its stream (libcurl's multi_done with premature set).
     throw httpReturnedError(ev.status);
   }
   const resume = checkResume(o, resumedGet, ev.status, ev.headers, t.contentLength);
   if (resume !== 'ok') {
-    t.ignoreBody = true;
+    t.req.ignoreBody = true;
     if (resume === 'complete') {
       // libcurl: "The entire document is already downloaded"; the rest is not read.
-      t.stream!.abandon();
+      t.req.stream!.abandon();
       return 'stop';
     }
   }
@@ -983,7 +997,7 @@ function onHead(
   const raw =
     o.httpContentDecoding === false || (o.httpTransferDecoding === false && ev.framing === 'chunked');
   if (o.acceptEncoding !== undefined && ev.framing !== 'none' && !raw)
-    t.decoder = ContentDecoder.forResponse(ev.headers);
+    t.req.decoder = ContentDecoder.forResponse(ev.headers);
   return undefined;
 }
 
@@ -1012,8 +1026,8 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
   m.clearTimer(t, Timer.LOW_SPEED);
   const conn = t.conn;
   if (conn !== undefined) {
-    t.stream?.done();
-    t.stream = undefined;
+    t.req.stream?.done();
+    t.req.stream = undefined;
     m.detach(t, conn);
     const close = !conn.reusable || t.o.forbidReuse === true;
     if (t.o.debugFunction !== undefined) {
@@ -1029,46 +1043,44 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     else if (!releaseShared(m, t.o.share, conn, now)) m.releaseConnection(conn, now);
   }
   const r = t.redirect;
-  if (t.auth.retry) {
-    // The 401 round (libcurl's FOLLOW_RETRY): same URL, same connection if it was kept.
-    t.auth.retry = false;
-    rewindBody(t.o, t.easy, t.upload);
-    t.target = undefined;
-    startNextRequest(t);
-    transition(m, t, 'setup');
-    return 'again';
-  }
-  if (t.retryWithoutExpect) {
-    t.retryWithoutExpect = false;
-    rewindBody(t.o, t.easy, t.upload);
-    r.shape = { ...r.shape, disableExpect: true };
-    t.target = undefined;
-    startNextRequest(t);
-    transition(m, t, 'setup');
-    return 'again';
-  }
-  if (r.following) {
-    if (t.status === 307 || t.status === 308 || (t.o.postRedir ?? 0) !== 0) rewindBody(t.o, t.easy, t.upload);
-    const o = t.o;
-    t.url = follow(r, {
-      status: t.status,
-      method: t.method,
-      currentUrl: t.url,
-      maxRedirs: o.maxRedirs,
-      postRedir: o.postRedir,
-      autoReferer: o.autoReferer,
-      now,
-      start: t.tStart,
-    });
-    t.target = undefined;
-    startNextRequest(t);
-    transition(m, t, 'setup');
-    return 'again';
+  const next = t.req.follow;
+  switch (next) {
+    case 'auth':
+    case 'expect':
+      // libcurl's FOLLOW_RETRY: the same URL again, on the same connection if it was kept (a 401
+      // round with the picked auth method; after a 417, without the Expect).
+      rewindBody(t.o, t.easy, t.req.upload);
+      if (next === 'expect') r.shape = { ...r.shape, disableExpect: true };
+      t.target = undefined;
+      startNextRequest(t);
+      transition(m, t, 'setup');
+      return 'again';
+    case 'redirect': {
+      // FOLLOW_REAL.
+      const o = t.o;
+      if (t.status === 307 || t.status === 308 || (o.postRedir ?? 0) !== 0)
+        rewindBody(o, t.easy, t.req.upload);
+      t.url = follow(r, {
+        status: t.status,
+        method: t.req.method,
+        currentUrl: t.url,
+        maxRedirs: o.maxRedirs,
+        postRedir: o.postRedir,
+        autoReferer: o.autoReferer,
+        now,
+        start: t.tStart,
+      });
+      t.target = undefined;
+      startNextRequest(t);
+      transition(m, t, 'setup');
+      return 'again';
+    }
+    case 'none':
+      break;
   }
   if (r.location !== undefined) r.wouldRedirect = r.location;
   // libcurl's Curl_pgrsDone: one last call with the final counters (it may still abort: 42).
   if (progressEnabled(t.o)) progressTick(m, t, now, true);
-  if (t.easy._cookies !== undefined) writeJar(t.easy._cookies, t.o);
   transition(m, t, 'completed');
   return 'wait';
 }
@@ -1080,7 +1092,7 @@ function sendUpload(m: Multi, t: Transfer, u: Upload, now: number): 'limit' | un
     u.expect = 'go';
     m.clearTimer(t, Timer.EXPECT_100);
   }
-  const stream = t.stream!;
+  const stream = t.req.stream!;
   while (u.wantsToSend(t.sendPaused)) {
     const next = u.pending[0];
     if (next === undefined) {
@@ -1130,14 +1142,14 @@ function uploadAnswered(
   m.clearTimer(t, Timer.EXPECT_100);
   if (status === 417 && u.expectAnnounced) {
     // Nothing of the body went out while waiting: the connection stays usable once the 417 is read.
-    t.stream!.stopBody(u.expect === 'waiting' ? 'expectation-failed' : 'final-response');
+    t.req.stream!.stopBody(u.expect === 'waiting' ? 'expectation-failed' : 'final-response');
     u.stopped = true;
-    t.retryWithoutExpect = true;
+    t.req.follow = 'expect';
     return u.expect === 'waiting' ? undefined : 'retry';
   }
   if (status >= 300) {
     u.stopped = true;
-    t.stream!.stopBody('final-response');
+    t.req.stream!.stopBody('final-response');
     return undefined;
   }
   u.expect = 'go';
@@ -1146,12 +1158,12 @@ function uploadAnswered(
 
 /** Per-response state that holds native memory or output. */
 function releaseResponse(t: Transfer): void {
-  t.decoder?.close();
-  t.decoder = undefined;
-  t.heldOutput = [];
+  t.req.decoder?.close();
+  t.req.decoder = undefined;
+  t.req.heldOutput = [];
 }
 
-/** A followed redirect: phase times so far are kept as sums, sizes start over (libcurl). */
+/** Another request follows (redirect, retry): phase times so far are kept as sums, sizes start over (libcurl). */
 function startNextRequest(t: Transfer): void {
   const b = t.timesBefore;
   const since = (at: number) => (Number.isNaN(at) ? 0 : Math.max(0, at - t.tStartSingle));
@@ -1163,8 +1175,6 @@ function startNextRequest(t: Transfer): void {
   t.tNamelookup = t.tConnect = t.tAppconnect = t.tPretransfer = t.tStarttransfer = Number.NaN;
   t.sizeDownload = 0;
   t.sizeUpload = 0;
-  t.bodyBytes = 0;
-  t.upload = undefined;
   t.contentLength = -1;
   t.contentType = null;
   t.retriedStale = false;

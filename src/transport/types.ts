@@ -122,8 +122,13 @@ export interface ResolveOptions {
 
 export interface Transport extends TlsTransport {
   readonly name: string;
-  /** Monotonic milliseconds (may be fractional). The engine's only clock. */
+  /** Monotonic milliseconds (may be fractional). The engine's clock for deadlines and phase times. */
   now(): number;
+  /**
+   * Wall-clock milliseconds since the Unix epoch, for what is dated in calendar time (cookie
+   * expiry, Date and Last-Modified headers). The engine reads no other clock.
+   */
+  wallClockMs(): number;
   /**
    * Start a lookup. IP literals (and 'localhost', which resolves to 127.0.0.1 and ::1 without a
    * DNS query, like curl) complete synchronously: `result` is set on return.

@@ -1,9 +1,10 @@
 // Cookies: cookie (string), the engine on with cookieFile '' (Set-Cookie stored and sent back on
 // matching domain and path), Max-Age over Expires, Secure not sent over http, a foreign Domain
-// refused, the 4096-byte limit, cookieFile (Netscape) read, cookieJar written when the transfer
-// completes, cookieList commands, cookieSession.
+// refused, the 4096-byte limit, cookieFile (Netscape) read, cookieJar written when the handle is
+// closed (curl_easy_cleanup; never by the engine while transfers run), cookieList commands,
+// cookieSession.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -81,7 +82,7 @@ test('the jar comes before cookie; a custom Cookie header replaces cookie, the j
   );
 });
 
-test('cookieFile (Netscape) read, cookieJar written when the transfer completes', async () => {
+test('cookieFile (Netscape) read, cookieJar written when the handle is closed', async () => {
   const file = join(dir, 'in.txt');
   const jar = join(dir, 'out.txt');
   writeFileSync(
@@ -126,4 +127,18 @@ test('cookieList: a Set-Cookie line, a Netscape line, then ALL / SESS', async ()
     ],
   });
   assert.equal(got[0], 'p=2');
+});
+
+test('the jar is written at close(), not when the transfer completes (no file I/O in the engine)', async () => {
+  const jar = join(dir, 'at-close.txt');
+  const easy = new Easy({ url: `${srv.url}/set`, cookieJar: jar, writeFunction: (c) => c.length });
+  const driver = new NodeDriver();
+  try {
+    assert.equal((await driver.add(easy)).result, CurlCode.OK);
+    assert.equal(existsSync(jar), false, 'written before the handle was closed');
+    easy.close();
+    assert.match(readFileSync(jar, 'latin1'), /\ta\t1\n/);
+  } finally {
+    driver.close();
+  }
 });

@@ -36,6 +36,8 @@ export async function run(opts: EasyOptions, driver?: NodeDriver): Promise<RunRe
       easy,
     };
   } finally {
+    // curl_easy_cleanup: writes the cookie jar, as an application's cleanup does.
+    easy.close();
     if (driver === undefined) d.close();
   }
 }

@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { HeaderList } from '../../proto/h1/types.js';
 import type { EasyOptions } from '../options.js';
-import { defaultNetrcPath, Netrc, netrcLookup } from './netrc.js';
+import { defaultNetrcPath, Netrc, type NetrcEntry, netrcLookup, readNetrc } from './netrc.js';
 
 /** CURLAUTH_* bits (unsigned, as libcurl's unsigned long). */
 export const HttpAuth = {
@@ -67,8 +67,6 @@ export class AuthState {
   used = 0;
   /** Gave up (libcurl's authproblem): a 401 is then the answer. */
   problem = false;
-  /** The current response is a 401 that will be answered with a new request. */
-  retry = false;
   digest: DigestChallenge | undefined;
   /** The digest challenge came with stale=true (a new nonce for the same credentials). */
   private stale = false;
@@ -108,7 +106,6 @@ export class AuthState {
    * problem. `canAuth`: there are credentials or a bearer token for this host.
    */
   onResponse(o: EasyOptions, status: number, headers: HeaderList, canAuth: boolean): 'retry' | undefined {
-    this.retry = false;
     if (status !== (this.target === 'proxy' ? 407 : 401)) return undefined;
     const offered = parseChallenges(
       headers,
@@ -150,7 +147,6 @@ export class AuthState {
       this.digest = digest;
       this.digestSent = false;
     }
-    this.retry = true;
     return 'retry';
   }
 }
@@ -161,7 +157,18 @@ function wanted(o: EasyOptions, target: 'server' | 'proxy'): number {
 }
 
 /** The user and password: the options override the URL's (libcurl's override_login). */
-export function credentials(o: EasyOptions, url: URL): Credentials | undefined {
+/** CURLOPT_NETRC's file, read now (when the transfer is added); undefined when netrc is off. */
+export function loadNetrc(o: EasyOptions): NetrcEntry[] | undefined {
+  if ((o.netrc ?? Netrc.IGNORED) === Netrc.IGNORED) return undefined;
+  return readNetrc(o.netrcFile ?? defaultNetrcPath());
+}
+
+export function credentials(
+  o: EasyOptions,
+  url: URL,
+  /** The .netrc entries read when the transfer was added (undefined: netrc not used). */
+  netrc: readonly NetrcEntry[] | undefined,
+): Credentials | undefined {
   let user: string | undefined;
   let password = '';
   if (url.username !== '' || url.password !== '') {
@@ -183,6 +190,7 @@ export function credentials(o: EasyOptions, url: URL): Credentials | undefined {
   const mode = o.netrc ?? Netrc.IGNORED;
   if (
     mode !== Netrc.IGNORED &&
+    netrc !== undefined &&
     o.userPwd === undefined &&
     o.username === undefined &&
     o.password === undefined
@@ -190,7 +198,7 @@ export function credentials(o: EasyOptions, url: URL): Credentials | undefined {
     const urlHasPassword = url.password !== '';
     if (mode === Netrc.REQUIRED || !urlHasPassword) {
       const login = url.username === '' ? undefined : decodeURIComponent(url.username);
-      const found = netrcLookup(o.netrcFile ?? defaultNetrcPath(), url.hostname, login);
+      const found = netrcLookup(netrc, url.hostname, login);
       if (found !== undefined) return found;
       if (mode === Netrc.REQUIRED && login === undefined) return undefined;
     }

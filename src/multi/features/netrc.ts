@@ -81,21 +81,26 @@ export function defaultNetrcPath(): string {
 }
 
 /**
+ * The entries of a .netrc file, read once when the transfer is added (never while it runs). A
+ * missing or unreadable file has none, as libcurl.
+ */
+export function readNetrc(file: string): NetrcEntry[] {
+  try {
+    return parseNetrc(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Credentials for `host` (and `login`, when the URL names a user): the first matching machine
- * entry, else the default entry. A missing or unreadable file gives none, as libcurl.
+ * entry, else the default entry.
  */
 export function netrcLookup(
-  file: string,
+  entries: readonly NetrcEntry[],
   host: string,
   login: string | undefined,
 ): { user: string; password: string } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const entries = parseNetrc(text);
   const lower = host.toLowerCase();
   const match = (e: NetrcEntry) => login === undefined || e.login === undefined || e.login === login;
   const found =

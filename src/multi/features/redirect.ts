@@ -17,8 +17,6 @@ export class RedirectState {
   location: string | undefined;
   /** The Location had a scheme (an absolute URL ends CURLOPT_PORT's say, as libcurl's disallowport). */
   locationAbsolute = false;
-  /** The current response's body is skipped because it is followed (libcurl's ignorebody). */
-  following = false;
   /** CURLINFO_REDIRECT_URL: where a redirect would go (not followed, or the limit was hit). */
   wouldRedirect: string | null = null;
   /** CURLINFO_REDIRECT_TIME in ms: from the start to when the last redirect was followed. */
@@ -64,7 +62,6 @@ export function onFinalHead(
   follow: boolean,
 ): boolean {
   r.location = undefined;
-  r.following = false;
   if (status < 300 || status > 399) return false;
   let raw: string | undefined;
   for (const [name, value] of headers) {
@@ -76,7 +73,6 @@ export function onFinalHead(
   if (raw === undefined || raw === '') return false;
   r.location = resolveLocation(raw, currentUrl) ?? raw;
   r.locationAbsolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(raw);
-  r.following = follow;
   return follow;
 }
 
@@ -134,7 +130,6 @@ export function follow(r: RedirectState, i: FollowInput): string {
   }
   r.count++;
   r.isFollow = true;
-  r.following = false;
   r.location = undefined;
   r.wouldRedirect = null;
   if (r.locationAbsolute) r.allowPort = false;

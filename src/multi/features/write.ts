@@ -64,34 +64,34 @@ export function startDecodeRun(t: Transfer): void {
  */
 export function receiveBody(m: Multi, t: Transfer, data: Uint8Array, now: number): boolean {
   t.sizeDownload += data.length;
-  if (t.decoder !== undefined) {
-    t.decoder.push(data);
+  if (t.req.decoder !== undefined) {
+    t.req.decoder.push(data);
     return drainDecoder(m, t, now);
   }
   writeBody(m, t, Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  return t.heldOutput.length === 0 && !t.recvPaused;
+  return t.req.heldOutput.length === 0 && !t.recvPaused;
 }
 
 /** Write what a pause or a spent budget held back, then decode what is left; false while it cannot go on. */
 export function flushHeld(m: Multi, t: Transfer, now: number): boolean {
-  const held = t.heldOutput;
+  const held = t.req.heldOutput;
   while (held.length > 0) {
     if (t.recvPaused || !deliver(m, t, held[0]!)) return false;
     held.shift();
   }
   if (t.recvPaused) return false;
-  return t.decoder === undefined || drainDecoder(m, t, now);
+  return t.req.decoder === undefined || drainDecoder(m, t, now);
 }
 
 /** Bytes held for a paused consumer: refused pieces (the decoder's input is the reader's chunk). */
 export function heldBytes(t: Transfer): number {
   let n = 0;
-  for (const b of t.heldOutput) n += b.length;
+  for (const b of t.req.heldOutput) n += b.length;
   return n;
 }
 
 function drainDecoder(m: Multi, t: Transfer, now: number): boolean {
-  const d = t.decoder!;
+  const d = t.req.decoder!;
   while (canDeliver(m, t, now)) {
     const piece = d.read();
     if (piece === null) return true;
@@ -103,7 +103,7 @@ function drainDecoder(m: Multi, t: Transfer, now: number): boolean {
 
 /** Not paused, nothing held and budget left; with the budget spent the transfer is due again now. */
 function canDeliver(m: Multi, t: Transfer, now: number): boolean {
-  if (t.heldOutput.length > 0 || t.recvPaused) return false;
+  if (t.req.heldOutput.length > 0 || t.recvPaused) return false;
   if (t.decodeBudget > 0) return true;
   t.yieldedIn = m._action;
   m.expire(t, Timer.RUN_NOW, now);
@@ -114,17 +114,17 @@ function writeBody(m: Multi, t: Transfer, piece: Buffer): void {
   const max = t.o.maxFileSize;
   // On decoded bytes: a small encoded body that inflates past the limit (a decompression bomb)
   // stops here. As libcurl: the bytes up to the limit are written, then the transfer fails.
-  if (max !== undefined && max > 0 && t.bodyBytes + piece.length > max) {
-    const allowed = max - t.bodyBytes;
+  if (max !== undefined && max > 0 && t.req.bodyBytes + piece.length > max) {
+    const allowed = max - t.req.bodyBytes;
     if (allowed > 0) writeBody(m, t, piece.subarray(0, allowed));
     throw new TransferError(
       CurlCode.FILESIZE_EXCEEDED,
-      `Exceeded the maximum allowed file size (${max}) with ${t.bodyBytes} bytes`,
+      `Exceeded the maximum allowed file size (${max}) with ${t.req.bodyBytes} bytes`,
       { phase: 'recv' },
     );
   }
-  t.bodyBytes += piece.length;
-  if (t.heldOutput.length > 0 || t.recvPaused || !deliver(m, t, piece)) t.heldOutput.push(piece);
+  t.req.bodyBytes += piece.length;
+  if (t.req.heldOutput.length > 0 || t.recvPaused || !deliver(m, t, piece)) t.req.heldOutput.push(piece);
 }
 
 /** One piece to the write callback; false when it returned PAUSE (the piece was not taken). */

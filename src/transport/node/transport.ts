@@ -1,4 +1,4 @@
-// The Node transport: net for TCP, dns.lookup for names, performance.now() for the clock.
+// The Node transport: net for TCP, dns.lookup for names, performance.now() and Date.now() for the clocks.
 import { performance } from 'node:perf_hooks';
 import type {
   ConnectOptions,
@@ -32,6 +32,10 @@ export class NodeTransport implements Transport {
 
   now(): number {
     return performance.now();
+  }
+
+  wallClockMs(): number {
+    return Date.now();
   }
 
   resolve(host: string, family: 0 | 4 | 6, options?: ResolveOptions): Resolution {

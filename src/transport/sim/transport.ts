@@ -13,10 +13,19 @@ import type { SimWorld } from './world.js';
 export class SimTransport implements Transport {
   readonly name = 'sim';
 
-  constructor(private readonly world: SimWorld) {}
+  /** Calendar time moves with the virtual clock, from the real time the transport was made. */
+  private readonly epoch: number;
+
+  constructor(private readonly world: SimWorld) {
+    this.epoch = Date.now() - world.sched.now();
+  }
 
   now(): number {
     return this.world.sched.now();
+  }
+
+  wallClockMs(): number {
+    return this.epoch + this.world.sched.now();
   }
 
   /** The simulated resolver answers every query itself: server options change nothing here. */
