@@ -321,7 +321,8 @@ const phases: Partial<Record<TransferState, (m: Multi, t: Transfer, now: number)
 
 /**
  * When the transfer is added (never in a phase, which must not block): the cookie file is loaded
- * and cookieList applied (libcurl loads them when the transfer starts), the .netrc file read.
+ * and cookieList applied (libcurl loads them when the transfer starts), the .netrc file and the TLS
+ * files read.
  */
 export function readTransferFiles(m: Multi, t: Transfer): void {
   const o = t.o;
@@ -332,6 +333,16 @@ export function readTransferFiles(m: Multi, t: Transfer): void {
     for (const cmd of o.cookieList ?? []) applyCookieList(jar, o, cmd, nowS);
   }
   t.netrc = loadNetrc(o);
+  // TLS files (CA, client certificate and key, a pinned key file) are read once per options
+  // object: here, so the handshake setup in a phase finds them read.
+  if (
+    o.caInfo !== undefined ||
+    o.caPath !== undefined ||
+    o.sslCert !== undefined ||
+    o.sslKey !== undefined ||
+    o.pinnedPublicKey !== undefined
+  )
+    tlsSetupFor(o);
 }
 
 function phaseInit(m: Multi, t: Transfer, now: number): Step {
