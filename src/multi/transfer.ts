@@ -334,15 +334,9 @@ export function readTransferFiles(m: Multi, t: Transfer): void {
   }
   t.netrc = loadNetrc(o);
   // TLS files (CA, client certificate and key, a pinned key file) are read once per options
-  // object: here, so the handshake setup in a phase finds them read.
-  if (
-    o.caInfo !== undefined ||
-    o.caPath !== undefined ||
-    o.sslCert !== undefined ||
-    o.sslKey !== undefined ||
-    o.pinnedPublicKey !== undefined
-  )
-    tlsSetupFor(o);
+  // object: for an https URL here, so the handshake setup in a phase finds them read. (Only then:
+  // an http transfer never needs them; one redirected to https reads them at that redirect.)
+  if (o.url !== undefined && /^https:/i.test(o.url)) tlsSetupFor(o);
 }
 
 function phaseInit(m: Multi, t: Transfer, now: number): Step {
