@@ -26,14 +26,7 @@ import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../tran
 import { connectToTarget } from './dns-cache.js';
 import type { Easy } from './easy.js';
 import { AuthState, credentials, loadNetrc } from './features/auth.js';
-import {
-  applyCookieList,
-  CookieJar,
-  cookiesEnabled,
-  prepareJar,
-  storeCookies,
-  writeJar,
-} from './features/cookies.js';
+import { applyCookieList, CookieJar, cookiesEnabled, prepareJar, storeCookies } from './features/cookies.js';
 import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import type { NetrcEntry } from './features/netrc.js';
@@ -337,6 +330,17 @@ export function readTransferFiles(m: Multi, t: Transfer): void {
   // object: for an https URL here, so the handshake setup in a phase finds them read. (Only then:
   // an http transfer never needs them; one redirected to https reads them at that redirect.)
   if (o.url !== undefined && /^https:/i.test(o.url)) tlsSetupFor(o);
+  // The same for an HTTPS proxy's own TLS files (proxyCaInfo...), when set and the proxy may be an
+  // https:// one (CURLOPT_PROXY, or the environment when it is unset).
+  if (
+    (o.proxyCaInfo !== undefined ||
+      o.proxyCaPath !== undefined ||
+      o.proxySslCert !== undefined ||
+      o.proxySslKey !== undefined ||
+      o.proxyPinnedPublicKey !== undefined) &&
+    (o.proxy === undefined || /^https:/i.test(o.proxy))
+  )
+    tlsSetupFor(proxyTlsOptions(o));
 }
 
 function phaseInit(m: Multi, t: Transfer, now: number): Step {
