@@ -146,9 +146,9 @@ export class Multi {
   private readonly runStreamOwner = (s: Stream): void => {
     if (this.dead === undefined) runTransfer(this, s.owner as Transfer, this.actionNow);
   };
-  /** The DNS cache of the transfers without a Share that shares 'dns'. */
+  /** @internal The DNS cache of the transfers without a Share that shares 'dns'. */
   readonly dnsCache = new DnsCache();
-  /** Lookups in flight, shared by every transfer waiting for the same name. */
+  /** @internal Lookups in flight, shared by every transfer waiting for the same name. */
   readonly lookups = new InflightLookups();
   private readonly targets = new Map<string, Target>();
 
