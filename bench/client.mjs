@@ -7,7 +7,9 @@
 // https URLs: BENCH_CA names the CA file every client verifies against; BENCH_FRESH=1 makes each
 // request use a new connection (the handshake-rate workload; TLS session resumption stays on, the
 // default of every client here).
-import { readFileSync } from 'node:fs';
+// BENCH_CPU_PROF=FILE writes a V8 CPU profile of the workload alone (not the imports) to FILE, for
+// bench/profile-summary.mjs.
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
@@ -236,11 +238,23 @@ if (run === undefined) {
   console.error(`unknown client ${name}; one of ${Object.keys(clients).join(', ')}`);
   process.exit(2);
 }
+const profileFile = process.env.BENCH_CPU_PROF;
+const inspector =
+  profileFile === undefined ? undefined : new (await import('node:inspector/promises')).Session();
+if (inspector !== undefined) {
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.start');
+}
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await run();
 const wallMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+if (inspector !== undefined) {
+  const { profile } = await inspector.post('Profiler.stop');
+  writeFileSync(profileFile, JSON.stringify(profile));
+}
 if (done !== count && failures === 0) {
   failures++;
   firstFailure = `${done} of ${count} transfers completed`;

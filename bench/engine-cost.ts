@@ -1,0 +1,192 @@
+// The engine's own CPU per request for the shapes of W1 and W4, over an in-memory transport whose
+// sockets answer every request at once: no syscalls, no event loop, no server, so the figure moves
+// only with the engine's work (the part of a profile that is tscurl's) and stays readable on a
+// loaded machine, where wall-clock benches do not.
+//   W1: 20,000 GETs of 1 KiB, 100 at a time, keep-alive (100 connections reused);
+//   W4: 10,000 GETs added at once, one new connection each.
+// Run: node --import tsx bench/engine-cost.ts [--rounds N]   (best of N, default 5)
+import { Easy, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
+import { nextSyntheticFd } from '../src/transport/fd.js';
+import type {
+  ConnectOptions,
+  Interest,
+  ReadResult,
+  Resolution,
+  TlsTransportSocket,
+  Transport,
+  TransportSocket,
+} from '../src/transport/types.js';
+
+const BODY = 1024;
+const RESPONSE = Buffer.concat([
+  Buffer.from(
+    'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 06 Dec 2026 08:00:00 GMT\r\n' +
+      'Content-Type: application/octet-stream\r\nContent-Length: 1024\r\n' +
+      'Last-Modified: Sun, 06 Dec 2026 07:00:00 GMT\r\nConnection: keep-alive\r\n' +
+      'ETag: "6932d8f0-400"\r\nAccept-Ranges: bytes\r\n\r\n',
+  ),
+  Buffer.alloc(BODY, 120),
+]);
+
+/** Sockets with something to report, in order (the harness's epoll). */
+const readyQueue: MemSocket[] = [];
+
+class MemSocket implements TransportSocket {
+  readonly fd = nextSyntheticFd();
+  connecting = false;
+  error = undefined;
+  remoteAddress = '10.0.0.1';
+  remotePort = 80;
+  localAddress = '10.0.0.2';
+  localPort = 40000;
+  inbox: Buffer[] = [];
+  what = 0;
+  onReady: ((events: number) => void) | null = null;
+  queued = false;
+  get hasPendingInput(): boolean {
+    return this.inbox.length > 0;
+  }
+  watch(what: Interest, onReady: (events: number) => void): void {
+    this.what = what;
+    this.onReady = onReady;
+    this.poke();
+  }
+  unwatch(): void {
+    this.what = 0;
+    this.onReady = null;
+  }
+  /** Level-triggered: queued while a watched condition holds. */
+  poke(): void {
+    if (this.queued || this.what === 0) return;
+    if ((this.what & Poll.OUT) !== 0 || ((this.what & Poll.IN) !== 0 && this.inbox.length > 0)) {
+      this.queued = true;
+      readyQueue.push(this);
+    }
+  }
+  read(): ReadResult {
+    return this.inbox.shift() ?? null;
+  }
+  write(data: Uint8Array): number {
+    // Every request is a GET head: one response per head.
+    if (data.length >= 4 && data[data.length - 1] === 10 && data[data.length - 3] === 10) {
+      this.inbox.push(RESPONSE);
+      this.poke();
+    }
+    return data.length;
+  }
+  end(): void {}
+  destroy(): void {
+    this.unwatch();
+  }
+}
+
+class MemTransport implements Transport {
+  readonly name = 'mem';
+  now(): number {
+    return performance.now();
+  }
+  wallClockMs(): number {
+    return Date.now();
+  }
+  resolve(_host: string): Resolution {
+    return {
+      fd: nextSyntheticFd(),
+      result: { addresses: [{ address: '10.0.0.1', family: 4 }] },
+      watch() {},
+      unwatch() {},
+      cancel() {},
+    };
+  }
+  connect(_o: ConnectOptions): TransportSocket {
+    return new MemSocket();
+  }
+  startTls(): TlsTransportSocket {
+    throw new Error('no TLS in this bench');
+  }
+}
+
+/** One workload: `count` GETs, `concurrency` at a time (0 = all at once); returns CPU us per request. */
+function run(count: number, concurrency: number): number {
+  const transport = new MemTransport();
+  let timerDue = false;
+  const multi = new Multi({
+    transport,
+    socketFunction(_easy, socket, what, socketp) {
+      if (what === Poll.REMOVE) {
+        socket.unwatch();
+        return;
+      }
+      let ready = socketp as ((events: number) => void) | undefined;
+      if (ready === undefined) {
+        ready = (events) => multi.socketAction(socket, events);
+        multi.assign(socket, ready);
+      }
+      socket.watch(what as Interest, ready);
+    },
+    timerFunction(ms) {
+      timerDue = ms >= 0;
+    },
+  });
+  let issued = 0;
+  let done = 0;
+  let bytes = 0;
+  const add = (): void => {
+    issued++;
+    multi.addHandle(
+      new Easy({
+        url: 'http://10.0.0.1/1k.bin',
+        writeFunction(chunk) {
+          bytes += chunk.length;
+          return chunk.length;
+        },
+      }),
+    );
+  };
+  const drain = (): void => {
+    for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
+      if (m.result !== 0) throw new Error(`transfer failed: ${m.result} ${m.easy.errorBuffer}`);
+      done++;
+      multi.removeHandle(m.easy);
+      if (issued < count) add();
+    }
+  };
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < (concurrency === 0 ? count : concurrency); i++) add();
+  while (done < count) {
+    if (timerDue) {
+      timerDue = false;
+      multi.socketAction(SOCKET_TIMEOUT, 0);
+      drain();
+    }
+    const batch = readyQueue.splice(0);
+    if (batch.length === 0 && !timerDue && done < count) throw new Error(`stalled at ${done} of ${count}`);
+    for (const s of batch) {
+      s.queued = false;
+      if (s.onReady === null) continue;
+      const events = (s.inbox.length > 0 ? Poll.IN : 0) | (s.what & Poll.OUT);
+      s.onReady(events);
+      drain();
+    }
+  }
+  const cpu = process.cpuUsage(cpu0);
+  multi.close();
+  if (bytes !== count * BODY) throw new Error(`${bytes} bytes, expected ${count * BODY}`);
+  return (cpu.user + cpu.system) / count;
+}
+
+const args = process.argv.slice(2);
+const roundsAt = args.indexOf('--rounds');
+const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 5;
+run(5_000, 100); // warm up
+const w1: number[] = [];
+const w4: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  w1.push(run(20_000, 100));
+  w4.push(run(10_000, 0));
+}
+const best = (xs: number[]) => Math.min(...xs).toFixed(1);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!.toFixed(1);
+console.log('| shape (in-memory transport) | engine CPU us per request, best | median |');
+console.log('|---|---|---|');
+console.log(`| W1: 20,000 x 1 KiB, 100 at a time, keep-alive | ${best(w1)} | ${median(w1)} |`);
+console.log(`| W4: 10,000 x 1 KiB at once, a connection each | ${best(w4)} | ${median(w4)} |`);
