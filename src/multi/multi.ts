@@ -19,6 +19,7 @@ import { Pause, Poll, type PollWhat, SOCKET_TIMEOUT } from './constants.js';
 import { channels, debug } from './diagnostics.js';
 import { DnsCache } from './dns-cache.js';
 import type { Easy } from './easy.js';
+import { type Environment, proxyEnvironment } from './features/proxy/env.js';
 import type { DebugInfoType } from './options.js';
 import { PendingQueues } from './pending.js';
 import { parseTarget, type Target } from './request.js';
@@ -151,6 +152,8 @@ export class Multi {
   /** @internal Lookups in flight, shared by every transfer waiting for the same name. */
   readonly lookups = new InflightLookups();
   private readonly targets = new Map<string, Target>();
+  /** The proxy variables as read in the current API call (undefined: not read yet). */
+  private env: Environment | undefined;
 
   /** Inside an API call: any other API call now is recursive. */
   private busy = false;
@@ -539,6 +542,17 @@ export class Multi {
     if (this.busy) throw new MultiError(MultiCode.RECURSIVE_API_CALL);
     this.busy = true;
     this._action++;
+    this.env = undefined;
+  }
+
+  /**
+   * @internal The proxy variables of the environment (libcurl reads them for every transfer): read
+   * once per API call, so every transfer started in one call sees the same values and a change
+   * made between calls is seen by the next.
+   */
+  proxyEnvironment(): Environment {
+    this.env ??= proxyEnvironment(process.env);
+    return this.env;
   }
 
   /**

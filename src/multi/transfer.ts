@@ -541,7 +541,7 @@ function httpsProxy(
 
 /**
  * Where the connection goes: connectTo changes the destination, a proxy is the first hop (the
- * environment read for every transfer, as libcurl does), and both join the reuse key.
+ * environment's proxy variables as read in this API call), and both join the reuse key.
  */
 function routeOf(m: Multi, t: Transfer, target: Target): Route {
   const o = t.o;
@@ -556,7 +556,7 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
     port: target.port,
   };
   if (dest.host !== target.host || dest.port !== target.port) t.reuseKey += `|to:${dest.host}:${dest.port}`;
-  const plan = planProxy(o, target, process.env);
+  const plan = planProxy(o, target, m.proxyEnvironment());
   t.proxyReport.connectCode = 0;
   if (plan !== undefined) t.reuseKey += plan.reuseKey;
   if (plan?.http?.kind === 'https') t.reuseKey += `|pxtls:${tlsSetupFor(proxyTlsOptions(o)).reuseKey}`;

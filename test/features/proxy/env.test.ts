@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CurlCode } from '../../../src/core/codes.js';
 import { TransferError } from '../../../src/core/errors.js';
-import { chooseProxy } from '../../../src/multi/features/proxy/env.js';
+import { chooseProxy, proxyEnvironment } from '../../../src/multi/features/proxy/env.js';
 import { checkNoProxy } from '../../../src/multi/features/proxy/noproxy.js';
 import { ProxyType, parseProxy } from '../../../src/multi/features/proxy/parse.js';
 import { encodeConnectRequest } from '../../../src/proto/h1/index.js';
@@ -176,5 +176,27 @@ describe('CONNECT request', () => {
       text(encodeConnectRequest('h', 1, [['host', 'x']])),
       'CONNECT h:1 HTTP/1.1\r\nhost: x\r\n\r\n',
     );
+  });
+});
+
+describe('proxyEnvironment: one read per variable', () => {
+  test('each variable is read from the source once, and gives the same choice', () => {
+    const reads: string[] = [];
+    const source = new Proxy(
+      { https_proxy: 'p2:3128', no_proxy: 'internal.test' } as Record<string, string>,
+      {
+        get(target, name: string) {
+          reads.push(name);
+          return target[name];
+        },
+      },
+    );
+    const env = proxyEnvironment(source);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(chooseProxy({}, 'https', 'example.com', env).proxy, 'p2:3128');
+      assert.equal(chooseProxy({}, 'https', 'internal.test', env).proxy, undefined);
+      assert.equal(chooseProxy({}, 'http', 'example.com', env).proxy, undefined);
+    }
+    assert.deepEqual(reads.sort(), ['ALL_PROXY', 'all_proxy', 'http_proxy', 'https_proxy', 'no_proxy']);
   });
 });

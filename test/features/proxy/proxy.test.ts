@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { CurlCode, HttpAuth, NodeDriver, ProxyCode } from '../../../src/index.js';
+import { CurlCode, Easy, HttpAuth, NodeDriver, ProxyCode } from '../../../src/index.js';
 import { startEchoOrigin, startHttpProxy } from '../../helpers/http-proxy.js';
 import { startSocks4Server } from '../../helpers/socks4-server.js';
 import { run } from '../run.js';
@@ -218,6 +218,29 @@ describe('environment', () => {
     } finally {
       for (const k of ['http_proxy', 'HTTP_PROXY', 'NO_PROXY']) delete process.env[k];
       Object.assign(process.env, saved);
+      await proxy.close();
+    }
+  });
+
+  test('one Multi sees a variable set between two of its calls', async () => {
+    const proxy = await startHttpProxy();
+    const saved = process.env.http_proxy;
+    const driver = new NodeDriver();
+    const easy = (path: string) => new Easy({ url: `${originUrl}${path}`, writeFunction: (c) => c.length });
+    try {
+      delete process.env.http_proxy;
+      const direct = await driver.add(easy('/env1'));
+      assert.equal(direct.result, CurlCode.OK);
+      assert.equal(direct.easy.getInfo().usedProxy, 0);
+      process.env.http_proxy = proxy.url;
+      const via = await driver.add(easy('/env2'));
+      assert.equal(via.result, CurlCode.OK, via.easy.errorBuffer);
+      assert.equal(via.easy.getInfo().usedProxy, 1);
+      assert.equal(proxy.requests.length, 1);
+    } finally {
+      if (saved === undefined) delete process.env.http_proxy;
+      else process.env.http_proxy = saved;
+      driver.close();
       await proxy.close();
     }
   });
