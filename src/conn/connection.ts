@@ -24,6 +24,9 @@ export class Connection {
   idleSince = 0;
   /** Requests sent on it so far. */
   requests = 0;
+  /** The pool's list of idle connections of this reuse key (pool.ts), while idle. */
+  idleOlder: Connection | undefined = undefined;
+  idleNewer: Connection | undefined = undefined;
 
   // The socket table's bookkeeping for this connection (it is the user of its socket).
   pollSocket: Socket | undefined = undefined;
