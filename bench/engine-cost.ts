@@ -5,6 +5,9 @@
 //   W1: 20,000 GETs of 1 KiB, 100 at a time, keep-alive (100 connections reused);
 //   W4: 10,000 GETs added at once, one new connection each.
 // Run: node --import tsx bench/engine-cost.ts [--rounds N]   (best of N, default 5)
+//      node --import tsx bench/engine-cost.ts --alloc [W1|W4]  (bytes allocated per request, and
+//      where: V8's sampling heap profiler, objects collected since included)
+import { Session } from 'node:inspector/promises';
 import { Easy, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
 import { nextSyntheticFd } from '../src/transport/fd.js';
 import type {
@@ -174,7 +177,53 @@ function run(count: number, concurrency: number): number {
   return (cpu.user + cpu.system) / count;
 }
 
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
+}
+
+/** Allocation per request of one workload, by allocating function (top 25). */
+async function allocations(shape: string): Promise<void> {
+  const [count, concurrency] = shape === 'W4' ? [10_000, 0] : [20_000, 100];
+  run(5_000, 100);
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+  run(count, concurrency);
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
+    profile: { head: SamplingNode };
+  };
+  const bySite = new Map<string, number>();
+  let total = 0;
+  const walk = (n: SamplingNode): void => {
+    const f = n.callFrame;
+    const file = f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    for (const c of n.children) walk(c);
+  };
+  walk(profile.head);
+  console.log(`${shape}: ${(total / count).toFixed(0)} bytes allocated per request`);
+  console.log('');
+  console.log('| bytes per request | % | allocated in |');
+  console.log('|---:|---:|---|');
+  for (const [key, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`| ${(bytes / count).toFixed(0)} | ${((100 * bytes) / total).toFixed(1)} | \`${key}\` |`);
+  }
+}
+
 const args = process.argv.slice(2);
+if (args[0] === '--alloc') {
+  await allocations(args[1] ?? 'W1');
+  process.exit(0);
+}
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 5;
 run(5_000, 100); // warm up
