@@ -162,6 +162,15 @@ export const proxyOptionRows: OptionRow[] = [
       set(c, 'dohSslVerifyHost', on ? 0 : 2);
     },
   },
+  {
+    long: 'doh-cert-status',
+    bool: true,
+    help: 'Verify the status of the DoH server cert via OCSP-staple',
+    // The engine has no OCSP check: refused (exit 4) as curl does when its libcurl cannot.
+    apply: (c, _v, on) => {
+      if (on) needEngine(c, 'dohSslVerifyStatus');
+    },
+  },
   str('dnsServers', 'dns-servers', '<addresses>', 'DNS server addrs to use'),
   str('dnsInterface', 'dns-interface', '<interface>', 'Interface to use for DNS requests'),
   str('dnsLocalIp4', 'dns-ipv4-addr', '<address>', 'IPv4 address to use for DNS requests'),

@@ -14,6 +14,8 @@ interface Entry {
   addresses: ResolvedAddress[];
   /** When stored (transport ms); undefined = never stale (a `resolve` entry). */
   stamp: number | undefined;
+  /** The answer's own lifetime (a DoH answer's TTL), ms; it ends the entry sooner than the timeout. */
+  maxAgeMs: number;
 }
 
 export class DnsCache {
@@ -32,7 +34,8 @@ export class DnsCache {
     if (e === undefined) return undefined;
     if (e.stamp !== undefined) {
       if (timeoutMs === 0) return undefined;
-      if (timeoutMs > 0 && now - e.stamp >= timeoutMs) {
+      const age = now - e.stamp;
+      if ((timeoutMs > 0 && age >= timeoutMs) || age >= e.maxAgeMs) {
         this.entries.delete(key);
         return undefined;
       }
@@ -40,15 +43,25 @@ export class DnsCache {
     return e.addresses;
   }
 
-  /** Store a lookup's answer (nothing when the transfer's timeout is 0). */
-  put(host: string, port: number, addresses: ResolvedAddress[], now: number, timeoutMs: number): void {
-    if (timeoutMs === 0) return;
-    this.set(keyOf(host, port), { addresses, stamp: now });
+  /**
+   * Store a lookup's answer (nothing when the transfer's timeout is 0). `maxAgeMs` (a DoH answer's
+   * TTL) shortens its life: it is used while younger than both that and the reader's timeout.
+   */
+  put(
+    host: string,
+    port: number,
+    addresses: ResolvedAddress[],
+    now: number,
+    timeoutMs: number,
+    maxAgeMs = Number.POSITIVE_INFINITY,
+  ): void {
+    if (timeoutMs === 0 || maxAgeMs <= 0) return;
+    this.set(keyOf(host, port), { addresses, stamp: now, maxAgeMs });
   }
 
   /** A `resolve` entry: permanent, or aging from `now` when `timeoutMs` is given ('+host:...'). */
   pin(host: string, port: number, addresses: ResolvedAddress[], stampAt: number | undefined): void {
-    this.set(keyOf(host, port), { addresses, stamp: stampAt });
+    this.set(keyOf(host, port), { addresses, stamp: stampAt, maxAgeMs: Number.POSITIVE_INFINITY });
   }
 
   remove(host: string, port: number): void {

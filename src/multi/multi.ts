@@ -31,6 +31,7 @@ import {
   fail,
   ownSocket,
   readTransferFiles,
+  releaseLookup,
   runTransfer,
   settleInterest,
   Transfer,
@@ -123,6 +124,8 @@ export class Multi {
   private opts: Required<Omit<MultiOptions, 'socketFunction' | 'timerFunction' | 'transport'>>;
 
   private readonly handles = new Set<Easy>();
+  /** The engine's own transfers (DoH probes): run like the others, never in easyHandles. */
+  private readonly internal = new Set<Transfer>();
   private readonly heap = new MinHeap<Transfer>();
   /** Socket users: a transfer for its name lookup, a connection for its socket. */
   private readonly sockets: SocketTable<Transfer | Connection, Transfer>;
@@ -292,28 +295,7 @@ export class Multi {
         throw new MultiError(MultiCode.BAD_EASY_HANDLE, 'The handle belongs to another multi');
       const t = link.run!;
       const now = this.transport.now();
-      if (t.state !== 'completed' && t.state !== 'msgsent') {
-        this.running--;
-        this.pending.leave(t);
-        if (t.resolution !== undefined) {
-          this.lookups.release(t.resolution);
-          t.resolution = undefined;
-        }
-        const conn = t.conn;
-        if (conn !== undefined) {
-          // Past sending its request: the response would be in the way (HTTP/1 closes, HTTP/2
-          // resets the stream).
-          const clean =
-            t.state === 'connect' || t.state === 'setup' || (conn.state === 'connected' && t.state === 'do');
-          if (clean) t.req.stream?.done();
-          else t.req.stream?.abandon();
-          t.req.stream = undefined;
-          this.detach(t, conn);
-          if (clean && (conn.state !== 'connected' || conn.reusable)) this.releaseConnection(conn, now);
-          else this.closeConnection(conn, 'removed mid-transfer');
-        }
-        t.tEnd = now;
-      }
+      this.stopTransfer(t, now);
       this.heap.delete(t);
       this.settle(t);
       if (link.message !== undefined && !link.message.purged) {
@@ -331,6 +313,57 @@ export class Multi {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** A transfer leaves unfinished: its lookup, its place in a queue and its connection go. */
+  private stopTransfer(t: Transfer, now: number): void {
+    if (t.state === 'completed' || t.state === 'msgsent') return;
+    this.running--;
+    this.pending.leave(t);
+    releaseLookup(this, t);
+    const conn = t.conn;
+    if (conn !== undefined) {
+      // Past sending its request: the response would be in the way (HTTP/1 closes, HTTP/2
+      // resets the stream).
+      const clean =
+        t.state === 'connect' || t.state === 'setup' || (conn.state === 'connected' && t.state === 'do');
+      if (clean) t.req.stream?.done();
+      else t.req.stream?.abandon();
+      t.req.stream = undefined;
+      this.detach(t, conn);
+      if (clean && (conn.state !== 'connected' || conn.reusable)) this.releaseConnection(conn, now);
+      else this.closeConnection(conn, 'removed mid-transfer');
+    }
+    t.tEnd = now;
+  }
+
+  /**
+   * @internal Add an engine-made transfer (a DoH probe) from inside a run: it counts as running
+   * (libcurl adds its probes to the multi), is not in easyHandles, and ends by calling `onDone`
+   * instead of queueing a done message (libcurl's fmultidone).
+   */
+  addInternal(easy: Easy, onDone: (t: Transfer, result: CurlCode) => void): Transfer {
+    const t = new Transfer(easy);
+    t.onDone = onDone;
+    readTransferFiles(this, t);
+    const link = easy._link;
+    link.multi = this;
+    link.run = t;
+    easy._last = t;
+    this.internal.add(t);
+    this.running++;
+    this.expire(t, Timer.RUN_NOW, this.transport.now());
+    return t;
+  }
+
+  /** @internal Remove an engine-made transfer that has not ended (its owner gave up). */
+  removeInternal(t: Transfer): void {
+    if (!this.internal.delete(t)) return;
+    this.stopTransfer(t, this.transport.now());
+    this.heap.delete(t);
+    this.settle(t);
+    t.easy._link.multi = undefined;
+    t.easy._link.run = undefined;
   }
 
   /**
@@ -423,6 +456,10 @@ export class Multi {
         if (this.dead !== undefined) break;
         const t = easy._link.run;
         if (t !== undefined && t.state !== 'msgsent' && t.state !== 'completed') runTransfer(this, t, now);
+      }
+      for (const t of [...this.internal]) {
+        if (this.dead !== undefined) break;
+        if (t.state !== 'msgsent' && t.state !== 'completed') runTransfer(this, t, now);
       }
       return this.finishAction(now);
     } finally {
@@ -808,6 +845,14 @@ export class Multi {
     this.running--;
     const easy = t.easy;
     easy.errorBuffer = t.error?.message ?? '';
+    if (t.onDone !== undefined) {
+      transition(this, t, 'msgsent');
+      this.internal.delete(t);
+      easy._link.multi = undefined;
+      easy._link.run = undefined;
+      t.onDone(t, t.result);
+      return;
+    }
     const msg: QueuedMessage = { msg: 'done', easy, result: t.result, purged: false };
     this.messages.push(msg);
     this.queued++;

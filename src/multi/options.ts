@@ -187,6 +187,12 @@ export interface EasyOptions {
   dohSslVerifyPeer?: boolean;
   /** CURLOPT_DOH_SSL_VERIFYHOST (default 2). */
   dohSslVerifyHost?: 0 | 1 | 2;
+  /**
+   * CURLOPT_DOH_SSL_VERIFYSTATUS: check the DoH server's stapled OCSP answer. The TLS layer has no
+   * certificate status check, so `true` is refused with NOT_BUILT_IN (4), as libcurl refuses it on a
+   * TLS backend without one; `false` (the default) is accepted.
+   */
+  dohSslVerifyStatus?: boolean;
   /** CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS: head start of IPv6 before IPv4 is tried too (200). */
   happyEyeballsTimeoutMs?: number;
 
@@ -428,6 +434,7 @@ const schema: Record<keyof EasyOptions, Kind> = {
   dohUrl: 'string',
   dohSslVerifyPeer: 'boolean',
   dohSslVerifyHost: 'number',
+  dohSslVerifyStatus: 'boolean',
   happyEyeballsTimeoutMs: 'number',
   readFunction: 'function',
   seekFunction: 'function',
@@ -565,6 +572,12 @@ function validateProxyOptions(o: EasyOptions): void {
   for (const name of ['proxySslVerifyHost', 'dohSslVerifyHost'] as const) {
     const v = o[name];
     if (v !== undefined && v !== 0 && v !== 1 && v !== 2) throw badValue(name, `unknown value ${v}`);
+  }
+  if (o.dohSslVerifyStatus === true) {
+    throw new EasyError(
+      CurlCode.NOT_BUILT_IN,
+      "Option 'dohSslVerifyStatus': certificate status (OCSP) checks are not built in",
+    );
   }
   if (o.proxyAuth !== undefined && !Number.isInteger(o.proxyAuth))
     throw badValue('proxyAuth', `bad bits ${o.proxyAuth}`);

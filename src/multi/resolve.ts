@@ -70,8 +70,9 @@ export function storeLookup(
   addresses: ResolvedAddress[],
   now: number,
   ownerDefaultMs?: number,
+  maxAgeMs?: number,
 ): void {
-  cache.put(host, port, addresses, now, dnsTimeoutMs(o, ownerDefaultMs));
+  cache.put(host, port, addresses, now, dnsTimeoutMs(o, ownerDefaultMs), maxAgeMs);
 }
 
 /**

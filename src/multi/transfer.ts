@@ -24,6 +24,7 @@ import { type HeaderList, NEED_DATA, ProtocolError } from '../proto/h1/types.js'
 import { ipVersion } from '../proto/ip.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
 import { connectToTarget } from './dns-cache.js';
+import { type DohLookup, dohProbeOptions, finishDoh, startDoh, usesDoh } from './doh.js';
 import type { Easy } from './easy.js';
 import { AuthState, credentials, loadNetrc } from './features/auth.js';
 import { applyCookieList, CookieJar, cookiesEnabled, prepareJar, storeCookies } from './features/cookies.js';
@@ -92,6 +93,12 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   reuseKey = '';
   conn: Connection | undefined;
   resolution: Resolution | undefined;
+  /** A name being resolved over DNS-over-HTTPS (dohUrl): its probe transfers. */
+  doh: DohLookup | undefined;
+  /** The options the DoH probes start from (made when the transfer is added). */
+  dohOptions: EasyOptions | undefined;
+  /** An engine-made transfer (a DoH probe) reports here instead of queueing a done message. */
+  onDone: ((t: Transfer, result: CurlCode) => void) | undefined;
   /** Retried once on a reused connection that turned out dead. */
   retriedStale = false;
   /** Times an HTTP/2 server refused the request unprocessed (each one retried). */
@@ -208,11 +215,20 @@ export function fail(m: Multi, t: Transfer, e: unknown): void {
   t.result = err.code;
   releaseResponse(t);
   dropConnection(m, t, `failed: ${err.codeName}`);
+  releaseLookup(m, t);
+  if (t.state !== 'completed' && t.state !== 'msgsent') transition(m, t, 'completed');
+}
+
+/** The transfer no longer waits for a name: a shared lookup is let go, DoH probes are removed. */
+export function releaseLookup(m: Multi, t: Transfer): void {
   if (t.resolution !== undefined) {
     m.lookups.release(t.resolution);
     t.resolution = undefined;
   }
-  if (t.state !== 'completed' && t.state !== 'msgsent') transition(m, t, 'completed');
+  if (t.doh !== undefined) {
+    t.doh.cancel(m);
+    t.doh = undefined;
+  }
 }
 
 function toTransferError(e: unknown, t: Transfer): TransferError {
@@ -326,6 +342,11 @@ export function readTransferFiles(m: Multi, t: Transfer): void {
     for (const cmd of o.cookieList ?? []) applyCookieList(jar, o, cmd, nowS);
   }
   t.netrc = loadNetrc(o);
+  // The DoH probes' options, with their TLS files read now too (probes start in a phase).
+  if (o.dohUrl !== undefined && o.dohUrl !== '') {
+    t.dohOptions = dohProbeOptions(o);
+    if (/^https:/i.test(t.dohOptions.url!)) tlsSetupFor(t.dohOptions);
+  }
   // TLS files (CA, client certificate and key, a pinned key file) are read once per options
   // object: for an https URL here, so the handshake setup in a phase finds them read. (Only then:
   // an http transfer never needs them; one redirected to https reads them at that redirect.)
@@ -443,6 +464,11 @@ function lookup(m: Multi, t: Transfer, now: number): Step {
   const { cache, defaultMs } = dnsCacheFor(m, o.share);
   const fixed = cachedLookup(cache, o, host, port, now, defaultMs);
   if (fixed !== undefined) return resolvedStep(m, t, fixed, now);
+  if (usesDoh(o, host, ipVersion(host) !== 0)) {
+    t.doh = startDoh(m, t, host, port, now);
+    if (t.state !== 'resolving') transition(m, t, 'resolving');
+    return 'wait';
+  }
   const r = m.lookups.start(m.transport, host, familyOf(o), resolveOptionsOf(o));
   if (r.result !== undefined) return resolvedStep(m, t, resolved(m, t, r, now), now);
   t.resolution = r;
@@ -516,6 +542,23 @@ function startConnect(m: Multi, t: Transfer, conn: Connection, addrs: ResolvedAd
 }
 
 function phaseResolving(m: Multi, t: Transfer, now: number): Step {
+  const doh = t.doh;
+  if (doh !== undefined) {
+    if (doh.pending > 0) return 'wait';
+    t.doh = undefined;
+    const { addresses, ttlMs } = finishDoh(m, t, doh);
+    const { cache, defaultMs } = dnsCacheFor(m, t.o.share);
+    storeLookup(cache, t.o, doh.host, doh.port, addresses, now, defaultMs, ttlMs);
+    const family = familyOf(t.o);
+    const usable = family === 0 ? addresses : addresses.filter((a) => a.family === family);
+    if (usable.length === 0) {
+      throw new TransferError(CurlCode.COULDNT_RESOLVE_HOST, `Could not resolve host: ${doh.host}`, {
+        side: 'remote',
+        phase: 'resolve',
+      });
+    }
+    return resolvedStep(m, t, usable, now);
+  }
   const r = t.resolution!;
   if (r.result === undefined) return 'wait';
   t.resolution = undefined;
@@ -545,12 +588,6 @@ function httpsProxy(
  */
 function routeOf(m: Multi, t: Transfer, target: Target): Route {
   const o = t.o;
-  if (o.dohUrl !== undefined && o.dohUrl !== '') {
-    // Refused rather than ignored: names would silently go to the system resolver instead.
-    throw new TransferError(CurlCode.NOT_BUILT_IN, 'DNS-over-HTTPS (dohUrl) is not built in', {
-      phase: 'resolve',
-    });
-  }
   const dest = connectToTarget(o.connectTo, target.host, target.port) ?? {
     host: target.host,
     port: target.port,

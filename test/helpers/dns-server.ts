@@ -1,8 +1,10 @@
 // A DNS server for tests, answering from a fixed zone: over UDP (for dnsServers / c-ares) and as
-// an RFC 8484 DoH handler (POST application/dns-message) for node:http / node:https servers.
+// an RFC 8484 DoH handler (POST application/dns-message) for node:http / node:https servers and
+// one for the simulator's.
 import dgram from 'node:dgram';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DnsRecord, DnsType, decodeQuestion, encodeResponse } from '../../src/proto/dns/index.js';
+import type { SimHandler, SimNetwork } from '../../src/sim.js';
 
 export type Zone = Record<string, { a?: string[]; aaaa?: string[]; cname?: string; ttl?: number }>;
 
@@ -64,5 +66,37 @@ export function dohHandler(zone: Zone, seen: Array<{ name: string; type: number 
       seen.push(decodeQuestion(body));
       res.writeHead(200, { 'content-type': 'application/dns-message' }).end(answerFrom(zone, body));
     });
+  };
+}
+
+/** What a simulated DoH server does with one query (a test may delay, fail or garble it). */
+export type SimDohPlan = (q: {
+  name: string;
+  type: number;
+}) => { delayMs?: number; status?: number; body?: Uint8Array } | undefined;
+
+/**
+ * An RFC 8484 handler for the simulator's servers (`net.listen(..., { tls: {} })`): answers from
+ * `zone` unless `plan` says otherwise for a query; `seen` records the questions with their time.
+ */
+export function simDohHandler(
+  net: SimNetwork,
+  zone: Zone,
+  seen: Array<{ name: string; type: number; at: number }> = [],
+  plan: SimDohPlan = () => undefined,
+): SimHandler {
+  return async (req, res) => {
+    const body = await req.bytes();
+    if (req.method !== 'POST' || req.headers['content-type'] !== 'application/dns-message') {
+      res.writeHead(415).end();
+      return;
+    }
+    const q = decodeQuestion(body);
+    seen.push({ name: q.name, type: q.type, at: net.now() });
+    const p = plan(q) ?? {};
+    if (p.delayMs !== undefined) await net.sleep(p.delayMs);
+    res
+      .writeHead(p.status ?? 200, { 'content-type': 'application/dns-message' })
+      .end(p.body ?? answerFrom(zone, body));
   };
 }
