@@ -4,6 +4,7 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { connect, type Socket } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 
 export interface TestProxy {
   port: number;
@@ -15,9 +16,17 @@ export interface TestProxy {
   close(): Promise<void>;
 }
 
-/** `tls`: an HTTPS proxy (TLS to the proxy itself) with this certificate and key (PEM). */
+/**
+ * `tls`: an HTTPS proxy (TLS to the proxy itself) with this certificate and key (PEM), and any other
+ * node:tls server option (client certificates, ALPN).
+ */
 export async function startHttpProxy(
-  opts: { user?: string; password?: string; digest?: boolean; tls?: { cert: string; key: string } } = {},
+  opts: {
+    user?: string;
+    password?: string;
+    digest?: boolean;
+    tls?: TlsOptions & { cert: string; key: string };
+  } = {},
 ): Promise<TestProxy> {
   const sockets = new Set<Socket>();
   const expected =

@@ -1,8 +1,11 @@
 // tscurl through Debian's proxy servers, each started by the test on loopback with a config of
 // the suite's own: squid (absolute-form, CONNECT, Basic proxy auth), tinyproxy, microsocks
 // (SOCKS5 with and without username/password), danted (SOCKS5). Reuse through a proxy is checked
-// by counting the proxy's connections with a forwarder in front of it.
+// by counting the proxy's connections with a forwarder in front of it; https origins speaking h2
+// multiplex inside their tunnel.
 import assert from 'node:assert/strict';
+import { createSecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CurlCode, NodeDriver, ProxyCode } from '../../src/index.js';
 import { run } from '../features/run.js';
@@ -15,6 +18,7 @@ import {
   startSquid,
   startTinyproxy,
 } from '../helpers/proxies.js';
+import { testPki } from '../helpers/tls-certs.js';
 
 let origin: { url: string; close(): void };
 let originUrl = '';
@@ -54,6 +58,46 @@ describe('squid', () => {
       } finally {
         driver.close();
         await fwd.close();
+      }
+    }));
+  test('https origins speaking h2: multiplexed inside one tunnel each; a tunnel serves its origin only', () =>
+    withDaemon(startSquid, async (squid) => {
+      const fwd = await countingForwarder(squid.port);
+      const proxy = `http://127.0.0.1:${fwd.port}`;
+      const pki = testPki();
+      const tls = { cert: pki.read(pki.serverCert), key: pki.read(pki.serverKey) };
+      const servers = ['a', 'b'].map((name) => {
+        const server = createSecureServer(tls, (req, res) =>
+          res.end(`${name} ${req.httpVersion} ${req.url}`),
+        );
+        const o = { server, sessions: 0, url: '' };
+        server.on('session', () => o.sessions++);
+        return o;
+      });
+      for (const o of servers) {
+        await new Promise<void>((r) => o.server.listen(0, '127.0.0.1', r));
+        o.url = `https://127.0.0.1:${(o.server.address() as AddressInfo).port}`;
+      }
+      const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+      const driver = new NodeDriver();
+      const get = (url: string) => run({ url, proxy, caInfo: pki.caCert }, driver);
+      try {
+        const first = await get(`${a.url}/0`);
+        assert.equal(first.code, CurlCode.OK, first.error);
+        const rest = await Promise.all([1, 2, 3, 4, 5].map((i) => get(`${a.url}/${i}`)));
+        for (const [i, r] of [first, ...rest].entries()) {
+          assert.equal(r.code, CurlCode.OK, r.error);
+          assert.equal(r.body.toString(), `a 2.0 /${i}`);
+        }
+        assert.equal(a.sessions, 1, 'one h2 connection inside the tunnel');
+        assert.equal(fwd.connections, 1, 'one tunnel');
+        const other = await get(`${b.url}/x`);
+        assert.equal(other.body.toString(), 'b 2.0 /x');
+        assert.equal(fwd.connections, 2, 'the other origin gets its own tunnel');
+      } finally {
+        driver.close();
+        await fwd.close();
+        for (const o of servers) o.server.close();
       }
     }));
   test('Basic proxy auth: 407 without credentials, 200 with them, 56 for CONNECT without', () =>

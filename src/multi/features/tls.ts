@@ -14,7 +14,7 @@ import type { TlsSettings, TlsState } from '../../filters/tls.js';
 import type { TlsSessionCache } from '../../filters/tls-sessions.js';
 import { parsePinnedKeys, verifyReasonOf } from '../../filters/tls-verify.js';
 import type { TlsConfig, TlsVersion } from '../../transport/types.js';
-import { type EasyOptions, SslOpt } from '../options.js';
+import { type EasyOptions, HttpVersion, SslOpt } from '../options.js';
 
 /** The TLS part of a transfer's setup: settings, or the error that prevents them. */
 export interface TlsSetup {
@@ -278,6 +278,9 @@ export function proxyTlsOptions(o: EasyOptions): EasyOptions {
   let v = proxyViews.get(o);
   if (v === undefined) {
     v = {
+      // The proxy is spoken to in HTTP/1.1: ALPN offers it only (libcurl's proxy filter does the
+      // same unless the proxy type is HTTPS2), or a proxy that prefers h2 would pick it.
+      httpVersion: HttpVersion.V1_1,
       sslVerifyPeer: o.proxySslVerifyPeer ?? true,
       sslVerifyHost: o.proxySslVerifyHost ?? 2,
       ...(o.proxyCaInfo === undefined ? {} : { caInfo: o.proxyCaInfo }),
