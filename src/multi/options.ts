@@ -513,7 +513,9 @@ const httpVersions = new Set<number>(Object.values(HttpVersion));
  * BAD_FUNCTION_ARGUMENT (43). `undefined` resets an option to its default.
  */
 export function validateOptions(opts: object): void {
-  for (const [name, value] of Object.entries(opts)) {
+  for (const name in opts) {
+    if (!Object.hasOwn(opts, name)) continue;
+    const value = (opts as Record<string, unknown>)[name];
     const kind = (schema as Record<string, Kind | undefined>)[name];
     if (kind === undefined) throw new EasyError(CurlCode.UNKNOWN_OPTION, `Unknown option '${name}'`);
     if (value === undefined) continue;
@@ -557,6 +559,8 @@ export function validateOptions(opts: object): void {
 }
 
 const proxyTypes = new Set<number>([0, 1, 2, 3, 4, 5, 6, 7]);
+const VERIFY_HOST_OPTIONS = ['proxySslVerifyHost', 'dohSslVerifyHost'] as const;
+const PROXY_FILE_TYPE_OPTIONS = ['proxySslCertType', 'proxySslKeyType'] as const;
 
 function badValue(name: string, why: string): EasyError {
   return new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option '${name}': ${why}`);
@@ -569,7 +573,7 @@ function validateProxyOptions(o: EasyOptions): void {
   if (o.proxyPort !== undefined && (o.proxyPort > 65535 || !Number.isInteger(o.proxyPort))) {
     throw badValue('proxyPort', `${o.proxyPort} is not a port number`);
   }
-  for (const name of ['proxySslVerifyHost', 'dohSslVerifyHost'] as const) {
+  for (const name of VERIFY_HOST_OPTIONS) {
     const v = o[name];
     if (v !== undefined && v !== 0 && v !== 1 && v !== 2) throw badValue(name, `unknown value ${v}`);
   }
@@ -581,10 +585,11 @@ function validateProxyOptions(o: EasyOptions): void {
   }
   if (o.proxyAuth !== undefined && !Number.isInteger(o.proxyAuth))
     throw badValue('proxyAuth', `bad bits ${o.proxyAuth}`);
-  for (const name of ['proxySslCertType', 'proxySslKeyType'] as const) {
+  for (const name of PROXY_FILE_TYPE_OPTIONS) {
     const v = o[name];
+    if (v === undefined) continue;
     const allowed = name === 'proxySslCertType' ? ['PEM', 'DER', 'P12'] : ['PEM', 'DER'];
-    if (v !== undefined && !allowed.includes(v)) throw badValue(name, `unknown type '${v}'`);
+    if (!allowed.includes(v)) throw badValue(name, `unknown type '${v}'`);
   }
   for (const entry of o.connectTo ?? []) {
     if (entry.split(':').length < 4 && !entry.includes('[')) {
@@ -593,9 +598,11 @@ function validateProxyOptions(o: EasyOptions): void {
   }
 }
 
+function bad(name: string, v: unknown): EasyError {
+  return new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option '${name}': unknown value ${String(v)}`);
+}
+
 function validateTlsOptions(o: EasyOptions): void {
-  const bad = (name: string, v: unknown): EasyError =>
-    new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option '${name}': unknown value ${String(v)}`);
   if (
     o.sslVerifyHost !== undefined &&
     o.sslVerifyHost !== 0 &&

@@ -149,16 +149,10 @@ export function requestHeaders(
   /** Headers the features add: Authorization (after Host) and Cookie (before the custom ones). */
   extra: HeaderList = [],
 ): HeaderList {
-  const custom: CustomHeader[] = [];
-  for (const line of o.httpHeader ?? []) {
-    if (!s.credentialsAllowed && isSensitiveHeader(line)) continue;
-    if (!s.customHostAllowed && headerNameIs(line, 'host')) continue;
-    const c = parseCustomHeader(line);
-    if (c !== undefined) custom.push(c);
-  }
-  const given = (lower: string) => custom.some((c) => c.lower === lower);
+  const custom = customHeaders(o, s);
+  const given = custom.length === 0 ? noneGiven : (lower: string) => custom.some((c) => c.lower === lower);
   const list: HeaderList = [];
-  const host = custom.find((c) => c.lower === 'host');
+  const host = custom.length === 0 ? undefined : custom.find((c) => c.lower === 'host');
   if (host === undefined) list.push(['Host', t.authority]);
   else if (!host.remove) list.push(['Host', host.value]);
   for (const h of extra) if (h[0] !== 'Cookie') list.push(h);
@@ -187,6 +181,22 @@ export function requestHeaders(
     if (expect100 && !given('expect')) list.push(['Expect', '100-continue']);
   }
   return list;
+}
+
+const NO_CUSTOM_HEADERS: readonly CustomHeader[] = [];
+const noneGiven = (_lower: string): boolean => false;
+
+/** CURLOPT_HTTPHEADER's lines that apply to this request, parsed. */
+function customHeaders(o: EasyOptions, s: RequestShape): readonly CustomHeader[] {
+  if (o.httpHeader === undefined || o.httpHeader.length === 0) return NO_CUSTOM_HEADERS;
+  const custom: CustomHeader[] = [];
+  for (const line of o.httpHeader) {
+    if (!s.credentialsAllowed && isSensitiveHeader(line)) continue;
+    if (!s.customHostAllowed && headerNameIs(line, 'host')) continue;
+    const c = parseCustomHeader(line);
+    if (c !== undefined) custom.push(c);
+  }
+  return custom;
 }
 
 /** Custom headers libcurl keeps from other hosts on a redirect (http.c, Curl_add_custom_headers). */

@@ -676,11 +676,10 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   // httpversion_seen).
   const version = requestVersion(o) === 10 || conn.session?.http10 === true ? 10 : 11;
   const absolute = t.route?.plan?.absoluteForm === true;
-  const headers = requestHeaders(o, target, body, shape, wantsExpect(body, version === 10, shape), [
-    ...(absolute ? proxyHeaders(t, target) : []),
-    ...authorization(t, target),
-    ...cookieHeader(m, t, target),
-  ]);
+  const extra: HeaderList = absolute ? proxyHeaders(t, target) : [];
+  addAuthorization(t, target, extra);
+  addCookieHeader(m, t, target, extra);
+  const headers = requestHeaders(o, target, body, shape, wantsExpect(body, version === 10, shape), extra);
   const expect100 = body !== undefined && expects100(headers);
   const sent = stream.sendHead({
     method: t.req.method,
@@ -883,11 +882,11 @@ function phaseRatelimiting(m: Multi, t: Transfer, now: number): Step {
 }
 
 /** The Authorization header of this request (none to another host, or when given as a custom header). */
-function authorization(t: Transfer, target: Target): HeaderList {
+function addAuthorization(t: Transfer, target: Target, out: HeaderList): void {
   const o = t.o;
-  if (!t.redirect.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return [];
+  if (!t.redirect.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return;
   const value = t.auth.header(o, credentials(o, target.url, t.netrc), t.req.method, target.path);
-  return value === undefined ? [] : [['Authorization', value]];
+  if (value !== undefined) out.push(['Authorization', value]);
 }
 
 /** The absolute-form request target: the URL without its fragment and credentials. */
@@ -927,23 +926,20 @@ function proxyHeaders(t: Transfer, target: Target): HeaderList {
  * Cookie: the jar's cookies for this URL, then CURLOPT_COOKIE as given, joined with "; " (libcurl's
  * Curl_http_cookies); a custom Cookie header replaces only CURLOPT_COOKIE.
  */
-function cookieHeader(m: Multi, t: Transfer, target: Target): HeaderList {
+function addCookieHeader(m: Multi, t: Transfer, target: Target, out: HeaderList): void {
   const o = t.o;
   const jar = cookiesEnabled(o) ? t.easy._cookies : undefined;
-  const fromJar = jar?.header(
-    target.host,
-    target.url.pathname,
-    false,
-    Math.floor(m.transport.wallClockMs() / 1000),
-  );
-  const given = hasCustomHeader(o, 'cookie') ? undefined : o.cookie;
-  const parts = [fromJar, given].filter((p) => p !== undefined && p !== '');
-  return parts.length === 0 ? [] : [['Cookie', parts.join('; ')]];
+  const fromJar =
+    jar?.header(target.host, target.url.pathname, false, Math.floor(m.transport.wallClockMs() / 1000)) ?? '';
+  const given = o.cookie === undefined || hasCustomHeader(o, 'cookie') ? '' : o.cookie;
+  if (fromJar !== '' || given !== '')
+    out.push(['Cookie', fromJar !== '' && given !== '' ? `${fromJar}; ${given}` : fromJar || given]);
 }
 
 /** A CURLOPT_HTTPHEADER line names this header ('Name: ...', 'Name:' or 'Name;'). */
 function hasCustomHeader(o: EasyOptions, lower: string): boolean {
-  return (o.httpHeader ?? []).some((l) => {
+  if (o.httpHeader === undefined) return false;
+  return o.httpHeader.some((l) => {
     const end = l.search(/[:;]/);
     return end > 0 && l.slice(0, end).trim().toLowerCase() === lower;
   });

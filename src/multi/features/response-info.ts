@@ -13,6 +13,8 @@ export function responseInfo(o: EasyOptions, headers: HeaderList, nowEpochMs: nu
   let retryAfter = 0;
   let fileTime = -1;
   for (const [name, value] of headers) {
+    // Only two names matter: no lower-case copy of every other one.
+    if (name.length !== 11 && name.length !== 13) continue;
     const lower = name.toLowerCase();
     if (lower === 'retry-after') {
       const v = value.trim();

@@ -85,8 +85,11 @@ function statusCodeAt(line: string, i: number): number {
  * other major version is refused. A line that starts "HTTP/" but matches none of these (other
  * case, "HTTP/2x") is libcurl's HTTP 200 alias: HTTP/1.0 200.
  */
+function fail(message: string): ProtocolError {
+  return new ProtocolError(CurlCode.UNSUPPORTED_PROTOCOL, message);
+}
+
 export function parseStatusLine(line: string): StatusLine {
-  const fail = (message: string) => new ProtocolError(CurlCode.UNSUPPORTED_PROTOCOL, message);
   let status = -1;
   let version: StatusLine['version'] = 11;
   let at = 0;

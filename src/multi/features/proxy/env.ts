@@ -54,6 +54,19 @@ for (const name of PROXY_VARIABLES) {
   });
 }
 
+const HTTP_NAMES = ['http_proxy', 'all_proxy', 'ALL_PROXY'];
+const HTTPS_NAMES = ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'];
+
+/** `<scheme>_proxy`, its upper-case form except for http (see above), then all_proxy / ALL_PROXY. */
+function proxyVariablesFor(scheme: string): readonly string[] {
+  if (scheme === 'http') return HTTP_NAMES;
+  if (scheme === 'https') return HTTPS_NAMES;
+  const lower = `${scheme.toLowerCase()}_proxy`;
+  const names = lower === 'http_proxy' ? [lower] : [lower, lower.toUpperCase()];
+  names.push('all_proxy', 'ALL_PROXY');
+  return names;
+}
+
 /** curl_getenv(): an empty variable counts as unset. */
 function get(env: Environment, name: string): string | undefined {
   const v = env[name];
@@ -89,10 +102,7 @@ export function chooseProxy(
     preProxy = undefined;
     source = undefined;
   } else if (proxy === undefined && preProxy === undefined) {
-    const lower = `${scheme.toLowerCase()}_proxy`;
-    const names = lower === 'http_proxy' ? [lower] : [lower, lower.toUpperCase()];
-    names.push('all_proxy', 'ALL_PROXY');
-    for (const name of names) {
+    for (const name of proxyVariablesFor(scheme)) {
       const v = get(env, name);
       if (v !== undefined) {
         info.push(`Uses proxy env variable ${name} == '${v}'`);
