@@ -46,8 +46,10 @@ for (let i = 0; i < profile.samples.length; i++) {
   if (activeOnly && IDLE.has(name)) continue;
   total += dt;
   let key;
-  if (by === 'file') key = url === '' ? name : where(url);
-  else key = url === '' ? name : `${name} ${where(url)}:${lineNumber + 1}`;
+  // A frame without a script is V8's or native code (writeBuffer: the write() syscall's binding).
+  const native = name.startsWith('(') ? name : `${name} (native)`;
+  if (by === 'file') key = url === '' ? native : where(url);
+  else key = url === '' ? native : `${name} ${where(url)}:${lineNumber + 1}`;
   self.set(key, (self.get(key) ?? 0) + dt);
 }
 
