@@ -6,7 +6,13 @@ import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer as createTlsServer } from 'node:tls';
 import { NodeTransport, nodeTransport } from '../../src/transport/node/transport.js';
-import { type Interest, Ready, type Resolution, type TransportSocket } from '../../src/transport/types.js';
+import {
+  EOF,
+  type Interest,
+  Ready,
+  type Resolution,
+  type TransportSocket,
+} from '../../src/transport/types.js';
 import { offlineTransport } from '../helpers/offline-dns.js';
 import { testPki } from '../helpers/tls-certs.js';
 import type { TlsServerKind } from './tls.case.js';
@@ -244,6 +250,128 @@ test('node: a socket that cannot connect has a synthetic or real fd, and connect
     }
   } finally {
     for (const s of sockets) s.destroy();
+    await fx.close();
+  }
+});
+
+/** `n` bytes of a pattern that differs per `seed` and per position. */
+function pattern(n: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  return b;
+}
+
+test('node: bytes handed out by read() stay intact through later reads of any socket (small and bulk)', async () => {
+  const fx = await createNodeFixture();
+  const sockets: TransportSocket[] = [];
+  try {
+    // Three peers: one bulk sender (reads fill whole buffers), two sending many small writes, so
+    // reads of the three sockets interleave.
+    const bulk = pattern(3 * 1024 * 1024 + 123, 1);
+    const smallA = Array.from({ length: 300 }, (_, i) => pattern(100 + i, 2 + i));
+    const smallB = Array.from({ length: 300 }, (_, i) => pattern(5000 + i, 900 + i));
+    const sends = [[bulk], smallA, smallB];
+    const addr = await fx.listen((c) => {
+      const parts = sends.shift()!;
+      let i = 0;
+      const next = (): void => {
+        for (let k = 0; k < 10 && i < parts.length; k++) c.write(parts[i++]!);
+        if (i < parts.length) setImmediate(next);
+        else c.end();
+      };
+      // Each peer waits for its client's first byte, so the three are told apart.
+      c.onData(() => next());
+    });
+    const got: Uint8Array[][] = [[], [], []];
+    const ended = [false, false, false];
+    for (let k = 0; k < 3; k++) {
+      const s = fx.transport.connect(addr);
+      sockets.push(s);
+      let said = false;
+      s.watch(INOUT, () => {
+        if (!said && !s.connecting) {
+          said = s.write(Buffer.from('x')) === 1;
+          s.watch(Ready.IN, onIn);
+        }
+      });
+      const onIn = (): void => {
+        for (let r = s.read(); r !== null; r = s.read()) {
+          if (r === EOF) {
+            ended[k] = true;
+            s.unwatch();
+            return;
+          }
+          got[k]!.push(r); // kept, not copied: later reads must not change it
+        }
+      };
+      // One at a time: peer k answers socket k.
+      for (let t = 0; got[k]!.length === 0; t++) {
+        assert.ok(t < 5000, `socket ${k} receives`);
+        await sleep(1);
+      }
+    }
+    for (let t = 0; !ended.every(Boolean); t++) {
+      assert.ok(t < 10_000, 'all three streams end');
+      await sleep(1);
+    }
+    const expected = [bulk, Buffer.concat(smallA), Buffer.concat(smallB)];
+    for (let k = 0; k < 3; k++) {
+      const all = Buffer.concat(got[k]!);
+      assert.equal(all.length, expected[k]!.length, `socket ${k} byte count`);
+      assert.ok(all.equals(expected[k]!), `socket ${k}: bytes intact`);
+    }
+  } finally {
+    for (const s of sockets) s.destroy();
+    await fx.close();
+  }
+});
+
+test('node: a socket nobody reads stops reading from the kernel (the peer is held back), then delivers everything', async () => {
+  const fx = await createNodeFixture();
+  let s: TransportSocket | undefined;
+  try {
+    const body = pattern(24 * 1024 * 1024, 3);
+    let peerWritten = false;
+    const addr = await fx.listen((c) => {
+      c.write(body);
+      peerWritten = true;
+      c.end();
+    });
+    const conn = fx.transport.connect(addr);
+    s = conn;
+    for (let t = 0; conn.connecting || !peerWritten; t++) {
+      assert.ok(t < 5000, 'connects');
+      await sleep(1);
+    }
+    for (let t = 0; !conn.hasPendingInput; t++) {
+      assert.ok(t < 5000, 'data arrives');
+      await sleep(1);
+    }
+    await sleep(200);
+    // Not read for 200 ms: what the client holds is bounded by its buffer, the rest waits in the
+    // kernel and at the peer. Reading now gets it all, in order.
+    const first = conn.read();
+    assert.ok(first instanceof Uint8Array);
+    assert.ok(first.length <= 256 * 1024, `held while unread: ${first.length} bytes`);
+    const parts: Uint8Array[] = [first];
+    let total = first.length;
+    await new Promise<void>((resolve) => {
+      conn.watch(Ready.IN, () => {
+        for (let r = conn.read(); r !== null; r = conn.read()) {
+          if (r === EOF) {
+            conn.unwatch();
+            resolve();
+            return;
+          }
+          parts.push(r);
+          total += r.length;
+        }
+      });
+    });
+    assert.equal(total, body.length);
+    assert.ok(Buffer.concat(parts).equals(body), 'bytes intact and in order');
+  } finally {
+    s?.destroy();
     await fx.close();
   }
 });

@@ -1,10 +1,17 @@
-// TransportSocket over a paused net.Socket. No 'data' listeners and no resume(): bytes stay in the
-// stream's buffer until the engine pulls them with read(), so Node's own backpressure (readStop
-// above the high-water mark) is the flow control. Readiness comes from the stream's notifications:
-// 'readable' (data or EOF buffered), 'connect', 'drain', 'error', 'close'.
+// TransportSocket over a net.Socket, driven by readiness: bytes wait until the engine pulls them
+// with read(), and a full buffer stops reading from the kernel (readStop), so the peer's window
+// closes: that is the flow control. Readiness comes from the socket's notifications.
 //
-// Hot path: the five listeners and the immediate callback are created once per socket; reads,
-// writes and notifications allocate nothing of ours.
+// A TCP socket made by connect() receives through net.Socket's `onread` (libuv reads straight into
+// a buffer we give, the callback gets the byte count): no Readable stream buffering, no nextTick
+// per read, no readStop/readStart pair per 64 KiB. Small reads land in one buffer shared by every
+// socket and are copied out at once (a few KiB, or a pooled slice); a socket that reads in bulk
+// gets a 64 KiB buffer of its own per read, handed out as it is (never reused, so the bytes stay
+// the receiver's). A socket made elsewhere (the TLS socket) stays a paused stream read with
+// read(); 'readable' (data or EOF buffered), 'connect', 'drain', 'error', 'close' are its events.
+//
+// Hot path: the listeners and the immediate callback are created once per socket; notifications
+// allocate nothing of ours.
 import net from 'node:net';
 import { nextSyntheticFd } from '../fd.js';
 import {
@@ -24,6 +31,16 @@ import {
  */
 const HIGH_WATER_MARK = 64 * 1024;
 
+/** libuv's read size, and the size of each receive buffer. */
+const RX_SIZE = 64 * 1024;
+/**
+ * A read at least this large is handed out in the buffer it was read into (and the socket's next
+ * read gets a new one); a smaller one is copied out, so a small body never pins 64 KiB.
+ */
+const RX_OWN_MIN = 16 * 1024;
+/** Where every socket that is not receiving in bulk reads into; always copied out of at once. */
+const RX_SHARED = Buffer.allocUnsafe(RX_SIZE);
+
 const IN_OUT = Ready.IN | Ready.OUT;
 const ALL = Ready.IN | Ready.OUT | Ready.ERR;
 
@@ -38,6 +55,12 @@ type NodeConnectOptions = net.TcpNetConnectOpts & {
   readableHighWaterMark: number;
   writableHighWaterMark: number;
 };
+
+/** net.Socket's `onread`: read into `buffer` (called again after each read), `callback` gets the bytes. */
+interface OnRead {
+  buffer: () => Buffer;
+  callback: (n: number, buf: Buffer) => boolean;
+}
 
 function closedError(): TransportErrorLike {
   const err: TransportErrorLike = new Error('connection closed before end of stream');
@@ -75,6 +98,14 @@ export class NodeSocket implements TransportSocket {
   private holdsWhileWatched = true;
   /** The net.Socket is ref'd now. */
   private refd = true;
+
+  /** Bytes received through `onread` and not read yet (TCP sockets made by connect()). */
+  private readonly rx: Buffer[] = [];
+  private rxBytes = 0;
+  /** The buffer libuv reads into next. */
+  private rxNext: Buffer = RX_SHARED;
+  /** The onread callback stopped reading (rx reached the high-water mark). */
+  private rxStopped = false;
 
   private what = 0;
   private onReady: ((events: number) => void) | null = null;
@@ -126,7 +157,18 @@ export class NodeSocket implements TransportSocket {
       writableHighWaterMark: HIGH_WATER_MARK,
     };
     if (options.localAddress !== undefined) connectOptions.localAddress = options.localAddress;
-    return new NodeSocket(net.connect(connectOptions), options.address, options.port);
+    // Node asks for the first buffer inside net.connect(), before the NodeSocket exists.
+    let self: NodeSocket | undefined;
+    const onread: OnRead = {
+      buffer: () => (self === undefined ? RX_SHARED : self.rxNext),
+      callback: (n, buf) => self!.onData(n, buf),
+    };
+    self = new NodeSocket(
+      net.connect(Object.assign(connectOptions, { onread })),
+      options.address,
+      options.port,
+    );
+    return self;
   }
 
   /**
@@ -175,11 +217,18 @@ export class NodeSocket implements TransportSocket {
   }
 
   get hasPendingInput(): boolean {
-    return this.err !== undefined || this.closed || this.sock.readableLength > 0 || this.readState.ended;
+    return (
+      this.err !== undefined ||
+      this.closed ||
+      this.rxBytes > 0 ||
+      this.sock.readableLength > 0 ||
+      this.readState.ended
+    );
   }
 
   read(): ReadResult {
     if (this.destroyed) return null;
+    if (this.rxBytes > 0) return this.takeRx();
     const sock = this.sock;
     // Data received before an error or a close is still handed out (the kernel does the same:
     // recv() returns queued bytes before reporting a reset).
@@ -205,6 +254,41 @@ export class NodeSocket implements TransportSocket {
     // Never call sock.read() on an empty buffer while connecting: net.Socket would queue a
     // 'connect' listener per call. Once connected, reading is already running.
     return null;
+  }
+
+  /** Everything received through onread, in one piece; reading restarts if it had stopped. */
+  private takeRx(): Buffer {
+    const rx = this.rx;
+    const chunk = rx.length === 1 ? rx[0]! : Buffer.concat(rx, this.rxBytes);
+    rx.length = 0;
+    this.rxBytes = 0;
+    if (this.rxStopped) {
+      this.rxStopped = false;
+      this.inCall = true;
+      this.sock.resume();
+      this.inCall = false;
+    }
+    return chunk;
+  }
+
+  /** onread: `n` bytes arrived in `buf`; false stops reading (Node calls readStop). */
+  private onData(n: number, buf: Buffer): boolean {
+    if (this.destroyed) return false;
+    const own = n >= RX_OWN_MIN;
+    let chunk: Buffer;
+    if (own && buf !== RX_SHARED) chunk = buf.subarray(0, n);
+    else {
+      chunk = Buffer.allocUnsafe(n);
+      buf.copy(chunk, 0, 0, n);
+    }
+    // A large read says the peer is sending in bulk: the next read gets a buffer to keep.
+    this.rxNext = own ? Buffer.allocUnsafe(RX_SIZE) : RX_SHARED;
+    this.rx.push(chunk);
+    this.rxBytes += n;
+    this.notify(Ready.IN);
+    if (this.rxBytes < HIGH_WATER_MARK || this.destroyed) return !this.destroyed;
+    this.rxStopped = true;
+    return false;
   }
 
   write(data: Uint8Array): number {
@@ -281,7 +365,10 @@ export class NodeSocket implements TransportSocket {
   private readyNow(what: number): number {
     if (this.err !== undefined) return (what & IN_OUT) | Ready.ERR;
     let ev = 0;
-    if ((what & Ready.IN) !== 0 && (this.sock.readableLength > 0 || this.readState.ended || this.closed)) {
+    if (
+      (what & Ready.IN) !== 0 &&
+      (this.rxBytes > 0 || this.sock.readableLength > 0 || this.readState.ended || this.closed)
+    ) {
       ev |= Ready.IN;
     }
     if (
