@@ -41,13 +41,6 @@ import {
   NEED_DATA,
 } from './types.js';
 
-/**
- * Window credit is given back in steps of at most this much: a WINDOW_UPDATE every two full
- * frames keeps the peer's sender busy and carries our ACKs promptly (a peer writing with Nagle's
- * algorithm, as nginx does on cleartext HTTP/2, otherwise waits out our delayed-ACK timer).
- */
-const WINDOW_UPDATE_STEP = 32 * 1024;
-
 interface Stream {
   id: number;
   /** We sent END_STREAM (or never will send more). */
@@ -297,7 +290,7 @@ export class H2ClientConnection {
     if (s.pendingApp === 0) this.#draining.delete(streamId);
     if (s.recv === 'closed' || !this.#streams.has(streamId)) return;
     s.unacked += n;
-    if (s.unacked >= Math.min(this.#limits.streamWindow / 2, WINDOW_UPDATE_STEP)) {
+    if (s.unacked >= this.#limits.streamWindow / 2) {
       this.#push(u32Frame(FrameType.WINDOW_UPDATE, streamId, s.unacked));
       s.recvWindow += s.unacked;
       s.unacked = 0;
@@ -306,7 +299,7 @@ export class H2ClientConnection {
 
   #creditConnection(n: number): void {
     this.#connUnacked += n;
-    if (this.#connUnacked >= Math.min(this.#limits.connectionWindow / 2, WINDOW_UPDATE_STEP)) {
+    if (this.#connUnacked >= this.#limits.connectionWindow / 2) {
       this.#push(u32Frame(FrameType.WINDOW_UPDATE, 0, this.#connUnacked));
       this.#connRecvWindow += this.#connUnacked;
       this.#connUnacked = 0;

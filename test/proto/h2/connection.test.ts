@@ -481,6 +481,33 @@ describe('flow control', () => {
   });
 });
 
+test('a long download gives window back at half a window (nghttp2 and libcurl): few WINDOW_UPDATEs', () => {
+  // Defaults: 1 MiB stream window, 16 MiB connection window.
+  const { conn, srv } = connected();
+  conn.request(GET, true);
+  drive(conn, [srv.headers(1, OK)]);
+  conn.takeOutput();
+  const updates: Array<[number, number]> = [];
+  for (let round = 0; round < 40; round++) {
+    // 256 KiB per round, taken by the application as it arrives: 10 MiB in all.
+    const frames = Array.from({ length: 16 }, () => srv.data(1, new Uint8Array(16384)));
+    drive(conn, frames);
+    for (const f of parseOutput(conn.takeOutput())) {
+      if (f.type === FrameType.WINDOW_UPDATE)
+        updates.push([f.streamId, new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(0)]);
+    }
+  }
+  const half = 512 * 1024;
+  assert.deepEqual(
+    updates.filter(([id]) => id === 1),
+    Array.from({ length: 20 }, () => [1, half]),
+  );
+  assert.deepEqual(
+    updates.filter(([id]) => id === 0),
+    [[0, 8 * 1024 * 1024]],
+  );
+});
+
 describe('protections', () => {
   test('a header list over our MAX_HEADER_LIST_SIZE resets only that stream', () => {
     const { conn, srv } = connected([], { maxHeaderListSize: 4096 });
