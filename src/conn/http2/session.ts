@@ -73,6 +73,8 @@ export class Http2Session implements Session {
   /** The connection failed (protocol error, transport error, EOF): every stream ends with it. */
   #failed: TransferError | undefined;
   #eof = false;
+  /** forEachReady is running the ready streams. */
+  #visiting = false;
   /** Set when the stream limit may have changed (SETTINGS, GOAWAY, failure): the pool may place more, or fewer. */
   capacityChanged = false;
 
@@ -121,7 +123,14 @@ export class Http2Session implements Session {
     if (this.#ready.size === 0) return;
     const ready = this.#ready;
     this.#ready = new Set();
-    for (const s of ready) if (this.#active.has(s)) visit(s);
+    this.#visiting = true;
+    try {
+      for (const s of ready) if (this.#active.has(s)) visit(s);
+    } finally {
+      this.#visiting = false;
+    }
+    // What the streams' runs queued (WINDOW_UPDATEs for the data they took) goes out in one write.
+    if (this.#outBytes > 0) this.#flushOutput();
   }
 
   pollset(): number {
@@ -263,6 +272,7 @@ export class Http2Session implements Session {
     this.#takeOutput();
     const q = this.#out;
     try {
+      coalesce(q, this.#outHead);
       while (this.#outHead < q.length) {
         const chunk = q[this.#outHead]!;
         const n = this.conn.top.send(chunk);
@@ -362,7 +372,8 @@ export class Http2Session implements Session {
   consumed(s: Http2Stream, n: number): void {
     this.codec.consume(s.id, n);
     this.#takeOutput();
-    if (this.#outBytes > 0) this.#flushOutput();
+    // Inside forEachReady the write waits for the other ready streams: one write for all.
+    if (!this.#visiting && this.#outBytes > 0) this.#flushOutput();
   }
 
   /** @internal */
@@ -382,6 +393,28 @@ export class Http2Session implements Session {
   #check(s: Http2Stream): void {
     if (!this.#active.has(s)) throw new Error('tscurl: HTTP/2 stream used after it finished');
   }
+}
+
+/** Frames this small or smaller are joined before writing: one write instead of one per frame. */
+const COALESCE_MAX = 16 * 1024;
+
+/**
+ * Joins the small frames waiting from `head` on into one chunk (acknowledgements, WINDOW_UPDATEs,
+ * HEADERS of many requests), so they cost one write; a large chunk (upload DATA) stays as it is.
+ */
+function coalesce(q: Uint8Array[], head: number): void {
+  if (q.length - head < 2) return;
+  let n = 0;
+  let end = head;
+  while (end < q.length && n + q[end]!.length <= COALESCE_MAX) n += q[end++]!.length;
+  if (end - head < 2) return;
+  const joined = new Uint8Array(n);
+  let o = 0;
+  for (let i = head; i < end; i++) {
+    joined.set(q[i]!, o);
+    o += q[i]!.length;
+  }
+  q.splice(head, end - head, joined);
 }
 
 /** The request as curl -v shows it for HTTP/2: "GET / HTTP/2", Host (the :authority), the fields sent. */

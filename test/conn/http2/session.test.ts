@@ -176,6 +176,37 @@ describe('HTTP/2 session', () => {
     assert.ok(wu.some((f) => f.streamId === 1));
   });
 
+  test('the WINDOW_UPDATEs of every stream run in one read go out in one write', () => {
+    const { top, session, srv } = setup();
+    const streams = [1, 2, 3, 4].map((id) => session.openStream({ id })!);
+    for (const [i, s] of streams.entries()) {
+      s.sendHead(head(`/${i}`));
+      s.flush();
+    }
+    top.frames();
+    // Each stream gets 640 KiB, over half its 1 MiB window: each owes the server a WINDOW_UPDATE.
+    const piece = new Uint8Array(16384);
+    for (const s of streams) {
+      const id = (s as unknown as { id: number }).id;
+      top.inbox.push(srv.headers(id, [[':status', '200']]));
+      for (let i = 0; i < 40; i++) top.inbox.push(srv.data(id, piece));
+    }
+    session.onSocketReady(0);
+    top.sent = [];
+    let visited = 0;
+    session.forEachReady((s) => {
+      visited++;
+      run(s);
+    });
+    assert.equal(visited, 4);
+    assert.equal(top.sent.length, 1, 'one write');
+    const wu = top.frames().filter((f) => f.type === FrameType.WINDOW_UPDATE);
+    assert.deepEqual(
+      wu.map((f) => f.streamId).sort((a, b) => a - b),
+      [1, 3, 5, 7],
+    );
+  });
+
   test('RST_STREAM ends only that transfer with 92 naming the code; the others carry on', () => {
     const { top, session, srv } = setup();
     const a = session.openStream({ id: 1 })!;
