@@ -415,7 +415,9 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       t.tls = conn.top.query('tls');
       if (t.tls !== undefined) t.tAppconnect = now;
       if (o.debugFunction !== undefined) {
-        m.callDebug(t, 'text', `Re-using existing connection #${conn.id} with host ${target.host}\n`);
+        const px = t.route?.plan?.http;
+        const peer = px === undefined ? `host ${target.host}` : `proxy ${px.host}`;
+        m.callDebug(t, 'text', `Re-using existing connection #${conn.id} with ${peer}\n`);
       }
       m.clearTimer(t, Timer.CONNECT);
       transition(m, t, 'do');
@@ -595,6 +597,13 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
   if (dest.host !== target.host || dest.port !== target.port) t.reuseKey += `|to:${dest.host}:${dest.port}`;
   const plan = planProxy(o, target, m.proxyEnvironment());
   t.proxyReport.connectCode = 0;
+  if (plan?.absoluteForm === true) {
+    // libcurl's ConnectionExists: a connection to an HTTP proxy without a tunnel carries requests
+    // for any origin, so its key (and its bucket for maxHostConnections) is the proxy's.
+    const proxy = plan.http!;
+    t.hostKey = hostKeyOf({ scheme: 'http', host: proxy.host, port: proxy.port });
+    t.reuseKey = reuseKeyOf({ scheme: 'proxy', host: proxy.host, port: proxy.port }, t.hostKey, o, undefined);
+  }
   if (plan !== undefined) t.reuseKey += plan.reuseKey;
   if (plan?.http?.kind === 'https') t.reuseKey += `|pxtls:${tlsSetupFor(proxyTlsOptions(o)).reuseKey}`;
   const ctx: ProxyChainContext | undefined =

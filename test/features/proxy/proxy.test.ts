@@ -1,6 +1,7 @@
 // Transfers through proxies made in the tests, end to end on loopback: absolute-form and CONNECT
 // through an HTTP proxy, Basic and Digest proxy auth (407), SOCKS4/4a, the environment variables,
-// libcurl's error codes (5, 7, 56, 97) and connection reuse through a tunnel.
+// libcurl's error codes (5, 7, 56, 97), connection reuse through a tunnel (per origin) and for
+// absolute-form (per proxy).
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -136,6 +137,45 @@ describe('HTTP proxy', () => {
       assert.equal(proxy.connections, 2);
       await run({ url: `${originUrl}/3`, ...o, proxyUserPwd: 'a:b' }, driver);
       assert.equal(proxy.connections, 3, 'other credentials, another connection');
+    } finally {
+      driver.close();
+      other.close();
+      await proxy.close();
+    }
+  });
+
+  test('absolute-form: one proxy connection serves every origin (the key is the proxy, not the origin)', async () => {
+    const proxy = await startHttpProxy();
+    const other = createServer((_q, res) => res.end('other'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherUrl = `http://localhost:${(other.address() as { port: number }).port}`;
+    const driver = new NodeDriver();
+    const lines: string[] = [];
+    const debugFunction = (type: string, d: string | Uint8Array): void => {
+      if (type === 'text') lines.push(String(d).trimEnd());
+    };
+    try {
+      const a = await run({ url: `${originUrl}/1`, proxy: proxy.url }, driver);
+      const b = await run({ url: `${otherUrl}/2`, proxy: proxy.url, debugFunction }, driver);
+      const c = await run({ url: `${originUrl}/3`, proxy: proxy.url }, driver);
+      assert.equal(a.body.toString(), 'origin saw GET /1');
+      assert.equal(b.body.toString(), 'other');
+      assert.equal(c.body.toString(), 'origin saw GET /3');
+      assert.deepEqual(
+        proxy.requests.map((q) => q.url),
+        [`${originUrl}/1`, `${otherUrl}/2`, `${originUrl}/3`],
+      );
+      assert.equal(proxy.connections, 1, 'three origins, one connection to the proxy');
+      assert.equal(c.info.numConnects, 0);
+      assert.ok(
+        lines.some((l) => /^Re-using existing connection #\d+ with proxy 127\.0\.0\.1$/.test(l)),
+        lines.join('\n'),
+      );
+      // Other credentials, or a tunnel, are another connection.
+      await run({ url: `${otherUrl}/4`, proxy: proxy.url, proxyUserPwd: 'a:b' }, driver);
+      assert.equal(proxy.connections, 2);
+      await run({ url: `${otherUrl}/5`, proxy: proxy.url, httpProxyTunnel: true }, driver);
+      assert.equal(proxy.connections, 3);
     } finally {
       driver.close();
       other.close();
