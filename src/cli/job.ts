@@ -6,6 +6,8 @@ import { READFUNC_ABORT } from '../multi/constants.js';
 import { Easy } from '../multi/easy.js';
 import { Mime } from '../multi/features/mime.js';
 import { type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
+import { SUPPORTED_SCHEMES, unsupportedSchemeMessage } from '../multi/request.js';
+import { parseUrl, utf8Bytes } from '../proto/url.js';
 import type { Global, Operation, UrlNode } from './config.js';
 import type { CookieStore } from './cookies.js';
 import { fillOutputName } from './glob.js';
@@ -58,9 +60,13 @@ export interface JobContext {
   cookies: CookieStore;
 }
 
-/** curl guesses http:// for URLs without a scheme. */
-export function withScheme(url: string): string {
-  return /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(url) ? url : `http://${url}`;
+/** The URL's scheme as libcurl reads it (guessed when there is none); undefined when it is no URL. */
+function schemeOf(url: string): string | undefined {
+  try {
+    return parseUrl(utf8Bytes(url), { guessScheme: true, nonSupportScheme: true }).scheme;
+  } catch {
+    return undefined; // the engine says why
+  }
 }
 
 function remoteName(url: string): string {
@@ -130,12 +136,9 @@ export function createJob(
     job.headerFile =
       op.dumpHeader === '-' ? new OutputSink(undefined, false) : new OutputSink(op.dumpHeader, op.createDirs);
   }
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(withScheme(url))![1]!.toLowerCase();
-  if (scheme !== 'http' && scheme !== 'https') {
-    job.preError = {
-      code: CurlCode.UNSUPPORTED_PROTOCOL,
-      message: `Protocol "${scheme}" not supported or disabled in libcurl`,
-    };
+  const scheme = schemeOf(effectiveUrl(op, url, upload));
+  if (scheme !== undefined && !(SUPPORTED_SCHEMES as readonly string[]).includes(scheme)) {
+    job.preError = { code: CurlCode.UNSUPPORTED_PROTOCOL, message: unsupportedSchemeMessage(scheme, false) };
   }
   if (upload !== undefined) {
     job.uploadFile = upload;
@@ -175,7 +178,7 @@ function jsonHeaders(op: Operation): string[] {
 
 /** The URL the transfer asks for: -T's file name added, -G's data in the query. */
 export function effectiveUrl(op: Operation, url: string, uploadFile?: string): string {
-  let u = withScheme(url);
+  let u = url;
   if (uploadFile !== undefined && !isStdinUpload(uploadFile)) u = uploadUrl(u, uploadFile);
   const data = postData(op);
   if (op.get && data !== undefined) {

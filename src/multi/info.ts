@@ -108,7 +108,7 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
   return {
     responseCode: t?.status ?? 0,
     httpVersion: t?.httpVersion ?? 0,
-    effectiveUrl: t === undefined ? '' : (t.target?.url.href ?? (t.url !== '' ? t.url : (t.o.url ?? ''))),
+    effectiveUrl: t === undefined ? '' : (t.target?.href ?? (t.url !== '' ? t.url : (t.o.url ?? ''))),
     effectiveMethod: t?.req.method ?? 'GET',
     scheme: t?.target?.scheme.toUpperCase() ?? '',
     contentType: t?.contentType ?? null,

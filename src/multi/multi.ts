@@ -1020,11 +1020,14 @@ export class Multi {
    * transfers share them; failures are not cached (they throw every time, as before).
    * @internal
    */
-  target(url: string, portOverride: number | undefined): Target {
-    const key = portOverride === undefined ? url : `${portOverride} ${url}`;
+  target(url: string, portOverride: number | undefined, pathAsIs = false, follow = false): Target {
+    const key =
+      portOverride === undefined && !pathAsIs && !follow
+        ? url
+        : `${portOverride ?? ''}|${pathAsIs ? 1 : 0}${follow ? 1 : 0} ${url}`;
     let target = this.targets.get(key);
     if (target === undefined) {
-      target = parseTarget(url, portOverride);
+      target = parseTarget(url, portOverride, { pathAsIs, follow });
       if (this.targets.size >= TARGET_CACHE_MAX_ENTRIES) this.targets.clear();
       this.targets.set(key, target);
     }

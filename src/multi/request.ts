@@ -1,8 +1,19 @@
-// Turning Easy options into an HTTP request: URL checks, method, header list (curl's defaults and
+// Turning Easy options into an HTTP request: the URL (parsed by proto/url.ts as libcurl does), method, header list (curl's defaults and
 // CURLOPT_HTTPHEADER's replace / remove / empty rules), body bytes.
+import { domainToASCII } from 'node:url';
 import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeaderList } from '../proto/h1/types.js';
+import {
+  type CurlUrl,
+  KNOWN_SCHEMES,
+  parseUrl,
+  percentDecode,
+  requestTarget,
+  UrlError,
+  urlToString,
+  utf8Bytes,
+} from '../proto/url.js';
 import { acceptEncodingHeader } from './features/decode/index.js';
 import { rangeHeader } from './features/range.js';
 import { type BodySource, bodyLength } from './features/upload.js';
@@ -10,76 +21,127 @@ import { type EasyOptions, HttpVersion } from './options.js';
 import { splitResolve } from './resolve-entries.js';
 
 export interface Target {
-  url: URL;
+  /** The URL as libcurl's URL API stored it (byte strings). */
+  url: CurlUrl;
+  /** The normalised URL (CURLINFO_EFFECTIVE_URL). */
+  href: string;
   scheme: 'http' | 'https';
-  /** Host name for connecting and the cache (IPv6 without brackets). */
+  /** Host name for connecting and the cache: punycode for an IDN, IPv6 without brackets. */
   host: string;
   /** Host header value (IPv6 with brackets, port when not the scheme's default). */
   authority: string;
   port: number;
-  /** Request target: path and query as given. */
+  /** Request target: path and query, percent-encoding as in the URL; never the fragment. */
   path: string;
+  /** The path alone ('/' at least), for cookie matching. */
+  pathname: string;
+  /** The URL's credentials, percent-decoded (UTF-8); undefined when the URL has none. */
+  user: string | undefined;
+  password: string | undefined;
 }
-
-const schemeRe = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
 
 /** The URL schemes the engine transfers (curl -V's Protocols line is made from this). */
 export const SUPPORTED_SCHEMES: readonly Target['scheme'][] = ['http', 'https'];
 
-/** Parse the URL like curl: no scheme means http; http and https. */
-export function parseTarget(raw: string | undefined, portOverride: number | undefined): Target {
-  if (raw === undefined || raw === '') {
-    throw new TransferError(CurlCode.URL_MALFORMAT, 'No URL set', { phase: 'setup' });
+/**
+ * libcurl's message for a scheme it will not transfer: one it knows but this build does not
+ * speak is disabled, any other is not supported (lib/url.c findprotocol).
+ */
+export function unsupportedSchemeMessage(scheme: string, inRedirect: boolean): string {
+  const what = KNOWN_SCHEMES.has(scheme) ? 'is disabled' : 'not supported';
+  return `Protocol "${scheme}" ${what}${inRedirect ? ' (in redirect)' : ''}`;
+}
+
+/** A byte string (one char per byte) as the JavaScript string of its UTF-8 text. */
+export function fromBytes(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 0x80) return Buffer.from(s, 'latin1').toString('utf8');
   }
-  const m = schemeRe.exec(raw);
-  const withScheme = m === null ? `http://${raw}` : raw;
-  const scheme = (m?.[1] ?? 'http').toLowerCase() as Target['scheme'];
-  if (!SUPPORTED_SCHEMES.includes(scheme)) {
-    throw new TransferError(
-      CurlCode.UNSUPPORTED_PROTOCOL,
-      `Protocol "${scheme}" not supported or disabled in libcurl`,
-      { phase: 'setup' },
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch (cause) {
-    throw new TransferError(
-      CurlCode.URL_MALFORMAT,
-      `URL rejected: Malformed input to a URL function: ${raw}`,
-      {
-        phase: 'setup',
-        cause,
-      },
-    );
-  }
-  if (url.hostname === '') {
-    throw new TransferError(CurlCode.URL_MALFORMAT, `URL rejected: No host part in the URL: ${raw}`, {
-      phase: 'setup',
-    });
-  }
-  const defaultPort = scheme === 'https' ? 443 : 80;
-  const port = portOverride ?? (url.port === '' ? defaultPort : Number(url.port));
-  const v6 = url.hostname.startsWith('[');
-  const host = v6 ? url.hostname.slice(1, -1) : url.hostname;
-  const authority = port === defaultPort ? url.hostname : `${url.hostname}:${port}`;
-  return { url, scheme, host, authority, port, path: `${url.pathname}${url.search}` };
+  return s;
+}
+
+export interface TargetFlags {
+  /** CURLOPT_PATH_AS_IS. */
+  pathAsIs?: boolean;
+  /** The URL came from a followed Location (already encoded by the redirect; error texts say so). */
+  follow?: boolean;
 }
 
 /**
- * The request target exactly as written in the URL (CURLOPT_PATH_AS_IS): no dot-segment removal
- * or other normalisation; the fragment is dropped, an empty path becomes '/'.
+ * Parse the URL as libcurl does (CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME, then the
+ * scheme checked against what the engine speaks). Throws TransferError: 3 with "URL rejected:
+ * <curl_url_strerror>", 1 for a scheme the engine does not transfer.
  */
-export function rawRequestPath(raw: string): string {
-  const m = schemeRe.exec(raw);
-  const rest = m === null ? raw : raw.slice(m[0].length);
-  const hash = rest.indexOf('#');
-  const noFragment = hash < 0 ? rest : rest.slice(0, hash);
-  const cut = noFragment.search(/[/?]/);
-  if (cut < 0) return '/';
-  const path = noFragment.slice(cut);
-  return path.startsWith('?') ? `/${path}` : path;
+export function parseTarget(
+  raw: string | undefined,
+  portOverride: number | undefined,
+  flags: TargetFlags = {},
+): Target {
+  if (raw === undefined || raw === '') {
+    throw new TransferError(CurlCode.URL_MALFORMAT, 'No URL set', { phase: 'setup' });
+  }
+  let url: CurlUrl;
+  try {
+    url = parseUrl(utf8Bytes(raw), {
+      guessScheme: true,
+      nonSupportScheme: true,
+      pathAsIs: flags.pathAsIs === true,
+      allowSpace: flags.follow === true,
+    });
+  } catch (e) {
+    if (!(e instanceof UrlError)) throw e;
+    throw new TransferError(e.curlCode, `URL rejected: ${e.message}`, { phase: 'setup', cause: e });
+  }
+  const scheme = url.scheme as Target['scheme'];
+  if (!SUPPORTED_SCHEMES.includes(scheme)) {
+    throw new TransferError(
+      CurlCode.UNSUPPORTED_PROTOCOL,
+      unsupportedSchemeMessage(url.scheme, flags.follow === true),
+      { phase: 'setup' },
+    );
+  }
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  const port = portOverride ?? url.port ?? defaultPort;
+  const v6 = url.host.charCodeAt(0) === 0x5b;
+  const host = v6 ? hostForConnect(url) : asciiHost(url.host);
+  const hostHeader = v6 ? url.host : host;
+  const authority = port === defaultPort ? hostHeader : `${hostHeader}:${port}`;
+  return {
+    url,
+    href: fromBytes(urlToString(url)),
+    scheme,
+    host,
+    authority,
+    port,
+    path: requestTarget(url),
+    pathname: url.path || '/',
+    user: url.user === undefined ? undefined : fromBytes(percentDecode(url.user)),
+    password: url.password === undefined ? undefined : fromBytes(percentDecode(url.password)),
+  };
+}
+
+/** An IPv6 literal without brackets, its zone id after '%' (the scope for connect). */
+function hostForConnect(url: CurlUrl): string {
+  const addr = url.host.slice(1, -1);
+  return url.zoneId === undefined ? addr : `${addr}%${url.zoneId}`;
+}
+
+/**
+ * A host name beyond ASCII as punycode (IDNA, where libcurl uses libidn2): node:url's
+ * domainToASCII (UTS #46, non-transitional). A name it refuses ends the transfer with 3.
+ */
+function asciiHost(host: string): string {
+  let ascii = true;
+  for (let i = 0; i < host.length && ascii; i++) ascii = host.charCodeAt(i) < 0x80;
+  if (ascii) return host;
+  const name = fromBytes(host);
+  const ace = domainToASCII(name);
+  if (ace === '') {
+    throw new TransferError(CurlCode.URL_MALFORMAT, `Failed to convert ${name} to ACE; invalid name`, {
+      phase: 'setup',
+    });
+  }
+  return ace;
 }
 
 /**

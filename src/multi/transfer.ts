@@ -22,6 +22,7 @@ import { TlsFilter, type TlsState } from '../filters/tls.js';
 import type { Filter } from '../filters/types.js';
 import { type HeaderList, NEED_DATA, ProtocolError } from '../proto/h1/types.js';
 import { ipVersion } from '../proto/ip.js';
+import { hostForUrl } from '../proto/url.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
 import { connectToTarget } from './dns-cache.js';
 import { type DohLookup, dohProbeOptions, finishDoh, startDoh, usesDoh } from './doh.js';
@@ -51,14 +52,7 @@ import {
 import { flushHeld, headerLine, receiveBody, startDecodeRun } from './features/write.js';
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
-import {
-  rawRequestPath,
-  requestHeaders,
-  requestMethod,
-  requestVersion,
-  responseMethod,
-  type Target,
-} from './request.js';
+import { requestHeaders, requestMethod, requestVersion, responseMethod, type Target } from './request.js';
 import { cachedLookup, familyOf, resolveOptionsOf, storeLookup } from './resolve.js';
 import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
 import { SingleRequest } from './single-request.js';
@@ -375,9 +369,12 @@ function phaseInit(m: Multi, t: Transfer, now: number): Step {
 
 function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   const o = t.o;
-  const parsed = m.target(t.url, t.redirect.allowPort ? o.port : undefined);
-  // CURLOPT_PATH_AS_IS: send the path as written, dot segments and all.
-  const target = o.pathAsIs ? { ...parsed, path: rawRequestPath(t.url) } : parsed;
+  const target = m.target(
+    t.url,
+    t.redirect.allowPort ? o.port : undefined,
+    o.pathAsIs === true,
+    t.redirect.isFollow,
+  );
   t.target = target;
   t.tStartSingle = now;
   t.req = new SingleRequest();
@@ -894,15 +891,16 @@ function phaseRatelimiting(m: Multi, t: Transfer, now: number): Step {
 function addAuthorization(t: Transfer, target: Target, out: HeaderList): void {
   const o = t.o;
   if (!t.redirect.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return;
-  const value = t.auth.header(o, credentials(o, target.url, t.netrc), t.req.method, target.path);
+  const value = t.auth.header(o, credentials(o, target, t.netrc), t.req.method, target.path);
   if (value !== undefined) out.push(['Authorization', value]);
 }
 
 /** The absolute-form request target: the URL without its fragment and credentials. */
 function absoluteTarget(target: Target): string {
   const u = target.url;
-  const host = u.host;
-  return `${u.protocol}//${host}${target.path}`;
+  // CURLU_NO_DEFAULT_PORT: a port equal to the scheme's default is left out.
+  const port = u.port === undefined || u.port === (u.scheme === 'https' ? 443 : 80) ? '' : `:${u.port}`;
+  return `${u.scheme}://${hostForUrl(u)}${port}${target.path}`;
 }
 
 /**
@@ -939,7 +937,7 @@ function addCookieHeader(m: Multi, t: Transfer, target: Target, out: HeaderList)
   const o = t.o;
   const jar = cookiesEnabled(o) ? t.easy._cookies : undefined;
   const fromJar =
-    jar?.header(target.host, target.url.pathname, false, Math.floor(m.transport.wallClockMs() / 1000)) ?? '';
+    jar?.header(target.host, target.pathname, false, Math.floor(m.transport.wallClockMs() / 1000)) ?? '';
   const given = o.cookie === undefined || hasCustomHeader(o, 'cookie') ? '' : o.cookie;
   if (fromJar !== '' || given !== '')
     out.push(['Cookie', fromJar !== '' && given !== '' ? `${fromJar}; ${given}` : fromJar || given]);
@@ -972,7 +970,7 @@ function onHead(
       jar,
       ev.headers,
       t.target!.host,
-      t.target!.url.pathname,
+      t.target!.pathname,
       Math.floor(m.transport.wallClockMs() / 1000),
     );
   const u = t.req.upload;
@@ -996,7 +994,7 @@ function onHead(
   const o = t.o;
   const canAuth =
     t.redirect.shape.credentialsAllowed &&
-    (o.xoauth2Bearer !== undefined || credentials(o, t.target!.url, t.netrc) !== undefined);
+    (o.xoauth2Bearer !== undefined || credentials(o, t.target!, t.netrc) !== undefined);
   // A 401 answered with a (new) method: the same URL again, this body read and dropped.
   if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') {
     t.req.follow = 'auth';
@@ -1012,7 +1010,7 @@ function onHead(
       return undefined;
     }
   }
-  if (onFinalHead(t.redirect, ev.status, ev.headers, t.url, o.followLocation === true)) {
+  if (onFinalHead(t.redirect, ev.status, ev.headers, t.url, o.followLocation === true, o.pathAsIs === true)) {
     t.req.follow = 'redirect';
     // libcurl: a followed response's body is read and dropped so the connection can be reused,
     // unless the connection closes anyway: then it stops here.
@@ -1023,7 +1021,7 @@ function onHead(
     return undefined;
   }
   const resumedGet = (o.resumeFrom ?? 0) > 0 && t.req.upload === undefined && t.req.method !== 'HEAD';
-  const hasUser = t.redirect.shape.credentialsAllowed && credentials(o, t.target!.url, t.netrc) !== undefined;
+  const hasUser = t.redirect.shape.credentialsAllowed && credentials(o, t.target!, t.netrc) !== undefined;
   if (httpShouldFail(o, ev.status, { resumedGet, hasUser, authProblem: t.auth.problem })) {
     // A failed transfer abandons its stream (libcurl's multi_done with premature set).
     throw httpReturnedError(ev.status);

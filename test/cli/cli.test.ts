@@ -51,10 +51,10 @@ describe('tscurl command', { concurrency: 4 }, () => {
     assert.match(shown.stderr, /^tscurl: \(7\) Failed to connect/m);
   });
 
-  test('a scheme other than http(s):// ends with 1, "Protocol "ftp" not supported"', async () => {
+  test('a scheme other than http(s):// ends with 1, "Protocol "ftp" is disabled" (curl 8)', async () => {
     const r = await tscurl([`ftp://127.0.0.1:${server.port}/hello`]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'tscurl: (1) Protocol "ftp" not supported or disabled in libcurl\n');
+    assert.equal(r.stderr, 'tscurl: (1) Protocol "ftp" is disabled\n');
   });
 
   test('https:// to a plain HTTP server: 35, as curl', async () => {

@@ -350,7 +350,8 @@ test('an empty Location is no redirect', async () => {
 test('a redirect to a scheme that is not supported fails with 1', async () => {
   const r = await run({ url: `${a.url}/ftp`, followLocation: true });
   assert.equal(r.code, CurlCode.UNSUPPORTED_PROTOCOL);
-  assert.match(r.error, /Protocol "ftp" not supported/);
+  // curl 8 (lib/url.c findprotocol): a scheme libcurl knows but the build does not speak.
+  assert.equal(r.error, 'Protocol "ftp" is disabled (in redirect)');
   assert.equal(r.info.redirectCount, 1);
 });
 

@@ -101,7 +101,19 @@ const cases: Array<[string, () => string, number, RegExp]> = [
     'a scheme the engine does not speak',
     () => 'ftp://127.0.0.1/',
     CurlCode.UNSUPPORTED_PROTOCOL,
-    /Protocol "ftp" not supported/,
+    /^Protocol "ftp" is disabled$/,
+  ],
+  [
+    'a scheme libcurl does not know',
+    () => 'foo://127.0.0.1/',
+    CurlCode.UNSUPPORTED_PROTOCOL,
+    /^Protocol "foo" not supported$/,
+  ],
+  [
+    'four slashes',
+    () => 'http:////127.0.0.1/',
+    CurlCode.URL_MALFORMAT,
+    /^URL rejected: Unsupported number of slashes following scheme$/,
   ],
   ['no host', () => 'http://', CurlCode.URL_MALFORMAT, /URL/],
 ];

@@ -165,15 +165,16 @@ export function loadNetrc(o: EasyOptions): NetrcEntry[] | undefined {
 
 export function credentials(
   o: EasyOptions,
-  url: URL,
+  url: { user: string | undefined; password: string | undefined; host: string },
   /** The .netrc entries read when the transfer was added (undefined: netrc not used). */
   netrc: readonly NetrcEntry[] | undefined,
 ): Credentials | undefined {
   let user: string | undefined;
   let password = '';
-  if (url.username !== '' || url.password !== '') {
-    user = decodeURIComponent(url.username);
-    password = decodeURIComponent(url.password);
+  // A URL's user, even an empty one ('http://@host/'), means credentials (curl sends 'Basic Og==').
+  if (url.user !== undefined) {
+    user = url.user;
+    password = url.password ?? '';
   }
   if (o.userPwd !== undefined) {
     const i = o.userPwd.indexOf(':');
@@ -195,10 +196,10 @@ export function credentials(
     o.username === undefined &&
     o.password === undefined
   ) {
-    const urlHasPassword = url.password !== '';
+    const urlHasPassword = (url.password ?? '') !== '';
     if (mode === Netrc.REQUIRED || !urlHasPassword) {
-      const login = url.username === '' ? undefined : decodeURIComponent(url.username);
-      const found = netrcLookup(netrc, url.hostname, login);
+      const login = (url.user ?? '') === '' ? undefined : url.user;
+      const found = netrcLookup(netrc, url.host, login);
       if (found !== undefined) return found;
       if (mode === Netrc.REQUIRED && login === undefined) return undefined;
     }

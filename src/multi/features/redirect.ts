@@ -4,8 +4,17 @@
 import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
 import type { HeaderList } from '../../proto/h1/types.js';
+import {
+  parseUrl,
+  resolveUrl,
+  schemeLength,
+  UrlError,
+  type UrlFlags,
+  urlToString,
+  utf8Bytes,
+} from '../../proto/url.js';
 import { PostRedir } from '../options.js';
-import { FIRST_REQUEST, type RequestShape, type Target } from '../request.js';
+import { FIRST_REQUEST, fromBytes, type RequestShape, type Target } from '../request.js';
 
 /** CURLOPT_MAXREDIRS default since libcurl 8.3.0 (it was unlimited before). */
 export const DEFAULT_MAX_REDIRS = 30;
@@ -15,6 +24,8 @@ export class RedirectState {
   count = 0;
   /** The resolved Location of the current 3xx response, if it has one. */
   location: string | undefined;
+  /** Why that Location is no URL (followed, the transfer ends with it). */
+  locationError: UrlError | undefined;
   /** The Location had a scheme (an absolute URL ends CURLOPT_PORT's say, as libcurl's disallowport). */
   locationAbsolute = false;
   /** CURLINFO_REDIRECT_URL: where a redirect would go (not followed, or the limit was hit). */
@@ -60,8 +71,10 @@ export function onFinalHead(
   headers: HeaderList,
   currentUrl: string,
   follow: boolean,
+  pathAsIs = false,
 ): boolean {
   r.location = undefined;
+  r.locationError = undefined;
   if (status < 300 || status > 399) return false;
   let raw: string | undefined;
   for (const [name, value] of headers) {
@@ -71,26 +84,35 @@ export function onFinalHead(
     }
   }
   if (raw === undefined || raw === '') return false;
-  r.location = resolveLocation(raw, currentUrl) ?? raw;
-  r.locationAbsolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(raw);
+  r.locationAbsolute = schemeLength(raw, false) > 0;
+  try {
+    r.location = resolveLocation(raw, currentUrl, follow, pathAsIs);
+  } catch (e) {
+    if (!(e instanceof UrlError)) throw e;
+    // Not followed (CURLINFO_REDIRECT_URL only): the header as it came, as libcurl copies it.
+    r.location = raw;
+    r.locationError = e;
+  }
   return follow;
 }
 
 /**
- * Bytes beyond ASCII are percent-encoded as the bytes they are (libcurl's CURLU_URLENCODE), not
- * re-encoded as UTF-8 the way WHATWG URL would treat a latin1 string.
+ * libcurl's Curl_follow: curl_url_set() of the Location on the current URL. Followed, with
+ * CURLU_URLENCODE | CURLU_ALLOW_SPACE: spaces become %20 in the path and '+' in the query, bytes
+ * beyond ASCII %XX (the header's bytes as they came). Only noted (FOLLOW_FAKE): any scheme,
+ * nothing encoded. A relative Location always has its dot-segments removed.
  */
-function resolveLocation(raw: string, base: string): string | undefined {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the header value is latin1 bytes
-  const escaped = raw.replace(/[\x80-\xff\x00-\x1f\x7f]/g, (c) => {
-    const hex = c.charCodeAt(0).toString(16).toUpperCase();
-    return `%${hex.length === 1 ? `0${hex}` : hex}`;
+function resolveLocation(raw: string, base: string, follow: boolean, pathAsIs: boolean): string {
+  const flags: UrlFlags = follow
+    ? { urlEncode: true, allowSpace: true, pathAsIs }
+    : { nonSupportScheme: true, pathAsIs };
+  const current = parseUrl(utf8Bytes(base), {
+    guessScheme: true,
+    nonSupportScheme: true,
+    allowSpace: true,
+    pathAsIs,
   });
-  try {
-    return new URL(escaped, base).href;
-  } catch {
-    return undefined;
-  }
+  return fromBytes(urlToString(resolveUrl(current, raw, flags)));
 }
 
 export interface FollowInput {
@@ -118,15 +140,13 @@ export function follow(r: RedirectState, i: FollowInput): string {
       phase: 'recv',
     });
   }
-  let url: URL;
-  try {
-    url = new URL(next);
-  } catch (cause) {
-    throw new TransferError(
-      CurlCode.URL_MALFORMAT,
-      `The redirect location URL could not be parsed: ${next}`,
-      { side: 'remote', phase: 'recv', cause },
-    );
+  const bad = r.locationError;
+  if (bad !== undefined) {
+    throw new TransferError(bad.curlCode, `The redirect target URL could not be parsed: ${bad.message}`, {
+      side: 'remote',
+      phase: 'recv',
+      cause: bad,
+    });
   }
   r.count++;
   r.isFollow = true;
@@ -143,17 +163,14 @@ export function follow(r: RedirectState, i: FollowInput): string {
     shape.postToGet = true;
   r.shape = shape;
   r.timeMs = i.now - i.start;
-  return url.href;
+  return next;
 }
 
 /** The previous URL without credentials and fragment (libcurl's autoreferer). */
 function refererFrom(current: string): string {
   try {
-    const u = new URL(current);
-    u.username = '';
-    u.password = '';
-    u.hash = '';
-    return u.href;
+    const u = parseUrl(utf8Bytes(current), { guessScheme: true, nonSupportScheme: true, allowSpace: true });
+    return fromBytes(urlToString({ ...u, user: undefined, password: undefined, fragment: undefined }));
   } catch {
     return current;
   }
