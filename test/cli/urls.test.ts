@@ -154,6 +154,20 @@ const cases: Case[] = [
     stdout: '/idn\nxn--bcher-kva.example:PORT\n',
     same: true,
   },
+  {
+    name: 'a percent-encoded host',
+    args: ['http://%31%32%37.0.0.1:PORT/pct'],
+    code: 0,
+    stdout: echo('/pct'),
+    same: true,
+  },
+  {
+    name: 'an IPv6 literal is no glob',
+    args: ['http://[::ffff:127.0.0.1]:PORT/v6'],
+    code: 0,
+    stdout: '/v6\n[::ffff:127.0.0.1]:PORT\n',
+    same: true,
+  },
   // curl 7.88 resolves these (6); curl 8 refuses them (lib1560: "hej..", "%25").
   {
     name: 'a host ending in two dots',
@@ -217,6 +231,13 @@ const cases: Case[] = [
     args: ['http://us%40er:p%3A%23ss;x@127.0.0.1:PORT/auth'],
     code: 0,
     stdout: echo('/auth', `Basic ${Buffer.from('us@er:p:#ss;x').toString('base64')}`),
+    same: true,
+  },
+  {
+    name: 'a user name of 60,000 bytes',
+    args: [`http://${'u'.repeat(60_000)}:p@127.0.0.1:PORT/long`],
+    code: 0,
+    stdout: echo('/long', `Basic ${Buffer.from(`${'u'.repeat(60_000)}:p`).toString('base64')}`),
     same: true,
   },
   // Location.

@@ -3,6 +3,8 @@
 // fragment, dot-segments, path-as-is), credentials, IDN hosts, and Location headers resolved
 // and encoded as curl 8 does (lib/urlapi.c, lib1560's redirect cases).
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CurlCode } from '../../src/index.js';
 import { onRequestHead, type RawServer, startRawServer } from '../helpers/http-server.js';
@@ -79,6 +81,22 @@ describe('the URL as given', () => {
       assert.equal(r.info.effectiveUrl, effective.replace('PORT', p));
     });
   }
+
+  test('an IPv6 literal with a zone id (%25lo or %lo) connects with that scope', async () => {
+    const v6 = createServer((req, res) => res.end(`${req.url} ${req.headers.host}`));
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const port = (v6.address() as AddressInfo).port;
+    try {
+      for (const zone of ['%25lo', '%lo']) {
+        const r = await run({ url: `http://[::1${zone}]:${port}/zone` });
+        assert.equal(r.code, CurlCode.OK, r.error);
+        assert.equal(r.body.toString(), `/zone [::1]:${port}`);
+        assert.equal(r.info.effectiveUrl, `http://[::1%25lo]:${port}/zone`);
+      }
+    } finally {
+      v6.close();
+    }
+  });
 
   test('path-as-is keeps dot-segments', async () => {
     const r = await run({ url: `${origin}/a/./b/../c`, pathAsIs: true });
