@@ -986,11 +986,7 @@ function onHead(
   for (const [name, value] of ev.headers) {
     if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
   }
-  ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(
-    t.o,
-    ev.headers,
-    m.transport.wallClockMs(),
-  ));
+  ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(t.o, ev.headers, m.transport));
   const o = t.o;
   const canAuth =
     t.redirect.shape.credentialsAllowed &&

@@ -9,7 +9,12 @@ export interface ResponseInfo {
   fileTime: number;
 }
 
-export function responseInfo(o: EasyOptions, headers: HeaderList, nowEpochMs: number): ResponseInfo {
+/** The clock is read only for a Retry-After given as a date. */
+export function responseInfo(
+  o: EasyOptions,
+  headers: HeaderList,
+  clock: { wallClockMs(): number },
+): ResponseInfo {
   let retryAfter = 0;
   let fileTime = -1;
   for (const [name, value] of headers) {
@@ -21,7 +26,7 @@ export function responseInfo(o: EasyOptions, headers: HeaderList, nowEpochMs: nu
       if (/^\d+$/.test(v)) retryAfter = Number(v);
       else {
         const at = Date.parse(v);
-        if (!Number.isNaN(at)) retryAfter = Math.max(0, Math.floor((at - nowEpochMs) / 1000));
+        if (!Number.isNaN(at)) retryAfter = Math.max(0, Math.floor((at - clock.wallClockMs()) / 1000));
       }
     } else if (lower === 'last-modified' && o.filetime) {
       const at = Date.parse(value.trim());
