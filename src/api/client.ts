@@ -112,7 +112,7 @@ export class Client implements AsyncDisposable {
   /** WHATWG fetch over this client: resolves with Node's own Response. */
   fetch(input: FetchInput, init?: FetchInit): Promise<Response> {
     if (this.pool !== undefined) return this._track(this.workerCall(() => this.pool!.fetch(input, init)));
-    return this._track(fetchWith(this, input, init));
+    return fetchWith(this, input, init);
   }
 
   /** Status, headers, a streaming body with the body mixins, and the transfer's getInfo(). */

@@ -103,19 +103,135 @@ class StreamSink implements BodySink {
 }
 
 interface Hop {
-  url: URL;
+  /** The URL without its fragment. */
+  href: string;
+  origin: string;
   method: string;
   /** undefined: no header given. */
   headers: Headers | undefined;
   body: ExtractedBody | undefined;
 }
 
-/** fetch() over a given client. */
-export async function fetchWith(client: Client, input: FetchInput, init: FetchInit = {}): Promise<Response> {
-  const host = client._host();
-  const fromRequest = input instanceof Request ? input : undefined;
-  const rawUrl =
-    fromRequest !== undefined ? fromRequest.url : input instanceof URL ? input.href : String(input);
+/** What every hop of one call shares. */
+interface Call {
+  client: Client;
+  host: ExchangeHost;
+  extra: TransferOptions;
+  signal: AbortSignal | undefined;
+  redirect: NonNullable<RequestInit['redirect']>;
+  /** The first URL's origin (a response from another origin has type 'cors'). */
+  firstOrigin: string;
+}
+
+/**
+ * fetch() over a given client. A call without a request body starts its transfer before it
+ * returns and costs one promise until its head; only a body to read or a redirect to follow makes
+ * it a tracked async call (Client.close() waits for those, as for a running transfer).
+ */
+export function fetchWith(client: Client, input: FetchInput, init: FetchInit = {}): Promise<Response> {
+  try {
+    const host = client._host();
+    const fromRequest = input instanceof Request ? input : undefined;
+    const rawUrl =
+      fromRequest !== undefined ? fromRequest.url : input instanceof URL ? input.href : String(input);
+    const url = parseUrl(rawUrl);
+    const method = normalizeMethod(init.method ?? fromRequest?.method);
+    const signal = init.signal !== undefined ? checkedSignal(init.signal) : fromRequest?.signal;
+    const redirect = init.redirect ?? fromRequest?.redirect ?? 'follow';
+    if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
+      throw badArgument(`Invalid redirect mode '${String(redirect)}'`);
+    }
+    const defaults = client.defaults;
+    const requestHeaders = fromRequest?.headers;
+    const headers =
+      defaults.headers === undefined && requestHeaders === undefined && init.headers === undefined
+        ? undefined
+        : headerPairs(defaults.headers, requestHeaders, init.headers);
+    // Like Node's fetch: ask for compressed bodies and hand them out decoded (the engine decodes).
+    const extra: TransferOptions = headers?.has('accept-encoding') ? {} : { acceptEncoding: '' };
+    copyOptions(extra, defaults, defaultsSkip);
+    copyOptions(extra, init.options);
+    const call: Call = { client, host, extra, signal, redirect, firstOrigin: url.origin };
+    const hop: Hop = { href: url.href, origin: url.origin, method, headers, body: undefined };
+    const body = init.body;
+    if ((body === undefined || body === null) && (body === null || fromRequest?.body == null)) {
+      if (signal?.aborted) throw signal.reason;
+      return runHop(call, hop, 0);
+    }
+    return client._track(withBody(call, hop, init, fromRequest));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** A call with a request body: the body is read (a Request's) and extracted before the first hop. */
+async function withBody(
+  call: Call,
+  hop: Hop,
+  init: FetchInit,
+  fromRequest: Request | undefined,
+): Promise<Response> {
+  let body: RequestBody = null;
+  if (init.body !== undefined && init.body !== null) body = init.body as RequestBody;
+  else if (init.body === undefined && fromRequest?.body != null) {
+    // Request keeps its body's source private: its stream is read to bytes here.
+    body = await readAll((fromRequest.body as unknown as AsyncIterable<unknown>)[Symbol.asyncIterator]());
+  }
+  if (body !== null && (hop.method === 'GET' || hop.method === 'HEAD')) {
+    throw badArgument('Request with GET/HEAD method cannot have body.');
+  }
+  if (isStreamBody(body) && (init as { duplex?: string }).duplex !== 'half') {
+    throw badArgument('RequestInit: duplex option is required when sending a body.');
+  }
+  const signal = call.signal;
+  if (signal?.aborted) throw signal.reason;
+  if (body !== null) {
+    hop.body = await extractBody(body);
+    if (signal?.aborted) throw signal.reason;
+  }
+  return runHop(call, hop, 0);
+}
+
+/** One hop: its Response, or the next hop's once this one's body was drained. */
+function runHop(call: Call, hop: Hop, redirects: number): Promise<Response> {
+  const sink = new StreamSink();
+  const x = startHop(call.host, hop, call.extra, sink, call.signal, call.redirect);
+  return x.head.then((head) => {
+    const location = redirectStatuses.has(head.status) ? headerValue(head, 'location') : undefined;
+    if (location === undefined || call.redirect === 'manual') {
+      return toResponse(head, sink, hop, redirects > 0, call.firstOrigin);
+    }
+    if (call.redirect === 'error') {
+      x.abort(undefined);
+      throw new TscurlError(
+        CurlCode.TOO_MANY_REDIRECTS,
+        `Unexpected redirect to ${location} (redirect: 'error')`,
+        {
+          side: 'remote',
+          phase: 'recv',
+          host: x.hostLabel,
+        },
+      );
+    }
+    const next = nextHop(hop, head.status, location, redirects, x.hostLabel);
+    return call.client._track(follow(call, x, next, redirects + 1));
+  });
+}
+
+/** Between two hops: the previous one ends (its body drained, the connection kept), then the next starts. */
+async function follow(call: Call, previous: Exchange, next: Hop, redirects: number): Promise<Response> {
+  await previous.finished;
+  if (call.signal?.aborted) throw call.signal.reason;
+  return runHop(call, next, redirects);
+}
+
+/** A call's URL, checked; the parse of a URL string is kept (most programs fetch the same few). */
+const parsedUrls = new Map<string, { href: string; origin: string }>();
+const PARSED_URLS_MAX = 1024;
+
+function parseUrl(rawUrl: string): { href: string; origin: string } {
+  const known = parsedUrls.get(rawUrl);
+  if (known !== undefined) return known;
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -129,68 +245,9 @@ export async function fetchWith(client: Client, input: FetchInput, init: FetchIn
     throw badArgument(`Request cannot be constructed from a URL that includes credentials: ${rawUrl}`);
   }
   url.hash = '';
-  const method = normalizeMethod(init.method ?? fromRequest?.method);
-  const signal = init.signal !== undefined ? checkedSignal(init.signal) : fromRequest?.signal;
-  const redirect = init.redirect ?? fromRequest?.redirect ?? 'follow';
-  if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
-    throw badArgument(`Invalid redirect mode '${String(redirect)}'`);
-  }
-  const defaults = client.defaults;
-  const requestHeaders = fromRequest?.headers;
-  const headers =
-    defaults.headers === undefined && requestHeaders === undefined && init.headers === undefined
-      ? undefined
-      : headerPairs(defaults.headers, requestHeaders, init.headers);
-  // Like Node's fetch: ask for compressed bodies and hand them out decoded (the engine decodes).
-  const extra: TransferOptions = headers?.has('accept-encoding') ? {} : { acceptEncoding: '' };
-  copyOptions(extra, defaults, defaultsSkip);
-  copyOptions(extra, init.options);
-
-  let body: RequestBody = null;
-  if (init.body !== undefined && init.body !== null) body = init.body as RequestBody;
-  else if (init.body === undefined && fromRequest?.body != null) {
-    // Request keeps its body's source private: its stream is read to bytes here.
-    body = await readAll((fromRequest.body as unknown as AsyncIterable<unknown>)[Symbol.asyncIterator]());
-  }
-  if (body !== null && (method === 'GET' || method === 'HEAD')) {
-    throw badArgument('Request with GET/HEAD method cannot have body.');
-  }
-  if (isStreamBody(body) && (init as { duplex?: string }).duplex !== 'half') {
-    throw badArgument('RequestInit: duplex option is required when sending a body.');
-  }
-  if (signal?.aborted) throw signal.reason;
-  let extracted: ExtractedBody | undefined;
-  if (body !== null) {
-    extracted = await extractBody(body);
-    if (signal?.aborted) throw signal.reason;
-  }
-
-  let hop: Hop = { url, method, headers, body: extracted };
-  for (let redirects = 0; ; redirects++) {
-    const sink = new StreamSink();
-    const x = startHop(host, hop, extra, sink, signal, redirect);
-    const head = await x.head;
-    const location = redirectStatuses.has(head.status) ? headerValue(head, 'location') : undefined;
-    if (location === undefined || redirect === 'manual') {
-      return toResponse(head, sink, hop, redirects > 0, url.origin);
-    }
-    if (redirect === 'error') {
-      x.abort(undefined);
-      throw new TscurlError(
-        CurlCode.TOO_MANY_REDIRECTS,
-        `Unexpected redirect to ${location} (redirect: 'error')`,
-        {
-          side: 'remote',
-          phase: 'recv',
-          host: x.hostLabel,
-        },
-      );
-    }
-    const next = nextHop(hop, head.status, location, redirects, x.hostLabel);
-    await x.finished;
-    if (signal?.aborted) throw signal.reason;
-    hop = next;
-  }
+  const parsed = { href: url.href, origin: url.origin };
+  if (parsedUrls.size < PARSED_URLS_MAX) parsedUrls.set(rawUrl, parsed);
+  return parsed;
 }
 
 function startHop(
@@ -206,7 +263,7 @@ function startHop(
   const x = new Exchange(host, {
     options: easyOptionsFor(
       {
-        url: hop.url.href,
+        url: hop.href,
         method: hop.method,
         headers: hop.headers,
         body: b?.kind === 'bytes' ? b.bytes : upload,
@@ -238,7 +295,7 @@ function nextHop(hop: Hop, status: number, location: string, redirects: number, 
   }
   let url: URL;
   try {
-    url = new URL(location, hop.url);
+    url = new URL(location, hop.href);
   } catch (cause) {
     throw new TscurlError(CurlCode.URL_MALFORMAT, `Invalid redirect Location '${location}'`, {
       cause,
@@ -277,8 +334,9 @@ function nextHop(hop: Hop, status: number, location: string, redirects: number, 
       },
     );
   }
-  if (url.origin !== hop.url.origin) for (const name of crossOriginDropped) headers.delete(name);
-  return { url, method, headers, body };
+  const origin = url.origin;
+  if (origin !== hop.origin) for (const name of crossOriginDropped) headers.delete(name);
+  return { href: url.href, origin, method, headers, body };
 }
 
 function headerValue(head: ResponseHead, name: string): string | undefined {
@@ -292,7 +350,20 @@ function toResponse(
   redirected: boolean,
   firstOrigin: string,
 ): Response {
-  const headers = new Headers();
+  if (head.status < 200 || head.status > 599) {
+    sink.exchange?.abort(undefined);
+    throw new TscurlError(CurlCode.WEIRD_SERVER_REPLY, `Unsupported response status ${head.status}`, {
+      side: 'remote',
+      phase: 'recv',
+    });
+  }
+  const response = new Response(sink.discard ? null : sink.stream, {
+    status: head.status,
+    statusText: head.statusText,
+  });
+  // The fields go straight into the response's own Headers: given in the init, they would be
+  // appended to a Headers first and then copied.
+  const headers = response.headers;
   const fields = head.fields;
   for (let i = 0; i < fields.length; i += 2) {
     try {
@@ -301,25 +372,12 @@ function toResponse(
       // A field Headers refuses (invalid name or value bytes) is dropped, as undici does.
     }
   }
-  if (head.status < 200 || head.status > 599) {
-    sink.exchange?.abort(undefined);
-    throw new TscurlError(CurlCode.WEIRD_SERVER_REPLY, `Unsupported response status ${head.status}`, {
-      side: 'remote',
-      phase: 'recv',
-    });
-  }
-  const nullBody = sink.discard;
-  const response = new Response(nullBody ? null : sink.stream, {
-    status: head.status,
-    statusText: head.statusText,
-    headers,
-  });
   // Response's constructor cannot set these; Node's fetch sets them on its responses.
   Object.defineProperties(response, {
-    url: { value: hop.url.href, enumerable: true },
+    url: { value: hop.href, enumerable: true },
     redirected: { value: redirected, enumerable: true },
     // Node's fetch reports 'cors' once a redirect left the first URL's origin.
-    type: { value: hop.url.origin === firstOrigin ? 'basic' : 'cors', enumerable: true },
+    type: { value: hop.origin === firstOrigin ? 'basic' : 'cors', enumerable: true },
   });
   return response;
 }
