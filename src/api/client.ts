@@ -57,7 +57,7 @@ export class Client implements AsyncDisposable {
   readonly driver: NodeDriver;
   readonly defaults: Readonly<ClientDefaults>;
   private state: ClientState = 'open';
-  private readonly inflight = new Set<Exchange>();
+  private readonly inflight = new Set<Exchange<unknown>>();
   private readonly calls = new Set<Promise<unknown>>();
   private readonly hold = new ActivityHold();
   private readonly host: ExchangeHost;
@@ -74,7 +74,7 @@ export class Client implements AsyncDisposable {
     this.driver = new NodeDriver({ ...limits, transport: rt.transport, timer: rt.timer });
     const inflight = this.inflight;
     const hold = rt.holdsProcess ? this.hold : undefined;
-    const idle = new Set<Exchange>();
+    const idle = new Set<Exchange<unknown>>();
     if (workers !== undefined) {
       const { headers, ...easy } = this.defaults;
       const pairs = headers === undefined ? undefined : [...headerPairs(headers)];

@@ -35,16 +35,16 @@ export interface ExchangeHost {
   readonly driver: NodeDriver;
   /** Why no transfer may start now (the client was destroyed or closed), or undefined. */
   refusal(): unknown;
-  started(x: Exchange): void;
-  ended(x: Exchange): void;
+  started(x: Exchange<unknown>): void;
+  ended(x: Exchange<unknown>): void;
   /**
    * Receiving paused because nobody reads the body (true) or resumed (false): a transfer that
    * only waits for its reader does not keep the process alive, as with Node's own fetch.
    */
-  waitingForReader?(x: Exchange, waiting: boolean): void;
+  waitingForReader?(x: Exchange<unknown>, waiting: boolean): void;
 }
 
-export interface ExchangeInit {
+export interface ExchangeInit<R = ResponseHead> {
   /** Easy options for this transfer (url included); writeFunction/headerFunction are the exchange's. */
   options: EasyOptions;
   sink: BodySink;
@@ -56,6 +56,11 @@ export interface ExchangeInit {
   onHead?: (head: ResponseHead) => void;
   /** The streamed request body whose readFunction is in `options`: the exchange resumes and stops it. */
   upload?: UploadFeeder | undefined;
+  /**
+   * What `head` resolves with, made from the final head when it is settled (must not throw): the
+   * call's result directly, without a second promise after the head's.
+   */
+  result?: (head: ResponseHead) => R;
 }
 
 const statusLineRe = /^HTTP\/(\d(?:\.\d)?) +(\d{3})(?: (.*))?$/;
@@ -64,10 +69,13 @@ const CR = 13;
 const SP = 32;
 const HTAB = 9;
 
-export class Exchange {
+export class Exchange<R = ResponseHead> {
   readonly easy: Easy;
-  /** Resolves with the final response head; rejects when the transfer fails or aborts before it. */
-  readonly head: Promise<ResponseHead>;
+  /**
+   * Resolves with the final response head (or what `init.result` made of it); rejects when the
+   * transfer fails or aborts before it.
+   */
+  readonly head: Promise<R>;
   sink: BodySink;
 
   private readonly host: ExchangeHost;
@@ -80,7 +88,9 @@ export class Exchange {
   private readonly signal: AbortSignal | undefined;
   private readonly onHead: ((head: ResponseHead) => void) | undefined;
   private readonly followsRedirects: boolean;
-  private resolveHead!: (h: ResponseHead) => void;
+  // Typed loosely so that any Exchange<R> is an Exchange<unknown> to the host.
+  private resolveHead!: (r: unknown) => void;
+  private readonly result: ((head: ResponseHead) => R) | undefined;
   private rejectHead!: (e: unknown) => void;
   /** The final head was parsed: later header lines are trailers. */
   private headParsed = false;
@@ -101,11 +111,12 @@ export class Exchange {
   /** The signal's listener (only made when there is a signal). */
   private onAbort: (() => void) | undefined;
 
-  constructor(host: ExchangeHost, init: ExchangeInit) {
+  constructor(host: ExchangeHost, init: ExchangeInit<R>) {
     this.host = host;
     this.sink = init.sink;
     this.signal = init.signal;
     this.onHead = init.onHead;
+    this.result = init.result;
     this.upload = init.upload;
     if (this.upload !== undefined) this.upload.onData = () => this.applyPause();
     this.followsRedirects = init.options.followLocation === true;
@@ -113,8 +124,8 @@ export class Exchange {
     this.maxFileSize = init.options.maxFileSize ?? 0;
     this.maxDecoded = takeDecodedLimit(init.options);
     this.url = init.options.url;
-    this.head = new Promise((resolve, reject) => {
-      this.resolveHead = resolve;
+    this.head = new Promise<R>((resolve, reject) => {
+      this.resolveHead = resolve as (r: unknown) => void;
       this.rejectHead = reject;
     });
     const options = init.options;
@@ -259,7 +270,8 @@ export class Exchange {
 
   private settleHead(block: ResponseHead): void {
     this.headSettled = true;
-    this.resolveHead(block);
+    const result = this.result;
+    this.resolveHead(result === undefined ? block : result(block));
   }
 
   /**

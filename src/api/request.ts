@@ -110,7 +110,17 @@ function startRequest(
     defaults.headers === undefined && o.headers === undefined
       ? undefined
       : headerPairs(defaults.headers, o.headers);
-  const x = new Exchange(host, {
+  const body = new BodyReadable(
+    () => x.resume(),
+    (error) =>
+      x.abort(
+        error ??
+          new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The response body was destroyed before its end'),
+      ),
+    o.highWaterMark ?? BODY_HIGH_WATER_MARK,
+  );
+  sink.readable = body;
+  const x: Exchange<RequestResult> = new Exchange(host, {
     options: easyOptionsFor(
       {
         url: href,
@@ -126,18 +136,11 @@ function startRequest(
     sink,
     signal: o.signal,
     upload,
+    // The call resolves with the result itself, made when the head is settled.
+    result: (head) => new Result(head, body, x.easy),
   });
-  sink.readable = new BodyReadable(
-    () => x.resume(),
-    (error) =>
-      x.abort(
-        error ??
-          new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The response body was destroyed before its end'),
-      ),
-    o.highWaterMark ?? BODY_HIGH_WATER_MARK,
-  );
   x.start();
-  return x.head.then((head) => new Result(head, sink.readable, x.easy));
+  return x.head;
 }
 
 /** A RequestResult; `info` a getter on the prototype (an object literal's getter costs an own map). */
