@@ -45,10 +45,13 @@ export class NodeDriver {
   private readonly onError: ((e: MultiError) => void) | undefined;
   private readonly timer: DriverTimer | undefined;
   private cancelTimer: (() => void) | undefined;
+  /** The timer armed is a 0 (next turn) one. */
+  private armedNow = false;
   private readonly onTimer = (): void => {
     this.timeout = undefined;
     this.immediate = undefined;
     this.cancelTimer = undefined;
+    this.armedNow = false;
     this.act(SOCKET_TIMEOUT, 0);
   };
 
@@ -123,11 +126,15 @@ export class NodeDriver {
   }
 
   private timerFunction(requested: number): void {
+    // Every addHandle asks for 0: a 0 timer already armed fires as soon as a new one would, so it
+    // is kept rather than cancelled and made again (a burst of adds arms one).
+    if (requested === 0 && this.armedNow) return;
     this.clearTimer();
     if (requested < 0) return;
     // Past Node's range setTimeout would fire after 1 ms (and warn): fire at the range's end
     // instead; the engine then announces what is left.
     const ms = Math.min(requested, MAX_TIMER_MS);
+    this.armedNow = ms === 0;
     if (this.timer !== undefined) this.cancelTimer = this.timer(ms, this.onTimer);
     else if (ms === 0) this.immediate = setImmediate(this.onTimer);
     else this.timeout = setTimeout(this.onTimer, ms);
@@ -138,6 +145,7 @@ export class NodeDriver {
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timeout = undefined;
     this.immediate = undefined;
+    this.armedNow = false;
     if (this.cancelTimer !== undefined) {
       this.cancelTimer();
       this.cancelTimer = undefined;
