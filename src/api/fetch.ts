@@ -84,8 +84,9 @@ class StreamSink implements BodySink {
       return true;
     }
     if (this.done) return true;
-    // Copied: the engine's buffers are its own.
-    this.controller.enqueue(new Uint8Array(chunk));
+    // The chunk is the sink's (the engine hands each one over and never writes it again): a plain
+    // Uint8Array view of its bytes, as web streams hand out, not a copy.
+    this.controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     return (this.controller.desiredSize ?? 0) > 0;
   }
 
