@@ -197,6 +197,7 @@ export class Client implements AsyncDisposable {
     this.refusal ??= closedError();
     this.driver.close();
     this.pool?.terminate();
+    this.hold.close();
   }
 }
 

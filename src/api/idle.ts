@@ -48,20 +48,38 @@ export class UnrefTransport implements Transport {
 // Far enough never to fire; it only has to exist (setInterval's maximum delay is 2^31-1 ms).
 const HOLD_MS = 2 ** 31 - 1;
 
-/** A counter of running transfers that holds one ref'd handle while it is above zero. */
+/**
+ * A counter of running transfers that holds one ref'd handle while it is above zero. The handle is
+ * made once and ref'd / unref'd (two flag changes), not made and cleared at each crossing of zero:
+ * a transfer paused for its reader crosses it as often as its body fills.
+ */
 export class ActivityHold {
   private count = 0;
   private handle: NodeJS.Timeout | undefined;
+  private closed = false;
 
   enter(): void {
-    if (this.count++ === 0) this.handle = setInterval(() => {}, HOLD_MS);
+    if (this.count++ === 0) {
+      if (this.handle === undefined) this.handle = setInterval(() => {}, HOLD_MS);
+      else this.handle.ref();
+    }
   }
 
   leave(): void {
-    if (--this.count === 0 && this.handle !== undefined) {
-      clearInterval(this.handle);
-      this.handle = undefined;
-    }
+    if (--this.count !== 0) return;
+    if (this.closed) this.clear();
+    else this.handle?.unref();
+  }
+
+  /** The client closed: the handle is dropped once nothing holds it (at once when idle). */
+  close(): void {
+    this.closed = true;
+    if (this.count === 0) this.clear();
+  }
+
+  private clear(): void {
+    if (this.handle !== undefined) clearInterval(this.handle);
+    this.handle = undefined;
   }
 
   get active(): number {
