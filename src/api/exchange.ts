@@ -1,11 +1,12 @@
 // One request/response exchange of the promise API: one Easy on the Client's Multi. It turns the
-// engine's callbacks into what the API needs: header lines into a response head (a promise), body
-// chunks into a sink with backpressure (a full sink pauses the transfer, demand resumes it), the
-// done message into the end of the body or a TscurlError, and an AbortSignal into removeHandle.
+// engine's callbacks into what the API needs: the parsed response heads into the final head (a
+// promise), body chunks into a sink with backpressure (a full sink pauses the transfer, demand
+// resumes it), the done message into the end of the body or a TscurlError, and an AbortSignal into
+// removeHandle.
 import { CurlCode } from '../core/codes.js';
 import { EasyError, MultiError } from '../core/errors.js';
 import { PAUSE, Pause } from '../multi/constants.js';
-import { Easy } from '../multi/easy.js';
+import { Easy, type StreamHead } from '../multi/easy.js';
 import type { DoneMessage } from '../multi/multi.js';
 import type { EasyOptions } from '../multi/options.js';
 import type { NodeDriver } from './driver.js';
@@ -63,11 +64,9 @@ export interface ExchangeInit<R = ResponseHead> {
   result?: (head: ResponseHead) => R;
 }
 
-const statusLineRe = /^HTTP\/(\d(?:\.\d)?) +(\d{3})(?: (.*))?$/;
-const LF = 10;
-const CR = 13;
 const SP = 32;
 const HTAB = 9;
+const CR = 13;
 
 export class Exchange<R = ResponseHead> {
   readonly easy: Easy;
@@ -92,7 +91,7 @@ export class Exchange<R = ResponseHead> {
   private resolveHead!: (r: unknown) => void;
   private readonly result: ((head: ResponseHead) => R) | undefined;
   private rejectHead!: (e: unknown) => void;
-  /** The final head was parsed: later header lines are trailers. */
+  /** The final head was seen: later heads are not the response's. */
   private headParsed = false;
   /** The head promise was settled. */
   private headSettled = false;
@@ -107,7 +106,6 @@ export class Exchange<R = ResponseHead> {
   /** The sink is full: receiving is paused. */
   private recvPaused = false;
   private readonly upload: UploadFeeder | undefined;
-  private block: ResponseHead | undefined;
   /** The signal's listener (only made when there is a signal). */
   private onAbort: (() => void) | undefined;
 
@@ -129,13 +127,13 @@ export class Exchange<R = ResponseHead> {
       this.rejectHead = reject;
     });
     const options = init.options;
-    options.headerFunction = (line) => this.headerLine(line);
     options.writeFunction = (chunk) => this.write(chunk);
     try {
       this.easy = new Easy(options);
     } catch (e) {
       throw e instanceof EasyError ? new TscurlError(e.code, e.message, { cause: e, phase: 'setup' }) : e;
     }
+    this.easy._onHead = (head) => this.onEngineHead(head);
   }
 
   /** 'host:port' for messages. */
@@ -221,51 +219,20 @@ export class Exchange<R = ResponseHead> {
     }
   }
 
-  private headerLine(line: string): void {
-    if (this.headParsed) return; // trailers
-    let end = line.length;
-    if (end > 0 && line.charCodeAt(end - 1) === LF) {
-      end--;
-      if (end > 0 && line.charCodeAt(end - 1) === CR) end--;
-    }
-    if (end === 0) {
-      const block = this.block;
-      this.block = undefined;
-      if (block === undefined || !this.isFinal(block)) return;
-      this.headParsed = true;
-      this.onHead?.(block);
-      if (this.failsAfterHead(block)) this.held = block;
-      else this.settleHead(block);
-      return;
-    }
-    const first = line.charCodeAt(0);
-    if (first === 72 /* H */ && line.startsWith('HTTP/')) {
-      const m = statusLineRe.exec(end === line.length ? line : line.slice(0, end));
-      if (m !== null) {
-        this.block = { status: Number(m[2]), statusText: m[3] ?? '', httpVersion: m[1]!, fields: [] };
-        return;
-      }
-    }
-    const block = this.block;
-    if (block === undefined) return;
-    const fields = block.fields;
-    if ((first === SP || first === HTAB) && fields.length > 0) {
-      // obs-fold: the line continues the previous field's value.
-      const last = fields.length - 1;
-      fields[last] = `${fields[last]} ${line.slice(0, end).trim()}`.trim();
-      return;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0 || colon >= end) return;
-    let nameEnd = colon;
-    while (nameEnd > 0 && isSpace(line.charCodeAt(nameEnd - 1))) nameEnd--;
-    let nameStart = 0;
-    while (nameStart < nameEnd && isSpace(line.charCodeAt(nameStart))) nameStart++;
-    let valueStart = colon + 1;
-    while (valueStart < end && isSpace(line.charCodeAt(valueStart))) valueStart++;
-    let valueEnd = end;
-    while (valueEnd > valueStart && isSpace(line.charCodeAt(valueEnd - 1))) valueEnd--;
-    fields.push(line.slice(nameStart, nameEnd), line.slice(valueStart, valueEnd));
+  /** A response head from the engine (interim, redirect or final); heads after the final one are ignored. */
+  private onEngineHead(h: StreamHead): void {
+    if (this.headParsed) return;
+    const block: ResponseHead = {
+      status: h.status,
+      statusText: h.reason,
+      httpVersion: versionText(h.version),
+      fields: flatFields(h.headers),
+    };
+    if (!this.isFinal(block)) return;
+    this.headParsed = true;
+    this.onHead?.(block);
+    if (this.failsAfterHead(block)) this.held = block;
+    else this.settleHead(block);
   }
 
   private settleHead(block: ResponseHead): void {
@@ -394,6 +361,31 @@ function takeDecodedLimit(options: EasyOptions & DecodedLimit): number {
     throw badArgument(`maxDecodedSize must be a non-negative integer (bytes), got ${String(v)}`);
   }
   return v;
+}
+
+/** '1.0', '1.1', '2' or '3', as the status line names the version. */
+function versionText(version: StreamHead['version']): string {
+  return version === 11 ? '1.1' : version === 10 ? '1.0' : version === 20 ? '2' : '3';
+}
+
+/**
+ * The head's fields flat (name, value, ...). The engine keeps names as received and trims values
+ * of blanks; a name with white space around it, or a value with other white space at its ends (a
+ * vertical tab, a no-break space), is trimmed as String.prototype.trim() would.
+ */
+function flatFields(headers: readonly (readonly [string, string])[]): string[] {
+  const out = new Array<string>(headers.length * 2);
+  for (let i = 0; i < headers.length; i++) {
+    const field = headers[i]!;
+    out[2 * i] = trimmed(field[0]);
+    out[2 * i + 1] = trimmed(field[1]);
+  }
+  return out;
+}
+
+function trimmed(s: string): string {
+  const n = s.length;
+  return n > 0 && (isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(n - 1))) ? s.trim() : s;
 }
 
 /** What String.prototype.trim() removes, for the characters a header line can hold. */

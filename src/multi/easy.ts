@@ -1,4 +1,5 @@
 // An Easy handle: one transfer's options (CURLOPT_*), its info (CURLINFO_*) and error buffer.
+import type { StreamHead } from '../conn/types.js';
 import { CurlCode } from '../core/codes.js';
 import { EasyError } from '../core/errors.js';
 import { nodeTransport } from '../transport/node/transport.js';
@@ -8,6 +9,9 @@ import { type EasyInfo, transferInfo } from './info.js';
 import type { EasyLink } from './multi.js';
 import { type EasyOptions, validateOptions } from './options.js';
 import type { Transfer } from './transfer.js';
+
+/** @internal A parsed response head as the engine hands it to `_onHead`. */
+export type { StreamHead };
 
 export class Easy {
   private opts: EasyOptions;
@@ -19,6 +23,13 @@ export class Easy {
   _cookies: CookieJar | undefined;
   /** @internal The last transfer run, for getInfo() after removal. */
   _last: Transfer | undefined;
+  /**
+   * @internal Called with every response head of the transfer as parsed (interim, redirect and
+   * final heads; not a proxy's CONNECT answer, not trailers), right after its lines went to
+   * headerFunction: the promise API reads heads here instead of parsing the lines again. The
+   * head's arrays are the engine's: read them during the call only.
+   */
+  _onHead: ((head: StreamHead) => void) | undefined;
 
   constructor(options: EasyOptions = {}) {
     validateOptions(options);

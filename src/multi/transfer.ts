@@ -964,6 +964,7 @@ function onHead(
   // CURLINFO_HTTP_VERSION numbering: CURL_HTTP_VERSION_1_0 1, 1_1 2, 2_0 3, 3 30.
   t.httpVersion = ev.version === 10 ? 1 : ev.version === 11 ? 2 : ev.version === 20 ? 3 : 30;
   for (const line of ev.rawLines) headerLine(m, t, line);
+  t.easy._onHead?.(ev);
   const jar = t.easy._cookies;
   if (jar !== undefined && cookiesEnabled(t.o))
     storeCookies(
