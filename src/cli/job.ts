@@ -10,7 +10,7 @@ import { SUPPORTED_SCHEMES, unsupportedSchemeMessage } from '../multi/request.js
 import { parseUrl, utf8Bytes } from '../proto/url.js';
 import type { Global, Operation, UrlNode } from './config.js';
 import type { CookieStore } from './cookies.js';
-import { fillOutputName } from './glob.js';
+import { fillOutputName, type GlobbedUrl, GlobError } from './glob.js';
 import { OutputSink } from './output.js';
 import { isStdinUpload, openFileUpload, stdinUpload, type UploadSource, uploadUrl } from './upload.js';
 import { traceAscii, VerboseState } from './verbose.js';
@@ -21,6 +21,8 @@ const CURL_TOOL_MAXREDIRS = 50;
 export interface JobError {
   code: number;
   message: string;
+  /** A curl warning printed before the error. */
+  warning?: string;
 }
 
 export interface Job {
@@ -29,7 +31,6 @@ export interface Job {
   /** The URL as given (after globbing), %{url}. */
   url: string;
   urlnum: number;
-  matches: string[];
   body: OutputSink;
   headerFile: OutputSink | undefined;
   /** Response header fields of the current response, for -w. */
@@ -79,38 +80,50 @@ function remoteName(url: string): string {
 function outputPath(
   op: Operation,
   node: UrlNode,
-  url: string,
-  matches: string[],
-): string | JobError | undefined {
+  url: GlobbedUrl,
+  upload: GlobbedUrl | undefined,
+): string | JobError | GlobError | undefined {
   const out = node.output ?? (op.remoteNameAll ? { remote: true as const } : undefined);
   if (out === undefined) return undefined;
   let name: string;
   if (typeof out === 'string') {
     if (out === '-') return '-';
-    name = fillOutputName(out, matches);
+    if (url.glob === undefined && upload?.glob === undefined) name = out;
+    else {
+      const filled = fillOutputName(out, url, upload);
+      if (filled instanceof GlobError) return filled;
+      name = filled;
+      if (name === '') {
+        return {
+          code: CurlCode.WRITE_ERROR,
+          message: 'Failure writing output to destination',
+          warning: 'output glob produces empty string',
+        };
+      }
+    }
   } else {
-    name = remoteName(url);
+    name = remoteName(url.url);
     if (name === '') return { code: CurlCode.WRITE_ERROR, message: 'Remote file name has no length!' };
   }
-  if (op.outputDir !== undefined && !name.startsWith('/'))
-    name = `${op.outputDir.replace(/\/$/, '')}/${name}`;
+  // curl joins them as "%s/%s" whatever the name is.
+  if (op.outputDir !== undefined && op.outputDir !== '') name = `${op.outputDir}/${name}`;
   return name;
 }
 
 export function createJob(
   op: Operation,
   node: UrlNode,
-  url: string,
+  globbed: GlobbedUrl,
   urlnum: number,
-  matches: string[],
-  upload: string | undefined = node.upload,
-): Job {
+  uploadGlobbed?: GlobbedUrl,
+): Job | GlobError {
+  const url = globbed.url;
+  const upload = uploadGlobbed?.url ?? node.upload;
   const job: Job = {
     op,
     node,
     url,
     urlnum,
-    matches,
     body: new OutputSink(undefined, false),
     headerFile: undefined,
     headers: [],
@@ -119,9 +132,12 @@ export function createJob(
     firstStart: Date.now(),
     resumeFrom: 0,
   };
-  const path = outputPath(op, node, url, matches);
-  if (typeof path === 'object') job.preError = path;
-  else {
+  const path = outputPath(op, node, globbed, uploadGlobbed);
+  if (path instanceof GlobError) return path;
+  if (typeof path === 'object') {
+    job.preError = path;
+    if (path.warning !== undefined) job.preNotice = `Warning: ${path.warning}\n`;
+  } else {
     if (op.continueAt === '-') {
       // curl's "-C -": continue from the size of the file already there.
       try {

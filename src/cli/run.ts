@@ -12,7 +12,7 @@ import type { DoneMessage } from '../multi/multi.js';
 import type { Global, Operation, UrlNode } from './config.js';
 import { CookieStore } from './cookies.js';
 import { ParamError, warningText } from './errors.js';
-import { expandGlob, GlobError, parseGlob } from './glob.js';
+import { expandGlob, type GlobbedUrl, GlobError, parseGlob } from './glob.js';
 import { helpText, manualText, versionText } from './help.js';
 import { buildEasy, createJob, effectiveUrl, type Job, type JobContext } from './job.js';
 import { ProgressDisplay, stderrWantsProgress } from './meter.js';
@@ -40,13 +40,14 @@ interface UrlItem {
   node: UrlNode;
   url: string;
   urlnum: number;
-  matches: string[];
+  /** The URL's expansion (its glob values, for -o names). */
+  globbed: GlobbedUrl;
   /** -T's file for this transfer (its glob expanded). */
-  upload: string | undefined;
+  upload: GlobbedUrl | undefined;
 }
 
 /** Every expansion of a glob pattern, or the text itself when globbing is off. */
-function* expansions(text: string, glob: boolean): Generator<{ url: string; matches: string[] }> {
+function* expansions(text: string, glob: boolean): Generator<GlobbedUrl> {
   if (!glob) {
     yield { url: text, matches: [] };
     return;
@@ -69,8 +70,8 @@ function* allUrls(g: Global): Generator<UrlItem | GlobError> {
       try {
         const uploads = node.upload === undefined ? [undefined] : expansions(node.upload, glob);
         for (const up of uploads) {
-          for (const { url, matches } of expansions(node.url, glob)) {
-            yield { op, node, url, urlnum: n, matches, upload: up?.url };
+          for (const globbed of expansions(node.url, glob)) {
+            yield { op, node, url: globbed.url, urlnum: n, globbed, upload: up };
           }
         }
       } catch (e) {
@@ -247,16 +248,21 @@ async function runTransfers(g: Global): Promise<number> {
       if (r.done === true) return undefined;
       const item = r.value;
       if (item instanceof GlobError) {
-        if (showErrors && (shard?.index ?? 0) === 0) {
-          stderr(`tscurl: (${CurlCode.URL_MALFORMAT}) ${item.format()}\n`);
-        }
-        exitCode = CurlCode.URL_MALFORMAT;
+        if (showErrors && (shard?.index ?? 0) === 0) stderr(`tscurl: (${item.code}) ${item.format()}\n`);
+        exitCode = item.code;
         fatal = true;
         return undefined;
       }
       // --workers: this thread takes every shard.of-th URL.
       if (shard !== undefined && items++ % shard.of !== shard.index) continue;
-      const job = createJob(item.op, item.node, item.url, item.urlnum, item.matches, item.upload);
+      const job = createJob(item.op, item.node, item.globbed, item.urlnum, item.upload);
+      if (job instanceof GlobError) {
+        // A bad #<name> in -o stops everything, as curl's fatal 43.
+        if (showErrors) stderr(`tscurl: (${job.code}) ${job.format()}\n`);
+        exitCode = job.code;
+        fatal = true;
+        return undefined;
+      }
       if (job.preError !== undefined) {
         finishJob(job, job.preError.code, job.preError.message, undefined);
         continue;

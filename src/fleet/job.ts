@@ -14,6 +14,7 @@
 import { newGlobal } from '../cli/config.js';
 import { CookieStore } from '../cli/cookies.js';
 import { ParamError } from '../cli/errors.js';
+import { GlobError } from '../cli/glob.js';
 import { buildEasy, createJob } from '../cli/job.js';
 import { OutputSink } from '../cli/output.js';
 import { parseArgs } from '../cli/parse.js';
@@ -211,7 +212,9 @@ export function easyForJob(job: FleetJob, defaultArgs: readonly string[], sink: 
       const node = op?.nodes.find((n) => n.url !== undefined);
       if (op === undefined || node === undefined)
         throw new JobError(CurlCode.BAD_FUNCTION_ARGUMENT, 'job has no URL');
-      const cliJob = createJob(op, node, job.url, 0, []);
+      // The job's URL is used as given (no globbing), so no -o name can fail on a glob.
+      const cliJob = createJob(op, node, { url: job.url, matches: [] }, 0);
+      if (cliJob instanceof GlobError) throw new JobError(cliJob.code, cliJob.format());
       if (cliJob.preError !== undefined) throw new JobError(cliJob.preError.code, cliJob.preError.message);
       easy = buildEasy(cliJob, {
         global: g,
