@@ -175,6 +175,15 @@ console.log('cjs', typeof tscurl.fetch, typeof net.createClient);
     if (bin.status !== 0 || !bin.out.startsWith('tscurl ')) {
       problems.push(`bin ${pkg.bin.tscurl} on ${version} failed:\n${bin.out}`);
     }
+    // The parts the bundle loads on use: -M reads the shipped manual, --help its own chunk.
+    const manual = run(node, [join(installed, pkg.bin.tscurl), '-M'], { cwd: app });
+    if (manual.status !== 0 || !manual.out.startsWith('# tscurl: the command line')) {
+      problems.push(`bin -M on ${version} failed:\n${manual.out.slice(0, 500)}`);
+    }
+    const help = run(node, [join(installed, pkg.bin.tscurl), '--help', 'all'], { cwd: app });
+    if (help.status !== 0 || !/^ -o, --output <file> +Write to file instead of stdout$/m.test(help.out)) {
+      problems.push(`bin --help all on ${version} failed:\n${help.out.slice(0, 500)}`);
+    }
     const psl = run(
       node,
       ['--input-type=module', '-e', "import('tscurl').then((t) => console.log('psl', typeof t.Easy))"],

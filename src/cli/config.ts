@@ -131,6 +131,8 @@ export interface Global {
   /** --no-progress-meter. */
   noProgressMeter: boolean;
   help: boolean;
+  /** --help's subject: all, category, a category name or an option. */
+  helpSubject?: string;
   version: boolean;
   manual: boolean;
   bench: boolean;

@@ -1,24 +1,8 @@
-// -h and -V texts, laid out as curl's (tool_help.c).
+// -V and -M (tool_help.c's tool_version_info and the manual); -h is help-text.ts, loaded on use.
 import { readFileSync } from 'node:fs';
 import { nativeCodings } from '../multi/features/decode/zlib-sync.js';
 import { SUPPORTED_SCHEMES } from '../multi/request.js';
 import { notBuiltIn, optionTable } from './options-table.js';
-
-export function helpText(): string {
-  const lines = ['Usage: tscurl [options...] <url>'];
-  for (const r of optionTable) {
-    const names = `${r.short !== undefined ? `-${r.short}, ` : '    '}--${r.long}${r.arg !== undefined ? ` ${r.arg}` : ''}`;
-    lines.push(` ${names.padEnd(28)} ${r.help}`);
-  }
-  lines.push(
-    '',
-    'Boolean options also have a --no-<name> form. Long options take their parameter as the next',
-    "argument (not --name=value). --bench is tscurl's own: it starts a local node:http server and",
-    'drives --bench-transfers transfers (default 10000, --parallel-max default 100 here) through one',
-    'Multi, then prints transfers, errors, wall time, transfers/s, MB/s and latency percentiles.',
-  );
-  return `${lines.join('\n')}\n`;
-}
 
 /** A file of the package, found from src/cli (tsx), dist/src/cli (tsc) or dist/bin (the bundle). */
 function packageFile(name: string): string | undefined {
@@ -55,6 +39,8 @@ function features(): string[] {
   if (codings.includes('zstd')) f.push('zstd');
   if (SUPPORTED_SCHEMES.includes('https')) f.push('SSL');
   if (optionTable.find((r) => r.long === 'http2')?.apply !== notBuiltIn) f.push('HTTP2');
+  // TLS to the proxy itself (--proxy-insecure and friends are its options).
+  if (optionTable.some((r) => r.long === 'proxy-insecure' && r.apply !== notBuiltIn)) f.push('HTTPS-proxy');
   return f.sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
 }
 

@@ -16,6 +16,8 @@ export interface OptionRow {
   arg?: string;
   /** A boolean flag that accepts --no-<long>. */
   bool?: boolean;
+  /** The parameter may be absent (--help's subject): the next argument when there is one. */
+  optionalArg?: boolean;
   help: string;
   apply(ctx: ApplyContext, value: string, on: boolean): void;
 }
@@ -338,6 +340,8 @@ export const optionTable: OptionRow[] = [
     help: 'Include protocol response headers in the output',
     apply: flag('include'),
   },
+  // curl 8's name for --include (curl 8.10+); --include stays accepted.
+  { long: 'show-headers', bool: true, help: 'Show response headers in output', apply: flag('include') },
   {
     long: 'head',
     short: 'I',
@@ -932,7 +936,17 @@ export const optionTable: OptionRow[] = [
       c.global.operations.push(newOperation());
     },
   },
-  { long: 'help', short: 'h', help: 'Get help for commands', apply: (c) => void (c.global.help = true) },
+  {
+    long: 'help',
+    short: 'h',
+    arg: '<subject>',
+    optionalArg: true,
+    help: 'Get help for commands',
+    apply: (c, v) => {
+      c.global.help = true;
+      if (v !== '') c.global.helpSubject = v;
+    },
+  },
   {
     long: 'manual',
     short: 'M',

@@ -11,8 +11,11 @@ export interface ParallelSource<T> {
   next(): { easy: Easy; job: T } | undefined;
 }
 
-/** What to do after a transfer ended: nothing, stop adding new ones, or run it again later. */
-export type DoneAction = undefined | 'stop' | { again: Easy; delayMs: number };
+/**
+ * What to do after a transfer ended: nothing, stop adding new ones, stop and abort the others
+ * (curl's wrapitup after --fail-early or a fatal error), or run it again later.
+ */
+export type DoneAction = undefined | 'stop' | 'abort' | { again: Easy; delayMs: number };
 
 export interface ParallelOptions<T> {
   max: number;
@@ -20,20 +23,27 @@ export interface ParallelOptions<T> {
   onDone(job: T, message: DoneMessage): DoneAction | void;
   /** Called when a transfer is added (for latency measurement and progress). */
   onStart?(job: T, easy: Easy): void;
+  /**
+   * After 'abort': each transfer still running (its Easy, already removed from the Multi) and
+   * each one waiting to be retried (no Easy), ended here instead of in onDone.
+   */
+  onAbort?(job: T, easy: Easy | undefined): void;
+  /** Checked after new transfers were taken: true aborts the running ones (a start that failed). */
+  aborting?(): boolean;
 }
 
 /** Runs until every transfer is done; resolves after the last one. */
 export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
   return new Promise((resolve, reject) => {
     const jobs = new Map<Easy, T>();
-    const waiting = new Set<NodeJS.Timeout>();
+    const waiting = new Map<NodeJS.Timeout, T>();
     let stopped = false;
     let exhausted = false;
     let finished = false;
     const finish = (e?: unknown): void => {
       if (finished) return;
       finished = true;
-      for (const t of waiting) clearTimeout(t);
+      for (const t of waiting.keys()) clearTimeout(t);
       driver.close();
       if (e === undefined) resolve();
       else reject(e);
@@ -48,7 +58,10 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
         try {
           const action = opts.onDone(job, m);
           if (action === 'stop') stopped = true;
-          else if (action !== undefined) {
+          else if (action === 'abort') {
+            stopped = true;
+            abortAll();
+          } else if (action !== undefined) {
             const timer = setTimeout(() => {
               waiting.delete(timer);
               try {
@@ -59,9 +72,13 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
                 finish(e);
               }
             }, action.delayMs);
-            waiting.add(timer);
+            waiting.set(timer, job);
           }
           fill();
+          if (!stopped && opts.aborting?.() === true) {
+            stopped = true;
+            abortAll();
+          }
         } catch (e) {
           finish(e);
           return;
@@ -70,6 +87,20 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
       },
       onError: (e) => finish(e),
     });
+    // curl marks every added transfer to abort (its progress callback then fails it with 42);
+    // here each is removed from the Multi at once and ended by the caller.
+    const abortAll = (): void => {
+      for (const [easy, job] of [...jobs]) {
+        jobs.delete(easy);
+        driver.multi.removeHandle(easy);
+        opts.onAbort?.(job, easy);
+      }
+      for (const [timer, job] of [...waiting]) {
+        clearTimeout(timer);
+        waiting.delete(timer);
+        opts.onAbort?.(job, undefined);
+      }
+    };
     const fill = (): void => {
       while (!stopped && !exhausted && busy() < opts.max) {
         const n = opts.source.next();
@@ -84,6 +115,10 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
     };
     try {
       fill();
+      if (opts.aborting?.() === true) {
+        stopped = true;
+        abortAll();
+      }
     } catch (e) {
       finish(e);
       return;

@@ -64,6 +64,10 @@ export function createParser(global: Global = newGlobal(), depth = 0): Parser {
   });
   const applyRow = (row: OptionRow, on: boolean, display: string, value: string | undefined): boolean => {
     if (row.arg !== undefined) {
+      if (value === undefined && row.optionalArg === true) {
+        row.apply(ctx(display), '', true);
+        return false;
+      }
       if (value === undefined) throw new ParamError('requires-parameter', display);
       row.apply(ctx(display), value, true);
       return true;
@@ -110,6 +114,8 @@ export function parseArgs(args: readonly string[], global: Global = newGlobal())
     }
     if (options && a.startsWith('-') && a.length > 1) {
       if (p.option(a, args[i + 1])) i++;
+      // As curl: help is shown as soon as it is asked for; nothing after it is read.
+      if (global.help) break;
     } else p.url(a);
   }
   return global;

@@ -13,7 +13,7 @@ import type { Global, Operation, UrlNode } from './config.js';
 import { CookieStore } from './cookies.js';
 import { ParamError, warningText } from './errors.js';
 import { expandGlob, type GlobbedUrl, GlobError, parseGlob } from './glob.js';
-import { helpText, manualText, versionText } from './help.js';
+import { manualText, versionText } from './help.js';
 import { buildEasy, createJob, effectiveUrl, type Job, type JobContext } from './job.js';
 import { ProgressDisplay, stderrWantsProgress } from './meter.js';
 import { methodClash } from './options-table.js';
@@ -26,6 +26,15 @@ import { writeOut } from './write-out.js';
 const TRY_HELP = "tscurl: try 'tscurl --help' or 'tscurl --manual' for more information\n";
 /** curl's RETRY_SLEEP_MAX: the exponential back-off stops growing at 10 minutes. */
 const RETRY_SLEEP_MAX_MS = 600_000;
+/** curl's is_fatal_error: a transfer ending with one of these ends the run, --fail-early or not. */
+const FATAL_CODES: ReadonlySet<number> = new Set([
+  CurlCode.FAILED_INIT,
+  CurlCode.OUT_OF_MEMORY,
+  CurlCode.UNKNOWN_OPTION,
+  CurlCode.BAD_FUNCTION_ARGUMENT,
+]);
+/** The error text of the transfers curl aborts when another one failed (check_finished). */
+const ABORTED = 'Transfer aborted due to critical error in another transfer';
 
 function stderr(s: string): void {
   process.stderr.write(s);
@@ -119,7 +128,10 @@ export async function run(args: string[], shard?: Shard): Promise<number> {
     return e.exitCode;
   }
   if (g.help) {
-    process.stdout.write(helpText());
+    // Loaded only for help: curl's option texts are not a start-up cost of a transfer.
+    const text = (await import('./help-text.js')).helpText(g.helpSubject);
+    if (typeof text === 'string') process.stdout.write(text);
+    else stderr(text.stderr);
     return 0;
   }
   if (g.manual) {
@@ -199,7 +211,14 @@ async function runTransfers(g: Global): Promise<number> {
   let stop = false;
 
   const timeline: EasyInfo[] | undefined = g.timeline === undefined ? undefined : [];
-  const finishJob = (job: Job, code: number, message: string, easy: Easy | undefined): void => {
+  /** `aborted`: ended because another transfer failed; the run keeps that one's code. */
+  const finishJob = (
+    job: Job,
+    code: number,
+    message: string,
+    easy: Easy | undefined,
+    aborted = false,
+  ): void => {
     if (timeline !== undefined && easy !== undefined) timeline.push(easy.getInfo());
     job.body.close(code === CurlCode.OK);
     job.headerFile?.close(code === CurlCode.OK);
@@ -234,10 +253,11 @@ async function runTransfers(g: Global): Promise<number> {
         },
       );
     }
+    if (aborted) return;
     if (g.parallel) {
       if (code !== CurlCode.OK) exitCode = code;
     } else exitCode = code;
-    if (code !== CurlCode.OK && g.failEarly) stop = true;
+    if (code !== CurlCode.OK && (g.failEarly || FATAL_CODES.has(code))) stop = true;
   };
 
   const shard = g.shard;
@@ -277,6 +297,13 @@ async function runTransfers(g: Global): Promise<number> {
     max: g.parallel ? g.parallelMax : 1,
     source: { next },
     onStart: (job, easy) => progress.start(job, easy),
+    // --fail-early in parallel: the others running are aborted, each reported and given its -w.
+    aborting: () => stop && g.parallel,
+    onAbort(job, easy) {
+      if (easy !== undefined) progress.done(easy);
+      if (easy === undefined) finishJob(job, exitCode, curlStrerror(exitCode), undefined, true);
+      else finishJob(job, CurlCode.ABORTED_BY_CALLBACK, ABORTED, easy, true);
+    },
     onDone(job, m: DoneMessage): DoneAction {
       progress.done(m.easy);
       let code: number = m.result;
@@ -294,16 +321,33 @@ async function runTransfers(g: Global): Promise<number> {
       const withinTime =
         job.op.retryMaxTimeS === 0 || Date.now() - job.firstStart < job.op.retryMaxTimeS * 1000;
       if (kind !== undefined && withinTime) {
+        // curl reports every failed attempt, then the retry warning.
+        if (code !== CurlCode.OK && showErrors) stderr(`tscurl: (${code}) ${message}\n`);
         let sleep = job.retryDelayMs;
-        const retryAfter = job.headers.find(([n]) => n.toLowerCase() === 'retry-after')?.[1];
-        if ((status === 429 || status === 503) && retryAfter !== undefined && /^\d+$/.test(retryAfter)) {
-          sleep = Number(retryAfter) * 1000;
+        // curl's retrycheck: an HTTP error's Retry-After (seconds or a date) lengthens the wait,
+        // and is not waited for at all when it would pass --retry-max-time.
+        const retryAfterMs = kind === ': HTTP error' ? m.easy.getInfo().retryAfter * 1000 : 0;
+        if (retryAfterMs > sleep) sleep = retryAfterMs;
+        if (retryAfterMs > 0 && job.op.retryMaxTimeS > 0) {
+          if (Date.now() - job.firstStart + sleep > job.op.retryMaxTimeS * 1000) {
+            if (!g.silent) {
+              stderr(
+                warningText(
+                  'The Retry-After: time would make this command line exceed the maximum allowed time for retries.',
+                ),
+              );
+            }
+            finishJob(job, code, message, m.easy);
+            return stop ? (g.parallel ? 'abort' : 'stop') : undefined;
+          }
         }
         if (!g.silent) {
-          // curl's warnf: wrapped at 79 columns, "Warning: " before every line.
+          // curl 8's words, through warnf: wrapped at 79 columns, "Warning: " before every line.
+          const secs = Math.floor(sleep / 1000);
+          const left = job.retriesLeft;
           stderr(
             warningText(
-              `Problem ${kind}. Will retry in ${Math.round(sleep / 1000)} seconds. ${job.retriesLeft} retries left.`,
+              `Problem ${kind}. Will retry in ${secs} second${secs === 1 ? '' : 's'}. ${left} retr${left > 1 ? 'ies' : 'y'} left.`,
             ),
           );
         }
@@ -314,7 +358,7 @@ async function runTransfers(g: Global): Promise<number> {
         return { again: buildEasy(job, ctx), delayMs: sleep };
       }
       finishJob(job, code, message, m.easy);
-      return stop ? 'stop' : undefined;
+      return stop ? (g.parallel ? 'abort' : 'stop') : undefined;
     },
   }).finally(() => progress.finish());
   if (timeline !== undefined) writeTimeline(g.timeline!, timeline, stderr);

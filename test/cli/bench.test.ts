@@ -42,8 +42,8 @@ test('--bench counts failed transfers and exits non-zero', async () => {
   assert.match(out, /first error: transfer \d+: HTTP status 500, expected 200/);
 });
 
-test('tscurl -h documents --bench', async () => {
-  const r = await tscurl(['-h']);
+test('tscurl --help curl documents --bench', async () => {
+  const r = await tscurl(['--help', 'curl']);
   assert.equal(r.code, 0);
   assert.match(r.stdout.toString(), /--bench/);
   assert.match(r.stdout.toString(), /--bench-transfers/);

@@ -85,7 +85,8 @@ describe('tscurl command', { concurrency: 4 }, () => {
     const r = await tscurl(['--retry', '2', '--retry-delay', '1', `${server.url}/flaky/a/1`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'busy\nok after 1\n');
-    assert.match(r.stderr, /^Warning: Problem : HTTP error\. Will retry in 1 seconds\. 2 retries left\.$/m);
+    // curl 8's words (tool_operate.c retrycheck): "1 second", "2 retries", "1 retry".
+    assert.match(r.stderr, /^Warning: Problem : HTTP error\. Will retry in 1 second\. 2 retries left\.$/m);
     assert.ok(Date.now() - t0 >= 1000);
   });
 
@@ -112,12 +113,28 @@ describe('tscurl command', { concurrency: 4 }, () => {
       'http://127.0.0.1:1/',
     ]);
     assert.equal(all.code, 7);
-    // Wrapped at 79 columns as curl's warnf (checked against curl 7.88's output).
     assert.ok(
-      all.stderr.includes(
-        'Warning: Problem (retrying all errors). Will retry in 1 seconds. 1 retries \nWarning: left.\n',
-      ),
+      all.stderr.includes('Warning: Problem (retrying all errors). Will retry in 1 second. 1 retry left.\n'),
       all.stderr,
+    );
+    // Wrapped at 79 columns as curl's warnf (the wrapping checked against curl 7.88's output, the
+    // words are curl 8's).
+    const ten = await tscurl([
+      '--retry',
+      '10',
+      '--retry-delay',
+      '1',
+      '--retry-max-time',
+      '1',
+      '--retry-all-errors',
+      'http://127.0.0.1:1/',
+    ]);
+    assert.equal(ten.code, 7);
+    assert.ok(
+      ten.stderr.includes(
+        'Warning: Problem (retrying all errors). Will retry in 1 second. 10 retries \nWarning: left.\n',
+      ),
+      ten.stderr,
     );
     const none = await tscurl(['--retry', '3', 'http://127.0.0.1:1/']);
     assert.doesNotMatch(
