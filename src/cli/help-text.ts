@@ -80,6 +80,7 @@ const CURL_LINES: Readonly<Record<string, Line>> = {
   'dns-ipv4-addr': ['    --dns-ipv4-addr <address>', 'IPv4 address to use for DNS requests', 'dns'],
   'dns-ipv6-addr': ['    --dns-ipv6-addr <address>', 'IPv6 address to use for DNS requests', 'dns'],
   'dns-servers': ['    --dns-servers <addresses>', 'DNS server addrs to use', 'dns'],
+  'doh-url': ['    --doh-url <URL>', 'Resolve hostnames over DoH', 'dns'],
   'doh-insecure': ['    --doh-insecure', 'Allow insecure DoH server connections', 'dns tls'],
   'dump-header': ['-D, --dump-header <filename>', 'Write the received headers to <filename>', 'http ftp'],
   fail: ['-f, --fail', 'Fail fast with no output on HTTP errors', 'important http'],
@@ -226,8 +227,11 @@ const CURL_LINES: Readonly<Record<string, Line>> = {
   'write-out': ['-w, --write-out <format>', 'Output FORMAT after completion', 'verbose'],
 };
 
-/** Accepted but not in the help: --include is curl 8's old name of --show-headers. */
-const UNLISTED = new Set(['include', 'doh-url']);
+/**
+ * Not in the help: --include is curl 8's old name of --show-headers; --doh-cert-status is
+ * accepted only to be refused (4), the engine has no OCSP check.
+ */
+const UNLISTED = new Set(['include', 'doh-cert-status']);
 
 interface Entry {
   long: string;
