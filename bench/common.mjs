@@ -1,5 +1,8 @@
-// Helpers shared by the bench runners (run-all.mjs, tls.mjs).
-import { spawn } from 'node:child_process';
+// Helpers shared by the bench runners (run-all.mjs, tls.mjs, h2.mjs).
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 /** Run a command to completion; resolves with its exit code, stdout and stderr. */
 export function exec(cmd, argv, cwd, env = process.env) {
@@ -40,29 +43,98 @@ export function summarize(rs, figureOf) {
  * The table rows of one workload: `summary[client]` from summarize(), ratios to `refClient`
  * (speed inverted for a time in seconds, where lower is better).
  */
-export function tableRows(w, summary, clients, labels, refClient) {
+export function tableRows(w, summary, clients, labels, refClient, goalCell) {
   const out = [];
   const ref = summary[refClient];
   for (const c of clients) {
     const s = summary[c];
     if (s === undefined) continue;
     const head = `| ${w.label} (${w.count.toLocaleString('en-US')}) | ${labels[c]} |`;
+    const goal = goalCell === undefined ? '' : ` ${goalCell(c)} |`;
     if (s.na) {
-      out.push(`${head} n/a (${s.na}) | | | |`);
+      out.push(`${head} n/a (${s.na}) | | | |${goal}`);
       continue;
     }
     if (s.failed) {
-      out.push(`${head} **FAILED**: ${s.failed} | | | |`);
+      out.push(`${head} **FAILED**: ${s.failed} | | | |${goal}`);
       continue;
     }
     let ratio = '';
     if (ref?.fig !== undefined) {
-      const speed = w.unit === 's' ? ref.fig / s.fig : s.fig / ref.fig;
-      ratio = `${speed.toFixed(2)}x, ${(s.cpu / ref.cpu).toFixed(2)}x, ${(s.rss / ref.rss).toFixed(2)}x`;
+      ratio = `${speedRatio(w, s, ref).toFixed(2)}x, ${(s.cpu / ref.cpu).toFixed(2)}x, ${(s.rss / ref.rss).toFixed(2)}x`;
     }
     out.push(
-      `${head} ${fmt(s.fig, w.unit)} ${w.unit} (${fmt(s.min, w.unit)}-${fmt(s.max, w.unit)}) | ${s.cpu.toFixed(2)} | ${Math.round(s.rss)} | ${ratio} |`,
+      `${head} ${fmt(s.fig, w.unit)} ${w.unit} (${fmt(s.min, w.unit)}-${fmt(s.max, w.unit)}) | ${s.cpu.toFixed(2)} | ${Math.round(s.rss)} | ${ratio} |${goal}`,
     );
   }
   return out;
+}
+
+/** How many times faster `a` is than `b` (figures of summarize(); for a time in seconds, b over a). */
+export function speedRatio(w, a, b) {
+  return w.unit === 's' ? b.fig / a.fig : a.fig / b.fig;
+}
+
+/** A CA and a server certificate for 127.0.0.1 in `dir` (EC P-256, as most sites use today). */
+export function makeCertificates(dir) {
+  const run = (argv) => execFileSync('openssl', argv, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=bench CA']);
+  run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  // The SAN through an extension file (OpenSSL 3.0's x509 -req has no -addext).
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    'server.pem',
+    '-extfile',
+    'san.ext',
+  ]);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+}
+
+export const H2LOAD = '/usr/bin/h2load';
+
+/**
+ * h2load (nghttp2-client, the C anchor) over one connection with `streams` in flight, under
+ * /usr/bin/time for CPU and RSS; its own "finished in" is the wall time (without its start-up).
+ */
+export async function runH2load(url, count, streams) {
+  const t0 = performance.now();
+  const r = await exec('/usr/bin/time', [
+    '-f',
+    'TIME %U %S %M',
+    H2LOAD,
+    '-n',
+    String(count),
+    '-c',
+    '1',
+    '-m',
+    String(streams),
+    url,
+  ]);
+  const wallMs = performance.now() - t0;
+  const ok =
+    /requests: .* (\d+) succeeded, 0 failed/.test(r.out) &&
+    /(\d+) succeeded/.exec(r.out)?.[1] === String(count);
+  const m = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.err);
+  const fin = /finished in ([\d.]+)(ms|s)/.exec(r.out);
+  const own = fin ? Number(fin[1]) * (fin[2] === 's' ? 1000 : 1) : wallMs;
+  return {
+    ok,
+    wallMs: own,
+    cpuS: m ? Number(m[1]) + Number(m[2]) : Number.NaN,
+    maxRssKiB: m ? Number(m[3]) : Number.NaN,
+    firstFailure: ok ? '' : r.out.slice(-300),
+  };
 }

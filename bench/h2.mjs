@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { H2LOAD, runH2load } from './common.mjs';
 import { startNginx } from './nginx.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,7 +17,6 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : quick ? 1 : 5;
-const H2LOAD = '/usr/bin/h2load';
 
 const workloads = [
   {
@@ -50,39 +49,8 @@ function runProcess(cmd, argv) {
   });
 }
 
-async function runH2load(url, w) {
-  const t0 = performance.now();
-  const r = await runProcess('/usr/bin/time', [
-    '-f',
-    'TIME %U %S %M',
-    H2LOAD,
-    '-n',
-    String(w.count),
-    '-c',
-    '1',
-    '-m',
-    String(w.streams),
-    url,
-  ]);
-  const wallMs = performance.now() - t0;
-  const ok =
-    /requests: .* (\d+) succeeded, 0 failed/.test(r.out) &&
-    /(\d+) succeeded/.exec(r.out)?.[1] === String(w.count);
-  const m = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.err);
-  // h2load's own figure excludes its start-up; use it for wall time.
-  const fin = /finished in ([\d.]+)(ms|s)/.exec(r.out);
-  const own = fin ? Number(fin[1]) * (fin[2] === 's' ? 1000 : 1) : wallMs;
-  return {
-    ok,
-    wallMs: own,
-    cpuS: m ? Number(m[1]) + Number(m[2]) : Number.NaN,
-    maxRssKiB: m ? Number(m[3]) : Number.NaN,
-    firstFailure: ok ? '' : r.out.slice(-300),
-  };
-}
-
 async function runClient(client, url, w) {
-  if (client === 'h2load') return runH2load(url, w);
+  if (client === 'h2load') return runH2load(url, w.count, w.streams);
   const r = await runProcess(process.execPath, [
     join(here, 'h2-client.mjs'),
     client,

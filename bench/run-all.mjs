@@ -1,15 +1,30 @@
-// npm run bench: the four workloads of issue 7 against a private nginx (one worker, loopback), each
-// client in its own process, the client order alternating between runs, every transfer checked.
-// Prints one markdown table of medians (min-max), CPU seconds, peak RSS and ratios to
-// undici.request, then the W4 scaling series, the per-event engine cost and the heap figures.
-//   node bench/run-all.mjs [--quick] [--runs N] [--only W1,W3] [--clients a,b] [--json FILE]
-// Default 5 runs (about 6-7 minutes on 2 cores). --quick: 1 run and a tenth of the transfers (a smoke test, not numbers to quote).
-import { existsSync, writeFileSync } from 'node:fs';
+// npm run bench: the workloads of the performance goals against private nginx servers (one worker,
+// loopback), each client in its own process, the client order alternating between runs, every
+// transfer checked:
+//   W1-W4    plain HTTP/1.1 (bench/client.mjs)
+//   W1s, W2s W1 and W2 over https (TLS 1.3, ECDSA P-256, every client verifying a throw-away CA)
+//   H1, H2   cleartext HTTP/2 with prior knowledge over one connection (bench/h2-client.mjs, h2load)
+// Prints one markdown table of medians (min-max), CPU seconds, peak RSS, ratios to the reference
+// client (undici.request; for HTTP/2 undici's H2CClient) and, for each tscurl row with a goal,
+// whether the goal is met; then the W4 scaling series, the per-event engine cost and the heap figures.
+//   node bench/run-all.mjs [--quick] [--runs N] [--only W1,W3,H1] [--clients a,b] [--json FILE]
+// Default 5 runs (about 12 minutes on 2 cores). --quick: 1 run and a tenth of the transfers (a smoke test, not numbers to quote).
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { exec as execIn, fmt, median, summarize, tableRows } from './common.mjs';
+import {
+  exec as execIn,
+  fmt,
+  H2LOAD,
+  makeCertificates,
+  median,
+  runH2load,
+  speedRatio,
+  summarize,
+  tableRows,
+} from './common.mjs';
 import { startNginx } from './nginx.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,22 +83,79 @@ const workloads = [
     conc: 0,
     unit: 's',
   },
-].filter((w) => only === undefined || only.includes(w.id));
+  {
+    id: 'W1s',
+    kind: 'https',
+    label: 'W1s: W1 over https',
+    path: '/1k.bin',
+    size: 1024,
+    count: 20_000,
+    conc: 100,
+    unit: 'req/s',
+  },
+  {
+    id: 'W2s',
+    kind: 'https',
+    label: 'W2s: W2 over https',
+    path: '/100k.bin',
+    size: 100 * 1024,
+    count: 2_000,
+    conc: 50,
+    unit: 'MB/s',
+  },
+  {
+    id: 'H1',
+    kind: 'h2',
+    label: 'H1: 1 KiB GETs over one h2c connection, 100 streams',
+    path: '/1k.bin',
+    size: 1024,
+    count: 10_000,
+    conc: 100,
+    unit: 'req/s',
+  },
+  {
+    id: 'H2',
+    kind: 'h2',
+    label: 'H2: one 100 MiB GET over h2c',
+    path: '/big.bin',
+    size: 100 * 1024 * 1024,
+    count: 1,
+    conc: 1,
+    unit: 'MB/s',
+  },
+]
+  .map((w) => ({ kind: 'http', ...w }))
+  .filter((w) => only === undefined || only.includes(w.id));
 for (const w of workloads) if (w.count > 1) w.count = Math.round(w.count * scale);
 
-// In-process clients run bench/client.mjs; 'tscurl-cli' and 'curl' are commands under /usr/bin/time.
-const clients = [
-  'tscurl-multi',
-  'tscurl-driver',
-  'tscurl-request',
-  'tscurl-fetch',
-  'tscurl-cli',
-  'undici-request',
-  'undici-fetch',
-  'node-http',
-  'node-fetch',
-  ...(hasCurl ? ['curl'] : []),
-].filter((c) => onlyClients === undefined || onlyClients.includes(c));
+// In-process clients run bench/client.mjs ('-h2' ones bench/h2-client.mjs); 'tscurl-cli', 'curl'
+// and 'h2load' are commands under /usr/bin/time.
+const CLIENTS = {
+  http: [
+    'tscurl-multi',
+    'tscurl-driver',
+    'tscurl-request',
+    'tscurl-fetch',
+    'tscurl-cli',
+    'undici-request',
+    'undici-fetch',
+    'node-http',
+    'node-fetch',
+    ...(hasCurl ? ['curl'] : []),
+  ],
+  https: [
+    'tscurl-multi',
+    'tscurl-driver',
+    'tscurl-request',
+    'undici-request',
+    'node-http',
+    ...(hasCurl ? ['curl'] : []),
+  ],
+  h2: ['tscurl-h2', 'undici-h2', 'node-http2', ...(existsSync(H2LOAD) ? ['h2load'] : [])],
+};
+/** The client every ratio of a kind is to. */
+const REFERENCE = { http: 'undici-request', https: 'undici-request', h2: 'undici-h2' };
+const clientsOf = (w) => CLIENTS[w.kind].filter((c) => onlyClients === undefined || onlyClients.includes(c));
 const LABEL = {
   'tscurl-multi': 'tscurl Multi (app loop)',
   'tscurl-driver': 'tscurl NodeDriver',
@@ -95,16 +167,100 @@ const LABEL = {
   'node-http': 'node:http keep-alive',
   'node-fetch': "Node's fetch",
   curl: 'curl --parallel',
+  'tscurl-h2': 'tscurl NodeDriver (h2)',
+  'undici-h2': 'undici H2CClient',
+  'node-http2': 'node:http2',
+  h2load: 'h2load (nghttp2, C)',
 };
+const HTTPS_LABEL = { ...LABEL, 'node-http': 'node:https keep-alive' };
+const labelsOf = (w) => (w.kind === 'https' ? HTTPS_LABEL : LABEL);
+
+/**
+ * The goals, per workload and tscurl client: each check compares the client with another one of
+ * the same run: 'speed' at least `x` times its figure (more than, with `strict`), 'cpu' and 'rss'
+ * at most `x` times its CPU seconds or peak RSS (same work, so CPU per request or per byte).
+ */
+const check = (metric, x, vs, strict = false) => ({ metric, x, vs, strict });
+const W1_ENGINE = [check('speed', 2, 'undici-request'), check('cpu', 0.5, 'undici-request')];
+const BULK = [
+  check('speed', 1, 'node-http'),
+  check('speed', 1.5, 'undici-request'),
+  check('cpu', 1, 'node-http'),
+];
+const W4_GOAL = [
+  check('speed', 1, 'node-http', true),
+  check('speed', 1, 'undici-request', true),
+  check('rss', 0.7, 'undici-request'),
+];
+const HTTPS_GOAL = [check('speed', 1.25, 'undici-request')];
+const forApis = (checks) =>
+  Object.fromEntries(
+    ['tscurl-multi', 'tscurl-driver', 'tscurl-request', 'tscurl-fetch'].map((c) => [c, checks]),
+  );
+const GOALS = {
+  W1: {
+    'tscurl-multi': W1_ENGINE,
+    'tscurl-driver': W1_ENGINE,
+    'tscurl-request': [check('speed', 1.3, 'undici-request')],
+    'tscurl-fetch': [check('speed', 2, 'node-fetch'), check('speed', 1.5, 'undici-fetch')],
+  },
+  W2: forApis(BULK),
+  W3: forApis(BULK),
+  W4: forApis(W4_GOAL),
+  W1s: forApis(HTTPS_GOAL),
+  W2s: forApis(HTTPS_GOAL),
+  H1: { 'tscurl-h2': [check('speed', 1.5, 'undici-h2'), check('speed', 1, 'node-http2')] },
+};
+
+/** The goal cell of client `c` in workload `w`: met / not met, then each check with its ratio. */
+function goalCell(w, summary, c) {
+  const checks = GOALS[w.id]?.[c];
+  if (checks === undefined) return '';
+  const s = summary[c];
+  const labels = labelsOf(w);
+  const parts = [];
+  let met = s?.fig !== undefined;
+  for (const k of checks) {
+    const other = summary[k.vs];
+    const what =
+      k.metric === 'speed'
+        ? k.strict && k.x === 1
+          ? `faster than ${labels[k.vs]}`
+          : `>= ${k.x}x ${labels[k.vs]}`
+        : `${k.metric === 'cpu' ? 'CPU' : 'RSS'} <= ${k.x}x ${labels[k.vs]}`;
+    if (s?.fig === undefined || other?.fig === undefined) {
+      met = false;
+      parts.push(`${what}: not measured`);
+      continue;
+    }
+    const r =
+      k.metric === 'speed'
+        ? speedRatio(w, s, other)
+        : k.metric === 'cpu'
+          ? s.cpu / other.cpu
+          : s.rss / other.rss;
+    const ok = k.metric === 'speed' ? (k.strict ? r > k.x : r >= k.x) : r <= k.x;
+    if (!ok) met = false;
+    parts.push(`${what}: ${r.toFixed(2)}x ${ok ? 'yes' : 'NO'}`);
+  }
+  return `${met ? '**met**' : '**not met**'} (${parts.join('; ')})`;
+}
 const isCommand = (c) => c === 'tscurl-cli' || c === 'curl';
 
 const exec = (cmd, argv) => execIn(cmd, argv, repo);
 
 /** The CLI and curl: URL glob for the count, -w per transfer for the checks, /usr/bin/time for CPU and RSS. */
-async function runCommand(client, w, url) {
+async function runCommand(client, w, url, ca) {
   if (w.conc === 0) return { na: 'parallel mode caps concurrency at 300' };
   const target = w.count > 1 ? `${url}?[1-${w.count}]` : url;
-  const common = ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}\\n'];
+  const common = [
+    ...(ca === undefined ? [] : ['--cacert', ca]),
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code} %{size_download}\\n',
+  ];
   const parallel = w.count > 1 ? ['-Z', '--parallel-max', String(w.conc)] : [];
   const argv =
     client === 'curl'
@@ -148,17 +304,22 @@ async function runCommand(client, w, url) {
   };
 }
 
-async function runOne(client, w, base, count = w.count) {
-  const url = `${base}${w.path}`;
-  if (isCommand(client)) return runCommand(client, w, url);
-  const r = await exec(process.execPath, [
-    join(here, 'client.mjs'),
-    client,
+/** One run of `client` on `w` against `server` ({ baseUrl, ca }), in a process of its own. */
+async function runOne(client, w, server, count = w.count) {
+  const url = `${server.baseUrl}${w.path}`;
+  if (client === 'h2load') return runH2load(url, count, w.conc);
+  if (isCommand(client)) return runCommand(client, w, url, server.ca);
+  const h2 = w.kind === 'h2';
+  const argv = [
+    join(here, h2 ? 'h2-client.mjs' : 'client.mjs'),
+    h2 ? client.replace(/-h2$/, '') : client,
     url,
     String(count),
     String(w.conc),
     String(w.size),
-  ]);
+  ];
+  const env = server.ca === undefined ? process.env : { ...process.env, BENCH_CA: server.ca };
+  const r = await execIn(process.execPath, argv, repo, env);
   try {
     return JSON.parse(r.out.trim().split('\n').pop());
   } catch {
@@ -174,20 +335,44 @@ function figure(w, r) {
   return s;
 }
 
+/** One nginx per kind of workload selected: plain HTTP/1.1, https (with its CA), cleartext HTTP/2. */
+async function startServers(tmp) {
+  const servers = {};
+  const kinds = new Set(workloads.map((w) => w.kind));
+  // W4 scaling, memory.mjs and the per-event cost run whatever was selected; memory.mjs needs http.
+  kinds.add('http');
+  try {
+    if (kinds.has('http')) servers.http = await startNginx();
+    if (kinds.has('https')) {
+      const certs = makeCertificates(tmp);
+      servers.https = { ...(await startNginx({ tls: certs })), ca: certs.ca };
+    }
+    if (kinds.has('h2')) servers.h2 = await startNginx({ listenParams: 'http2' });
+  } catch (e) {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+    throw e;
+  }
+  return servers;
+}
+
 async function main() {
   const started = performance.now();
-  const server = await startNginx();
+  const tmp = mkdtempSync(join(os.tmpdir(), 'tscurl-bench-certs-'));
+  const servers = await startServers(tmp);
+  const server = servers.http;
   const results = {}; // results[w.id][client] = [run results]
   const scaling = {}; // scaling[n] = [run results] (tscurl Multi)
   try {
     for (let run = 0; run < runs; run++) {
       for (const w of workloads) {
         // Alternate the order: rotate by the run number, reversed on odd runs.
+        const clients = clientsOf(w);
+        if (clients.length === 0) continue;
         const k = run % clients.length;
         let order = [...clients.slice(k), ...clients.slice(0, k)];
         if (run % 2 === 1) order = order.reverse();
         for (const c of order) {
-          const r = await runOne(c, w, server.baseUrl);
+          const r = await runOne(c, w, servers[w.kind]);
           ((results[w.id] ??= {})[c] ??= []).push(r);
           const state = r.na
             ? 'n/a'
@@ -198,7 +383,7 @@ async function main() {
         }
         if (w.id === 'W4' && clients.includes('tscurl-multi')) {
           for (const n of [1_250, 2_500, 5_000].map((x) => Math.round(x * scale))) {
-            const r = await runOne('tscurl-multi', w, server.baseUrl, n);
+            const r = await runOne('tscurl-multi', w, server, n);
             (scaling[n] ??= []).push(r);
             process.stderr.write(
               `run ${run + 1}/${runs} W4 scaling ${n}: ${r.ok ? `${(r.wallMs / 1000).toFixed(2)} s` : 'FAILED'}\n`,
@@ -213,7 +398,8 @@ async function main() {
     print(results, scaling, mem, cost, started);
     if (jsonOut !== undefined) writeFileSync(jsonOut, JSON.stringify({ results, scaling }, null, 1));
   } finally {
-    await server.stop();
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
@@ -227,17 +413,25 @@ function print(results, scaling, mem, cost, started) {
   );
   out.push('');
   out.push(
-    '| workload | client | result (median, min-max) | CPU s | peak RSS MiB | vs undici.request: speed, CPU, RSS |',
+    'Ratios are to the reference client of the same run: undici.request for HTTP/1.1 and https, ' +
+      "undici's H2CClient for HTTP/2. https: TLS 1.3, ECDSA P-256. HTTP/2: cleartext, prior knowledge, one connection.",
   );
-  out.push('|---|---|---|---|---|---|');
+  out.push('');
+  out.push(
+    '| workload | client | result (median, min-max) | CPU s | peak RSS MiB | vs reference: speed, CPU, RSS | goal |',
+  );
+  out.push('|---|---|---|---|---|---|---|');
   for (const w of workloads) {
     const byClient = results[w.id] ?? {};
     const summary = {};
+    const clients = clientsOf(w);
     for (const c of clients) {
       const rs = byClient[c] ?? [];
       if (rs.length > 0) summary[c] = summarize(rs, (r) => figure(w, r));
     }
-    out.push(...tableRows(w, summary, clients, LABEL, 'undici-request'));
+    out.push(
+      ...tableRows(w, summary, clients, labelsOf(w), REFERENCE[w.kind], (c) => goalCell(w, summary, c)),
+    );
   }
   const ns = Object.keys(scaling)
     .map(Number)

@@ -7,13 +7,12 @@
 //        session resumption on, as every client here does by default)
 // Prints one markdown table of medians (min-max), CPU seconds, peak RSS and ratios to undici.
 //   node bench/tls.mjs [--quick] [--runs N] [--only W1s,H] [--clients a,b]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { exec, fmt, summarize, tableRows } from './common.mjs';
+import { exec, fmt, makeCertificates, summarize, tableRows } from './common.mjs';
 import { startNginx } from './nginx.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -77,34 +76,6 @@ const LABEL = {
   'node-http': 'node:https',
   curl: 'curl --parallel',
 };
-
-/** A CA and a server certificate for 127.0.0.1 (EC P-256, as most sites use today). */
-function makeCertificates(dir) {
-  const run = (argv) => execFileSync('openssl', argv, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=bench CA']);
-  run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
-  // The SAN through an extension file (OpenSSL 3.0's x509 -req has no -addext).
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  run([
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    'server.pem',
-    '-extfile',
-    'san.ext',
-  ]);
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
-}
 
 async function runCurl(w, url, ca) {
   const target = `${url}?[1-${w.count}]`;
