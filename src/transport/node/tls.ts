@@ -122,6 +122,8 @@ function keylogStream(): WriteStream | undefined {
 export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
   private info: TlsSessionInfo | undefined;
   private readonly tlsSock: tls.TLSSocket;
+  /** The chain Node read for its name check during the handshake (not on a resumed session). */
+  peerChain: tls.PeerCertificate | undefined;
 
   /** `fd`: a descriptor of its own when it runs over another TLS socket (TLS inside TLS shares the OS fd). */
   constructor(tlsSock: tls.TLSSocket, remoteAddress: string, remotePort: number, fd?: number) {
@@ -131,14 +133,15 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
 
   get tls(): TlsSessionInfo | undefined {
     if (this.info !== undefined || this.connecting || this.error !== undefined) return this.info;
-    this.info = sessionInfo(this.tlsSock);
+    this.info = sessionInfo(this.tlsSock, this.peerChain as tls.DetailedPeerCertificate | undefined);
+    this.peerChain = undefined;
     return this.info;
   }
 }
 
-function sessionInfo(s: tls.TLSSocket): TlsSessionInfo {
+function sessionInfo(s: tls.TLSSocket, read: tls.DetailedPeerCertificate | undefined): TlsSessionInfo {
   const chain: TlsCertificate[] = [];
-  let cert: tls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
+  let cert: tls.DetailedPeerCertificate | undefined = read ?? s.getPeerCertificate(true);
   const seen = new Set<string>();
   while (cert !== undefined && cert.raw !== undefined && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
@@ -173,25 +176,53 @@ function certificateOf(c: tls.PeerCertificate): TlsCertificate {
     else if (entry.startsWith('IP Address:')) ipAddresses.push(entry.slice(11));
   }
   const cn = c.subject?.CN;
-  const raw = c.raw;
-  const b64 = raw.toString('base64').replace(/.{64}/g, '$&\n');
-  return {
-    subject: dn(c.subject),
-    issuer: dn(c.issuer),
-    validFrom: c.valid_from,
-    validTo: c.valid_to,
-    serialNumber: c.serialNumber,
-    commonName: Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? ''),
+  return new NodeCertificate(
+    c.raw,
+    dn(c.subject),
+    dn(c.issuer),
+    c.valid_from,
+    c.valid_to,
+    c.serialNumber,
+    Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? ''),
     dnsNames,
     ipAddresses,
-    spki: spkiOf(c),
-    pem: `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`,
-  };
+  );
 }
 
-/** The SubjectPublicKeyInfo DER of a certificate. */
-function spkiOf(c: tls.PeerCertificate): Uint8Array {
-  return new X509Certificate(c.raw).publicKey.export({ type: 'spki', format: 'der' });
+/**
+ * A peer certificate. The public key and the PEM text are made when first asked for: a pinned key
+ * needs the one, CURLINFO_CERTINFO the other, most connections neither (parsing the DER again
+ * and exporting its key cost about as much as the rest of reading the chain).
+ */
+class NodeCertificate implements TlsCertificate {
+  #spki: Uint8Array | undefined;
+  #pem: string | undefined;
+
+  constructor(
+    private readonly raw: Buffer,
+    readonly subject: string,
+    readonly issuer: string,
+    readonly validFrom: string,
+    readonly validTo: string,
+    readonly serialNumber: string,
+    readonly commonName: string,
+    readonly dnsNames: readonly string[],
+    readonly ipAddresses: readonly string[],
+  ) {}
+
+  /** The SubjectPublicKeyInfo DER. */
+  get spki(): Uint8Array {
+    this.#spki ??= new X509Certificate(this.raw).publicKey.export({ type: 'spki', format: 'der' });
+    return this.#spki;
+  }
+
+  get pem(): string {
+    if (this.#pem === undefined) {
+      const b64 = this.raw.toString('base64').replace(/.{64}/g, '$&\n');
+      this.#pem = `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
+    }
+    return this.#pem;
+  }
 }
 
 /** Transport.startTls for the Node transport. */
@@ -201,13 +232,18 @@ export function startNodeTls(socket: TransportSocket, options: TlsConnectOptions
   const raw = socket.detach();
   if (raw === undefined) throw configError('settings', new Error('socket not connected'));
   const host = options.host;
+  let made: NodeTlsSocket | undefined;
   const connectOptions: tls.ConnectionOptions & { highWaterMark: number } = {
     socket: raw,
     secureContext,
     // The filter verifies (so each reason has its code); OpenSSL still computes the result.
     rejectUnauthorized: false,
     // The name is checked by the filter (curl's rules and messages), not by Node.
-    checkServerIdentity: () => undefined,
+    // Node reads the whole chain to hand it here: kept, so it is not read a second time.
+    checkServerIdentity: (_host, cert) => {
+      if (made !== undefined) made.peerChain = cert;
+      return undefined;
+    },
     ALPNProtocols: [...options.alpn],
     highWaterMark: NodeSocket.highWaterMark,
   };
@@ -220,5 +256,6 @@ export function startNodeTls(socket: TransportSocket, options: TlsConnectOptions
   // Over an HTTPS proxy the outer TLS socket's OS descriptor would be this one's too: the socket
   // table needs a number of its own for each socket the application watches.
   const fd = socket instanceof NodeTlsSocket ? nextSyntheticFd() : undefined;
-  return new NodeTlsSocket(tlsSock, socket.remoteAddress, socket.remotePort, fd);
+  made = new NodeTlsSocket(tlsSock, socket.remoteAddress, socket.remotePort, fd);
+  return made;
 }
