@@ -144,3 +144,17 @@ export async function startNginx({ tls, listenParams = '' } = {}) {
   await rm(dir, { recursive: true, force: true });
   throw new Error('nginx: no free port after 5 attempts');
 }
+
+// `node bench/nginx.mjs`: start the bench's nginx alone (to run bench/client.mjs against it, e.g.
+// under a profiler); prints the base URL and stops on SIGINT / SIGTERM.
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const server = await startNginx();
+  console.log(server.baseUrl);
+  const stop = async () => {
+    await server.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  setInterval(() => {}, 1 << 30);
+}
