@@ -811,7 +811,10 @@ export class Multi {
       const what = conn.pollset();
       this.sockets.update(conn, what === 0 ? undefined : conn.socket, what, cause);
     }
-    list.length = 0;
+    // Nearly always one connection: pop() stays in compiled code, setting `length` is a runtime
+    // call (~1% of a small request's CPU).
+    if (list.length === 1) list.pop();
+    else list.length = 0;
   }
 
   /** @internal A transfer uses `conn` from now on (waiting for it to connect, then with a stream). */
