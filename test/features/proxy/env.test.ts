@@ -150,6 +150,16 @@ describe('parseProxy', () => {
     assert.equal(p('s:81', { proxyPort: 8888 }), 'http s 81');
     assert.equal(parseProxy('s', { proxyType: ProxyType.HTTP_1_0 }).http10, true);
   });
+  test('a string is parsed once per defaults (the same target again); a bad one throws every time', () => {
+    const a = parseProxy('http://cache.test:3128', {});
+    assert.equal(parseProxy('http://cache.test:3128', {}), a);
+    const s5 = parseProxy('cache.test', { proxyType: ProxyType.SOCKS5 });
+    assert.equal(s5.kind, 'socks5');
+    assert.equal(parseProxy('cache.test', {}).kind, 'http', 'the defaults are part of the key');
+    assert.equal(parseProxy('cache.test', { proxyPort: 81 }).port, 81);
+    assert.equal(fail('gopher://cache.test'), CurlCode.COULDNT_CONNECT);
+    assert.equal(fail('gopher://cache.test'), CurlCode.COULDNT_CONNECT);
+  });
   test('credentials are percent-decoded', () => {
     const r = parseProxy('http://us%40er:p%3Ass@h:1', {});
     assert.deepEqual([r.user, r.password], ['us@er', 'p:ss']);

@@ -69,10 +69,6 @@ export function planProxy(
   const tunnel = http !== undefined && (origin.scheme === 'https' || o.httpProxyTunnel === true);
   const absoluteForm = http !== undefined && !tunnel;
   const first = (socks ?? http)!;
-  const id = (p: ProxyTarget | undefined): string =>
-    p === undefined
-      ? ''
-      : `${p.kind}://${p.user ?? ''}:${p.password ?? ''}@${p.host}:${p.port}${p.http10 ? '/1.0' : ''}`;
   return {
     socks,
     http,
@@ -82,4 +78,11 @@ export function planProxy(
     info: choice.info,
     reuseKey: `|px:${id(socks)}|${id(http)}|${tunnel ? 'tunnel' : ''}`,
   };
+}
+
+/** A proxy's part of the reuse key: kind, credentials, host, port, HTTP/1.0. */
+function id(p: ProxyTarget | undefined): string {
+  return p === undefined
+    ? ''
+    : `${p.kind}://${p.user ?? ''}:${p.password ?? ''}@${p.host}:${p.port}${p.http10 ? '/1.0' : ''}`;
 }
