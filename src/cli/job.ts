@@ -319,6 +319,9 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
     // A file that vanished since createJob checked it: the read fails as curl's would (26).
     optional(o, 'readFunction', (buf: Buffer) => (src === undefined ? READFUNC_ABORT : src.read(easy!, buf)));
   }
+  // curl's parallel mode sets CURLOPT_PIPEWAIT on every transfer (wait for a connection being set
+  // up that may multiplex), unless --parallel-immediate.
+  if (g.parallel) optional(o, 'pipeWait', !g.parallelImmediate);
   applyTlsOptions(o, op);
   if (op.limitRate !== undefined) {
     optional(o, 'maxRecvSpeed', op.limitRate);

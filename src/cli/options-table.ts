@@ -64,6 +64,7 @@ function size(ctx: ApplyContext, v: string): number {
  * has not been checked against is still refused, never set wrongly or ignored.
  */
 const WIRED = new Set([
+  'pipeWait',
   'followLocation',
   'maxRedirs',
   'postRedir',
@@ -899,7 +900,7 @@ export const optionTable: OptionRow[] = [
   {
     long: 'parallel-immediate',
     bool: true,
-    help: 'Do not wait for multiplexing (with --parallel)',
+    help: 'Do not wait for multiplexing',
     apply: gflag('parallelImmediate'),
   },
   {

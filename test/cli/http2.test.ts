@@ -65,3 +65,26 @@ describe('tscurl --http2-prior-knowledge', () => {
     }
   });
 });
+
+describe('-Z waits for multiplexing unless --parallel-immediate (curl sets CURLOPT_PIPEWAIT)', () => {
+  // curl 7.88 itself fails these -Z h2c runs (16), so the expectation is curl's tool_operate.c:
+  // PIPEWAIT set for every parallel transfer unless --parallel-immediate.
+  test('three transfers: one connection, or three with --parallel-immediate', async () => {
+    let sessions = 0;
+    const count = () => sessions++;
+    server.on('session', count);
+    try {
+      const run = async (extra: string[]) => {
+        sessions = 0;
+        const r = await tscurl(['-s', '-Z', '--http2-prior-knowledge', ...extra, url, url, url]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.toString(), 'over h2\n'.repeat(3));
+        return sessions;
+      };
+      assert.equal(await run([]), 1);
+      assert.equal(await run(['--parallel-immediate']), 3);
+    } finally {
+      server.off('session', count);
+    }
+  });
+});
