@@ -3,9 +3,9 @@
 // Unit tests live in test/**/*.test.ts; the interop suite (real Debian-packaged servers)
 // in test/interop/**/*.test.ts and runs with --interop.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const interop = process.argv.includes('--interop');
@@ -27,7 +27,15 @@ if (files.length === 0) {
 // A hung test fails after 120 s instead of eating CI's time budget. Beside node:test's own spec
 // output (whose closing "ℹ pass N" lines CI adds up), a second reporter collects the summary
 // printed at the end.
-const summaryFile = join(mkdtempSync(join(tmpdir(), 'tscurl-tests-')), 'summary.json');
+const runDir = mkdtempSync(join(tmpdir(), 'tscurl-tests-'));
+const summaryFile = join(runDir, 'summary.json');
+// The test processes get a temp dir of this run's own (TMPDIR), removed at the end. tsx keeps its
+// transform cache in the temp dir, and every process that adds an entry lists the whole cache in
+// the background to expire old entries: in a shared /tmp that grew to thousands of entries, that
+// listing (and collecting its promises' garbage) cost ~100 ms of CPU in the middle of tests that
+// measure the process's CPU while it waits. A cache of this run's files only stays small.
+const testTmp = join(runDir, 'tmp');
+mkdirSync(testTmp);
 const started = Date.now();
 const r = spawnSync(
   process.execPath,
@@ -42,10 +50,10 @@ const r = spawnSync(
     `--test-reporter-destination=${summaryFile}`,
     ...files,
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, TMPDIR: testTmp } },
 );
 printSummary((Date.now() - started) / 1000);
-rmSync(dirname(summaryFile), { recursive: true, force: true });
+rmSync(runDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);
 
 function printSummary(seconds) {

@@ -15,12 +15,32 @@ const CPU_BOUND_US = 40_000;
 const warnings: Error[] = [];
 process.on('warning', (w) => warnings.push(w));
 
+/**
+ * CPU the process used while waiting `ms`, the least of up to three tries. One-off work of the
+ * process (compiling what was just loaded, a garbage collection, the TypeScript loader tidying its
+ * cache in the background) lands in one window, and more of it on a loaded machine; a wake-up loop
+ * would show in every window.
+ */
 async function cpuWhileWaiting(ms: number): Promise<number> {
-  await sleep(50); // let the transfer connect and send its request
-  const before = process.cpuUsage();
-  await sleep(ms);
-  const used = process.cpuUsage(before);
-  return used.user + used.system;
+  let least = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3 && least >= CPU_BOUND_US; i++) {
+    const before = process.cpuUsage();
+    await sleep(ms);
+    const used = process.cpuUsage(before);
+    least = Math.min(least, used.user + used.system);
+  }
+  return least;
+}
+
+/** Counts the engine's runs: every socket event and timer of a NodeDriver goes through socketAction. */
+function countActions(multi: Multi): { runs: number } {
+  const counter = { runs: 0 };
+  const socketAction = multi.socketAction.bind(multi);
+  multi.socketAction = (socket, events) => {
+    counter.runs++;
+    return socketAction(socket, events);
+  };
+  return counter;
 }
 
 test('the engine never gives the timer callback more than 2^31-1 ms; an early fire re-arms the rest', () => {
@@ -39,19 +59,33 @@ test('the engine never gives the timer callback more than 2^31-1 ms; an early fi
 
 test('timeoutMs 3e9 on a silent server: no CPU while waiting, no warning (NodeDriver, request(), fetch())', async () => {
   const baseline = tcpHandles();
-  const silent = await hostileServer(() => {});
+  let requests = 0;
+  let allIn: () => void;
+  const inAtServer = new Promise<void>((resolve) => (allIn = resolve));
+  const silent = await hostileServer(() => {
+    if (++requests === 3) allIn();
+  });
   const driver = new NodeDriver();
   const client = new Client();
+  const ac = new AbortController();
   try {
     const easy = new Easy({ url: silent.url, timeoutMs: HUGE, connectTimeoutMs: HUGE });
     void driver.add(easy);
-    const ac = new AbortController();
     const r = client.request(silent.url, { timeoutMs: HUGE, signal: ac.signal });
     const f = client.fetch(silent.url, { signal: ac.signal, options: { timeoutMs: HUGE } });
     r.catch(() => {});
     f.catch(() => {});
+    const engine = [countActions(driver.multi), countActions(client.driver.multi)];
+    await inAtServer; // the three requests were sent: from now on every transfer only waits
+    await sleep(20);
+    const runsBefore = engine.map((c) => c.runs);
     const cpu = await cpuWhileWaiting(400);
     assert.ok(cpu < CPU_BOUND_US, `${(cpu / 1000).toFixed(1)} ms of CPU in 400 ms of waiting`);
+    assert.deepEqual(
+      engine.map((c, i) => c.runs - runsBefore[i]!),
+      [0, 0],
+      'no engine run while the transfers wait',
+    );
     assert.deepEqual(
       warnings.map((w) => w.name),
       [],
@@ -63,6 +97,8 @@ test('timeoutMs 3e9 on a silent server: no CPU while waiting, no warning (NodeDr
     await assert.rejects(r);
     await assert.rejects(f);
   } finally {
+    // After a failed assertion too: close() waits for running transfers, and these would run 35 days.
+    ac.abort();
     driver.close();
     await client.close();
     await silent.close();
