@@ -1,6 +1,7 @@
 // An Easy whose body is hashed as it arrives (the interop suites check downloads by SHA-256).
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Easy, type EasyOptions } from '../../src/index.js';
+import { CurlCode, Easy, type EasyOptions, NodeDriver } from '../../src/index.js';
 
 export interface Hashing {
   easy: Easy;
@@ -54,4 +55,50 @@ export async function fanOut(
   const connects = all.reduce((n, t) => n + t.easy.getInfo().numConnects, 0);
   if (connects > maxConnections)
     throw new Error(`${connects} connections opened (at most ${maxConnections})`);
+}
+
+/**
+ * One download of `url` on a NodeDriver of its own: it must end OK with `file`'s size and SHA-256.
+ * The transfer is returned for further checks of its getInfo().
+ */
+export async function download(
+  url: string,
+  file: { size: number; sha256: string },
+  extra: EasyOptions = {},
+): Promise<Hashing> {
+  const driver = new NodeDriver();
+  try {
+    const t = hashing(url, extra);
+    const m = await driver.add(t.easy);
+    assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
+    assert.equal(t.size(), file.size);
+    assert.equal(t.digest(), file.sha256);
+    return t;
+  } finally {
+    driver.close();
+  }
+}
+
+/**
+ * `count` transfers of `url` one after the other on one NodeDriver: each ends OK with `sha256`, the
+ * first opens the connection and every later one reuses it.
+ */
+export async function sequentialReuse(
+  url: string,
+  sha256: string,
+  count: number,
+  extra: EasyOptions = {},
+): Promise<void> {
+  const driver = new NodeDriver();
+  try {
+    for (let i = 0; i < count; i++) {
+      const t = hashing(url, extra);
+      const m = await driver.add(t.easy);
+      assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
+      assert.equal(t.digest(), sha256);
+      assert.equal(t.easy.getInfo().numConnects, i === 0 ? 1 : 0, `transfer ${i} reused the connection`);
+    }
+  } finally {
+    driver.close();
+  }
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, NodeDriver } from '../../src/index.js';
 import { AppLoop } from '../helpers/app-loop.js';
-import { fanOut, hashing } from '../helpers/hashing.js';
+import { download, fanOut, hashing, sequentialReuse } from '../helpers/hashing.js';
 import { type NginxServer, startNginx } from '../helpers/nginx.js';
 
 let nginx: NginxServer;
@@ -16,16 +16,7 @@ after(async () => {
 });
 
 test('keep-alive: ten sequential transfers over one connection', async () => {
-  const driver = new NodeDriver();
-  const file = nginx.files.get('/small.txt')!;
-  for (let i = 0; i < 10; i++) {
-    const t = hashing(`${nginx.baseUrl}/small.txt`);
-    const m = await driver.add(t.easy);
-    assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
-    assert.equal(t.digest(), file.sha256);
-    assert.equal(t.easy.getInfo().numConnects, i === 0 ? 1 : 0, `transfer ${i} reused the connection`);
-  }
-  driver.close();
+  await sequentialReuse(`${nginx.baseUrl}/small.txt`, nginx.files.get('/small.txt')!.sha256, 10);
 });
 
 test('a chunked response arrives byte-exact', async () => {
@@ -51,18 +42,12 @@ test('a chunked response arrives byte-exact', async () => {
 });
 
 test('100 MiB file: SHA-256 matches', async () => {
-  const driver = new NodeDriver();
   const file = nginx.files.get('/big.bin')!;
-  const t = hashing(`${nginx.baseUrl}/big.bin`);
-  const m = await driver.add(t.easy);
-  assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
-  assert.equal(t.size(), file.size);
-  assert.equal(t.digest(), file.sha256);
+  const t = await download(`${nginx.baseUrl}/big.bin`, file);
   const info = t.easy.getInfo();
   assert.equal(info.sizeDownload, file.size);
   assert.equal(info.contentLengthDownload, file.size);
   assert.ok(info.speedDownload > 0);
-  driver.close();
 });
 
 test('1,000 transfers at once with maxHostConnections 20: all complete, at most 20 connections', async () => {

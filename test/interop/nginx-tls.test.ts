@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, type EasyOptions, NodeDriver, SslVersion } from '../../src/index.js';
 import { AppLoop } from '../helpers/app-loop.js';
-import { fanOut, type Hashing, hashing as hashWith } from '../helpers/hashing.js';
+import { download, fanOut, type Hashing, hashing as hashWith, sequentialReuse } from '../helpers/hashing.js';
 import { type NginxServer, startNginx } from '../helpers/nginx.js';
 import { testPki } from '../helpers/tls-certs.js';
 
@@ -69,27 +69,11 @@ test('expired certificate: 60; -k reads it', async () => {
 });
 
 test('keep-alive: ten sequential transfers over one TLS connection', async () => {
-  const driver = new NodeDriver();
-  const file = nginx.files.get('/small.txt')!;
-  for (let i = 0; i < 10; i++) {
-    const t = hashing(`${nginx.baseUrl}/small.txt`);
-    const m = await driver.add(t.easy);
-    assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
-    assert.equal(t.digest(), file.sha256);
-    assert.equal(t.easy.getInfo().numConnects, i === 0 ? 1 : 0, `transfer ${i} reused the connection`);
-  }
-  driver.close();
+  await sequentialReuse(`${nginx.baseUrl}/small.txt`, nginx.files.get('/small.txt')!.sha256, 10, trust);
 });
 
 test('100 MiB over TLS: SHA-256 matches', async () => {
-  const driver = new NodeDriver();
-  const file = nginx.files.get('/big.bin')!;
-  const t = hashing(`${nginx.baseUrl}/big.bin`);
-  const m = await driver.add(t.easy);
-  assert.equal(m.result, CurlCode.OK, t.easy.errorBuffer);
-  assert.equal(t.size(), file.size);
-  assert.equal(t.digest(), file.sha256);
-  driver.close();
+  await download(`${nginx.baseUrl}/big.bin`, nginx.files.get('/big.bin')!, trust);
 });
 
 test('1,000 https transfers at once with maxHostConnections 20: all complete, at most 20 connections', async () => {
