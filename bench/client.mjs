@@ -9,10 +9,11 @@
 // default of every client here).
 // BENCH_CPU_PROF=FILE writes a V8 CPU profile of the workload alone (not the imports) to FILE, for
 // bench/profile-summary.mjs.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { startCpuProfile } from './common.mjs';
 
 const [name, url, countArg, concArg, sizeArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -238,23 +239,13 @@ if (run === undefined) {
   console.error(`unknown client ${name}; one of ${Object.keys(clients).join(', ')}`);
   process.exit(2);
 }
-const profileFile = process.env.BENCH_CPU_PROF;
-const inspector =
-  profileFile === undefined ? undefined : new (await import('node:inspector/promises')).Session();
-if (inspector !== undefined) {
-  inspector.connect();
-  await inspector.post('Profiler.enable');
-  await inspector.post('Profiler.start');
-}
+const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROF);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await run();
 const wallMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-if (inspector !== undefined) {
-  const { profile } = await inspector.post('Profiler.stop');
-  writeFileSync(profileFile, JSON.stringify(profile));
-}
+await stopProfile();
 if (done !== count && failures === 0) {
   failures++;
   firstFailure = `${done} of ${count} transfers completed`;

@@ -138,3 +138,19 @@ export async function runH2load(url, count, streams) {
     firstFailure: ok ? '' : r.out.slice(-300),
   };
 }
+
+/**
+ * BENCH_CPU_PROF: a V8 CPU profile of the workload alone (not the client's imports) through the
+ * inspector; returns what stops it and writes it to `file` (nothing at all without a file).
+ */
+export async function startCpuProfile(file) {
+  if (file === undefined) return async () => {};
+  const session = new (await import('node:inspector/promises')).Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+  };
+}

@@ -3,9 +3,9 @@
 // Every client uses ONE cleartext HTTP/2 connection (prior knowledge) with up to <streams>
 // requests in flight. Prints one JSON line: { ok, done, failures, firstFailure, wallMs, cpuS, maxRssKiB }.
 // BENCH_CPU_PROF=FILE writes a V8 CPU profile of the workload alone to FILE (bench/profile-summary.mjs).
-import { writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
+import { startCpuProfile } from './common.mjs';
 
 const [name, url, countArg, streamsArg, sizeArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -124,23 +124,13 @@ const clients = {
   },
 };
 
-const profileFile = process.env.BENCH_CPU_PROF;
-const inspector =
-  profileFile === undefined ? undefined : new (await import('node:inspector/promises')).Session();
-if (inspector !== undefined) {
-  inspector.connect();
-  await inspector.post('Profiler.enable');
-  await inspector.post('Profiler.start');
-}
+const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROF);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await clients[name]();
 const wallMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-if (inspector !== undefined) {
-  const { profile } = await inspector.post('Profiler.stop');
-  writeFileSync(profileFile, JSON.stringify(profile));
-}
+await stopProfile();
 console.log(
   JSON.stringify({
     ok: failures === 0 && done === count,
