@@ -23,8 +23,8 @@ import { splitResolve } from './resolve-entries.js';
 export interface Target {
   /** The URL as libcurl's URL API stored it (byte strings). */
   url: CurlUrl;
-  /** The normalised URL (CURLINFO_EFFECTIVE_URL). */
-  href: string;
+  /** The normalised URL (CURLINFO_EFFECTIVE_URL), written when first asked for. */
+  readonly href: string;
   scheme: 'http' | 'https';
   /** Host name for connecting and the cache: punycode for an IDN, IPv6 without brackets. */
   host: string;
@@ -106,18 +106,31 @@ export function parseTarget(
   const host = v6 ? hostForConnect(url) : asciiHost(url.host);
   const hostHeader = v6 ? url.host : host;
   const authority = port === defaultPort ? hostHeader : `${hostHeader}:${port}`;
-  return {
-    url,
-    href: fromBytes(urlToString(url)),
-    scheme,
-    host,
-    authority,
-    port,
-    path: requestTarget(url),
-    pathname: url.path || '/',
-    user: url.user === undefined ? undefined : fromBytes(percentDecode(url.user)),
-    password: url.password === undefined ? undefined : fromBytes(percentDecode(url.password)),
-  };
+  return new ParsedTarget(url, scheme, host, authority, port);
+}
+
+class ParsedTarget implements Target {
+  readonly path: string;
+  readonly pathname: string;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  private written: string | undefined;
+  constructor(
+    readonly url: CurlUrl,
+    readonly scheme: Target['scheme'],
+    readonly host: string,
+    readonly authority: string,
+    readonly port: number,
+  ) {
+    this.path = requestTarget(url);
+    this.pathname = url.path || '/';
+    this.user = url.user === undefined ? undefined : fromBytes(percentDecode(url.user));
+    this.password = url.password === undefined ? undefined : fromBytes(percentDecode(url.password));
+  }
+  get href(): string {
+    this.written ??= fromBytes(urlToString(this.url));
+    return this.written;
+  }
 }
 
 /** An IPv6 literal without brackets, its zone id after '%' (the scope for connect). */

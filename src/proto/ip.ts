@@ -73,8 +73,12 @@ export function formatIPv4(b: Uint8Array, offset = 0): string {
   return `${b[offset]}.${b[offset + 1]}.${b[offset + 2]}.${b[offset + 3]}`;
 }
 
-/** RFC 5952 form, as inet_ntop and Node print it: lower case, the longest run of 2+ zero groups as '::'. */
-export function formatIPv6(b: Uint8Array, offset = 0): string {
+/**
+ * RFC 5952 form, as inet_ntop and Node print it: lower case, the longest run of 2+ zero groups as
+ * '::'. `ipv4Compatible`: an IPv4-compatible address (::a.b.c.d) keeps its dotted tail too, as
+ * curl's own Curl_inet_ntop prints it.
+ */
+export function formatIPv6(b: Uint8Array, offset = 0, ipv4Compatible = false): string {
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push((b[offset + 2 * i]! << 8) | b[offset + 2 * i + 1]!);
   let bestAt = -1;
@@ -94,6 +98,7 @@ export function formatIPv6(b: Uint8Array, offset = 0): string {
   }
   // IPv4-mapped addresses keep the dotted tail, as inet_ntop prints them.
   if (bestAt === 0 && bestLen === 5 && g[5] === 0xffff) return `::ffff:${formatIPv4(b, offset + 12)}`;
+  if (ipv4Compatible && bestAt === 0 && bestLen === 6) return `::${formatIPv4(b, offset + 12)}`;
   const hex = (from: number, to: number): string =>
     g
       .slice(from, to)

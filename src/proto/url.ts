@@ -11,7 +11,8 @@
 // Nothing from Node: the host stays as decoded bytes; turning a non-ASCII name into punycode is
 // the engine's job (libcurl does it at connect time too, with libidn2).
 import { CurlCode } from '../core/codes.js';
-import { formatIPv4, parseIPv6 } from './ip.js';
+import { formatIPv6, parseIPv6 } from './ip.js';
+import { utf8Encode } from './utf8.js';
 
 /** CURLUcode numbers. */
 export const UrlCode = {
@@ -364,38 +365,7 @@ function parseIPv6Host(u: CurlUrl, host: string): void {
   }
   const bytes = parseIPv6(inner.slice(0, end));
   if (bytes === undefined) throw new UrlError(UrlCode.BAD_IPV6);
-  u.host = `[${curlInetNtop6(bytes)}]`;
-}
-
-/** Curl_inet_ntop for AF_INET6: RFC 5952, plus '::a.b.c.d' for IPv4-compatible and -mapped forms. */
-function curlInetNtop6(b: Uint8Array): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[2 * i]! << 8) | b[2 * i + 1]!);
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestAt === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
-    return `::${bestLen === 5 ? 'ffff:' : ''}${formatIPv4(b, 12)}`;
-  }
-  const hex = (from: number, to: number): string =>
-    g
-      .slice(from, to)
-      .map((x) => x.toString(16))
-      .join(':');
-  if (bestAt === -1) return hex(0, 8);
-  return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
+  u.host = `[${formatIPv6(bytes, 0, true)}]`; // Curl_inet_ntop's form
 }
 
 /**
@@ -534,7 +504,7 @@ function isDotSegment(seg: string): 0 | 1 | 2 {
 
 /** dedotdotify(): RFC 3986 5.2.4 on a path starting with '/'; '%2e' counts as a dot. */
 export function removeDotSegments(path: string): string {
-  if (!path.includes('.') && !/%2e/i.test(path)) return path;
+  if (!path.includes('.') && !(path.includes('%2') && /%2e/i.test(path))) return path;
   const segs = path.split('/');
   const out: string[] = [];
   // segs[0] is what comes before the first '/' ('' for an absolute path).
@@ -618,21 +588,6 @@ export function utf8Bytes(s: string): string {
   for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
   if (ascii) return s;
   let out = '';
-  for (let i = 0; i < s.length; i++) {
-    let c = s.codePointAt(i)!;
-    if (c > 0xffff) i++;
-    else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x80) out += String.fromCharCode(c);
-    else if (c < 0x800) out += String.fromCharCode(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000)
-      out += String.fromCharCode(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else
-      out += String.fromCharCode(
-        0xf0 | (c >> 18),
-        0x80 | ((c >> 12) & 63),
-        0x80 | ((c >> 6) & 63),
-        0x80 | (c & 63),
-      );
-  }
+  for (const b of utf8Encode(s)) out += String.fromCharCode(b);
   return out;
 }
