@@ -2,12 +2,12 @@
 // files written and the exit code must be identical. (stderr is not compared: curl's progress
 // meter and its error texts mention its own name and connect timings.)
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFixtureServer } from './fixture-server.js';
-import { type CliServer, curl, haveCurl, tscurl } from './helpers.js';
+import { type CliServer, curl, haveCurl, listFiles, tscurl } from './helpers.js';
 
 interface Case {
   name: string;
@@ -231,16 +231,6 @@ after(async () => {
   await server.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-function listFiles(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) Object.assign(out, listFiles(p, `${prefix}${name}/`));
-    else out[prefix + name] = readFileSync(p, 'latin1');
-  }
-  return out;
-}
 
 const subst = (s: string) => s.replaceAll('{U}', server.url).replaceAll('{P}', String(server.port));
 

@@ -3,12 +3,12 @@
 // position"), and pinned to curl 8's tool_urlglob.c and its tests 2408-2411 where 7.88 differs
 // (named globs, #0, the column of an unmatched brace, the pattern limit).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFixtureServer } from './fixture-server.js';
-import { type CliServer, curl, haveCurl, type RunResult, tscurl } from './helpers.js';
+import { type CliServer, curl, haveCurl, listFiles, type RunResult, tscurl } from './helpers.js';
 
 let server: CliServer;
 let root: string;
@@ -22,16 +22,6 @@ after(async () => {
   await server.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-function listFiles(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) Object.assign(out, listFiles(p, `${prefix}${name}/`));
-    else out[prefix + name] = readFileSync(p, 'latin1');
-  }
-  return out;
-}
 
 const subst = (s: string) => s.replaceAll('{U}', server.url);
 

@@ -1,6 +1,6 @@
 // Spawning the CLI from source (no build needed) and local node:http servers for CLI tests.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -144,4 +144,15 @@ export async function startServer(
   s.port = addr.port;
   s.url = `http://127.0.0.1:${addr.port}`;
   return s;
+}
+
+/** Every file below `dir` (path relative to it) with its bytes as latin1, for comparing runs. */
+export function listFiles(dir: string, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) Object.assign(out, listFiles(p, `${prefix}${name}/`));
+    else out[prefix + name] = readFileSync(p, 'latin1');
+  }
+  return out;
 }
