@@ -2,8 +2,8 @@
 //   node bench/client.mjs <client> <url> <count> <concurrency> <size>
 // concurrency 0 = all at once (W4: one connection each, every client without a connection limit).
 // Prints one JSON line: { ok, done, failures, firstFailure, wallMs, cpuS, maxRssKiB, bytes }.
-// Every transfer's status (200) and byte count (size) is checked; the parent reports a run with a
-// failure as failed.
+// Every transfer's status (200) and byte count (size) is checked (bench/client-run.mjs); the
+// parent reports a run with a failure as failed.
 // https URLs: BENCH_CA names the CA file every client verifies against; BENCH_FRESH=1 makes each
 // request use a new connection (the handshake-rate workload; TLS session resumption stays on, the
 // default of every client here).
@@ -12,8 +12,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { performance } from 'node:perf_hooks';
-import { startCpuProfile } from './common.mjs';
+import { driverRun, Tally, timedRun, workers as workersOf } from './client-run.mjs';
 
 const [name, url, countArg, concArg, sizeArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -34,40 +33,11 @@ const tlsEasy = {
   ...(fresh ? { forbidReuse: true } : {}),
 };
 
-let failures = 0;
-let firstFailure = '';
-let bytes = 0;
-let done = 0;
-
-function check(status, got, error) {
-  done++;
-  bytes += got;
-  let problem = '';
-  if (error !== undefined) problem = String(error?.message ?? error);
-  else if (status !== 200) problem = `status ${status}`;
-  else if (got !== size) problem = `${got} bytes, expected ${size}`;
-  if (problem !== '') {
-    failures++;
-    if (firstFailure === '') firstFailure = problem;
-  }
-}
+const tally = new Tally(size);
+const check = (status, got, error) => tally.check(status, got, error);
 
 /** Promise-style clients: `concurrency` workers, each doing requests one after the other. */
-async function workers(one) {
-  let issued = 0;
-  const worker = async () => {
-    while (issued < count) {
-      issued++;
-      try {
-        const [status, got] = await one();
-        check(status, got);
-      } catch (e) {
-        check(0, 0, e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
+const workers = (one) => workersOf(tally, count, concurrency, one);
 
 async function countStream(iterable) {
   let n = 0;
@@ -131,7 +101,7 @@ const clients = {
         multi.removeHandle(easy);
         if (issued < count) add();
       }
-      if (done === count) finish();
+      if (tally.done === count) finish();
     }
     for (let i = 0; i < concurrency; i++) add();
     await finished;
@@ -140,37 +110,7 @@ const clients = {
 
   /** NodeDriver, completions through onDone. */
   async 'tscurl-driver'() {
-    const { Easy, NodeDriver } = tscurl;
-    let issued = 0;
-    let finish;
-    const finished = new Promise((r) => (finish = r));
-    const driver = new NodeDriver({
-      onDone(m) {
-        const easy = m.easy;
-        if (m.result !== 0) check(0, 0, `curl code ${m.result}: ${easy.errorBuffer}`);
-        else check(easy.getInfo().responseCode, easy.private.bytes);
-        driver.multi.removeHandle(easy);
-        if (issued < count) add();
-        if (done === count) finish();
-      },
-    });
-    const add = () => {
-      issued++;
-      driver.addHandle(
-        new Easy({
-          url,
-          ...tlsEasy,
-          writeFunction(chunk) {
-            this.private.bytes += chunk.length;
-            return chunk.length;
-          },
-          private: { bytes: 0 },
-        }),
-      );
-    };
-    for (let i = 0; i < concurrency; i++) add();
-    await finished;
-    driver.close();
+    await driverRun(tscurl, tally, { url, count, concurrency, easy: tlsEasy });
   },
 
   async 'tscurl-request'() {
@@ -239,27 +179,5 @@ if (run === undefined) {
   console.error(`unknown client ${name}; one of ${Object.keys(clients).join(', ')}`);
   process.exit(2);
 }
-const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROF);
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-await run();
-const wallMs = performance.now() - t0;
-const cpu = process.cpuUsage(cpu0);
-await stopProfile();
-if (done !== count && failures === 0) {
-  failures++;
-  firstFailure = `${done} of ${count} transfers completed`;
-}
-process.stdout.write(
-  `${JSON.stringify({
-    ok: failures === 0,
-    done,
-    failures,
-    firstFailure,
-    wallMs,
-    cpuS: (cpu.user + cpu.system) / 1e6,
-    maxRssKiB: process.resourceUsage().maxRSS,
-    bytes,
-  })}\n`,
-);
+await timedRun(tally, count, run);
 process.exit(0);

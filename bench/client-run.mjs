@@ -1,0 +1,121 @@
+// What the one-workload client processes (bench/client.mjs, bench/h2-client.mjs) share: the check
+// of every transfer, the promise-style worker loop, the engine on a NodeDriver, and the timed run
+// that prints the one JSON line the runners read.
+// BENCH_CPU_PROF=FILE writes a V8 CPU profile of the workload alone (not the imports) to FILE, for
+// bench/profile-summary.mjs.
+import { performance } from 'node:perf_hooks';
+import { startCpuProfile } from './common.mjs';
+
+/** Every transfer's status (200) and byte count (`size`) checked; the first problem kept. */
+export class Tally {
+  failures = 0;
+  firstFailure = '';
+  bytes = 0;
+  done = 0;
+
+  constructor(size) {
+    this.size = size;
+  }
+
+  check(status, got, error) {
+    this.done++;
+    this.bytes += got;
+    let problem = '';
+    if (error !== undefined) problem = String(error?.message ?? error);
+    else if (status !== 200) problem = `status ${status}`;
+    else if (got !== this.size) problem = `${got} bytes, expected ${this.size}`;
+    if (problem !== '') {
+      this.failures++;
+      if (this.firstFailure === '') this.firstFailure = problem;
+    }
+  }
+}
+
+/**
+ * Promise-style clients: `concurrency` workers, each calling `one()` (resolving with
+ * `[status, bytes]`) after the other until `count` were issued.
+ */
+export async function workers(tally, count, concurrency, one) {
+  let issued = 0;
+  const worker = async () => {
+    while (issued < count) {
+      issued++;
+      try {
+        const [status, got] = await one();
+        tally.check(status, got);
+      } catch (e) {
+        tally.check(0, 0, e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+/**
+ * The engine on a NodeDriver, completions through onDone: `concurrency` transfers of `url` in
+ * flight, the next one added as one completes, until `count` completed.
+ */
+export async function driverRun(tscurl, tally, { url, count, concurrency, easy = {}, driver = {} }) {
+  const { Easy, NodeDriver } = tscurl;
+  let issued = 0;
+  let finish;
+  const finished = new Promise((r) => (finish = r));
+  const d = new NodeDriver({
+    ...driver,
+    onDone(m) {
+      const e = m.easy;
+      if (m.result !== 0) tally.check(0, 0, `curl code ${m.result}: ${e.errorBuffer}`);
+      else tally.check(e.getInfo().responseCode, e.private.bytes);
+      d.multi.removeHandle(e);
+      if (issued < count) add();
+      if (tally.done === count) finish();
+    },
+  });
+  const add = () => {
+    issued++;
+    d.addHandle(
+      new Easy({
+        url,
+        ...easy,
+        writeFunction(chunk) {
+          this.private.bytes += chunk.length;
+          return chunk.length;
+        },
+        private: { bytes: 0 },
+      }),
+    );
+  };
+  for (let i = 0; i < Math.min(concurrency, count); i++) add();
+  await finished;
+  d.close();
+}
+
+/**
+ * Run the workload with the clock and CPU counted around it alone, then print the JSON line:
+ * { ok, done, failures, firstFailure, wallMs, cpuS, maxRssKiB, bytes }.
+ */
+export async function timedRun(tally, count, run) {
+  const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROF);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await stopProfile();
+  if (tally.done !== count && tally.failures === 0) {
+    tally.failures++;
+    tally.firstFailure = `${tally.done} of ${count} transfers completed`;
+  }
+  process.stdout.write(
+    `${JSON.stringify({
+      ok: tally.failures === 0,
+      done: tally.done,
+      failures: tally.failures,
+      firstFailure: tally.firstFailure,
+      wallMs,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      maxRssKiB: process.resourceUsage().maxRSS,
+      bytes: tally.bytes,
+    })}\n`,
+  );
+}
