@@ -3,13 +3,11 @@
 // connection limits hold across all workers, an unread body pauses its transfer, and a worker that
 // crashes fails only its own transfers and is replaced.
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { Client, CurlCode, TscurlError } from '../../src/index.js';
-import { startHttpServer, type TestServer } from '../helpers/http-server.js';
+import { type Pumped, pumpBody, startHttpServer, type TestServer } from '../helpers/http-server.js';
 
 const MiB = 1024 * 1024;
-const block = Buffer.alloc(64 * 1024, 0x61);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A server that counts its open connections and remembers the most at once. */
@@ -18,28 +16,16 @@ interface CountingServer extends TestServer {
   maxOpen: number;
 }
 
-let sent = 0;
-function stream(res: ServerResponse, size: number): void {
-  res.writeHead(200, { 'content-length': String(size) });
-  sent = 0;
-  const pump = () => {
-    while (sent < size) {
-      const n = Math.min(block.length, size - sent);
-      sent += n;
-      if (!res.write(n === block.length ? block : block.subarray(0, n))) {
-        res.once('drain', pump);
-        return;
-      }
-    }
-    res.end();
-  };
-  pump();
-}
+/** The latest /big response's progress: bytes the server handed to its socket. */
+let latest: Pumped = { sent: 0 };
 
 async function countingServer(): Promise<CountingServer> {
   const s = (await startHttpServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
-    if (u.pathname === '/big') return stream(res, Number(u.searchParams.get('size')));
+    if (u.pathname === '/big') {
+      latest = pumpBody(res, Number(u.searchParams.get('size')));
+      return;
+    }
     const delay = Number(u.searchParams.get('delay') ?? 0);
     const reply = () => {
       res.setHeader('x-path', u.pathname);
@@ -148,16 +134,16 @@ describe('Client({ workers })', () => {
     await using client = new Client({ workers: 1 });
     const { body } = await client.request(`${a.url}/big?size=${1024 * MiB}`);
     await sleep(300);
-    const stalledAt = sent;
+    const stalledAt = latest.sent;
     await sleep(200);
     assert.ok(stalledAt < 32 * MiB, `server sent ${stalledAt} bytes to a reader that read nothing`);
-    assert.equal(sent, stalledAt, 'the server kept sending to a paused transfer');
+    assert.equal(latest.sent, stalledAt, 'the server kept sending to a paused transfer');
     let got = 0;
     for await (const chunk of body) {
       got += (chunk as Buffer).length;
       if (got >= 8 * MiB) break;
     }
-    assert.ok(sent > stalledAt, 'reading did not resume the transfer');
+    assert.ok(latest.sent > stalledAt, 'reading did not resume the transfer');
   });
 
   test('result codes and messages as with one thread', async () => {

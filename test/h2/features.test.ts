@@ -2,26 +2,19 @@
 // redirects, auth, cookies, decoding, ranges, pause, rate limits, timeouts and getInfo, each run
 // on a multiplexed connection.
 import assert from 'node:assert/strict';
-import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type http2 from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { CurlCode, Easy, HttpVersion, NodeDriver, PAUSE, Pause } from '../../src/index.js';
 import { run } from '../features/run.js';
+import { type H2cServer, startH2cServer } from '../helpers/h2c-server.js';
 
-let server: http2.Http2Server;
+let server: H2cServer;
 let base = '';
-const sessions = new Set<http2.ServerHttp2Session>();
 const BIG = Buffer.alloc(4 * 1024 * 1024, 0x63);
 
 before(async () => {
-  server = http2.createServer();
-  server.on('session', (s) => {
-    sessions.add(s);
-    s.on('close', () => sessions.delete(s));
-  });
-  server.on('stream', (stream, h) => {
-    stream.on('error', () => {});
+  server = await startH2cServer((stream, h) => {
     const path = String(h[':path']);
     const send = (status: number, headers: http2.OutgoingHttpHeaders, body: string | Buffer = '') => {
       stream.respond({ ':status': status, ...headers });
@@ -54,14 +47,10 @@ before(async () => {
     }
     return send(200, {}, `hello ${path}`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 
-after(async () => {
-  for (const s of sessions) s.destroy();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+after(() => server.close());
 
 const H2 = { httpVersion: HttpVersion.V2_PRIOR_KNOWLEDGE } as const;
 

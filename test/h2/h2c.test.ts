@@ -3,25 +3,17 @@
 // resets and GOAWAY.
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CurlCode, Easy, HttpVersion, NodeDriver } from '../../src/index.js';
 import { run } from '../features/run.js';
 import { AppLoop } from '../helpers/app-loop.js';
+import { type H2cServer, startH2cServer } from '../helpers/h2c-server.js';
 
-let server: http2.Http2Server;
+let server: H2cServer;
 let base = '';
-const sessions = new Set<http2.ServerHttp2Session>();
 
 before(async () => {
-  server = http2.createServer();
-  server.on('session', (s) => {
-    sessions.add(s);
-    s.on('close', () => sessions.delete(s));
-  });
-  server.on('stream', (stream, headers) => {
-    // Resets (ours or the client's) are part of the tests, not failures of the server.
-    stream.on('error', () => {});
+  server = await startH2cServer((stream, headers) => {
     const path = headers[':path'] ?? '/';
     if (path === '/reset') {
       stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
@@ -56,14 +48,10 @@ before(async () => {
     stream.respond({ ':status': 200, 'content-type': 'text/plain', 'x-path': path });
     stream.end(`hello ${path}`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 
-after(async () => {
-  for (const s of sessions) s.destroy();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+after(() => server.close());
 
 const H2 = { httpVersion: HttpVersion.V2_PRIOR_KNOWLEDGE } as const;
 

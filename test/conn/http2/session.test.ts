@@ -91,6 +91,15 @@ function run(stream: Stream): Array<string> {
   }
 }
 
+/** Two streams with their GET heads sent (/a on stream 1, /b on stream 3). */
+function twoGets(session: Http2Session): [Stream, Stream] {
+  const a = session.openStream({ id: 1 })!;
+  const b = session.openStream({ id: 2 })!;
+  a.sendHead(head('/a'));
+  b.sendHead(head('/b'));
+  return [a, b];
+}
+
 function ready(session: Http2Session): Stream[] {
   const out: Stream[] = [];
   session.forEachReady((s) => out.push(s));
@@ -209,10 +218,7 @@ describe('HTTP/2 session', () => {
 
   test('RST_STREAM ends only that transfer with 92 naming the code; the others carry on', () => {
     const { top, session, srv } = setup();
-    const a = session.openStream({ id: 1 })!;
-    const b = session.openStream({ id: 2 })!;
-    a.sendHead(head('/a'));
-    b.sendHead(head('/b'));
+    const [a, b] = twoGets(session);
     top.inbox.push(
       srv.rst(1, H2ErrorCode.INTERNAL_ERROR),
       srv.headers(3, [[':status', '200']], { endStream: true }),
@@ -230,10 +236,7 @@ describe('HTTP/2 session', () => {
 
   test('GOAWAY: streams above its last id fail as retryable, those below finish, no new stream opens', () => {
     const { top, session, srv } = setup();
-    const a = session.openStream({ id: 1 })!;
-    const b = session.openStream({ id: 2 })!;
-    a.sendHead(head('/a'));
-    b.sendHead(head('/b'));
+    const [a, b] = twoGets(session);
     top.inbox.push(
       srv.goaway(1, H2ErrorCode.NO_ERROR),
       srv.headers(1, [[':status', '200']], { endStream: true }),
@@ -247,10 +250,7 @@ describe('HTTP/2 session', () => {
 
   test('a connection protocol error ends every stream with 16 and sends GOAWAY', () => {
     const { top, session } = setup();
-    const a = session.openStream({ id: 1 })!;
-    const b = session.openStream({ id: 2 })!;
-    a.sendHead(head('/a'));
-    b.sendHead(head('/b'));
+    const [a, b] = twoGets(session);
     top.frames();
     top.inbox.push(new Uint8Array([0, 0, 4, FrameType.PUSH_PROMISE, 4, 0, 0, 0, 1, 0, 0, 0, 2]));
     session.onSocketReady(0);
@@ -266,10 +266,7 @@ describe('HTTP/2 session', () => {
 
   test('the server closing: a stream with nothing yet gets 52 (retried like a dead reused connection), one mid-body 92', () => {
     const { top, session, srv } = setup();
-    const a = session.openStream({ id: 1 })!;
-    const b = session.openStream({ id: 2 })!;
-    a.sendHead(head('/a'));
-    b.sendHead(head('/b'));
+    const [a, b] = twoGets(session);
     top.inbox.push(srv.headers(3, [[':status', '200']]), srv.data(3, 'x'), EOF);
     session.onSocketReady(0);
     assert.throws(
