@@ -36,6 +36,11 @@ export interface RequestHead {
   ignoreContentLength: boolean;
   /** CURLOPT_HTTP_TRANSFER_DECODING off: chunked bodies handed over as received (HTTP/1 only). */
   rawChunked: boolean;
+  /**
+   * The response heads' raw lines are wanted (a header or debug callback); false leaves the
+   * head events' `rawLines` empty (HTTP/1: no string per line). Default true.
+   */
+  rawLines?: boolean;
 }
 
 /** What sendHead() did, for the transfer's counters and debug output. */

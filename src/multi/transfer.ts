@@ -698,6 +698,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
     responseMethod: responseMethod(o, t.req.method),
     ignoreContentLength: o.ignoreContentLength === true,
     rawChunked: o.httpTransferDecoding === false,
+    rawLines: o.headerFunction !== undefined || o.debugFunction !== undefined,
   });
   if (o.debugFunction !== undefined) {
     if (sent.debugText !== undefined) for (const line of sent.debugText) m.callDebug(t, 'text', line);
@@ -963,7 +964,9 @@ function onHead(
   t.status = ev.status;
   // CURLINFO_HTTP_VERSION numbering: CURL_HTTP_VERSION_1_0 1, 1_1 2, 2_0 3, 3 30.
   t.httpVersion = ev.version === 10 ? 1 : ev.version === 11 ? 2 : ev.version === 20 ? 3 : 30;
-  for (const line of ev.rawLines) headerLine(m, t, line);
+  // The raw lines are cut from the head only for a header or debug callback.
+  if (t.o.headerFunction !== undefined || t.o.debugFunction !== undefined)
+    for (const line of ev.rawLines) headerLine(m, t, line);
   t.easy._onHead?.(ev);
   const jar = t.easy._cookies;
   if (jar !== undefined && cookiesEnabled(t.o))

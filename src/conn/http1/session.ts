@@ -121,6 +121,7 @@ export class Http1Session implements Session {
       method: head.responseMethod,
       ignoreContentLength: head.ignoreContentLength,
       rawChunked: head.rawChunked,
+      rawLines: head.rawLines !== false,
     });
     return { bytes, framedBody: chunked };
   }

@@ -48,6 +48,12 @@ export interface StartResponseOptions {
    * still parsed to find the body's end, and trailers still come in the end event.
    */
   rawChunked?: boolean;
+  /**
+   * Keep each head line as received for the event's `rawLines` (default true). False: `rawLines`
+   * is empty; nobody asked for them (no header or debug callback), and cutting them out is a
+   * string per line of every response.
+   */
+  rawLines?: boolean;
 }
 
 const RAW_LF = new Uint8Array([0x0a]);
@@ -106,6 +112,7 @@ export class ResponseReader {
   #reason = '';
   #headers: HeaderList = [];
   #rawLines: string[] = [];
+  #keepRawLines = true;
   #headBytes = 0;
   /** Head bytes of the whole response, interim heads included (libcurl's allheadercount). */
   #allHeadBytes = 0;
@@ -161,6 +168,7 @@ export class ResponseReader {
     this.#isConnect = opts.method === 'CONNECT';
     this.#ignoreContentLength = opts.ignoreContentLength === true;
     this.#rawChunked = opts.rawChunked === true;
+    this.#keepRawLines = opts.rawLines !== false;
     this.#sawAny = this.#buffered > 0;
     this.#allHeadBytes = 0;
     this.#fieldCount = 0;
@@ -398,7 +406,8 @@ export class ResponseReader {
         `Too large response headers: ${this.#allHeadBytes} > ${limits.maxHeaderBytes}`,
       );
     }
-    this.#rawLines.push(start === 0 && stop === text.length ? text : text.slice(start, stop));
+    if (this.#keepRawLines)
+      this.#rawLines.push(start === 0 && stop === text.length ? text : text.slice(start, stop));
     const end = contentEnd(text, start, stop);
     checkHeadLine(text, start, end);
     if (!this.#statusSeen) {

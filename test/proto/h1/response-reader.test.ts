@@ -874,6 +874,41 @@ describe('ResponseReader: API', () => {
     assert.equal(data.data[3], 0x21);
   });
 
+  test('rawLines: false keeps no raw lines, and changes nothing else (one chunk or line by line)', () => {
+    const text = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A:  b \r\n\r\nhi';
+    const heads = (rawLines: boolean, split: boolean) => {
+      const r = new ResponseReader();
+      r.startResponse({ method: 'GET', rawLines });
+      if (split) for (const c of text) r.receiveData(bytes(c));
+      else r.receiveData(bytes(text));
+      const out: unknown[] = [];
+      for (let e = r.nextEvent(); e !== NEED_DATA; e = r.nextEvent()) {
+        if (e.type === 'head') out.push(e);
+        if (e.type === 'end') break;
+      }
+      return out as Array<{ rawLines: string[]; headers: unknown; headerBytes: number; status: number }>;
+    };
+    for (const split of [false, true]) {
+      const kept = heads(true, split);
+      const none = heads(false, split);
+      assert.deepEqual(
+        kept.map((h) => h.rawLines),
+        [
+          ['HTTP/1.1 100 Continue\r\n', '\r\n'],
+          ['HTTP/1.1 200 OK\r\n', 'Content-Length: 2\r\n', 'X-A:  b \r\n', '\r\n'],
+        ],
+      );
+      assert.deepEqual(
+        none.map((h) => h.rawLines),
+        [[], []],
+      );
+      assert.deepEqual(
+        none.map((h) => ({ ...h, rawLines: undefined })),
+        kept.map((h) => ({ ...h, rawLines: undefined })),
+      );
+    }
+  });
+
   test('a body chunk given whole comes back as the same object', () => {
     const r = new ResponseReader();
     r.startResponse({ method: 'GET' });
