@@ -265,7 +265,7 @@ async function runCommand(client, w, url, ca) {
   const argv =
     client === 'curl'
       ? [CURL, ...parallel, ...common, target]
-      : [process.execPath, join(repo, 'dist/bin/tscurl.mjs'), ...parallel, ...common, target];
+      : [process.execPath, join(repo, 'dist/bin/tscurl.cjs'), ...parallel, ...common, target];
   const t0 = performance.now();
   const r = await exec(TIME, ['-f', 'TIME %e %U %S %M', ...argv]);
   const wallMs = performance.now() - t0;

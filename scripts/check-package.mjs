@@ -11,7 +11,16 @@
 //   4. `npm publish --dry-run`: no warning but the one about not being logged in.
 // With --node PATH the consumer also runs on that Node (CI passes the engines floor).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -30,6 +39,35 @@ function step(title) {
 function run(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...options });
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/**
+ * The bin from the pack: -V; --bench (a part of the bundle evaluated only when used) for 20
+ * transfers; the launcher's code cache written by a first run into a fresh directory and taken by
+ * the second; and a cache directory it cannot write, which must cost nothing but the cache.
+ */
+function checkBin(node, version, bin, cwd) {
+  const fail = (what, r) => problems.push(`bin ${pkg.bin.tscurl} on ${version}: ${what}:\n${r.out}`);
+  const v = run(node, [bin, '-V'], { cwd });
+  if (v.status !== 0 || !v.out.startsWith('tscurl ')) fail('-V', v);
+  const bench = run(node, [bin, '--bench', '--bench-transfers', '20'], { cwd });
+  if (bench.status !== 0 || !/\| transfers +\| +20 \|/.test(bench.out)) fail('--bench', bench);
+  const cacheDir = join(work, `cache-${version}`);
+  mkdirSync(cacheDir);
+  const env = { ...process.env, TSCURL_COMPILE_CACHE: cacheDir };
+  const first = run(node, [bin, '-V'], { cwd, env });
+  const cached = readdirSync(cacheDir);
+  if (first.status !== 0 || cached.length !== 1) fail(`first run: cache dir holds [${cached}]`, first);
+  const before = statSync(join(cacheDir, cached[0] ?? '-'), { throwIfNoEntry: false })?.mtimeMs;
+  const second = run(node, [bin, '-V'], { cwd, env });
+  const after = statSync(join(cacheDir, cached[0] ?? '-'), { throwIfNoEntry: false })?.mtimeMs;
+  if (second.status !== 0 || before === undefined || after !== before)
+    fail('second run did not use the cache', second);
+  // Below a regular file: no directory can be made there, not even by root.
+  const readOnly = join(cacheDir, cached[0] ?? '-', 'cache');
+  const ro = run(node, [bin, '-V'], { cwd, env: { ...process.env, TSCURL_COMPILE_CACHE: readOnly } });
+  if (ro.status !== 0 || ro.out !== v.out) fail('unwritable cache directory', ro);
+  console.log(`bin on ${version}: -V, --bench, code cache written once and reused, unwritable cache ok`);
 }
 
 try {
@@ -170,12 +208,8 @@ console.log('cjs', typeof tscurl.fetch, typeof net.createClient);
     console.log(
       `node ${version}: import ok; require() ${requireEsm ? 'ok' : 'ERR_REQUIRE_ESM (no require(esm) before 20.19)'}`,
     );
-    // The bin from the pack: the bundled CLI, with the public-suffix list (a dependency) in use.
-    const bin = run(node, [join(installed, pkg.bin.tscurl), '-V'], { cwd: app });
-    if (bin.status !== 0 || !bin.out.startsWith('tscurl ')) {
-      problems.push(`bin ${pkg.bin.tscurl} on ${version} failed:\n${bin.out}`);
-    }
-    // The parts the bundle loads on use: -M reads the shipped manual, --help its own chunk.
+    checkBin(node, version, join(installed, pkg.bin.tscurl), app);
+    // -M reads the shipped manual; --help is a part of the bundle evaluated only when used.
     const manual = run(node, [join(installed, pkg.bin.tscurl), '-M'], { cwd: app });
     if (manual.status !== 0 || !manual.out.startsWith('# tscurl: the command line')) {
       problems.push(`bin -M on ${version} failed:\n${manual.out.slice(0, 500)}`);

@@ -4,7 +4,6 @@
 // Small bodies of known size become one Uint8Array (CURLOPT_POSTFIELDS: sent with the head in one
 // write). Streams, and Blobs / FormData above STREAM_THRESHOLD, are streamed through the engine's
 // read callback (upload.ts): a known size is sent with Content-Length, an unknown one chunked.
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { badArgument } from './errors.js';
 import { type BodyOpener, chunkBytes } from './upload.js';
@@ -164,7 +163,7 @@ type Part = Uint8Array | Blob;
 
 /** The multipart/form-data encoding of a FormData as byte parts and Blobs (read later), and its size. */
 export function multipartParts(form: FormData): { parts: Part[]; size: number; boundary: string } {
-  const boundary = `----tscurl-formdata-${randomBytes(12).toString('hex')}`;
+  const boundary = `----tscurl-formdata-${process.getBuiltinModule('node:crypto').randomBytes(12).toString('hex')}`;
   const parts: Part[] = [];
   let size = 0;
   const add = (p: Part) => {

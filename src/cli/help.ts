@@ -16,7 +16,7 @@ function packageFile(name: string): string | undefined {
   return undefined;
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(packageFile('package.json') ?? '') as { name?: string; version?: string };
     if (pkg.name === 'tscurl' && typeof pkg.version === 'string') return pkg.version;

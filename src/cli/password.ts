@@ -3,7 +3,6 @@
 // /dev/tty with echo off, or from stdin when there is no terminal (so without a terminal and with
 // an empty stdin the password is empty, as curl's). One read of at most 255 bytes, the last byte
 // read (the Enter) dropped, as getpass_r does.
-import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 
 /** Blocking read of one chunk; a non-blocking stdin answering EAGAIN is waited for. */
@@ -24,7 +23,9 @@ function readOnce(fd: number, buf: Buffer): number {
 }
 
 function stty(fd: number, arg: string): boolean {
-  const r = spawnSync('stty', [arg], { stdio: [fd, 'ignore', 'ignore'] });
+  const r = process
+    .getBuiltinModule('node:child_process')
+    .spawnSync('stty', [arg], { stdio: [fd, 'ignore', 'ignore'] });
   return r.status === 0;
 }
 

@@ -13,7 +13,7 @@ import type { Global, Operation, UrlNode } from './config.js';
 import { CookieStore } from './cookies.js';
 import { ParamError, warningText } from './errors.js';
 import { expandGlob, type GlobbedUrl, GlobError, parseGlob } from './glob.js';
-import { manualText, versionText } from './help.js';
+import { manualText, packageVersion, versionText } from './help.js';
 import { buildEasy, createJob, effectiveUrl, type Job, type JobContext } from './job.js';
 import { ProgressDisplay, stderrWantsProgress } from './meter.js';
 import { methodClash } from './options-table.js';
@@ -38,10 +38,6 @@ const ABORTED = 'Transfer aborted due to critical error in another transfer';
 
 function stderr(s: string): void {
   process.stderr.write(s);
-}
-
-function version(): string {
-  return versionText().split(' ')[1] ?? '0.0.0';
 }
 
 interface UrlItem {
@@ -193,7 +189,7 @@ async function runTransfers(g: Global): Promise<number> {
   const showErrors = !g.silent || g.showError;
   const ctx: JobContext = {
     global: g,
-    version: version(),
+    version: packageVersion(),
     trace: stderr,
     stdoutTty: process.stdout.isTTY === true,
     cookies: new CookieStore(),

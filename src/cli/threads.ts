@@ -5,7 +5,6 @@
 // process's stdout as the threads write them (parallel mode's order is completion order anyway);
 // the progress meter is off. The exit code is the last failure's, as in parallel mode.
 import { pathToFileURL } from 'node:url';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { startThread } from '../api/workers/start.js';
 import type { Global } from './config.js';
 
@@ -15,6 +14,12 @@ export interface Shard {
   of: number;
   parallelMax: number;
 }
+
+/**
+ * Set in a shard thread's environment, so that a plain run can tell it is not one without loading
+ * node:worker_threads at start-up.
+ */
+const SHARD_ENV = 'TSCURL_SHARD_THREAD';
 
 interface ShardData {
   tscurlShard: Shard;
@@ -32,7 +37,10 @@ export function runInThreads(args: string[], g: Global): Promise<number> {
       parallelMax: Math.floor(g.parallelMax / n) + (index < g.parallelMax % n ? 1 : 0),
     };
     return new Promise<void>((resolve) => {
-      const w = startThread(main, { workerData: { tscurlShard: shard, args } satisfies ShardData });
+      const w = startThread(main, {
+        workerData: { tscurlShard: shard, args } satisfies ShardData,
+        env: { ...process.env, [SHARD_ENV]: '1' },
+      });
       w.on('message', (code: number) => {
         if (code !== 0) exitCode = code;
       });
@@ -48,6 +56,8 @@ export function runInThreads(args: string[], g: Global): Promise<number> {
 
 /** In a --workers thread: its part of the command line, else undefined. */
 export function shardOfThread(): ShardData | undefined {
+  if (process.env[SHARD_ENV] === undefined) return undefined;
+  const { isMainThread, workerData } = process.getBuiltinModule('node:worker_threads');
   if (isMainThread) return undefined;
   const d = workerData as Partial<ShardData> | undefined;
   return d?.tscurlShard === undefined ? undefined : (d as ShardData);
@@ -55,5 +65,5 @@ export function shardOfThread(): ShardData | undefined {
 
 /** Tell the main thread this thread's exit code. */
 export function reportShard(code: number): void {
-  parentPort?.postMessage(code);
+  process.getBuiltinModule('node:worker_threads').parentPort?.postMessage(code);
 }

@@ -1,7 +1,6 @@
 // Checking a TLS peer the way libcurl's OpenSSL backend does: OpenSSL's verify result as its
 // X509_V_ERR number and text, the host name against subjectAltName (then the CN when there is no
 // DNS name), and CURLOPT_PINNEDPUBLICKEY against the leaf's SubjectPublicKeyInfo.
-import { createHash } from 'node:crypto';
 import type { TlsCertificate } from '../transport/types.js';
 
 /** OpenSSL's verify codes (x509_vfy.h) and texts, by the name Node reports. */
@@ -112,6 +111,6 @@ export function pinnedKeyMatches(pinned: PinnedKeys, spki: Uint8Array): boolean 
   if (pinned.spki !== undefined && Buffer.compare(Buffer.from(pinned.spki), Buffer.from(spki)) === 0)
     return true;
   if (pinned.sha256.length === 0) return false;
-  const digest = createHash('sha256').update(spki).digest('base64');
+  const digest = process.getBuiltinModule('node:crypto').createHash('sha256').update(spki).digest('base64');
   return pinned.sha256.includes(digest);
 }

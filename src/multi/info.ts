@@ -64,7 +64,7 @@ export interface EasyInfo {
   /** CURLINFO_QUEUE_TIME_T: microseconds spent waiting for a connection slot (maxHostConnections, ...). */
   queueTimeT: number;
   /**
-   * When the transfer started, in ms of the transport's clock (performance.now() on Node, virtual
+   * When the transfer started, in ms of the transport's clock (process.uptime() in ms on Node, virtual
    * ms in the simulator): a tscurl addition that places transfers on one time axis (renderTimeline).
    */
   startTime: number;

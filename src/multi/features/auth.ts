@@ -10,7 +10,6 @@
 //   challenge that is not stale: an "authentication problem" - the 401 is the answer (22 with
 //   failOnError). HTTP never ends in 67 LOGIN_DENIED in libcurl; neither does it here.
 
-import { createHash, randomBytes } from 'node:crypto';
 import type { HeaderList } from '../../proto/h1/types.js';
 import type { EasyOptions } from '../options.js';
 import { defaultNetrcPath, Netrc, type NetrcEntry, netrcLookup, readNetrc } from './netrc.js';
@@ -287,6 +286,7 @@ function toDigest(p: Map<string, string>): DigestChallenge | undefined {
 function digestHeader(d: DigestChallenge, c: Credentials, method: string, uri: string, nc: number): string {
   const alg = (d.algorithm ?? 'MD5').toLowerCase();
   const hashName = DIGEST_HASHES[alg]!;
+  const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
   const H = (s: string) => createHash(hashName).update(s, 'utf8').digest('hex');
   const cnonce = randomBytes(16).toString('hex');
   const ncHex = nc.toString(16).padStart(8, '0');

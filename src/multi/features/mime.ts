@@ -2,7 +2,6 @@
 // for byte what curl -F sends apart from the random boundary. The body is produced while it is sent:
 // file parts are read in chunks as the socket takes them, never whole in memory; the size is known
 // (Content-Length) when every part's is, otherwise the body goes chunked.
-import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CurlCode } from '../../core/codes.js';
@@ -77,7 +76,7 @@ export class Mime {
   private readonly list: Part[] = [];
 
   constructor() {
-    const r = randomBytes(BOUNDARY_RANDOM);
+    const r = process.getBuiltinModule('node:crypto').randomBytes(BOUNDARY_RANDOM);
     let s = '-'.repeat(BOUNDARY_DASHES);
     for (const b of r) s += ALNUM[b % ALNUM.length];
     this.boundary = s;

@@ -4,7 +4,6 @@
 // never during a handshake; a file that cannot be used is remembered and fails the transfer that
 // needs it with its code (77, 58).
 
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mayMultiplex } from '../../conn/factory.js';
@@ -96,7 +95,7 @@ function fail(code: CurlCode, message: string, cause?: unknown): TlsSetup {
 }
 
 function buildSetup(o: EasyOptions): TlsSetup {
-  const h = createHash('sha256');
+  const h = process.getBuiltinModule('node:crypto').createHash('sha256');
   let ca: (string | Uint8Array)[] | undefined;
   if (o.caInfo !== undefined) {
     try {

@@ -5,8 +5,11 @@ import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from './huffman-table.js';
 
 const EOS = 256;
 
-/** Tree nodes: child[2n] / child[2n+1] for bit 0 / 1; a negative child is ~symbol (a leaf). */
-const child = buildTree();
+/**
+ * Tree nodes: child[2n] / child[2n+1] for bit 0 / 1; a negative child is ~symbol (a leaf). Built at
+ * the first decode: a program that never speaks HTTP/2 does not pay for it at start-up.
+ */
+let child: Int32Array | undefined;
 
 function buildTree(): Int32Array {
   // A complete prefix code over 257 symbols has 256 internal nodes.
@@ -40,6 +43,8 @@ export class HuffmanError extends Error {
  * expands at most 8/5 times, but the caller's budget may be smaller); past it, null is returned.
  */
 export function huffmanDecode(src: Uint8Array, start: number, end: number, maxLength: number): string | null {
+  child ??= buildTree();
+  const tree = child;
   let out = '';
   let node = 0;
   // Bits read since the last completed symbol, and whether they were all ones (valid padding).
@@ -50,7 +55,7 @@ export function huffmanDecode(src: Uint8Array, start: number, end: number, maxLe
     const byte = src[i]!;
     for (let b = 7; b >= 0; b--) {
       const bit = (byte >> b) & 1;
-      const next = child[2 * node + bit]!;
+      const next = tree[2 * node + bit]!;
       pendingBits++;
       if (bit === 0) allOnes = false;
       if (next < 0) {

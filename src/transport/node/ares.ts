@@ -1,7 +1,7 @@
 // Lookups through c-ares (node:dns Resolver) for the options libcurl answers with its c-ares
 // backend: dnsServers, dnsInterface, dnsLocalIp4 / 6. The default stays dns.lookup (getaddrinfo:
 // /etc/hosts and the system's configuration), as with libcurl's threaded resolver.
-import dns from 'node:dns';
+import type dns from 'node:dns';
 import os from 'node:os';
 import type { ResolveOptions } from '../types.js';
 import type { LookupAll } from './resolve.js';
@@ -38,7 +38,7 @@ function resolverFor(o: ResolveOptions): dns.Resolver {
   const key = JSON.stringify([o.servers, o.interface, o.localIp4, o.localIp6]);
   let r = resolvers.get(key);
   if (r !== undefined) return r;
-  r = new dns.Resolver();
+  r = new (process.getBuiltinModule('node:dns').Resolver)();
   if (o.servers !== undefined && o.servers.length > 0) r.setServers(o.servers.map((s) => s.trim()));
   let v4 = o.localIp4;
   let v6 = o.localIp6;

@@ -1,7 +1,7 @@
 // Resolution over dns.lookup (getaddrinfo on libuv's threadpool: non-blocking for the loop, and
 // it honours /etc/hosts and nsswitch like curl's threaded resolver). IP literals and localhost
 // names complete synchronously, without a query.
-import dns from 'node:dns';
+import type dns from 'node:dns';
 import net from 'node:net';
 import { nextSyntheticFd } from '../fd.js';
 import {
@@ -61,10 +61,13 @@ export class NodeResolution implements Resolution {
   private onReady: ((events: number) => void) | null = null;
   private immediate: NodeJS.Immediate | null = null;
 
-  constructor(host: string, family: 0 | 4 | 6, lookup: LookupAll = dns.lookup) {
+  /** `lookup` defaults to dns.lookup; node:dns is loaded only when a name needs a query. */
+  constructor(host: string, family: 0 | 4 | 6, lookup?: LookupAll) {
     this.host = host;
     this.res = resolveWithoutQuery(host, family);
-    if (this.res === undefined) lookup(host, { all: true, family }, this.onLookup);
+    if (this.res === undefined) {
+      (lookup ?? process.getBuiltinModule('node:dns').lookup)(host, { all: true, family }, this.onLookup);
+    }
   }
 
   get result(): ResolveResult | undefined {

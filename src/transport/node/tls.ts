@@ -7,10 +7,9 @@
 // Secure contexts are cached per config id: building one parses the whole CA store (several ms
 // with ~300 roots), which would otherwise dominate a handshake.
 
-import { X509Certificate } from 'node:crypto';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { nextSyntheticFd } from '../fd.js';
 import type {
   TlsCertificate,
@@ -23,6 +22,11 @@ import type {
 } from '../types.js';
 import { NodeSocket } from './socket.js';
 
+/** node:tls, loaded at the first TLS connection or context (a plain http run never needs it). */
+function nodeTls(): typeof tls {
+  return process.getBuiltinModule('node:tls');
+}
+
 /** Debian's (and most distributions') system CA bundle. */
 const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
@@ -31,7 +35,7 @@ let systemCas: readonly string[] | undefined;
 /** The operating system's trust store, read once per process. */
 export function systemCertificates(): readonly string[] {
   if (systemCas !== undefined) return systemCas;
-  const fromNode = (tls as { getCACertificates?: (which: string) => string[] }).getCACertificates;
+  const fromNode = (nodeTls() as { getCACertificates?: (which: string) => string[] }).getCACertificates;
   if (fromNode !== undefined) {
     systemCas = fromNode('system');
   } else {
@@ -61,7 +65,9 @@ export function secureContextFor(config: TlsConfig): tls.SecureContext {
   if (cached !== undefined) return cached;
   // The default store is Node's bundled roots plus the system's (curl uses the system store).
   const ca: (string | Buffer)[] =
-    config.ca === undefined ? [...tls.rootCertificates, ...systemCertificates()] : config.ca.map(asBuffer);
+    config.ca === undefined
+      ? [...nodeTls().rootCertificates, ...systemCertificates()]
+      : config.ca.map(asBuffer);
   if (config.ca !== undefined && config.caNative === true) ca.push(...systemCertificates());
   // @types/node 20 lacks `ciphersuites`; Node takes it.
   const options: tls.SecureContextOptions & { ciphersuites?: string } = { ca };
@@ -71,7 +77,7 @@ export function secureContextFor(config: TlsConfig): tls.SecureContext {
   if (config.ciphersuites !== undefined) options.ciphersuites = config.ciphersuites;
   let ctx: tls.SecureContext;
   try {
-    ctx = tls.createSecureContext(options);
+    ctx = nodeTls().createSecureContext(options);
   } catch (e) {
     // Node parses CA PEM leniently (garbage is ignored); what throws here is the cipher or
     // version settings.
@@ -86,7 +92,7 @@ export function secureContextFor(config: TlsConfig): tls.SecureContext {
     }
     if (config.passphrase !== undefined) options.passphrase = config.passphrase;
     try {
-      ctx = tls.createSecureContext(options);
+      ctx = nodeTls().createSecureContext(options);
     } catch (e) {
       throw configError('cert', e);
     }
@@ -212,7 +218,10 @@ class NodeCertificate implements TlsCertificate {
 
   /** The SubjectPublicKeyInfo DER. */
   get spki(): Uint8Array {
-    this.#spki ??= new X509Certificate(this.raw).publicKey.export({ type: 'spki', format: 'der' });
+    this.#spki ??= new (process.getBuiltinModule('node:crypto').X509Certificate)(this.raw).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    });
     return this.#spki;
   }
 
@@ -249,7 +258,7 @@ export function startNodeTls(socket: TransportSocket, options: TlsConnectOptions
   };
   if (net.isIP(host) === 0) connectOptions.servername = host;
   if (options.session !== undefined) connectOptions.session = Buffer.from(options.session);
-  const tlsSock = tls.connect(connectOptions);
+  const tlsSock = nodeTls().connect(connectOptions);
   if (options.onSession !== undefined) tlsSock.on('session', options.onSession);
   const log = keylogStream();
   if (log !== undefined) tlsSock.on('keylog', (line: Buffer) => log.write(line));

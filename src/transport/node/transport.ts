@@ -1,5 +1,5 @@
-// The Node transport: net for TCP, dns.lookup for names, performance.now() and Date.now() for the clocks.
-import { performance } from 'node:perf_hooks';
+// The Node transport: net for TCP, dns.lookup for names, process.uptime() and Date.now() for the
+// clocks.
 import type {
   ConnectOptions,
   Resolution,
@@ -31,7 +31,9 @@ export class NodeTransport implements Transport {
   }
 
   now(): number {
-    return performance.now();
+    // Milliseconds since the process started, like performance.now(), whose first use would load
+    // node:perf_hooks (several ms of a CLI run's start-up).
+    return process.uptime() * 1000;
   }
 
   wallClockMs(): number {

@@ -14,11 +14,9 @@ export { DECODE_PIECE, type StreamDecoder } from './zlib-sync.js';
 /** libcurl's MAX_ENCODE_STACK: more codings than this is refused. */
 export const MAX_ENCODE_STACK = 5;
 
-const supported = nativeCodings();
-
 /** What acceptEncoding '' expands to: every coding this build decodes (libcurl's order). */
 export function allEncodings(): string {
-  return supported.join(', ');
+  return nativeCodings().join(', ');
 }
 
 /** The Accept-Encoding value for the option, or undefined when decoding is off. */
@@ -96,7 +94,7 @@ function decoderFor(name: string): StreamDecoder | undefined {
     case 'deflate':
       return new DeflateDecoder();
     default:
-      if ((supported as string[]).includes(name)) return createNativeDecoder(name as Coding);
+      if ((nativeCodings() as string[]).includes(name)) return createNativeDecoder(name as Coding);
       return new UnknownCoding();
   }
 }

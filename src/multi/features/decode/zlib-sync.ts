@@ -12,7 +12,7 @@
 // has, and it checks for them once, so a Node that changes them fails loudly here rather than
 // deep in a transfer. Everything above sees only the StreamDecoder interface: a pure-JS decoder
 // (fflate, fzstd) can replace this file without touching the engine.
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 
 /**
  * Decodes one coding, pulled piece by piece: `push` hands over input, each `read` decodes at most
@@ -56,15 +56,24 @@ export const DECODE_PIECE = 16 * 1024;
 const CHUNK = DECODE_PIECE;
 
 type ZstdCtor = new (opts: { chunkSize: number }) => unknown;
-const zstdCtor = (zlib as unknown as { ZstdDecompress?: ZstdCtor }).ZstdDecompress;
+
+/** node:zlib, loaded at the first decoder or question about codings (not at start-up). */
+function nodeZlib(): typeof Zlib {
+  return process.getBuiltinModule('node:zlib');
+}
+
+function zstdCtor(): ZstdCtor | undefined {
+  return (nodeZlib() as unknown as { ZstdDecompress?: ZstdCtor }).ZstdDecompress;
+}
 
 /** Codings the running Node can decode. */
 export function nativeCodings(): Coding[] {
-  return zstdCtor === undefined ? ['deflate', 'gzip', 'br'] : ['deflate', 'gzip', 'br', 'zstd'];
+  return zstdCtor() === undefined ? ['deflate', 'gzip', 'br'] : ['deflate', 'gzip', 'br', 'zstd'];
 }
 
 function engineFor(coding: Coding): { engine: ZlibEngine; flush: number } {
   const opts = { chunkSize: CHUNK };
+  const zlib = nodeZlib();
   const c = zlib.constants;
   let engine: unknown;
   let flush: number = c.Z_SYNC_FLUSH;
@@ -82,11 +91,13 @@ function engineFor(coding: Coding): { engine: ZlibEngine; flush: number } {
       engine = new zlib.BrotliDecompress(opts);
       flush = c.BROTLI_OPERATION_PROCESS;
       break;
-    case 'zstd':
-      if (zstdCtor === undefined) throw new Error('zstd is not available in this Node');
-      engine = new zstdCtor(opts);
+    case 'zstd': {
+      const zstd = zstdCtor();
+      if (zstd === undefined) throw new Error('zstd is not available in this Node');
+      engine = new zstd(opts);
       flush = (c as unknown as { ZSTD_e_continue?: number }).ZSTD_e_continue ?? 0;
       break;
+    }
   }
   const e = engine as ZlibEngine;
   if (
