@@ -4,6 +4,7 @@
 // The others are pinned to curl 8's documented behaviour (lib/http.c, lib/http_chunks.c).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { type RawHttpServer, startRawHttp } from '../features/raw-http.js';
 import { curl, haveCurl, tscurl } from './helpers.js';
 
@@ -23,6 +24,7 @@ interface Case {
 const ok = (head: string, body = 'hi') =>
   `HTTP/1.1 200 OK\r\n${head}Content-Length: ${body.length}\r\n\r\n${body}`;
 const chunked = (chunks: string) => `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}`;
+const gzip = (text: string) => gzipSync(text).toString('latin1');
 
 const cases: Case[] = [
   // Status lines.
@@ -46,6 +48,13 @@ const cases: Case[] = [
     reply: 'HTTP/1.10 200 OK\r\n\r\n',
     code: 1,
     message: 'Unsupported HTTP/1 subversion',
+    same: true,
+  },
+  {
+    name: 'huge version number',
+    reply: 'HTTP/99999999999999999999.1 200\r\n\r\n',
+    code: 1,
+    message: 'Unsupported HTTP version in response',
     same: true,
   },
   {
@@ -166,6 +175,24 @@ const cases: Case[] = [
     code: 100,
     message: 'Too many response headers, 5000 is max',
   },
+  {
+    name: 'two different Location fields: the first one counts',
+    reply:
+      'HTTP/1.1 302 Found\r\nLocation: http://a.test/x\r\nLocation: http://b.test/y\r\nContent-Length: 0\r\n\r\n',
+    args: ['-w', '%{redirect_url}'],
+    code: 0,
+    stdout: 'http://a.test/x',
+    same: true,
+  },
+  {
+    name: 'two equal Location fields',
+    reply:
+      'HTTP/1.1 302 Found\r\nLocation: http://a.test/x\r\nLocation: http://a.test/x\r\nContent-Length: 0\r\n\r\n',
+    args: ['-w', '%{redirect_url}'],
+    code: 0,
+    stdout: 'http://a.test/x',
+    same: true,
+  },
   // Content-Length.
   {
     name: 'CL negative',
@@ -245,6 +272,14 @@ const cases: Case[] = [
     stdout: 'hello',
     same: true,
   },
+  {
+    name: 'body cut short of its Content-Length',
+    reply: 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhi',
+    code: 18,
+    stdout: 'hi',
+    message: 'end of response with 3 bytes missing',
+    same: true,
+  },
   // Transfer-Encoding and chunks.
   {
     name: 'TE gzip, chunked',
@@ -317,6 +352,14 @@ const cases: Case[] = [
     message: 'Malformed encoding found in chunked-encoding',
     same: true,
   },
+  {
+    name: 'chunked body cut short',
+    reply: chunked('5\r\nhel'),
+    code: 18,
+    stdout: 'hel',
+    message: 'transfer closed with outstanding read data remaining',
+    same: true,
+  },
   // Bodies where there should be none, codings, interim responses.
   {
     name: 'HEAD answered with a body',
@@ -342,6 +385,31 @@ const cases: Case[] = [
     same: true,
   },
   {
+    name: 'two gzip members: the first is written, then 23',
+    reply: ok('Content-Encoding: gzip\r\n', gzip('first,') + gzip('second')),
+    args: ['--compressed'],
+    code: 23,
+    stdout: 'first,',
+    message: 'Failed writing received data to disk/application',
+    same: true,
+  },
+  {
+    name: 'a gzip member, then zero bytes',
+    reply: ok('Content-Encoding: gzip\r\n', `${gzip('first,')}\0\0`),
+    args: ['--compressed'],
+    code: 23,
+    stdout: 'first,',
+    same: true,
+  },
+  {
+    name: 'unknown Content-Encoding with --compressed',
+    reply: ok('Content-Encoding: foo\r\n'),
+    args: ['--compressed'],
+    code: 61,
+    message: 'Unrecognized content encoding type',
+    same: true,
+  },
+  {
     name: '103 then 200',
     reply: `HTTP/1.1 103 Early\r\nLink: </a>\r\n\r\n${ok('')}`,
     code: 0,
@@ -362,6 +430,12 @@ const cases: Case[] = [
     code: 52,
     message: 'Empty reply from server',
     same: true,
+  },
+  {
+    name: 'cut inside the header fields (curl 7.88: 0 or 18)',
+    reply: 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n',
+    code: 56,
+    message: 'Connection closed in the middle of the response headers',
   },
   {
     name: 'cut inside the status line',

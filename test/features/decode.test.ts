@@ -1,13 +1,15 @@
 // Content decoding (CURLOPT_ACCEPT_ENCODING): the header sent, each coding decoded while
-// streaming, stacked codings, corrupt data (61), unknown codings (61), and a decompression bomb
-// stopped by maxFileSize on decoded bytes (63).
+// streaming, stacked codings, corrupt data (61), unknown codings (61), a decompression bomb
+// stopped by maxFileSize on decoded bytes (63), and the gzip and deflate framing as libcurl reads
+// it (one gzip member; bytes after the stream are 23).
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
+import { TransferError } from '../../src/core/errors.js';
 import { CurlCode, Easy, NodeDriver, PAUSE, Pause } from '../../src/index.js';
-import { allEncodings } from '../../src/multi/features/decode/index.js';
-import { createNativeDecoder } from '../../src/multi/features/decode/zlib-sync.js';
+import { GzipDecoder } from '../../src/multi/features/decode/gzip.js';
+import { allEncodings, ContentDecoder } from '../../src/multi/features/decode/index.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { run } from './run.js';
 
@@ -220,7 +222,7 @@ test('PAUSE from the write callback holds decoded output until unpaused', async 
 test('the decoder gives the same output for any split of its input', () => {
   const gz = zlib.gzipSync(text);
   for (const step of [1, 7, 1000, gz.length]) {
-    const dec = createNativeDecoder('gzip');
+    const dec = new GzipDecoder();
     const out: Buffer[] = [];
     for (let i = 0; i < gz.length; i += step) {
       dec.push(gz.subarray(i, i + step));
@@ -228,5 +230,150 @@ test('the decoder gives the same output for any split of its input', () => {
     }
     dec.close();
     assert.ok(Buffer.concat(out).equals(text), `split ${step}`);
+  }
+});
+
+/** A gzip member with the optional header fields (RFC 1952 2.3): FEXTRA, FNAME, FCOMMENT, FHCRC. */
+function gzipWithAllFields(data: string, headerCrc?: number): Buffer {
+  const plain = zlib.gzipSync(data);
+  const head = Buffer.concat([
+    Buffer.from([0x1f, 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3]),
+    Buffer.from([3, 0, 1, 2, 3]),
+    Buffer.from('name\0comment\0', 'latin1'),
+  ]);
+  const crc = headerCrc ?? zlib.crc32(head) & 0xffff;
+  return Buffer.concat([head, Buffer.from([crc & 0xff, crc >> 8]), plain.subarray(10)]);
+}
+
+describe('the gzip and deflate framing as libcurl reads it (content_encoding.c)', () => {
+  const member = (s: string) => zlib.gzipSync(s);
+  const badTrailer = (at: number) => {
+    const gz = member('hello');
+    gz[gz.length - 8 + at]! ^= 1;
+    return gz;
+  };
+  const cases: Array<{
+    name: string;
+    coding: string;
+    input: Buffer;
+    out: string;
+    /** [code, message]: the transfer fails after `out` was decoded. */
+    error?: [number, string | RegExp];
+  }> = [
+    { name: 'one member', coding: 'gzip', input: member('hello'), out: 'hello' },
+    { name: 'x-gzip', coding: 'x-gzip', input: member('hello'), out: 'hello' },
+    { name: 'every optional header field', coding: 'gzip', input: gzipWithAllFields('hello'), out: 'hello' },
+    {
+      name: 'a wrong header CRC',
+      coding: 'gzip',
+      input: gzipWithAllFields('hello', 0x1234),
+      out: '',
+      error: [61, 'header crc mismatch'],
+    },
+    {
+      name: 'a second member: the first is decoded, then 23',
+      coding: 'gzip',
+      input: Buffer.concat([member('first,'), member('second')]),
+      out: 'first,',
+      error: [23, 'Failed writing received data to disk/application'],
+    },
+    {
+      name: 'zero padding after the member',
+      coding: 'gzip',
+      input: Buffer.concat([member('first,'), Buffer.alloc(4)]),
+      out: 'first,',
+      error: [23, 'Failed writing received data to disk/application'],
+    },
+    {
+      name: 'one byte of garbage after the member',
+      coding: 'gzip',
+      input: Buffer.concat([member('first,'), Buffer.from('x')]),
+      out: 'first,',
+      error: [23, 'Failed writing received data to disk/application'],
+    },
+    {
+      name: 'a wrong data CRC',
+      coding: 'gzip',
+      input: badTrailer(0),
+      out: 'hello',
+      error: [61, 'incorrect data check'],
+    },
+    {
+      name: 'a wrong length',
+      coding: 'gzip',
+      input: badTrailer(4),
+      out: 'hello',
+      error: [61, 'incorrect length check'],
+    },
+    {
+      name: 'not gzip',
+      coding: 'gzip',
+      input: Buffer.from('plain text'),
+      out: '',
+      error: [61, 'incorrect header check'],
+    },
+    {
+      name: 'not deflate inside',
+      coding: 'gzip',
+      input: Buffer.from([0x1f, 0x8b, 7, 0, 0, 0, 0, 0, 0, 3, 1, 2]),
+      out: '',
+      error: [61, 'unknown compression method'],
+    },
+    {
+      name: 'reserved flag bits',
+      coding: 'gzip',
+      input: Buffer.from([0x1f, 0x8b, 8, 0x20, 0, 0, 0, 0, 0, 3, 1, 2]),
+      out: '',
+      error: [61, 'unknown header flags set'],
+    },
+    {
+      name: 'a byte after a zlib stream',
+      coding: 'deflate',
+      input: Buffer.concat([zlib.deflateSync('hello'), Buffer.from('x')]),
+      out: 'hello',
+      error: [23, 'Failed writing received data to disk/application'],
+    },
+    {
+      name: 'raw deflate: up to 4 trailing bytes tolerated',
+      coding: 'deflate',
+      input: Buffer.concat([zlib.deflateRawSync('hello'), Buffer.from('abcd')]),
+      out: 'hello',
+    },
+    {
+      name: 'raw deflate: the 5th trailing byte fails',
+      coding: 'deflate',
+      input: Buffer.concat([zlib.deflateRawSync('hello'), Buffer.from('abcde')]),
+      out: 'hello',
+      error: [23, 'Failed writing received data to disk/application'],
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      // Whole, byte by byte, and in two halves: the outcome does not depend on the reads.
+      for (const step of [c.input.length, 1, Math.ceil(c.input.length / 2)]) {
+        const dec = ContentDecoder.forResponse([['Content-Encoding', c.coding]])!;
+        const out: Buffer[] = [];
+        let error: unknown;
+        try {
+          for (let i = 0; i < c.input.length; i += step) {
+            dec.push(c.input.subarray(i, i + step));
+            for (let p = dec.read(); p !== null; p = dec.read()) out.push(Buffer.from(p));
+          }
+        } catch (e) {
+          error = e;
+        } finally {
+          dec.close();
+        }
+        assert.equal(Buffer.concat(out).toString('latin1'), c.out, `output, split ${step}`);
+        if (c.error === undefined) {
+          assert.equal(error, undefined, `split ${step}`);
+        } else {
+          assert.ok(error instanceof TransferError, `split ${step}: ${String(error)}`);
+          assert.equal(error.code, c.error[0], `code, split ${step}`);
+          if (typeof c.error[1] === 'string') assert.ok(error.message.includes(c.error[1]), error.message);
+          else assert.match(error.message, c.error[1]);
+        }
+      }
+    });
   }
 });

@@ -1,11 +1,13 @@
 // Decompression bombs built cheaply, streamed from a few repeated pieces rather than compressed
 // whole: a server writes `head`, then `repeat` `count` times, then `tail`.
-//  - gzip: RFC 1952 lets a body be several gzip members one after the other, so one member of
-//    16 MiB of zeros (about 16 KB) repeated gives any size at deflate's ~1000:1.
+//  - gzip: one member (a second one fails the transfer, as in libcurl) whose deflate data is
+//    segments of 16 MiB of zeros (about 16 KB each), each ended by a full flush (byte-aligned, no
+//    back-references across it), so one segment repeated gives any size at deflate's ~1000:1.
+//    The member never ends: the limits under test stop the transfer first.
 //  - br: a brotli stream of zeros flushed every 16 MiB settles into one identical 14-byte
 //    meta-block sequence; repeated, then closed by an empty last meta-block (ISLAST, ISLASTEMPTY).
-//  - deflate and zstd through the same gzip-like trick: zlib streams cannot be concatenated, so
-//    deflate uses a full flush (byte-aligned, no back-references across it) between segments.
+//  - deflate: the same full-flushed segments inside one zlib stream.
+//  - zstd: frames, which may follow one another, repeated.
 import type { Socket } from 'node:net';
 import * as zlib from 'node:zlib';
 
@@ -22,14 +24,20 @@ export interface Bomb {
 const SEGMENT = 16 * 1024 * 1024;
 const zeros = Buffer.alloc(SEGMENT);
 
-/** A gzip bomb of `segments` x 16 MiB of zeros. */
+/** A full-flushed raw deflate segment of 16 MiB of zeros; any number of them is valid deflate. */
+function rawSegment(): Buffer {
+  return zlib.deflateRawSync(zeros, { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
+}
+
+/** A gzip bomb of `segments` x 16 MiB of zeros: one member, never finished. */
 export function gzipBomb(segments: number): Bomb {
-  const member = zlib.gzipSync(zeros, { level: 9 });
+  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
+  const segment = rawSegment();
   return {
     coding: 'gzip',
-    head: Buffer.alloc(0),
-    repeat: member,
-    count: segments,
+    head: Buffer.concat([header, segment]),
+    repeat: segment,
+    count: segments - 1,
     tail: Buffer.alloc(0),
     size: segments * SEGMENT,
   };
@@ -38,7 +46,7 @@ export function gzipBomb(segments: number): Bomb {
 /** A zlib ('deflate') bomb: full-flushed segments repeated inside one stream, never finished. */
 export function deflateBomb(segments: number): Bomb {
   const d = zlib.deflateSync(zeros, { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
-  const d2 = zlib.deflateRawSync(zeros, { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
+  const d2 = rawSegment();
   // d = 2-byte zlib header + the first segment; d2 is a raw segment starting with an empty window,
   // which is what follows a full flush.
   return {

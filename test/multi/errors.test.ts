@@ -82,7 +82,7 @@ const cases: Array<[string, () => string, number, RegExp]> = [
     'body cut short',
     () => `${raw.url}/partial`,
     CurlCode.PARTIAL_FILE,
-    /transfer closed with 91 bytes remaining to read/,
+    /end of response with 91 bytes missing/,
   ],
   [
     'bad chunk size',

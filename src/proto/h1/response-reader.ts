@@ -609,9 +609,11 @@ export class ResponseReader {
   #readLengthBody(): ResponseEvent | typeof NEED_DATA {
     if (this.#buffered === 0) {
       if (this.#eof) {
+        // curl 8's words (sendf.c, cw_download_write at the end of the stream); 7.88 said
+        // "transfer closed with N bytes remaining to read".
         throw new ProtocolError(
           CurlCode.PARTIAL_FILE,
-          `transfer closed with ${this.#remaining} bytes remaining to read`,
+          `end of response with ${this.#remaining} bytes missing`,
         );
       }
       return NEED_DATA;

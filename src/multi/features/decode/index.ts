@@ -7,7 +7,14 @@
 import { CurlCode } from '../../../core/codes.js';
 import { TransferError } from '../../../core/errors.js';
 import type { HeaderList } from '../../../proto/h1/types.js';
-import { type Coding, createNativeDecoder, nativeCodings, type StreamDecoder } from './zlib-sync.js';
+import { dataAfterEnd, GzipDecoder } from './gzip.js';
+import {
+  createNativeDecoder,
+  type EngineCoding,
+  nativeCodings,
+  type RawInflater,
+  type StreamDecoder,
+} from './zlib-sync.js';
 
 export { DECODE_PIECE, type StreamDecoder } from './zlib-sync.js';
 
@@ -38,10 +45,16 @@ function decodeError(cause: unknown): TransferError {
   );
 }
 
-/** 'deflate' is a zlib stream, but some servers send raw deflate; libcurl accepts both. */
+/**
+ * 'deflate' is a zlib stream, but some servers send raw deflate; libcurl accepts both. As in
+ * libcurl, a byte after the end of a zlib stream fails with CURLE_WRITE_ERROR; after raw deflate,
+ * up to 4 bytes (a trailer of unknown kind) are tolerated first.
+ */
 class DeflateDecoder implements StreamDecoder {
-  private inner: StreamDecoder | undefined;
+  private inner: RawInflater | undefined;
   private head: Uint8Array | undefined;
+  /** Bytes after the end of the stream that are tolerated. */
+  private allowance = 0;
 
   push(chunk: Uint8Array): void {
     if (this.inner !== undefined) {
@@ -57,11 +70,21 @@ class DeflateDecoder implements StreamDecoder {
     // RFC 1950: CM = 8 in the low nibble, and the two header bytes are a multiple of 31.
     const zlibHeader = (data[0]! & 0x0f) === 8 && ((data[0]! << 8) | data[1]!) % 31 === 0;
     this.inner = createNativeDecoder(zlibHeader ? 'deflate' : 'deflate-raw');
+    this.allowance = zlibHeader ? 0 : 4;
     this.inner.push(data);
   }
 
   read(): Buffer | null {
-    return this.inner === undefined ? null : this.inner.read();
+    if (this.inner === undefined) return null;
+    const out = this.inner.read();
+    if (out === null) {
+      const after = this.inner.takeUnused();
+      if (after !== undefined) {
+        this.allowance -= after.length;
+        if (this.allowance < 0) throw dataAfterEnd();
+      }
+    }
+    return out;
   }
 
   close(): void {
@@ -90,11 +113,11 @@ function decoderFor(name: string): StreamDecoder | undefined {
       return undefined;
     case 'gzip':
     case 'x-gzip':
-      return createNativeDecoder('gzip');
+      return new GzipDecoder();
     case 'deflate':
       return new DeflateDecoder();
     default:
-      if ((nativeCodings() as string[]).includes(name)) return createNativeDecoder(name as Coding);
+      if ((nativeCodings() as string[]).includes(name)) return createNativeDecoder(name as EngineCoding);
       return new UnknownCoding();
   }
 }

@@ -51,6 +51,15 @@ interface ZlibEngine {
 
 export type Coding = 'gzip' | 'deflate' | 'deflate-raw' | 'br' | 'zstd';
 
+/** An inflater (zlib or raw deflate) that says where its stream ended. */
+export interface RawInflater extends StreamDecoder {
+  /**
+   * Once the stream has ended and more input came: the input it did not take (what followed the
+   * stream), handed out once; else undefined.
+   */
+  takeUnused(): Uint8Array | undefined;
+}
+
 /** The most one read() decodes: zlib's default chunk (Z_DEFAULT_CHUNK), 16 KiB. */
 export const DECODE_PIECE = 16 * 1024;
 const CHUNK = DECODE_PIECE;
@@ -71,16 +80,16 @@ export function nativeCodings(): Coding[] {
   return zstdCtor() === undefined ? ['deflate', 'gzip', 'br'] : ['deflate', 'gzip', 'br', 'zstd'];
 }
 
-function engineFor(coding: Coding): { engine: ZlibEngine; flush: number } {
+/** gzip is not among them: it is framed by GzipDecoder (gzip.ts) around a raw inflate. */
+export type EngineCoding = Exclude<Coding, 'gzip'>;
+
+function engineFor(coding: EngineCoding): { engine: ZlibEngine; flush: number } {
   const opts = { chunkSize: CHUNK };
   const zlib = nodeZlib();
   const c = zlib.constants;
   let engine: unknown;
   let flush: number = c.Z_SYNC_FLUSH;
   switch (coding) {
-    case 'gzip':
-      engine = new zlib.Gunzip(opts);
-      break;
     case 'deflate':
       engine = new zlib.Inflate(opts);
       break;
@@ -113,7 +122,7 @@ function engineFor(coding: Coding): { engine: ZlibEngine; flush: number } {
   return { engine: e, flush };
 }
 
-class NativeDecoder implements StreamDecoder {
+class NativeDecoder implements RawInflater {
   private readonly engine: ZlibEngine;
   private readonly flush: number;
   private buf: Buffer;
@@ -123,8 +132,10 @@ class NativeDecoder implements StreamDecoder {
   private availIn = 0;
   /** The last call filled the output buffer: the decoder may hold more output without new input. */
   private outputPending = false;
+  /** Input left over when the stream had ended. */
+  private rest: Uint8Array | undefined;
 
-  constructor(coding: Coding) {
+  constructor(coding: EngineCoding) {
     const { engine, flush } = engineFor(coding);
     this.engine = engine;
     this.flush = flush;
@@ -156,7 +167,9 @@ class NativeDecoder implements StreamDecoder {
       this.availIn = availInAfter;
       this.outputPending = availOutAfter === 0;
       if (have === 0 && availInAfter === availIn && !this.outputPending) {
-        // No progress (input past the end of the stream): what is left is dropped, not spun on.
+        // No progress: the input is past the end of the stream. It is kept for takeUnused(), not
+        // spun on.
+        this.rest = this.input.subarray(this.inOff, this.inOff + availIn);
         this.availIn = 0;
         break;
       }
@@ -175,6 +188,12 @@ class NativeDecoder implements StreamDecoder {
     return null;
   }
 
+  takeUnused(): Uint8Array | undefined {
+    const rest = this.rest;
+    this.rest = undefined;
+    return rest;
+  }
+
   close(): void {
     if (this.engine._handle !== null) this.engine.close();
   }
@@ -182,6 +201,6 @@ class NativeDecoder implements StreamDecoder {
 
 const empty = new Uint8Array(0);
 
-export function createNativeDecoder(coding: Coding): StreamDecoder {
+export function createNativeDecoder(coding: EngineCoding): RawInflater {
   return new NativeDecoder(coding);
 }
