@@ -46,7 +46,7 @@ async function countStream(iterable) {
 }
 
 const clients = {
-  /** The engine API driven by the application's own loop (the DESIGN.md example, as an app writes it). */
+  /** The engine API driven by the application's own loop (the README's Multi example, as an app writes it). */
   async 'tscurl-multi'() {
     const { Easy, Multi, Poll, SOCKET_TIMEOUT } = tscurl;
     let timeout;

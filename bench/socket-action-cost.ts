@@ -1,5 +1,5 @@
 // The cost of one socketAction for one ready socket, with 100 and with 10,000 other transfers
-// waiting (issue 3 item 6): the engine alone, over an in-memory transport whose sockets are always
+// waiting (the per-event cost must not grow with the number of transfers): the engine alone, over an in-memory transport whose sockets are always
 // connected, so nothing but the engine's per-event work is measured.
 // Run: node --import tsx bench/socket-action-cost.ts
 import { Easy, Multi, SOCKET_TIMEOUT } from '../src/index.js';

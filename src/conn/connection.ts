@@ -72,7 +72,7 @@ export class Connection {
     return this.state === 'connected' && !this.closing && this.session?.reusable === true;
   }
 
-  /** An idle connection with unread input or EOF is dead (spec 9). */
+  /** An idle connection with unread input or EOF is dead (libcurl's Curl_conn_is_alive). */
   isAlive(): boolean {
     return this.state === 'connected' && this.session?.isAlive() === true;
   }

@@ -667,7 +667,7 @@ export class Multi {
     this.callApp('timerFunction', () => fn(ms));
   }
 
-  /** Run the socket or timer callback: -1 or a throw marks the multi dead (spec 2 and 4). */
+  /** Run the socket or timer callback: -1 or a throw marks the multi dead (libcurl's socket and timer callback contract). */
   private callApp(name: string, call: () => number | undefined | void): void {
     let r: number | undefined | void;
     this.inMultiCallback = true;

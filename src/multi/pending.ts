@@ -1,4 +1,4 @@
-// Transfers waiting for a connection slot (spec 9): one FIFO per host for maxHostConnections and
+// Transfers waiting for a connection slot (libcurl's PENDING state): one FIFO per host for maxHostConnections and
 // one for maxTotalConnections. Adding, leaving and taking the next one are O(1): a Set keeps
 // insertion order, so the first value is the one waiting longest.
 

@@ -1,4 +1,4 @@
-// Options that need an engine feature from the HTTP-features issue. While the Easy option behind
+// Options that need an engine feature (HTTP features beyond a plain GET). While the Easy option behind
 // one is missing (or not yet wired into the CLI), tscurl must refuse the flag (exit 4, curl's NOT_BUILT_IN text) rather than
 // ignore it; once the option exists, the same command line must match curl's stdout and exit code.
 import assert from 'node:assert/strict';

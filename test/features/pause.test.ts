@@ -1,6 +1,6 @@
-// Pausing updates the socket interest both ways (spec 12: "Pausing and unpausing must update the
-// socket interest"): the exact socket callback sequence on pause and unpause, for receiving
-// (writeFunction PAUSE, easy.pause(RECV) from outside) and sending (readFunction PAUSE).
+// Pausing and unpausing update the socket interest both ways: the exact socket callback sequence
+// on pause and unpause, for receiving (writeFunction PAUSE, easy.pause(RECV) from outside) and
+// sending (readFunction PAUSE).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, Easy, PAUSE, Pause } from '../../src/index.js';

@@ -1,4 +1,5 @@
-// The exact sequence of socket and timer callbacks (spec sections 2, 4, 5, 7, 12).
+// The exact sequence of socket and timer callbacks: what each announces, when the timer is
+// armed, changed and deleted, during socketAction, adds and removals.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CurlCode, Easy, MultiCode, MultiError } from '../../src/index.js';

@@ -1,5 +1,5 @@
-// Smaller points of the contract: assign (spec 3), infoRead / messagesInQueue (6),
-// adding and re-adding (7), the resolve option and DNS cache, pool liveness and age (9).
+// Smaller points of the multi_socket contract: assign, infoRead / messagesInQueue, adding and
+// re-adding, the resolve option and DNS cache, pool liveness and age.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, Easy, MultiCode, MultiError, NodeDriver, Poll } from '../../src/index.js';

@@ -1,5 +1,5 @@
 // Bad input ends one transfer with a precise code and a message naming host, phase and cause;
-// every other transfer carries on (spec 11, issue 3 item 10).
+// every other transfer carries on.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, Easy, EasyError } from '../../src/index.js';

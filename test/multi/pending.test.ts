@@ -1,5 +1,5 @@
 // Connection limits: transfers wait in PENDING, move on one at a time in FIFO order, and their
-// timeouts keep running while they wait (spec 9, 12).
+// timeouts keep running while they wait.
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, test } from 'node:test';

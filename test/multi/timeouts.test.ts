@@ -1,5 +1,5 @@
 // Connect and total timeouts in each phase, at exact virtual times, with curl's messages
-// (spec 10: timeouts are checked from connect to done). Run on the simulator so the deadlines
+// (timeouts are checked in every state from connect to done). Run on the simulator so the deadlines
 // are exact and a 5-minute default costs nothing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

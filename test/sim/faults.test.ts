@@ -74,7 +74,7 @@ describe('faults -> CurlCode (the documented table)', () => {
     });
   }
 
-  test('the seven headline codes of the issue', () => {
+  test('each fault kind ends with its curl code (7, 6, 28, 18, 52, 56, 8)', () => {
     assert.deepEqual(
       [
         FAULT_CODES.refuse,

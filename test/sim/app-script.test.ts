@@ -1,10 +1,13 @@
+// An application script that imports 'tscurl' and 'tscurl/sim' by their package names (mapped to
+// src/) runs in a child process: one GET on a Multi bound to a SimNetwork, in virtual time, with
+// the callback trace.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runTs } from './run-fixture.js';
 
-test('the snippet of issue 4 runs as written: one GET in virtual time, traced', () => {
-  const file = fileURLToPath(new URL('./fixtures/issue-4-snippet.mts', import.meta.url));
+test('an application script with the package imports runs one GET in virtual time, traced', () => {
+  const file = fileURLToPath(new URL('./fixtures/one-get-traced.mts', import.meta.url));
   const r = runTs(file);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
