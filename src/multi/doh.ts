@@ -142,7 +142,7 @@ export function finishDoh(
       reason = p.transfer.error?.message ?? curlStrerror(p.result!);
     } else {
       try {
-        answers.push(decodeResponse(concat(p.body.chunks, p.body.size), doh.host, p.type));
+        answers.push(decodeResponse(Buffer.concat(p.body.chunks, p.body.size), doh.host, p.type));
         continue;
       } catch (e) {
         reason = e instanceof DnsError ? e.message : String(e);
@@ -173,17 +173,6 @@ function notResolved(t: Transfer, host: string, reasons: string[], cause?: unkno
     `Could not resolve ${proxy ? 'proxy' : 'host'}: ${host} (DoH: ${reasons.join('; ')})`,
     { side: 'remote', phase: 'resolve', cause },
   );
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /** libcurl's verbose form of an IPv6 address: eight groups of four hex digits. */

@@ -452,6 +452,12 @@ export class Multi {
       const now = this.transport.now();
       this.pollReady = 0;
       this.lastDeadline = Number.NaN;
+      // An HTTP/2 stream never reads its socket (the session reads for all its streams when the
+      // socket is ready): with no readiness reported here, every connection in use reads first.
+      for (const conn of [...this.pool.all]) {
+        if (this.dead !== undefined) break;
+        if (conn.session instanceof Http2Session && conn.users > 0) this.runSocketUser(conn, now);
+      }
       for (const easy of [...this.handles]) {
         if (this.dead !== undefined) break;
         const t = easy._link.run;

@@ -1,10 +1,12 @@
-// NodeDriver, the regular multi interface (perform + poll), diagnostics channels, and close()
+// NodeDriver, the regular multi interface (perform + poll, HTTP/1 and HTTP/2), diagnostics channels, and close()
 // leaving no socket, timer or listener behind.
 import assert from 'node:assert/strict';
 import dc from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
+import { createServer as createH2cServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { CurlCode, Easy, Multi, NodeDriver } from '../../src/index.js';
+import { CurlCode, Easy, HttpVersion, Multi, NodeDriver } from '../../src/index.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 
 let server: TestServer;
@@ -114,4 +116,30 @@ test('close() leaves no socket, timer or immediate behind', async () => {
       `${kind}: ${JSON.stringify(now)} vs ${JSON.stringify(baseline)}`,
     );
   }
+});
+
+test('perform() + poll() over HTTP/2: streams get their data (the session reads for them)', async () => {
+  const h2 = createH2cServer((req, res) => res.end(`h2 ${req.url}`));
+  await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
+  const multi = new Multi();
+  const bodies = ['', '', ''];
+  for (let i = 0; i < 3; i++) {
+    multi.addHandle(
+      new Easy({
+        url: `http://127.0.0.1:${(h2.address() as AddressInfo).port}/${i}`,
+        httpVersion: HttpVersion.V2_PRIOR_KNOWLEDGE,
+        pipeWait: true,
+        writeFunction: (c) => void (bodies[i] += c),
+      }),
+    );
+  }
+  let rounds = 0;
+  while (multi.perform() > 0 && rounds++ < 100) await multi.poll(1000);
+  const results = [];
+  for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) results.push(m.result);
+  assert.deepEqual(results, [0, 0, 0]);
+  assert.deepEqual(bodies, ['h2 /0', 'h2 /1', 'h2 /2']);
+  multi.close();
+  // Fully closed (its sessions ended) before the next test counts the process's sockets.
+  await new Promise((r) => h2.close(r));
 });

@@ -11,7 +11,7 @@ import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { CurlCode, request } from '../../../src/index.js';
+import { CurlCode, Easy, Multi, request } from '../../../src/index.js';
 import { DnsType } from '../../../src/proto/dns/index.js';
 import { haveCurl, runCommand, tscurl } from '../../cli/helpers.js';
 import { dohHandler, type Zone } from '../../helpers/dns-server.js';
@@ -80,6 +80,26 @@ describe('engine and promise API', () => {
       [DnsType.A, DnsType.AAAA],
     );
     assert.equal(h2Sessions - sessions, 1, 'both probes multiplexed on one h2 connection');
+  });
+
+  test('perform() + poll(): the probes run in the regular multi interface too', async () => {
+    const multi = new Multi();
+    let body = '';
+    const easy = new Easy({
+      url: `http://site.doh.test:${originPort}/poll`,
+      dohUrl: h2Url,
+      caInfo: pki.caCert,
+      writeFunction: (c) => void (body += c),
+    });
+    multi.addHandle(easy);
+    let rounds = 0;
+    while (multi.perform() > 0 && rounds++ < 1000) await multi.poll(1000);
+    const done = multi.infoRead();
+    assert.equal(done?.easy, easy, 'one done message: the application handle');
+    assert.equal(done?.result, CurlCode.OK, easy.errorBuffer);
+    assert.equal(multi.infoRead(), undefined);
+    assert.equal(body, `origin site.doh.test:${originPort} /poll`);
+    multi.close();
   });
 
   test('request() over an HTTP/1.1 DoH server follows a CNAME', async () => {

@@ -18,25 +18,15 @@ let origin: { url: string; close(): void };
 
 before(async () => {
   pki = testPki();
-  mtlsProxy = await startHttpProxy({
-    tls: {
-      cert: pki.read(pki.serverCert),
-      key: pki.read(pki.serverKey),
-      ca: pki.read(pki.caCert),
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
-  });
-  mtls12Proxy = await startHttpProxy({
-    tls: {
-      cert: pki.read(pki.serverCert),
-      key: pki.read(pki.serverKey),
-      ca: pki.read(pki.caCert),
-      requestCert: true,
-      rejectUnauthorized: true,
-      maxVersion: 'TLSv1.2',
-    },
-  });
+  const mtls = {
+    cert: pki.read(pki.serverCert),
+    key: pki.read(pki.serverKey),
+    ca: pki.read(pki.caCert),
+    requestCert: true,
+    rejectUnauthorized: true,
+  };
+  mtlsProxy = await startHttpProxy({ tls: mtls });
+  mtls12Proxy = await startHttpProxy({ tls: { ...mtls, maxVersion: 'TLSv1.2' } });
   plainProxy = await startHttpProxy();
   origin = await startEchoOrigin();
 });
