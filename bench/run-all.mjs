@@ -360,6 +360,14 @@ async function main() {
   const tmp = mkdtempSync(join(os.tmpdir(), 'tscurl-bench-certs-'));
   const servers = await startServers(tmp);
   const server = servers.http;
+  // Interrupted (Ctrl-C, kill): the servers and their temp dirs go too.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, async () => {
+      await Promise.all(Object.values(servers).map((s) => s.stop()));
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   const results = {}; // results[w.id][client] = [run results]
   const scaling = {}; // scaling[n] = [run results] (tscurl Multi)
   try {
