@@ -5,7 +5,11 @@
 // bound is generous for a loaded machine; a process held open lives until it is killed).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { bundlePrograms } from '../helpers/bundle.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 
 const LARGE = 8 * 1024 * 1024;
@@ -13,14 +17,24 @@ const EXIT_BOUND_MS = 5000;
 let server: TestServer;
 const largeBody = Buffer.alloc(LARGE, 'x');
 
+const FIXTURE = 'test/api/fixtures/lifetime-child.ts';
+const builtDir = mkdtempSync(join(tmpdir(), 'tscurl-lifetime-'));
+/** node's arguments for the child: the fixture built once by esbuild (~0.1 s a start), else through tsx. */
+let childArgs: string[] = ['--import', 'tsx', FIXTURE];
+
 before(async () => {
   server = await startHttpServer((req, res) => {
     const body = req.url === '/large' ? largeBody : Buffer.from('hello');
     res.writeHead(200, { 'content-length': body.length });
     res.end(body);
   });
+  const built = bundlePrograms([FIXTURE], builtDir);
+  if (built !== undefined) childArgs = [built.get(FIXTURE)!];
 });
-after(() => server.close());
+after(async () => {
+  await server.close();
+  rmSync(builtDir, { recursive: true, force: true });
+});
 
 interface ChildRun {
   code: number | null;
@@ -31,13 +45,9 @@ interface ChildRun {
 
 function runChild(mode: string): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/api/fixtures/lifetime-child.ts', server.url, mode],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, [...childArgs, server.url, mode], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     let doneAt = 0;
     let killer: NodeJS.Timeout | undefined;
