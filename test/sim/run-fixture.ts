@@ -14,8 +14,15 @@ export function runTs(file: string): { status: number | null; stdout: string; st
 
 /** runTs without blocking the event loop, so several files can run at once. */
 export function runTsAsync(file: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return runNodeAsync(['--import', 'tsx', '--import', hooks, file]);
+}
+
+/** node with `args` (a module built by bundlePrograms, or runTsAsync's), its output collected. */
+export function runNodeAsync(
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', hooks, file]);
+    const child = spawn(process.execPath, args);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
