@@ -45,14 +45,23 @@ export class NodeDriver {
   private readonly onError: ((e: MultiError) => void) | undefined;
   private readonly timer: DriverTimer | undefined;
   private cancelTimer: (() => void) | undefined;
-  /** The timer armed is a 0 (next turn) one. */
+  /**
+   * A 0 (next turn) timer is armed. It is not cancelled when the engine then asks for none: it
+   * fires and does nothing unless 0 was asked for again meanwhile (`wantNow`). Each addHandle asks
+   * for 0 and the next socketAction (which runs due timers) for none: with a cancel and a new
+   * immediate for each, that was two timer operations per transfer; now it is one per loop turn.
+   */
   private armedNow = false;
+  /** The engine's last request was 0. */
+  private wantNow = false;
   private readonly onTimer = (): void => {
+    const stale = this.armedNow && !this.wantNow;
     this.timeout = undefined;
     this.immediate = undefined;
     this.cancelTimer = undefined;
     this.armedNow = false;
-    this.act(SOCKET_TIMEOUT, 0);
+    this.wantNow = false;
+    if (!stale) this.act(SOCKET_TIMEOUT, 0);
   };
 
   constructor(options: NodeDriverOptions = {}) {
@@ -126,15 +135,16 @@ export class NodeDriver {
   }
 
   private timerFunction(requested: number): void {
-    // Every addHandle asks for 0: a 0 timer already armed fires as soon as a new one would, so it
-    // is kept rather than cancelled and made again (a burst of adds arms one).
-    if (requested === 0 && this.armedNow) return;
+    if (this.armedNow && requested <= 0) {
+      this.wantNow = requested === 0;
+      return;
+    }
     this.clearTimer();
     if (requested < 0) return;
     // Past Node's range setTimeout would fire after 1 ms (and warn): fire at the range's end
     // instead; the engine then announces what is left.
     const ms = Math.min(requested, MAX_TIMER_MS);
-    this.armedNow = ms === 0;
+    this.armedNow = this.wantNow = ms === 0;
     if (this.timer !== undefined) this.cancelTimer = this.timer(ms, this.onTimer);
     else if (ms === 0) this.immediate = setImmediate(this.onTimer);
     else this.timeout = setTimeout(this.onTimer, ms);
@@ -146,6 +156,7 @@ export class NodeDriver {
     this.timeout = undefined;
     this.immediate = undefined;
     this.armedNow = false;
+    this.wantNow = false;
     if (this.cancelTimer !== undefined) {
       this.cancelTimer();
       this.cancelTimer = undefined;
