@@ -20,6 +20,7 @@ import type { ResolvedAddress } from '../transport/types.js';
 import { Easy } from './easy.js';
 import type { Multi } from './multi.js';
 import { type EasyOptions, HttpVersion, IpResolve } from './options.js';
+import { unsupportedSchemeMessage } from './request.js';
 import { Timer } from './timers.js';
 import type { Transfer } from './transfer.js';
 
@@ -85,7 +86,7 @@ export function startDoh(m: Multi, t: Transfer, host: string, port: number, now:
   if (!/^https:/i.test(base.url!)) {
     // libcurl's probes allow https only (CURLOPT_PROTOCOLS): they fail at once, the name with them.
     const scheme = base.url!.slice(0, base.url!.indexOf(':'));
-    throw notResolved(t, host, [`Protocol "${scheme}" not supported or disabled in libcurl`]);
+    throw notResolved(t, host, [unsupportedSchemeMessage(scheme.toLowerCase(), false)]);
   }
   const types: DnsQueryType[] = t.o.ipResolve === IpResolve.V4 ? [DnsType.A] : [DnsType.A, DnsType.AAAA];
   let query: Uint8Array[];
