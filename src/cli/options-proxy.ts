@@ -21,7 +21,8 @@ function str(key: NetOption, long: string, arg: string, help: string, short?: st
   return row;
 }
 
-function socks(long: string, type: number, help: string): OptionRow {
+/** --socks5 and its kin, --proxy1.0: the proxy and its type in one option. */
+function typedProxy(long: string, type: number, help: string): OptionRow {
   return {
     long,
     arg: '<host[:port]>',
@@ -31,6 +32,39 @@ function socks(long: string, type: number, help: string): OptionRow {
       set(c, 'proxyType', type);
     },
   };
+}
+
+/** --proxy-basic and its kin: one proxyAuth method. */
+function proxyAuth(long: string, method: number, help: string): OptionRow {
+  return { long, help, apply: (c) => set(c, 'proxyAuth', method) };
+}
+
+/** --proxy-insecure, --doh-insecure: neither the peer nor the name verified (curl's -k pair). */
+function insecure(
+  long: string,
+  peer: 'proxySslVerifyPeer' | 'dohSslVerifyPeer',
+  host: 'proxySslVerifyHost' | 'dohSslVerifyHost',
+  help: string,
+): OptionRow {
+  return {
+    long,
+    bool: true,
+    help,
+    apply: (c, _v, on) => {
+      set(c, peer, !on);
+      set(c, host, on ? 0 : 2);
+    },
+  };
+}
+
+/** --proxy-cert-type, --proxy-key-type: the file type, upper-cased as libcurl compares it. */
+function fileType(long: string, key: 'proxySslCertType' | 'proxySslKeyType', help: string): OptionRow {
+  return { long, arg: '<type>', help, apply: (c, v) => set(c, key, v.toUpperCase() as 'PEM') };
+}
+
+/** Options given more than once add to a list (--proxy-header, --connect-to). */
+function appendTo(c: ApplyContext, key: 'proxyHeader' | 'connectTo', values: string[]): void {
+  set(c, key, [...((c.op.net[key] as string[] | undefined) ?? []), ...values]);
 }
 
 function ms(ctx: ApplyContext, v: string): number {
@@ -53,21 +87,9 @@ function certAndPassword(v: string): [string, string | undefined] {
 export const proxyOptionRows: OptionRow[] = [
   str('proxy', 'proxy', '[protocol://]host[:port]', 'Use this proxy', 'x'),
   str('proxyUserPwd', 'proxy-user', '<user:password>', 'Proxy user and password', 'U'),
-  {
-    long: 'proxy-basic',
-    help: 'Use Basic authentication on the proxy',
-    apply: (c) => set(c, 'proxyAuth', HttpAuth.BASIC),
-  },
-  {
-    long: 'proxy-digest',
-    help: 'Use Digest authentication on the proxy',
-    apply: (c) => set(c, 'proxyAuth', HttpAuth.DIGEST),
-  },
-  {
-    long: 'proxy-anyauth',
-    help: 'Pick any proxy authentication method',
-    apply: (c) => set(c, 'proxyAuth', HttpAuth.ANY),
-  },
+  proxyAuth('proxy-basic', HttpAuth.BASIC, 'Use Basic authentication on the proxy'),
+  proxyAuth('proxy-digest', HttpAuth.DIGEST, 'Use Digest authentication on the proxy'),
+  proxyAuth('proxy-anyauth', HttpAuth.ANY, 'Pick any proxy authentication method'),
   {
     long: 'proxytunnel',
     short: 'p',
@@ -77,27 +99,16 @@ export const proxyOptionRows: OptionRow[] = [
   },
   str('noProxy', 'noproxy', '<no-proxy-list>', 'List of hosts which do not use proxy'),
   str('preProxy', 'preproxy', '[protocol://]host[:port]', 'Use this proxy first'),
-  {
-    long: 'proxy1.0',
-    arg: '<host[:port]>',
-    help: 'Use HTTP/1.0 proxy on given port',
-    apply: (c, v) => {
-      set(c, 'proxy', v);
-      set(c, 'proxyType', ProxyType.HTTP_1_0);
-    },
-  },
-  socks('socks4', ProxyType.SOCKS4, 'SOCKS4 proxy on given host + port'),
-  socks('socks4a', ProxyType.SOCKS4A, 'SOCKS4a proxy on given host + port'),
-  socks('socks5', ProxyType.SOCKS5, 'SOCKS5 proxy on given host + port'),
-  socks('socks5-hostname', ProxyType.SOCKS5_HOSTNAME, 'SOCKS5 proxy, pass host name to proxy'),
+  typedProxy('proxy1.0', ProxyType.HTTP_1_0, 'Use HTTP/1.0 proxy on given port'),
+  typedProxy('socks4', ProxyType.SOCKS4, 'SOCKS4 proxy on given host + port'),
+  typedProxy('socks4a', ProxyType.SOCKS4A, 'SOCKS4a proxy on given host + port'),
+  typedProxy('socks5', ProxyType.SOCKS5, 'SOCKS5 proxy on given host + port'),
+  typedProxy('socks5-hostname', ProxyType.SOCKS5_HOSTNAME, 'SOCKS5 proxy, pass host name to proxy'),
   {
     long: 'proxy-header',
     arg: '<header/@file>',
     help: 'Pass custom header(s) to proxy',
-    apply: (c, v) => {
-      const lines = headerArgument(c, v);
-      set(c, 'proxyHeader', [...((c.op.net.proxyHeader as string[] | undefined) ?? []), ...lines]);
-    },
+    apply: (c, v) => appendTo(c, 'proxyHeader', headerArgument(c, v)),
   },
   {
     long: 'suppress-connect-headers',
@@ -105,15 +116,12 @@ export const proxyOptionRows: OptionRow[] = [
     help: 'Suppress proxy CONNECT response headers',
     apply: (c, _v, on) => set(c, 'suppressConnectHeaders', on),
   },
-  {
-    long: 'proxy-insecure',
-    bool: true,
-    help: 'Do HTTPS proxy connections without verifying the proxy',
-    apply: (c, _v, on) => {
-      set(c, 'proxySslVerifyPeer', !on);
-      set(c, 'proxySslVerifyHost', on ? 0 : 2);
-    },
-  },
+  insecure(
+    'proxy-insecure',
+    'proxySslVerifyPeer',
+    'proxySslVerifyHost',
+    'Do HTTPS proxy connections without verifying the proxy',
+  ),
   str('proxyCaInfo', 'proxy-cacert', '<file>', 'CA certificate to verify peer against for proxy'),
   str('proxyCaPath', 'proxy-capath', '<dir>', 'CA directory to verify peer against for proxy'),
   {
@@ -126,19 +134,9 @@ export const proxyOptionRows: OptionRow[] = [
       if (pass !== undefined) set(c, 'proxyKeyPasswd', pass);
     },
   },
-  {
-    long: 'proxy-cert-type',
-    arg: '<type>',
-    help: 'Client certificate type for HTTPS proxy',
-    apply: (c, v) => set(c, 'proxySslCertType', v.toUpperCase() as 'PEM'),
-  },
+  fileType('proxy-cert-type', 'proxySslCertType', 'Client certificate type for HTTPS proxy'),
   str('proxySslKey', 'proxy-key', '<key>', 'Private key for HTTPS proxy'),
-  {
-    long: 'proxy-key-type',
-    arg: '<type>',
-    help: 'Private key file type for proxy',
-    apply: (c, v) => set(c, 'proxySslKeyType', v.toUpperCase() as 'PEM'),
-  },
+  fileType('proxy-key-type', 'proxySslKeyType', 'Private key file type for proxy'),
   str('proxyKeyPasswd', 'proxy-pass', '<phrase>', 'Pass phrase for the private key for HTTPS proxy'),
   str(
     'proxyPinnedPublicKey',
@@ -150,18 +148,10 @@ export const proxyOptionRows: OptionRow[] = [
     long: 'connect-to',
     arg: '<HOST1:PORT1:HOST2:PORT2>',
     help: 'Connect to host',
-    apply: (c, v) => set(c, 'connectTo', [...((c.op.net.connectTo as string[] | undefined) ?? []), v]),
+    apply: (c, v) => appendTo(c, 'connectTo', [v]),
   },
   str('dohUrl', 'doh-url', '<URL>', 'Resolve host names over DoH'),
-  {
-    long: 'doh-insecure',
-    bool: true,
-    help: 'Allow insecure DoH server connections',
-    apply: (c, _v, on) => {
-      set(c, 'dohSslVerifyPeer', !on);
-      set(c, 'dohSslVerifyHost', on ? 0 : 2);
-    },
-  },
+  insecure('doh-insecure', 'dohSslVerifyPeer', 'dohSslVerifyHost', 'Allow insecure DoH server connections'),
   {
     long: 'doh-cert-status',
     bool: true,
