@@ -9,16 +9,8 @@
 //      where: V8's sampling heap profiler, objects collected since included)
 import { Session } from 'node:inspector/promises';
 import { Easy, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
-import { nextSyntheticFd } from '../src/transport/fd.js';
-import type {
-  ConnectOptions,
-  Interest,
-  ReadResult,
-  Resolution,
-  TlsTransportSocket,
-  Transport,
-  TransportSocket,
-} from '../src/transport/types.js';
+import type { Interest } from '../src/transport/types.js';
+import { MemSocket, MemTransport } from './mem-transport.js';
 
 const BODY = 1024;
 const RESPONSE = Buffer.concat([
@@ -32,23 +24,13 @@ const RESPONSE = Buffer.concat([
 ]);
 
 /** Sockets with something to report, in order (the harness's epoll). */
-const readyQueue: MemSocket[] = [];
+const readyQueue: ServerSocket[] = [];
 
-class MemSocket implements TransportSocket {
-  readonly fd = nextSyntheticFd();
-  connecting = false;
-  error = undefined;
-  remoteAddress = '10.0.0.1';
-  remotePort = 80;
-  localAddress = '10.0.0.2';
-  localPort = 40000;
-  inbox: Buffer[] = [];
+/** Answers every request head with RESPONSE; readiness is level-triggered through readyQueue. */
+class ServerSocket extends MemSocket {
   what = 0;
   onReady: ((events: number) => void) | null = null;
   queued = false;
-  get hasPendingInput(): boolean {
-    return this.inbox.length > 0;
-  }
   watch(what: Interest, onReady: (events: number) => void): void {
     this.what = what;
     this.onReady = onReady;
@@ -58,16 +40,13 @@ class MemSocket implements TransportSocket {
     this.what = 0;
     this.onReady = null;
   }
-  /** Level-triggered: queued while a watched condition holds. */
+  /** Queued while a watched condition holds. */
   poke(): void {
     if (this.queued || this.what === 0) return;
     if ((this.what & Poll.OUT) !== 0 || ((this.what & Poll.IN) !== 0 && this.inbox.length > 0)) {
       this.queued = true;
       readyQueue.push(this);
     }
-  }
-  read(): ReadResult {
-    return this.inbox.shift() ?? null;
   }
   write(data: Uint8Array): number {
     // Every request is a GET head: one response per head.
@@ -77,40 +56,11 @@ class MemSocket implements TransportSocket {
     }
     return data.length;
   }
-  end(): void {}
-  destroy(): void {
-    this.unwatch();
-  }
-}
-
-class MemTransport implements Transport {
-  readonly name = 'mem';
-  now(): number {
-    return performance.now();
-  }
-  wallClockMs(): number {
-    return Date.now();
-  }
-  resolve(_host: string): Resolution {
-    return {
-      fd: nextSyntheticFd(),
-      result: { addresses: [{ address: '10.0.0.1', family: 4 }] },
-      watch() {},
-      unwatch() {},
-      cancel() {},
-    };
-  }
-  connect(_o: ConnectOptions): TransportSocket {
-    return new MemSocket();
-  }
-  startTls(): TlsTransportSocket {
-    throw new Error('no TLS in this bench');
-  }
 }
 
 /** One workload: `count` GETs, `concurrency` at a time (0 = all at once); returns CPU us per request. */
 function run(count: number, concurrency: number): number {
-  const transport = new MemTransport();
+  const transport = new MemTransport(() => new ServerSocket());
   let timerDue = false;
   const multi = new Multi({
     transport,

@@ -3,36 +3,16 @@
 // connected, so nothing but the engine's per-event work is measured.
 // Run: node --import tsx bench/socket-action-cost.ts
 import { Easy, Multi, SOCKET_TIMEOUT } from '../src/index.js';
-import { nextSyntheticFd } from '../src/transport/fd.js';
-import type {
-  ConnectOptions,
-  Interest,
-  ReadResult,
-  Resolution,
-  TlsTransportSocket,
-  Transport,
-  TransportSocket,
-} from '../src/transport/types.js';
+import { MemSocket, MemTransport } from './mem-transport.js';
 
 const HEAD = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n'); // close-delimited body
 const CHUNK = Buffer.alloc(1024, 120);
 
-class MemSocket implements TransportSocket {
-  readonly fd = nextSyntheticFd();
-  connecting = false;
-  error = undefined;
-  hasPendingInput = false;
-  remoteAddress = '10.0.0.1';
-  remotePort = 80;
-  localAddress = '10.0.0.2';
-  localPort = 40000;
-  inbox: Buffer[] = [];
+/** Answers the first request with a head of a close-delimited body; the bench feeds the body. */
+class BodySocket extends MemSocket {
   sentHead = false;
-  watch(_what: Interest, _onReady: (events: number) => void): void {}
+  watch(): void {}
   unwatch(): void {}
-  read(): ReadResult {
-    return this.inbox.shift() ?? null;
-  }
   write(data: Uint8Array): number {
     if (!this.sentHead) {
       this.sentHead = true;
@@ -40,40 +20,10 @@ class MemSocket implements TransportSocket {
     }
     return data.length;
   }
-  end(): void {}
-  destroy(): void {}
-}
-
-class MemTransport implements Transport {
-  readonly name = 'mem';
-  readonly sockets: MemSocket[] = [];
-  now(): number {
-    return performance.now();
-  }
-  wallClockMs(): number {
-    return Date.now();
-  }
-  resolve(_host: string): Resolution {
-    return {
-      fd: nextSyntheticFd(),
-      result: { addresses: [{ address: '10.0.0.1', family: 4 }] },
-      watch() {},
-      unwatch() {},
-      cancel() {},
-    };
-  }
-  connect(_o: ConnectOptions): TransportSocket {
-    const s = new MemSocket();
-    this.sockets.push(s);
-    return s;
-  }
-  startTls(): TlsTransportSocket {
-    throw new Error('no TLS in this bench');
-  }
 }
 
 function measure(waiting: number): number {
-  const transport = new MemTransport();
+  const transport = new MemTransport(() => new BodySocket());
   const multi = new Multi({ transport, socketFunction: () => 0, timerFunction: () => 0 });
   for (let i = 0; i <= waiting; i++) {
     multi.addHandle(
