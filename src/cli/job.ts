@@ -1,7 +1,7 @@
 // One transfer of the command line: its URL (after globbing), where its body and headers go, and
 // the Easy built from its operation's options (curl's tool_operate.c single_transfer).
 import { statSync } from 'node:fs';
-import { CurlCode } from '../core/codes.js';
+import { CurlCode, curlStrerror } from '../core/codes.js';
 import { READFUNC_ABORT } from '../multi/constants.js';
 import { Easy } from '../multi/easy.js';
 import { Mime } from '../multi/features/mime.js';
@@ -23,6 +23,8 @@ export interface JobError {
   message: string;
   /** A curl warning printed before the error. */
   warning?: string;
+  /** No transfer after this one is set up (curl's set-up failures). */
+  stopsRun?: boolean;
 }
 
 export interface Job {
@@ -94,10 +96,12 @@ function outputPath(
       if (filled instanceof GlobError) return filled;
       name = filled;
       if (name === '') {
+        // curl's setup_outfile fails the transfer set-up, which ends the run.
         return {
           code: CurlCode.WRITE_ERROR,
-          message: 'Failure writing output to destination',
+          message: curlStrerror(CurlCode.WRITE_ERROR),
           warning: 'output glob produces empty string',
+          stopsRun: true,
         };
       }
     }

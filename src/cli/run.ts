@@ -281,6 +281,10 @@ async function runTransfers(g: Global): Promise<number> {
       }
       if (job.preError !== undefined) {
         finishJob(job, job.preError.code, job.preError.message, undefined);
+        if (job.preError.stopsRun === true) {
+          fatal = true;
+          return undefined;
+        }
         continue;
       }
       return { easy: buildEasy(job, ctx), job };

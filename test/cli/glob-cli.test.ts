@@ -142,6 +142,18 @@ describe("globbing as curl 8's tool_urlglob.c where curl 7.88 differs", () => {
     assert.match(readFileSync(join(d, 'got-two'), 'utf8'), /^PUT \/echo\n[\s\S]*\ntwo$/);
   });
 
+  test("an -o name a glob leaves empty: curl's warning, 23, and the run ends there", async () => {
+    const before = server.requests.length;
+    const r = await run(['-sS', '-o', '#1', '{U}/g/{,a}']);
+    assert.equal(r.code, 23);
+    assert.equal(
+      r.stderr,
+      'Warning: output glob produces empty string\ntscurl: (23) Failed writing received data to disk/application\n',
+    );
+    assert.equal(server.requests.length, before);
+    assert.deepEqual(r.files, {});
+  });
+
   test('an unmatched brace is reported where the parser stopped', async () => {
     const url = `${server.url}/g/{a,b`;
     const r = await run([url]);
