@@ -3,7 +3,7 @@
 // Unit tests live in test/**/*.test.ts; the interop suite (real Debian-packaged servers)
 // in test/interop/**/*.test.ts and runs with --interop.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,8 +34,12 @@ const summaryFile = join(runDir, 'summary.json');
 // the background to expire old entries: in a shared /tmp that grew to thousands of entries, that
 // listing (and collecting its promises' garbage) cost ~100 ms of CPU in the middle of tests that
 // measure the process's CPU while it waits. A cache of this run's files only stays small.
+// Servers the interop suite starts drop privileges (squid runs as 'proxy') and must reach their
+// files under it, so the dir is open as /tmp is: traversable, world-writable with the sticky bit.
 const testTmp = join(runDir, 'tmp');
 mkdirSync(testTmp);
+chmodSync(runDir, 0o755);
+chmodSync(testTmp, 0o1777);
 const started = Date.now();
 const r = spawnSync(
   process.execPath,
