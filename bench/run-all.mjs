@@ -41,6 +41,7 @@ const scale = quick ? 0.1 : 1;
 const only = option('--only')?.split(',');
 const onlyClients = option('--clients')?.split(',');
 const jsonOut = option('--json');
+const loadAtStart = os.loadavg()[0];
 
 const CURL = '/usr/bin/curl';
 const TIME = '/usr/bin/time';
@@ -418,6 +419,10 @@ function print(results, scaling, mem, cost, started) {
     `Machine: ${cpu.length} x ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
       `${os.type()} ${os.release()}, Node ${process.version}, nginx 1 worker on loopback; ` +
       `${runs} run(s) per cell, medians (min-max)${quick ? ', QUICK: reduced counts' : ''}.`,
+  );
+  // Other processes' load moves wall-clock figures; the 1-minute load average says how much.
+  out.push(
+    `Load average (1 min): ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end.`,
   );
   out.push('');
   out.push(
