@@ -46,6 +46,28 @@ function cacheDirectory() {
   }
 }
 
+/** A cache not written for this long belongs to a build (or Node) that is probably gone. */
+const STALE_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Each build and Node version has a cache file of its own, so upgrades leave old ones behind. When
+ * this run writes a cache (the first run of a build, which is rare), caches of other builds not
+ * written for 30 days are removed, and so are temp files a killed run left. A cache still in use
+ * is only read, never rewritten, so it may be removed too: it costs that build one compilation.
+ */
+function pruneOldCaches(dir, keep) {
+  try {
+    const now = Date.now();
+    for (const name of fs.readdirSync(dir)) {
+      if (name === keep || !/^tscurl-[0-9a-f]+-.+\.bin(\.\d+)?$/.test(name)) continue;
+      const entry = path.join(dir, name);
+      if (now - fs.lstatSync(entry).mtimeMs > STALE_MS) fs.unlinkSync(entry);
+    }
+  } catch {
+    // best effort
+  }
+}
+
 function runWithCodeCache() {
   const dir = cacheDirectory();
   const file =
@@ -73,6 +95,7 @@ function runWithCodeCache() {
       } catch {
         // not cached this time
       }
+      pruneOldCaches(dir, path.basename(file));
     });
   }
   const bundleModule = { exports: {} };

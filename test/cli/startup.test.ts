@@ -3,7 +3,16 @@
 // written by the first run and taken by the next, and the modules evaluated on use still work.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -103,6 +112,24 @@ test('the code cache is written by the first run and used by the next', async ()
   const third = await runCommand(process.execPath, [bin, '-s', server.url], { env: env(cache) });
   assert.equal(third.stdout.toString(), 'x');
   assert.notEqual(readFileSync(join(cache, files[0]!), 'latin1'), 'garbage');
+});
+
+test('writing a cache removes caches of other builds not written for 30 days, and nothing else', async () => {
+  const cache = join(dir, 'cache-prune');
+  mkdirSync(cache, { mode: 0o700 });
+  const stale = 'tscurl-0000000000000000-v1.0.0-x64.bin';
+  const staleTemp = 'tscurl-0000000000000000-v1.0.0-x64.bin.12345';
+  const recent = 'tscurl-1111111111111111-v1.0.0-x64.bin';
+  const other = 'notes.txt';
+  for (const name of [stale, staleTemp, recent, other]) writeFileSync(join(cache, name), 'x');
+  const old = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+  for (const name of [stale, staleTemp, other]) utimesSync(join(cache, name), old, old);
+  const run = await runCommand(process.execPath, [bin, '-s', server.url], { env: env(cache) });
+  assert.equal(run.code, 0, run.stderr);
+  const left = readdirSync(cache).sort();
+  assert.equal(left.length, 3, left.join(' '));
+  assert.ok(left.includes(recent) && left.includes(other), left.join(' '));
+  assert.ok(!left.includes(stale) && !left.includes(staleTemp), left.join(' '));
 });
 
 test('no cache: disabled, or a directory that cannot be made', async () => {
