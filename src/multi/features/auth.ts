@@ -162,6 +162,12 @@ export function loadNetrc(o: EasyOptions): NetrcEntry[] | undefined {
   return readNetrc(o.netrcFile ?? defaultNetrcPath());
 }
 
+/** A userPwd / proxyUserPwd value: the user up to the first ':', the password after it ('' without one). */
+export function splitUserPwd(value: string): [user: string, password: string] {
+  const i = value.indexOf(':');
+  return i < 0 ? [value, ''] : [value.slice(0, i), value.slice(i + 1)];
+}
+
 export function credentials(
   o: EasyOptions,
   url: { user: string | undefined; password: string | undefined; host: string },
@@ -175,11 +181,7 @@ export function credentials(
     user = url.user;
     password = url.password ?? '';
   }
-  if (o.userPwd !== undefined) {
-    const i = o.userPwd.indexOf(':');
-    user = i < 0 ? o.userPwd : o.userPwd.slice(0, i);
-    password = i < 0 ? '' : o.userPwd.slice(i + 1);
-  }
+  if (o.userPwd !== undefined) [user, password] = splitUserPwd(o.userPwd);
   if (o.username !== undefined) user = o.username;
   if (o.password !== undefined) {
     password = o.password;

@@ -5,6 +5,7 @@
 // connection reuse key that keeps connections of different proxies, credentials and tunnel
 // targets apart.
 import type { EasyOptions } from '../../options.js';
+import { splitUserPwd } from '../auth.js';
 import { chooseProxy, type Environment } from './env.js';
 import { isSocks, type ProxyTarget, parseProxy } from './parse.js';
 
@@ -30,11 +31,7 @@ function withCredentials(p: ProxyTarget, o: EasyOptions): ProxyTarget {
   if (p.user !== undefined) return p;
   let user: string | undefined;
   let password: string | undefined;
-  if (o.proxyUserPwd !== undefined) {
-    const i = o.proxyUserPwd.indexOf(':');
-    user = i < 0 ? o.proxyUserPwd : o.proxyUserPwd.slice(0, i);
-    password = i < 0 ? '' : o.proxyUserPwd.slice(i + 1);
-  }
+  if (o.proxyUserPwd !== undefined) [user, password] = splitUserPwd(o.proxyUserPwd);
   if (o.proxyUsername !== undefined) user = o.proxyUsername;
   if (o.proxyPassword !== undefined) {
     password = o.proxyPassword;
