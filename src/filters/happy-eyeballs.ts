@@ -43,18 +43,24 @@ export interface HappyEyeballsOptions {
   onAttempt?: ((address: ResolvedAddress) => void) | undefined;
 }
 
+/** The options before the addresses are known and after the race (nothing to time). */
+const NO_RACE: HappyEyeballsOptions = {
+  happyEyeballsTimeoutMs: DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS,
+  connectDeadline: 0,
+};
+/** No families (never written: setAddresses replaces it). */
+const NO_FAMILIES: Family[] = [];
+
 export class HappyEyeballsFilter implements Filter {
   readonly name = 'happy-eyeballs';
   private winner: SocketFilter | undefined;
-  private families: Family[] = [];
-  private opts: HappyEyeballsOptions = {
-    happyEyeballsTimeoutMs: DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS,
-    connectDeadline: 0,
-  };
+  private families: Family[] = NO_FAMILIES;
+  private opts: HappyEyeballsOptions = NO_RACE;
   private startedAt = Number.NaN;
   private secondStarted = false;
   private newest: Attempt | undefined;
-  private readonly errors: string[] = [];
+  /** Why each failed attempt failed (made at the first failure). */
+  private errors: string[] | undefined;
 
   /** Addresses come later (`setAddresses`), once the name is resolved. */
   constructor(
@@ -66,9 +72,17 @@ export class HappyEyeballsFilter implements Filter {
 
   /** The addresses to race (IPv6 first) and the timing; connect() starts the first attempt. */
   setAddresses(addresses: ResolvedAddress[], opts: HappyEyeballsOptions): void {
-    const v6 = addresses.filter((a) => a.family === 6);
-    const v4 = addresses.filter((a) => a.family === 4);
-    this.families = [v6, v4].filter((l) => l.length > 0).map((l) => new Family(l));
+    const first = addresses[0];
+    let mixed = false;
+    for (const a of addresses) if (a.family !== first!.family) mixed = true;
+    // One family (a literal address, most names on loopback or IPv4-only hosts): that list as it
+    // is, no copies (filter() reserves 17 slots for its result).
+    if (!mixed) this.families = first === undefined ? NO_FAMILIES : [new Family(addresses)];
+    else {
+      const v6 = addresses.filter((a) => a.family === 6);
+      const v4 = addresses.filter((a) => a.family === 4);
+      this.families = [v6, v4].filter((l) => l.length > 0).map((l) => new Family(l));
+    }
     this.opts = opts;
   }
 
@@ -100,7 +114,7 @@ export class HappyEyeballsFilter implements Filter {
           connected = a.filter.connect(now);
         } catch (e) {
           fam.lastError = e instanceof TransferError && e.cause instanceof Error ? e.cause : (e as Error);
-          this.errors.push(`${a.address.address}: ${fam.lastError.message}`);
+          (this.errors ??= []).push(`${a.address.address}: ${fam.lastError.message}`);
           a.filter.destroy();
           fam.current = undefined;
           this.startNext(fam, now);
@@ -157,6 +171,10 @@ export class HappyEyeballsFilter implements Filter {
       }
     }
     this.newest = undefined;
+    // The race is over: its state (address lists, attempts, the options with the transfer's
+    // callback) would otherwise live as long as the connection.
+    this.families = NO_FAMILIES;
+    this.opts = NO_RACE;
   }
 
   private failure(now: number): TransferError {
@@ -171,7 +189,7 @@ export class HappyEyeballsFilter implements Filter {
 
   /** The addresses tried and why each failed (for the verbose output). */
   get attemptErrors(): readonly string[] {
-    return this.errors;
+    return this.errors ?? [];
   }
 
   pollset(wantRecv: boolean, wantSend: boolean): number {

@@ -18,7 +18,6 @@ export class SocketFilter implements Filter {
   private lastError: Error | undefined;
   private connected = false;
   connectedAt = 0;
-  private readonly attemptsLog: string[] = [];
   private startedAt = Number.NaN;
   private lastNow = Number.NaN;
 
@@ -57,7 +56,6 @@ export class SocketFilter implements Filter {
       const s = this.socket;
       if (s.error !== undefined) {
         this.lastError = s.error;
-        this.attemptsLog.push(`${this.address?.address}: ${s.error.message}`);
         s.destroy();
         this.socket = undefined;
         this.attempt++;
