@@ -1,18 +1,10 @@
 // Runs a TypeScript file in a child Node process, with `tscurl` / `tscurl/sim` mapped to src/.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const hooks = fileURLToPath(new URL('./fixtures/tscurl-from-src.mjs', import.meta.url));
 
-export function runTs(file: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', hooks, file], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** runTs without blocking the event loop, so several files can run at once. */
+/** Runs `file` through tsx without blocking the event loop, so several files can run at once. */
 export function runTsAsync(file: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return runNodeAsync(['--import', 'tsx', '--import', hooks, file]);
 }
