@@ -103,6 +103,15 @@ export function makeCertificates(dir) {
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
+/**
+ * The https workloads both bench/run-all.mjs and bench/tls.mjs run (W1 and W2 over TLS): path,
+ * body size, transfers (before --quick's scaling), concurrency and the unit of the figure.
+ */
+export const HTTPS_WORKLOADS = {
+  W1s: { id: 'W1s', path: '/1k.bin', size: 1024, count: 20_000, conc: 100, unit: 'req/s' },
+  W2s: { id: 'W2s', path: '/100k.bin', size: 100 * 1024, count: 2_000, conc: 50, unit: 'MB/s' },
+};
+
 export const H2LOAD = '/usr/bin/h2load';
 
 /**

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { exec, fmt, makeCertificates, summarize, tableRows } from './common.mjs';
+import { exec, fmt, HTTPS_WORKLOADS, makeCertificates, summarize, tableRows } from './common.mjs';
 import { startNginx } from './nginx.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,24 +31,8 @@ const CURL = '/usr/bin/curl';
 const TIME = '/usr/bin/time';
 
 const workloads = [
-  {
-    id: 'W1s',
-    label: 'W1s: 1 KiB GETs, conc. 100, keep-alive',
-    path: '/1k.bin',
-    size: 1024,
-    count: 20_000,
-    conc: 100,
-    unit: 'req/s',
-  },
-  {
-    id: 'W2s',
-    label: 'W2s: 100 KiB GETs, conc. 50, keep-alive',
-    path: '/100k.bin',
-    size: 100 * 1024,
-    count: 2_000,
-    conc: 50,
-    unit: 'MB/s',
-  },
+  { ...HTTPS_WORKLOADS.W1s, label: 'W1s: 1 KiB GETs, conc. 100, keep-alive' },
+  { ...HTTPS_WORKLOADS.W2s, label: 'W2s: 100 KiB GETs, conc. 50, keep-alive' },
   {
     id: 'H',
     label: 'H: 1 KiB GETs, conc. 20, new TLS connection each',
