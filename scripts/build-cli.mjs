@@ -8,7 +8,8 @@
 //                        hash: it runs the bundle from a V8 code cache.
 // Start-up is what this buys: one file read and, from the second run on, no compilation.
 //
-//   node scripts/build-cli.mjs [--outdir DIR]   (default dist/bin; tests build elsewhere)
+//   node scripts/build-cli.mjs [--outdir DIR] [--metafile FILE]
+//   (default dist/bin; tests build elsewhere; --metafile writes esbuild's list of what went in)
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,7 +22,8 @@ const out = outArg > 0 ? pathToFileURL(`${resolve(process.argv[outArg + 1])}/`) 
 // dist/bin is the build's own: files of an earlier layout go. Another --outdir is only added to.
 if (outArg < 0) rmSync(out, { recursive: true, force: true });
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
-await build({
+const metaArg = process.argv.indexOf('--metafile');
+const result = await build({
   entryPoints: { cli: new URL('src/cli/main.ts', root).pathname },
   bundle: true,
   format: 'cjs',
@@ -44,7 +46,9 @@ await build({
   minifySyntax: true,
   keepNames: true,
   logLevel: 'error',
+  metafile: metaArg > 0,
 });
+if (metaArg > 0) writeFileSync(resolve(process.argv[metaArg + 1]), JSON.stringify(result.metafile));
 // The bundle is never run directly, and a vm.Script's function wrapper cannot start with '#!'.
 const bundleFile = new URL('cli.cjs', out);
 const bundle = readFileSync(bundleFile, 'utf8').replace(/^#!.*\n/, '');

@@ -37,7 +37,13 @@ let server: CliServer;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tscurl-startup-'));
-  execFileSync(process.execPath, ['scripts/build-cli.mjs', '--outdir', join(dir, 'bin')]);
+  execFileSync(process.execPath, [
+    'scripts/build-cli.mjs',
+    '--outdir',
+    join(dir, 'bin'),
+    '--metafile',
+    join(dir, 'meta.json'),
+  ]);
   bin = join(dir, 'bin', 'tscurl.cjs');
   // At exit, the public built-in modules this process loaded.
   writeFileSync(
@@ -72,6 +78,22 @@ test('a plain http transfer loads no TLS, crypto, zlib, dns, worker or perf_hook
       `loaded at start-up for ${url}`,
     );
   }
+});
+
+// A module that starts a file beside its own (besides(import.meta.url, ...)) would look for it in
+// dist/bin, where only the bundle and the launcher are: the Client's worker pool (thread.js) must
+// stay out of the CLI, whose --workers start the bundle itself (cli/threads.ts).
+test('the bundle holds no module that starts a file beside its own (the worker pool stays out)', () => {
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as {
+    inputs: Record<string, unknown>;
+  };
+  const inputs = Object.keys(meta.inputs);
+  assert.ok(inputs.includes('src/cli/main.ts'), inputs.join(', '));
+  assert.ok(!inputs.includes('src/api/workers/pool.ts'), 'src/api/workers/pool.ts is in the bundle');
+  const besideItself = inputs.filter(
+    (f) => f.startsWith('src/') && /\bbesides\(import\.meta\.url\b/.test(readFileSync(f, 'utf8')),
+  );
+  assert.deepEqual(besideItself, []);
 });
 
 test('--compressed loads zlib when a body is decoded, and decodes it', async () => {
