@@ -644,8 +644,11 @@ function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
   if (conn.multiplexed) m.multiplexReady(conn, now);
   m.publishConnection('open', conn);
   if (t.o.debugFunction !== undefined) {
+    // curl names the host its socket went to (CURL_CONN_HOST_DISPNAME): the SOCKS or HTTP proxy,
+    // else the connectTo target, else the origin; the port is that hop's.
+    const hop = t.route?.first ?? conn;
     const ip = conn.top.query('remoteAddress')?.ip ?? '';
-    m.callDebug(t, 'text', `Connected to ${conn.host} (${ip}) port ${conn.port} (#${conn.id})\n`);
+    m.callDebug(t, 'text', `Connected to ${hop.host} (${ip}) port ${hop.port} (#${conn.id})\n`);
     if (tls !== undefined) m.callDebug(t, 'text', tlsDebugText(tls, t.o));
   }
   transition(m, t, 'protoconnect');

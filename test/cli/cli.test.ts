@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startHttpProxy } from '../helpers/http-proxy.js';
 import { startFixtureServer } from './fixture-server.js';
 import { type CliServer, curl, haveCurl, tscurl } from './helpers.js';
 
@@ -38,6 +39,44 @@ describe('tscurl command', { concurrency: 4 }, () => {
         );
     assert.deepEqual(shape(mine.stderr), shape(theirs.stderr));
     assert.match(mine.stderr, /^\* Connected to 127\.0\.0\.1 \(127\.0\.0\.1\) port \d+ \(#0\)$/m);
+  });
+
+  test('-v through an HTTP proxy, absolute-form and tunnel: "Connected to" names the proxy and its port, as curl', async () => {
+    const proxy = await startHttpProxy();
+    try {
+      // The origin by a name (localhost) and the proxy by its address, so the two cannot be confused.
+      const origin = `http://localhost:${server.port}/hello`;
+      for (const extra of [[], ['-p']]) {
+        const args = ['-sv', '-o', '/dev/null', ...extra, '-x', proxy.url, origin];
+        const [mine, theirs] = await Promise.all([tscurl(args), curl(args)]);
+        assert.equal(mine.code, 0, mine.stderr);
+        const connected = (stderr: string) =>
+          stderr.split('\n').filter((l) => l.startsWith('* Connected to '));
+        assert.deepEqual(
+          connected(mine.stderr),
+          connected(theirs.stderr),
+          `${extra.join(' ')}\n${theirs.stderr}`,
+        );
+        assert.deepEqual(connected(mine.stderr), [
+          `* Connected to 127.0.0.1 (127.0.0.1) port ${proxy.port} (#0)`,
+        ]);
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('-v with --connect-to: "Connected to" names the host and port connected to (curl 8; 7.88 prints "(nil)")', async () => {
+    const args = ['-sv', '-o', '/dev/null', '--connect-to', `elsewhere.test:80:127.0.0.1:${server.port}`];
+    const r = await tscurl([...args, 'http://elsewhere.test/hello']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^\\* Connected to 127\\.0\\.0\\.1 \\(127\\.0\\.0\\.1\\) port ${server.port} \\(#0\\)$`,
+        'm',
+      ),
+    );
   });
 
   test('errors read "tscurl: (N) message"; -s hides them, -sS shows them', async () => {
