@@ -139,6 +139,8 @@ export class Multi {
   private running = 0;
   /** Transfers waiting for a connection slot: one FIFO per host, one for the total limit. */
   private readonly pending = new PendingQueues<Transfer>();
+  /** Pending transfers that wait for a connection that may multiplex (pipeWait), not for a slot. */
+  private readonly pipeWaiters = new WeakSet<Transfer>();
   private readonly closing: Array<{ conn: Connection; reason: string }> = [];
   /** Connections whose poll interest may have changed during the current run. */
   private readonly dirty: Connection[] = [];
@@ -1053,6 +1055,30 @@ export class Multi {
   /** @internal */
   addPending(t: Transfer, limit: 'host' | 'total'): void {
     this.pending.add(t, limit);
+    // Waiting for a slot now, whatever it waited for before.
+    this.pipeWaiters.delete(t);
+  }
+
+  /**
+   * @internal `t` waits in its host's queue for a connection being set up that may multiplex
+   * (CURLOPT_PIPEWAIT), rather than opening one of its own.
+   */
+  addPipeWaiter(t: Transfer): void {
+    this.pending.add(t, 'host');
+    this.pipeWaiters.add(t);
+  }
+
+  /**
+   * @internal `conn` connected and cannot multiplex (HTTP/1.x): the host's longest waiter, if it
+   * waited for a multiplexed connection (pipeWait), moves on and opens its own. libcurl's
+   * Curl_multiuse_state(BUNDLE_NO_MULTIUSE) runs process_pending_handles the same way; the
+   * connection that one opens wakes the next waiter when it connects.
+   */
+  pipeWaitOver(conn: Connection, now: number): void {
+    const t = this.pending.firstFor(conn.hostKey);
+    if (t === undefined || !this.pipeWaiters.delete(t)) return;
+    this.pending.leave(t);
+    this.moveOn(t, now);
   }
 
   /** A slot for hostKey may have opened: move one pending transfer forward (round-robin). */

@@ -45,6 +45,11 @@ export class PendingQueues<T extends PendingItem> {
     return this.byHost.has(hostKey);
   }
 
+  /** The longest waiter in hostKey's own queue, left in place. */
+  firstFor(hostKey: string): T | undefined {
+    return this.byHost.get(hostKey)?.values().next().value;
+  }
+
   /** A slot for hostKey may have opened: that host's longest waiter, else the total limit's. Removed. */
   takeFor(hostKey: string): T | undefined {
     const t = this.byHost.get(hostKey)?.values().next().value ?? this.total.values().next().value;

@@ -423,7 +423,7 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   }
   // CURLOPT_PIPEWAIT: rather wait for a connection being set up that may multiplex than open another.
   if (o.pipeWait === true && mayMultiplex(target.scheme, o.httpVersion) && m.connectingFor(t.reuseKey)) {
-    m.addPending(t, 'host');
+    m.addPipeWaiter(t);
     transition(m, t, 'pending');
     return 'wait';
   }
@@ -642,6 +642,7 @@ function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
   t.tls = tls;
   conn.session = createSession(conn, t.target!.scheme, t.o.httpVersion, m.maxConcurrentStreams);
   if (conn.multiplexed) m.multiplexReady(conn, now);
+  else m.pipeWaitOver(conn, now);
   m.publishConnection('open', conn);
   if (t.o.debugFunction !== undefined) {
     // curl names the host its socket went to (CURL_CONN_HOST_DISPNAME): the SOCKS or HTTP proxy,

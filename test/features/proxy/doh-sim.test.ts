@@ -105,6 +105,34 @@ test('DoH: A and AAAA asked in parallel on one h2 connection; the answer is cach
   assert.equal(r.net.activity().openClientSockets, 0);
 });
 
+test('DoH over an HTTP/1.1-only server: the AAAA probe opens its own connection once ALPN says no h2', async () => {
+  const net = new SimNetwork({ latencyMs: 10 });
+  net.listen('app.test', 80, (q, res) => res.end(`app ${q.url}`));
+  const seen: Run['seen'] = [];
+  // TLS without h2 in the server's ALPN: each probe needs a connection of its own.
+  const doh = net.listen('doh.test', 443, simDohHandler(net, appZone(net), seen), { tls: {} });
+  const r: Run = { net, multi: net.createMulti(), seen, dohConnections: () => doh.connections };
+  const a = transfer('http://www.example/x');
+  const res = await runAll(r, [a.easy]);
+  assert.equal(res.get(a.easy), CurlCode.OK, a.easy.errorBuffer);
+  assert.equal(a.out.body, 'app /x');
+  // The A probe connects (20 ms), agrees on http/1.1 in TLS (20 ms) and asks at 50 ms. The AAAA
+  // probe waited for that connection (pipeWait) and, told at 40 ms it cannot multiplex, opens its
+  // own (libcurl's ConnectionExists once the bundle is known not to multiplex): it asks at 90 ms,
+  // not after the A exchange on the first connection.
+  assert.deepEqual(
+    r.seen.map((q) => [q.type, q.at]),
+    [
+      [DnsType.A, 50],
+      [DnsType.AAAA, 90],
+    ],
+  );
+  assert.equal(r.dohConnections(), 2);
+  assert.equal(a.easy.getInfo().namelookupTime, 0.1);
+  r.multi.close();
+  assert.equal(r.net.activity().openClientSockets, 0);
+});
+
 test('DoH: a slow DoH answer for one name holds up only the transfers that need it', async () => {
   const r = world(appZone, (q) => (q.name === 'slow.example' ? { delayMs: 5000 } : undefined));
   const slow = transfer('http://slow.example/');
