@@ -242,13 +242,21 @@ export class BodyReadable extends Readable {
     this.onDestroy = onDestroy;
   }
 
-  /** @internal A chunk from the transfer (the body's from now on); false when the body is full. */
+  /**
+   * @internal A chunk from the transfer (the body's from now on); false when the body is full:
+   * more than highWaterMark bytes wait in it. Not "at least" (Readable.push's rule): a 64 KiB read
+   * alone would fill a 64 KiB body, and every chunk of a bulk body would pause and resume the
+   * transfer however fast it is read.
+   */
   _deliver(chunk: Buffer): boolean {
     const held = this.held;
-    if (held === undefined) return this.push(chunk);
+    if (held === undefined) {
+      this.push(chunk);
+      return this.readableLength <= this.readableHighWaterMark;
+    }
     held.push(chunk);
     this.heldBytes += chunk.length;
-    return this.heldBytes < this.readableHighWaterMark;
+    return this.heldBytes <= this.readableHighWaterMark;
   }
 
   /** @internal The transfer's body ended. */
@@ -285,7 +293,7 @@ export class BodyReadable extends Readable {
         this.push(null);
         return;
       }
-      if (this.readableLength >= this.readableHighWaterMark) return;
+      if (this.readableLength > this.readableHighWaterMark) return;
     }
     this.onDemand();
   }

@@ -31,7 +31,7 @@ export interface FetchInit extends RequestInit {
 /** fetch's redirect limit (Fetch standard, "HTTP-redirect fetch" step 5). */
 export const MAX_REDIRECTS = 20;
 /**
- * A response body is buffered up to this many bytes before its transfer pauses. 64 KiB: the
+ * A response body's transfer pauses once more than this many bytes wait unread in it. 64 KiB: the
  * default read size of Node's net streams (and libcurl's CURL_MAX_WRITE_SIZE is 16 KiB).
  */
 export const BODY_HIGH_WATER_MARK = 64 * 1024;
@@ -87,7 +87,9 @@ class StreamSink implements BodySink {
     // The chunk is the sink's (the engine hands each one over and never writes it again): a plain
     // Uint8Array view of its bytes, as web streams hand out, not a copy.
     this.controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    return (this.controller.desiredSize ?? 0) > 0;
+    // Full once more than the high-water mark waits (see BodyReadable._deliver): a 64 KiB read
+    // alone does not pause the transfer.
+    return (this.controller.desiredSize ?? 0) >= 0;
   }
 
   end(): void {

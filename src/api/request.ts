@@ -24,7 +24,7 @@ export interface RequestOptions extends TransferOptions {
   headers?: HeadersInput;
   body?: RequestBody;
   signal?: AbortSignal;
-  /** Bytes buffered in the body before the transfer pauses (default 64 KiB). */
+  /** The transfer pauses once more than this many bytes wait unread in the body (default 64 KiB). */
   highWaterMark?: number;
 }
 

@@ -133,3 +133,23 @@ describe('request()', () => {
     assert.equal(client.running, 0);
   });
 });
+
+describe('the body is full once MORE than highWaterMark bytes wait in it', () => {
+  // A bulk body arrives in 64 KiB reads: were one read enough to fill a 64 KiB body, every chunk
+  // would pause and resume its transfer however fast the reader is.
+  const KiB = 1024;
+  test('held (nobody reads yet) and streaming (a reader took over)', () => {
+    let demands = 0;
+    const body = new BodyReadable(
+      () => demands++,
+      () => {},
+      64 * KiB,
+    );
+    assert.equal(body._deliver(Buffer.alloc(64 * KiB)), true, 'one highWaterMark of bytes is not full');
+    assert.equal(body._deliver(Buffer.alloc(1)), false);
+    assert.equal((body.read() as Buffer).length, 64 * KiB + 1);
+    assert.equal(body._deliver(Buffer.alloc(64 * KiB)), true);
+    assert.equal(body._deliver(Buffer.alloc(1)), false);
+    body.destroy();
+  });
+});
