@@ -28,6 +28,7 @@ describe('request()', () => {
     assert.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2']);
     assert.deepEqual(r.headers['x-multi'], ['one', 'two']);
     assert.equal(r.headers['x-mixed-case'], 'Value');
+    assert.equal(r.headers, r.headers, 'the same object on every read');
     assert.equal(await r.body.text(), 'h');
   });
 
