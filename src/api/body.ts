@@ -219,7 +219,7 @@ type StreamIterator = ReturnType<Readable[typeof Symbol.asyncIterator]>;
  * The response body of request(): a Readable (async-iterable, pipeable) with the body mixins.
  * Reading it is what lets the transfer go on: when its buffer is full the transfer pauses.
  *
- * Until something reads it as a stream, the body's chunks are held in a plain array, not pushed
+ * Until something reads it as a stream, the body's chunks are held aside, not pushed
  * through the Readable's buffer (the first _read() pushes them): a body that arrived whole before
  * it is read (a small response) is handed to text()/json()/bytes()/arrayBuffer()/blob(), or to a
  * `for await`, without the stream machinery (per-chunk ticks, the async generator, its listeners).
@@ -228,10 +228,16 @@ export class BodyReadable extends Readable {
   private readonly onDemand: () => void;
   private readonly onDestroy: (error: Error | null) => void;
   private consumed = false;
-  /** Chunks not pushed yet; undefined once the stream machinery took over. */
-  private held: Buffer[] | undefined = [];
+  /** Chunks are held (not pushed yet); false once the stream machinery took over. */
+  private holding = true;
+  /**
+   * The held chunks: the first, then the others in an array made only for a second one (most
+   * bodies a `for await` or text() finds whole are one chunk).
+   */
+  private heldFirst: Buffer | undefined;
+  private heldMore: Buffer[] | undefined;
   private heldBytes = 0;
-  /** The whole body is in `held`. */
+  /** The whole body is held. */
   private heldEnd = false;
   /** The source ended or failed: destroying the body no longer ends a transfer. */
   private sourceDone = false;
@@ -249,12 +255,12 @@ export class BodyReadable extends Readable {
    * transfer however fast it is read.
    */
   _deliver(chunk: Buffer): boolean {
-    const held = this.held;
-    if (held === undefined) {
+    if (!this.holding) {
       this.push(chunk);
       return this.readableLength <= this.readableHighWaterMark;
     }
-    held.push(chunk);
+    if (this.heldFirst === undefined) this.heldFirst = chunk;
+    else (this.heldMore ??= []).push(chunk);
     this.heldBytes += chunk.length;
     return this.heldBytes <= this.readableHighWaterMark;
   }
@@ -262,14 +268,14 @@ export class BodyReadable extends Readable {
   /** @internal The transfer's body ended. */
   _end(): void {
     this.sourceDone = true;
-    if (this.held !== undefined) this.heldEnd = true;
+    if (this.holding) this.heldEnd = true;
     else this.push(null);
   }
 
   /** @internal The transfer failed: the body errors (an unread body raises no uncaught 'error'). */
   _fail(error: unknown): void {
     this.sourceDone = true;
-    this.held = undefined;
+    this.dropHeld();
     // A body nobody reads (or listens to) must not turn a failed transfer into an uncaught
     // 'error' event; whoever reads it later still gets the error.
     if (this.listenerCount('error') === 0) this.on('error', noop);
@@ -278,17 +284,19 @@ export class BodyReadable extends Readable {
 
   // Synchronous with destroy(): the transfer (and its connection slot) ends at once.
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.held = undefined;
+    this.dropHeld();
     if (!this.readableEnded && !this.sourceDone) this.onDestroy(error);
     callback(error);
   }
 
   override _read(): void {
-    const held = this.held;
-    if (held !== undefined) {
+    if (this.holding) {
       // Something reads the stream: the held chunks go into its buffer, and from now on every one.
-      this.held = undefined;
-      for (let i = 0; i < held.length; i++) this.push(held[i]);
+      const first = this.heldFirst;
+      const more = this.heldMore;
+      this.dropHeld();
+      if (first !== undefined) this.push(first);
+      if (more !== undefined) for (let i = 0; i < more.length; i++) this.push(more[i]);
       if (this.heldEnd) {
         this.push(null);
         return;
@@ -298,13 +306,21 @@ export class BodyReadable extends Readable {
     this.onDemand();
   }
 
+  private dropHeld(): void {
+    this.holding = false;
+    this.heldFirst = undefined;
+    this.heldMore = undefined;
+  }
+
   /** The whole body when it is held, as one Buffer (taken: the body is used), else undefined. */
   private takeWhole(): Buffer | undefined {
-    const held = this.held;
-    if (held === undefined || !this.heldEnd || this.destroyed) return undefined;
+    if (!this.holding || !this.heldEnd || this.destroyed) return undefined;
     this.consumed = true;
-    this.held = undefined;
-    const whole = held.length === 1 ? held[0]! : Buffer.concat(held, this.heldBytes);
+    const first = this.heldFirst;
+    const more = this.heldMore;
+    this.dropHeld();
+    const whole =
+      more !== undefined ? Buffer.concat([first!, ...more], this.heldBytes) : (first ?? Buffer.alloc(0));
     // Ended as a read to the end would: 'end', then 'close'.
     this.push(null);
     this.read();
@@ -313,7 +329,7 @@ export class BodyReadable extends Readable {
   }
 
   override [Symbol.asyncIterator](): StreamIterator {
-    if (this.held === undefined || !this.heldEnd || this.destroyed) {
+    if (!this.holding || !this.heldEnd || this.destroyed) {
       return super[Symbol.asyncIterator]();
     }
     return new WholeBodyIterator(this) as unknown as StreamIterator;

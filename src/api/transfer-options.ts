@@ -182,6 +182,8 @@ const headerValued = [
   'acceptEncoding',
   'range',
 ] as const;
+/** Options whose values are header lines. */
+const lineListed = ['httpHeader', 'proxyHeader'] as const;
 const lineBreak = /[\r\n]/;
 
 /**
@@ -193,8 +195,10 @@ function refuseLineBreaks(o: EasyOptions): void {
     const v = o[name];
     if (typeof v === 'string' && lineBreak.test(v)) throw badArgument(`Option '${name}' contains CR or LF`);
   }
-  for (const name of ['httpHeader', 'proxyHeader'] as const) {
-    for (const line of o[name] ?? []) {
+  for (const name of lineListed) {
+    const lines = o[name];
+    if (lines === undefined) continue;
+    for (const line of lines) {
       if (typeof line === 'string' && lineBreak.test(line)) {
         throw badArgument(
           `Header line '${line.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}' contains CR or LF`,
