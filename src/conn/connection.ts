@@ -29,9 +29,17 @@ export class Connection {
   idleSince = 0;
   /** Requests sent on it so far. */
   requests = 0;
-  /** The pool's list of idle connections of this reuse key (pool.ts), while idle. */
+  /** In the pool's idle lists (pool.ts). */
+  idle = false;
+  /** The pool's list of idle connections of this reuse key, while idle. */
   idleOlder: Connection | undefined = undefined;
   idleNewer: Connection | undefined = undefined;
+  /** The pool's list of idle connections of this host, while idle. */
+  hostOlder: Connection | undefined = undefined;
+  hostNewer: Connection | undefined = undefined;
+  /** The pool's list of every idle connection in age order, while idle. */
+  lruOlder: Connection | undefined = undefined;
+  lruNewer: Connection | undefined = undefined;
 
   // The socket table's bookkeeping for this connection (it is the user of its socket).
   pollSocket: Socket | undefined = undefined;

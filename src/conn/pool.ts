@@ -8,23 +8,56 @@ import type { Connection } from './connection.js';
 export const DEFAULT_MAX_IDLE_AGE_MS = 118_000;
 
 /**
- * The idle connections of one reuse key, linked through the connections (idleOlder / idleNewer),
- * most recent at the tail: taking the newest, adding one, and removing any (an eviction of the
- * oldest, a close) are O(1). An array needed indexOf + splice to remove, O(n) per close: closing
- * or evicting 10,000 idle connections of one key took O(n^2).
+ * Idle connections linked through the connections themselves, most recent at the tail: taking the
+ * newest, adding one, and removing any (an eviction of the oldest, a close) are O(1). Three lists
+ * run through each idle connection: its reuse key's (idleOlder / idleNewer), its host's
+ * (hostOlder / hostNewer) and the pool's age order over every key (lruOlder / lruNewer). An array needed indexOf + splice to remove, O(n)
+ * per close; a Set's first entry is found by skipping the deleted ones before it, O(n) per
+ * eviction of the oldest while many were evicted before (10,000 idle connections evicted one by
+ * one as W4's handles are removed took O(n^2)).
  */
 interface IdleList {
   oldest: Connection | undefined;
   newest: Connection | undefined;
 }
 
+/** The link fields of one list through the connections. */
+type Links =
+  | readonly ['idleOlder', 'idleNewer']
+  | readonly ['lruOlder', 'lruNewer']
+  | readonly ['hostOlder', 'hostNewer'];
+const BY_KEY: Links = ['idleOlder', 'idleNewer'];
+const BY_AGE: Links = ['lruOlder', 'lruNewer'];
+const BY_HOST: Links = ['hostOlder', 'hostNewer'];
+
+/** Append `conn` as the newest of `list`. */
+function append(list: IdleList, conn: Connection, [older, newer]: Links): void {
+  conn[older] = list.newest;
+  conn[newer] = undefined;
+  if (list.newest === undefined) list.oldest = conn;
+  else list.newest[newer] = conn;
+  list.newest = conn;
+}
+
+/** Take `conn` out of `list` (it is in it). */
+function unlink(list: IdleList, conn: Connection, [older, newer]: Links): void {
+  const o = conn[older];
+  const n = conn[newer];
+  if (o === undefined) list.oldest = n;
+  else o[newer] = n;
+  if (n === undefined) list.newest = o;
+  else n[older] = o;
+  conn[older] = conn[newer] = undefined;
+}
+
 export class ConnectionPool {
   /** Every open connection, idle or in use. */
   readonly all = new Set<Connection>();
   private readonly idleByKey = new Map<string, IdleList>();
-  /** Idle connections, oldest first (a Set keeps insertion order). */
-  private readonly idleLru = new Set<Connection>();
-  private readonly idleByHost = new Map<string, Set<Connection>>();
+  /** Idle connections of every key, oldest first. */
+  private readonly idleLru: IdleList = { oldest: undefined, newest: undefined };
+  private idleTotal = 0;
+  private readonly idleByHost = new Map<string, IdleList>();
   private readonly hostCounts = new Map<string, number>();
   /** Busy multiplexed connections with a free stream, by reuse key. */
   private readonly multiplexByKey = new Map<string, Set<Connection>>();
@@ -38,7 +71,7 @@ export class ConnectionPool {
     return this.all.size;
   }
   get idleCount(): number {
-    return this.idleLru.size;
+    return this.idleTotal;
   }
   hostCount(hostKey: string): number {
     return this.hostCounts.get(hostKey) ?? 0;
@@ -100,25 +133,23 @@ export class ConnectionPool {
     let list = this.idleByKey.get(conn.reuseKey);
     if (list === undefined)
       this.idleByKey.set(conn.reuseKey, (list = { oldest: undefined, newest: undefined }));
-    conn.idleOlder = list.newest;
-    conn.idleNewer = undefined;
-    if (list.newest === undefined) list.oldest = conn;
-    else list.newest.idleNewer = conn;
-    list.newest = conn;
-    this.idleLru.add(conn);
+    append(list, conn, BY_KEY);
+    append(this.idleLru, conn, BY_AGE);
     let host = this.idleByHost.get(conn.hostKey);
-    if (host === undefined) this.idleByHost.set(conn.hostKey, (host = new Set()));
-    host.add(conn);
+    if (host === undefined)
+      this.idleByHost.set(conn.hostKey, (host = { oldest: undefined, newest: undefined }));
+    append(host, conn, BY_HOST);
+    conn.idle = true;
+    this.idleTotal++;
   }
 
   isIdle(conn: Connection): boolean {
-    return this.idleLru.has(conn);
+    return conn.idle;
   }
 
   /** Close the oldest idle connection (of `hostKey` when given). False when there is none. */
   evictOldestIdle(hostKey?: string): boolean {
-    const set = hostKey === undefined ? this.idleLru : this.idleByHost.get(hostKey);
-    const oldest = set?.values().next().value;
+    const oldest = hostKey === undefined ? this.idleLru.oldest : this.idleByHost.get(hostKey)?.oldest;
     if (oldest === undefined) return false;
     this.close(oldest, 'evicted');
     return true;
@@ -134,7 +165,7 @@ export class ConnectionPool {
   /** Remove a connection from the pool without closing it (it goes to a Share). False when not here. */
   detach(conn: Connection): boolean {
     if (!this.all.delete(conn)) return false;
-    if (this.idleLru.has(conn)) this.unidle(conn);
+    if (conn.idle) this.unidle(conn);
     const mux = this.multiplexByKey.get(conn.reuseKey);
     if (mux?.delete(conn) === true && mux.size === 0) this.multiplexByKey.delete(conn.reuseKey);
     const n = this.hostCount(conn.hostKey) - 1;
@@ -150,21 +181,20 @@ export class ConnectionPool {
   }
 
   private unidle(conn: Connection): void {
-    this.idleLru.delete(conn);
+    conn.idle = false;
+    this.idleTotal--;
+    unlink(this.idleLru, conn, BY_AGE);
     // Empty containers stay while the host has connections (see close()).
-    this.idleByHost.get(conn.hostKey)?.delete(conn);
+    const host = this.idleByHost.get(conn.hostKey);
+    if (host !== undefined) unlink(host, conn, BY_HOST);
     const list = this.idleByKey.get(conn.reuseKey);
-    if (list === undefined) return;
-    const { idleOlder: older, idleNewer: newer } = conn;
-    if (older === undefined) list.oldest = newer;
-    else older.idleNewer = newer;
-    if (newer === undefined) list.newest = older;
-    else newer.idleOlder = older;
-    conn.idleOlder = conn.idleNewer = undefined;
+    if (list !== undefined) unlink(list, conn, BY_KEY);
   }
 
   /** Idle connections, oldest first (for close()). */
   idle(): Connection[] {
-    return [...this.idleLru];
+    const out: Connection[] = [];
+    for (let c = this.idleLru.oldest; c !== undefined; c = c.lruNewer) out.push(c);
+    return out;
   }
 }

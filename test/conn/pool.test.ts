@@ -98,6 +98,43 @@ describe('ConnectionPool', () => {
     assert.equal(p.hostCount('a:80'), 0);
   });
 
+  test('eviction across keys and hosts: the oldest of all, or of the host; idle() in age order', () => {
+    const { pool: p, closed } = pool();
+    const a1 = conn('http://a:80', 'a:80');
+    const b1 = conn('http://b:80', 'b:80');
+    const a2 = conn('https://a:80', 'a:80');
+    const b2 = conn('http://b:80', 'b:80');
+    const a3 = conn('http://a:80', 'a:80');
+    const order = [a1, b1, a2, b2, a3];
+    for (const [i, x] of order.entries()) {
+      p.add(x);
+      p.release(x, i);
+    }
+    assert.deepEqual(p.idle(), order);
+    // Taken for reuse: out of every list, the others keep their order.
+    assert.equal(p.acquire('http://b:80', 9, 1000), b2);
+    assert.deepEqual(p.idle(), [a1, b1, a2, a3]);
+    assert.equal(p.evictOldestIdle('b:80'), true);
+    assert.deepEqual(closed.at(-1), [b1, 'evicted']);
+    assert.equal(p.evictOldestIdle('b:80'), false);
+    assert.equal(p.evictOldestIdle(), true);
+    assert.deepEqual(closed.at(-1), [a1, 'evicted']);
+    assert.equal(p.evictOldestIdle('a:80'), true);
+    assert.deepEqual(closed.at(-1), [a2, 'evicted']);
+    // Released again: the newest of every list.
+    p.release(b2, 10);
+    assert.deepEqual(p.idle(), [a3, b2]);
+    assert.equal(p.isIdle(b2), true);
+    assert.equal(p.evictOldestIdle(), true);
+    assert.deepEqual(closed.at(-1), [a3, 'evicted']);
+    assert.equal(p.evictOldestIdle(), true);
+    assert.deepEqual(closed.at(-1), [b2, 'evicted']);
+    assert.equal(p.evictOldestIdle(), false);
+    assert.equal(p.idleCount, 0);
+    assert.equal(p.isIdle(b2), false);
+    assert.equal(p.size, 0);
+  });
+
   test('a detached idle connection leaves the pool open and is not handed out again', () => {
     const { pool: p, closed } = pool();
     const [a, b] = [conn(), conn()];
