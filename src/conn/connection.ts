@@ -90,6 +90,17 @@ export class Connection {
     return this.state === 'connected' && this.session?.isAlive() === true;
   }
 
+  /**
+   * The chain finished connecting. A top filter that only passes through from now on (happy
+   * eyeballs, when it is the bottom of a plain chain) is dropped: one call less per send and
+   * receive, and its racing state is not kept for the connection's life.
+   */
+  markConnected(): void {
+    this.state = 'connected';
+    const inner = this.top.passThrough?.();
+    if (inner !== undefined) this.top = inner;
+  }
+
   attach(owner: StreamOwner): void {
     if (this.attached.length === 0) this.attached = [owner];
     else this.attached.push(owner);

@@ -95,6 +95,11 @@ export class HappyEyeballsFilter implements Filter {
     return this.winner;
   }
 
+  /** After the race everything goes to the winner. */
+  passThrough(): Filter | undefined {
+    return this.winner;
+  }
+
   connect(now: number): boolean {
     if (this.winner !== undefined) return true;
     if (Number.isNaN(this.startedAt)) {

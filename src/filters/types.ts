@@ -39,6 +39,11 @@ export interface Filter {
   /** Data buffered in this filter (or below) that recv() would return without waiting. */
   hasPendingData(): boolean;
   query<K extends keyof FilterQueries>(what: K): FilterQueries[K] | undefined;
+  /**
+   * Once connected, the filter below when this one only passes everything through to it from
+   * then on (happy eyeballs after its race): the connection drops it from the top of its chain.
+   */
+  passThrough?(): Filter | undefined;
   /** Close and free everything; idempotent. */
   destroy(): void;
 }

@@ -635,7 +635,7 @@ function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
     return 'wait';
   }
   m.clearTimer(t, Timer.HAPPY_EYEBALLS);
-  conn.state = 'connected';
+  conn.markConnected();
   const tls = conn.top.query('tls');
   t.tConnect = tls === undefined ? now : (conn.top.query('connectedAt') ?? now);
   if (tls !== undefined) t.tAppconnect = tls.connectedAt;
