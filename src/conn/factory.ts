@@ -155,6 +155,7 @@ export function createSession(
 ): Session {
   const h2 =
     conn.top.query('alpn') === 'h2' || (scheme === 'http' && httpVersion === HTTP_VERSION_2_PRIOR_KNOWLEDGE);
-  if (h2) return new Http2Session(conn, { maxConcurrentStreams });
+  // The multi writes what HTTP/2 sessions queue once at the end of each API call (batchWrites).
+  if (h2) return new Http2Session(conn, { maxConcurrentStreams, batchWrites: true });
   return new Http1Session(conn);
 }

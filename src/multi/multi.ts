@@ -144,6 +144,8 @@ export class Multi {
   private readonly closing: Array<{ conn: Connection; reason: string }> = [];
   /** Connections whose poll interest may have changed during the current run. */
   private readonly dirty: Connection[] = [];
+  /** HTTP/2 connections with frames queued during this API call: written once before it returns. */
+  private readonly unwritten: Connection[] = [];
   /** Multiplexed connections to close once their last transfer leaves. */
   private readonly closeWhenIdle = new WeakSet<Connection>();
   /** `now` of the socketAction in progress, for runStreamOwner. */
@@ -310,6 +312,7 @@ export class Multi {
       this.handles.delete(easy);
       if (this.handles.size === 0) this.dead = undefined;
       this.wakeAnyPending(now);
+      this.writeQueued(now);
       this.updateTimer(now);
       this.finishDead();
     } finally {
@@ -482,6 +485,7 @@ export class Multi {
   private finishAction(now: number): number {
     this.runDueTimers(now);
     this.runDueTimers(now);
+    this.writeQueued(now);
     this.updateTimer(now);
     this.finishDead();
     return this.running;
@@ -782,6 +786,7 @@ export class Multi {
     this.busy = true;
     try {
       this.settle(t);
+      this.writeQueued(now);
       this.updateTimer(now);
       this.finishDead();
     } finally {
@@ -816,6 +821,8 @@ export class Multi {
     for (let i = 0; i < list.length; i++) {
       const conn = list[i]!;
       conn.dirty = false;
+      // Frames its streams queued wait for writeQueued() (pollset() leaves them out meanwhile).
+      if (conn.session instanceof Http2Session && conn.session.takeQueued()) this.unwritten.push(conn);
       const what = conn.pollset();
       this.sockets.update(conn, what === 0 ? undefined : conn.socket, what, cause);
     }
@@ -823,6 +830,33 @@ export class Multi {
     // call (~1% of a small request's CPU).
     if (list.length === 1) list.pop();
     else list.length = 0;
+  }
+
+  /**
+   * The end of an API call: what HTTP/2 sessions queued during it (every request's HEADERS, the
+   * WINDOW_UPDATEs, RST_STREAMs) goes out, one write per connection instead of one per frame, as
+   * nghttp2 writes per loop turn. Costs O(connections written), not O(transfers). A connection
+   * whose write failed ends its transfers now.
+   */
+  private writeQueued(now: number): void {
+    const list = this.unwritten;
+    // Settling a failed connection's transfers may queue frames elsewhere: until none is left.
+    while (list.length > 0) {
+      for (let i = 0; i < list.length; i++) {
+        const conn = list[i]!;
+        const session = conn.session as Http2Session;
+        if (conn.state === 'closed' || conn.closing || session.writeQueued()) continue;
+        if (session.failed && this.dead === undefined) {
+          this.actionNow = now;
+          session.forEachReady(this.runStreamOwner);
+        }
+        // A short write: the connection now wants OUT for the rest (a failed one, nothing).
+        this.markDirty(conn);
+      }
+      list.length = 0;
+      this.settleConnections(null);
+      this.reapClosed();
+    }
   }
 
   /** @internal A transfer uses `conn` from now on (waiting for it to connect, then with a stream). */

@@ -42,6 +42,13 @@ export interface H2SessionConnection {
 export interface Http2SessionOptions {
   /** The multi's maxConcurrentStreams (libcurl's CURLMOPT_MAX_CONCURRENT_STREAMS, default 100). */
   maxConcurrentStreams: number;
+  /**
+   * Frames queued by the streams and by reads wait for `writeQueued()` instead of going out at
+   * once: the multi writes every stream's frames of one engine call together at its end (as
+   * nghttp2 does per loop turn), where each request's HEADERS would otherwise cost a write.
+   * Uploads (`sendBody`) still write as they go. Off: every operation writes what it queued.
+   */
+  batchWrites?: boolean;
 }
 
 /**
@@ -75,6 +82,11 @@ export class Http2Session implements Session {
   #eof = false;
   /** forEachReady is running the ready streams. */
   #visiting = false;
+  /** batchWrites: the output waiting was reported by takeQueued() and waits for writeQueued(). */
+  #claimed = false;
+  /** The last write stopped short: the rest waits for the socket to take more (OUT readiness). */
+  #blocked = false;
+  readonly #batch: boolean;
   /** Set when the stream limit may have changed (SETTINGS, GOAWAY, failure): the pool may place more, or fewer. */
   capacityChanged = false;
 
@@ -82,6 +94,7 @@ export class Http2Session implements Session {
     private readonly conn: H2SessionConnection,
     private readonly opts: Http2SessionOptions,
   ) {
+    this.#batch = opts.batchWrites === true;
     this.#takeOutput();
   }
 
@@ -115,8 +128,10 @@ export class Http2Session implements Session {
   }
 
   onSocketReady(_now: number): void {
+    this.#blocked = false;
     if (this.#failed === undefined && !this.#eof) this.#read();
-    this.#flushOutput();
+    // Acknowledgements join what the streams queue next (batchWrites: written at the call's end).
+    if (!this.#batch) this.#flushOutput();
   }
 
   forEachReady(visit: (stream: Stream) => void): void {
@@ -130,12 +145,31 @@ export class Http2Session implements Session {
       this.#visiting = false;
     }
     // What the streams' runs queued (WINDOW_UPDATEs for the data they took) goes out in one write.
-    if (this.#outBytes > 0) this.#flushOutput();
+    if (this.#outBytes > 0 && !this.#batch) this.#flushOutput();
+  }
+
+  /**
+   * batchWrites: true when frames wait that no earlier call reported, once per batch; the caller
+   * then owes a writeQueued() before it returns to the application. Until then pollset() leaves
+   * them out (no OUT interest announced and withdrawn within one call). After a short write the
+   * rest waits for OUT readiness (pollset() asks for it), not for the next call.
+   */
+  takeQueued(): boolean {
+    this.#takeOutput();
+    if (this.#claimed || this.#blocked || this.#outBytes === 0) return false;
+    this.#claimed = true;
+    return true;
+  }
+
+  /** Writes what waits (batchWrites); true once nothing does. A failure ends the streams (ready). */
+  writeQueued(): boolean {
+    this.#claimed = false;
+    return this.#flushOutput();
   }
 
   pollset(): number {
     if (this.#failed !== undefined && this.#outBytes === 0) return 0;
-    let send = this.#outBytes > 0;
+    let send = this.#outBytes > 0 && !this.#claimed;
     if (!send) {
       for (const s of this.#active) {
         if (s.wantSend && s.id !== 0 && this.codec.sendWindow(s.id) > 0) {
@@ -279,11 +313,13 @@ export class Http2Session implements Session {
         this.#outBytes -= n;
         if (n < chunk.length) {
           q[this.#outHead] = chunk.subarray(n);
+          this.#blocked = true;
           return false;
         }
         this.#outHead++;
       }
     } catch (e) {
+      this.#blocked = true;
       this.#fail(
         e instanceof TransferError ? e : new TransferError(CurlCode.SEND_ERROR, String(e), { phase: 'send' }),
       );
@@ -339,6 +375,12 @@ export class Http2Session implements Session {
   /** @internal */
   flush(s: Http2Stream): boolean {
     this.#check(s);
+    // batchWrites: the frames are the session's to write at the end of the engine call; the
+    // stream has nothing of its own waiting.
+    if (this.#batch) {
+      this.#takeOutput();
+      return true;
+    }
     return this.#flushOutput();
   }
 
@@ -373,7 +415,7 @@ export class Http2Session implements Session {
     this.codec.consume(s.id, n);
     this.#takeOutput();
     // Inside forEachReady the write waits for the other ready streams: one write for all.
-    if (!this.#visiting && this.#outBytes > 0) this.#flushOutput();
+    if (!this.#visiting && !this.#batch && this.#outBytes > 0) this.#flushOutput();
   }
 
   /** @internal */
@@ -385,7 +427,8 @@ export class Http2Session implements Session {
       // A stream left before its end is reset (CANCEL); unread data goes back to the window.
       if (this.#failed === undefined) {
         this.codec.reset(s.id, abandoned ? H2ErrorCode.CANCEL : H2ErrorCode.NO_ERROR);
-        this.#flushOutput();
+        if (this.#batch) this.#takeOutput();
+        else this.#flushOutput();
       }
     }
   }
