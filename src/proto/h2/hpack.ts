@@ -98,10 +98,30 @@ export interface DecodedBlock {
   tooLarge: boolean;
 }
 
+/** Literal strings this long or shorter (encoded) are remembered (the memo of HpackDecoder). */
+const MEMO_MAX = 128;
+/** Slots of the memo, a power of two: a string's slot is a hash of its encoded bytes. */
+const MEMO_SLOTS = 64;
+/** Slots a string may take from its hash's: collisions of the few strings a server repeats stay rare. */
+const MEMO_WAYS = 4;
+
 export class HpackDecoder {
   readonly #table: DynamicTable;
   /** The largest size the peer may set with a size update: the SETTINGS_HEADER_TABLE_SIZE we sent. */
   #settingsMax: number;
+  // The block being decoded and the read position in it (no state survives a block but the table
+  // and the memo).
+  #block: Uint8Array = EMPTY;
+  #pos = 0;
+  /**
+   * Literal strings seen lately, by a hash of their encoded bytes: the bytes (first the Huffman
+   * flag) and the string. A server that does not refer to its dynamic table (nginx) sends the same
+   * names and values (server, content-type, etag, accept-ranges...) as literals in every response:
+   * equal bytes give the string already made, without Huffman decoding or a new string.
+   */
+  readonly #memoBytes: Array<Uint8Array | undefined> = new Array(MEMO_SLOTS).fill(undefined);
+  readonly #memoValues: string[] = new Array(MEMO_SLOTS).fill('');
+  #memoTurn = 0;
 
   constructor(maxTableSize = DEFAULT_TABLE_SIZE) {
     this.#table = new DynamicTable(maxTableSize);
@@ -121,109 +141,170 @@ export class HpackDecoder {
     const headers: HeaderList = [];
     let listSize = 0;
     let tooLarge = false;
-    let pos = 0;
     let sizeUpdates = 0;
     let fieldsSeen = false;
     const table = this.#table;
-    // Reading integers and strings advances `pos` through these closures (kept local: no state
-    // survives a block except the table).
-    const readInt = (prefixBits: number): number => {
-      const max = (1 << prefixBits) - 1;
-      let value = block[pos++]! & max;
-      if (value < max) return value;
-      let shift = 0;
-      for (;;) {
-        if (pos >= block.length) throw new HpackError('truncated integer');
-        const b = block[pos++]!;
-        value += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-        if (value > MAX_INTEGER) throw new HpackError('integer too large');
-        if ((b & 0x80) === 0) return value;
+    this.#block = block;
+    this.#pos = 0;
+    try {
+      while (this.#pos < block.length) {
+        const b = block[this.#pos]!;
+        let name: string;
+        let value: string;
+        if (b & 0x80) {
+          // 6.1 indexed field: only its size is computed before the strings are shared (no copy),
+          // so a block repeating a huge entry costs one budget check per reference.
+          const ref = this.#lookup(this.#readInt(7));
+          name = ref < 0 ? STATIC_TABLE[-ref - 1]![0] : table.names[ref]!;
+          value = ref < 0 ? STATIC_TABLE[-ref - 1]![1] : table.values[ref]!;
+        } else if ((b & 0xe0) === 0x20) {
+          // 6.3 dynamic table size update: only before the first field, never above our setting.
+          if (fieldsSeen) throw new HpackError('dynamic table size update after a field');
+          if (++sizeUpdates > MAX_SIZE_UPDATES) throw new HpackError('too many dynamic table size updates');
+          const size = this.#readInt(5);
+          if (size > this.#settingsMax) {
+            throw new HpackError(
+              `dynamic table size update to ${size} above the ${this.#settingsMax} allowed`,
+            );
+          }
+          table.setMaxSize(size);
+          continue;
+        } else {
+          // 6.2 literal: with incremental indexing (01), without (0000) or never indexed (0001).
+          const indexing = (b & 0xc0) === 0x40;
+          const nameIndex = this.#readInt(indexing ? 6 : 4);
+          const remaining = Math.max(0, maxListSize - listSize - ENTRY_OVERHEAD);
+          // Keep a string when it may be shown or may enter the table; skip it unread otherwise.
+          const keepMax = Math.max(remaining, indexing ? table.maxSize : 0);
+          let lname: string | null;
+          if (nameIndex === 0) lname = this.#readString(keepMax);
+          else {
+            const ref = this.#lookup(nameIndex);
+            lname = ref < 0 ? STATIC_TABLE[-ref - 1]![0] : table.names[ref]!;
+          }
+          const nameLen = lname === null ? keepMax + 1 : lname.length;
+          const lvalue = this.#readString(Math.max(0, keepMax - nameLen));
+          fieldsSeen = true;
+          if (lname === null || lvalue === null) {
+            // Skipped: larger than the budget and than the whole table, so it would have emptied
+            // the table had it been indexed.
+            listSize += maxListSize + 1;
+            tooLarge = true;
+            if (indexing) table.evictTo(0);
+            continue;
+          }
+          if (indexing) table.add(lname, lvalue);
+          name = lname;
+          value = lvalue;
+        }
+        fieldsSeen = true;
+        listSize += name.length + value.length + ENTRY_OVERHEAD;
+        if (listSize > maxListSize) tooLarge = true;
+        else headers.push([name, value]);
       }
-    };
-    /** Reads a string; null when it was skipped (longer than `keepMax`). */
-    const readString = (keepMax: number): string | null => {
-      if (pos >= block.length) throw new HpackError('truncated string');
-      const huffman = (block[pos]! & 0x80) !== 0;
-      const len = readInt(7);
-      if (len > block.length - pos) throw new HpackError('string longer than the header block');
-      const start = pos;
-      pos += len;
-      if (!huffman) {
-        if (len > keepMax) return null;
-        let s = '';
-        for (let i = start; i < pos; i++) s += String.fromCharCode(block[i]!);
-        return s;
+    } finally {
+      this.#block = EMPTY;
+    }
+    return { headers, listSize, tooLarge };
+  }
+
+  #readInt(prefixBits: number): number {
+    const block = this.#block;
+    const max = (1 << prefixBits) - 1;
+    let value = block[this.#pos++]! & max;
+    if (value < max) return value;
+    let shift = 0;
+    for (;;) {
+      if (this.#pos >= block.length) throw new HpackError('truncated integer');
+      const b = block[this.#pos++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (value > MAX_INTEGER) throw new HpackError('integer too large');
+      if ((b & 0x80) === 0) return value;
+    }
+  }
+
+  /** Reads a string; null when it was skipped (longer than `keepMax`). */
+  #readString(keepMax: number): string | null {
+    const block = this.#block;
+    if (this.#pos >= block.length) throw new HpackError('truncated string');
+    const flag = block[this.#pos]! & 0x80;
+    const len = this.#readInt(7);
+    if (len > block.length - this.#pos) throw new HpackError('string longer than the header block');
+    const start = this.#pos;
+    const end = start + len;
+    this.#pos = end;
+    let memo = -1;
+    if (len <= MEMO_MAX) {
+      // FNV-1a over the bytes and the flag, folded to a slot; a string sits in one of the
+      // MEMO_WAYS slots from there.
+      let h = 0x811c9dc5 ^ flag;
+      for (let i = start; i < end; i++) h = Math.imul(h ^ block[i]!, 0x01000193);
+      memo = (h ^ (h >>> 15)) & (MEMO_SLOTS - 1);
+      for (let k = 0; k < MEMO_WAYS; k++) {
+        const slot = (memo + k) & (MEMO_SLOTS - 1);
+        const seen = this.#memoBytes[slot];
+        if (seen === undefined) break;
+        if (seen.length === len + 1 && seen[0] === flag && sameBytes(seen, block, start)) {
+          const v = this.#memoValues[slot]!;
+          return v.length > keepMax ? null : v;
+        }
       }
+    }
+    let s: string | null;
+    if (flag === 0) {
+      if (len > keepMax) return null;
+      s = latin1String(block, start, end);
+    } else {
       try {
         // A Huffman string decodes to at most 8/5 of its length (5-bit shortest codes).
-        return huffmanDecode(block, start, pos, keepMax);
+        s = huffmanDecode(block, start, end, keepMax);
       } catch (e) {
         if (e instanceof HuffmanError) throw new HpackError(e.message);
         throw e;
       }
-    };
-    const emit = (name: string, value: string, size: number): void => {
-      listSize += size;
-      if (listSize > maxListSize) tooLarge = true;
-      else headers.push([name, value]);
-    };
-    const lookup = (index: number): number => {
-      if (index === 0) throw new HpackError('index 0');
-      if (index <= STATIC_TABLE.length) return -index;
-      const p = table.position(index);
-      if (p < 0) throw new HpackError(`index ${index} beyond the dynamic table (${table.length} entries)`);
-      return p;
-    };
-    const nameAt = (ref: number): string => (ref < 0 ? STATIC_TABLE[-ref - 1]![0] : table.names[ref]!);
-    const valueAt = (ref: number): string => (ref < 0 ? STATIC_TABLE[-ref - 1]![1] : table.values[ref]!);
-
-    while (pos < block.length) {
-      const b = block[pos]!;
-      if (b & 0x80) {
-        // 6.1 indexed field: only its size is computed before the strings are shared (no copy),
-        // so a block repeating a huge entry costs one budget check per reference.
-        const ref = lookup(readInt(7));
-        const name = nameAt(ref);
-        const value = valueAt(ref);
-        emit(name, value, name.length + value.length + ENTRY_OVERHEAD);
-        fieldsSeen = true;
-      } else if ((b & 0xe0) === 0x20) {
-        // 6.3 dynamic table size update: only before the first field, never above our setting.
-        if (fieldsSeen) throw new HpackError('dynamic table size update after a field');
-        if (++sizeUpdates > MAX_SIZE_UPDATES) throw new HpackError('too many dynamic table size updates');
-        const size = readInt(5);
-        if (size > this.#settingsMax) {
-          throw new HpackError(`dynamic table size update to ${size} above the ${this.#settingsMax} allowed`);
-        }
-        table.setMaxSize(size);
-      } else {
-        // 6.2 literal: with incremental indexing (01), without (0000) or never indexed (0001).
-        const indexing = (b & 0xc0) === 0x40;
-        const nameIndex = readInt(indexing ? 6 : 4);
-        const remaining = Math.max(0, maxListSize - listSize - ENTRY_OVERHEAD);
-        // Keep a string when it may be shown or may enter the table; skip it unread otherwise.
-        const keepMax = Math.max(remaining, indexing ? table.maxSize : 0);
-        let name: string | null;
-        if (nameIndex === 0) name = readString(keepMax);
-        else name = nameAt(lookup(nameIndex));
-        const nameLen = name === null ? keepMax + 1 : name.length;
-        const value = readString(Math.max(0, keepMax - nameLen));
-        fieldsSeen = true;
-        if (name === null || value === null) {
-          // Skipped: larger than the budget and than the whole table, so it would have emptied
-          // the table had it been indexed.
-          listSize += maxListSize + 1;
-          tooLarge = true;
-          if (indexing) table.evictTo(0);
-          continue;
-        }
-        if (indexing) table.add(name, value);
-        emit(name, value, name.length + value.length + ENTRY_OVERHEAD);
-      }
     }
-    return { headers, listSize, tooLarge };
+    if (memo >= 0 && s !== null) {
+      // The first free slot of the string's ways, else one of them in turn.
+      let slot = -1;
+      for (let k = 0; k < MEMO_WAYS && slot < 0; k++) {
+        const at = (memo + k) & (MEMO_SLOTS - 1);
+        if (this.#memoBytes[at] === undefined) slot = at;
+      }
+      if (slot < 0) slot = (memo + (this.#memoTurn++ & (MEMO_WAYS - 1))) & (MEMO_SLOTS - 1);
+      const bytes = new Uint8Array(len + 1);
+      bytes[0] = flag;
+      bytes.set(block.subarray(start, end), 1);
+      this.#memoBytes[slot] = bytes;
+      this.#memoValues[slot] = s;
+    }
+    return s;
   }
+
+  /** A field index: -index for the static table, else the dynamic table's array position. */
+  #lookup(index: number): number {
+    if (index === 0) throw new HpackError('index 0');
+    if (index <= STATIC_TABLE.length) return -index;
+    const p = this.#table.position(index);
+    if (p < 0)
+      throw new HpackError(`index ${index} beyond the dynamic table (${this.#table.length} entries)`);
+    return p;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** seen[1..] equals block[start, start + seen.length - 1). */
+function sameBytes(seen: Uint8Array, block: Uint8Array, start: number): boolean {
+  for (let i = 1; i < seen.length; i++) if (seen[i] !== block[start + i - 1]) return false;
+  return true;
+}
+
+/** block[start, end) as a latin1 string. */
+function latin1String(block: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(block[i]!);
+  return s;
 }
 
 // --- encoder ------------------------------------------------------------------------------

@@ -79,6 +79,21 @@ const C6 = [
    9587 3160 65c0 03ed 4ee5 b106 3d50 07`,
 ];
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** A literal field without indexing and with a literal name, each string raw or Huffman-coded. */
+function literal(name: string, value: string, huffName: boolean, huffValue: boolean): Uint8Array {
+  const str = (s: string, huffman: boolean): Uint8Array => {
+    const bytes = huffman ? new Uint8Array(huffmanLength(s)) : Uint8Array.from(s, (c) => c.charCodeAt(0));
+    if (huffman) huffmanEncodeInto(s, bytes, 0);
+    assert.ok(bytes.length < 127);
+    return concat([new Uint8Array([(huffman ? 0x80 : 0) | bytes.length]), bytes]);
+  };
+  return concat([new Uint8Array([0]), str(name, huffName), str(value, huffValue)]);
+}
+
 describe('RFC 7541 appendix C', () => {
   test('C.2: literal with indexing, without indexing, never indexed, indexed', () => {
     const d = new HpackDecoder();
@@ -195,6 +210,39 @@ describe('encoder and decoder together', () => {
         },
       ),
     );
+  });
+  test('literal-only blocks (as nginx sends them) decode right block after block, repeated strings too', () => {
+    // Repeated literal strings come from the decoder's memo: equal encoded bytes, equal string;
+    // any other bytes (one differing, or the Huffman flag) decode afresh.
+    const field = fc.tuple(
+      fc.constantFrom('etag', 'accept-ranges', 'x-a', 'x-b'),
+      fc.string({ unit: fc.constantFrom(...'ab"-0é'.split('')), maxLength: 6 }),
+      fc.boolean(),
+      fc.boolean(),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.array(field, { maxLength: 6 }), { maxLength: 30 }), (blocks) => {
+        const d = new HpackDecoder(4096);
+        for (const list of blocks) {
+          const block = concat(list.map(([n, v, hn, hv]) => literal(n, v, hn, hv)));
+          assert.deepEqual(
+            d.decode(block, 1e6).headers,
+            list.map(([n, v]) => [n, v]),
+          );
+        }
+      }),
+    );
+  });
+  test('the same bytes as a raw string and as a Huffman string are two different strings', () => {
+    const huff = new Uint8Array(huffmanLength('nginx'));
+    huffmanEncodeInto('nginx', huff, 0);
+    const asRaw = String.fromCharCode(...huff);
+    const d = new HpackDecoder(4096);
+    // server (static name 54), literal without indexing: the Huffman string, then its bytes raw.
+    const field = (flag: number) => concat([new Uint8Array([0x0f, 54 - 15, flag | huff.length]), huff]);
+    assert.deepEqual(d.decode(field(0x80), 1e6).headers, [['server', 'nginx']]);
+    assert.deepEqual(d.decode(field(0), 1e6).headers, [['server', asRaw]]);
+    assert.deepEqual(d.decode(field(0x80), 1e6).headers, [['server', 'nginx']]);
   });
   test('authorization and short cookies are never indexed (RFC 7541 7.1)', () => {
     const e = new HpackEncoder();
