@@ -364,9 +364,12 @@ export class Http2Session implements Session {
     }
     s.id = this.codec.request(list, !head.body);
     s.sending = head.body;
+    s.rawLines = head.rawLines !== false;
     this.#byId.set(s.id, s);
     this.#takeOutput();
-    // What curl -v shows for an HTTP/2 request: each field sent, then the stream id.
+    if (!s.rawLines) return { bytes: renderHead(head, list), framedBody: true };
+    // What curl -v shows for an HTTP/2 request: each field sent, then the stream id (made only
+    // when a debug or header callback is set).
     const debugText = list.map(([n, v]) => `h2h3 [${n}: ${v}]\n`);
     debugText.push(`Using Stream ID: ${s.id} (easy handle 0x${s.owner.id.toString(16)})\n`);
     return { bytes: renderHead(head, list), framedBody: true, debugText };
@@ -489,6 +492,8 @@ class Http2Stream implements Stream {
   wantSend = false;
   /** The request body is still being sent. */
   sending = false;
+  /** Heads carry their raw lines (a header or debug callback wants them: RequestHead.rawLines). */
+  rawLines = true;
   #events: StreamEvent[] = [];
   #ei = 0;
   #trailers: HeaderList = NO_HEADERS;
@@ -510,7 +515,7 @@ class Http2Stream implements Stream {
       case 'head': {
         this.#sawBytes = true;
         this.#unreported += ev.headerBytes;
-        const cl = ev.headers.find(([n]) => n === 'content-length');
+        const cl = ev.contentLength;
         const head: StreamHead = {
           type: 'head',
           interim: ev.interim,
@@ -518,11 +523,11 @@ class Http2Stream implements Stream {
           reason: '',
           version: 20,
           headers: ev.headers,
-          rawLines: rawLines(ev.status, ev.headers),
+          rawLines: this.rawLines ? rawLines(ev.status, ev.headers) : NO_LINES,
           headerBytes: ev.headerBytes,
           // HTTP/2 frames its own end: a known length, or read until END_STREAM (never 'close').
-          framing: cl !== undefined ? 'length' : 'chunked',
-          contentLength: cl !== undefined ? Number(cl[1]) : undefined,
+          framing: cl >= 0 ? 'length' : 'chunked',
+          contentLength: cl >= 0 ? cl : undefined,
         };
         this.#events.push(head);
         return;

@@ -729,6 +729,7 @@ export class H2ClientConnection {
       interim,
       headers: head.fields,
       headerBytes: decoded.listSize,
+      contentLength: head.contentLength,
     });
     if (interim) return;
     s.recv = 'body';

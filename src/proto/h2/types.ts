@@ -14,6 +14,8 @@ export interface H2Head {
   headers: HeaderList;
   /** RFC 7541 size of the decoded list (what the header size info reports). */
   headerBytes: number;
+  /** The content-length field's value (all its values agree), or -1 when there is none. */
+  contentLength: number;
 }
 
 export interface H2Data {

@@ -84,14 +84,21 @@ function encodeStream(
   const chunks = m.chunks.filter((c) => c.length > 0);
   if (m.interim) {
     frames.push(() => srv.headers(id, [[':status', '100']]));
-    events.push({ type: 'head', streamId: id, status: 100, interim: true, headers: [] });
+    events.push({ type: 'head', streamId: id, status: 100, interim: true, headers: [], contentLength: -1 });
   }
   const head: Fields = m.withLength ? [...m.fields, ['content-length', String(body.length)]] : m.fields;
   const noData = chunks.length === 0 && m.trailers === null;
   frames.push(() =>
     srv.headers(id, [[':status', String(m.status)], ...head], { endStream: noData, fragments: m.fragments }),
   );
-  events.push({ type: 'head', streamId: id, status: m.status, interim: false, headers: head });
+  events.push({
+    type: 'head',
+    streamId: id,
+    status: m.status,
+    interim: false,
+    headers: head,
+    contentLength: m.withLength ? body.length : -1,
+  });
   chunks.forEach((c, i) => {
     const last = i === chunks.length - 1 && m.trailers === null;
     frames.push(() => srv.data(id, c, last, m.pads[i]));
