@@ -226,8 +226,20 @@ export class H2ClientConnection {
       received: 0,
       pendingApp: 0,
     });
-    const block = this.#encoder.encode(headers);
-    this.#push(headerFrames(id, block, endStream, this.#peer.maxFrameSize));
+    // The block is encoded behind room for a frame header: one HEADERS frame needs no copy.
+    const block = this.#encoder.encode(headers, FRAME_HEADER_BYTES);
+    if (block.length <= this.#peer.maxFrameSize) {
+      const out = new Uint8Array(
+        block.buffer,
+        block.byteOffset - FRAME_HEADER_BYTES,
+        block.length + FRAME_HEADER_BYTES,
+      );
+      const flags = Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0);
+      writeFrameHeader(out, 0, block.length, FrameType.HEADERS, flags, id);
+      this.#push(out);
+    } else {
+      this.#push(headerFrames(id, block, endStream, this.#peer.maxFrameSize));
+    }
     return id;
   }
 

@@ -309,19 +309,11 @@ function latin1String(block: Uint8Array, start: number, end: number): string {
 
 // --- encoder ------------------------------------------------------------------------------
 
-const STATIC_EXACT = new Map<string, number>();
-const STATIC_NAME = new Map<string, number>();
-for (let i = STATIC_TABLE.length - 1; i >= 0; i--) {
-  const [n, v] = STATIC_TABLE[i]!;
-  STATIC_EXACT.set(`${n}\0${v}`, i + 1);
-  STATIC_NAME.set(n, i + 1);
-}
-
 /**
  * Fields whose values change with every request or are secrets: not worth a table slot, or must
  * not be recoverable by a compression oracle (RFC 7541 7.1; nghttp2's deflater makes the same choice).
  */
-const NOT_INDEXED = new Set([
+const NOT_INDEXED = [
   ':path',
   'content-length',
   'if-modified-since',
@@ -329,8 +321,37 @@ const NOT_INDEXED = new Set([
   'etag',
   'age',
   'location',
-]);
-const NEVER_INDEXED = new Set(['authorization', 'proxy-authorization']);
+];
+const NEVER_INDEXED = ['authorization', 'proxy-authorization'];
+
+/** What the encoder knows of a name before looking at its value: one Map lookup per field. */
+interface NameInfo {
+  /** The first static-table entry with this name (0: none). */
+  staticIndex: number;
+  /** Static entries with a value, by value (:method GET, :path /, accept-encoding...). */
+  staticValues: Map<string, number> | undefined;
+  /** 0: may be indexed; 1: never worth a slot (NOT_INDEXED); 2: never indexed (NEVER_INDEXED). */
+  indexing: 0 | 1 | 2;
+}
+
+const NAMES = new Map<string, NameInfo>();
+const nameInfo = (n: string): NameInfo => {
+  let info = NAMES.get(n);
+  if (info === undefined) {
+    info = { staticIndex: 0, staticValues: undefined, indexing: 0 };
+    NAMES.set(n, info);
+  }
+  return info;
+};
+for (let i = STATIC_TABLE.length - 1; i >= 0; i--) {
+  const [n, v] = STATIC_TABLE[i]!;
+  const info = nameInfo(n);
+  info.staticIndex = i + 1;
+  if (v !== '') (info.staticValues ??= new Map()).set(v, i + 1);
+}
+for (const n of NOT_INDEXED) nameInfo(n).indexing = 1;
+for (const n of NEVER_INDEXED) nameInfo(n).indexing = 2;
+const UNKNOWN_NAME: NameInfo = { staticIndex: 0, staticValues: undefined, indexing: 0 };
 
 export class HpackEncoder {
   readonly #table: DynamicTable;
@@ -338,8 +359,14 @@ export class HpackEncoder {
   readonly #cap: number;
   #pendingUpdate = -1;
   #minPendingUpdate = -1;
-  readonly #exact = new Map<string, number>();
+  /** Dynamic entries by name, then value: the insertion number of the newest. */
+  readonly #exact = new Map<string, Map<string, number>>();
   readonly #byName = new Map<string, number>();
+  /**
+   * The last literal written per name when it does not depend on the dynamic table (a static or
+   * literal name, not indexed): the same value again (a request's :path) is a copy of its bytes.
+   */
+  readonly #literals = new Map<string, { value: string; bytes: Uint8Array }>();
 
   constructor(cap = DEFAULT_TABLE_SIZE) {
     this.#cap = cap;
@@ -356,16 +383,23 @@ export class HpackEncoder {
   }
 
   readonly #evicted = (name: string, value: string, seq: number): void => {
-    const key = `${name}\0${value}`;
-    if (this.#exact.get(key) === seq) this.#exact.delete(key);
+    const values = this.#exact.get(name);
+    if (values !== undefined && values.get(value) === seq) {
+      values.delete(value);
+      if (values.size === 0) this.#exact.delete(name);
+    }
     if (this.#byName.get(name) === seq) this.#byName.delete(name);
   };
 
-  encode(headers: HeaderList): Uint8Array {
-    let bound = 12;
+  /**
+   * Encodes a header block. `reserve` bytes are left free before it in the returned array's
+   * buffer (`byteOffset` is `reserve`), where a frame header can go without a copy.
+   */
+  encode(headers: HeaderList, reserve = 0): Uint8Array {
+    let bound = reserve + 12;
     for (const [n, v] of headers) bound += n.length + v.length + 12;
     const out = new Uint8Array(bound);
-    let pos = 0;
+    let pos = reserve;
     if (this.#pendingUpdate !== -1) {
       // RFC 7541 4.2: signal the smallest size reached since the last block, then the final one.
       if (this.#minPendingUpdate < this.#pendingUpdate)
@@ -376,40 +410,58 @@ export class HpackEncoder {
     }
     const table = this.#table;
     for (const [name, value] of headers) {
-      const key = `${name}\0${value}`;
-      const staticExact = STATIC_EXACT.get(key);
+      const info = NAMES.get(name) ?? UNKNOWN_NAME;
+      const staticExact = info.staticValues?.get(value);
       if (staticExact !== undefined) {
         pos = writeInt(out, pos, 0x80, 7, staticExact);
         continue;
       }
-      const seq = this.#exact.get(key);
+      const seq = this.#exact.get(name)?.get(value);
       const dynIndex = seq === undefined ? 0 : table.indexOfSeq(seq);
       if (dynIndex > 0) {
         pos = writeInt(out, pos, 0x80, 7, dynIndex);
         continue;
       }
-      let nameIndex = STATIC_NAME.get(name) ?? 0;
+      let nameIndex = info.staticIndex;
       if (nameIndex === 0) {
         const nseq = this.#byName.get(name);
         if (nseq !== undefined) nameIndex = table.indexOfSeq(nseq);
       }
       const size = name.length + value.length + ENTRY_OVERHEAD;
-      const never = NEVER_INDEXED.has(name) || (name === 'cookie' && value.length < 20);
-      const index = !never && !NOT_INDEXED.has(name) && size <= (table.maxSize * 3) / 4;
+      const never = info.indexing === 2 || (name === 'cookie' && value.length < 20);
+      const index = !never && info.indexing === 0 && size <= (table.maxSize * 3) / 4;
       if (index) pos = writeInt(out, pos, 0x40, 6, nameIndex);
-      else pos = writeInt(out, pos, never ? 0x10 : 0x00, 4, nameIndex);
+      else {
+        // Not indexed, its name static or literal: the same field as last time is the same bytes.
+        const stable = nameIndex <= STATIC_TABLE.length;
+        const last = stable ? this.#literals.get(name) : undefined;
+        if (last !== undefined && last.value === value) {
+          out.set(last.bytes, pos);
+          pos += last.bytes.length;
+          continue;
+        }
+        const from = pos;
+        pos = writeInt(out, pos, never ? 0x10 : 0x00, 4, nameIndex);
+        if (nameIndex === 0) pos = writeString(out, pos, name);
+        pos = writeString(out, pos, value);
+        if (stable) this.#literals.set(name, { value, bytes: out.slice(from, pos) });
+        continue;
+      }
       if (nameIndex === 0) pos = writeString(out, pos, name);
       pos = writeString(out, pos, value);
-      if (index) {
-        const newSeq = table.inserted;
-        table.add(name, value, this.#evicted);
-        if (table.indexOfSeq(newSeq) > 0) {
-          this.#exact.set(key, newSeq);
-          this.#byName.set(name, newSeq);
+      const newSeq = table.inserted;
+      table.add(name, value, this.#evicted);
+      if (table.indexOfSeq(newSeq) > 0) {
+        let values = this.#exact.get(name);
+        if (values === undefined) {
+          values = new Map();
+          this.#exact.set(name, values);
         }
+        values.set(value, newSeq);
+        this.#byName.set(name, newSeq);
       }
     }
-    return out.subarray(0, pos);
+    return out.subarray(reserve, pos);
   }
 }
 
