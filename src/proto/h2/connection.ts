@@ -29,7 +29,7 @@ import {
   u32Frame,
   writeFrameHeader,
 } from './frames.js';
-import { checkResponseHead, checkTrailers } from './headers.js';
+import { CheckedFields, checkResponseHead, checkTrailers } from './headers.js';
 import { type HeaderList, HpackDecoder, HpackEncoder, HpackError } from './hpack.js';
 import {
   H2_LIMITS,
@@ -72,6 +72,8 @@ interface PendingHeader {
 export class H2ClientConnection {
   readonly #limits: H2Limits;
   readonly #decoder: HpackDecoder;
+  /** Response fields found valid before: a repeated field is not checked again. */
+  readonly #checked = new CheckedFields();
   readonly #encoder: HpackEncoder;
   readonly #streams = new Map<number, Stream>();
   /** Streams ended or reset whose data the application has not consumed yet. */
@@ -720,7 +722,7 @@ export class H2ClientConnection {
       this.#endRecv(s);
       return;
     }
-    const head = checkResponseHead(decoded.headers);
+    const head = checkResponseHead(decoded.headers, this.#checked);
     if (typeof head === 'string') {
       this.#streamError(s, H2ErrorCode.PROTOCOL_ERROR, `malformed response head: ${head}`);
       return;

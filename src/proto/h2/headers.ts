@@ -61,8 +61,37 @@ function fieldError(name: string, value: string): string | undefined {
   return valueError(name, value);
 }
 
+/**
+ * Fields already found valid on one connection (name -> value), so the same field in the next
+ * response costs a lookup: servers repeat most of their fields. Bounded: a server sending ever new
+ * names empties it now and then.
+ */
+export class CheckedFields {
+  readonly #valid = new Map<string, string>();
+  #clValue = '';
+  #clNumber = -1;
+
+  has(name: string, value: string): boolean {
+    return this.#valid.get(name) === value;
+  }
+  add(name: string, value: string): void {
+    if (this.#valid.size >= CHECKED_FIELDS_MAX) this.#valid.clear();
+    this.#valid.set(name, value);
+  }
+  /** The content-length value of the last head that had one, and its number. */
+  contentLength(value: string): number {
+    return value === this.#clValue ? this.#clNumber : -2;
+  }
+  setContentLength(value: string, n: number): void {
+    this.#clValue = value;
+    this.#clNumber = n;
+  }
+}
+
+const CHECKED_FIELDS_MAX = 64;
+
 /** Checks a response head (RFC 9113 8.3.2); returns it split up, or an error message. */
-export function checkResponseHead(list: HeaderList): CheckedHead | string {
+export function checkResponseHead(list: HeaderList, checked?: CheckedFields): CheckedHead | string {
   let status = -1;
   let i = 0;
   for (; i < list.length; i++) {
@@ -77,10 +106,18 @@ export function checkResponseHead(list: HeaderList): CheckedHead | string {
   const fields: HeaderList = i === 0 ? list : list.slice(i);
   let contentLength = -1;
   for (const [name, value] of fields) {
-    if (name.charCodeAt(0) === 0x3a) return `pseudo-header ${quoteForMessage(name)} after a regular field`;
-    const err = fieldError(name, value);
-    if (err !== undefined) return err;
+    if (checked === undefined || !checked.has(name, value)) {
+      if (name.charCodeAt(0) === 0x3a) return `pseudo-header ${quoteForMessage(name)} after a regular field`;
+      const err = fieldError(name, value);
+      if (err !== undefined) return err;
+      checked?.add(name, value);
+    }
     if (name === 'content-length') {
+      const known = checked === undefined ? -2 : checked.contentLength(value);
+      if (known >= 0 && (contentLength === -1 || contentLength === known)) {
+        contentLength = known;
+        continue;
+      }
       // Several values (or a list) must all agree (RFC 9110 8.6).
       for (const part of value.split(',')) {
         const v = part.trim();
@@ -89,6 +126,7 @@ export function checkResponseHead(list: HeaderList): CheckedHead | string {
         if (contentLength !== -1 && n !== contentLength) return 'conflicting content-length values';
         contentLength = n;
       }
+      checked?.setContentLength(value, contentLength);
     }
   }
   return { status, fields, contentLength };

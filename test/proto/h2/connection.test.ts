@@ -184,6 +184,31 @@ describe('responses', () => {
     ['conflicting content-length', [...OK, ['content-length', '1'], ['content-length', '2']], /conflicting/],
     ['status 101', [[':status', '101']], /101/],
   ];
+  test('a field found valid once is remembered, but a malformed head after valid ones is still caught', () => {
+    // Each malformed head comes after a valid response with the same names (x-a, content-length)
+    // on the same connection, whose checks the connection remembers.
+    const primed: Array<[string, string]> = [...OK, ['x-a', 'b'], ['content-length', '1'], ['x-up', 'a']];
+    for (const [name, fields, message] of malformed) {
+      const { conn, srv } = connected();
+      conn.request(GET, true);
+      conn.request(GET, true);
+      conn.request(GET, true);
+      const ev = drive(conn, [
+        srv.headers(1, primed),
+        srv.data(1, 'x', true),
+        srv.headers(3, fields),
+        srv.headers(5, primed),
+        srv.data(5, 'xy', true),
+      ]);
+      assert.deepEqual(
+        ev.map((e) => `${e.type} ${e.streamId}`),
+        ['head 1', 'data 1', 'end 1', 'reset 3', 'head 5', 'reset 5'],
+        name,
+      );
+      assert.match(String(ev[3]!.message), message, name);
+      assert.match(String(ev[5]!.message), /more DATA than the content-length of 1/, name);
+    }
+  });
   for (const [name, fields, message] of malformed) {
     test(`malformed head (${name}): the stream is reset with PROTOCOL_ERROR, the connection lives`, () => {
       const { conn, srv } = connected();
