@@ -1,36 +1,59 @@
-// The engine's own CPU per request for the shapes of W1 and W4, over an in-memory transport whose
+// The engine's own CPU per request for the shapes of W1, W2 and W4, over an in-memory transport whose
 // sockets answer every request at once: no syscalls, no event loop, no server, so the figure moves
 // only with the engine's work (the part of a profile that is tscurl's) and stays readable on a
 // loaded machine, where wall-clock benches do not.
 //   W1: 20,000 GETs of 1 KiB, 100 at a time, keep-alive (100 connections reused);
+//   W2: 2,000 GETs of 100 KiB, 50 at a time, keep-alive, each response read in 64 KiB pieces (the
+//       Node transport's read size);
 //   W4: 10,000 GETs added at once, one new connection each.
-// Run: node --import tsx bench/engine-cost.ts [--rounds N]   (best of N, default 5)
-//      node --import tsx bench/engine-cost.ts --alloc [W1|W4]  (bytes allocated per request, and
+// Run: node --import tsx bench/engine-cost.ts [--rounds N] [--shape W2]   (best of N, default 5;
+//      W1 and W4 unless a shape is named)
+//      node --import tsx bench/engine-cost.ts --alloc [W1|W2|W4]  (bytes allocated per request, and
 //      where: V8's sampling heap profiler, objects collected since included)
 import { Session } from 'node:inspector/promises';
 import { Easy, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
 import type { Interest } from '../src/transport/types.js';
 import { MemSocket, MemTransport } from './mem-transport.js';
 
-const BODY = 1024;
-const RESPONSE = Buffer.concat([
-  Buffer.from(
-    'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 06 Dec 2026 08:00:00 GMT\r\n' +
-      'Content-Type: application/octet-stream\r\nContent-Length: 1024\r\n' +
-      'Last-Modified: Sun, 06 Dec 2026 07:00:00 GMT\r\nConnection: keep-alive\r\n' +
-      'ETag: "6932d8f0-400"\r\nAccept-Ranges: bytes\r\n\r\n',
-  ),
-  Buffer.alloc(BODY, 120),
-]);
+/** A response of `body` bytes as nginx sends it, cut into the reads the Node transport makes. */
+function response(body: number): Buffer[] {
+  const all = Buffer.concat([
+    Buffer.from(
+      'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 06 Dec 2026 08:00:00 GMT\r\n' +
+        `Content-Type: application/octet-stream\r\nContent-Length: ${body}\r\n` +
+        'Last-Modified: Sun, 06 Dec 2026 07:00:00 GMT\r\nConnection: keep-alive\r\n' +
+        'ETag: "6932d8f0-400"\r\nAccept-Ranges: bytes\r\n\r\n',
+    ),
+    Buffer.alloc(body, 120),
+  ]);
+  const reads: Buffer[] = [];
+  for (let at = 0; at < all.length; at += 64 * 1024) reads.push(all.subarray(at, at + 64 * 1024));
+  return reads;
+}
+
+/** The response of the workload being run. */
+let reads = response(1024);
 
 /** Sockets with something to report, in order (the harness's epoll). */
 const readyQueue: ServerSocket[] = [];
 
-/** Answers every request head with RESPONSE; readiness is level-triggered through readyQueue. */
+/**
+ * Answers every request head with the response's reads; readiness is level-triggered through
+ * readyQueue. A response of several reads (W2) hands out one per readiness event, as a Node socket
+ * notifies per read; a one-read response (W1, W4) is read whenever the engine asks.
+ */
 class ServerSocket extends MemSocket {
   what = 0;
   onReady: ((events: number) => void) | null = null;
   queued = false;
+  /** The read this readiness event may hand out is still there. */
+  readable = false;
+  override read(): ReturnType<MemSocket['read']> {
+    if (reads.length === 1) return super.read();
+    if (!this.readable || this.inbox.length === 0) return null;
+    this.readable = false;
+    return super.read();
+  }
   watch(what: Interest, onReady: (events: number) => void): void {
     this.what = what;
     this.onReady = onReady;
@@ -51,15 +74,19 @@ class ServerSocket extends MemSocket {
   write(data: Uint8Array): number {
     // Every request is a GET head: one response per head.
     if (data.length >= 4 && data[data.length - 1] === 10 && data[data.length - 3] === 10) {
-      this.inbox.push(RESPONSE);
+      this.inbox.push(...reads);
       this.poke();
     }
     return data.length;
   }
 }
 
-/** One workload: `count` GETs, `concurrency` at a time (0 = all at once); returns CPU us per request. */
-function run(count: number, concurrency: number): number {
+/**
+ * One workload: `count` GETs of `body` bytes, `concurrency` at a time (0 = all at once); returns
+ * CPU us per request.
+ */
+function run(count: number, concurrency: number, body = 1024): number {
+  reads = response(body);
   const transport = new MemTransport(() => new ServerSocket());
   let timerDue = false;
   const multi = new Multi({
@@ -87,7 +114,7 @@ function run(count: number, concurrency: number): number {
     issued++;
     multi.addHandle(
       new Easy({
-        url: 'http://10.0.0.1/1k.bin',
+        url: `http://10.0.0.1/${body}.bin`,
         writeFunction(chunk) {
           bytes += chunk.length;
           return chunk.length;
@@ -117,15 +144,25 @@ function run(count: number, concurrency: number): number {
       s.queued = false;
       if (s.onReady === null) continue;
       const events = (s.inbox.length > 0 ? Poll.IN : 0) | (s.what & Poll.OUT);
+      s.readable = true;
       s.onReady(events);
       drain();
+      // The response's next read is the next event.
+      if (s.inbox.length > 0) s.poke();
     }
   }
   const cpu = process.cpuUsage(cpu0);
   multi.close();
-  if (bytes !== count * BODY) throw new Error(`${bytes} bytes, expected ${count * BODY}`);
+  if (bytes !== count * body) throw new Error(`${bytes} bytes, expected ${count * body}`);
   return (cpu.user + cpu.system) / count;
 }
+
+/** count, concurrency, body bytes. */
+const SHAPES: Record<string, [number, number, number]> = {
+  W1: [20_000, 100, 1024],
+  W2: [2_000, 50, 100 * 1024],
+  W4: [10_000, 0, 1024],
+};
 
 interface SamplingNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -135,7 +172,7 @@ interface SamplingNode {
 
 /** Allocation per request of one workload, by allocating function (top 25). */
 async function allocations(shape: string): Promise<void> {
-  const [count, concurrency] = shape === 'W4' ? [10_000, 0] : [20_000, 100];
+  const [count, concurrency, body] = SHAPES[shape] ?? SHAPES.W1!;
   run(5_000, 100);
   const session = new Session();
   session.connect();
@@ -145,7 +182,7 @@ async function allocations(shape: string): Promise<void> {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   } as never);
-  run(count, concurrency);
+  run(count, concurrency, body);
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
     profile: { head: SamplingNode };
   };
@@ -176,16 +213,20 @@ if (args[0] === '--alloc') {
 }
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 5;
+// W2 runs alone (--shape W2): run between the others, its heap and feedback move their figures.
+const shapeAt = args.indexOf('--shape');
+const shapes = shapeAt >= 0 ? [args[shapeAt + 1]!] : ['W1', 'W4'];
+const titles: Record<string, string> = {
+  W1: 'W1: 20,000 x 1 KiB, 100 at a time, keep-alive',
+  W2: 'W2: 2,000 x 100 KiB, 50 at a time, keep-alive, 64 KiB reads',
+  W4: 'W4: 10,000 x 1 KiB at once, a connection each',
+};
 run(5_000, 100); // warm up
-const w1: number[] = [];
-const w4: number[] = [];
-for (let i = 0; i < rounds; i++) {
-  w1.push(run(20_000, 100));
-  w4.push(run(10_000, 0));
-}
+if (shapes.includes('W2')) for (let i = 0; i < 3; i++) run(...SHAPES.W2!);
+const results = new Map<string, number[]>(shapes.map((s) => [s, []]));
+for (let i = 0; i < rounds; i++) for (const s of shapes) results.get(s)!.push(run(...SHAPES[s]!));
 const best = (xs: number[]) => Math.min(...xs).toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!.toFixed(1);
 console.log('| shape (in-memory transport) | engine CPU us per request, best | median |');
 console.log('|---|---|---|');
-console.log(`| W1: 20,000 x 1 KiB, 100 at a time, keep-alive | ${best(w1)} | ${median(w1)} |`);
-console.log(`| W4: 10,000 x 1 KiB at once, a connection each | ${best(w4)} | ${median(w4)} |`);
+for (const [s, xs] of results) console.log(`| ${titles[s]} | ${best(xs)} | ${median(xs)} |`);
