@@ -7,6 +7,8 @@
 // https URLs: BENCH_CA names the CA file every client verifies against; BENCH_FRESH=1 makes each
 // request use a new connection (the handshake-rate workload; TLS session resumption stays on, the
 // default of every client here).
+// BENCH_REUSE_RX=1 gives the engine clients (Multi, NodeDriver) reuseReceiveBuffer: their write
+// callbacks only count the bytes, so received memory may be reused once they returned.
 // BENCH_CPU_PROF=FILE writes a V8 CPU profile of the workload alone (not the imports) to FILE, for
 // bench/profile-summary.mjs.
 import { readFileSync } from 'node:fs';
@@ -32,6 +34,9 @@ const tlsEasy = {
   ...(caFile === undefined ? {} : { caInfo: caFile }),
   ...(fresh ? { forbidReuse: true } : {}),
 };
+
+/** Easy options of the engine clients (Multi, NodeDriver). */
+const engineEasy = process.env.BENCH_REUSE_RX === '1' ? { ...tlsEasy, reuseReceiveBuffer: true } : tlsEasy;
 
 const tally = new Tally(size);
 const check = (status, got, error) => tally.check(status, got, error);
@@ -83,7 +88,7 @@ const clients = {
       issued++;
       const easy = new Easy({
         url,
-        ...tlsEasy,
+        ...engineEasy,
         writeFunction(chunk) {
           this.private.bytes += chunk.length;
           return chunk.length;
@@ -110,7 +115,7 @@ const clients = {
 
   /** NodeDriver, completions through onDone. */
   async 'tscurl-driver'() {
-    await driverRun(tscurl, tally, { url, count, concurrency, easy: tlsEasy });
+    await driverRun(tscurl, tally, { url, count, concurrency, easy: engineEasy });
   },
 
   async 'tscurl-request'() {

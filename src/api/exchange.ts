@@ -128,6 +128,8 @@ export class Exchange<R = ResponseHead> {
     });
     const options = init.options;
     options.writeFunction = (chunk) => this.write(chunk);
+    // The body stream keeps the chunks it is given: their memory must stay theirs.
+    options.reuseReceiveBuffer = false;
     try {
       this.easy = new Easy(options);
     } catch (e) {

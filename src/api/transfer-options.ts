@@ -12,6 +12,7 @@ export type TransferOptions = Omit<
   EasyOptions,
   | 'url'
   | 'writeFunction'
+  | 'reuseReceiveBuffer'
   | 'headerFunction'
   | 'postFields'
   | 'customRequest'

@@ -113,6 +113,12 @@ export interface Stream {
    */
   fill(maxBytes: number): FillResult;
   /**
+   * Optional: the transfer holds no view of anything fill() took (every data event delivered and
+   * let go), so the connection may receive into that memory again (TransportSocket.recycle). The
+   * session passes it on only when it holds none of those bytes itself.
+   */
+  releaseInput?(): void;
+  /**
    * What the transfer wants now: to receive (false while paused or rate limited: HTTP/2 withholds
    * WINDOW_UPDATE) and to send. The connection's poll interest is derived from this.
    */

@@ -210,6 +210,10 @@ export class HappyEyeballsFilter implements Filter {
     return this.winner!.recv();
   }
 
+  recycle(): void {
+    this.winner?.recycle?.();
+  }
+
   hasPendingData(): boolean {
     return this.winner?.hasPendingData() ?? false;
   }

@@ -91,6 +91,10 @@ export class SocketFilter implements Filter {
     return recvFrom(this.socket!, this.host, this.port);
   }
 
+  recycle(): void {
+    this.socket?.recycle?.();
+  }
+
   hasPendingData(): boolean {
     return this.socket?.hasPendingInput ?? false;
   }

@@ -36,6 +36,11 @@ export interface Filter {
   send(data: Uint8Array): number;
   /** Bytes, null (would block) or EOF. Throws TransferError. */
   recv(): ReadResult;
+  /**
+   * Optional, on filters that pass received bytes through as they are: nothing references what
+   * recv() returned any more (TransportSocket.recycle). A filter with bytes of its own leaves it out.
+   */
+  recycle?(): void;
   /** Data buffered in this filter (or below) that recv() would return without waiting. */
   hasPendingData(): boolean;
   query<K extends keyof FilterQueries>(what: K): FilterQueries[K] | undefined;

@@ -52,6 +52,13 @@ export interface EasyOptions {
   /** CURLOPT_URL. http:// (https:// arrives with TLS). */
   url?: string;
   writeFunction?: WriteFunction;
+  /**
+   * tscurl's own (default false): true makes a body chunk given to writeFunction (and to
+   * debugFunction as 'data-in') valid only during that call, as in libcurl: once the call returned,
+   * HTTP/1 over plain TCP may receive later bytes into the same memory instead of a new buffer per
+   * read. Copy what you keep. False: every chunk stays yours.
+   */
+  reuseReceiveBuffer?: boolean;
   headerFunction?: HeaderFunction;
   xferInfoFunction?: XferInfoFunction;
   /** CURLOPT_NOPROGRESS: xferInfoFunction is only called when this is false (default true, as libcurl). */
@@ -366,6 +373,7 @@ type Kind =
 const schema: Record<keyof EasyOptions, Kind> = {
   url: 'string',
   writeFunction: 'function',
+  reuseReceiveBuffer: 'boolean',
   headerFunction: 'function',
   xferInfoFunction: 'function',
   noProgress: 'boolean',

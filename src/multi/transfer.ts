@@ -840,7 +840,10 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         if (retryOnStale(m, t, e)) return 'again';
         throw e;
       }
-      if (got === null) return 'wait';
+      if (got === null) {
+        releaseInput(t, stream);
+        return 'wait';
+      }
       if (got === EOF) continue;
       if (t.req.responseBytes === 0) t.tStarttransfer = now;
       t.req.responseBytes += got;
@@ -862,10 +865,21 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         // Whether the connection can carry another request is the stream's to say (HTTP/1:
         // keep-alive, the whole body sent, nothing past the response's end).
         for (const line of ev.rawTrailerLines) headerLine(m, t, line);
+        releaseInput(t, stream);
         transition(m, t, 'done');
         return 'again';
     }
   }
+}
+
+/**
+ * reuseReceiveBuffer: every body chunk read so far went through writeFunction and was let go (the
+ * option says the callback kept none), so the connection may receive into that memory again.
+ * Not while chunks wait for a paused or budget-spent writer, nor with a decoder (it may hold input).
+ */
+function releaseInput(t: Transfer, stream: Stream): void {
+  if (t.o.reuseReceiveBuffer !== true || t.req.heldOutput.length > 0 || t.req.decoder !== undefined) return;
+  stream.releaseInput?.();
 }
 
 /**

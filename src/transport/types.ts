@@ -57,6 +57,11 @@ export interface TransportSocket extends Socket {
    */
   read(): ReadResult;
   /**
+   * Optional: nothing references the bytes read() has handed out any more (the caller consumed
+   * them and dropped every view), so the socket may receive later bytes into their memory.
+   */
+  recycle?(): void;
+  /**
    * Offer bytes; returns how many were taken (0 .. data.length). Fewer than offered means: wait
    * for OUT readiness, then offer the rest. Taken bytes are referenced, not copied: the caller
    * must not modify them afterwards. Writing after an error returns 0 (check `error`).

@@ -223,6 +223,14 @@ export class Http1Session implements Session {
   }
 
   /** @internal */
+  releaseInput(s: Http1Stream): void {
+    // Bytes past the response wait in the reader, a rate-limited read's rest in `held`: views of
+    // the same memory, so it is not given back then.
+    if (this.active !== s || this.reader.bufferedBytes > 0 || this.held !== undefined) return;
+    this.conn.top.recycle?.();
+  }
+
+  /** @internal */
   finish(s: Http1Stream, abandoned: boolean): void {
     if (this.active !== s) return;
     this.active = undefined;
@@ -275,6 +283,9 @@ class Http1Stream implements Stream {
   }
   fill(maxBytes: number): FillResult {
     return this.session.fill(this, maxBytes);
+  }
+  releaseInput(): void {
+    this.session.releaseInput(this);
   }
   setInterest(recv: boolean, send: boolean): void {
     this.wantRecv = recv;

@@ -108,6 +108,14 @@ export class NodeSocket implements TransportSocket {
   private rxBytes = 0;
   /** The buffer libuv reads into next. */
   private rxNext: Buffer = RX_SHARED;
+  /** The socket's own buffer the one chunk in rx is a view of (undefined: copies, or several chunks). */
+  private rxOwn: Buffer | undefined = undefined;
+  /** The own buffer the chunk read() handed out last is a view of, until recycle(). */
+  private lent: Buffer | undefined = undefined;
+  /** A buffer recycle() gave back: the next read goes into it instead of a new one. */
+  private spare: Buffer | undefined = undefined;
+  /** rxNext is a buffer recycle() gave back. */
+  private rxNextRecycled = false;
   /** The onread callback stopped reading (rx reached the high-water mark). */
   private rxStopped = false;
 
@@ -267,6 +275,8 @@ export class NodeSocket implements TransportSocket {
   private takeRx(): Buffer {
     const rx = this.rx;
     const chunk = rx.length === 1 ? rx[0]! : Buffer.concat(rx, this.rxBytes);
+    this.lent = rx.length === 1 ? this.rxOwn : undefined;
+    this.rxOwn = undefined;
     rx.length = 0;
     this.rxBytes = 0;
     if (this.rxStopped) {
@@ -282,20 +292,40 @@ export class NodeSocket implements TransportSocket {
   private onData(n: number, buf: Buffer): boolean {
     if (this.destroyed) return false;
     const own = n >= RX_OWN_MIN;
+    // A buffer given back by recycle() takes reads of any size in place: its reader gives it back.
+    const inPlace = buf !== RX_SHARED && (own || this.rxNextRecycled);
     let chunk: Buffer;
-    if (own && buf !== RX_SHARED) chunk = buf.subarray(0, n);
+    if (inPlace) chunk = buf.subarray(0, n);
     else {
       chunk = Buffer.allocUnsafe(n);
       buf.copy(chunk, 0, 0, n);
     }
-    // A large read says the peer is sending in bulk: the next read gets a buffer to keep.
-    this.rxNext = own ? Buffer.allocUnsafe(RX_SIZE) : RX_SHARED;
+    // A large read says the peer is sending in bulk: the next read gets a buffer to keep, the one
+    // recycle() gave back when there is one.
+    const spare = this.spare;
+    this.spare = undefined;
+    this.rxNextRecycled = spare !== undefined;
+    this.rxNext = spare ?? (own ? Buffer.allocUnsafe(RX_SIZE) : RX_SHARED);
+    this.rxOwn = inPlace && this.rx.length === 0 ? buf : undefined;
     this.rx.push(chunk);
     this.rxBytes += n;
     this.notify(Ready.IN);
     if (this.rxBytes < HIGH_WATER_MARK || this.destroyed) return !this.destroyed;
     this.rxStopped = true;
     return false;
+  }
+
+  /**
+   * The bytes read() handed out are referenced by nobody now: when they were the whole of one read
+   * handed out in place, its buffer takes the next read instead of a new one (and, given back again,
+   * the one after: a reader that recycles receives into two buffers whatever the read sizes). The
+   * shared buffer and copies are never involved; a caller that may still hold a view must not call
+   * this.
+   */
+  recycle(): void {
+    const lent = this.lent;
+    this.lent = undefined;
+    if (lent !== undefined && lent !== this.rxNext) this.spare = lent;
   }
 
   write(data: Uint8Array): number {
