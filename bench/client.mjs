@@ -8,7 +8,8 @@
 // request use a new connection (the handshake-rate workload; TLS session resumption stays on, the
 // default of every client here).
 // BENCH_REUSE_RX=1 gives the engine clients (Multi, NodeDriver) reuseReceiveBuffer: their write
-// callbacks only count the bytes, so received memory may be reused once they returned.
+// callbacks only count the bytes, so received memory may be reused once they returned;
+// 'tscurl-multi-reuse' is the Multi client with it.
 // BENCH_CPU_PROF=FILE writes a V8 CPU profile of the workload alone (not the imports) to FILE, for
 // bench/profile-summary.mjs.
 import { readFileSync } from 'node:fs';
@@ -36,7 +37,10 @@ const tlsEasy = {
 };
 
 /** Easy options of the engine clients (Multi, NodeDriver). */
-const engineEasy = process.env.BENCH_REUSE_RX === '1' ? { ...tlsEasy, reuseReceiveBuffer: true } : tlsEasy;
+const engineEasy =
+  process.env.BENCH_REUSE_RX === '1' || name === 'tscurl-multi-reuse'
+    ? { ...tlsEasy, reuseReceiveBuffer: true }
+    : tlsEasy;
 
 const tally = new Tally(size);
 const check = (status, got, error) => tally.check(status, got, error);
@@ -178,6 +182,8 @@ const clients = {
     });
   },
 };
+
+clients['tscurl-multi-reuse'] = clients['tscurl-multi'];
 
 const run = clients[name];
 if (run === undefined) {

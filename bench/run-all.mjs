@@ -117,6 +117,7 @@ for (const w of workloads) if (w.count > 1) w.count = Math.round(w.count * scale
 const CLIENTS = {
   http: [
     'tscurl-multi',
+    'tscurl-multi-reuse',
     'tscurl-driver',
     'tscurl-request',
     'tscurl-fetch',
@@ -139,9 +140,15 @@ const CLIENTS = {
 };
 /** The client every ratio of a kind is to. */
 const REFERENCE = { http: 'undici-request', https: 'undici-request', h2: 'undici-h2' };
-const clientsOf = (w) => CLIENTS[w.kind].filter((c) => onlyClients === undefined || onlyClients.includes(c));
+/** Clients measured only in some workloads (the opt-in receive-buffer reuse: the bulk bodies). */
+const ONLY_IN = { 'tscurl-multi-reuse': ['W2', 'W3'] };
+const clientsOf = (w) =>
+  CLIENTS[w.kind].filter(
+    (c) => (onlyClients === undefined || onlyClients.includes(c)) && (ONLY_IN[c]?.includes(w.id) ?? true),
+  );
 const LABEL = {
   'tscurl-multi': 'tscurl Multi (app loop)',
+  'tscurl-multi-reuse': 'tscurl Multi, reuseReceiveBuffer',
   'tscurl-driver': 'tscurl NodeDriver',
   'tscurl-request': 'tscurl request()',
   'tscurl-fetch': 'tscurl fetch()',
@@ -188,8 +195,8 @@ const GOALS = {
     'tscurl-request': [check('speed', 1.3, 'undici-request')],
     'tscurl-fetch': [check('speed', 2, 'node-fetch'), check('speed', 1.5, 'undici-fetch')],
   },
-  W2: forApis(BULK),
-  W3: forApis(BULK),
+  W2: { ...forApis(BULK), 'tscurl-multi-reuse': BULK },
+  W3: { ...forApis(BULK), 'tscurl-multi-reuse': BULK },
   W4: forApis(W4_GOAL),
   W1s: forApis(HTTPS_GOAL),
   W2s: forApis(HTTPS_GOAL),
