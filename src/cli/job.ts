@@ -254,6 +254,9 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
       return true;
     },
   };
+  // A file gets each chunk with writeSync inside the callback, so the engine may receive the next
+  // bytes into the same memory; stdout may queue a chunk it was given.
+  if (!job.body.isStdout) o.reuseReceiveBuffer = true;
   if (op.userAgent === undefined) o.userAgent = `tscurl/${ctx.version}`;
   else if (op.userAgent !== '') o.userAgent = op.userAgent;
   if (op.referer !== undefined && op.referer !== '') o.referer = op.referer;
