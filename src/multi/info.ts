@@ -1,7 +1,7 @@
 // CURLINFO_* in camelCase. Times in seconds like curl's -w; the *T variants in microseconds
 // (CURLINFO_*_TIME_T).
 import { certInfoOf } from './features/tls.js';
-import type { Transfer } from './transfer.js';
+import type { PhaseTimes, Transfer } from './transfer.js';
 
 export interface EasyInfo {
   responseCode: number;
@@ -84,6 +84,9 @@ export interface EasyInfo {
   private: unknown;
 }
 
+/** The phase times before the current request when it is the first (no redirect or retry yet). */
+const NO_TIMES: PhaseTimes = { namelookup: 0, connect: 0, appconnect: 0, pretransfer: 0, starttransfer: 0 };
+
 export function transferInfo(t: Transfer | undefined, now: number, privateData: unknown): EasyInfo {
   const start = t?.tStart ?? Number.NaN;
   const end = t === undefined ? 0 : t.state === 'msgsent' || t.state === 'completed' ? t.tEnd : now;
@@ -95,12 +98,12 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
   const total = t === undefined || Number.isNaN(start) || Number.isNaN(end) ? 0 : Math.max(0, end - start);
   const sec = (ms: number) => ms / 1000;
   const us = (ms: number) => Math.round(ms * 1000);
-  const b = t?.timesBefore;
-  const nl = t === undefined ? 0 : b!.namelookup + since(t.tNamelookup);
-  const ct = t === undefined ? 0 : b!.connect + since(t.tConnect);
-  const ac = t === undefined ? 0 : b!.appconnect + since(t.tAppconnect);
-  const pt = t === undefined ? 0 : b!.pretransfer + since(t.tPretransfer);
-  const st = t === undefined ? 0 : b!.starttransfer + since(t.tStarttransfer);
+  const b = t?.timesBefore ?? NO_TIMES;
+  const nl = t === undefined ? 0 : b.namelookup + since(t.tNamelookup);
+  const ct = t === undefined ? 0 : b.connect + since(t.tConnect);
+  const ac = t === undefined ? 0 : b.appconnect + since(t.tAppconnect);
+  const pt = t === undefined ? 0 : b.pretransfer + since(t.tPretransfer);
+  const st = t === undefined ? 0 : b.starttransfer + since(t.tStarttransfer);
   const rt = t?.redirect.timeMs ?? 0;
   const totalS = sec(total);
   const down = t?.sizeDownload ?? 0;
@@ -143,8 +146,8 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     localPort: t?.localPort ?? 0,
     retryAfter: t?.retryAfter ?? 0,
     filetime: t?.fileTime ?? -1,
-    httpConnectCode: t?.proxyReport.connectCode ?? 0,
-    proxyAuthAvail: t?.proxyReport.proxyAuthAvail ?? 0,
+    httpConnectCode: t?.connectCode ?? 0,
+    proxyAuthAvail: t?.proxyAuthAvail ?? 0,
     proxyError: t?.proxyCode ?? 0,
     usedProxy: t?.route?.plan === undefined ? 0 : 1,
     conditionUnmet: 0,

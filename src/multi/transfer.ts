@@ -103,19 +103,24 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   url = '';
   readonly redirect = new RedirectState();
 
-  /** The current request (made fresh in `setup` for each one). */
+  /** The current request (fresh for each one: `setup` replaces it from the second request on). */
   req = new SingleRequest();
+  /** Requests set up so far (the first one uses the record made with the transfer). */
+  setups = 0;
   /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
   uploadSize = -1;
   readonly speed = new SpeedState();
-  readonly progress = new ProgressState();
+  /** xferInfoFunction's state; made on first use (only transfers with the callback have one). */
+  private progressState: ProgressState | undefined;
   readonly auth = new AuthState();
-  /** The proxy's authentication (407, Proxy-Authenticate, proxyAuth). */
-  readonly proxyAuth = new AuthState('proxy');
+  /** The proxy's authentication; made when a request first goes through a proxy. */
+  private proxyAuthState: AuthState | undefined;
   /** How the current request's connection reaches the origin (proxies, connectTo). */
   route: Route | undefined;
-  /** CURLINFO_HTTP_CONNECTCODE, CURLINFO_PROXYAUTH_AVAIL. */
-  readonly proxyReport = { connectCode: 0, proxyAuthAvail: 0 };
+  /** CURLINFO_HTTP_CONNECTCODE: the last answer of an HTTP proxy to CONNECT (0: none). */
+  connectCode = 0;
+  /** CURLINFO_PROXYAUTH_AVAIL: the auth methods the last 407 offered. */
+  proxyAuthAvail = 0;
   /** CURLINFO_PROXY_ERROR: the CURLproxycode of a failed proxy handshake. */
   proxyCode = 0;
   /** The name being resolved: the first hop, or the destination a SOCKS4/5 proxy is given as an address. */
@@ -141,7 +146,7 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   /** Start of the current request (libcurl's t_startsingle); phase times count from here. */
   tStartSingle = Number.NaN;
   /** Phase durations of the requests before the current one (libcurl adds them up over redirects). */
-  readonly timesBefore = { namelookup: 0, connect: 0, appconnect: 0, pretransfer: 0, starttransfer: 0 };
+  timesBefore: PhaseTimes | undefined;
   tNamelookup = Number.NaN;
   tConnect = Number.NaN;
   tAppconnect = Number.NaN;
@@ -175,6 +180,34 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   get o(): EasyOptions {
     return this.easy.options;
   }
+
+  get progress(): ProgressState {
+    if (this.progressState === undefined) this.progressState = new ProgressState();
+    return this.progressState;
+  }
+
+  /** The proxy's authentication (407, Proxy-Authenticate, proxyAuth), started for the current request. */
+  get proxyAuth(): AuthState {
+    if (this.proxyAuthState === undefined) {
+      this.proxyAuthState = new AuthState('proxy');
+      this.proxyAuthState.start(this.o);
+    }
+    return this.proxyAuthState;
+  }
+
+  /** Each request starts the proxy's authentication over (libcurl: authproxy.want = proxyauth). */
+  startProxyAuth(): void {
+    this.proxyAuthState?.start(this.o);
+  }
+}
+
+/** Phase durations in ms (CURLINFO's namelookup .. starttransfer). */
+export interface PhaseTimes {
+  namelookup: number;
+  connect: number;
+  appconnect: number;
+  pretransfer: number;
+  starttransfer: number;
 }
 
 export function transition(m: Multi, t: Transfer, to: TransferState): void {
@@ -362,7 +395,7 @@ function phaseInit(m: Multi, t: Transfer, now: number): Step {
   t.tStart = now;
   t.url = t.o.url ?? '';
   t.auth.start(t.o);
-  t.proxyAuth.start(t.o);
+  t.startProxyAuth();
   transition(m, t, 'setup');
   return 'again';
 }
@@ -377,7 +410,7 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   );
   t.target = target;
   t.tStartSingle = now;
-  t.req = new SingleRequest();
+  if (t.setups++ > 0) t.req = new SingleRequest();
   shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
   t.hostKey = hostKeyOf(target);
   t.reuseKey = reuseKeyOf(
@@ -593,7 +626,7 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
   };
   if (dest.host !== target.host || dest.port !== target.port) t.reuseKey += `|to:${dest.host}:${dest.port}`;
   const plan = planProxy(o, target, m.proxyEnvironment());
-  t.proxyReport.connectCode = 0;
+  t.connectCode = 0;
   if (plan?.absoluteForm === true) {
     // libcurl's ConnectionExists: a connection to an HTTP proxy without a tunnel carries requests
     // for any origin, so its key (and its bucket for maxHostConnections) is the proxy's.
@@ -609,7 +642,7 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
       : {
           o,
           proxyAuth: t.proxyAuth,
-          report: t.proxyReport,
+          report: t,
           header: (line) => headerLine(m, t, line),
           debug: (type, data) => m.callDebug(t, type, data),
           proxyTls: plan.http?.kind === 'https' ? httpsProxy(m, o, plan.http) : undefined,
@@ -1022,7 +1055,7 @@ function onHead(
   if (http !== undefined && ev.status === 407) {
     // The same for a 407 from an HTTP proxy the request went to in absolute-form.
     const again = t.proxyAuth.onResponse(o, 407, ev.headers, http.user !== undefined) === 'retry';
-    t.proxyReport.proxyAuthAvail = t.proxyAuth.avail;
+    t.proxyAuthAvail = t.proxyAuth.avail;
     if (again) {
       t.req.follow = 'auth';
       return undefined;
@@ -1227,11 +1260,13 @@ function uploadAnswered(
 function releaseResponse(t: Transfer): void {
   t.req.decoder?.close();
   t.req.decoder = undefined;
-  t.req.heldOutput = [];
+  if (t.req.heldOutput.length > 0) t.req.heldOutput = [];
 }
 
 /** Another request follows (redirect, retry): phase times so far are kept as sums, sizes start over (libcurl). */
 function startNextRequest(t: Transfer): void {
+  if (t.timesBefore === undefined)
+    t.timesBefore = { namelookup: 0, connect: 0, appconnect: 0, pretransfer: 0, starttransfer: 0 };
   const b = t.timesBefore;
   const since = (at: number) => (Number.isNaN(at) ? 0 : Math.max(0, at - t.tStartSingle));
   b.namelookup += since(t.tNamelookup);
