@@ -1038,16 +1038,27 @@ function onHead(
     const cl = ev.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
     t.contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : -1;
   }
-  for (const [name, value] of ev.headers) {
-    if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
+  // An HTTP/1 head noted these while its lines were checked: its header pairs are made only for
+  // whoever asks for them.
+  const noted = ev.noted;
+  if (noted === undefined) {
+    for (const [name, value] of ev.headers) {
+      if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
+    }
+  } else if (noted.contentType !== undefined) t.contentType = noted.contentType;
+  if (noted === undefined || noted.retryAfter || (noted.lastModified && t.o.filetime === true))
+    ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(t.o, ev.headers, m.transport));
+  else {
+    t.retryAfter = 0;
+    t.fileTime = -1;
   }
-  ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(t.o, ev.headers, m.transport));
   const o = t.o;
   const canAuth =
     t.redirect.shape.credentialsAllowed &&
     (o.xoauth2Bearer !== undefined || credentials(o, t.target!, t.netrc) !== undefined);
   // A 401 answered with a (new) method: the same URL again, this body read and dropped.
-  if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') {
+  // (Only a 401 reads the header pairs: they are made when first read.)
+  if (ev.status === 401 && t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') {
     t.req.follow = 'auth';
     return undefined;
   }
@@ -1061,7 +1072,7 @@ function onHead(
       return undefined;
     }
   }
-  if (onFinalHead(t.redirect, ev.status, ev.headers, t.url, o.followLocation === true, o.pathAsIs === true)) {
+  if (onFinalHead(t.redirect, ev, t.url, o.followLocation === true, o.pathAsIs === true)) {
     t.req.follow = 'redirect';
     // libcurl: a followed response's body is read and dropped so the connection can be reused,
     // unless the connection closes anyway: then it stops here.
@@ -1077,7 +1088,7 @@ function onHead(
     // A failed transfer abandons its stream (libcurl's multi_done with premature set).
     throw httpReturnedError(ev.status);
   }
-  const resume = checkResume(o, resumedGet, ev.status, ev.headers, t.contentLength);
+  const resume = resumedGet ? checkResume(o, resumedGet, ev.status, ev.headers, t.contentLength) : 'ok';
   if (resume !== 'ok') {
     t.req.ignoreBody = true;
     if (resume === 'complete') {

@@ -67,17 +67,17 @@ export function shapeRequest(r: RedirectState, target: Target, unrestrictedAuth:
  */
 export function onFinalHead(
   r: RedirectState,
-  status: number,
-  headers: HeaderList,
+  head: { readonly status: number; readonly headers: HeaderList },
   currentUrl: string,
   follow: boolean,
   pathAsIs = false,
 ): boolean {
   r.location = undefined;
   r.locationError = undefined;
-  if (status < 300 || status > 399) return false;
+  // A head's pairs may be made on first read: only a 3xx looks at them.
+  if (head.status < 300 || head.status > 399) return false;
   let raw: string | undefined;
-  for (const [name, value] of headers) {
+  for (const [name, value] of head.headers) {
     if (name.length === 8 && name.toLowerCase() === 'location') {
       raw = value.trim();
       break;

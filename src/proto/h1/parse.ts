@@ -18,9 +18,13 @@ export function isDigit(c: number): boolean {
  * (three framing fields are looked up per response head).
  */
 export function equalsLowerAscii(s: string, lower: string): boolean {
-  if (s.length !== lower.length) return false;
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
+  return s.length === lower.length && equalsLowerAsciiAt(s, 0, lower);
+}
+
+/** `s.slice(start, start + lower.length).toLowerCase() === lower`, without the copies. */
+export function equalsLowerAsciiAt(s: string, start: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    let c = s.charCodeAt(start + i);
     if (c >= 0x41 && c <= 0x5a) c |= 0x20;
     if (c !== lower.charCodeAt(i)) return false;
   }
@@ -124,15 +128,26 @@ export function parseStatusLine(line: string): StatusLine {
  * the value is trimmed of blanks; a line without a colon fails.
  */
 export function parseHeaderField(text: string, start: number, end: number): [string, string] {
+  const colon = fieldColon(text, start, end);
+  return [text.slice(start, colon), fieldValue(text, colon, end)];
+}
+
+/** Where the field line text[start, end) has its colon; a line without one fails the response. */
+export function fieldColon(text: string, start: number, end: number): number {
   const colon = text.indexOf(':', start);
   if (colon === -1 || colon >= end) {
     throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, 'Header without colon');
   }
+  return colon;
+}
+
+/** The value of a field line whose colon is at `colon`, without its OWS. */
+export function fieldValue(text: string, colon: number, end: number): string {
   let vStart = colon + 1;
   let vEnd = end;
   while (vStart < vEnd && isOws(text.charCodeAt(vStart))) vStart++;
   while (vEnd > vStart && isOws(text.charCodeAt(vEnd - 1))) vEnd--;
-  return [text.slice(start, colon), text.slice(vStart, vEnd)];
+  return text.slice(vStart, vEnd);
 }
 
 /** A trailer field: `name ":" OWS value OWS` from text[start, end), the name a token. */

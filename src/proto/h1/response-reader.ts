@@ -12,7 +12,9 @@ import { latin1Decode } from './latin1.js';
 import {
   checkHeadLine,
   contentEnd,
-  equalsLowerAscii,
+  equalsLowerAsciiAt,
+  fieldColon,
+  fieldValue,
   hasToken,
   notHttpError,
   parseChunkSize,
@@ -27,6 +29,7 @@ import {
   H1_LIMITS,
   type HeaderList,
   NEED_DATA,
+  type NotedFields,
   ProtocolError,
   type ResponseData,
   type ResponseEnd,
@@ -72,8 +75,103 @@ type State =
   | 'error';
 
 const HTTP_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/", compared in any case
+/** Shared empty lists: never pushed to (a list is made at its first element). */
 const NO_HEADERS: HeaderList = [];
 const NO_LINES: string[] = [];
+
+// The fields a head's reader looks at (by the name's length, then its letters).
+const F_OTHER = 0;
+const F_CONNECTION = 1;
+const F_CONTENT_LENGTH = 2;
+const F_TRANSFER_ENCODING = 3;
+const F_CONTENT_TYPE = 4;
+const F_RETRY_AFTER = 5;
+const F_LAST_MODIFIED = 6;
+
+/** Which of the fields above the name text[start, start + length) is, in any case. */
+function fieldKind(text: string, start: number, length: number): number {
+  switch (length) {
+    case 10:
+      return equalsLowerAsciiAt(text, start, 'connection') ? F_CONNECTION : F_OTHER;
+    case 11:
+      return equalsLowerAsciiAt(text, start, 'retry-after') ? F_RETRY_AFTER : F_OTHER;
+    case 12:
+      return equalsLowerAsciiAt(text, start, 'content-type') ? F_CONTENT_TYPE : F_OTHER;
+    case 13:
+      return equalsLowerAsciiAt(text, start, 'last-modified') ? F_LAST_MODIFIED : F_OTHER;
+    case 14:
+      return equalsLowerAsciiAt(text, start, 'content-length') ? F_CONTENT_LENGTH : F_OTHER;
+    case 17:
+      return equalsLowerAsciiAt(text, start, 'transfer-encoding') ? F_TRANSFER_ENCODING : F_OTHER;
+    default:
+      return F_OTHER;
+  }
+}
+
+/**
+ * The field lines text[from, to) (each a checked `name: value` line with its line ending) as
+ * pairs, appended to `out`.
+ */
+function cutFields(text: string, from: number, to: number, out: HeaderList): void {
+  for (let i = from; i < to; ) {
+    const stop = text.indexOf('\n', i) + 1;
+    const end = contentEnd(text, i, stop);
+    const colon = text.indexOf(':', i);
+    out.push([text.slice(i, colon), fieldValue(text, colon, end)]);
+    i = stop;
+  }
+}
+
+/**
+ * A head event whose name/value pairs are cut out of the head's text when `headers` is first
+ * read: most heads are never asked for theirs (no header callback, no API reading them), and the
+ * pairs were a kilobyte per response. The lines were checked as they were read.
+ */
+class Head implements ResponseHead {
+  readonly type = 'head';
+  declare contentLengthOverflow?: boolean;
+  #headers: HeaderList;
+  /** Field lines not cut yet: #text[#from, #to), after the ones in #headers. */
+  #text: string | undefined;
+  #from: number;
+  #to: number;
+
+  constructor(
+    readonly interim: boolean,
+    readonly status: number,
+    readonly reason: string,
+    readonly version: ResponseHead['version'],
+    headers: HeaderList,
+    text: string | undefined,
+    from: number,
+    to: number,
+    readonly rawLines: string[],
+    readonly headerBytes: number,
+    readonly framing: ResponseHead['framing'],
+    readonly contentLength: number | undefined,
+    readonly noted: NotedFields,
+  ) {
+    this.#headers = headers;
+    this.#text = text;
+    this.#from = from;
+    this.#to = to;
+  }
+
+  get headers(): HeaderList {
+    const text = this.#text;
+    if (text !== undefined) {
+      this.#text = undefined;
+      if (this.#headers === NO_HEADERS) this.#headers = [];
+      cutFields(text, this.#from, this.#to, this.#headers);
+    }
+    return this.#headers;
+  }
+
+  set headers(headers: HeaderList) {
+    this.#text = undefined;
+    this.#headers = headers;
+  }
+}
 
 export class ResponseReader {
   readonly #limits: H1Limits;
@@ -110,8 +208,17 @@ export class ResponseReader {
   #status = 0;
   #version: ResponseHead['version'] = 11;
   #reason = '';
-  #headers: HeaderList = [];
-  #rawLines: string[] = [];
+  /** Fields cut into pairs (before the lazy ones, if any). */
+  #headers: HeaderList = NO_HEADERS;
+  /** Plain field lines read in one block and not cut yet: #lazyText[#lazyFrom, #lazyTo). */
+  #lazyText: string | undefined;
+  #lazyFrom = 0;
+  #lazyTo = 0;
+  /** NotedFields of the head being read. */
+  #contentType: string | undefined;
+  #retryAfter = false;
+  #lastModified = false;
+  #rawLines: string[] = NO_LINES;
   #keepRawLines = true;
   #headBytes = 0;
   /** Head bytes of the whole response, interim heads included (libcurl's allheadercount). */
@@ -324,8 +431,12 @@ export class ResponseReader {
 
   #resetHead(): void {
     this.#statusSeen = false;
-    this.#headers = [];
-    this.#rawLines = [];
+    this.#headers = NO_HEADERS;
+    this.#lazyText = undefined;
+    this.#contentType = undefined;
+    this.#retryAfter = false;
+    this.#lastModified = false;
+    this.#rawLines = this.#keepRawLines ? [] : NO_LINES;
     this.#headBytes = 0;
     this.#framingFields = false;
     this.#contentLength = -1;
@@ -347,7 +458,7 @@ export class ResponseReader {
           this.#advance(text.length);
           for (let i = 0; ; ) {
             const lf = text.indexOf('\n', i) + 1;
-            const head = this.#headLine(text, i, lf);
+            const head = this.#headLine(text, i, lf, true);
             if (head !== undefined) return head; // the block ends with the head's empty line
             i = lf;
           }
@@ -369,7 +480,7 @@ export class ResponseReader {
         return NEED_DATA;
       }
       const line = latin1Decode(this.#spanBuf, this.#spanStart, this.#spanEnd);
-      const head = this.#headLine(line, 0, line.length);
+      const head = this.#headLine(line, 0, line.length, false);
       if (head !== undefined) return head;
     }
   }
@@ -394,8 +505,11 @@ export class ResponseReader {
     }
   }
 
-  /** One line of a head (with its line ending); returns the head event at its empty line. */
-  #headLine(text: string, start: number, stop: number): ResponseHead | undefined {
+  /**
+   * One line of a head (with its line ending); returns the head event at its empty line. `inBlock`:
+   * the line is part of a block read at once (then its field is cut into a pair only on demand).
+   */
+  #headLine(text: string, start: number, stop: number, inBlock: boolean): ResponseHead | undefined {
     const limits = this.#limits;
     if (stop - start >= limits.maxHeaderLineBytes) throw lineTooLarge();
     this.#headBytes += stop - start;
@@ -417,6 +531,7 @@ export class ResponseReader {
     if (end === start) return this.#finishHead();
     const c0 = text.charCodeAt(start);
     if (c0 === 0x20 || c0 === 0x09) {
+      this.#cutLazyFields();
       const headers = this.#headers;
       if (headers.length > 0) {
         // obs-fold: the line continues the previous field's value (libcurl unfolds it too);
@@ -424,26 +539,58 @@ export class ResponseReader {
         const value = text.slice(start, end).replace(/^[ \t]+|[ \t]+$/g, '');
         const last = headers[headers.length - 1]!;
         if (value !== '') last[1] = last[1] === '' ? value : `${last[1]} ${value}`;
+        if (fieldKind(last[0], 0, last[0].length) === F_CONTENT_TYPE) this.#contentType = last[1];
         return undefined;
       }
       // A first field line with leading blanks: the blanks are skipped; it sets no framing.
       let s = start;
       while (text.charCodeAt(s) === 0x20 || text.charCodeAt(s) === 0x09) s++;
-      this.#addField(parseHeaderField(text, s, end));
+      const field = parseHeaderField(text, s, end);
+      this.#addField(field);
+      this.#noteField(fieldKind(field[0], 0, field[0].length), field[1], false);
+      return undefined;
+    }
+    if (inBlock) {
+      const colon = fieldColon(text, start, end);
+      this.#countField();
+      if (this.#lazyText === undefined || this.#lazyText !== text || this.#lazyTo !== start) {
+        this.#cutLazyFields();
+        this.#lazyText = text;
+        this.#lazyFrom = start;
+      }
+      this.#lazyTo = stop;
+      const kind = fieldKind(text, start, colon - start);
+      if (kind === F_RETRY_AFTER || kind === F_LAST_MODIFIED) this.#noteField(kind, '', true);
+      else if (kind !== F_OTHER) this.#noteField(kind, fieldValue(text, colon, end), true);
       return undefined;
     }
     const field = parseHeaderField(text, start, end);
     this.#addField(field);
-    this.#noteField(field[0], field[1]);
+    this.#noteField(fieldKind(field[0], 0, field[0].length), field[1], true);
     return undefined;
   }
 
-  #addField(field: [string, string]): void {
+  #countField(): void {
     const max = this.#limits.maxHeaderCount;
     if (++this.#fieldCount > max) {
       throw new ProtocolError(CurlCode.TOO_LARGE, `Too many response headers, ${max} is max`);
     }
+  }
+
+  #addField(field: [string, string]): void {
+    this.#countField();
+    this.#cutLazyFields();
+    if (this.#headers === NO_HEADERS) this.#headers = [];
     this.#headers.push(field);
+  }
+
+  /** The lazy field lines cut into pairs now (a line that changes the list comes next). */
+  #cutLazyFields(): void {
+    const text = this.#lazyText;
+    if (text === undefined) return;
+    this.#lazyText = undefined;
+    if (this.#headers === NO_HEADERS) this.#headers = [];
+    cutFields(text, this.#lazyFrom, this.#lazyTo, this.#headers);
   }
 
   /**
@@ -478,22 +625,32 @@ export class ResponseReader {
     this.#framingFields = status >= 200 && status !== 204 && status !== 304 && !tunnel;
   }
 
-  #noteField(name: string, value: string): void {
-    switch (name.length) {
-      case 10:
-        if (equalsLowerAscii(name, 'connection')) {
-          this.#connection = this.#connection === undefined ? value : `${this.#connection},${value}`;
-        }
+  /** A field of `kind` with `value` (not needed for the dated ones); `framing`: it may set the framing. */
+  #noteField(kind: number, value: string, framing: boolean): void {
+    switch (kind) {
+      case F_CONTENT_TYPE:
+        this.#contentType = value;
+        return;
+      case F_RETRY_AFTER:
+        this.#retryAfter = true;
+        return;
+      case F_LAST_MODIFIED:
+        this.#lastModified = true;
+        return;
+    }
+    if (!framing) return;
+    switch (kind) {
+      case F_CONNECTION:
+        this.#connection = this.#connection === undefined ? value : `${this.#connection},${value}`;
         break;
-      case 14:
+      case F_CONTENT_LENGTH:
         // libcurl reads every Content-Length field (even with chunked, even for HEAD) unless
         // told to ignore them.
-        if (this.#framingFields && !this.#ignoreContentLength && equalsLowerAscii(name, 'content-length'))
+        if (this.#framingFields && !this.#ignoreContentLength)
           this.#contentLength = parseContentLength(value, this.#contentLength);
         break;
-      case 17:
-        if (this.#framingFields && !this.#isHead && equalsLowerAscii(name, 'transfer-encoding'))
-          transferCodings(value, this.#codings, this.#rawChunked);
+      case F_TRANSFER_ENCODING:
+        if (this.#framingFields && !this.#isHead) transferCodings(value, this.#codings, this.#rawChunked);
         break;
     }
   }
@@ -538,6 +695,8 @@ export class ResponseReader {
     // The next startResponse() allocates the next head's arrays; until then only references are
     // dropped (an idle pooled connection must not keep its last head alive: ~2 KB each).
     this.#headers = NO_HEADERS;
+    this.#lazyText = undefined;
+    this.#contentType = undefined;
     this.#rawLines = NO_LINES;
     this.#connection = undefined;
     this.#reason = '';
@@ -567,18 +726,21 @@ export class ResponseReader {
     framing: ResponseHead['framing'],
     contentLength: number | undefined,
   ): ResponseHead {
-    return {
-      type: 'head',
+    return new Head(
       interim,
-      status: this.#status,
-      reason: this.#reason,
-      version: this.#version,
-      headers: this.#headers,
-      rawLines: this.#rawLines,
-      headerBytes: this.#headBytes,
+      this.#status,
+      this.#reason,
+      this.#version,
+      this.#headers,
+      this.#lazyText,
+      this.#lazyFrom,
+      this.#lazyTo,
+      this.#rawLines,
+      this.#headBytes,
       framing,
       contentLength,
-    };
+      { contentType: this.#contentType, retryAfter: this.#retryAfter, lastModified: this.#lastModified },
+    );
   }
 
   // --- body -------------------------------------------------------------------------------

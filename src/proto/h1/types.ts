@@ -18,6 +18,11 @@ export interface ResponseHead {
   version: 10 | 11 | 20 | 30;
   headers: HeaderList;
   /**
+   * What the engine reads of every head, noted while the lines were checked so that `headers`
+   * need not be built for it (set by the HTTP/1.1 reader; absent: look in `headers`).
+   */
+  noted?: NotedFields;
+  /**
    * The raw lines of the head as received, each with its line ending as libcurl hands them to
    * CURLOPT_HEADERFUNCTION: the status line, every field line, and the final empty line.
    */
@@ -33,6 +38,15 @@ export interface ResponseHead {
    * CURLOPT_MAXFILESIZE fails it with "Maximum file size exceeded").
    */
   contentLengthOverflow?: boolean;
+}
+
+export interface NotedFields {
+  /** The value of the last Content-Type field (CURLINFO_CONTENT_TYPE); undefined: none came. */
+  contentType: string | undefined;
+  /** A Retry-After field came (CURLINFO_RETRY_AFTER). */
+  retryAfter: boolean;
+  /** A Last-Modified field came (CURLINFO_FILETIME). */
+  lastModified: boolean;
 }
 
 export interface ResponseData {

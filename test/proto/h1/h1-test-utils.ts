@@ -104,6 +104,12 @@ export function drive(chunks: Uint8Array[], opts: DriveOptions = {}): DriveResul
       const last = events[events.length - 1];
       if (last?.type === 'data') last.data += text;
       else events.push({ type: 'data', data: text });
+    } else if (ev.type === 'head') {
+      // `headers` may be a getter (the pairs are cut on first use) and `noted` must agree with
+      // them: both are checked here, and the flat event keeps the pairs only.
+      const { noted, ...head } = { ...ev, headers: ev.headers };
+      assert.deepEqual(noted, notedOf(ev.headers), 'noted fields differ from the headers');
+      events.push(head);
     } else {
       events.push({ ...ev });
     }
@@ -115,6 +121,24 @@ export function drive(chunks: Uint8Array[], opts: DriveOptions = {}): DriveResul
   let leftover = reader.bufferedBytes;
   for (let i = ci; i < chunks.length; i++) leftover += chunks[i]!.length;
   return { events, error, buffered: reader.bufferedBytes, leftover, dataBytes, calls };
+}
+
+/** What the reader must note of a head's fields: the last Content-Type, a Retry-After, a Last-Modified. */
+function notedOf(headers: HeaderList): {
+  contentType: string | undefined;
+  retryAfter: boolean;
+  lastModified: boolean;
+} {
+  let contentType: string | undefined;
+  let retryAfter = false;
+  let lastModified = false;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-type') contentType = value;
+    if (lower === 'retry-after') retryAfter = true;
+    if (lower === 'last-modified') lastModified = true;
+  }
+  return { contentType, retryAfter, lastModified };
 }
 
 /** Splits bytes at the given cut points (any numbers; taken modulo length+1, sorted, deduped). */

@@ -256,6 +256,34 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'noted fields: the last Content-Type (unfolded), Retry-After and Last-Modified seen; pairs as sent',
+    input:
+      'HTTP/1.1 200 OK\r\ncontent-type: a/b\r\nX: 1\r\nContent-TYPE: text/html;\r\n charset=x\r\n' +
+      'Retry-After: 5\r\nY: 2\r\nContent-Length: 0\r\n\r\n',
+    check: (ev, r) => {
+      // drive() checks every head's noted fields against its pairs; here the pairs themselves.
+      assert.deepEqual(final(ev).headers, [
+        ['content-type', 'a/b'],
+        ['X', '1'],
+        ['Content-TYPE', 'text/html; charset=x'],
+        ['Retry-After', '5'],
+        ['Y', '2'],
+        ['Content-Length', '0'],
+      ]);
+      const reader = new ResponseReader();
+      reader.startResponse({ method: 'GET' });
+      reader.receiveData(bytes('HTTP/1.1 204 No\r\nLast-Modified: x\r\nContent-Type: t/u\r\n\r\n'));
+      const head = reader.nextEvent();
+      assert.ok(head !== NEED_DATA && head.type === 'head');
+      assert.deepEqual(head.noted, { contentType: 't/u', retryAfter: false, lastModified: true });
+      assert.deepEqual(head.headers, [
+        ['Last-Modified', 'x'],
+        ['Content-Type', 't/u'],
+      ]);
+      assert.equal(r.error, undefined);
+    },
+  },
+  {
     name: 'first header line starting with blanks: blanks skipped, no framing from it',
     input: 'HTTP/1.1 200 OK\r\n Content-Length: 9\r\nX: y\r\n\r\nabc',
     check: (ev) => {
