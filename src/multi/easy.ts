@@ -18,7 +18,13 @@ export class Easy {
   /** The failed transfer's message (CURLOPT_ERRORBUFFER); '' when it succeeded. */
   errorBuffer = '';
   /** @internal The Multi running this handle and its transfer. */
-  readonly _link: EasyLink = { multi: undefined, run: undefined, message: undefined };
+  readonly _link: EasyLink = {
+    multi: undefined,
+    run: undefined,
+    message: undefined,
+    prevHandle: undefined,
+    nextHandle: undefined,
+  };
   /** @internal The handle's cookies (libcurl keeps them per handle); made when the engine is on. */
   _cookies: CookieJar | undefined;
   /** @internal The last transfer run, for getInfo() after removal. */

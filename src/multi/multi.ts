@@ -20,6 +20,7 @@ import { channels, debug } from './diagnostics.js';
 import { DnsCache } from './dns-cache.js';
 import type { Easy } from './easy.js';
 import { type Environment, proxyEnvironment } from './features/proxy/env.js';
+import { HandleList, type HandleListNode } from './handle-list.js';
 import type { DebugInfoType } from './options.js';
 import { PendingQueues } from './pending.js';
 import { parseTarget, type Target } from './request.js';
@@ -95,7 +96,7 @@ interface QueuedMessage extends DoneMessage {
 }
 
 /** @internal Linkage between an Easy and the Multi running it. */
-export interface EasyLink {
+export interface EasyLink extends HandleListNode {
   multi: Multi | undefined;
   run: Transfer | undefined;
   message: QueuedMessage | undefined;
@@ -123,7 +124,7 @@ export class Multi {
   private readonly timerFunction: TimerFunction | undefined;
   private opts: Required<Omit<MultiOptions, 'socketFunction' | 'timerFunction' | 'transport'>>;
 
-  private readonly handles = new Set<Easy>();
+  private readonly handles = new HandleList();
   /** The engine's own transfers (DoH probes): run like the others, never in easyHandles. */
   private readonly internal = new Set<Transfer>();
   private readonly heap = new MinHeap<Transfer>();
@@ -463,7 +464,7 @@ export class Multi {
         if (this.dead !== undefined) break;
         if (conn.session instanceof Http2Session && conn.users > 0) this.runSocketUser(conn, now);
       }
-      for (const easy of [...this.handles]) {
+      for (const easy of this.handles.toArray()) {
         if (this.dead !== undefined) break;
         const t = easy._link.run;
         if (t !== undefined && t.state !== 'msgsent' && t.state !== 'completed') runTransfer(this, t, now);
@@ -547,7 +548,7 @@ export class Multi {
 
   /** Easy handles added (finished ones included, until removed). */
   get easyHandles(): Easy[] {
-    return [...this.handles];
+    return this.handles.toArray();
   }
 
   /**
@@ -559,7 +560,7 @@ export class Multi {
     this.enter();
     try {
       const now = this.transport.now();
-      for (const easy of [...this.handles]) {
+      for (const easy of this.handles.toArray()) {
         this.busy = false;
         this.removeHandle(easy);
         this.busy = true;
@@ -744,7 +745,7 @@ export class Multi {
     }
     dead.cleaned = true;
     const now = this.transport.now();
-    for (const easy of this.handles) {
+    for (const easy of this.handles.toArray()) {
       const t = easy._link.run!;
       if (t.state === 'completed' || t.state === 'msgsent') continue;
       fail(
