@@ -2,6 +2,6 @@
 
 export { connectAuthority, encodeConnectRequest } from './connect.js';
 export { installLatin1Decoder, type Latin1Decoder, latin1Decode, latin1Encode } from './latin1.js';
-export { encodeChunk, encodeLastChunk, encodeRequestHead } from './request-writer.js';
+export { type ByteAllocator, encodeChunk, encodeLastChunk, encodeRequestHead } from './request-writer.js';
 export { type H1Limits, ResponseReader, type StartResponseOptions } from './response-reader.js';
 export * from './types.js';

@@ -59,21 +59,28 @@ function writeFields(out: Uint8Array, offset: number, fields: HeaderList): numbe
   return o;
 }
 
+/** Where a head's bytes are written: a new array of `size` bytes (the caller's may come from a pool). */
+export type ByteAllocator = (size: number) => Uint8Array;
+
+const newBytes: ByteAllocator = (size) => new Uint8Array(size);
+
 /**
  * `METHOD SP target SP HTTP/1.x CRLF`, one `name: value CRLF` (`name: CRLF` when empty) per field, CRLF. Fields are sent as
- * given (order and case kept); the caller adds Host, Content-Length, etc.
+ * given (order and case kept); the caller adds Host, Content-Length, etc. `alloc` makes the
+ * array the head is written into.
  */
 export function encodeRequestHead(
   method: string,
   target: string,
   headers: HeaderList,
   version: 10 | 11 = 11,
+  alloc: ByteAllocator = newBytes,
 ): Uint8Array {
   if (!isToken(method)) throw badArgument(`Invalid request method: ${quoteForMessage(method)}`);
   checkTarget(target);
   checkFields(headers, 'header');
   const requestLine = `${method} ${target} ${version === 10 ? 'HTTP/1.0' : 'HTTP/1.1'}\r\n`;
-  const out = new Uint8Array(requestLine.length + fieldsLength(headers) + 2);
+  const out = alloc(requestLine.length + fieldsLength(headers) + 2);
   let o = latin1Write(out, 0, requestLine);
   o = writeFields(out, o, headers);
   out[o++] = 0x0d;

@@ -159,7 +159,12 @@ describe('encodeRequestHead', () => {
         fc.array(fc.tuple(token, value), { maxLength: 8 }),
         fc.constantFrom(10 as const, 11 as const),
         (method, tgt, headers, version) => {
-          const wire = text(encodeRequestHead(method, tgt, headers, version));
+          const bytes = encodeRequestHead(method, tgt, headers, version);
+          // An allocator's array need not be zeroed (the engine's comes from Buffer's pool): every
+          // byte of it is written.
+          const dirty = encodeRequestHead(method, tgt, headers, version, (n) => new Uint8Array(n).fill(0xaa));
+          assert.deepEqual(dirty, bytes);
+          const wire = text(bytes);
           const p = parseRequest(wire);
           assert.deepEqual(p, {
             method,
