@@ -1053,14 +1053,15 @@ function onHead(
     t.fileTime = -1;
   }
   const o = t.o;
-  const canAuth =
-    t.redirect.shape.credentialsAllowed &&
-    (o.xoauth2Bearer !== undefined || credentials(o, t.target!, t.netrc) !== undefined);
-  // A 401 answered with a (new) method: the same URL again, this body read and dropped.
-  // (Only a 401 reads the header pairs: they are made when first read.)
-  if (ev.status === 401 && t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') {
-    t.req.follow = 'auth';
-    return undefined;
+  // A 401 answered with a (new) method: the same URL again, this body read and dropped. (What
+  // only some statuses need, the header pairs and the credentials, is looked at for those.)
+  if (ev.status === 401) {
+    const canAuth =
+      t.redirect.shape.credentialsAllowed && (o.xoauth2Bearer !== undefined || hasCredentials(t));
+    if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') {
+      t.req.follow = 'auth';
+      return undefined;
+    }
   }
   const http = t.route?.plan?.absoluteForm === true ? t.route.plan.http : undefined;
   if (http !== undefined && ev.status === 407) {
@@ -1083,8 +1084,15 @@ function onHead(
     return undefined;
   }
   const resumedGet = (o.resumeFrom ?? 0) > 0 && t.req.upload === undefined && t.req.method !== 'HEAD';
-  const hasUser = t.redirect.shape.credentialsAllowed && credentials(o, t.target!, t.netrc) !== undefined;
-  if (httpShouldFail(o, ev.status, { resumedGet, hasUser, authProblem: t.auth.problem })) {
+  if (
+    o.failOnError === true &&
+    ev.status >= 400 &&
+    httpShouldFail(o, ev.status, {
+      resumedGet,
+      hasUser: t.redirect.shape.credentialsAllowed && hasCredentials(t),
+      authProblem: t.auth.problem,
+    })
+  ) {
     // A failed transfer abandons its stream (libcurl's multi_done with premature set).
     throw httpReturnedError(ev.status);
   }
@@ -1110,6 +1118,11 @@ function onHead(
   if (o.acceptEncoding !== undefined && ev.framing !== 'none' && !raw)
     t.req.decoder = ContentDecoder.forResponse(ev.headers);
   return undefined;
+}
+
+/** The transfer has credentials for the origin (options, URL or .netrc). */
+function hasCredentials(t: Transfer): boolean {
+  return credentials(t.o, t.target!, t.netrc) !== undefined;
 }
 
 function connectionClose(headers: readonly [string, string][]): boolean {
