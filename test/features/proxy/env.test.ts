@@ -104,6 +104,24 @@ describe('chooseProxy: the environment', () => {
       assert.equal(c.source, source);
     });
   }
+  test('without a proxy variable set, no_proxy and NO_PROXY are not read (the answer is no proxy anyway)', () => {
+    const reads: string[] = [];
+    const recording = (vars: Record<string, string>) =>
+      new Proxy(vars, {
+        get(target, name: string) {
+          reads.push(name);
+          return target[name];
+        },
+      });
+    assert.equal(chooseProxy({}, 'http', 'example.com', recording({ no_proxy: 'x' })).proxy, undefined);
+    assert.deepEqual(reads, ['http_proxy', 'all_proxy', 'ALL_PROXY']);
+    reads.length = 0;
+    assert.equal(
+      chooseProxy({}, 'http', 'example.com', recording({ no_proxy: 'example.com', all_proxy: 'a' })).proxy,
+      undefined,
+    );
+    assert.deepEqual(reads, ['http_proxy', 'all_proxy', 'no_proxy']);
+  });
   test('options: proxy wins over the environment, "" turns the proxy off, noProxy replaces the variables', () => {
     assert.equal(pick({ http_proxy: 'h' }, 'http', 'example.com', { proxy: 'opt' }).proxy, 'opt');
     assert.equal(pick({ http_proxy: 'h' }, 'http', 'example.com', { proxy: '' }).proxy, undefined);

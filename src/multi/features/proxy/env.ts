@@ -73,6 +73,15 @@ function get(env: Environment, name: string): string | undefined {
   return v === '' ? undefined : v;
 }
 
+/** The first of the scheme's proxy variables that is set, with its value. */
+function proxyVariable(scheme: string, env: Environment): [name: string, value: string] | undefined {
+  for (const name of proxyVariablesFor(scheme)) {
+    const v = get(env, name);
+    if (v !== undefined) return [name, v];
+  }
+  return undefined;
+}
+
 /**
  * @param scheme the URL's scheme without ':' ('http', 'https')
  * @param host the URL's host (IPv6 in brackets)
@@ -87,6 +96,14 @@ export function chooseProxy(
   let proxy = options.proxy;
   let preProxy = options.preProxy;
   let source: string | undefined = proxy === undefined ? undefined : 'option';
+  // With neither proxy option, the proxy variables decide: when none is set there is no proxy
+  // whatever no_proxy says, and its two variables are not read (a process.env read is a C++ call;
+  // a transfer without a proxy reads three instead of five). Without a proxy nobody reads `info`.
+  let envProxy: [name: string, value: string] | undefined;
+  if (proxy === undefined && preProxy === undefined) {
+    envProxy = proxyVariable(scheme, env);
+    if (envProxy === undefined) return { proxy: undefined, preProxy: undefined, source: undefined, info };
+  }
   let noProxy = options.noProxy;
   if (noProxy === undefined) {
     for (const name of ['no_proxy', 'NO_PROXY']) {
@@ -101,16 +118,11 @@ export function chooseProxy(
     proxy = undefined;
     preProxy = undefined;
     source = undefined;
-  } else if (proxy === undefined && preProxy === undefined) {
-    for (const name of proxyVariablesFor(scheme)) {
-      const v = get(env, name);
-      if (v !== undefined) {
-        info.push(`Uses proxy env variable ${name} == '${v}'`);
-        proxy = v;
-        source = name;
-        break;
-      }
-    }
+  } else if (envProxy !== undefined) {
+    const [name, v] = envProxy;
+    info.push(`Uses proxy env variable ${name} == '${v}'`);
+    proxy = v;
+    source = name;
   }
   if (proxy === '') {
     proxy = undefined;
