@@ -88,40 +88,61 @@ export interface EasyInfo {
 const NO_TIMES: PhaseTimes = { namelookup: 0, connect: 0, appconnect: 0, pretransfer: 0, starttransfer: 0 };
 
 export function transferInfo(t: Transfer | undefined, now: number, privateData: unknown): EasyInfo {
-  const start = t?.tStart ?? Number.NaN;
-  const end = t === undefined ? 0 : t.state === 'msgsent' || t.state === 'completed' ? t.tEnd : now;
+  return t === undefined
+    ? { ...NO_TRANSFER, certInfo: [], private: privateData }
+    : infoOf(t, now, privateData);
+}
+
+/** Milliseconds from `single` (the current request's start) to `at`; 0 when either was not reached. */
+function since(at: number, single: number): number {
+  // NaN marks a moment not reached (a virtual clock may start at 0).
+  return Number.isNaN(at) || Number.isNaN(single) ? 0 : Math.max(0, at - single);
+}
+
+/** Milliseconds as CURLINFO's microseconds (the *_T fields). */
+function us(ms: number): number {
+  return Math.round(ms * 1000);
+}
+
+/**
+ * The info of a transfer, in straight-line code: an application calls getInfo() at least once per
+ * transfer, and every branch here is compiled (an optional chain per field made it one of the
+ * costliest functions of a short run to optimize).
+ */
+function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
+  const start = t.tStart;
+  const end = t.state === 'msgsent' || t.state === 'completed' ? t.tEnd : now;
   // Each phase time is the sum over the requests of a redirect chain, each counted from that
   // request's start (libcurl's Curl_pgrsTime adds to the same counter).
-  const single = t?.tStartSingle ?? Number.NaN;
-  // NaN marks a moment not reached (a virtual clock may start at 0).
-  const since = (at: number) => (Number.isNaN(at) || Number.isNaN(single) ? 0 : Math.max(0, at - single));
-  const total = t === undefined || Number.isNaN(start) || Number.isNaN(end) ? 0 : Math.max(0, end - start);
-  const sec = (ms: number) => ms / 1000;
-  const us = (ms: number) => Math.round(ms * 1000);
-  const b = t?.timesBefore ?? NO_TIMES;
-  const nl = t === undefined ? 0 : b.namelookup + since(t.tNamelookup);
-  const ct = t === undefined ? 0 : b.connect + since(t.tConnect);
-  const ac = t === undefined ? 0 : b.appconnect + since(t.tAppconnect);
-  const pt = t === undefined ? 0 : b.pretransfer + since(t.tPretransfer);
-  const st = t === undefined ? 0 : b.starttransfer + since(t.tStarttransfer);
-  const rt = t?.redirect.timeMs ?? 0;
-  const totalS = sec(total);
-  const down = t?.sizeDownload ?? 0;
-  const up = t?.sizeUpload ?? 0;
+  const single = t.tStartSingle;
+  const total = Number.isNaN(start) || Number.isNaN(end) ? 0 : Math.max(0, end - start);
+  const b = t.timesBefore ?? NO_TIMES;
+  const nl = b.namelookup + since(t.tNamelookup, single);
+  const ct = b.connect + since(t.tConnect, single);
+  const ac = b.appconnect + since(t.tAppconnect, single);
+  const pt = b.pretransfer + since(t.tPretransfer, single);
+  const st = b.starttransfer + since(t.tStarttransfer, single);
+  const rt = t.redirect.timeMs;
+  const totalS = total / 1000;
+  const down = t.sizeDownload;
+  const up = t.sizeUpload;
+  const target = t.target;
+  const error = t.error;
+  const tls = t.tls;
   return {
-    responseCode: t?.status ?? 0,
-    httpVersion: t?.httpVersion ?? 0,
-    effectiveUrl: t === undefined ? '' : (t.target?.href ?? (t.url !== '' ? t.url : (t.o.url ?? ''))),
-    effectiveMethod: t?.req.method ?? 'GET',
-    scheme: t?.target?.scheme.toUpperCase() ?? '',
-    contentType: t?.contentType ?? null,
-    namelookupTime: sec(nl),
-    connectTime: sec(ct),
-    appconnectTime: sec(ac),
-    pretransferTime: sec(pt),
-    starttransferTime: sec(st),
+    responseCode: t.status,
+    httpVersion: t.httpVersion,
+    effectiveUrl: target !== undefined ? target.href : t.url !== '' ? t.url : (t.o.url ?? ''),
+    effectiveMethod: t.req.method,
+    scheme: target === undefined ? '' : target.scheme.toUpperCase(),
+    contentType: t.contentType,
+    namelookupTime: nl / 1000,
+    connectTime: ct / 1000,
+    appconnectTime: ac / 1000,
+    pretransferTime: pt / 1000,
+    starttransferTime: st / 1000,
     totalTime: totalS,
-    redirectTime: sec(rt),
+    redirectTime: rt / 1000,
     namelookupTimeT: us(nl),
     connectTimeT: us(ct),
     appconnectTimeT: us(ac),
@@ -133,38 +154,93 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     sizeUpload: up,
     speedDownload: total > 0 ? Math.round(down / totalS) : 0,
     speedUpload: total > 0 ? Math.round(up / totalS) : 0,
-    headerSize: t?.headerSize ?? 0,
-    requestSize: t?.requestSize ?? 0,
-    contentLengthDownload: t?.contentLength ?? -1,
-    contentLengthUpload: t?.uploadSize ?? -1,
-    numConnects: t?.numConnects ?? 0,
-    redirectCount: t?.redirect.count ?? 0,
-    redirectUrl: t?.redirect.wouldRedirect ?? null,
-    primaryIp: t?.primaryIp ?? '',
-    primaryPort: t?.primaryPort ?? 0,
-    localIp: t?.localIp ?? '',
-    localPort: t?.localPort ?? 0,
-    retryAfter: t?.retryAfter ?? 0,
-    filetime: t?.fileTime ?? -1,
-    httpConnectCode: t?.connectCode ?? 0,
-    proxyAuthAvail: t?.proxyAuthAvail ?? 0,
-    proxyError: t?.proxyCode ?? 0,
-    usedProxy: t?.route?.plan === undefined ? 0 : 1,
+    headerSize: t.headerSize,
+    requestSize: t.requestSize,
+    contentLengthDownload: t.contentLength,
+    contentLengthUpload: t.uploadSize,
+    numConnects: t.numConnects,
+    redirectCount: t.redirect.count,
+    redirectUrl: t.redirect.wouldRedirect,
+    primaryIp: t.primaryIp,
+    primaryPort: t.primaryPort,
+    localIp: t.localIp,
+    localPort: t.localPort,
+    retryAfter: t.retryAfter,
+    filetime: t.fileTime,
+    httpConnectCode: t.connectCode,
+    proxyAuthAvail: t.proxyAuthAvail,
+    proxyError: t.proxyCode,
+    usedProxy: t.route?.plan === undefined ? 0 : 1,
     conditionUnmet: 0,
-    osErrno: osErrno(t?.error),
-    xferId: t?.id ?? -1,
-    connId: t?.connId ?? -1,
-    queueTimeT:
-      t === undefined ? 0 : us(t.queueMs + (Number.isNaN(t.tQueued) ? 0 : Math.max(0, now - t.tQueued))),
+    osErrno: error === undefined ? 0 : osErrno(error),
+    xferId: t.id,
+    connId: t.connId,
+    queueTimeT: us(t.queueMs + (Number.isNaN(t.tQueued) ? 0 : Math.max(0, now - t.tQueued))),
     startTime: Number.isNaN(start) ? 0 : start,
-    httpAuthAvail: t?.auth.avail ?? 0,
-    httpAuthUsed: t?.auth.used ?? 0,
-    result: t?.result ?? 0,
-    sslVerifyResult: t?.tls?.verifyResult ?? causeNumber(t?.error, 'verifyResult'),
-    certInfo: certInfoOf(t?.tls),
+    httpAuthAvail: t.auth.avail,
+    httpAuthUsed: t.auth.used,
+    result: t.result,
+    sslVerifyResult:
+      tls !== undefined ? tls.verifyResult : error === undefined ? 0 : causeNumber(error, 'verifyResult'),
+    certInfo: tls === undefined ? [] : certInfoOf(tls),
     private: privateData,
   };
 }
+
+/** A handle that never ran: every field at its "unknown" value. */
+const NO_TRANSFER: Readonly<Omit<EasyInfo, 'certInfo' | 'private'>> = {
+  responseCode: 0,
+  httpVersion: 0,
+  effectiveUrl: '',
+  effectiveMethod: 'GET',
+  scheme: '',
+  contentType: null,
+  namelookupTime: 0,
+  connectTime: 0,
+  appconnectTime: 0,
+  pretransferTime: 0,
+  starttransferTime: 0,
+  totalTime: 0,
+  redirectTime: 0,
+  namelookupTimeT: 0,
+  connectTimeT: 0,
+  appconnectTimeT: 0,
+  pretransferTimeT: 0,
+  starttransferTimeT: 0,
+  totalTimeT: 0,
+  redirectTimeT: 0,
+  sizeDownload: 0,
+  sizeUpload: 0,
+  speedDownload: 0,
+  speedUpload: 0,
+  headerSize: 0,
+  requestSize: 0,
+  contentLengthDownload: -1,
+  contentLengthUpload: -1,
+  numConnects: 0,
+  redirectCount: 0,
+  redirectUrl: null,
+  primaryIp: '',
+  primaryPort: 0,
+  localIp: '',
+  localPort: 0,
+  retryAfter: 0,
+  filetime: -1,
+  httpConnectCode: 0,
+  proxyAuthAvail: 0,
+  proxyError: 0,
+  usedProxy: 0,
+  conditionUnmet: 0,
+  osErrno: 0,
+  xferId: -1,
+  connId: -1,
+  queueTimeT: 0,
+  startTime: 0,
+  httpAuthAvail: 0,
+  httpAuthUsed: 0,
+  result: 0,
+  sslVerifyResult: 0,
+};
 
 /** The errno of the transport error behind a failure (Node's are negative: libcurl's are not). */
 function osErrno(e: Error | undefined): number {
