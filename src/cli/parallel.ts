@@ -74,16 +74,11 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
             }, action.delayMs);
             waiting.set(timer, job);
           }
-          fill();
-          if (!stopped && opts.aborting?.() === true) {
-            stopped = true;
-            abortAll();
-          }
         } catch (e) {
           finish(e);
           return;
         }
-        if (busy() === 0) finish();
+        if (advance() && busy() === 0) finish();
       },
       onError: (e) => finish(e),
     });
@@ -113,16 +108,20 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
         driver.addHandle(n.easy);
       }
     };
-    try {
-      fill();
-      if (opts.aborting?.() === true) {
-        stopped = true;
-        abortAll();
+    // New transfers, then the caller's abort check; false when either threw (the run is over).
+    const advance = (): boolean => {
+      try {
+        fill();
+        if (!stopped && opts.aborting?.() === true) {
+          stopped = true;
+          abortAll();
+        }
+        return true;
+      } catch (e) {
+        finish(e);
+        return false;
       }
-    } catch (e) {
-      finish(e);
-      return;
-    }
-    if (busy() === 0) finish();
+    };
+    if (advance() && busy() === 0) finish();
   });
 }
