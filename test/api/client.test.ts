@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { Client, getDefaultClient, TscurlError } from '../../src/index.js';
+import { builtPrograms } from '../helpers/bundle.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 
 let server: TestServer;
@@ -19,10 +20,14 @@ before(async () => {
 });
 after(() => server.close());
 
+const IDLE_EXIT = 'test/api/fixtures/idle-exit.ts';
+/** node's arguments for the fixture: built once by esbuild, else through tsx. */
+const fixtureArgs = builtPrograms([IDLE_EXIT]);
+
 function runChild(args: string[]): Promise<{ code: number | null; out: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/api/fixtures/idle-exit.ts', ...args], {
+    const child = spawn(process.execPath, [...fixtureArgs(IDLE_EXIT), ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

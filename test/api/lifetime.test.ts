@@ -5,11 +5,8 @@
 // bound is generous for a loaded machine; a process held open lives until it is killed).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bundlePrograms } from '../helpers/bundle.js';
+import { builtPrograms } from '../helpers/bundle.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 
 const LARGE = 8 * 1024 * 1024;
@@ -18,9 +15,8 @@ let server: TestServer;
 const largeBody = Buffer.alloc(LARGE, 'x');
 
 const FIXTURE = 'test/api/fixtures/lifetime-child.ts';
-const builtDir = mkdtempSync(join(tmpdir(), 'tscurl-lifetime-'));
 /** node's arguments for the child: the fixture built once by esbuild (~0.1 s a start), else through tsx. */
-let childArgs: string[] = ['--import', 'tsx', FIXTURE];
+const childArgs = builtPrograms([FIXTURE]);
 
 before(async () => {
   server = await startHttpServer((req, res) => {
@@ -28,12 +24,9 @@ before(async () => {
     res.writeHead(200, { 'content-length': body.length });
     res.end(body);
   });
-  const built = bundlePrograms([FIXTURE], builtDir);
-  if (built !== undefined) childArgs = [built.get(FIXTURE)!];
 });
 after(async () => {
   await server.close();
-  rmSync(builtDir, { recursive: true, force: true });
 });
 
 interface ChildRun {
@@ -45,7 +38,7 @@ interface ChildRun {
 
 function runChild(mode: string): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...childArgs, server.url, mode], {
+    const child = spawn(process.execPath, [...childArgs(FIXTURE), server.url, mode], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

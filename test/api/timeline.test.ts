@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CurlCode, type EasyInfo, renderTimeline } from '../../src/index.js';
+import { cliNodeArgs } from '../cli/helpers.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { timelineScenario } from './fixtures/timeline-scenario.js';
 
@@ -115,7 +116,8 @@ test('tscurl -Z --timeline FILE writes the page for every transfer of the run', 
     const file = join(dir, 'cli.html');
     // Asynchronously: the server runs in this process.
     const code = await new Promise<number | null>((resolve) => {
-      const args = ['--import', 'tsx', 'src/cli/main.ts', '-Z', '-s', '--timeline', file];
+      // The CLI built by esbuild (test/cli/helpers.ts), else from source through tsx.
+      const args = [...cliNodeArgs(), '-Z', '-s', '--timeline', file];
       for (const u of [`${server.url}/a`, `${server.url}/b`, 'http://127.0.0.1:1/'])
         args.push('-o', '/dev/null', u);
       spawn(process.execPath, args, { stdio: 'ignore' }).on('exit', resolve);

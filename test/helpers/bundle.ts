@@ -4,9 +4,11 @@
 // through the tsx loader, which compiles the engine's modules again in every process. Worker
 // threads find their entry (thread.js) beside the shared chunk, as in dist/.
 // TSCURL_TEST_TSX=1, or no esbuild beside tsx, leaves them to tsx (bundlePrograms returns undefined).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const src = (file: string) => fileURLToPath(new URL(`../../src/${file}`, import.meta.url));
@@ -51,4 +53,25 @@ export function bundlePrograms(files: readonly string[], outdir: string): Map<st
     },
   });
   return new Map(files.map((f) => [f, join(outdir, basename(f).replace(/\.m?ts$/, '.js'))]));
+}
+
+/** Maps `tscurl` and `tscurl/sim` to the sources for programs run through tsx. */
+const srcHooks = fileURLToPath(new URL('../sim/fixtures/tscurl-from-src.mjs', import.meta.url));
+
+/**
+ * For a test file: `files` built together once, in a `before` of the file (or of the describe it
+ * is called in), removed in its `after`. The function returned gives node's arguments to run one
+ * of them: the built module, or the source through tsx when nothing was built.
+ */
+export function builtPrograms(files: readonly string[]): (file: string) => string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tscurl-built-'));
+  let built: Map<string, string> | undefined;
+  before(() => {
+    built = bundlePrograms(files, dir);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return (file) => {
+    const module = built?.get(file);
+    return module === undefined ? ['--import', 'tsx', '--import', srcHooks, file] : [module];
+  };
 }

@@ -1,13 +1,13 @@
 // Runs a docs page's TypeScript blocks as programs, each in its own process, as written (`tscurl`
-// and `tscurl/sim` mapped to the sources): built together by esbuild first (bundlePrograms, ~0.1 s
+// and `tscurl/sim` mapped to the sources): built together by esbuild first (builtPrograms, ~0.1 s
 // a start), or through tsx when esbuild is not there.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { runNodeAsync, runTsAsync } from '../sim/run-fixture.js';
-import { bundlePrograms } from './bundle.js';
+import { after, test } from 'node:test';
+import { runNodeAsync } from '../sim/run-fixture.js';
+import { builtPrograms } from './bundle.js';
 
 export interface ExampleRun {
   status: number | null;
@@ -23,8 +23,7 @@ export function docBlocks(page: string, marker = 'ts'): string[] {
 }
 
 /**
- * Built programs for `sources` (written to a temp dir in `before`), and a function that runs the
- * i-th.
+ * `sources` written to files and built once (builtPrograms); the function returned runs the i-th.
  */
 export function examplePrograms(sources: readonly string[]): (i: number) => Promise<ExampleRun> {
   const dir = mkdtempSync(join(tmpdir(), 'tscurl-examples-'));
@@ -33,15 +32,9 @@ export function examplePrograms(sources: readonly string[]): (i: number) => Prom
     writeFileSync(file, code);
     return file;
   });
-  let built: Map<string, string> | undefined;
-  before(() => {
-    built = bundlePrograms(files, join(dir, 'built'));
-  });
+  const args = builtPrograms(files);
   after(() => rmSync(dir, { recursive: true, force: true }));
-  return (i) => {
-    const file = files[i]!;
-    return built === undefined ? runTsAsync(file) : runNodeAsync([built.get(file)!]);
-  };
+  return (i) => runNodeAsync(args(files[i]!));
 }
 
 /**

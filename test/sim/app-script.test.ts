@@ -2,21 +2,17 @@
 // src/) runs in a child process: one GET on a Multi bound to a SimNetwork, in virtual time, with
 // the callback trace.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { bundlePrograms } from '../helpers/bundle.js';
-import { runNodeAsync, runTsAsync } from './run-fixture.js';
+import { builtPrograms } from '../helpers/bundle.js';
+import { runNodeAsync } from './run-fixture.js';
+
+const file = fileURLToPath(new URL('./fixtures/one-get-traced.mts', import.meta.url));
+// Built by esbuild (the package names mapped to src/ as the tsx hooks map them), else via tsx.
+const nodeArgs = builtPrograms([file]);
 
 test('an application script with the package imports runs one GET in virtual time, traced', async () => {
-  const file = fileURLToPath(new URL('./fixtures/one-get-traced.mts', import.meta.url));
-  const dir = mkdtempSync(join(tmpdir(), 'tscurl-app-script-'));
-  // Built by esbuild (the package names mapped to src/ as the tsx hooks map them), else via tsx.
-  const built = bundlePrograms([file], dir);
-  const r = built === undefined ? await runTsAsync(file) : await runNodeAsync([built.get(file)!]);
-  rmSync(dir, { recursive: true, force: true });
+  const r = await runNodeAsync(nodeArgs(file));
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
     now: number;

@@ -1,15 +1,8 @@
-// Runs a TypeScript file in a child Node process, with `tscurl` / `tscurl/sim` mapped to src/.
+// Runs a program in a child Node process (a module built by builtPrograms, or a TypeScript source
+// through tsx) and collects its output.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-const hooks = fileURLToPath(new URL('./fixtures/tscurl-from-src.mjs', import.meta.url));
-
-/** Runs `file` through tsx without blocking the event loop, so several files can run at once. */
-export function runTsAsync(file: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return runNodeAsync(['--import', 'tsx', '--import', hooks, file]);
-}
-
-/** node with `args` (a module built by bundlePrograms, or runTsAsync's), its output collected. */
+/** node with `args`, its output collected. */
 export function runNodeAsync(
   args: string[],
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
