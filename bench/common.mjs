@@ -1,6 +1,6 @@
 // Helpers shared by the bench runners (run-all.mjs, tls.mjs, h2.mjs).
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -14,6 +14,18 @@ export function exec(cmd, argv, cwd, env = process.env) {
     child.stderr.setEncoding('utf8').on('data', (s) => (err += s));
     child.on('close', (code) => resolve({ code, out, err }));
   });
+}
+
+/** With --help or -h: prints the script's opening comment (what it runs, its options) and exits. */
+export function helpFromHeader(scriptUrl, args) {
+  if (!args.includes('--help') && !args.includes('-h')) return;
+  const lines = [];
+  for (const line of readFileSync(new URL(scriptUrl), 'utf8').split('\n')) {
+    if (!line.startsWith('//')) break;
+    lines.push(line.replace(/^\/\/ ?/, ''));
+  }
+  console.log(lines.join('\n'));
+  process.exit(0);
 }
 
 export const median = (xs) => {

@@ -19,6 +19,7 @@ import {
   fmt,
   H2LOAD,
   HTTPS_WORKLOADS,
+  helpFromHeader,
   makeCertificates,
   median,
   runH2load,
@@ -31,6 +32,7 @@ import { startNginx } from './nginx.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
 const args = process.argv.slice(2);
+helpFromHeader(import.meta.url, args);
 const flag = (name) => args.includes(name);
 const option = (name) => {
   const i = args.indexOf(name);

@@ -12,12 +12,21 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { exec, fmt, HTTPS_WORKLOADS, makeCertificates, summarize, tableRows } from './common.mjs';
+import {
+  exec,
+  fmt,
+  HTTPS_WORKLOADS,
+  helpFromHeader,
+  makeCertificates,
+  summarize,
+  tableRows,
+} from './common.mjs';
 import { startNginx } from './nginx.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
 const args = process.argv.slice(2);
+helpFromHeader(import.meta.url, args);
 const option = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
