@@ -10,7 +10,8 @@
 // the receiver's). A socket made elsewhere (the TLS socket) stays a paused stream read with
 // read(); 'readable' (data or EOF buffered), 'connect', 'drain', 'error', 'close' are its events.
 //
-// Hot path: the listeners and the immediate callback are created once per socket; notifications
+// Hot path: the net.Socket listeners are shared by every socket (they find their NodeSocket on the
+// net.Socket), the immediate callback is made once per socket when first needed; notifications
 // allocate nothing of ours.
 import net from 'node:net';
 import { nextSyntheticFd } from '../fd.js';
