@@ -78,6 +78,10 @@ const HTTP_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/", compared in any 
 /** Shared empty lists: never pushed to (a list is made at its first element). */
 const NO_HEADERS: HeaderList = [];
 const NO_LINES: string[] = [];
+/** The line buffer before a line first spans chunks (never written: appending grows it first). */
+const NO_LINE = new Uint8Array(0);
+/** The line buffer's first size. */
+const LINE_MIN = 128;
 
 // The fields a head's reader looks at (by the name's length, then its letters).
 const F_OTHER = 0;
@@ -188,7 +192,9 @@ export class ResponseReader {
   #seenHttp = false;
 
   // The current line when it spans chunks (bytes copied here), and the span of the line read last.
-  #line = new Uint8Array(128);
+  // Made at the first line that spans chunks (most heads arrive whole): an eager 128-byte buffer
+  // was 312 bytes of heap per open connection.
+  #line: Uint8Array = NO_LINE;
   #lineLen = 0;
   #spanBuf: Uint8Array = this.#line;
   #spanStart = 0;
@@ -367,7 +373,7 @@ export class ResponseReader {
   #appendLine(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     if (this.#lineLen + n > this.#line.length) {
-      let size = this.#line.length * 2;
+      let size = Math.max(LINE_MIN, this.#line.length * 2);
       while (size < this.#lineLen + n) size *= 2;
       const grown = new Uint8Array(size);
       grown.set(this.#line.subarray(0, this.#lineLen));
