@@ -44,6 +44,9 @@ async function race(
     if (result !== undefined) return;
     try {
       if (f.connect(net.now())) {
+        // Once won, everything passes through to the winner (the connection drops the filter).
+        assert.equal(f.passThrough(), f.next);
+        assert.equal(f.passThrough()?.query('remoteAddress')?.ip, f.query('remoteAddress')?.ip);
         result = { at: net.now(), winner: f.query('remoteAddress')?.ip, tried };
         watched?.unwatch();
         return;
@@ -54,6 +57,7 @@ async function race(
       watched?.unwatch();
       return;
     }
+    assert.equal(f.passThrough(), undefined, 'no pass-through while racing');
     const s = f.query('socket');
     if (s !== watched) watched?.unwatch();
     watched = s;
