@@ -11,10 +11,10 @@ export const DEFAULT_MAX_IDLE_AGE_MS = 118_000;
  * Idle connections linked through the connections themselves, most recent at the tail: taking the
  * newest, adding one, and removing any (an eviction of the oldest, a close) are O(1). Three lists
  * run through each idle connection: its reuse key's (idleOlder / idleNewer), its host's
- * (hostOlder / hostNewer) and the pool's age order over every key (lruOlder / lruNewer). An array needed indexOf + splice to remove, O(n)
- * per close; a Set's first entry is found by skipping the deleted ones before it, O(n) per
- * eviction of the oldest while many were evicted before (10,000 idle connections evicted one by
- * one as W4's handles are removed took O(n^2)).
+ * (hostOlder / hostNewer) and the pool's age order over every key (lruOlder / lruNewer). An
+ * array needed indexOf + splice to remove, O(n) per close; a Set's first entry is found by
+ * skipping the deleted ones before it, O(n) per eviction of the oldest while many were evicted
+ * before (10,000 idle connections evicted one by one as the handles are removed took O(n^2)).
  */
 interface IdleList {
   oldest: Connection | undefined;

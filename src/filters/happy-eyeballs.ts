@@ -147,11 +147,17 @@ export class HappyEyeballsFilter implements Filter {
           progressed = true;
         }
       }
-      if (this.families.every((f) => f.exhausted) && (this.secondStarted || this.families.length === 1)) {
+      if (this.allExhausted() && (this.secondStarted || this.families.length === 1)) {
         throw this.failure(now);
       }
       if (!progressed) return false;
     }
+  }
+
+  /** No family has an attempt running or an address left. */
+  private allExhausted(): boolean {
+    for (const f of this.families) if (!f.exhausted) return false;
+    return true;
   }
 
   private startNext(fam: Family, now: number): void {
