@@ -26,6 +26,16 @@ export class ByteQueue {
     this.#length = 0;
   }
 
+  /** Bytes that the next take() can hand out as a view (what is left of the current chunk). */
+  get contiguous(): number {
+    return this.#ci < this.#chunks.length ? this.#chunks[this.#ci]!.length - this.#pos : 0;
+  }
+
+  /** Removes and returns at most n bytes (length > 0), as a view inside one chunk: never a copy. */
+  takeUpTo(n: number): Uint8Array {
+    return this.take(Math.min(n, this.contiguous));
+  }
+
   /** Removes and returns the next n bytes (n <= length): a view when they lie in one chunk. */
   take(n: number): Uint8Array {
     const chunk = this.#chunks[this.#ci]!;

@@ -85,6 +85,14 @@ export class H2ClientConnection {
   #eof = false;
   #closedReported = false;
   #frame: PendingHeader | undefined;
+  /**
+   * An unpadded DATA frame whose payload did not arrive in one piece is handed out as its bytes
+   * come (views, never a copy): the bytes still due, the stream they go to (undefined: dropped, the
+   * window already given back) and whether END_STREAM waits for the last of them.
+   */
+  #dataLeft = 0;
+  #dataStream: Stream | undefined;
+  #dataEnd = false;
   #sawSettings = false;
   #events: H2Event[] = [];
   #ei = 0;
@@ -379,7 +387,7 @@ export class H2ClientConnection {
         }
         if (!this.#readFrame()) {
           if (this.#eof && !this.#closedReported) {
-            if (this.#input.length > 0 || this.#frame !== undefined) {
+            if (this.#input.length > 0 || this.#frame !== undefined || this.#dataLeft > 0) {
               throw new H2ConnectionError(
                 H2ErrorCode.PROTOCOL_ERROR,
                 'connection closed in the middle of a frame',
@@ -400,6 +408,8 @@ export class H2ClientConnection {
   #fail(e: H2ConnectionError): void {
     this.#error = e;
     this.#input.clear();
+    this.#dataLeft = 0;
+    this.#dataStream = undefined;
     this.#events = [];
     this.#ei = 0;
     this.#streams.clear();
@@ -413,6 +423,7 @@ export class H2ClientConnection {
 
   /** Reads and handles one frame; false when a whole frame is not buffered yet. */
   #readFrame(): boolean {
+    if (this.#dataLeft > 0) return this.#readDataPiece();
     if (this.#frame === undefined) {
       if (this.#input.length < FRAME_HEADER_BYTES) return false;
       const h = this.#input.take(FRAME_HEADER_BYTES);
@@ -443,6 +454,20 @@ export class H2ClientConnection {
       this.#frame = { length, type, flags, streamId };
     }
     const f = this.#frame;
+    if (
+      f.type === FrameType.DATA &&
+      (f.flags & Flag.PADDED) === 0 &&
+      f.length > 0 &&
+      this.#input.length > 0 &&
+      this.#input.contiguous < f.length
+    ) {
+      // Its payload spans reads (or is not all here yet): in pieces as it arrives, not copied whole.
+      this.#frame = undefined;
+      this.#dataStream = this.#acceptData(f.flags, f.streamId, f.length, f.length);
+      this.#dataLeft = f.length;
+      this.#dataEnd = (f.flags & Flag.END_STREAM) !== 0;
+      return this.#readDataPiece();
+    }
     if (this.#input.length < f.length) return false;
     this.#frame = undefined;
     const payload = f.length === 0 ? EMPTY : this.#input.take(f.length);
@@ -552,55 +577,84 @@ export class H2ClientConnection {
 
   #onData(flags: number, streamId: number, p: Uint8Array): void {
     const [start, end] = this.#unpad(flags, p, 'DATA');
+    const s = this.#acceptData(flags, streamId, p.length, end - start);
+    if (s === undefined) return;
+    if (end > start) {
+      s.pendingApp += end - start;
+      this.#events.push({ type: 'data', streamId, data: p.subarray(start, end) });
+    }
+    if ((flags & Flag.END_STREAM) !== 0) this.#endRecv(s);
+  }
+
+  /**
+   * The checks and window accounting of a DATA frame of `length` bytes carrying `payload` bytes
+   * of data: the stream its data goes to, or undefined when it is dropped (its window given back).
+   */
+  #acceptData(flags: number, streamId: number, length: number, payload: number): Stream | undefined {
     const s = this.#streamFor(streamId, 'DATA');
-    if (p.length > this.#connRecvWindow) {
+    if (length > this.#connRecvWindow) {
       throw new H2ConnectionError(
         H2ErrorCode.FLOW_CONTROL_ERROR,
-        `DATA of ${p.length} bytes beyond the connection window of ${this.#connRecvWindow}`,
+        `DATA of ${length} bytes beyond the connection window of ${this.#connRecvWindow}`,
       );
     }
-    this.#connRecvWindow -= p.length;
+    this.#connRecvWindow -= length;
     const endStream = (flags & Flag.END_STREAM) !== 0;
-    if (end === start && !endStream) this.#invalid('empty DATA');
+    if (payload === 0 && !endStream) this.#invalid('empty DATA');
     if (s === undefined) {
       // A stream we reset or finished: nobody consumes this, the window goes back at once.
-      this.#creditConnection(p.length);
-      if (p.length === 0) this.#invalid('DATA on a closed stream');
-      return;
+      this.#creditConnection(length);
+      if (length === 0) this.#invalid('DATA on a closed stream');
+      return undefined;
     }
     // Padding is never consumed by the application: credit it now.
-    if (p.length - (end - start) > 0) this.#creditConnection(p.length - (end - start));
+    if (length - payload > 0) this.#creditConnection(length - payload);
     if (s.recv !== 'body') {
-      this.#creditConnection(end - start);
+      this.#creditConnection(payload);
       const why = s.recv === 'head' ? 'DATA before the response head' : 'DATA after the end of the stream';
       this.#streamError(s, s.recv === 'head' ? H2ErrorCode.PROTOCOL_ERROR : H2ErrorCode.STREAM_CLOSED, why);
-      return;
+      return undefined;
     }
-    if (p.length > s.recvWindow) {
-      this.#creditConnection(end - start);
+    if (length > s.recvWindow) {
+      this.#creditConnection(payload);
       this.#streamError(
         s,
         H2ErrorCode.FLOW_CONTROL_ERROR,
-        `DATA of ${p.length} bytes beyond the stream window of ${s.recvWindow}`,
+        `DATA of ${length} bytes beyond the stream window of ${s.recvWindow}`,
       );
-      return;
+      return undefined;
     }
-    s.recvWindow -= p.length;
-    s.received += end - start;
+    s.recvWindow -= length;
+    s.received += payload;
     if (s.contentLength >= 0 && s.received > s.contentLength) {
-      this.#creditConnection(end - start);
+      this.#creditConnection(payload);
       this.#streamError(
         s,
         H2ErrorCode.PROTOCOL_ERROR,
         `more DATA than the content-length of ${s.contentLength}`,
       );
-      return;
+      return undefined;
     }
-    if (end > start) {
-      s.pendingApp += end - start;
-      this.#events.push({ type: 'data', streamId, data: p.subarray(start, end) });
+    return s;
+  }
+
+  /** The next piece of a DATA frame handed out as it arrives; false when none is buffered. */
+  #readDataPiece(): boolean {
+    if (this.#input.length === 0) return false;
+    const piece = this.#input.takeUpTo(this.#dataLeft);
+    this.#dataLeft -= piece.length;
+    const s = this.#dataStream;
+    // The application may have reset the stream between two pieces: the rest goes back at once.
+    const live = s !== undefined && this.#streams.get(s.id) === s;
+    if (live) {
+      s.pendingApp += piece.length;
+      this.#events.push({ type: 'data', streamId: s.id, data: piece });
+    } else if (s !== undefined) this.#creditConnection(piece.length);
+    if (this.#dataLeft === 0) {
+      this.#dataStream = undefined;
+      if (live && this.#dataEnd) this.#endRecv(s);
     }
-    if (endStream) this.#endRecv(s);
+    return true;
   }
 
   #endRecv(s: Stream): void {

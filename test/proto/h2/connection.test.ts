@@ -7,6 +7,7 @@ import {
   H2ClientConnection,
   H2ErrorCode,
   HpackDecoder,
+  NEED_DATA,
   requestHeaderList,
   SettingId,
 } from '../../../src/proto/h2/index.js';
@@ -228,6 +229,77 @@ describe('responses', () => {
       assert.equal(rst?.streamId, 1);
     });
   }
+
+  test('a DATA frame spanning reads is handed out in pieces as they arrive, each a view of its read', () => {
+    const { conn, srv } = connected();
+    conn.request(GET, true);
+    const frame = srv.data(1, 'a'.repeat(100), true);
+    const reads = [
+      concatBytes([srv.headers(1, OK), frame.subarray(0, 40)]),
+      frame.slice(40, 70),
+      frame.slice(70),
+    ];
+    const got: Array<[string, number]> = [];
+    for (const r of reads) {
+      conn.receiveData(r);
+      for (let ev = conn.nextEvent(); ev !== NEED_DATA; ev = conn.nextEvent()) {
+        if (ev.type === 'data') {
+          assert.equal(ev.data.buffer, r.buffer, 'a view of the read, not a copy');
+          conn.consume(1, ev.data.length);
+        }
+        got.push([ev.type, ev.type === 'data' ? ev.data.length : 0]);
+      }
+    }
+    assert.deepEqual(got, [
+      ['head', 0],
+      ['data', 31],
+      ['data', 30],
+      ['data', 39],
+      ['end', 0],
+    ]);
+  });
+
+  test('a stream reset between two pieces of a DATA frame: the rest is dropped and its window given back', () => {
+    const { conn, srv } = connected();
+    conn.request(GET, true);
+    const frame = srv.data(1, 'b'.repeat(9000), true);
+    drive(conn, [concatBytes([srv.headers(1, OK), frame.subarray(0, 1009)])]);
+    conn.takeOutput();
+    conn.reset(1);
+    // 1,000 bytes were handed out (given back by the reset), 8,000 more arrive for nobody.
+    assert.deepEqual(drive(conn, [frame.slice(1009)]), []);
+    conn.receiveData(srv.data(1, 'c'.repeat(1)));
+    assert.equal(conn.nextEvent(), NEED_DATA);
+    const out = parseOutput(conn.takeOutput());
+    assert.deepEqual(
+      out.map((f) => f.type),
+      [FrameType.RST_STREAM],
+    );
+    // The whole frame was credited: a connection WINDOW_UPDATE follows once half the window is in.
+    const big = srv.data(1, new Uint8Array(16384));
+    const rest = 8 * 1024 * 1024 - 9001;
+    const frames: Uint8Array[] = [];
+    for (let n = 0; n < rest; n += 16384)
+      frames.push(n + 16384 <= rest ? big : srv.data(1, new Uint8Array(rest - n)));
+    drive(conn, frames);
+    const updates = parseOutput(conn.takeOutput()).filter((f) => f.type === FrameType.WINDOW_UPDATE);
+    assert.deepEqual(
+      updates.map((f) => [f.streamId, new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(0)]),
+      [[0, 8 * 1024 * 1024]],
+    );
+  });
+
+  test('the connection closing inside a DATA frame handed out in pieces is a connection error', () => {
+    const { conn, srv } = connected();
+    conn.request(GET, true);
+    const frame = srv.data(1, 'a'.repeat(100), true);
+    const ev = drive(conn, [srv.headers(1, OK), frame.subarray(0, 50)], { eof: true });
+    assert.deepEqual(
+      ev.map((e) => e.type),
+      ['head', 'data', 'error'],
+    );
+    assert.match(String(ev.at(-1)!.message), /closed in the middle of a frame/);
+  });
 
   test('content-length checked against DATA: too much, too little', () => {
     const { conn, srv } = connected();
