@@ -465,15 +465,37 @@ function coalesce(q: Uint8Array[], head: number): void {
 
 /** The request as curl -v shows it for HTTP/2: "GET / HTTP/2", Host (the :authority), the fields sent. */
 function renderHead(head: RequestHead, list: HeaderList): Uint8Array {
-  let s = `${head.method} ${head.path} HTTP/2\r\n`;
+  // Written straight into the bytes (no string built first): this runs for every request.
+  let size = head.method.length + head.path.length + 12; // 'M P HTTP/2\r\n' and the last CRLF
   for (const [n, v] of list) {
-    if (n === ':authority') s += `Host: ${v}\r\n`;
-    else if (n.charCodeAt(0) !== 0x3a) s += `${n}: ${v}\r\n`;
+    if (n === ':authority') size += 8 + v.length;
+    else if (n.charCodeAt(0) !== 0x3a) size += n.length + v.length + 4;
   }
-  s += '\r\n';
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  const out = new Uint8Array(size);
+  let pos = put(out, 0, head.method);
+  out[pos++] = 0x20;
+  pos = put(out, pos, head.path);
+  pos = put(out, pos, ' HTTP/2\r\n');
+  for (const [n, v] of list) {
+    if (n === ':authority') pos = put(out, put(out, pos, 'Host: '), v);
+    else if (n.charCodeAt(0) !== 0x3a) {
+      pos = put(out, pos, n);
+      out[pos++] = 0x3a;
+      out[pos++] = 0x20;
+      pos = put(out, pos, v);
+    } else continue;
+    out[pos++] = 0x0d;
+    out[pos++] = 0x0a;
+  }
+  out[pos++] = 0x0d;
+  out[pos] = 0x0a;
   return out;
+}
+
+/** Writes s's code units (latin1) at pos; returns the position after them. */
+function put(out: Uint8Array, pos: number, s: string): number {
+  for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i) & 0xff;
+  return pos;
 }
 
 /** Response head lines as libcurl hands HTTP/2 heads to the header callback. */

@@ -157,12 +157,18 @@ export interface RequestTarget {
  * Fields whose name or value cannot be sent are an error (returned as the message).
  */
 export function requestHeaderList(target: RequestTarget, fields: HeaderList): HeaderList | string {
-  let authority = target.authority;
-  const out: HeaderList = [];
-  for (const [rawName, value] of fields) {
+  // libcurl's (and nghttp2's) order: :method, :path, :scheme, :authority (set after the fields,
+  // a Host field may change it).
+  const connect = target.method === 'CONNECT';
+  const authority: [string, string] = [':authority', target.authority];
+  const out: HeaderList = connect
+    ? [[':method', target.method], authority]
+    : [[':method', target.method], [':path', target.path], [':scheme', target.scheme], authority];
+  for (const field of fields) {
+    const [rawName, value] = field;
     const name = rawName.toLowerCase();
     if (name === 'host') {
-      authority = value;
+      authority[1] = value;
       continue;
     }
     if (CONNECTION_SPECIFIC.has(name)) continue;
@@ -182,20 +188,8 @@ export function requestHeaderList(target: RequestTarget, fields: HeaderList): He
     const trimmed = value.trim();
     const ve = valueError(name, trimmed);
     if (ve !== undefined) return ve;
-    out.push([name, trimmed]);
+    // A field already lower-case and trimmed is sent as given (no new pair).
+    out.push(name === rawName && trimmed === value ? field : [name, trimmed]);
   }
-  // libcurl's (and nghttp2's) order: :method, :path, :scheme, :authority.
-  const pseudo: HeaderList =
-    target.method === 'CONNECT'
-      ? [
-          [':method', target.method],
-          [':authority', authority],
-        ]
-      : [
-          [':method', target.method],
-          [':path', target.path],
-          [':scheme', target.scheme],
-          [':authority', authority],
-        ];
-  return pseudo.concat(out);
+  return out;
 }
