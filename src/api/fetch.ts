@@ -48,10 +48,20 @@ export function fetch(input: FetchInput, init?: FetchInit): Promise<Response> {
   return getDefaultClient().fetch(input, init);
 }
 
-/** A ReadableStream fed by the write callback: a full queue pauses the transfer, a pull resumes it. */
+/** The body streams' queuing strategy: bytes, one for all. */
+const byteStrategy: QueuingStrategy<Uint8Array> = {
+  highWaterMark: BODY_HIGH_WATER_MARK,
+  size: (chunk) => chunk.byteLength,
+};
+
+/**
+ * A ReadableStream fed by the write callback: a full queue pauses the transfer, a pull resumes it.
+ * The sink is the stream's underlying source itself (start, pull and cancel are its methods, which
+ * the stream calls with the sink as `this`): no source object and closures per response.
+ */
 class StreamSink implements BodySink {
   readonly stream: ReadableStream<Uint8Array>;
-  exchange: Exchange | undefined;
+  exchange: Exchange<unknown> | undefined;
   /** Set for a redirect or a null-body response: bytes are dropped. */
   discard = false;
   private discarded = 0;
@@ -59,19 +69,20 @@ class StreamSink implements BodySink {
   private done = false;
 
   constructor() {
-    this.stream = new ReadableStream<Uint8Array>(
-      {
-        start: (c) => {
-          this.controller = c;
-        },
-        pull: () => this.exchange?.resume(),
-        cancel: (reason) => {
-          this.done = true;
-          this.exchange?.abort(reason);
-        },
-      },
-      { highWaterMark: BODY_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
-    );
+    this.stream = new ReadableStream<Uint8Array>(this, byteStrategy);
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+  }
+
+  pull(): void {
+    this.exchange?.resume();
+  }
+
+  cancel(reason: unknown): void {
+    this.done = true;
+    this.exchange?.abort(reason);
   }
 
   push(chunk: Buffer): boolean {
@@ -198,31 +209,54 @@ async function withBody(
 /** One hop: its Response, or the next hop's once this one's body was drained. */
 function runHop(call: Call, hop: Hop, redirects: number): Promise<Response> {
   const sink = new StreamSink();
-  const x = startHop(call.host, hop, call.extra, sink, call.signal, call.redirect);
-  return x.head.then((head) => {
-    const location = redirectStatuses.has(head.status) ? headerValue(head, 'location') : undefined;
-    if (location === undefined || call.redirect === 'manual') {
-      return toResponse(head, sink, hop, redirects > 0, call.firstOrigin);
+  // The call's promise is the exchange's own, resolved with what the head makes (the Response, or
+  // the next hop's promise): no second promise and microtask after the head's.
+  const x: Exchange<Response | Promise<Response>> = startHop(call, hop, sink, (head) => {
+    try {
+      return afterHead(call, hop, redirects, sink, x, head);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (call.redirect === 'error') {
-      x.abort(undefined);
-      throw new TscurlError(
-        CurlCode.TOO_MANY_REDIRECTS,
-        `Unexpected redirect to ${location} (redirect: 'error')`,
-        {
-          side: 'remote',
-          phase: 'recv',
-          host: x.hostLabel,
-        },
-      );
-    }
-    const next = nextHop(hop, head.status, location, redirects, x.hostLabel);
-    return call.client._track(follow(call, x, next, redirects + 1));
   });
+  return x.head as Promise<Response>;
+}
+
+/** A hop's final head: its Response, or the next hop (a redirect to follow). */
+function afterHead(
+  call: Call,
+  hop: Hop,
+  redirects: number,
+  sink: StreamSink,
+  x: Exchange<unknown>,
+  head: ResponseHead,
+): Response | Promise<Response> {
+  const location = redirectStatuses.has(head.status) ? headerValue(head, 'location') : undefined;
+  if (location === undefined || call.redirect === 'manual') {
+    return toResponse(head, sink, hop, redirects > 0, call.firstOrigin);
+  }
+  if (call.redirect === 'error') {
+    x.abort(undefined);
+    throw new TscurlError(
+      CurlCode.TOO_MANY_REDIRECTS,
+      `Unexpected redirect to ${location} (redirect: 'error')`,
+      {
+        side: 'remote',
+        phase: 'recv',
+        host: x.hostLabel,
+      },
+    );
+  }
+  const next = nextHop(hop, head.status, location, redirects, x.hostLabel);
+  return call.client._track(follow(call, x, next, redirects + 1));
 }
 
 /** Between two hops: the previous one ends (its body drained, the connection kept), then the next starts. */
-async function follow(call: Call, previous: Exchange, next: Hop, redirects: number): Promise<Response> {
+async function follow(
+  call: Call,
+  previous: Exchange<unknown>,
+  next: Hop,
+  redirects: number,
+): Promise<Response> {
   await previous.finished;
   if (call.signal?.aborted) throw call.signal.reason;
   return runHop(call, next, redirects);
@@ -253,17 +287,11 @@ function parseUrl(rawUrl: string): { href: string; origin: string } {
   return parsed;
 }
 
-function startHop(
-  host: ExchangeHost,
-  hop: Hop,
-  extra: TransferOptions,
-  sink: StreamSink,
-  signal: AbortSignal | undefined,
-  redirect: NonNullable<RequestInit['redirect']>,
-): Exchange {
+function startHop<R>(call: Call, hop: Hop, sink: StreamSink, result: (head: ResponseHead) => R): Exchange<R> {
   const b = hop.body;
   const upload = b?.kind === 'stream' ? new UploadFeeder(b.open, b.size, b.replayable) : undefined;
-  const x = new Exchange(host, {
+  const redirect = call.redirect;
+  const x = new Exchange<R>(call.host, {
     options: easyOptionsFor(
       {
         url: hop.href,
@@ -272,11 +300,12 @@ function startHop(
         body: b?.kind === 'bytes' ? b.bytes : upload,
         bodyType: b?.contentType,
       },
-      extra,
+      call.extra,
     ),
     sink,
-    signal,
+    signal: call.signal,
     upload,
+    result,
     onHead: (head) => {
       const isRedirect =
         redirect !== 'manual' && redirectStatuses.has(head.status) && headerValue(head, 'location');
@@ -375,12 +404,19 @@ function toResponse(
       // A field Headers refuses (invalid name or value bytes) is dropped, as undici does.
     }
   }
-  // Response's constructor cannot set these; Node's fetch sets them on its responses.
-  Object.defineProperties(response, {
-    url: { value: hop.href, enumerable: true },
-    redirected: { value: redirected, enumerable: true },
-    // Node's fetch reports 'cors' once a redirect left the first URL's origin.
-    type: { value: hop.origin === firstOrigin ? 'basic' : 'cors', enumerable: true },
-  });
+  // Response's constructor cannot set these; Node's fetch sets them on its responses. One
+  // descriptor object each, reused (defineProperty reads it at once): no four objects per call.
+  urlDescriptor.value = hop.href;
+  Object.defineProperty(response, 'url', urlDescriptor);
+  urlDescriptor.value = '';
+  Object.defineProperty(response, 'redirected', redirected ? redirectedTrue : redirectedFalse);
+  // Node's fetch reports 'cors' once a redirect left the first URL's origin.
+  Object.defineProperty(response, 'type', hop.origin === firstOrigin ? typeBasic : typeCors);
   return response;
 }
+
+const urlDescriptor: PropertyDescriptor = { value: '', enumerable: true };
+const redirectedTrue: PropertyDescriptor = { value: true, enumerable: true };
+const redirectedFalse: PropertyDescriptor = { value: false, enumerable: true };
+const typeBasic: PropertyDescriptor = { value: 'basic', enumerable: true };
+const typeCors: PropertyDescriptor = { value: 'cors', enumerable: true };
