@@ -241,6 +241,8 @@ export class BodyReadable extends Readable {
   private heldEnd = false;
   /** The source ended or failed: destroying the body no longer ends a transfer. */
   private sourceDone = false;
+  /** A `for await` that takes the chunks straight from the transfer (see ChunkIterator). */
+  private direct: ChunkIterator | undefined;
 
   constructor(onDemand: () => void, onDestroy: (error: Error | null) => void, highWaterMark: number) {
     super({ highWaterMark });
@@ -255,6 +257,8 @@ export class BodyReadable extends Readable {
    * transfer however fast it is read.
    */
   _deliver(chunk: Buffer): boolean {
+    const direct = this.direct;
+    if (direct !== undefined) return direct.deliver(chunk, this.readableHighWaterMark);
     if (!this.holding) {
       this.push(chunk);
       return this.readableLength <= this.readableHighWaterMark;
@@ -268,7 +272,8 @@ export class BodyReadable extends Readable {
   /** @internal The transfer's body ended. */
   _end(): void {
     this.sourceDone = true;
-    if (this.holding) this.heldEnd = true;
+    if (this.direct !== undefined) this.direct.end();
+    else if (this.holding) this.heldEnd = true;
     else this.push(null);
   }
 
@@ -276,15 +281,20 @@ export class BodyReadable extends Readable {
   _fail(error: unknown): void {
     this.sourceDone = true;
     this.dropHeld();
+    const e = error instanceof Error ? error : new Error(String(error));
+    this.direct?.fail(e);
     // A body nobody reads (or listens to) must not turn a failed transfer into an uncaught
     // 'error' event; whoever reads it later still gets the error.
     if (this.listenerCount('error') === 0) this.on('error', noop);
-    this.destroy(error instanceof Error ? error : new Error(String(error)));
+    this.destroy(e);
   }
 
   // Synchronous with destroy(): the transfer (and its connection slot) ends at once.
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.dropHeld();
+    // A `for await` still reading ends as the stream's own iterator would: with the error, or
+    // with a premature close.
+    if (this.direct !== undefined && !this.readableEnded) this.direct.fail(error ?? prematureClose());
     if (!this.readableEnded && !this.sourceDone) this.onDestroy(error);
     callback(error);
   }
@@ -329,10 +339,31 @@ export class BodyReadable extends Readable {
   }
 
   override [Symbol.asyncIterator](): StreamIterator {
-    if (!this.holding || !this.heldEnd || this.destroyed) {
-      return super[Symbol.asyncIterator]();
-    }
-    return new WholeBodyIterator(this) as unknown as StreamIterator;
+    if (!this.holding || this.destroyed) return super[Symbol.asyncIterator]();
+    if (this.heldEnd) return new WholeBodyIterator(this) as unknown as StreamIterator;
+    // A body still arriving: the iterator takes its chunks from the transfer directly.
+    const it = new ChunkIterator(this);
+    const first = this.heldFirst;
+    const more = this.heldMore;
+    this.dropHeld();
+    if (first !== undefined) it.deliver(first, Number.POSITIVE_INFINITY);
+    if (more !== undefined)
+      for (let i = 0; i < more.length; i++) it.deliver(more[i]!, Number.POSITIVE_INFINITY);
+    this.direct = it;
+    this.consumed = true;
+    return it as unknown as StreamIterator;
+  }
+
+  /** @internal For ChunkIterator: the reader wants more (a paused transfer resumes). */
+  _demand(): void {
+    this.onDemand();
+  }
+
+  /** @internal For ChunkIterator: every chunk was read; the body ends as a read to the end would. */
+  _iterated(): void {
+    this.push(null);
+    this.read();
+    this.destroy();
   }
 
   /** @internal For WholeBodyIterator: like a stream read, an empty body does not count as used. */
@@ -396,6 +427,109 @@ export class BodyReadable extends Readable {
 }
 
 const noop = () => {};
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+/**
+ * `for await` over a body still arriving: chunks go from the transfer to the iterator without the
+ * Readable's buffer in between (no push, 'readable' tick, read() and async generator per chunk,
+ * which were about a third of request()'s CPU for a 100 MiB body). The transfer pauses once more
+ * than highWaterMark bytes wait unread, as with the stream's buffer; a next() that finds the
+ * queue at or under it resumes it. Ends as the stream's own iterator does: the body ended and
+ * closed after the last chunk, the error thrown, a break destroys the body.
+ */
+class ChunkIterator implements AsyncIterator<Buffer> {
+  private readonly queue: Buffer[] = [];
+  private head = 0;
+  private bytes = 0;
+  private ended = false;
+  private error: Error | undefined;
+  private done = false;
+  private resolveNext: ((r: IteratorResult<Buffer>) => void) | undefined;
+  private rejectNext: ((e: Error) => void) | undefined;
+
+  constructor(private readonly body: BodyReadable) {}
+
+  /** A chunk from the transfer; false when more than `highWaterMark` bytes wait. */
+  deliver(chunk: Buffer, highWaterMark: number): boolean {
+    const resolve = this.resolveNext;
+    if (resolve !== undefined) {
+      this.resolveNext = this.rejectNext = undefined;
+      resolve({ value: chunk, done: false });
+      return true;
+    }
+    this.queue.push(chunk);
+    this.bytes += chunk.length;
+    return this.bytes <= highWaterMark;
+  }
+
+  end(): void {
+    this.ended = true;
+    if (this.resolveNext !== undefined) this.settle();
+  }
+
+  fail(error: Error): void {
+    if (this.done || this.error !== undefined) return;
+    this.error = error;
+    if (this.rejectNext !== undefined) this.settle();
+  }
+
+  /** Settles the waiting next() with the end or the error. */
+  private settle(): void {
+    const resolve = this.resolveNext!;
+    const reject = this.rejectNext!;
+    this.resolveNext = this.rejectNext = undefined;
+    const r = this.finish();
+    if (r instanceof Error) reject(r);
+    else resolve(r);
+  }
+
+  /** The iteration's end: the error, or done (the body ended). */
+  private finish(): IteratorResult<Buffer> | Error {
+    this.done = true;
+    if (this.error !== undefined) return this.error;
+    this.body._iterated();
+    return { value: undefined, done: true };
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    // An error is thrown at once, as the stream's iterator does (what was queued is dropped).
+    if (this.error !== undefined) return Promise.reject(this.finish());
+    const queue = this.queue;
+    if (this.head < queue.length) {
+      const chunk = queue[this.head]!;
+      queue[this.head++] = undefined as unknown as Buffer;
+      if (this.head === queue.length) {
+        queue.length = 0;
+        this.head = 0;
+      }
+      this.bytes -= chunk.length;
+      if (this.bytes <= this.body.readableHighWaterMark) this.body._demand();
+      return Promise.resolve({ value: chunk, done: false });
+    }
+    if (this.ended) return Promise.resolve(this.finish() as IteratorResult<Buffer>);
+    this.body._demand();
+    return new Promise((resolve, reject) => {
+      this.resolveNext = resolve;
+      this.rejectNext = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<Buffer>> {
+    if (!this.done) {
+      this.done = true;
+      this.body.destroy();
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
 
 /**
  * `for await` over a body that arrived whole: one chunk, then the end; return() (a break)

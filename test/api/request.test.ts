@@ -154,3 +154,58 @@ describe('the body is full once MORE than highWaterMark bytes wait in it', () =>
     body.destroy();
   });
 });
+
+describe('for await over a body still arriving (chunks straight from the transfer)', () => {
+  test('chunks in order, full past highWaterMark, then end and close as a stream read to its end', async () => {
+    let demands = 0;
+    const body = new BodyReadable(
+      () => demands++,
+      () => {},
+      4,
+    );
+    const events: string[] = [];
+    body.on('end', () => events.push('end'));
+    body.on('close', () => events.push('close'));
+    body._deliver(Buffer.from('ab'));
+    const it = body[Symbol.asyncIterator]();
+    assert.equal(String((await it.next()).value), 'ab');
+    const pending = it.next();
+    assert.equal(body._deliver(Buffer.from('cd')), true);
+    assert.equal(String((await pending).value), 'cd');
+    assert.equal(body._deliver(Buffer.from('efg')), true);
+    assert.equal(body._deliver(Buffer.from('hi')), false, 'more than highWaterMark waits: full');
+    body._end();
+    const rest: string[] = [];
+    for (let r = await it.next(); r.done !== true; r = await it.next()) rest.push(String(r.value));
+    assert.deepEqual(rest, ['efg', 'hi']);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(events, ['end', 'close']);
+    assert.ok(body.readableEnded);
+    assert.ok(demands > 0, 'reading asked the transfer for more');
+    assert.equal(body.bodyUsed, true);
+  });
+
+  test('destroyed while a next() waits: a premature close; a failure: its error', async () => {
+    const body = new BodyReadable(
+      () => {},
+      () => {},
+      4,
+    );
+    body._deliver(Buffer.from('x'));
+    const it = body[Symbol.asyncIterator]();
+    await it.next();
+    const waiting = it.next();
+    body.destroy();
+    await assert.rejects(waiting, { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+
+    const failing = new BodyReadable(
+      () => {},
+      () => {},
+      4,
+    );
+    failing._deliver(Buffer.from('y'));
+    const it2 = failing[Symbol.asyncIterator]();
+    failing._fail(new TscurlError(18, 'cut short'));
+    await assert.rejects(it2.next(), { message: 'cut short' });
+  });
+});
