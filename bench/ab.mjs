@@ -1,0 +1,147 @@
+// Two or more tscurl builds on one workload, alternating in ONE process: a round of each build in
+// turn (the order rotated per round), each round's CPU from process.cpuUsage, medians at the end.
+// On a loaded machine the CPU time of separate client processes swings by +-20% from one minute to
+// the next; rounds a second apart in one process see the same load, so a 5% change shows.
+//   node bench/ab.mjs multi|request URL COUNT CONCURRENCY SIZE ROUNDS DIR_A DIR_B [DIR...]
+// DIR is a checkout with dist/ built (e.g. /work/base and this one). https URLs: BENCH_CA names the
+// CA file (as for bench/client.mjs). `multi` is the README's application loop over a Multi (the
+// bench's "tscurl Multi"), `request` is Client.request() reading the body. Every transfer's status
+// and byte count is checked; one warm-up round per build is not counted. Each build keeps its
+// Multi or Client for all rounds: connections are reused, as in a long-running application.
+import { readFileSync } from 'node:fs';
+import { median } from './common.mjs';
+
+const [api, url, countArg, concArg, sizeArg, roundsArg, ...dirs] = process.argv.slice(2);
+if (!['multi', 'request'].includes(api) || dirs.length < 2) {
+  console.error(
+    'usage: node bench/ab.mjs multi|request URL COUNT CONCURRENCY SIZE ROUNDS DIR_A DIR_B [DIR...]',
+  );
+  process.exit(2);
+}
+const count = Number(countArg);
+const concurrency = Number(concArg);
+const size = Number(sizeArg);
+const rounds = Number(roundsArg);
+const caInfo = process.env.BENCH_CA;
+const tlsOptions = caInfo === undefined ? {} : { caInfo };
+if (caInfo !== undefined) readFileSync(caInfo); // a missing CA file fails here, not every transfer
+const builds = [];
+for (const dir of dirs) builds.push(await import(`${dir}/dist/src/index.js`));
+
+function check(status, got) {
+  if (status !== 200 || got !== size) throw new Error(`status ${status}, ${got} bytes (expected ${size})`);
+}
+
+/**
+ * The Multi driven by the application's loop, as bench/client.mjs's tscurl-multi. One Multi per
+ * build for all rounds, so its connections (and TLS sessions) are reused: rounds measure the
+ * transfers, not the handshakes of the warm-up round.
+ */
+function multiRunner({ Easy, Multi, Poll, SOCKET_TIMEOUT }) {
+  let timeout;
+  let immediate;
+  let issued = 0;
+  let done = 0;
+  let round;
+  const onTimer = () => {
+    timeout = immediate = undefined;
+    act(SOCKET_TIMEOUT, 0);
+  };
+  const multi = new Multi({
+    socketFunction(_easy, socket, what, socketp) {
+      if (what === Poll.REMOVE) {
+        socket.unwatch();
+        return;
+      }
+      let ready = socketp;
+      if (ready === undefined) {
+        ready = (events) => act(socket, events);
+        multi.assign(socket, ready);
+      }
+      socket.watch(what, ready);
+    },
+    timerFunction(ms) {
+      if (timeout !== undefined) clearTimeout(timeout);
+      if (immediate !== undefined) clearImmediate(immediate);
+      timeout = immediate = undefined;
+      if (ms === 0) immediate = setImmediate(onTimer);
+      else if (ms > 0) timeout = setTimeout(onTimer, ms);
+    },
+  });
+  const add = () => {
+    issued++;
+    const easy = new Easy({
+      url,
+      ...tlsOptions,
+      writeFunction(chunk) {
+        this.private.bytes += chunk.length;
+        return chunk.length;
+      },
+      private: { bytes: 0 },
+    });
+    multi.addHandle(easy);
+  };
+  function act(socket, events) {
+    try {
+      multi.socketAction(socket, events);
+      for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
+        if (m.result !== 0) throw new Error(`curl code ${m.result}: ${m.easy.errorBuffer}`);
+        check(m.easy.getInfo().responseCode, m.easy.private.bytes);
+        multi.removeHandle(m.easy);
+        done++;
+        if (issued < count) add();
+      }
+    } catch (e) {
+      round.reject(e);
+      return;
+    }
+    if (done === count) round.resolve();
+  }
+  return {
+    run() {
+      issued = done = 0;
+      return new Promise((resolve, reject) => {
+        round = { resolve, reject };
+        for (let i = 0; i < concurrency; i++) add();
+      });
+    },
+    close: () => multi.close(),
+  };
+}
+
+/** Client.request() with `concurrency` workers, each reading the body. */
+async function runRequest(client) {
+  let issued = 0;
+  const worker = async () => {
+    while (issued < count) {
+      issued++;
+      const r = await client.request(url, tlsOptions);
+      let got = 0;
+      for await (const chunk of r.body) got += chunk.length;
+      check(r.statusCode, got);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+const clients = builds.map((t) => (api === 'request' ? new t.Client() : multiRunner(t)));
+const cpu = dirs.map(() => []);
+for (let r = -1; r < rounds; r++) {
+  for (let i = 0; i < builds.length; i++) {
+    const k = (r + 1 + i) % builds.length;
+    const before = process.cpuUsage();
+    if (api === 'request') await runRequest(clients[k]);
+    else await clients[k].run();
+    const used = process.cpuUsage(before);
+    if (r >= 0) cpu[k].push((used.user + used.system) / 1e6);
+  }
+}
+for (const c of clients) await c.close();
+const width = Math.max(...dirs.map((d) => d.length));
+const ref = median(cpu[0]);
+for (let k = 0; k < dirs.length; k++) {
+  const m = median(cpu[k]);
+  console.log(
+    `${dirs[k].padEnd(width)}  CPU s per round: median ${m.toFixed(4)}, min ${Math.min(...cpu[k]).toFixed(4)}, ${(m / ref).toFixed(3)}x the first`,
+  );
+}
