@@ -2,6 +2,7 @@
 // outcome and its CurlCode, -k, client certificates, pinned keys, handshake faults, reuse,
 // resumption, TLS versions, getInfo()'s TLS fields.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -15,6 +16,8 @@ import {
   Easy,
   type EasyInfo,
   NodeDriver,
+  PAUSE,
+  Pause,
   Share,
   SslVersion,
   TscurlError,
@@ -218,6 +221,50 @@ describe('the promise API beside node:https', () => {
     });
     assert.equal((nodeErr as Error & { code?: string }).code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     await fails(`${good.url}/`, {}, 60, /unable to verify the first certificate/);
+  });
+});
+
+describe('bodies over TLS', () => {
+  test('a 6 MiB body paused twice by the write callback, and read slowly through request(): bytes intact', async () => {
+    const body = randomBytes(6 * 1024 * 1024 + 777);
+    const srv = https.createServer({ cert: pem(pki.serverCert), key: pem(pki.serverKey) }, (_req, res) => {
+      res.setHeader('content-length', body.length);
+      res.end(body);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    servers.push({ close: () => srv.close() });
+    const url = `https://localhost:${(srv.address() as net.AddressInfo).port}/big`;
+    // Engine API: PAUSE at 1 MiB and at 4 MiB, unpaused from a timer while the server keeps sending.
+    const parts: Buffer[] = [];
+    let got = 0;
+    let pauses = 0;
+    const easy: Easy = new Easy({
+      url,
+      caInfo: pki.caCert,
+      writeFunction: (c) => {
+        const mark = pauses === 0 ? 1 << 20 : 4 << 20;
+        if (pauses < 2 && got + c.length > mark) {
+          pauses++;
+          setTimeout(() => easy.pause(Pause.CONT), 30);
+          return PAUSE;
+        }
+        parts.push(Buffer.from(c));
+        got += c.length;
+        return c.length;
+      },
+    });
+    const done = await new NodeDriver().add(easy);
+    assert.equal(done.result, 0, easy.errorBuffer);
+    assert.equal(pauses, 2);
+    assert.ok(Buffer.concat(parts).equals(body), 'engine: bytes intact and in order');
+    // Promise API: chunks kept as handed out, consumed with pauses between them.
+    const r = await client.request(url, trustCa());
+    const kept: Uint8Array[] = [];
+    for await (const chunk of r.body) {
+      kept.push(chunk);
+      if (kept.length % 16 === 0) await new Promise((res) => setTimeout(res, 1));
+    }
+    assert.ok(Buffer.concat(kept).equals(body), 'request(): bytes intact and in order');
   });
 });
 

@@ -5,6 +5,7 @@ import { createServer, type Socket as NetSocket, type Server } from 'node:net';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer as createTlsServer } from 'node:tls';
+import type { NodeTlsSocket } from '../../src/transport/node/tls.js';
 import { NodeTransport, nodeTransport } from '../../src/transport/node/transport.js';
 import {
   EOF,
@@ -261,117 +262,192 @@ function pattern(n: number, seed: number): Buffer {
   return b;
 }
 
-test('node: bytes handed out by read() stay intact through later reads of any socket (small and bulk)', async () => {
-  const fx = await createNodeFixture();
-  const sockets: TransportSocket[] = [];
-  try {
-    // Three peers: one bulk sender (reads fill whole buffers), two sending many small writes, so
-    // reads of the three sockets interleave.
-    const bulk = pattern(3 * 1024 * 1024 + 123, 1);
-    const smallA = Array.from({ length: 300 }, (_, i) => pattern(100 + i, 2 + i));
-    const smallB = Array.from({ length: 300 }, (_, i) => pattern(5000 + i, 900 + i));
-    const sends = [[bulk], smallA, smallB];
-    const addr = await fx.listen((c) => {
-      const parts = sends.shift()!;
-      let i = 0;
-      const next = (): void => {
-        for (let k = 0; k < 10 && i < parts.length; k++) c.write(parts[i++]!);
-        if (i < parts.length) setImmediate(next);
-        else c.end();
-      };
-      // Each peer waits for its client's first byte, so the three are told apart.
-      c.onData(() => next());
-    });
-    const got: Uint8Array[][] = [[], [], []];
-    const ended = [false, false, false];
-    for (let k = 0; k < 3; k++) {
-      const s = fx.transport.connect(addr);
-      sockets.push(s);
-      let said = false;
-      s.watch(INOUT, () => {
-        if (!said && !s.connecting) {
-          said = s.write(Buffer.from('x')) === 1;
-          s.watch(Ready.IN, onIn);
-        }
+/**
+ * A connected socket to a server of `fx` over TCP, or TLS over it (handshake done): the receive
+ * tests run over both.
+ */
+async function connectOver(
+  fx: TransportFixture,
+  over: 'tcp' | 'tls',
+  addr: { address: string; port: number; family: 4 | 6 },
+): Promise<TransportSocket> {
+  const tcp = fx.transport.connect(addr);
+  for (let t = 0; tcp.connecting; t++) {
+    assert.ok(t < 5000, 'connects');
+    await sleep(1);
+  }
+  if (over === 'tcp') return tcp;
+  const s = fx.transport.startTls!(tcp, { config: fx.tlsConfig, host: fx.tlsHost, alpn: [] });
+  for (let t = 0; s.connecting; t++) {
+    assert.ok(t < 5000, 'handshake');
+    await sleep(1);
+  }
+  assert.equal(s.error, undefined, s.error?.message);
+  // Node's internals allow onread on this version (the fallback, a paused stream, is slower).
+  assert.equal((s as NodeTlsSocket).receivesThroughOnread, true, 'TLS socket reads through onread');
+  return s;
+}
+
+for (const over of ['tcp', 'tls'] as const) {
+  const listen = (fx: TransportFixture, handler: (c: PeerConn) => void) =>
+    over === 'tcp' ? fx.listen(handler) : fx.listenTls('good', handler);
+
+  test(`node: bytes handed out by read() stay intact through later reads of any socket (small and bulk, ${over})`, async () => {
+    const fx = await createNodeFixture();
+    const sockets: TransportSocket[] = [];
+    try {
+      // Three peers: one bulk sender (reads fill whole buffers), two sending many small writes, so
+      // reads of the three sockets interleave.
+      const bulk = pattern(3 * 1024 * 1024 + 123, 1);
+      const smallA = Array.from({ length: 300 }, (_, i) => pattern(100 + i, 2 + i));
+      const smallB = Array.from({ length: 300 }, (_, i) => pattern(5000 + i, 900 + i));
+      const sends = [[bulk], smallA, smallB];
+      const addr = await listen(fx, (c) => {
+        const parts = sends.shift()!;
+        let i = 0;
+        const next = (): void => {
+          for (let k = 0; k < 10 && i < parts.length; k++) c.write(parts[i++]!);
+          if (i < parts.length) setImmediate(next);
+          else c.end();
+        };
+        // Each peer waits for its client's first byte, so the three are told apart.
+        c.onData(() => next());
       });
-      const onIn = (): void => {
-        for (let r = s.read(); r !== null; r = s.read()) {
-          if (r === EOF) {
-            ended[k] = true;
-            s.unwatch();
-            return;
+      const got: Uint8Array[][] = [[], [], []];
+      const ended = [false, false, false];
+      for (let k = 0; k < 3; k++) {
+        const s = await connectOver(fx, over, addr);
+        sockets.push(s);
+        let said = false;
+        s.watch(INOUT, () => {
+          if (!said && !s.connecting) {
+            said = s.write(Buffer.from('x')) === 1;
+            s.watch(Ready.IN, onIn);
           }
-          got[k]!.push(r); // kept, not copied: later reads must not change it
+        });
+        const onIn = (): void => {
+          for (let r = s.read(); r !== null; r = s.read()) {
+            if (r === EOF) {
+              ended[k] = true;
+              s.unwatch();
+              return;
+            }
+            got[k]!.push(r); // kept, not copied: later reads must not change it
+          }
+        };
+        // One at a time: peer k answers socket k.
+        for (let t = 0; got[k]!.length === 0; t++) {
+          assert.ok(t < 5000, `socket ${k} receives`);
+          await sleep(1);
         }
-      };
-      // One at a time: peer k answers socket k.
-      for (let t = 0; got[k]!.length === 0; t++) {
-        assert.ok(t < 5000, `socket ${k} receives`);
+      }
+      for (let t = 0; !ended.every(Boolean); t++) {
+        assert.ok(t < 10_000, 'all three streams end');
         await sleep(1);
       }
+      const expected = [bulk, Buffer.concat(smallA), Buffer.concat(smallB)];
+      for (let k = 0; k < 3; k++) {
+        const all = Buffer.concat(got[k]!);
+        assert.equal(all.length, expected[k]!.length, `socket ${k} byte count`);
+        assert.ok(all.equals(expected[k]!), `socket ${k}: bytes intact`);
+      }
+    } finally {
+      for (const s of sockets) s.destroy();
+      await fx.close();
     }
-    for (let t = 0; !ended.every(Boolean); t++) {
-      assert.ok(t < 10_000, 'all three streams end');
-      await sleep(1);
-    }
-    const expected = [bulk, Buffer.concat(smallA), Buffer.concat(smallB)];
-    for (let k = 0; k < 3; k++) {
-      const all = Buffer.concat(got[k]!);
-      assert.equal(all.length, expected[k]!.length, `socket ${k} byte count`);
-      assert.ok(all.equals(expected[k]!), `socket ${k}: bytes intact`);
-    }
-  } finally {
-    for (const s of sockets) s.destroy();
-    await fx.close();
-  }
-});
+  });
 
-test('node: a socket nobody reads stops reading from the kernel (the peer is held back), then delivers everything', async () => {
-  const fx = await createNodeFixture();
-  let s: TransportSocket | undefined;
-  try {
-    const body = pattern(24 * 1024 * 1024, 3);
-    let peerWritten = false;
-    const addr = await fx.listen((c) => {
-      c.write(body);
-      peerWritten = true;
-      c.end();
-    });
-    const conn = fx.transport.connect(addr);
-    s = conn;
-    for (let t = 0; conn.connecting || !peerWritten; t++) {
-      assert.ok(t < 5000, 'connects');
-      await sleep(1);
-    }
-    for (let t = 0; !conn.hasPendingInput; t++) {
-      assert.ok(t < 5000, 'data arrives');
-      await sleep(1);
-    }
-    await sleep(200);
-    // Not read for 200 ms: what the client holds is bounded by its buffer, the rest waits in the
-    // kernel and at the peer. Reading now gets it all, in order.
-    const first = conn.read();
-    assert.ok(first instanceof Uint8Array);
-    assert.ok(first.length <= 256 * 1024, `held while unread: ${first.length} bytes`);
-    const parts: Uint8Array[] = [first];
-    let total = first.length;
-    await new Promise<void>((resolve) => {
-      conn.watch(Ready.IN, () => {
-        for (let r = conn.read(); r !== null; r = conn.read()) {
-          if (r === EOF) {
-            conn.unwatch();
-            resolve();
-            return;
-          }
-          parts.push(r);
+  test(`node: many small reads queued while nobody reads come out intact and in order (${over})`, async () => {
+    const fx = await createNodeFixture();
+    let s: TransportSocket | undefined;
+    try {
+      // Sizes that are not multiples of 8: the copies of consecutive reads may sit in one pool block
+      // with gaps between them, which read() must not hand out as one piece.
+      const parts = Array.from({ length: 200 }, (_, i) => pattern(37 + ((i * 13) % 300), 50 + i));
+      let sent = false;
+      const addr = await listen(fx, (c) => {
+        let i = 0;
+        const next = (): void => {
+          if (i < parts.length) {
+            c.write(parts[i++]!);
+            setTimeout(next, 0);
+          } else sent = true;
+        };
+        c.onData(() => next());
+      });
+      const conn = await connectOver(fx, over, addr);
+      s = conn;
+      assert.equal(conn.write(Buffer.from('go')), 2);
+      for (let t = 0; !sent; t++) {
+        assert.ok(t < 10_000, 'all sent');
+        await sleep(1);
+      }
+      await sleep(50);
+      const want = Buffer.concat(parts);
+      const got: Uint8Array[] = [];
+      let total = 0;
+      for (let t = 0; total < want.length; t++) {
+        assert.ok(t < 5000, `all received (${total} of ${want.length})`);
+        for (let r = conn.read(); r !== null && r !== EOF; r = conn.read()) {
+          got.push(r);
           total += r.length;
         }
+        if (total < want.length) await sleep(1);
+      }
+      assert.ok(Buffer.concat(got).equals(want), 'bytes intact and in order');
+    } finally {
+      s?.destroy();
+      await fx.close();
+    }
+  });
+
+  test(`node: a socket nobody reads stops reading from the kernel (the peer is held back), then delivers everything (${over})`, async () => {
+    const fx = await createNodeFixture();
+    let s: TransportSocket | undefined;
+    try {
+      const body = pattern(24 * 1024 * 1024, 3);
+      let peerWritten = false;
+      const addr = await listen(fx, (c) => {
+        c.write(body);
+        peerWritten = true;
+        c.end();
       });
-    });
-    assert.equal(total, body.length);
-    assert.ok(Buffer.concat(parts).equals(body), 'bytes intact and in order');
-  } finally {
-    s?.destroy();
-    await fx.close();
-  }
-});
+      const conn = await connectOver(fx, over, addr);
+      s = conn;
+      for (let t = 0; conn.connecting || !peerWritten; t++) {
+        assert.ok(t < 5000, 'connects');
+        await sleep(1);
+      }
+      for (let t = 0; !conn.hasPendingInput; t++) {
+        assert.ok(t < 5000, 'data arrives');
+        await sleep(1);
+      }
+      await sleep(200);
+      // Not read for 200 ms: what the client holds is bounded by its buffer, the rest waits in the
+      // kernel and at the peer. Reading now gets it all, in order.
+      const first = conn.read();
+      assert.ok(first instanceof Uint8Array);
+      assert.ok(first.length <= 256 * 1024, `held while unread: ${first.length} bytes`);
+      const parts: Uint8Array[] = [first];
+      let total = first.length;
+      await new Promise<void>((resolve) => {
+        conn.watch(Ready.IN, () => {
+          for (let r = conn.read(); r !== null; r = conn.read()) {
+            if (r === EOF) {
+              conn.unwatch();
+              resolve();
+              return;
+            }
+            parts.push(r);
+            total += r.length;
+          }
+        });
+      });
+      assert.equal(total, body.length);
+      assert.ok(Buffer.concat(parts).equals(body), 'bytes intact and in order');
+    } finally {
+      s?.destroy();
+      await fx.close();
+    }
+  });
+}

@@ -7,8 +7,10 @@
 // per read, no readStop/readStart pair per 64 KiB. Small reads land in one buffer shared by every
 // socket and are copied out at once (a few KiB, or a pooled slice); a socket that reads in bulk
 // gets a 64 KiB buffer of its own per read, handed out as it is (never reused, so the bytes stay
-// the receiver's). A socket made elsewhere (the TLS socket) stays a paused stream read with
-// read(); 'readable' (data or EOF buffered), 'connect', 'drain', 'error', 'close' are its events.
+// the receiver's). A socket made elsewhere (the TLS socket) is switched to `onread` after it was
+// made (receiveThroughOnread), or, where Node's internals do not allow that, stays a paused stream
+// read with read(); 'readable' (data or EOF buffered), 'connect', 'drain', 'error', 'close' are its
+// events.
 //
 // Hot path: the net.Socket listeners are shared by every socket (they find their NodeSocket on the
 // net.Socket), the immediate callback is made once per socket when first needed; notifications
@@ -67,6 +69,39 @@ interface OnRead {
 const OWNER = Symbol('NodeSocket');
 type OwnedSocket = net.Socket & { [OWNER]?: NodeSocket };
 
+/** net.Socket's fields behind `onread` (lib/net.js: kBuffer, kBufferCb, kBufferGen), found by name. */
+interface OnReadFields {
+  buffer: symbol;
+  callback: symbol;
+  gen: symbol;
+}
+
+let onreadSymbols: OnReadFields | null | undefined;
+
+function onreadFields(sock: net.Socket): OnReadFields | undefined {
+  if (onreadSymbols === undefined) {
+    const named = (d: string) => Object.getOwnPropertySymbols(sock).find((x) => x.description === d);
+    const buffer = named('kBuffer');
+    const callback = named('kBufferCb');
+    const gen = named('kBufferGen');
+    onreadSymbols = buffer && callback && gen ? { buffer, callback, gen } : null;
+  }
+  return onreadSymbols ?? undefined;
+}
+
+/** How many chunks from the first on lie end to end in one memory block. */
+function adjoining(chunks: Buffer[]): number {
+  const first = chunks[0]!;
+  let end = first.byteOffset + first.length;
+  let n = 1;
+  for (; n < chunks.length; n++) {
+    const c = chunks[n]!;
+    if (c.buffer !== first.buffer || c.byteOffset !== end) break;
+    end += c.length;
+  }
+  return n;
+}
+
 function closedError(): TransportErrorLike {
   const err: TransportErrorLike = new Error('connection closed before end of stream');
   err.code = 'ECONNRESET';
@@ -108,7 +143,7 @@ export class NodeSocket implements TransportSocket {
   private readonly rx: Buffer[] = [];
   private rxBytes = 0;
   /** The buffer libuv reads into next. */
-  private rxNext: Buffer = RX_SHARED;
+  protected rxNext: Buffer = RX_SHARED;
   /** The socket's own buffer the one chunk in rx is a view of (undefined: copies, or several chunks). */
   private rxOwn: Buffer | undefined = undefined;
   /** The own buffer the chunk read() handed out last is a view of, until recycle(). */
@@ -272,15 +307,28 @@ export class NodeSocket implements TransportSocket {
     return null;
   }
 
-  /** Everything received through onread, in one piece; reading restarts if it had stopped. */
+  /**
+   * What onread queued, from the oldest chunk on: the chunks that lie end to end in one memory
+   * block (a TLS socket's records in its slab) as one view, never a copy; a chunk elsewhere is the
+   * next read's. Reading restarts, if it had stopped, once everything was taken.
+   */
   private takeRx(): Buffer {
     const rx = this.rx;
-    const chunk = rx.length === 1 ? rx[0]! : Buffer.concat(rx, this.rxBytes);
-    this.lent = rx.length === 1 ? this.rxOwn : undefined;
+    let chunk = rx[0]!;
+    if (rx.length === 1) {
+      this.lent = this.rxOwn;
+      rx.length = 0;
+    } else {
+      this.lent = undefined;
+      const n = adjoining(rx);
+      const last = rx[n - 1]!;
+      if (n > 1)
+        chunk = Buffer.from(chunk.buffer, chunk.byteOffset, last.byteOffset + last.length - chunk.byteOffset);
+      rx.splice(0, n);
+    }
     this.rxOwn = undefined;
-    rx.length = 0;
-    this.rxBytes = 0;
-    if (this.rxStopped) {
+    this.rxBytes -= chunk.length;
+    if (this.rxStopped && rx.length === 0) {
       this.rxStopped = false;
       this.inCall = true;
       this.sock.resume();
@@ -292,6 +340,20 @@ export class NodeSocket implements TransportSocket {
   /** onread: `n` bytes arrived in `buf`; false stops reading (Node calls readStop). */
   private onData(n: number, buf: Buffer): boolean {
     if (this.destroyed) return false;
+    this.rx.push(this.claim(n, buf));
+    this.rxBytes += n;
+    this.notify(Ready.IN);
+    if (this.rxBytes < HIGH_WATER_MARK || this.destroyed) return !this.destroyed;
+    this.rxStopped = true;
+    return false;
+  }
+
+  /**
+   * The bytes of a read of `n` into `buf` as the chunk to queue, and the buffer the next read goes
+   * into (`rxNext`). A small read is copied out of the shared buffer; a large one says the peer
+   * sends in bulk, so the next read gets a buffer of its own, handed out as it is.
+   */
+  protected claim(n: number, buf: Buffer): Buffer {
     const own = n >= RX_OWN_MIN;
     // A buffer given back by recycle() takes reads of any size in place: its reader gives it back.
     const inPlace = buf !== RX_SHARED && (own || this.rxNextRecycled);
@@ -308,12 +370,32 @@ export class NodeSocket implements TransportSocket {
     this.rxNextRecycled = spare !== undefined;
     this.rxNext = spare ?? (own ? Buffer.allocUnsafe(RX_SIZE) : RX_SHARED);
     this.rxOwn = inPlace && this.rx.length === 0 ? buf : undefined;
-    this.rx.push(chunk);
-    this.rxBytes += n;
-    this.notify(Ready.IN);
-    if (this.rxBytes < HIGH_WATER_MARK || this.destroyed) return !this.destroyed;
-    this.rxStopped = true;
-    return false;
+    return chunk;
+  }
+
+  /**
+   * Receive through `onread` from now on, `first` being the first buffer, on a socket Node made
+   * without it: Node takes the option only in the constructor of a socket it connects itself, and
+   * tls.connect() over our TCP socket is not one. The option only sets three symbol-keyed fields
+   * and gives the handle its first buffer (useUserBuffer); set here the same way, onStreamRead
+   * hands every read to onData. Must run before anything was read. False, with nothing changed,
+   * where this Node has other internals: the socket then stays a paused stream read with read().
+   */
+  protected receiveThroughOnread(first: Buffer): boolean {
+    const sock = this.sock as OwnedSocket & Record<symbol, unknown>;
+    const handle = (sock as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle;
+    const fields = onreadFields(sock);
+    if (fields === undefined || typeof handle?.useUserBuffer !== 'function' || sock.readableLength > 0) {
+      return false;
+    }
+    this.rxNext = first;
+    const gen: OnRead['buffer'] = () => this.rxNext;
+    const callback: OnRead['callback'] = (n, buf) => this.onData(n, buf);
+    sock[fields.gen] = gen;
+    sock[fields.callback] = callback;
+    sock[fields.buffer] = first;
+    (handle.useUserBuffer as (b: Buffer) => void).call(handle, first);
+    return true;
   }
 
   /**

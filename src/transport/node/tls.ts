@@ -1,8 +1,8 @@
 // TLS over Node's tls (OpenSSL). A connected NodeSocket's net.Socket is handed to tls.connect();
-// the resulting TLSSocket is driven exactly like a TCP one (paused, pulled by read(), readiness
-// from its events) with 'secureConnect' ending `connecting`. Verification is left to the engine:
-// OpenSSL checks the chain (rejectUnauthorized false), the TLS filter reads the outcome and
-// checks the name, so every reason maps onto its own CurlCode.
+// the resulting TLSSocket is driven exactly like a TCP one (decrypted bytes through onread, pulled
+// by read(), readiness from its events) with 'secureConnect' ending `connecting`. Verification is
+// left to the engine: OpenSSL checks the chain (rejectUnauthorized false), the TLS filter reads the
+// outcome and checks the name, so every reason maps onto its own CurlCode.
 //
 // Secure contexts are cached per config id: building one parses the whole CA store (several ms
 // with ~300 roots), which would otherwise dominate a handshake.
@@ -124,17 +124,54 @@ function keylogStream(): WriteStream | undefined {
   return keylog.stream;
 }
 
+/**
+ * Node decrypts into a 16 KiB buffer and hands each piece on (TLSWrap::ClearOut): no read of a TLS
+ * socket is larger than one record's plaintext.
+ */
+const TLS_READ_MAX = 16 * 1024;
+/** Where a TLS socket's reads land while it receives little; copied out at once. */
+const TLS_SHARED = Buffer.allocUnsafe(TLS_READ_MAX);
+/** A block that consecutive full records of one socket are decrypted into, end to end. */
+const TLS_SLAB = 64 * 1024;
+
 /** A TLSSocket driven like NodeSocket drives a TCP socket. */
 export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
   private info: TlsSessionInfo | undefined;
   private readonly tlsSock: tls.TLSSocket;
   /** The chain Node read for its name check during the handshake (not on a resumed session). */
   peerChain: tls.PeerCertificate | undefined;
+  /** Decrypted bytes come through `onread` (false: a paused stream, where Node's internals differ). */
+  readonly receivesThroughOnread: boolean;
 
   /** `fd`: a descriptor of its own when it runs over another TLS socket (TLS inside TLS shares the OS fd). */
   constructor(tlsSock: tls.TLSSocket, remoteAddress: string, remotePort: number, fd?: number) {
     super(tlsSock, remoteAddress, remotePort, 'secureConnect', fd);
     this.tlsSock = tlsSock;
+    this.receivesThroughOnread = this.receiveThroughOnread(TLS_SHARED);
+  }
+
+  /**
+   * A small read (a response of a few KiB) is copied out of the shared buffer. A full record says
+   * the peer sends in bulk: it starts a slab of the socket's own, and the records after it are
+   * decrypted into the slab's rest, end to end, handed out as views (read() joins them without a
+   * copy) until a short record ends the burst.
+   */
+  protected override claim(n: number, buf: Buffer): Buffer {
+    if (buf === TLS_SHARED) {
+      if (n < TLS_READ_MAX) {
+        const chunk = Buffer.allocUnsafe(n);
+        buf.copy(chunk, 0, 0, n);
+        return chunk;
+      }
+      const slab = Buffer.allocUnsafe(TLS_SLAB);
+      buf.copy(slab, 0, 0, n);
+      this.rxNext = slab.subarray(n);
+      return slab.subarray(0, n);
+    }
+    if (n < TLS_READ_MAX) this.rxNext = TLS_SHARED;
+    else if (buf.length - n >= TLS_READ_MAX) this.rxNext = buf.subarray(n);
+    else this.rxNext = Buffer.allocUnsafe(TLS_SLAB);
+    return buf.subarray(0, n);
   }
 
   get tls(): TlsSessionInfo | undefined {
