@@ -65,6 +65,12 @@ export function reuseKeyOf(
   return tlsKey === undefined ? key : `${key}|${tlsKey}`;
 }
 
+/** Whether any option of CONNECTION_REUSE_OPTIONS is set (else the key is the origin's alone, for http). */
+export function setsReuseOption(o: ConnectionOptions): boolean {
+  for (const name of CONNECTION_REUSE_OPTIONS) if (o[name] !== undefined) return true;
+  return false;
+}
+
 function keyPart(v: unknown): string {
   if (v === undefined) return '';
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');

@@ -1,6 +1,7 @@
 // Turning Easy options into an HTTP request: the URL (parsed by proto/url.ts as libcurl does), method, header list (curl's defaults and
 // CURLOPT_HTTPHEADER's replace / remove / empty rules), body bytes.
 import { domainToASCII } from 'node:url';
+import { hostKeyOf, reuseKeyOf } from '../conn/factory.js';
 import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeaderList } from '../proto/h1/types.js';
@@ -38,6 +39,10 @@ export interface Target {
   /** The URL's credentials, percent-decoded (UTF-8); undefined when the URL has none. */
   user: string | undefined;
   password: string | undefined;
+  /** hostKeyOf(this): 'host:port'. */
+  readonly hostKey: string;
+  /** reuseKeyOf(this) for a connection no option of CONNECTION_REUSE_OPTIONS and no TLS set apart. */
+  plainReuseKey(): string;
 }
 
 /** The URL schemes the engine transfers (curl -V's Protocols line is made from this). */
@@ -114,7 +119,9 @@ class ParsedTarget implements Target {
   readonly pathname: string;
   readonly user: string | undefined;
   readonly password: string | undefined;
+  readonly hostKey: string;
   private written: string | undefined;
+  private plainKey: string | undefined;
   constructor(
     readonly url: CurlUrl,
     readonly scheme: Target['scheme'],
@@ -126,10 +133,16 @@ class ParsedTarget implements Target {
     this.pathname = url.path || '/';
     this.user = url.user === undefined ? undefined : fromBytes(percentDecode(url.user));
     this.password = url.password === undefined ? undefined : fromBytes(percentDecode(url.password));
+    this.hostKey = hostKeyOf(this);
   }
   get href(): string {
     this.written ??= fromBytes(urlToString(this.url));
     return this.written;
+  }
+  // The keys are made once per parsed URL (targets are cached by URL), not per request.
+  plainReuseKey(): string {
+    this.plainKey ??= reuseKeyOf(this, this.hostKey, {}, undefined);
+    return this.plainKey;
   }
 }
 

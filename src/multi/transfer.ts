@@ -10,6 +10,7 @@ import {
   mayMultiplex,
   type Route,
   reuseKeyOf,
+  setsReuseOption,
 } from '../conn/factory.js';
 import { StreamRefusedError } from '../conn/http2/session.js';
 import type { ProxyChainContext } from '../conn/proxy-chain.js';
@@ -412,13 +413,11 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   t.tStartSingle = now;
   if (t.setups++ > 0) t.req = new SingleRequest();
   shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
-  t.hostKey = hostKeyOf(target);
-  t.reuseKey = reuseKeyOf(
-    target,
-    t.hostKey,
-    o,
-    target.scheme === 'https' ? tlsSetupFor(o).reuseKey : undefined,
-  );
+  t.hostKey = target.hostKey;
+  t.reuseKey =
+    target.scheme === 'http' && !setsReuseOption(o)
+      ? target.plainReuseKey()
+      : reuseKeyOf(target, t.hostKey, o, target.scheme === 'https' ? tlsSetupFor(o).reuseKey : undefined);
   t.route = routeOf(m, t, target);
   if (o.timeoutMs !== undefined && o.timeoutMs > 0) m.expire(t, Timer.TOTAL, t.tStart + o.timeoutMs);
   const ct =
