@@ -36,6 +36,23 @@ export class ByteQueue {
     return this.take(Math.min(n, this.contiguous));
   }
 
+  /** Removes the next n bytes (n <= length) into dst: no array made (frame headers). */
+  takeInto(dst: Uint8Array, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const c = this.#chunks[this.#ci]!;
+      dst[i] = c[this.#pos++]!;
+      if (this.#pos === c.length) {
+        this.#ci++;
+        this.#pos = 0;
+      }
+    }
+    this.#length -= n;
+    if (this.#ci === this.#chunks.length) {
+      this.#chunks = [];
+      this.#ci = 0;
+    }
+  }
+
   /** Removes and returns the next n bytes (n <= length): a view when they lie in one chunk. */
   take(n: number): Uint8Array {
     const chunk = this.#chunks[this.#ci]!;

@@ -61,14 +61,6 @@ interface Stream {
   pendingApp: number;
 }
 
-/** Where the frame reader is: waiting for a frame header, or for its payload. */
-interface PendingHeader {
-  length: number;
-  type: number;
-  flags: number;
-  streamId: number;
-}
-
 export class H2ClientConnection {
   readonly #limits: H2Limits;
   readonly #decoder: HpackDecoder;
@@ -84,7 +76,13 @@ export class H2ClientConnection {
   readonly #input = new ByteQueue();
   #eof = false;
   #closedReported = false;
-  #frame: PendingHeader | undefined;
+  // The frame whose payload is awaited (#frameLength -1: none, a frame header comes next); fields,
+  // not an object per frame.
+  #frameLength = -1;
+  #frameType = 0;
+  #frameFlags = 0;
+  #frameStream = 0;
+  readonly #head = new Uint8Array(FRAME_HEADER_BYTES);
   /**
    * An unpadded DATA frame whose payload did not arrive in one piece is handed out as its bytes
    * come (views, never a copy): the bytes still due, the stream they go to (undefined: dropped, the
@@ -387,7 +385,7 @@ export class H2ClientConnection {
         }
         if (!this.#readFrame()) {
           if (this.#eof && !this.#closedReported) {
-            if (this.#input.length > 0 || this.#frame !== undefined || this.#dataLeft > 0) {
+            if (this.#input.length > 0 || this.#frameLength >= 0 || this.#dataLeft > 0) {
               throw new H2ConnectionError(
                 H2ErrorCode.PROTOCOL_ERROR,
                 'connection closed in the middle of a frame',
@@ -424,9 +422,10 @@ export class H2ClientConnection {
   /** Reads and handles one frame; false when a whole frame is not buffered yet. */
   #readFrame(): boolean {
     if (this.#dataLeft > 0) return this.#readDataPiece();
-    if (this.#frame === undefined) {
+    if (this.#frameLength < 0) {
       if (this.#input.length < FRAME_HEADER_BYTES) return false;
-      const h = this.#input.take(FRAME_HEADER_BYTES);
+      const h = this.#head;
+      this.#input.takeInto(h, FRAME_HEADER_BYTES);
       const length = (h[0]! << 16) | (h[1]! << 8) | h[2]!;
       const type = h[3]!;
       const flags = h[4]!;
@@ -451,27 +450,31 @@ export class H2ClientConnection {
           `frame of type ${type} inside the header block of stream ${this.#blockStream}`,
         );
       }
-      this.#frame = { length, type, flags, streamId };
+      this.#frameLength = length;
+      this.#frameType = type;
+      this.#frameFlags = flags;
+      this.#frameStream = streamId;
     }
-    const f = this.#frame;
+    const length = this.#frameLength;
+    const flags = this.#frameFlags;
     if (
-      f.type === FrameType.DATA &&
-      (f.flags & Flag.PADDED) === 0 &&
-      f.length > 0 &&
+      this.#frameType === FrameType.DATA &&
+      (flags & Flag.PADDED) === 0 &&
+      length > 0 &&
       this.#input.length > 0 &&
-      this.#input.contiguous < f.length
+      this.#input.contiguous < length
     ) {
       // Its payload spans reads (or is not all here yet): in pieces as it arrives, not copied whole.
-      this.#frame = undefined;
-      this.#dataStream = this.#acceptData(f.flags, f.streamId, f.length, f.length);
-      this.#dataLeft = f.length;
-      this.#dataEnd = (f.flags & Flag.END_STREAM) !== 0;
+      this.#frameLength = -1;
+      this.#dataStream = this.#acceptData(flags, this.#frameStream, length, length);
+      this.#dataLeft = length;
+      this.#dataEnd = (flags & Flag.END_STREAM) !== 0;
       return this.#readDataPiece();
     }
-    if (this.#input.length < f.length) return false;
-    this.#frame = undefined;
-    const payload = f.length === 0 ? EMPTY : this.#input.take(f.length);
-    this.#handleFrame(f.type, f.flags, f.streamId, payload);
+    if (this.#input.length < length) return false;
+    this.#frameLength = -1;
+    const payload = length === 0 ? EMPTY : this.#input.take(length);
+    this.#handleFrame(this.#frameType, flags, this.#frameStream, payload);
     return true;
   }
 
