@@ -179,6 +179,11 @@ export class TlsFilter implements Filter {
     return recvFrom(this.sock!, this.host, this.port);
   }
 
+  /** The TLS socket hands out its decrypted bytes as they are: they are its to take back. */
+  recycle(): void {
+    this.sock?.recycle?.();
+  }
+
   hasPendingData(): boolean {
     return this.sock === undefined ? this.next.hasPendingData() : this.sock.hasPendingInput;
   }

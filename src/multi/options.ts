@@ -55,8 +55,9 @@ export interface EasyOptions {
   /**
    * tscurl's own (default false): true makes a body chunk given to writeFunction (and to
    * debugFunction as 'data-in') valid only during that call, as in libcurl: once the call returned,
-   * HTTP/1 over plain TCP may receive later bytes into the same memory instead of a new buffer per
-   * read. Copy what you keep. False: every chunk stays yours.
+   * HTTP/1 (over TCP; over TLS where the socket reads in place) may receive later bytes into the
+   * same memory instead of a new buffer per read. Copy what you keep. False: every chunk stays
+   * yours.
    */
   reuseReceiveBuffer?: boolean;
   headerFunction?: HeaderFunction;

@@ -3,9 +3,13 @@
 // never into a chunk still held (paused); without it, and through request(), every chunk stays the
 // receiver's.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { CurlCode, Easy, type EasyOptions, NodeDriver, PAUSE, Pause, request } from '../../src/index.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
+import { testPki } from '../helpers/tls-certs.js';
 
 const BODY = Buffer.alloc(4 * 1024 * 1024);
 for (let i = 0; i < BODY.length; i++) BODY[i] = (i * 7 + (i >> 13)) & 0xff;
@@ -31,13 +35,18 @@ interface Seen {
   chunks: Buffer[];
 }
 
-async function download(reuse: boolean | undefined, pauseAt = -1, more: EasyOptions = {}): Promise<Seen> {
+async function download(
+  reuse: boolean | undefined,
+  pauseAt = -1,
+  more: EasyOptions = {},
+  url = `${srv.url}/bulk`,
+): Promise<Seen> {
   const copies: Buffer[] = [];
   const chunks: Buffer[] = [];
   const driver = new NodeDriver();
   let paused = false;
   const easy: Easy = new Easy({
-    url: `${srv.url}/bulk`,
+    url,
     ...(reuse === undefined ? {} : { reuseReceiveBuffer: reuse }),
     ...more,
     writeFunction: (c) => {
@@ -92,6 +101,27 @@ test('reuseReceiveBuffer: the rest of a read held back by maxRecvSpeed is not re
   const r = await download(true, -1, { maxRecvSpeed: 40_000_000 });
   assert.equal(r.code, CurlCode.OK);
   assert.ok(r.copied.equals(BODY), 'every chunk was right during its call');
+});
+
+test('reuseReceiveBuffer over https: the body arrives intact', async () => {
+  const pki = testPki();
+  const tlsSrv = createHttpsServer(
+    { key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) },
+    (_req, res) => {
+      res.writeHead(200, { 'Content-Length': BODY.length });
+      res.end(BODY);
+    },
+  );
+  await new Promise<void>((resolve) => tlsSrv.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (tlsSrv.address() as AddressInfo).port;
+    const r = await download(true, -1, { caInfo: pki.caCert }, `https://localhost:${port}/bulk`);
+    assert.equal(r.code, CurlCode.OK);
+    assert.ok(r.copied.equals(BODY), 'every chunk was right during its call');
+  } finally {
+    tlsSrv.closeAllConnections();
+    await new Promise((resolve) => tlsSrv.close(resolve));
+  }
 });
 
 test('request() keeps its body chunks whatever the options say', async () => {
