@@ -152,6 +152,12 @@ export class NodeSocket implements TransportSocket {
   private spare: Buffer | undefined = undefined;
   /** rxNext is a buffer recycle() gave back. */
   private rxNextRecycled = false;
+  /**
+   * recycle() was called: from then on the buffer of each chunk handed out in place is remembered
+   * (`lent`) for it. Before, nothing is, so a socket whose reader never recycles keeps no
+   * reference to a chunk it handed out (it would keep that memory alive until the next read).
+   */
+  private recycling = false;
   /** The onread callback stopped reading (rx reached the high-water mark). */
   private rxStopped = false;
 
@@ -369,7 +375,7 @@ export class NodeSocket implements TransportSocket {
     this.spare = undefined;
     this.rxNextRecycled = spare !== undefined;
     this.rxNext = spare ?? (own ? Buffer.allocUnsafe(RX_SIZE) : RX_SHARED);
-    this.rxOwn = inPlace && this.rx.length === 0 ? buf : undefined;
+    this.rxOwn = this.recycling && inPlace && this.rx.length === 0 ? buf : undefined;
     return chunk;
   }
 
@@ -406,6 +412,7 @@ export class NodeSocket implements TransportSocket {
    * this.
    */
   recycle(): void {
+    this.recycling = true;
     const lent = this.lent;
     this.lent = undefined;
     if (lent !== undefined && lent !== this.rxNext) this.spare = lent;
