@@ -92,24 +92,23 @@ const F_CONTENT_TYPE = 4;
 const F_RETRY_AFTER = 5;
 const F_LAST_MODIFIED = 6;
 
+/** The names of the fields above, by length (no two share one). */
+const NOTED_NAMES: (readonly [lower: string, kind: number] | undefined)[] = [];
+for (const entry of [
+  ['connection', F_CONNECTION],
+  ['retry-after', F_RETRY_AFTER],
+  ['content-type', F_CONTENT_TYPE],
+  ['last-modified', F_LAST_MODIFIED],
+  ['content-length', F_CONTENT_LENGTH],
+  ['transfer-encoding', F_TRANSFER_ENCODING],
+] as const) {
+  NOTED_NAMES[entry[0].length] = entry;
+}
+
 /** Which of the fields above the name text[start, start + length) is, in any case. */
 function fieldKind(text: string, start: number, length: number): number {
-  switch (length) {
-    case 10:
-      return equalsLowerAsciiAt(text, start, 'connection') ? F_CONNECTION : F_OTHER;
-    case 11:
-      return equalsLowerAsciiAt(text, start, 'retry-after') ? F_RETRY_AFTER : F_OTHER;
-    case 12:
-      return equalsLowerAsciiAt(text, start, 'content-type') ? F_CONTENT_TYPE : F_OTHER;
-    case 13:
-      return equalsLowerAsciiAt(text, start, 'last-modified') ? F_LAST_MODIFIED : F_OTHER;
-    case 14:
-      return equalsLowerAsciiAt(text, start, 'content-length') ? F_CONTENT_LENGTH : F_OTHER;
-    case 17:
-      return equalsLowerAsciiAt(text, start, 'transfer-encoding') ? F_TRANSFER_ENCODING : F_OTHER;
-    default:
-      return F_OTHER;
-  }
+  const entry = NOTED_NAMES[length];
+  return entry !== undefined && equalsLowerAsciiAt(text, start, entry[0]) ? entry[1] : F_OTHER;
 }
 
 /**
