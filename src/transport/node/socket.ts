@@ -160,6 +160,8 @@ export class NodeSocket implements TransportSocket {
   private recycling = false;
   /** The onread callback stopped reading (rx reached the high-water mark). */
   private rxStopped = false;
+  /** Bytes queued and unread at which reading stops. */
+  protected rxLimit = HIGH_WATER_MARK;
 
   private what = 0;
   private onReady: ((events: number) => void) | null = null;
@@ -348,9 +350,18 @@ export class NodeSocket implements TransportSocket {
     if (this.destroyed) return false;
     this.rx.push(this.claim(n, buf));
     this.rxBytes += n;
-    this.notify(Ready.IN);
-    if (this.rxBytes < HIGH_WATER_MARK || this.destroyed) return !this.destroyed;
+    if (this.moreFollows(n)) this.notifySoon(Ready.IN);
+    else this.notify(Ready.IN);
+    if (this.rxBytes < this.rxLimit || this.destroyed) return !this.destroyed;
     this.rxStopped = true;
+    return false;
+  }
+
+  /**
+   * A read of `n` bytes that says more is coming in the same event loop turn: announced from an
+   * immediate (or with the next read that is not), so the reads of one turn make one notification.
+   */
+  protected moreFollows(_n: number): boolean {
     return false;
   }
 
@@ -522,6 +533,13 @@ export class NodeSocket implements TransportSocket {
       this.immediate = null;
     }
     this.pending = 0;
+  }
+
+  /** notify(), from an immediate: what arrives until then is announced with it. */
+  private notifySoon(bits: number): void {
+    if (this.onReady === null) return;
+    const events = bits & (this.what | Ready.ERR);
+    if (events !== 0) this.schedule(events);
   }
 
   /** Deliver `bits` (masked by the watch; ERR always passes) to the watcher. */

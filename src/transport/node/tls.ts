@@ -133,6 +133,11 @@ const TLS_READ_MAX = 16 * 1024;
 const TLS_SHARED = Buffer.allocUnsafe(TLS_READ_MAX);
 /** A block that consecutive full records of one socket are decrypted into, end to end. */
 const TLS_SLAB = 64 * 1024;
+/**
+ * Unread bytes at which a TLS socket stops reading: records queue up until the loop turn's end
+ * (moreFollows), and libuv reads up to 32 x 64 KiB per socket and turn.
+ */
+const TLS_RX_LIMIT = 128 * 1024;
 
 /** A TLSSocket driven like NodeSocket drives a TCP socket. */
 export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
@@ -148,6 +153,17 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
     super(tlsSock, remoteAddress, remotePort, 'secureConnect', fd);
     this.tlsSock = tlsSock;
     this.receivesThroughOnread = this.receiveThroughOnread(TLS_SHARED);
+    this.rxLimit = TLS_RX_LIMIT;
+  }
+
+  /**
+   * Node decrypts what one TCP read brought record by record, each its own callback: a full record
+   * is likely followed by more, so the engine runs once for the records of a loop turn (one
+   * 100 KiB response: seven records, one run), not once per record. A short record, the end of
+   * what the peer sent, is announced at once.
+   */
+  protected override moreFollows(n: number): boolean {
+    return n === TLS_READ_MAX;
   }
 
   /**
