@@ -43,19 +43,15 @@ const MAX_BY_VALUE = 64;
 const blobIds = new WeakMap<Uint8Array, number>();
 let nextBlobId = 0;
 
-/** The TLS options' values, as one string (a Uint8Array blob by identity). */
-function valueKey(o: EasyOptions): string {
-  const b = o.caInfoBlob;
-  let blob: string | number | undefined;
-  if (b === undefined || typeof b === 'string') blob = b;
-  else {
-    blob = blobIds.get(b);
-    if (blob === undefined) blobIds.set(b, (blob = nextBlobId++));
-  }
-  return JSON.stringify([
+/**
+ * The values of the options a TLS setup is made from: equal values (a Uint8Array blob: the same
+ * object), the same setup. Read by name, one load each (this runs for every https transfer).
+ */
+function tlsValues(o: EasyOptions): unknown[] {
+  return [
     o.caInfo,
     o.caPath,
-    blob,
+    o.caInfoBlob,
     o.sslCert,
     o.sslCertType,
     o.sslKey,
@@ -68,24 +64,52 @@ function valueKey(o: EasyOptions): string {
     o.sslOptions,
     o.sslVerifyPeer,
     o.sslVerifyHost,
-  ]);
+  ];
 }
 
 /**
- * The TLS setup for these options: computed once per options object, and reused for other
- * objects with the same TLS option values (files are read again only for new values).
+ * The last setup found or made, and the TLS option values it is for: an application making a new
+ * Easy (or request() a new options object) per transfer, all with the same TLS options, finds its
+ * setup by comparing fifteen values, with no key to build and no map to fill.
+ */
+let last: { values: unknown[]; setup: TlsSetup } | undefined;
+
+function sameValues(a: unknown[], b: unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The TLS options' values as one string (a Uint8Array blob by identity). */
+function valueKey(values: unknown[]): string {
+  return JSON.stringify(
+    values.map((v) => {
+      if (!(v instanceof Uint8Array)) return v;
+      let id = blobIds.get(v);
+      if (id === undefined) blobIds.set(v, (id = nextBlobId++));
+      return id;
+    }),
+  );
+}
+
+/**
+ * The TLS setup for these options: the last one when the values are the same, else found per
+ * options object or by value (files are read again only for new values).
  */
 export function tlsSetupFor(o: EasyOptions): TlsSetup {
+  const values = tlsValues(o);
+  if (last !== undefined && sameValues(values, last.values)) return last.setup;
   let s = setups.get(o);
-  if (s !== undefined) return s;
-  const key = valueKey(o);
-  s = byValue.get(key);
   if (s === undefined) {
-    s = buildSetup(o);
-    if (byValue.size >= MAX_BY_VALUE) byValue.delete(byValue.keys().next().value as string);
-    byValue.set(key, s);
+    const key = valueKey(values);
+    s = byValue.get(key);
+    if (s === undefined) {
+      s = buildSetup(o);
+      if (byValue.size >= MAX_BY_VALUE) byValue.delete(byValue.keys().next().value as string);
+      byValue.set(key, s);
+    }
+    setups.set(o, s);
   }
-  setups.set(o, s);
+  last = { values, setup: s };
   return s;
 }
 
