@@ -8,11 +8,11 @@
 //   node --import tsx bench/api-cost.ts --alloc request|fetch|driver   (bytes allocated per request)
 // Readiness is level-triggered and served on setImmediate turns (the event loop's check phase),
 // so promise continuations run between socket callbacks as they do on a real socket.
-import { Session } from 'node:inspector/promises';
 import { Client } from '../src/api/client.js';
 import type { DriverTimer } from '../src/api/driver.js';
 import { Easy, NodeDriver, Poll } from '../src/index.js';
 import type { Interest } from '../src/transport/types.js';
+import { printAllocationSites } from './alloc-sites.js';
 import { MemSocket, MemTransport } from './mem-transport.js';
 
 const BODY = 1024;
@@ -175,47 +175,10 @@ async function cpuPerRequest(kind: Kind, count: number, concurrency: number): Pr
   return (cpu.user + cpu.system) / count;
 }
 
-interface SamplingNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: SamplingNode[];
-}
-
 async function allocations(kind: Kind): Promise<void> {
   const count = 20_000;
   await workload(kind, 5_000, 100);
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  } as never);
-  await workload(kind, count, 100);
-  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
-    profile: { head: SamplingNode };
-  };
-  const bySite = new Map<string, number>();
-  let total = 0;
-  const walk = (n: SamplingNode): void => {
-    const f = n.callFrame;
-    const file = f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
-    total += n.selfSize;
-    for (const c of n.children) walk(c);
-  };
-  walk(profile.head);
-  console.log(`${kind}: ${(total / count).toFixed(0)} bytes allocated per request`);
-  console.log('');
-  console.log('| bytes per request | % | allocated in |');
-  console.log('|---:|---:|---|');
-  for (const [key, bytes] of [...bySite]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, Number(process.env.ALLOC_TOP ?? 25))) {
-    console.log(`| ${(bytes / count).toFixed(0)} | ${((100 * bytes) / total).toFixed(1)} | \`${key}\` |`);
-  }
+  await printAllocationSites(kind, count, () => workload(kind, count, 100));
 }
 
 const args = process.argv.slice(2);

@@ -10,9 +10,9 @@
 //      W1 and W4 unless a shape is named)
 //      node --import tsx bench/engine-cost.ts --alloc [W1|W2|W4]  (bytes allocated per request, and
 //      where: V8's sampling heap profiler, objects collected since included)
-import { Session } from 'node:inspector/promises';
 import { Easy, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
 import type { Interest } from '../src/transport/types.js';
+import { printAllocationSites } from './alloc-sites.js';
 import { MemSocket, MemTransport } from './mem-transport.js';
 
 /** A response of `body` bytes as nginx sends it, cut into the reads the Node transport makes. */
@@ -164,46 +164,11 @@ const SHAPES: Record<string, [number, number, number]> = {
   W4: [10_000, 0, 1024],
 };
 
-interface SamplingNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: SamplingNode[];
-}
-
-/** Allocation per request of one workload, by allocating function (top 25). */
+/** Allocation per request of one workload, by allocating function. */
 async function allocations(shape: string): Promise<void> {
   const [count, concurrency, body] = SHAPES[shape] ?? SHAPES.W1!;
   run(5_000, 100);
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  } as never);
-  run(count, concurrency, body);
-  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
-    profile: { head: SamplingNode };
-  };
-  const bySite = new Map<string, number>();
-  let total = 0;
-  const walk = (n: SamplingNode): void => {
-    const f = n.callFrame;
-    const file = f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
-    total += n.selfSize;
-    for (const c of n.children) walk(c);
-  };
-  walk(profile.head);
-  console.log(`${shape}: ${(total / count).toFixed(0)} bytes allocated per request`);
-  console.log('');
-  console.log('| bytes per request | % | allocated in |');
-  console.log('|---:|---:|---|');
-  for (const [key, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-    console.log(`| ${(bytes / count).toFixed(0)} | ${((100 * bytes) / total).toFixed(1)} | \`${key}\` |`);
-  }
+  await printAllocationSites(shape, count, () => run(count, concurrency, body));
 }
 
 const args = process.argv.slice(2);

@@ -6,9 +6,9 @@
 // loaded machine, where the wall-clock bench does not.
 // Run: node --import tsx bench/h2-engine-cost.ts [--rounds N]   (best of N, default 5)
 //      node --import tsx bench/h2-engine-cost.ts --alloc          (bytes allocated per request)
-import { Session } from 'node:inspector/promises';
 import { Easy, HttpVersion, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
 import type { Interest } from '../src/transport/types.js';
+import { printAllocationSites } from './alloc-sites.js';
 import { MemSocket, MemTransport } from './mem-transport.js';
 
 const BODY = 1024;
@@ -174,46 +174,11 @@ function run(count: number, streams: number): { us: number; writes: number } {
   return { us: (cpu.user + cpu.system) / count, writes: transport.sockets[0]!.writes };
 }
 
-interface SamplingNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: SamplingNode[];
-}
-
-/** Allocation per request, by allocating function (top 25). */
+/** Allocation per request, by allocating function. */
 async function allocations(): Promise<void> {
   const count = 10_000;
   run(2_000, 100);
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  } as never);
-  run(count, 100);
-  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
-    profile: { head: SamplingNode };
-  };
-  const bySite = new Map<string, number>();
-  let total = 0;
-  const walk = (n: SamplingNode): void => {
-    const f = n.callFrame;
-    const file = f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
-    total += n.selfSize;
-    for (const c of n.children) walk(c);
-  };
-  walk(profile.head);
-  console.log(`H1: ${(total / count).toFixed(0)} bytes allocated per request`);
-  console.log('');
-  console.log('| bytes per request | % | allocated in |');
-  console.log('|---:|---:|---|');
-  for (const [key, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-    console.log(`| ${(bytes / count).toFixed(0)} | ${((100 * bytes) / total).toFixed(1)} | \`${key}\` |`);
-  }
+  await printAllocationSites('H1', count, () => run(count, 100));
 }
 
 const args = process.argv.slice(2);
