@@ -9,6 +9,9 @@
 // and byte count is checked; one warm-up round per build is not counted. Each build keeps its
 // Multi or Client for all rounds: connections are reused, as in a long-running application.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { appLoopMulti } from './client-run.mjs';
 import { median } from './common.mjs';
 
 const [api, url, countArg, concArg, sizeArg, roundsArg, ...dirs] = process.argv.slice(2);
@@ -26,7 +29,7 @@ const caInfo = process.env.BENCH_CA;
 const tlsOptions = caInfo === undefined ? {} : { caInfo };
 if (caInfo !== undefined) readFileSync(caInfo); // a missing CA file fails here, not every transfer
 const builds = [];
-for (const dir of dirs) builds.push(await import(`${dir}/dist/src/index.js`));
+for (const dir of dirs) builds.push(await import(pathToFileURL(resolve(dir, 'dist/src/index.js')).href));
 
 function check(status, got) {
   if (status !== 200 || got !== size) throw new Error(`status ${status}, ${got} bytes (expected ${size})`);
@@ -37,37 +40,12 @@ function check(status, got) {
  * build for all rounds, so its connections (and TLS sessions) are reused: rounds measure the
  * transfers, not the handshakes of the warm-up round.
  */
-function multiRunner({ Easy, Multi, Poll, SOCKET_TIMEOUT }) {
-  let timeout;
-  let immediate;
+function multiRunner(tscurl) {
+  const { Easy } = tscurl;
   let issued = 0;
   let done = 0;
   let round;
-  const onTimer = () => {
-    timeout = immediate = undefined;
-    act(SOCKET_TIMEOUT, 0);
-  };
-  const multi = new Multi({
-    socketFunction(_easy, socket, what, socketp) {
-      if (what === Poll.REMOVE) {
-        socket.unwatch();
-        return;
-      }
-      let ready = socketp;
-      if (ready === undefined) {
-        ready = (events) => act(socket, events);
-        multi.assign(socket, ready);
-      }
-      socket.watch(what, ready);
-    },
-    timerFunction(ms) {
-      if (timeout !== undefined) clearTimeout(timeout);
-      if (immediate !== undefined) clearImmediate(immediate);
-      timeout = immediate = undefined;
-      if (ms === 0) immediate = setImmediate(onTimer);
-      else if (ms > 0) timeout = setTimeout(onTimer, ms);
-    },
-  });
+  const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
   const add = () => {
     issued++;
     const easy = new Easy({

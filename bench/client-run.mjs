@@ -52,6 +52,42 @@ export async function workers(tally, count, concurrency, one) {
 }
 
 /**
+ * A Multi driven by the application's own loop, as the README's Multi example writes it: each
+ * socket watched with a callback that calls `act(socket, events)`, the engine's timer on
+ * setTimeout, a 0 ms one on setImmediate.
+ */
+export function appLoopMulti({ Multi, Poll, SOCKET_TIMEOUT }, act) {
+  let timeout;
+  let immediate;
+  const onTimer = () => {
+    timeout = immediate = undefined;
+    act(SOCKET_TIMEOUT, 0);
+  };
+  const multi = new Multi({
+    socketFunction(_easy, socket, what, socketp) {
+      if (what === Poll.REMOVE) {
+        socket.unwatch();
+        return;
+      }
+      let ready = socketp;
+      if (ready === undefined) {
+        ready = (events) => act(socket, events);
+        multi.assign(socket, ready);
+      }
+      socket.watch(what, ready);
+    },
+    timerFunction(ms) {
+      if (timeout !== undefined) clearTimeout(timeout);
+      if (immediate !== undefined) clearImmediate(immediate);
+      timeout = immediate = undefined;
+      if (ms === 0) immediate = setImmediate(onTimer);
+      else if (ms > 0) timeout = setTimeout(onTimer, ms);
+    },
+  });
+  return multi;
+}
+
+/**
  * The engine on a NodeDriver, completions through onDone: `concurrency` transfers of `url` in
  * flight, the next one added as one completes, until `count` completed.
  */

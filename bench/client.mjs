@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { driverRun, Tally, timedRun, workers as workersOf } from './client-run.mjs';
+import { appLoopMulti, driverRun, Tally, timedRun, workers as workersOf } from './client-run.mjs';
 
 const [name, url, countArg, concArg, sizeArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -57,34 +57,8 @@ async function countStream(iterable) {
 const clients = {
   /** The engine API driven by the application's own loop (the README's Multi example, as an app writes it). */
   async 'tscurl-multi'() {
-    const { Easy, Multi, Poll, SOCKET_TIMEOUT } = tscurl;
-    let timeout;
-    let immediate;
-    const onTimer = () => {
-      timeout = immediate = undefined;
-      act(SOCKET_TIMEOUT, 0);
-    };
-    const multi = new Multi({
-      socketFunction(_easy, socket, what, socketp) {
-        if (what === Poll.REMOVE) {
-          socket.unwatch();
-          return;
-        }
-        let ready = socketp;
-        if (ready === undefined) {
-          ready = (events) => act(socket, events);
-          multi.assign(socket, ready);
-        }
-        socket.watch(what, ready);
-      },
-      timerFunction(ms) {
-        if (timeout !== undefined) clearTimeout(timeout);
-        if (immediate !== undefined) clearImmediate(immediate);
-        timeout = immediate = undefined;
-        if (ms === 0) immediate = setImmediate(onTimer);
-        else if (ms > 0) timeout = setTimeout(onTimer, ms);
-      },
-    });
+    const { Easy } = tscurl;
+    const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
     let issued = 0;
     let finish;
     const finished = new Promise((r) => (finish = r));
