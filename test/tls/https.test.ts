@@ -3,7 +3,7 @@
 // resumption, TLS versions, getInfo()'s TLS fields.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -457,8 +457,14 @@ describe('versions, reuse, resumption', () => {
     process.env.SSLKEYLOGFILE = file;
     try {
       await get(`${good.url}/`, { ...trustCa(), freshConnect: true, sslSessionIdCache: false });
-      await new Promise((r) => setTimeout(r, 50));
-      assert.match(readFileSync(file, 'latin1'), /CLIENT_HANDSHAKE_TRAFFIC_SECRET|CLIENT_RANDOM/);
+      // The key log is written through a file stream: wait for its write to reach the file
+      // (a fixed short sleep was overrun on a loaded machine), bounded at 5 s.
+      const secrets = /CLIENT_HANDSHAKE_TRAFFIC_SECRET|CLIENT_RANDOM/;
+      const readLog = (): string => (existsSync(file) ? readFileSync(file, 'latin1') : '');
+      for (let waited = 0; !secrets.test(readLog()) && waited < 5000; waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(readLog(), secrets);
     } finally {
       delete process.env.SSLKEYLOGFILE;
       rmSync(dir, { recursive: true, force: true });
