@@ -148,7 +148,13 @@ describe('the body is full once MORE than highWaterMark bytes wait in it', () =>
     );
     assert.equal(body._deliver(Buffer.alloc(64 * KiB)), true, 'one highWaterMark of bytes is not full');
     assert.equal(body._deliver(Buffer.alloc(1)), false);
-    assert.equal((body.read() as Buffer).length, 64 * KiB + 1);
+    // Reading moves the held chunks into the stream; read() then hands out the whole buffer on
+    // Node 20 and its first chunk on Node 26: drain it all.
+    let drained = 0;
+    for (let c = body.read() as Buffer | null; c !== null; c = body.read() as Buffer | null) {
+      drained += c.length;
+    }
+    assert.equal(drained, 64 * KiB + 1);
     assert.equal(body._deliver(Buffer.alloc(64 * KiB)), true);
     assert.equal(body._deliver(Buffer.alloc(1)), false);
     body.destroy();
