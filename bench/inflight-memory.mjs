@@ -9,6 +9,7 @@
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { appLoopMulti } from './client-run.mjs';
 
 if (process.argv[2] === '--server') {
   // The server: accept, read each request head, answer when told ('go').
@@ -69,31 +70,8 @@ if (process.argv[2] === '--server') {
   gc();
   const before = process.memoryUsage();
   if (tscurl !== undefined) {
-    const { Easy, Multi, Poll, SOCKET_TIMEOUT } = tscurl;
-    let timeout;
-    let immediate;
-    const onTimer = () => {
-      timeout = immediate = undefined;
-      act(SOCKET_TIMEOUT, 0);
-    };
-    const multi = new Multi({
-      socketFunction(_e, socket, what, socketp) {
-        if (what === Poll.REMOVE) return void socket.unwatch();
-        let ready = socketp;
-        if (ready === undefined) {
-          ready = (events) => act(socket, events);
-          multi.assign(socket, ready);
-        }
-        socket.watch(what, ready);
-      },
-      timerFunction(ms) {
-        if (timeout !== undefined) clearTimeout(timeout);
-        if (immediate !== undefined) clearImmediate(immediate);
-        timeout = immediate = undefined;
-        if (ms === 0) immediate = setImmediate(onTimer);
-        else if (ms > 0) timeout = setTimeout(onTimer, ms);
-      },
-    });
+    const { Easy } = tscurl;
+    const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
     const act = (socket, events) => {
       multi.socketAction(socket, events);
       for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
