@@ -10,10 +10,9 @@
 // so promise continuations run between socket callbacks as they do on a real socket.
 import { Client } from '../src/api/client.js';
 import type { DriverTimer } from '../src/api/driver.js';
-import { Easy, NodeDriver, Poll } from '../src/index.js';
-import type { Interest } from '../src/transport/types.js';
+import { Easy, NodeDriver } from '../src/index.js';
 import { printAllocationSites } from './alloc-sites.js';
-import { MemSocket, MemTransport } from './mem-transport.js';
+import { MemTransport, QueuedMemSocket } from './mem-transport.js';
 
 const BODY = 1024;
 const URL_ = 'http://10.0.0.1/1k.bin';
@@ -48,7 +47,7 @@ function pump(): void {
   for (const s of batch) {
     s.queued = false;
     if (s.onReady === null) continue;
-    s.onReady((s.inbox.length > 0 ? Poll.IN : 0) | (s.what & Poll.OUT));
+    s.onReady(s.events);
   }
 }
 
@@ -61,26 +60,10 @@ const timer: DriverTimer = (ms, fire) => {
   };
 };
 
-class ServerSocket extends MemSocket {
-  what = 0;
-  onReady: ((events: number) => void) | null = null;
-  queued = false;
-  watch(what: Interest, onReady: (events: number) => void): void {
-    this.what = what;
-    this.onReady = onReady;
-    this.poke();
-  }
-  unwatch(): void {
-    this.what = 0;
-    this.onReady = null;
-  }
-  poke(): void {
-    if (this.queued || this.what === 0) return;
-    if ((this.what & Poll.OUT) !== 0 || ((this.what & Poll.IN) !== 0 && this.inbox.length > 0)) {
-      this.queued = true;
-      readyQueue.push(this);
-      armPump();
-    }
+class ServerSocket extends QueuedMemSocket {
+  protected enqueue(): void {
+    readyQueue.push(this);
+    armPump();
   }
   override read() {
     const r = super.read();

@@ -13,7 +13,7 @@
 import { Easy, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
 import type { Interest } from '../src/transport/types.js';
 import { printAllocationSites } from './alloc-sites.js';
-import { MemSocket, MemTransport } from './mem-transport.js';
+import { MemTransport, QueuedMemSocket } from './mem-transport.js';
 
 /** A response of `body` bytes as nginx sends it, cut into the reads the Node transport makes. */
 function response(body: number): Buffer[] {
@@ -42,34 +42,17 @@ const readyQueue: ServerSocket[] = [];
  * readyQueue. A response of several reads (W2) hands out one per readiness event, as a Node socket
  * notifies per read; a one-read response (W1, W4) is read whenever the engine asks.
  */
-class ServerSocket extends MemSocket {
-  what = 0;
-  onReady: ((events: number) => void) | null = null;
-  queued = false;
+class ServerSocket extends QueuedMemSocket {
   /** The read this readiness event may hand out is still there. */
   readable = false;
-  override read(): ReturnType<MemSocket['read']> {
+  override read(): ReturnType<QueuedMemSocket['read']> {
     if (reads.length === 1) return super.read();
     if (!this.readable || this.inbox.length === 0) return null;
     this.readable = false;
     return super.read();
   }
-  watch(what: Interest, onReady: (events: number) => void): void {
-    this.what = what;
-    this.onReady = onReady;
-    this.poke();
-  }
-  unwatch(): void {
-    this.what = 0;
-    this.onReady = null;
-  }
-  /** Queued while a watched condition holds. */
-  poke(): void {
-    if (this.queued || this.what === 0) return;
-    if ((this.what & Poll.OUT) !== 0 || ((this.what & Poll.IN) !== 0 && this.inbox.length > 0)) {
-      this.queued = true;
-      readyQueue.push(this);
-    }
+  protected enqueue(): void {
+    readyQueue.push(this);
   }
   write(data: Uint8Array): number {
     // Every request is a GET head: one response per head.
@@ -143,7 +126,7 @@ function run(count: number, concurrency: number, body = 1024): number {
     for (const s of batch) {
       s.queued = false;
       if (s.onReady === null) continue;
-      const events = (s.inbox.length > 0 ? Poll.IN : 0) | (s.what & Poll.OUT);
+      const events = s.events;
       s.readable = true;
       s.onReady(events);
       drain();

@@ -9,7 +9,7 @@
 import { Easy, HttpVersion, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
 import type { Interest } from '../src/transport/types.js';
 import { printAllocationSites } from './alloc-sites.js';
-import { MemSocket, MemTransport } from './mem-transport.js';
+import { MemTransport, QueuedMemSocket } from './mem-transport.js';
 
 const BODY = 1024;
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
@@ -39,10 +39,7 @@ function response(id: number): Buffer {
 const readyQueue: H2ServerSocket[] = [];
 
 /** Answers each HEADERS frame with a response; readiness is level-triggered through readyQueue. */
-class H2ServerSocket extends MemSocket {
-  what = 0;
-  onReady: ((events: number) => void) | null = null;
-  queued = false;
+class H2ServerSocket extends QueuedMemSocket {
   #prefaceLeft = PREFACE_LEN;
   #pending = Buffer.alloc(0);
   /** Frames per write of the client (how well the writes are batched). */
@@ -59,21 +56,8 @@ class H2ServerSocket extends MemSocket {
     settings.writeUInt32BE(16777215, 14);
     this.inbox.push(frame(4, 0, 0, settings));
   }
-  watch(what: Interest, onReady: (events: number) => void): void {
-    this.what = what;
-    this.onReady = onReady;
-    this.poke();
-  }
-  unwatch(): void {
-    this.what = 0;
-    this.onReady = null;
-  }
-  poke(): void {
-    if (this.queued || this.what === 0) return;
-    if ((this.what & Poll.OUT) !== 0 || ((this.what & Poll.IN) !== 0 && this.inbox.length > 0)) {
-      this.queued = true;
-      readyQueue.push(this);
-    }
+  protected enqueue(): void {
+    readyQueue.push(this);
   }
   write(data: Uint8Array): number {
     this.writes++;
@@ -162,7 +146,7 @@ function run(count: number, streams: number): { us: number; writes: number } {
     for (const s of batch) {
       s.queued = false;
       if (s.onReady === null) continue;
-      const events = (s.inbox.length > 0 ? Poll.IN : 0) | (s.what & Poll.OUT);
+      const events = s.events;
       s.onReady(events);
       drain();
     }

@@ -2,6 +2,7 @@
 // name resolves at once to 10.0.0.1, sockets are connected from the start and hold what the bench
 // puts in their inbox, the clocks are the process's. No syscall, no event loop: only the engine's
 // work is measured.
+import { Poll } from '../src/multi/constants.js';
 import { nextSyntheticFd } from '../src/transport/fd.js';
 import type {
   ConnectOptions,
@@ -35,6 +36,40 @@ export abstract class MemSocket implements TransportSocket {
   end(): void {}
   destroy(): void {
     this.unwatch();
+  }
+}
+
+/**
+ * A socket whose readiness is level-triggered through the bench's ready queue (its epoll): while
+ * a watched condition holds (OUT, or IN with something in the inbox) it is queued once; the bench
+ * drains the queue, clears `queued` and calls `onReady(socket.events)`.
+ */
+export abstract class QueuedMemSocket extends MemSocket {
+  what = 0;
+  onReady: ((events: number) => void) | null = null;
+  queued = false;
+  /** Puts this socket on the bench's ready queue. */
+  protected abstract enqueue(): void;
+  watch(what: Interest, onReady: (events: number) => void): void {
+    this.what = what;
+    this.onReady = onReady;
+    this.poke();
+  }
+  unwatch(): void {
+    this.what = 0;
+    this.onReady = null;
+  }
+  /** Queued while a watched condition holds. */
+  poke(): void {
+    if (this.queued || this.what === 0) return;
+    if ((this.what & Poll.OUT) !== 0 || ((this.what & Poll.IN) !== 0 && this.inbox.length > 0)) {
+      this.queued = true;
+      this.enqueue();
+    }
+  }
+  /** What a ready socket reports. */
+  get events(): number {
+    return (this.inbox.length > 0 ? Poll.IN : 0) | (this.what & Poll.OUT);
   }
 }
 
