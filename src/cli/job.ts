@@ -330,6 +330,8 @@ export function buildEasy(job: Job, ctx: JobContext): Easy {
   // up that may multiplex), unless --parallel-immediate.
   if (g.parallel) optional(o, 'pipeWait', !g.parallelImmediate);
   applyTlsOptions(o, op);
+  // As curl's tool: any --write-out gathers the chain (CURLOPT_CERTINFO) for %{certs} / %{num_certs}.
+  if (op.writeOut !== undefined) o.certInfo = true;
   if (op.limitRate !== undefined) {
     optional(o, 'maxRecvSpeed', op.limitRate);
     optional(o, 'maxSendSpeed', op.limitRate);

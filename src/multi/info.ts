@@ -78,7 +78,8 @@ export interface EasyInfo {
   sslVerifyResult: number;
   /**
    * CURLINFO_CERTINFO: the server's chain, leaf first; each certificate as libcurl's "Name:value"
-   * entries (Subject, Issuer, Serial Number, Start date, Expire date, Cert in PEM).
+   * entries (Subject, Issuer, Serial Number, Start date, Expire date, Cert in PEM). Empty unless
+   * the certInfo option (CURLOPT_CERTINFO) is on.
    */
   certInfo: string[][];
   private: unknown;
@@ -182,7 +183,7 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
     result: t.result,
     sslVerifyResult:
       tls !== undefined ? tls.verifyResult : error === undefined ? 0 : causeNumber(error, 'verifyResult'),
-    certInfo: tls === undefined ? [] : certInfoOf(tls),
+    certInfo: tls === undefined || t.o.certInfo !== true ? [] : certInfoOf(tls),
     private: privateData,
   };
 }

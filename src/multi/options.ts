@@ -329,6 +329,11 @@ export interface EasyOptions {
   sslSessionIdCache?: boolean;
   /** CURLOPT_SSL_ENABLE_ALPN (default true): offer the HTTP versions by ALPN. */
   sslEnableAlpn?: boolean;
+  /**
+   * CURLOPT_CERTINFO (default false): getInfo().certInfo holds the server's certificate chain
+   * (CURLINFO_CERTINFO); without it certInfo is empty, as in libcurl.
+   */
+  certInfo?: boolean;
 }
 
 /** CURL_SSLVERSION_* for sslVersion: a minimum ORed with a MAX_* maximum. */
@@ -488,6 +493,7 @@ const schema: Record<keyof EasyOptions, Kind> = {
   sslOptions: 'number',
   sslSessionIdCache: 'boolean',
   sslEnableAlpn: 'boolean',
+  certInfo: 'boolean',
 };
 
 function kindOk(kind: Kind, v: unknown): boolean {

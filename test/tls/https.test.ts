@@ -125,7 +125,7 @@ const insecure: TransferOptions = { sslVerifyPeer: false, sslVerifyHost: 0 };
 
 describe('verification', () => {
   test('a chain to the given CA: 200, verify result 0, the chain in certInfo, appconnect after connect', async () => {
-    const r = await get(`${good.url}/ok`, trustCa());
+    const r = await get(`${good.url}/ok`, { ...trustCa(), certInfo: true });
     assert.equal(r.status, 200);
     assert.equal(r.body, 'hello /ok');
     assert.equal(r.info.sslVerifyResult, 0);
@@ -134,6 +134,23 @@ describe('verification', () => {
     assert.ok(r.info.certInfo[0]!.includes('Subject:CN=localhost'), r.info.certInfo[0]!.join('|'));
     assert.ok(r.info.certInfo[0]!.some((e) => e.startsWith('Cert:-----BEGIN CERTIFICATE-----')));
     assert.ok(r.info.appconnectTime >= r.info.connectTime && r.info.appconnectTime > 0);
+  });
+
+  test('certInfo only when asked (CURLOPT_CERTINFO): empty without the option, on the same connection too', async () => {
+    const client = new Client();
+    try {
+      const quiet = await client.request(`${good.url}/a`, trustCa());
+      await quiet.body.text();
+      assert.deepEqual(quiet.info.certInfo, []);
+      assert.equal(quiet.info.sslVerifyResult, 0);
+      // The next transfer reuses the connection and asks: the chain of that connection.
+      const asked = await client.request(`${good.url}/b`, { ...trustCa(), certInfo: true });
+      await asked.body.text();
+      assert.equal(asked.info.numConnects, 0);
+      assert.ok(asked.info.certInfo[0]!.includes('Subject:CN=localhost'), asked.info.certInfo.join('|'));
+    } finally {
+      await client.close();
+    }
   });
 
   test('the default store does not know the test CA: 60', async () => {
@@ -426,6 +443,7 @@ describe('versions, reuse, resumption', () => {
         ...trustCa(),
         forbidReuse: true,
         pinnedPublicKey: pki.serverPin,
+        certInfo: true,
       });
       assert.deepEqual([s.connections, s.resumed], [2, 1], maxVersion);
       // The resumed handshake carries no certificates; the chain of the first one is reported.
