@@ -103,7 +103,7 @@ test('reuseReceiveBuffer: the rest of a read held back by maxRecvSpeed is not re
   assert.ok(r.copied.equals(BODY), 'every chunk was right during its call');
 });
 
-test('reuseReceiveBuffer over https: the body arrives intact', async () => {
+test('reuseReceiveBuffer over https: the body arrives intact in a few reused slabs, a held chunk is not received into', async () => {
   const pki = testPki();
   const tlsSrv = createHttpsServer(
     { key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) },
@@ -118,6 +118,13 @@ test('reuseReceiveBuffer over https: the body arrives intact', async () => {
     const r = await download(true, -1, { caInfo: pki.caCert }, `https://localhost:${port}/bulk`);
     assert.equal(r.code, CurlCode.OK);
     assert.ok(r.copied.equals(BODY), 'every chunk was right during its call');
+    // Records are decrypted into 64 KiB slabs: one per 64 KiB of body without reuse (64 here).
+    assert.ok(memories(r.chunks) <= 6, `${memories(r.chunks)} buffers for ${r.chunks.length} chunks`);
+    const held = await download(true, 3, { caInfo: pki.caCert }, `https://localhost:${port}/bulk`);
+    assert.equal(held.code, CurlCode.OK);
+    assert.ok(held.copied.equals(BODY), 'the held chunk was delivered as received');
+    const kept = await download(false, -1, { caInfo: pki.caCert }, `https://localhost:${port}/bulk`);
+    assert.ok(Buffer.concat(kept.chunks).equals(BODY), 'without reuse, kept chunks intact at the end');
   } finally {
     tlsSrv.closeAllConnections();
     await new Promise((resolve) => tlsSrv.close(resolve));

@@ -415,6 +415,12 @@ export class NodeSocket implements TransportSocket {
     return true;
   }
 
+  /** Whether a chunk queued and not read yet lies in `block` (a subclass recycling its own memory). */
+  protected queuedIn(block: ArrayBufferLike): boolean {
+    for (const c of this.rx) if (c.buffer === block) return true;
+    return false;
+  }
+
   /**
    * The bytes read() handed out are referenced by nobody now: when they were the whole of one read
    * handed out in place, its buffer takes the next read instead of a new one (and, given back again,

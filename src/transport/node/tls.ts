@@ -11,14 +11,16 @@ import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { nextSyntheticFd } from '../fd.js';
-import type {
-  TlsCertificate,
-  TlsConfig,
-  TlsConfigError,
-  TlsConnectOptions,
-  TlsSessionInfo,
-  TlsTransportSocket,
-  TransportSocket,
+import {
+  EOF,
+  type ReadResult,
+  type TlsCertificate,
+  type TlsConfig,
+  type TlsConfigError,
+  type TlsConnectOptions,
+  type TlsSessionInfo,
+  type TlsTransportSocket,
+  type TransportSocket,
 } from '../types.js';
 import { NodeSocket } from './socket.js';
 
@@ -139,10 +141,24 @@ const TLS_SLAB = 64 * 1024;
  */
 const TLS_RX_LIMIT = 128 * 1024;
 
+/**
+ * Slabs kept for reuse per socket once its reader recycles. A bulk stream has up to four in flight
+ * (TLS_RX_LIMIT unread, the one being filled), so four take it in turn with no new allocation.
+ */
+const SPARE_SLABS = 4;
+
 /** A TLSSocket driven like NodeSocket drives a TCP socket. */
 export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
   private info: TlsSessionInfo | undefined;
   private readonly tlsSock: tls.TLSSocket;
+  /** The slab full records are decrypted into now (rxNext is its rest); undefined between bursts. */
+  private filling: Buffer | undefined = undefined;
+  /** recycle() was called: the slabs read() hands views of are noted for the next recycle(). */
+  private recycles = false;
+  /** The slabs read() handed views of since the last recycle(). */
+  private readonly lentSlabs: ArrayBufferLike[] = [];
+  /** Slabs recycle() gave back, taken before allocating a new one. */
+  private readonly spareSlabs: Buffer[] = [];
   /** The chain Node read for its name check during the handshake (not on a resumed session). */
   peerChain: tls.PeerCertificate | undefined;
   /** Decrypted bytes come through `onread` (false: a paused stream, where Node's internals differ). */
@@ -179,15 +195,57 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
         buf.copy(chunk, 0, 0, n);
         return chunk;
       }
-      const slab = Buffer.allocUnsafe(TLS_SLAB);
+      const slab = this.newSlab();
       buf.copy(slab, 0, 0, n);
       this.rxNext = slab.subarray(n);
       return slab.subarray(0, n);
     }
-    if (n < TLS_READ_MAX) this.rxNext = TLS_SHARED;
-    else if (buf.length - n >= TLS_READ_MAX) this.rxNext = buf.subarray(n);
-    else this.rxNext = Buffer.allocUnsafe(TLS_SLAB);
+    if (n < TLS_READ_MAX) {
+      this.rxNext = TLS_SHARED;
+      this.filling = undefined;
+    } else if (buf.length - n >= TLS_READ_MAX) this.rxNext = buf.subarray(n);
+    else this.rxNext = this.newSlab();
     return buf.subarray(0, n);
+  }
+
+  /** The next slab to decrypt into: one recycle() gave back, or a new one. */
+  private newSlab(): Buffer {
+    const slab = this.spareSlabs.pop() ?? Buffer.allocUnsafe(TLS_SLAB);
+    this.filling = slab;
+    return slab;
+  }
+
+  override read(): ReadResult {
+    const r = super.read();
+    // Only slabs are this size (a copied-out record is smaller, the shared buffer never handed out).
+    if (
+      this.recycles &&
+      this.receivesThroughOnread &&
+      r !== null &&
+      r !== EOF &&
+      r.buffer.byteLength === TLS_SLAB
+    ) {
+      if (this.lentSlabs[this.lentSlabs.length - 1] !== r.buffer) this.lentSlabs.push(r.buffer);
+    }
+    return r;
+  }
+
+  /**
+   * Nothing read() handed out is referenced any more: a slab whose views were all handed out takes
+   * later bursts from its start, unless records are still being decrypted into it or wait in it
+   * unread (those are handed out later, and the slab given back after them).
+   */
+  override recycle(): void {
+    super.recycle();
+    this.recycles = true;
+    const lent = this.lentSlabs;
+    for (let i = 0; i < lent.length; i++) {
+      const block = lent[i]!;
+      if (this.spareSlabs.length >= SPARE_SLABS) break;
+      if (this.filling?.buffer === block || this.queuedIn(block)) continue;
+      this.spareSlabs.push(Buffer.from(block, 0, TLS_SLAB));
+    }
+    lent.length = 0;
   }
 
   get tls(): TlsSessionInfo | undefined {
