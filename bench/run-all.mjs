@@ -132,6 +132,7 @@ const CLIENTS = {
   ],
   https: [
     'tscurl-multi',
+    'tscurl-multi-reuse',
     'tscurl-driver',
     'tscurl-request',
     'undici-request',
@@ -143,7 +144,7 @@ const CLIENTS = {
 /** The client every ratio of a kind is to. */
 const REFERENCE = { http: 'undici-request', https: 'undici-request', h2: 'undici-h2' };
 /** Clients measured only in some workloads (the opt-in receive-buffer reuse: the bulk bodies). */
-const ONLY_IN = { 'tscurl-multi-reuse': ['W2', 'W3'] };
+const ONLY_IN = { 'tscurl-multi-reuse': ['W2', 'W3', 'W2s'] };
 const clientsOf = (w) =>
   CLIENTS[w.kind].filter(
     (c) => (onlyClients === undefined || onlyClients.includes(c)) && (ONLY_IN[c]?.includes(w.id) ?? true),
@@ -201,7 +202,7 @@ const GOALS = {
   W3: { ...forApis(BULK), 'tscurl-multi-reuse': BULK },
   W4: forApis(W4_GOAL),
   W1s: forApis(HTTPS_GOAL),
-  W2s: forApis(HTTPS_GOAL),
+  W2s: { ...forApis(HTTPS_GOAL), 'tscurl-multi-reuse': HTTPS_GOAL },
   H1: { 'tscurl-h2': [check('speed', 1.5, 'undici-h2'), check('speed', 1, 'node-http2')] },
 };
 
