@@ -22,6 +22,8 @@ export interface ProxyChainContext {
   /** The header callback, for the CONNECT response's lines (unless suppressConnectHeaders). */
   header(line: string): void;
   debug(type: DebugInfoType, data: string | Uint8Array): void;
+  /** The "Connected to" line, said again once a SOCKS handshake is done (undefined: not verbose). */
+  connected: (() => void) | undefined;
   /** Wraps a connection to the HTTPS proxy in TLS (undefined: no HTTPS-proxy support). */
   proxyTls: ((below: Filter) => Filter) | undefined;
 }
@@ -53,6 +55,7 @@ export function buildProxyChain(
           password: socks.password,
         }),
         (line) => ctx.debug('text', `${line}\n`),
+        ctx.connected,
       );
     }
     if (http?.kind === 'https') {

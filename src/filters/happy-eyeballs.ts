@@ -41,6 +41,11 @@ export interface HappyEyeballsOptions {
   connectDeadline: number;
   /** Told each address as its attempt starts (curl's "  Trying 127.0.0.1:80..." line). */
   onAttempt?: ((address: ResolvedAddress) => void) | undefined;
+  /**
+   * Told when an attempt wins, before the filters above go on (curl's "Connected to" line comes
+   * at the TCP connect: before a SOCKS handshake, proxy TLS or a CONNECT).
+   */
+  onConnected?: (() => void) | undefined;
 }
 
 /** The options before the addresses are known and after the race (nothing to time). */
@@ -182,6 +187,7 @@ export class HappyEyeballsFilter implements Filter {
       }
     }
     this.newest = undefined;
+    this.opts.onConnected?.();
     // The race is over: its state (address lists, attempts, the options with the transfer's
     // callback) would otherwise live as long as the connection.
     this.families = NO_FAMILIES;

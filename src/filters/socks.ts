@@ -25,6 +25,8 @@ export class SocksFilter implements Filter {
     private readonly request: SocksRequest | (() => SocksRequest),
     /** Verbose lines (curl's infof): "SOCKS5 connect to ...", "SOCKS5 request granted." */
     private readonly onInfo: ((line: string) => void) | undefined = undefined,
+    /** Told once the handshake is done (curl's socks filter says "Connected to" again then). */
+    private readonly onConnected: (() => void) | undefined = undefined,
   ) {}
 
   connect(now: number): boolean {
@@ -41,6 +43,7 @@ export class SocksFilter implements Filter {
     } finally {
       if (this.onInfo !== undefined && this.client !== undefined)
         for (const l of this.client.takeInfo()) this.onInfo(l);
+      if (this.done) this.onConnected?.();
     }
   }
 

@@ -567,6 +567,7 @@ function startConnect(m: Multi, t: Transfer, conn: Connection, addrs: ResolvedAd
               'text',
               `  Trying ${a.family === 6 ? `[${a.address}]` : a.address}:${route.first.port}...\n`,
             ),
+    onConnected: o.debugFunction === undefined ? undefined : () => verboseConnect(m, t),
   };
   bottomFilterOf(conn).setAddresses(addrs, route.eyeballs);
   transition(m, t, 'connecting');
@@ -644,6 +645,7 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
           report: t,
           header: (line) => headerLine(m, t, line),
           debug: (type, data) => m.callDebug(t, type, data),
+          connected: o.debugFunction === undefined ? undefined : () => verboseConnect(m, t),
           proxyTls: plan.http?.kind === 'https' ? httpsProxy(m, o, plan.http) : undefined,
         };
   return {
@@ -676,16 +678,22 @@ function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
   if (conn.multiplexed) m.multiplexReady(conn, now);
   else m.pipeWaitOver(conn, now);
   m.publishConnection('open', conn);
-  if (t.o.debugFunction !== undefined) {
-    // curl names the host its socket went to (CURL_CONN_HOST_DISPNAME): the SOCKS or HTTP proxy,
-    // else the connectTo target, else the origin; the port is that hop's.
-    const hop = t.route?.first ?? conn;
-    const ip = conn.top.query('remoteAddress')?.ip ?? '';
-    m.callDebug(t, 'text', `Connected to ${hop.host} (${ip}) port ${hop.port} (#${conn.id})\n`);
-    if (tls !== undefined) m.callDebug(t, 'text', tlsDebugText(tls, t.o));
-  }
+  if (tls !== undefined && t.o.debugFunction !== undefined) m.callDebug(t, 'text', tlsDebugText(tls, t.o));
   transition(m, t, 'protoconnect');
   return 'again';
+}
+
+/**
+ * curl's Curl_verboseconnect, said when the TCP connect to the first hop is won (before a SOCKS
+ * handshake, proxy TLS or a CONNECT) and again after a SOCKS handshake. It names the host the
+ * socket went to (CURL_CONN_HOST_DISPNAME): the SOCKS or HTTP proxy, else the connectTo target,
+ * else the origin; the port is that hop's.
+ */
+function verboseConnect(m: Multi, t: Transfer): void {
+  const conn = t.conn!;
+  const hop = t.route?.first ?? conn;
+  const ip = conn.top.query('remoteAddress')?.ip ?? '';
+  m.callDebug(t, 'text', `Connected to ${hop.host} (${ip}) port ${hop.port} (#${conn.id})\n`);
 }
 
 function phaseProtoconnect(m: Multi, t: Transfer, _now: number): Step {
@@ -1159,7 +1167,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
         'text',
         close
           ? `Closing connection ${conn.id}\n`
-          : `Connection #${conn.id} to host ${conn.host} left intact\n`,
+          : `Connection #${conn.id} to host ${(t.route?.first ?? conn).host} left intact\n`,
       );
     }
     if (close) m.closeConnection(conn, 'not reusable');

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startHttpProxy } from '../helpers/http-proxy.js';
+import { startSocks4Server } from '../helpers/socks4-server.js';
+import { testPki } from '../helpers/tls-certs.js';
 import { startFixtureServer } from './fixture-server.js';
 import { type CliServer, curl, haveCurl, tscurl } from './helpers.js';
 
@@ -63,6 +65,64 @@ describe('tscurl command', { concurrency: 4 }, () => {
       }
     } finally {
       await proxy.close();
+    }
+  });
+
+  test('-v through a tunnel, SOCKS and an HTTPS proxy: "Connected to" comes at the TCP connect, before the handshakes; "left intact" names the first hop, as curl', async () => {
+    const pki = testPki();
+    const proxy = await startHttpProxy();
+    const tlsProxy = await startHttpProxy({
+      tls: { cert: pki.read(pki.serverCert), key: pki.read(pki.serverKey) },
+    });
+    const socks = await startSocks4Server();
+    try {
+      const origin = `http://localhost:${server.port}/hello`;
+      const connected = (port: number) => `* Connected to 127.0.0.1 (127.0.0.1) port ${port} (#0)`;
+      const tunnel = [
+        `* Establish HTTP proxy tunnel to localhost:${server.port}`,
+        '* CONNECT tunnel established, response 200',
+      ];
+      const socksLines = [
+        '* SOCKS4 connect to IPv4 127.0.0.1 (locally resolved)',
+        '* SOCKS4 request granted.',
+      ];
+      // libcurl says "Connected to" when the socket to the first hop connects, and its
+      // SOCKS filter says it again once the handshake is done.
+      const cases: Array<[string[], string[]]> = [
+        [
+          ['-p', '-x', proxy.url],
+          [connected(proxy.port), ...tunnel],
+        ],
+        [
+          ['-x', `socks4://127.0.0.1:${socks.port}`],
+          [connected(socks.port), ...socksLines, connected(socks.port)],
+        ],
+        [
+          ['-p', '-x', proxy.url, '--preproxy', `socks4://127.0.0.1:${socks.port}`],
+          [connected(socks.port), ...socksLines, connected(socks.port), ...tunnel],
+        ],
+        [
+          ['-p', '-x', tlsProxy.url, '--proxy-cacert', pki.caCert],
+          [connected(tlsProxy.port), ...tunnel],
+        ],
+      ];
+      const order =
+        /^\* (Connected to |Establish HTTP|CONNECT tunnel|SOCKS4 (connect to|request)|Connection #)/;
+      const lines = (stderr: string) => stderr.split('\n').filter((l) => order.test(l));
+      for (const [extra, expected] of cases) {
+        const args = ['-sv', '-o', '/dev/null', ...extra, origin];
+        const [mine, theirs] = await Promise.all([tscurl(args), curl(args)]);
+        assert.equal(mine.code, 0, mine.stderr);
+        assert.deepEqual(lines(mine.stderr), lines(theirs.stderr), `${extra.join(' ')}\n${theirs.stderr}`);
+        // "left intact" names the first hop too (curl's display name: the SOCKS or HTTP proxy).
+        assert.deepEqual(
+          lines(mine.stderr),
+          [...expected, '* Connection #0 to host 127.0.0.1 left intact'],
+          extra.join(' '),
+        );
+      }
+    } finally {
+      await Promise.all([proxy.close(), tlsProxy.close(), socks.close()]);
     }
   });
 
