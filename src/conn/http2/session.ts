@@ -63,13 +63,19 @@ export class StreamRefusedError extends TransferError {
 const OUTPUT_HIGH_WATER = 256 * 1024;
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * A request's HEADERS frame and its rendered head come from Node's Buffer pool: a new Uint8Array
+ * of their size gets a backing store of its own, a malloc and a free for every request.
+ */
+const pooledBytes = (size: number): Uint8Array => Buffer.allocUnsafe(size);
 const NO_LINES: string[] = [];
 const NO_HEADERS: HeaderList = [];
 
 export class Http2Session implements Session {
   readonly protocol = 'h2';
   readonly multiplexed = true;
-  readonly codec = new H2ClientConnection();
+  readonly codec = new H2ClientConnection({}, pooledBytes);
   /** Streams handed out (with or without an id yet). */
   readonly #active = new Set<Http2Stream>();
   readonly #byId = new Map<number, Http2Stream>();
@@ -471,7 +477,7 @@ function renderHead(head: RequestHead, list: HeaderList): Uint8Array {
     if (n === ':authority') size += 8 + v.length;
     else if (n.charCodeAt(0) !== 0x3a) size += n.length + v.length + 4;
   }
-  const out = new Uint8Array(size);
+  const out = pooledBytes(size);
   let pos = put(out, 0, head.method);
   out[pos++] = 0x20;
   pos = put(out, pos, head.path);

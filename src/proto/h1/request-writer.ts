@@ -3,6 +3,7 @@
 // field would let the caller inject a second request (request splitting), so it is an error.
 
 import { CurlCode } from '../../core/codes.js';
+import { type ByteAllocator, newBytes } from '../bytes.js';
 import { latin1Encode, latin1Write } from './latin1.js';
 import { isToken, quoteForMessage } from './syntax.js';
 import { type HeaderList, ProtocolError } from './types.js';
@@ -58,11 +59,6 @@ function writeFields(out: Uint8Array, offset: number, fields: HeaderList): numbe
   }
   return o;
 }
-
-/** Where a head's bytes are written: a new array of `size` bytes (the caller's may come from a pool). */
-export type ByteAllocator = (size: number) => Uint8Array;
-
-const newBytes: ByteAllocator = (size) => new Uint8Array(size);
 
 /**
  * `METHOD SP target SP HTTP/1.x CRLF`, one `name: value CRLF` (`name: CRLF` when empty) per field, CRLF. Fields are sent as

@@ -8,6 +8,7 @@
 // nobody reads stops its sender instead of growing a buffer. Pausing a transfer is simply not
 // calling consume() for it.
 
+import { type ByteAllocator, newBytes } from '../bytes.js';
 import { ByteQueue } from './byte-queue.js';
 import {
   CLIENT_PREFACE,
@@ -67,6 +68,7 @@ export class H2ClientConnection {
   /** Response fields found valid before: a repeated field is not checked again. */
   readonly #checked = new CheckedFields();
   readonly #encoder: HpackEncoder;
+  readonly #alloc: ByteAllocator;
   readonly #streams = new Map<number, Stream>();
   /** Streams ended or reset whose data the application has not consumed yet. */
   readonly #draining = new Map<number, Stream>();
@@ -124,8 +126,13 @@ export class H2ClientConnection {
   #goawaySent = false;
   #invalidFrames = 0;
 
-  constructor(limits: Partial<H2Limits> = {}) {
+  /**
+   * `alloc`: where a request's HEADERS frame is written (the caller's may come from a pool; the
+   * frame is referenced until takeOutput() hands it over).
+   */
+  constructor(limits: Partial<H2Limits> = {}, alloc: ByteAllocator = newBytes) {
     this.#limits = { ...H2_LIMITS, ...limits };
+    this.#alloc = alloc;
     const l = this.#limits;
     this.#decoder = new HpackDecoder(l.headerTableSize);
     this.#encoder = new HpackEncoder();
@@ -235,7 +242,7 @@ export class H2ClientConnection {
       pendingApp: 0,
     });
     // The block is encoded behind room for a frame header: one HEADERS frame needs no copy.
-    const block = this.#encoder.encode(headers, FRAME_HEADER_BYTES);
+    const block = this.#encoder.encode(headers, FRAME_HEADER_BYTES, this.#alloc);
     if (block.length <= this.#peer.maxFrameSize) {
       const out = new Uint8Array(
         block.buffer,

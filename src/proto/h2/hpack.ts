@@ -6,6 +6,7 @@
 // still decoded to keep the dynamic table in step with the peer's encoder, but its fields are
 // dropped and only counted; a literal longer than both the table and the budget is skipped unread.
 
+import { type ByteAllocator, newBytes } from '../bytes.js';
 import { HuffmanError, huffmanDecode, huffmanEncodeInto, huffmanLength } from './huffman.js';
 import { STATIC_TABLE } from './static-table.js';
 
@@ -393,12 +394,13 @@ export class HpackEncoder {
 
   /**
    * Encodes a header block. `reserve` bytes are left free before it in the returned array's
-   * buffer (`byteOffset` is `reserve`), where a frame header can go without a copy.
+   * buffer (`byteOffset` is `reserve`), where a frame header can go without a copy. `alloc` makes
+   * the array it is written into (the caller's may come from a pool).
    */
-  encode(headers: HeaderList, reserve = 0): Uint8Array {
+  encode(headers: HeaderList, reserve = 0, alloc: ByteAllocator = newBytes): Uint8Array {
     let bound = reserve + 12;
     for (const [n, v] of headers) bound += n.length + v.length + 12;
-    const out = new Uint8Array(bound);
+    const out = alloc(bound);
     let pos = reserve;
     if (this.#pendingUpdate !== -1) {
       // RFC 7541 4.2: signal the smallest size reached since the last block, then the final one.
@@ -444,7 +446,8 @@ export class HpackEncoder {
         pos = writeInt(out, pos, never ? 0x10 : 0x00, 4, nameIndex);
         if (nameIndex === 0) pos = writeString(out, pos, name);
         pos = writeString(out, pos, value);
-        if (stable) this.#literals.set(name, { value, bytes: out.slice(from, pos) });
+        // A copy of its own (a pooled `out` would be kept whole by a view, and its slice() is one).
+        if (stable) this.#literals.set(name, { value, bytes: new Uint8Array(out.subarray(from, pos)) });
         continue;
       }
       if (nameIndex === 0) pos = writeString(out, pos, name);

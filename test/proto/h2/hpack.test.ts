@@ -211,6 +211,38 @@ describe('encoder and decoder together', () => {
       ),
     );
   });
+  test('blocks written into memory the caller reuses (a pool) still decode: the literal memo keeps copies', () => {
+    // One scratch array for every block, overwritten each time (as a pool's memory is once freed).
+    const scratch = new Uint8Array(4096);
+    const alloc = (size: number) => {
+      scratch.fill(0xff);
+      return scratch.subarray(0, size);
+    };
+    const e = new HpackEncoder();
+    const d = new HpackDecoder(4096);
+    const lists: Headers[] = [
+      [
+        [':method', 'GET'],
+        [':path', '/a'],
+        ['authorization', 'Basic x'],
+      ],
+      [
+        [':method', 'GET'],
+        [':path', '/b'],
+        ['authorization', 'Basic x'],
+      ],
+      [
+        [':method', 'GET'],
+        [':path', '/b'],
+        ['authorization', 'Basic x'],
+      ],
+    ];
+    for (const list of lists) {
+      const block = e.encode(list, 9, alloc);
+      assert.equal(block.byteOffset, 9);
+      assert.deepEqual(d.decode(block.slice(), 1e6).headers, list);
+    }
+  });
   test('literal-only blocks (as nginx sends them) decode right block after block, repeated strings too', () => {
     // Repeated literal strings come from the decoder's memo: equal encoded bytes, equal string;
     // any other bytes (one differing, or the Huffman flag) decode afresh.
