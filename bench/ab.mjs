@@ -2,10 +2,11 @@
 // turn (the order rotated per round), each round's CPU from process.cpuUsage, medians at the end.
 // On a loaded machine the CPU time of separate client processes swings by +-20% from one minute to
 // the next; rounds a second apart in one process see the same load, so a 5% change shows.
-//   node bench/ab.mjs multi|request URL COUNT CONCURRENCY SIZE ROUNDS DIR_A DIR_B [DIR...]
+//   node bench/ab.mjs multi|request|fetch URL COUNT CONCURRENCY SIZE ROUNDS DIR_A DIR_B [DIR...]
 // DIR is a checkout with dist/ built (e.g. /work/base and this one). https URLs: BENCH_CA names the
 // CA file (as for bench/client.mjs). `multi` is the README's application loop over a Multi (the
-// bench's "tscurl Multi"), `request` is Client.request() reading the body. Every transfer's status
+// bench's "tscurl Multi"), `request` is Client.request() reading the body, `fetch` Client.fetch()
+// reading `response.body` (as bench/client.mjs does). Every transfer's status
 // and byte count is checked; one warm-up round per build is not counted. Each build keeps its
 // Multi or Client for all rounds: connections are reused, as in a long-running application.
 import { readFileSync } from 'node:fs';
@@ -15,9 +16,9 @@ import { appLoopMulti } from './client-run.mjs';
 import { median } from './common.mjs';
 
 const [api, url, countArg, concArg, sizeArg, roundsArg, ...dirs] = process.argv.slice(2);
-if (!['multi', 'request'].includes(api) || dirs.length < 2) {
+if (!['multi', 'request', 'fetch'].includes(api) || dirs.length < 2) {
   console.error(
-    'usage: node bench/ab.mjs multi|request URL COUNT CONCURRENCY SIZE ROUNDS DIR_A DIR_B [DIR...]',
+    'usage: node bench/ab.mjs multi|request|fetch URL COUNT CONCURRENCY SIZE ROUNDS DIR_A DIR_B [DIR...]',
   );
   process.exit(2);
 }
@@ -87,28 +88,39 @@ function multiRunner(tscurl) {
   };
 }
 
-/** Client.request() with `concurrency` workers, each reading the body. */
-async function runRequest(client) {
+/** Client.request() or Client.fetch() with `concurrency` workers, each reading the body. */
+async function runCalls(client) {
   let issued = 0;
+  const fetchInit = { options: tlsOptions };
   const worker = async () => {
     while (issued < count) {
       issued++;
-      const r = await client.request(url, tlsOptions);
+      let status;
+      let body;
+      if (api === 'fetch') {
+        const r = await client.fetch(url, fetchInit);
+        status = r.status;
+        body = r.body;
+      } else {
+        const r = await client.request(url, tlsOptions);
+        status = r.statusCode;
+        body = r.body;
+      }
       let got = 0;
-      for await (const chunk of r.body) got += chunk.length;
-      check(r.statusCode, got);
+      for await (const chunk of body) got += chunk.length;
+      check(status, got);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-const clients = builds.map((t) => (api === 'request' ? new t.Client() : multiRunner(t)));
+const clients = builds.map((t) => (api === 'multi' ? multiRunner(t) : new t.Client()));
 const cpu = dirs.map(() => []);
 for (let r = -1; r < rounds; r++) {
   for (let i = 0; i < builds.length; i++) {
     const k = (r + 1 + i) % builds.length;
     const before = process.cpuUsage();
-    if (api === 'request') await runRequest(clients[k]);
+    if (api !== 'multi') await runCalls(clients[k]);
     else await clients[k].run();
     const used = process.cpuUsage(before);
     if (r >= 0) cpu[k].push((used.user + used.system) / 1e6);
