@@ -57,7 +57,7 @@ export class Client implements AsyncDisposable {
   readonly driver: NodeDriver;
   readonly defaults: Readonly<ClientDefaults>;
   private state: ClientState = 'open';
-  private readonly inflight = new Set<Exchange<unknown>>();
+  private readonly inflight = new RunningList();
   private readonly calls = new Set<Promise<unknown>>();
   private readonly hold = new ActivityHold();
   private readonly host: ExchangeHost;
@@ -74,7 +74,6 @@ export class Client implements AsyncDisposable {
     this.driver = new NodeDriver({ ...limits, transport: rt.transport, timer: rt.timer });
     const inflight = this.inflight;
     const hold = rt.holdsProcess ? this.hold : undefined;
-    const idle = new Set<Exchange<unknown>>();
     if (workers !== undefined) {
       const { headers, ...easy } = this.defaults;
       const pairs = headers === undefined ? undefined : [...headerPairs(headers)];
@@ -93,18 +92,14 @@ export class Client implements AsyncDisposable {
         hold?.enter();
       },
       ended(x) {
-        if (inflight.delete(x) && !idle.has(x)) hold?.leave();
-        idle.delete(x);
+        if (inflight.delete(x) && !x._idle) hold?.leave();
+        x._idle = false;
       },
       waitingForReader(x, waiting) {
-        if (!inflight.has(x) || idle.has(x) === waiting) return;
-        if (waiting) {
-          idle.add(x);
-          hold?.leave();
-        } else {
-          idle.delete(x);
-          hold?.enter();
-        }
+        if (!x._running || x._idle === waiting) return;
+        x._idle = waiting;
+        if (waiting) hold?.leave();
+        else hold?.enter();
       },
     };
   }
@@ -163,7 +158,7 @@ export class Client implements AsyncDisposable {
 
   private async drain(): Promise<void> {
     while (this.calls.size > 0 || this.inflight.size > 0) {
-      await Promise.allSettled([...this.calls, ...[...this.inflight].map((x) => x.finished)]);
+      await Promise.allSettled([...this.calls, ...this.inflight.all().map((x) => x.finished)]);
     }
     await this.pool?.drained();
   }
@@ -174,7 +169,7 @@ export class Client implements AsyncDisposable {
     const reason =
       error ?? new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The client was destroyed', { side: 'local' });
     this.refusal ??= reason;
-    for (const x of [...this.inflight]) x.abort(reason);
+    for (const x of this.inflight.all()) x.abort(reason);
     this.pool?.abortAll(reason);
     this.shutdown();
     this.closed ??= Promise.resolve();
@@ -198,6 +193,42 @@ export class Client implements AsyncDisposable {
     this.driver.close();
     this.pool?.terminate();
     this.hold.close();
+  }
+}
+
+/** The running exchanges, linked through their own fields (see Exchange._prev). */
+class RunningList {
+  private first: Exchange<unknown> | undefined;
+  size = 0;
+
+  add(x: Exchange<unknown>): void {
+    x._running = true;
+    x._prev = undefined;
+    x._next = this.first;
+    if (this.first !== undefined) this.first._prev = x;
+    this.first = x;
+    this.size++;
+  }
+
+  /** False when `x` was not in the list. */
+  delete(x: Exchange<unknown>): boolean {
+    if (!x._running) return false;
+    x._running = false;
+    const prev = x._prev;
+    const next = x._next;
+    if (prev === undefined) this.first = next;
+    else prev._next = next;
+    if (next !== undefined) next._prev = prev;
+    x._prev = x._next = undefined;
+    this.size--;
+    return true;
+  }
+
+  /** A copy, in the order they were added (the list may change while it is worked through). */
+  all(): Exchange<unknown>[] {
+    const out: Exchange<unknown>[] = [];
+    for (let x = this.first; x !== undefined; x = x._next) out.push(x);
+    return out.reverse();
   }
 }
 

@@ -40,7 +40,6 @@ export class NodeDriver {
   readonly multi: Multi;
   private timeout: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
-  private readonly waiters = new Map<Easy, (m: DoneMessage) => void>();
   private readonly onDone: ((m: DoneMessage) => void) | undefined;
   private readonly onError: ((e: MultiError) => void) | undefined;
   private readonly timer: DriverTimer | undefined;
@@ -93,7 +92,7 @@ export class NodeDriver {
    */
   run(easy: Easy, done: (m: DoneMessage) => void): void {
     this.multi.addHandle(easy);
-    this.waiters.set(easy, done);
+    easy._onDone = done;
   }
 
   /**
@@ -101,7 +100,7 @@ export class NodeDriver {
    * once, freeing its connection slot, and its add() promise never settles.
    */
   remove(easy: Easy): void {
-    this.waiters.delete(easy);
+    easy._onDone = undefined;
     this.multi.removeHandle(easy);
   }
 
@@ -114,7 +113,6 @@ export class NodeDriver {
   close(): void {
     this.clearTimer();
     this.multi.close();
-    this.waiters.clear();
   }
 
   get running(): number {
@@ -176,9 +174,9 @@ export class NodeDriver {
 
   private drain(): void {
     for (let m = this.multi.infoRead(); m !== undefined; m = this.multi.infoRead()) {
-      const resolve = this.waiters.get(m.easy);
+      const resolve = m.easy._onDone;
       if (resolve !== undefined) {
-        this.waiters.delete(m.easy);
+        m.easy._onDone = undefined;
         this.multi.removeHandle(m.easy);
         resolve(m);
       }

@@ -76,6 +76,15 @@ export class Exchange<R = ResponseHead> {
    */
   readonly head: Promise<R>;
   sink: BodySink;
+  /**
+   * @internal The Client's list of running exchanges runs through them (no Set entry per call,
+   * whose table is re-made as entries come and go): neighbours, membership, and whether the
+   * transfer waits only for its reader (see ExchangeHost.waitingForReader).
+   */
+  _prev: Exchange<unknown> | undefined;
+  _next: Exchange<unknown> | undefined;
+  _running = false;
+  _idle = false;
 
   private readonly host: ExchangeHost;
   private readonly url: string | undefined;

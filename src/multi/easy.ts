@@ -6,7 +6,7 @@ import { nodeTransport } from '../transport/node/transport.js';
 import { Pause } from './constants.js';
 import { type CookieJar, writeJar } from './features/cookies.js';
 import { type EasyInfo, transferInfo } from './info.js';
-import type { EasyLink } from './multi.js';
+import type { DoneMessage, EasyLink } from './multi.js';
 import { type EasyOptions, validateOptions } from './options.js';
 import type { Transfer } from './transfer.js';
 
@@ -36,6 +36,12 @@ export class Easy {
    * head's arrays are the engine's: read them during the call only.
    */
   _onHead: ((head: StreamHead) => void) | undefined;
+  /**
+   * @internal The NodeDriver's completion callback for a handle it runs (set by NodeDriver.run):
+   * kept on the handle rather than in a Map from handle to callback, whose table was re-made as
+   * entries came and went (about 250 bytes per transfer).
+   */
+  _onDone: ((message: DoneMessage) => void) | undefined;
 
   constructor(options: EasyOptions = {}) {
     validateOptions(options);
