@@ -294,7 +294,7 @@ export class BodyReadable extends Readable {
     this.dropHeld();
     // A `for await` still reading ends as the stream's own iterator would: with the error, or
     // with a premature close.
-    if (this.direct !== undefined && !this.readableEnded) this.direct.fail(error ?? prematureClose());
+    if (this.direct !== undefined && !this.readableEnded) this.direct.destroyed(error);
     if (!this.readableEnded && !this.sourceDone) this.onDestroy(error);
     callback(error);
   }
@@ -474,6 +474,16 @@ class ChunkIterator implements AsyncIterator<Buffer> {
     if (this.done || this.error !== undefined) return;
     this.error = error;
     if (this.rejectNext !== undefined) this.settle();
+  }
+
+  /**
+   * The body was destroyed: an iteration still going ends with the error, or with a premature
+   * close. The iterator's own end destroys the body too: no Error (a stack trace, tens of
+   * microseconds) is made for that.
+   */
+  destroyed(error: Error | null): void {
+    if (this.done || this.error !== undefined) return;
+    this.fail(error ?? prematureClose());
   }
 
   /** Settles the waiting next() with the end or the error. */
