@@ -1,11 +1,13 @@
 // The promise API's own CPU per request (request(), fetch()) against the bare engine on a
 // NodeDriver, over bench/engine-cost.ts's in-memory transport: every socket answers each request
-// head at once with nginx's 1 KiB response, so no system call, no server and no other process's
+// head at once with nginx's response, so no system call, no server and no other process's
 // turn is in the figure; the difference between a promise API row and the NodeDriver row is what
 // the API layer costs per request (its objects, promises, streams and Node's Response).
 // Each client reads its bodies as the bench clients do (`for await` over the body stream).
-//   node --import tsx bench/api-cost.ts [--rounds N] [--only request,fetch,driver]
-//   node --import tsx bench/api-cost.ts --alloc request|fetch|driver   (bytes allocated per request)
+//   node --import tsx bench/api-cost.ts [--rounds N] [--only request,fetch,driver] [--shape W1|W2]
+//   node --import tsx bench/api-cost.ts --alloc request|fetch|driver [--shape W2]   (bytes per request)
+// Shapes: W1, 20,000 x 1 KiB, 100 at a time (the default); W2, 2,000 x 100 KiB, 50 at a time,
+// each response handed out in 64 KiB reads, one per readiness event.
 // Readiness is level-triggered and served on setImmediate turns (the event loop's check phase),
 // so promise continuations run between socket callbacks as they do on a real socket.
 import { Client } from '../src/api/client.js';
@@ -14,17 +16,32 @@ import { Easy, NodeDriver } from '../src/index.js';
 import { printAllocationSites } from './alloc-sites.js';
 import { MemTransport, QueuedMemSocket } from './mem-transport.js';
 
-const BODY = 1024;
+/** The workload's shape: W1 (1 KiB bodies, 100 at a time) or W2 (100 KiB, 50 at a time, 64 KiB reads). */
+const SHAPES = {
+  W1: { body: 1024, count: 20_000, concurrency: 100 },
+  W2: { body: 100 * 1024, count: 2_000, concurrency: 50 },
+} as const;
+type Shape = keyof typeof SHAPES;
+
+/** nginx's response of `body` bytes in the reads a Node socket hands out (64 KiB at most each). */
+function responseReads(body: number): Buffer[] {
+  const all = Buffer.concat([
+    Buffer.from(
+      'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 06 Dec 2026 08:00:00 GMT\r\n' +
+        `Content-Type: application/octet-stream\r\nContent-Length: ${body}\r\n` +
+        'Last-Modified: Sun, 06 Dec 2026 07:00:00 GMT\r\nConnection: keep-alive\r\n' +
+        'ETag: "6932d8f0-400"\r\nAccept-Ranges: bytes\r\n\r\n',
+    ),
+    Buffer.alloc(body, 120),
+  ]);
+  const reads: Buffer[] = [];
+  for (let at = 0; at < all.length; at += 64 * 1024) reads.push(all.subarray(at, at + 64 * 1024));
+  return reads;
+}
+
+let BODY = 1024;
 const URL_ = 'http://10.0.0.1/1k.bin';
-const RESPONSE = Buffer.concat([
-  Buffer.from(
-    'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 06 Dec 2026 08:00:00 GMT\r\n' +
-      'Content-Type: application/octet-stream\r\nContent-Length: 1024\r\n' +
-      'Last-Modified: Sun, 06 Dec 2026 07:00:00 GMT\r\nConnection: keep-alive\r\n' +
-      'ETag: "6932d8f0-400"\r\nAccept-Ranges: bytes\r\n\r\n',
-  ),
-  Buffer.alloc(BODY, 120),
-]);
+let RESPONSE = responseReads(BODY);
 
 const readyQueue: ServerSocket[] = [];
 let pumpArmed = false;
@@ -47,8 +64,16 @@ function pump(): void {
   for (const s of batch) {
     s.queued = false;
     if (s.onReady === null) continue;
+    s.readable = true;
     s.onReady(s.events);
   }
+}
+
+function serveOne(s: ServerSocket): void {
+  s.queued = false;
+  if (s.onReady === null) return;
+  s.readable = true;
+  s.onReady(s.events);
 }
 
 const timer: DriverTimer = (ms, fire) => {
@@ -60,19 +85,40 @@ const timer: DriverTimer = (ms, fire) => {
   };
 };
 
+/**
+ * A response of several reads (W2) hands out one per readiness event (a Node socket notifies per
+ * read, and promise continuations run between its callbacks); a one-read response whenever the
+ * engine asks.
+ */
 class ServerSocket extends QueuedMemSocket {
+  /** The read this readiness event may hand out is still there. */
+  readable = false;
   protected enqueue(): void {
+    if (RESPONSE.length > 1) {
+      // Each socket's callback in its own immediate: promise continuations run between them as
+      // between a real socket's callbacks (a batch in one macrotask would complete many transfers
+      // before their callers add the next ones, and the pool would evict idle connections).
+      setImmediate(serveOne, this);
+      return;
+    }
     readyQueue.push(this);
     armPump();
   }
   override read() {
+    if (RESPONSE.length > 1) {
+      if (!this.readable) {
+        this.poke();
+        return null;
+      }
+      this.readable = false;
+    }
     const r = super.read();
     // A socket hands out each read as its own buffer (the Node transport's rule).
     return r === null ? null : Buffer.from(r as Buffer);
   }
   write(data: Uint8Array): number {
     if (data.length >= 4 && data[data.length - 1] === 10 && data[data.length - 3] === 10) {
-      this.inbox.push(RESPONSE);
+      this.inbox.push(...RESPONSE);
       this.poke();
     }
     return data.length;
@@ -158,32 +204,37 @@ async function cpuPerRequest(kind: Kind, count: number, concurrency: number): Pr
   return (cpu.user + cpu.system) / count;
 }
 
-async function allocations(kind: Kind): Promise<void> {
-  const count = 20_000;
-  await workload(kind, 5_000, 100);
-  await printAllocationSites(kind, count, () => workload(kind, count, 100));
+async function allocations(kind: Kind, shape: Shape): Promise<void> {
+  const { count, concurrency } = SHAPES[shape];
+  await workload(kind, count / 4, concurrency);
+  await printAllocationSites(`${kind} ${shape}`, count, () => workload(kind, count, concurrency));
 }
 
 const args = process.argv.slice(2);
-if (args[0] === '--alloc') {
-  await allocations((args[1] ?? 'request') as Kind);
-  process.exit(0);
-}
 const option = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
+const shape = (option('--shape') ?? 'W1') as Shape;
+if (SHAPES[shape] === undefined) throw new Error(`unknown shape ${shape}: W1 or W2`);
+const { count, concurrency } = SHAPES[shape];
+BODY = SHAPES[shape].body;
+RESPONSE = responseReads(BODY);
+if (args[0] === '--alloc') {
+  await allocations((args[1] ?? 'request') as Kind, shape);
+  process.exit(0);
+}
 const rounds = Number(option('--rounds') ?? 5);
 const kinds = (option('--only') ?? 'driver,request,fetch').split(',') as Kind[];
-for (const k of kinds) await workload(k, 5_000, 100); // warm up
+for (const k of kinds) await workload(k, count / 4, concurrency); // warm up
 const results = new Map<Kind, number[]>(kinds.map((k) => [k, []]));
 for (let i = 0; i < rounds; i++) {
-  for (const k of kinds) results.get(k)!.push(await cpuPerRequest(k, 20_000, 100));
+  for (const k of kinds) results.get(k)!.push(await cpuPerRequest(k, count, concurrency));
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const driver = results.has('driver') ? median(results.get('driver')!) : undefined;
 console.log(
-  '| client (in-memory transport, W1 shape) | CPU us per request, median | best | over the NodeDriver |',
+  `| client (in-memory transport, ${shape} shape) | CPU us per request, median | best | over the NodeDriver |`,
 );
 console.log('|---|---|---|---|');
 for (const [k, xs] of results) {
