@@ -61,6 +61,12 @@ const byteStrategy: QueuingStrategy<Uint8Array> = {
  * stream is made with the Response (`open()`), not when the call starts: a call waiting for its
  * head holds no stream state, and a redirect's or a null-body response's body has none at all
  * (Node 20's ReadableStream costs about 12 us and 3 KB to make).
+ *
+ * While the body flows, the promise of the last pull stays pending: the stream does not call pull
+ * again until it settles (it notes "pull again" instead), so a chunk costs no pull call with its
+ * two promises and microtasks (twice a chunk otherwise: after the enqueue and after the read).
+ * When the queue is full the transfer pauses and that promise is settled; the stream then calls
+ * pull once the reader has taken enough, and pull resumes the transfer.
  */
 class StreamSink implements BodySink {
   exchange: Exchange<unknown> | undefined;
@@ -69,6 +75,8 @@ class StreamSink implements BodySink {
   private discarded = 0;
   private controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   private done = false;
+  /** Settles the pending pull (see above); undefined when no pull is pending. */
+  private pulled: (() => void) | undefined;
 
   /** The Response's body stream (made once, before any body byte is pushed). */
   open(): ReadableStream<Uint8Array> {
@@ -79,8 +87,11 @@ class StreamSink implements BodySink {
     this.controller = controller;
   }
 
-  pull(): void {
+  pull(): Promise<void> {
     this.exchange?.resume();
+    return new Promise((resolve) => {
+      this.pulled = resolve;
+    });
   }
 
   cancel(reason: unknown): void {
@@ -105,7 +116,12 @@ class StreamSink implements BodySink {
     controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     // Full once more than the high-water mark waits (see BodyReadable._deliver): a 64 KiB read
     // alone does not pause the transfer.
-    return (controller.desiredSize ?? 0) >= 0;
+    if ((controller.desiredSize ?? 0) >= 0) return true;
+    // Full: the transfer pauses, and the next pull (once the reader took enough) resumes it.
+    const pulled = this.pulled;
+    this.pulled = undefined;
+    pulled?.();
+    return false;
   }
 
   end(): void {
