@@ -17,6 +17,14 @@ export class Tally {
     this.size = size;
   }
 
+  /** Counts back to zero, for another round of the same workload. */
+  reset() {
+    this.failures = 0;
+    this.firstFailure = '';
+    this.bytes = 0;
+    this.done = 0;
+  }
+
   check(status, got, error) {
     this.done++;
     this.bytes += got;

@@ -11,7 +11,10 @@
 // callbacks only count the bytes, so received memory may be reused once they returned;
 // 'tscurl-multi-reuse' is the Multi client with it.
 // BENCH_CPU_PROF=FILE writes a V8 CPU profile of the workload alone (not the imports) to FILE, for
-// bench/profile-summary.mjs.
+// bench/profile-summary.mjs (with BENCH_ROUNDS, of the last round).
+// BENCH_ROUNDS=N runs the workload N times in this one process and prints a line per round: the
+// first is the cold run the bench reports (V8 still compiling the hot code, the heap growing), the
+// later ones what the same work costs once warm.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -164,5 +167,9 @@ if (run === undefined) {
   console.error(`unknown client ${name}; one of ${Object.keys(clients).join(', ')}`);
   process.exit(2);
 }
-await timedRun(tally, count, run);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+for (let r = 0; r < rounds; r++) {
+  if (r > 0) tally.reset();
+  await timedRun(tally, count, run);
+}
 process.exit(0);
