@@ -51,6 +51,19 @@ export function checkHeadLine(text: string, start: number, end: number): void {
 }
 
 /**
+ * Whether every line of `text` (whole lines, each ending in LF or CRLF) passes checkHeadLine: no
+ * NUL, and every CR right before an LF. A few native searches over the block instead of a loop
+ * over every character of every line; false means a line fails and checkHeadLine says which.
+ */
+export function headBlockClean(text: string): boolean {
+  if (text.indexOf('\0') !== -1) return false;
+  for (let cr = text.indexOf('\r'); cr !== -1; cr = text.indexOf('\r', cr + 2)) {
+    if (text.charCodeAt(cr + 1) !== 0x0a) return false;
+  }
+  return true;
+}
+
+/**
  * A first line that cannot start "HTTP/": HTTP/0.9, which is refused; on a connection that
  * already carried a response, or after an interim response, it is a broken status line.
  */
@@ -280,6 +293,20 @@ const INVALID_CL = 'Invalid Content-Length: value';
  * Content-Length", read until close). Anything else fails with "Invalid Content-Length: value".
  */
 export function parseContentLength(value: string, previous: number): number {
+  // The usual value: one number of at most 15 digits (exact as a double, far below 2^63).
+  if (value.length <= 15) {
+    let n = 0;
+    let i = 0;
+    for (; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
+    }
+    if (i > 0 && i === value.length) {
+      if (previous !== -1 && n !== previous) throw new ProtocolError(CurlCode.WEIRD_SERVER_REPLY, INVALID_CL);
+      return n;
+    }
+  }
   let result = previous;
   for (const part of value.indexOf(',') === -1 ? [value] : value.split(',')) {
     const s = trimOws(part);

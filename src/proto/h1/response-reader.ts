@@ -16,6 +16,7 @@ import {
   fieldColon,
   fieldValue,
   hasToken,
+  headBlockClean,
   notHttpError,
   parseChunkSize,
   parseContentLength,
@@ -461,9 +462,12 @@ export class ResponseReader {
         if (end !== -1) {
           const text = latin1Decode(this.#queue[this.#qi]!, this.#pos, end);
           this.#advance(text.length);
+          // Checked once for the block; a block that fails is checked line by line, so the error
+          // is the failing line's as when lines arrive one by one.
+          const clean = headBlockClean(text);
           for (let i = 0; ; ) {
             const lf = text.indexOf('\n', i) + 1;
-            const head = this.#headLine(text, i, lf, true);
+            const head = this.#headLine(text, i, lf, true, clean);
             if (head !== undefined) return head; // the block ends with the head's empty line
             i = lf;
           }
@@ -485,7 +489,7 @@ export class ResponseReader {
         return NEED_DATA;
       }
       const line = latin1Decode(this.#spanBuf, this.#spanStart, this.#spanEnd);
-      const head = this.#headLine(line, 0, line.length, false);
+      const head = this.#headLine(line, 0, line.length, false, false);
       if (head !== undefined) return head;
     }
   }
@@ -512,9 +516,16 @@ export class ResponseReader {
 
   /**
    * One line of a head (with its line ending); returns the head event at its empty line. `inBlock`:
-   * the line is part of a block read at once (then its field is cut into a pair only on demand).
+   * the line is part of a block read at once (then its field is cut into a pair only on demand);
+   * `checked`: its characters passed checkHeadLine already (with the whole block).
    */
-  #headLine(text: string, start: number, stop: number, inBlock: boolean): ResponseHead | undefined {
+  #headLine(
+    text: string,
+    start: number,
+    stop: number,
+    inBlock: boolean,
+    checked: boolean,
+  ): ResponseHead | undefined {
     const limits = this.#limits;
     if (stop - start >= limits.maxHeaderLineBytes) throw lineTooLarge();
     this.#headBytes += stop - start;
@@ -528,7 +539,7 @@ export class ResponseReader {
     if (this.#keepRawLines)
       this.#rawLines.push(start === 0 && stop === text.length ? text : text.slice(start, stop));
     const end = contentEnd(text, start, stop);
-    checkHeadLine(text, start, end);
+    if (!checked) checkHeadLine(text, start, end);
     if (!this.#statusSeen) {
       this.#parseStatusLine(text.slice(start, end));
       return undefined;

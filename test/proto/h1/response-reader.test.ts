@@ -321,6 +321,18 @@ const CASES: Case[] = [
     error: [8, 'Carriage return found in header'],
   },
   {
+    // The whole head is checked at once when it arrives in one piece: the error is still the
+    // first failing line's, not the first bad character kind found in the block.
+    name: 'bare CR in one line, NUL in a later one: the earlier line fails',
+    input: 'HTTP/1.1 200 OK\r\nX: a\rb\r\nY: c\x00d\r\n\r\n',
+    error: [8, 'Carriage return found in header'],
+  },
+  {
+    name: 'NUL in one line, bare CR in a later one: the earlier line fails',
+    input: 'HTTP/1.1 200 OK\r\nX: c\x00d\r\nY: a\rb\r\n\r\n',
+    error: [8, 'Nul byte in header'],
+  },
+  {
     name: 'CR CR LF',
     input: 'HTTP/1.1 200 OK\r\nX: a\r\r\n\r\n',
     error: [8, 'Carriage return found in header'],
@@ -538,6 +550,17 @@ const CASES: Case[] = [
     name: 'Content-Length list with spaces and tabs',
     input: 'HTTP/1.1 200 OK\r\nContent-Length: 3 ,\t3\r\nContent-Length: \t03 \r\n\r\nabc',
     check: (ev) => assert.equal(body(ev), 'abc'),
+  },
+  {
+    name: 'Content-Length of 15 and 16 digits, equal to an earlier field or not',
+    input:
+      'HTTP/1.1 200 OK\r\nContent-Length: 000000000000003\r\nContent-Length: 0000000000000003\r\n\r\nabc',
+    check: (ev) => assert.equal(body(ev), 'abc'),
+  },
+  {
+    name: 'Content-Length of 15 digits unequal to an earlier field',
+    input: 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 000000000000004\r\n\r\nabc',
+    error: [8, 'Invalid Content-Length: value'],
   },
   {
     name: 'Content-Length 2^63-1 is a length (then EOF)',
