@@ -21,33 +21,52 @@ interface IdleList {
   newest: Connection | undefined;
 }
 
-/** The link fields of one list through the connections. */
-type Links =
-  | readonly ['idleOlder', 'idleNewer']
-  | readonly ['lruOlder', 'lruNewer']
-  | readonly ['hostOlder', 'hostNewer'];
-const BY_KEY: Links = ['idleOlder', 'idleNewer'];
-const BY_AGE: Links = ['lruOlder', 'lruNewer'];
-const BY_HOST: Links = ['hostOlder', 'hostNewer'];
+/**
+ * Which list: its link fields on the connection are picked by a switch on this constant (each
+ * load and store a plain named one, the branch folded where the list is known), not by a field
+ * name held in a variable (a keyed access whose name varies misses V8's inline caches every time).
+ */
+const BY_KEY = 0; // idleOlder / idleNewer
+const BY_AGE = 1; // lruOlder / lruNewer
+const BY_HOST = 2; // hostOlder / hostNewer
+type Links = typeof BY_KEY | typeof BY_AGE | typeof BY_HOST;
+
+function olderOf(c: Connection, l: Links): Connection | undefined {
+  return l === BY_KEY ? c.idleOlder : l === BY_AGE ? c.lruOlder : c.hostOlder;
+}
+function newerOf(c: Connection, l: Links): Connection | undefined {
+  return l === BY_KEY ? c.idleNewer : l === BY_AGE ? c.lruNewer : c.hostNewer;
+}
+function setOlder(c: Connection, l: Links, v: Connection | undefined): void {
+  if (l === BY_KEY) c.idleOlder = v;
+  else if (l === BY_AGE) c.lruOlder = v;
+  else c.hostOlder = v;
+}
+function setNewer(c: Connection, l: Links, v: Connection | undefined): void {
+  if (l === BY_KEY) c.idleNewer = v;
+  else if (l === BY_AGE) c.lruNewer = v;
+  else c.hostNewer = v;
+}
 
 /** Append `conn` as the newest of `list`. */
-function append(list: IdleList, conn: Connection, [older, newer]: Links): void {
-  conn[older] = list.newest;
-  conn[newer] = undefined;
+function append(list: IdleList, conn: Connection, l: Links): void {
+  setOlder(conn, l, list.newest);
+  setNewer(conn, l, undefined);
   if (list.newest === undefined) list.oldest = conn;
-  else list.newest[newer] = conn;
+  else setNewer(list.newest, l, conn);
   list.newest = conn;
 }
 
 /** Take `conn` out of `list` (it is in it). */
-function unlink(list: IdleList, conn: Connection, [older, newer]: Links): void {
-  const o = conn[older];
-  const n = conn[newer];
+function unlink(list: IdleList, conn: Connection, l: Links): void {
+  const o = olderOf(conn, l);
+  const n = newerOf(conn, l);
   if (o === undefined) list.oldest = n;
-  else o[newer] = n;
+  else setNewer(o, l, n);
   if (n === undefined) list.newest = o;
-  else n[older] = o;
-  conn[older] = conn[newer] = undefined;
+  else setOlder(n, l, o);
+  setOlder(conn, l, undefined);
+  setNewer(conn, l, undefined);
 }
 
 export class ConnectionPool {
