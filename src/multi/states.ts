@@ -18,31 +18,44 @@ export type TransferState =
   | 'completed'
   | 'msgsent';
 
-const allowed: Record<TransferState, readonly TransferState[]> = {
-  init: ['setup'],
-  pending: ['connect'],
-  setup: ['connect'],
-  connect: ['pending', 'resolving', 'connecting', 'do'],
-  resolving: ['connecting'],
-  connecting: ['protoconnect'],
-  protoconnect: ['do'],
-  do: ['doing', 'did', 'setup'],
-  doing: ['did', 'setup'],
-  did: ['performing'],
-  performing: ['ratelimiting', 'done', 'setup'],
-  ratelimiting: ['performing'],
-  done: ['completed', 'setup'],
-  completed: ['msgsent'],
-  msgsent: [],
-};
-
 /**
- * Any error goes straight to completed, from any state before it. (A scan of at most four
- * constant strings: cheaper than a Map and a Set lookup, each hashing, on every state change.)
+ * The moves allowed out of each state; any error goes straight to completed, from any state before
+ * it. A switch over constant strings: a table looked up by the state's name was a keyed load whose
+ * key varies (missing V8's inline caches on every state change), then an array scan.
  */
 export function isAllowed(from: TransferState, to: TransferState): boolean {
   if (to === 'completed') return from !== 'completed' && from !== 'msgsent';
-  return allowed[from].includes(to);
+  switch (from) {
+    case 'init':
+      return to === 'setup';
+    case 'pending':
+    case 'setup':
+      return to === 'connect';
+    case 'connect':
+      return to === 'pending' || to === 'resolving' || to === 'connecting' || to === 'do';
+    case 'resolving':
+      return to === 'connecting';
+    case 'connecting':
+      return to === 'protoconnect';
+    case 'protoconnect':
+      return to === 'do';
+    case 'do':
+      return to === 'doing' || to === 'did' || to === 'setup';
+    case 'doing':
+      return to === 'did' || to === 'setup';
+    case 'did':
+      return to === 'performing';
+    case 'performing':
+      return to === 'ratelimiting' || to === 'done' || to === 'setup';
+    case 'ratelimiting':
+      return to === 'performing';
+    case 'done':
+      return to === 'setup';
+    case 'completed':
+      return to === 'msgsent';
+    case 'msgsent':
+      return false;
+  }
 }
 
 /** States in which the connect timeout applies (connect until the protocol is connected). */
