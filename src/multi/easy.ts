@@ -100,7 +100,12 @@ export class Easy {
   /** curl_easy_getinfo: the CURLINFO set of the current or last transfer. */
   getInfo(): EasyInfo {
     const t = this._last;
-    const now = (this._link.multi?.transport ?? nodeTransport).now();
+    // A finished transfer's times all end at its end: the clock (a system call on Node) is read
+    // only for one still running.
+    const now =
+      t !== undefined && (t.state === 'msgsent' || t.state === 'completed') && !Number.isNaN(t.tEnd)
+        ? t.tEnd
+        : (this._link.multi?.transport ?? nodeTransport).now();
     return transferInfo(t, now, this.opts.private);
   }
 

@@ -135,7 +135,7 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
     httpVersion: t.httpVersion,
     effectiveUrl: target !== undefined ? target.href : t.url !== '' ? t.url : (t.o.url ?? ''),
     effectiveMethod: t.req.method,
-    scheme: target === undefined ? '' : target.scheme.toUpperCase(),
+    scheme: target === undefined ? '' : upperScheme(target.scheme),
     contentType: t.contentType,
     namelookupTime: nl / 1000,
     connectTime: ct / 1000,
@@ -186,6 +186,11 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
     certInfo: tls === undefined || t.o.certInfo !== true ? [] : certInfoOf(tls),
     private: privateData,
   };
+}
+
+/** CURLINFO_SCHEME's upper case, without a new string for the usual two. */
+function upperScheme(scheme: string): string {
+  return scheme === 'http' ? 'HTTP' : scheme === 'https' ? 'HTTPS' : scheme.toUpperCase();
 }
 
 /** A handle that never ran: every field at its "unknown" value. */

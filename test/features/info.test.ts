@@ -2,7 +2,8 @@
 // POST redirected with 302 to a GET answered with known headers), plus osErrno of a refused connect.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CurlCode, HttpVersion } from '../../src/index.js';
+import { CurlCode, type DoneMessage, Easy, HttpVersion, NodeDriver } from '../../src/index.js';
+import { NodeTransport } from '../../src/transport/node/transport.js';
 import { closedPort, startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { run } from './run.js';
 
@@ -125,4 +126,33 @@ test('getInfo: each field against a known exchange', async () => {
   const refused = await run({ url: `http://127.0.0.1:${await closedPort()}/` });
   assert.equal(refused.code, CurlCode.COULDNT_CONNECT);
   assert.equal(refused.info.osErrno, 111); // ECONNREFUSED
+});
+
+test('getInfo of a finished transfer reads no clock: its times end at its end', async () => {
+  let reads = 0;
+  const base = new NodeTransport();
+  const transport = Object.assign(Object.create(base) as NodeTransport, {
+    now(): number {
+      reads++;
+      return base.now();
+    },
+  });
+  let finished: (m: DoneMessage) => void = () => {};
+  const done = new Promise<DoneMessage>((resolve) => (finished = resolve));
+  // The handle stays added after it completed (addHandle + onDone), as an application's loop has it.
+  const driver = new NodeDriver({ transport, onDone: (m) => finished(m) });
+  try {
+    const easy = new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+    driver.addHandle(easy);
+    assert.equal((await done).result, CurlCode.OK);
+    const before = reads;
+    const first = easy.getInfo();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = easy.getInfo();
+    assert.equal(reads, before, 'getInfo() read the clock');
+    assert.equal(second.totalTimeT, first.totalTimeT);
+    assert.ok(first.totalTimeT > 0);
+  } finally {
+    driver.close();
+  }
 });
