@@ -160,6 +160,8 @@ export class Multi {
   /** @internal Lookups in flight, shared by every transfer waiting for the same name. */
   readonly lookups = new InflightLookups();
   private readonly targets = new Map<string, Target>();
+  /** The transport's clock as last read by an API call (RUN_NOW deadlines of added transfers). */
+  private clockRead = 0;
   /** The proxy variables as read in the current API call (undefined: not read yet). */
   private env: Environment | undefined;
 
@@ -264,7 +266,9 @@ export class Multi {
       easy.errorBuffer = '';
       this.handles.add(easy);
       this.running++;
-      const now = this.transport.now();
+      // Due at once: any past reading of the clock will do (it is monotonic), so adding reads none
+      // (a system call on Node); the timer callback gets 0 either way.
+      const now = this.clockRead;
       this.expire(t, Timer.RUN_NOW, now);
       this.updateTimer(now);
       const dead = this.dead as { cause: unknown; reported: boolean; cleaned: boolean } | undefined;
@@ -299,7 +303,7 @@ export class Multi {
       if (link.multi !== this)
         throw new MultiError(MultiCode.BAD_EASY_HANDLE, 'The handle belongs to another multi');
       const t = link.run!;
-      const now = this.transport.now();
+      const now = this.readClock();
       this.stopTransfer(t, now);
       this.heap.delete(t);
       this.settle(t);
@@ -379,7 +383,7 @@ export class Multi {
   socketAction(socket: Socket | number, events = 0): number {
     this.enter();
     try {
-      const now = this.transport.now();
+      const now = this.readClock();
       if (socket === SOCKET_TIMEOUT) {
         this.lastDeadline = Number.NaN;
       } else {
@@ -455,7 +459,7 @@ export class Multi {
   perform(): number {
     this.enter();
     try {
-      const now = this.transport.now();
+      const now = this.readClock();
       this.pollReady = 0;
       this.lastDeadline = Number.NaN;
       // An HTTP/2 stream never reads its socket (the session reads for all its streams when the
@@ -586,6 +590,11 @@ export class Multi {
   }
 
   // ------------------------------------------------------------ engine internals
+
+  private readClock(): number {
+    this.clockRead = this.transport.now();
+    return this.clockRead;
+  }
 
   private enter(): void {
     if (this.closed) throw new MultiError(MultiCode.BAD_HANDLE, 'The multi handle is closed');
