@@ -10,10 +10,9 @@
 //      W1 and W4 unless a shape is named)
 //      node --import tsx bench/engine-cost.ts --alloc [W1|W2|W4]  (bytes allocated per request, and
 //      where: V8's sampling heap profiler, objects collected since included)
-import { Easy, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
-import type { Interest } from '../src/transport/types.js';
+import { Easy } from '../src/index.js';
 import { printAllocationSites } from './alloc-sites.js';
-import { MemTransport, QueuedMemSocket } from './mem-transport.js';
+import { MemTransport, QueuedMemSocket, runMemMulti } from './mem-transport.js';
 
 /** A response of `body` bytes as nginx sends it, cut into the reads the Node transport makes. */
 function response(body: number): Buffer[] {
@@ -54,6 +53,12 @@ class ServerSocket extends QueuedMemSocket {
   protected enqueue(): void {
     readyQueue.push(this);
   }
+  override fire(): void {
+    this.readable = true;
+    super.fire();
+    // The response's next read is the next event.
+    if (this.inbox.length > 0) this.poke();
+  }
   write(data: Uint8Array): number {
     // Every request is a GET head: one response per head.
     if (data.length >= 4 && data[data.length - 1] === 10 && data[data.length - 3] === 10) {
@@ -70,74 +75,15 @@ class ServerSocket extends QueuedMemSocket {
  */
 function run(count: number, concurrency: number, body = 1024): number {
   reads = response(body);
-  const transport = new MemTransport(() => new ServerSocket());
-  let timerDue = false;
-  const multi = new Multi({
-    transport,
-    socketFunction(_easy, socket, what, socketp) {
-      if (what === Poll.REMOVE) {
-        socket.unwatch();
-        return;
-      }
-      let ready = socketp as ((events: number) => void) | undefined;
-      if (ready === undefined) {
-        ready = (events) => multi.socketAction(socket, events);
-        multi.assign(socket, ready);
-      }
-      socket.watch(what as Interest, ready);
-    },
-    timerFunction(ms) {
-      timerDue = ms >= 0;
-    },
+  const r = runMemMulti({
+    transport: new MemTransport(() => new ServerSocket()),
+    readyQueue,
+    count,
+    concurrency,
+    easy: (write) => new Easy({ url: `http://10.0.0.1/${body}.bin`, writeFunction: write }),
   });
-  let issued = 0;
-  let done = 0;
-  let bytes = 0;
-  const add = (): void => {
-    issued++;
-    multi.addHandle(
-      new Easy({
-        url: `http://10.0.0.1/${body}.bin`,
-        writeFunction(chunk) {
-          bytes += chunk.length;
-          return chunk.length;
-        },
-      }),
-    );
-  };
-  const drain = (): void => {
-    for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
-      if (m.result !== 0) throw new Error(`transfer failed: ${m.result} ${m.easy.errorBuffer}`);
-      done++;
-      multi.removeHandle(m.easy);
-      if (issued < count) add();
-    }
-  };
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < (concurrency === 0 ? count : concurrency); i++) add();
-  while (done < count) {
-    if (timerDue) {
-      timerDue = false;
-      multi.socketAction(SOCKET_TIMEOUT, 0);
-      drain();
-    }
-    const batch = readyQueue.splice(0);
-    if (batch.length === 0 && !timerDue && done < count) throw new Error(`stalled at ${done} of ${count}`);
-    for (const s of batch) {
-      s.queued = false;
-      if (s.onReady === null) continue;
-      const events = s.events;
-      s.readable = true;
-      s.onReady(events);
-      drain();
-      // The response's next read is the next event.
-      if (s.inbox.length > 0) s.poke();
-    }
-  }
-  const cpu = process.cpuUsage(cpu0);
-  multi.close();
-  if (bytes !== count * body) throw new Error(`${bytes} bytes, expected ${count * body}`);
-  return (cpu.user + cpu.system) / count;
+  if (r.bytes !== count * body) throw new Error(`${r.bytes} bytes, expected ${count * body}`);
+  return r.us;
 }
 
 /** count, concurrency, body bytes. */

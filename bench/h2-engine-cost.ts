@@ -6,10 +6,9 @@
 // loaded machine, where the wall-clock bench does not.
 // Run: node --import tsx bench/h2-engine-cost.ts [--rounds N]   (best of N, default 5)
 //      node --import tsx bench/h2-engine-cost.ts --alloc          (bytes allocated per request)
-import { Easy, HttpVersion, Multi, Poll, SOCKET_TIMEOUT } from '../src/index.js';
-import type { Interest } from '../src/transport/types.js';
+import { Easy, HttpVersion } from '../src/index.js';
 import { printAllocationSites } from './alloc-sites.js';
-import { MemTransport, QueuedMemSocket } from './mem-transport.js';
+import { MemTransport, QueuedMemSocket, runMemMulti } from './mem-transport.js';
 
 const BODY = 1024;
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
@@ -88,74 +87,22 @@ class H2ServerSocket extends QueuedMemSocket {
 /** `count` GETs over one h2 connection, `streams` at a time; CPU us per request and writes. */
 function run(count: number, streams: number): { us: number; writes: number } {
   const transport = new MemTransport(() => new H2ServerSocket());
-  let timerDue = false;
-  const multi = new Multi({
+  const r = runMemMulti({
     transport,
-    maxHostConnections: 1,
-    maxConcurrentStreams: streams,
-    socketFunction(_easy, socket, what, socketp) {
-      if (what === Poll.REMOVE) {
-        socket.unwatch();
-        return;
-      }
-      let ready = socketp as ((events: number) => void) | undefined;
-      if (ready === undefined) {
-        ready = (events) => multi.socketAction(socket, events);
-        multi.assign(socket, ready);
-      }
-      socket.watch(what as Interest, ready);
-    },
-    timerFunction(ms) {
-      timerDue = ms >= 0;
-    },
-  });
-  let issued = 0;
-  let done = 0;
-  let bytes = 0;
-  const add = (): void => {
-    issued++;
-    multi.addHandle(
+    readyQueue,
+    count,
+    concurrency: streams,
+    multi: { maxHostConnections: 1, maxConcurrentStreams: streams },
+    easy: (write) =>
       new Easy({
         url: 'http://10.0.0.1/1k.bin',
         httpVersion: HttpVersion.V2_PRIOR_KNOWLEDGE,
-        writeFunction(chunk) {
-          bytes += chunk.length;
-          return chunk.length;
-        },
+        writeFunction: write,
       }),
-    );
-  };
-  const drain = (): void => {
-    for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
-      if (m.result !== 0) throw new Error(`transfer failed: ${m.result} ${m.easy.errorBuffer}`);
-      done++;
-      multi.removeHandle(m.easy);
-      if (issued < count) add();
-    }
-  };
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < streams; i++) add();
-  while (done < count) {
-    if (timerDue) {
-      timerDue = false;
-      multi.socketAction(SOCKET_TIMEOUT, 0);
-      drain();
-    }
-    const batch = readyQueue.splice(0);
-    if (batch.length === 0 && !timerDue && done < count) throw new Error(`stalled at ${done} of ${count}`);
-    for (const s of batch) {
-      s.queued = false;
-      if (s.onReady === null) continue;
-      const events = s.events;
-      s.onReady(events);
-      drain();
-    }
-  }
-  const cpu = process.cpuUsage(cpu0);
-  multi.close();
-  if (bytes !== count * BODY) throw new Error(`${bytes} bytes, expected ${count * BODY}`);
+  });
+  if (r.bytes !== count * BODY) throw new Error(`${r.bytes} bytes, expected ${count * BODY}`);
   if (transport.sockets.length !== 1) throw new Error(`${transport.sockets.length} connections, expected 1`);
-  return { us: (cpu.user + cpu.system) / count, writes: transport.sockets[0]!.writes };
+  return { us: r.us, writes: transport.sockets[0]!.writes };
 }
 
 /** Allocation per request, by allocating function. */
