@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { appLoopMulti } from './client-run.mjs';
+import { multiRunner } from './client-run.mjs';
 import { median } from './common.mjs';
 
 const [api, url, countArg, concArg, sizeArg, roundsArg, ...dirs] = process.argv.slice(2);
@@ -32,60 +32,9 @@ if (caInfo !== undefined) readFileSync(caInfo); // a missing CA file fails here,
 const builds = [];
 for (const dir of dirs) builds.push(await import(pathToFileURL(resolve(dir, 'dist/src/index.js')).href));
 
-function check(status, got) {
+function check(status, got, error) {
+  if (error !== undefined) throw new Error(error);
   if (status !== 200 || got !== size) throw new Error(`status ${status}, ${got} bytes (expected ${size})`);
-}
-
-/**
- * The Multi driven by the application's loop, as bench/client.mjs's tscurl-multi. One Multi per
- * build for all rounds, so its connections (and TLS sessions) are reused: rounds measure the
- * transfers, not the handshakes of the warm-up round.
- */
-function multiRunner(tscurl) {
-  const { Easy } = tscurl;
-  let issued = 0;
-  let done = 0;
-  let round;
-  const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
-  const add = () => {
-    issued++;
-    const easy = new Easy({
-      url,
-      ...tlsOptions,
-      writeFunction(chunk) {
-        this.private.bytes += chunk.length;
-        return chunk.length;
-      },
-      private: { bytes: 0 },
-    });
-    multi.addHandle(easy);
-  };
-  function act(socket, events) {
-    try {
-      multi.socketAction(socket, events);
-      for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
-        if (m.result !== 0) throw new Error(`curl code ${m.result}: ${m.easy.errorBuffer}`);
-        check(m.easy.getInfo().responseCode, m.easy.private.bytes);
-        multi.removeHandle(m.easy);
-        done++;
-        if (issued < count) add();
-      }
-    } catch (e) {
-      round.reject(e);
-      return;
-    }
-    if (done === count) round.resolve();
-  }
-  return {
-    run() {
-      issued = done = 0;
-      return new Promise((resolve, reject) => {
-        round = { resolve, reject };
-        for (let i = 0; i < concurrency; i++) add();
-      });
-    },
-    close: () => multi.close(),
-  };
 }
 
 /** Client.request() or Client.fetch() with `concurrency` workers, each reading the body. */
@@ -114,7 +63,11 @@ async function runCalls(client) {
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-const clients = builds.map((t) => (api === 'multi' ? multiRunner(t) : new t.Client()));
+// The Multi driven by the application's loop, as bench/client.mjs's tscurl-multi; one per build
+// for all rounds, so rounds measure the transfers, not the handshakes of the warm-up round.
+const clients = builds.map((t) =>
+  api === 'multi' ? multiRunner(t, { url, count, concurrency, easy: tlsOptions, check }) : new t.Client(),
+);
 const cpu = dirs.map(() => []);
 for (let r = -1; r < rounds; r++) {
   for (let i = 0; i < builds.length; i++) {

@@ -1,6 +1,7 @@
-// What the one-workload client processes (bench/client.mjs, bench/h2-client.mjs) share: the check
-// of every transfer, the promise-style worker loop, the engine on a NodeDriver, and the timed run
-// that prints the one JSON line the runners read.
+// What the one-workload client processes (bench/client.mjs, bench/h2-client.mjs, bench/ab.mjs)
+// share: the check of every transfer, the promise-style worker loop, the engine on the
+// application's loop (a Multi) and on a NodeDriver, and the timed run that prints the one JSON
+// line the runners read.
 // BENCH_CPU_PROF=FILE writes a V8 CPU profile of the workload alone (not the imports) to FILE, for
 // bench/profile-summary.mjs.
 import { performance } from 'node:perf_hooks';
@@ -95,12 +96,70 @@ export function appLoopMulti({ Multi, Poll, SOCKET_TIMEOUT }, act) {
   return multi;
 }
 
+/** A handle for `url` (and the options `easy`) whose writeFunction counts the body in private.bytes. */
+function countingEasy({ Easy }, url, easy) {
+  return new Easy({
+    url,
+    ...easy,
+    writeFunction(chunk) {
+      this.private.bytes += chunk.length;
+      return chunk.length;
+    },
+    private: { bytes: 0 },
+  });
+}
+
+/**
+ * The Multi driven by the application's loop (appLoopMulti): `concurrency` transfers of `url` in
+ * flight, the next added as one completes, `check(status, bytes, error)` told of each. `run()`
+ * resolves once `count` completed and may be called again: the Multi and its connections (and TLS
+ * sessions) are kept, as a long-running application's. A throw from the engine or from `check`
+ * rejects that run.
+ */
+export function multiRunner(tscurl, { url, count, concurrency, easy = {}, check }) {
+  let issued = 0;
+  let done = 0;
+  let round;
+  const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
+  const add = () => {
+    issued++;
+    multi.addHandle(countingEasy(tscurl, url, easy));
+  };
+  function act(socket, events) {
+    try {
+      multi.socketAction(socket, events);
+      for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
+        const e = m.easy;
+        if (m.result !== 0) check(0, 0, `curl code ${m.result}: ${e.errorBuffer}`);
+        else check(e.getInfo().responseCode, e.private.bytes);
+        multi.removeHandle(e);
+        done++;
+        if (issued < count) add();
+      }
+    } catch (e) {
+      round?.reject(e);
+      return;
+    }
+    if (done === count) round?.resolve();
+  }
+  return {
+    run() {
+      issued = done = 0;
+      return new Promise((resolve, reject) => {
+        round = { resolve, reject };
+        for (let i = 0; i < Math.min(concurrency, count); i++) add();
+      });
+    },
+    close: () => multi.close(),
+  };
+}
+
 /**
  * The engine on a NodeDriver, completions through onDone: `concurrency` transfers of `url` in
  * flight, the next one added as one completes, until `count` completed.
  */
 export async function driverRun(tscurl, tally, { url, count, concurrency, easy = {}, driver = {} }) {
-  const { Easy, NodeDriver } = tscurl;
+  const { NodeDriver } = tscurl;
   let issued = 0;
   let finish;
   const finished = new Promise((r) => (finish = r));
@@ -117,17 +176,7 @@ export async function driverRun(tscurl, tally, { url, count, concurrency, easy =
   });
   const add = () => {
     issued++;
-    d.addHandle(
-      new Easy({
-        url,
-        ...easy,
-        writeFunction(chunk) {
-          this.private.bytes += chunk.length;
-          return chunk.length;
-        },
-        private: { bytes: 0 },
-      }),
-    );
+    d.addHandle(countingEasy(tscurl, url, easy));
   };
   for (let i = 0; i < Math.min(concurrency, count); i++) add();
   await finished;

@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { appLoopMulti, driverRun, Tally, timedRun, workers as workersOf } from './client-run.mjs';
+import { driverRun, multiRunner, Tally, timedRun, workers as workersOf } from './client-run.mjs';
 
 const [name, url, countArg, concArg, sizeArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -60,38 +60,9 @@ async function countStream(iterable) {
 const clients = {
   /** The engine API driven by the application's own loop (the README's Multi example, as an app writes it). */
   async 'tscurl-multi'() {
-    const { Easy } = tscurl;
-    const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
-    let issued = 0;
-    let finish;
-    const finished = new Promise((r) => (finish = r));
-    const add = () => {
-      issued++;
-      const easy = new Easy({
-        url,
-        ...engineEasy,
-        writeFunction(chunk) {
-          this.private.bytes += chunk.length;
-          return chunk.length;
-        },
-        private: { bytes: 0 },
-      });
-      multi.addHandle(easy);
-    };
-    function act(socket, events) {
-      multi.socketAction(socket, events);
-      for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
-        const easy = m.easy;
-        if (m.result !== 0) check(0, 0, `curl code ${m.result}: ${easy.errorBuffer}`);
-        else check(easy.getInfo().responseCode, easy.private.bytes);
-        multi.removeHandle(easy);
-        if (issued < count) add();
-      }
-      if (tally.done === count) finish();
-    }
-    for (let i = 0; i < concurrency; i++) add();
-    await finished;
-    multi.close();
+    const runner = multiRunner(tscurl, { url, count, concurrency, easy: engineEasy, check });
+    await runner.run();
+    runner.close();
   },
 
   /** NodeDriver, completions through onDone. */
