@@ -192,10 +192,15 @@ export class NodeSocket implements TransportSocket {
     const osFd = internals._handle?.fd;
     this.fd = fd ?? (typeof osFd === 'number' && osFd >= 0 ? osFd : nextSyntheticFd());
     // A 'readable' listener puts the stream in paused mode and makes Node announce data and EOF
-    // even while nobody watches (hasPendingInput on an idle pooled socket).
+    // even while nobody watches (hasPendingInput on an idle pooled socket). A socket we connect
+    // gets it once connected: registered while connecting, Node would schedule a read(0) that
+    // queues a once('connect') wrapper and closure per socket (~0.5 KB living until connected).
     (sock as OwnedSocket)[OWNER] = this;
-    sock.on('readable', NodeSocket.onReadable);
-    sock.on(connectEvent, NodeSocket.onConnect);
+    if (connectEvent === 'connect' && sock.connecting) sock.on('connect', NodeSocket.onTcpConnect);
+    else {
+      sock.on('readable', NodeSocket.onReadable);
+      sock.on(connectEvent, NodeSocket.onConnect);
+    }
     sock.on('drain', NodeSocket.onDrain);
     // Always present: an 'error' without a listener would crash the process.
     sock.on('error', NodeSocket.onError);
@@ -243,6 +248,7 @@ export class NodeSocket implements TransportSocket {
     const sock = this.sock;
     sock.off('readable', NodeSocket.onReadable);
     sock.off('connect', NodeSocket.onConnect);
+    sock.off('connect', NodeSocket.onTcpConnect);
     sock.off('drain', NodeSocket.onDrain);
     sock.off('close', NodeSocket.onClose);
     // The 'error' listener stays (inert): an error on the raw socket must never crash.
@@ -589,6 +595,12 @@ export class NodeSocket implements TransportSocket {
     s.local = s.sock.localAddress ?? '';
     s.localP = s.sock.localPort ?? 0;
     s.notify(Ready.OUT);
+  };
+
+  /** onConnect for a socket we connect: its 'readable' listener starts now. */
+  private static readonly onTcpConnect = function (this: OwnedSocket): void {
+    if (!this[OWNER]!.destroyed) this.on('readable', NodeSocket.onReadable);
+    NodeSocket.onConnect.call(this);
   };
 
   private static readonly onDrain = function (this: OwnedSocket): void {
