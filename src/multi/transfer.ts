@@ -18,7 +18,7 @@ import type { Stream, StreamEvent, StreamOwner } from '../conn/types.js';
 import { CurlCode, ProxyCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeapItem } from '../core/heap.js';
-import { DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS } from '../filters/happy-eyeballs.js';
+import { DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS, type HappyEyeballsOptions } from '../filters/happy-eyeballs.js';
 import { TlsFilter, type TlsState } from '../filters/tls.js';
 import type { Filter } from '../filters/types.js';
 import { type HeaderList, NEED_DATA, ProtocolError } from '../proto/h1/types.js';
@@ -574,7 +574,7 @@ function startConnect(m: Multi, t: Transfer, conn: Connection, addrs: ResolvedAd
   const o = t.o;
   const route = t.route!;
   route.addresses = addrs;
-  route.eyeballs = {
+  const eyeballs: HappyEyeballsOptions = {
     happyEyeballsTimeoutMs: o.happyEyeballsTimeoutMs ?? DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS,
     connectDeadline: t.deadlines[Timer.CONNECT]!,
     onAttempt:
@@ -588,7 +588,11 @@ function startConnect(m: Multi, t: Transfer, conn: Connection, addrs: ResolvedAd
             ),
     onConnected: o.debugFunction === undefined ? undefined : () => verboseConnect(m, t),
   };
-  bottomFilterOf(conn).setAddresses(addrs, route.eyeballs);
+  // A proxy chain may open its first hop again later (createConnection's openFirstHop): only
+  // then the route keeps the options, which hold the transfer's callback (a plain connection's
+  // happy eyeballs drops them once its race is won).
+  if (route.plan !== undefined) route.eyeballs = eyeballs;
+  bottomFilterOf(conn).setAddresses(addrs, eyeballs);
   transition(m, t, 'connecting');
 }
 
@@ -639,10 +643,8 @@ function httpsProxy(
  */
 function routeOf(m: Multi, t: Transfer, target: Target): Route {
   const o = t.o;
-  const dest = connectToTarget(o.connectTo, target.host, target.port) ?? {
-    host: target.host,
-    port: target.port,
-  };
+  // The target itself when connectTo leaves it as it is (read only: no object of its own).
+  const dest: Route['dest'] = connectToTarget(o.connectTo, target.host, target.port) ?? target;
   if (dest.host !== target.host || dest.port !== target.port) t.reuseKey += `|to:${dest.host}:${dest.port}`;
   const plan = planProxy(o, target, m.proxyEnvironment());
   t.connectCode = 0;
