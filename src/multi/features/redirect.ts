@@ -36,8 +36,8 @@ export class RedirectState {
   isFollow = false;
   /** CURLOPT_PORT applies until an absolute Location is followed. */
   allowPort = true;
-  /** scheme://host:port of the first request: credentials stay with it. */
-  firstOrigin = '';
+  /** The first request's target: credentials stay with its origin (compared only on a follow). */
+  firstTarget: Target | undefined = undefined;
   shape: RequestShape = FIRST_REQUEST;
 }
 
@@ -48,12 +48,13 @@ export function originOf(t: Target): string {
 /** Before each request: what the redirect history lets it send. */
 export function shapeRequest(r: RedirectState, target: Target, unrestrictedAuth: boolean): void {
   if (!r.isFollow) {
-    r.firstOrigin = originOf(target);
+    r.firstTarget = target;
     // A retry of the first request (stale connection, 417) keeps what the retry learned.
     r.shape = r.shape.disableExpect ? { ...FIRST_REQUEST, disableExpect: true } : FIRST_REQUEST;
     return;
   }
-  const same = originOf(target) === r.firstOrigin;
+  const first = r.firstTarget;
+  const same = first !== undefined && originOf(target) === originOf(first);
   r.shape = {
     ...r.shape,
     credentialsAllowed: unrestrictedAuth || same,
