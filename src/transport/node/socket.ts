@@ -69,6 +69,14 @@ interface OnRead {
 const OWNER = Symbol('NodeSocket');
 type OwnedSocket = net.Socket & { [OWNER]?: NodeSocket };
 
+/**
+ * The socket whose onread callback ran last. Node calls a socket's buffer generator right after
+ * its callback, in the same read (onStreamRead), and without `this`: the generator shared by every
+ * socket we connect finds the socket here. Cleared before each connect, whose first buffer Node
+ * asks for inside net.connect().
+ */
+let receiving: NodeSocket | undefined;
+
 /** net.Socket's fields behind `onread` (lib/net.js: kBuffer, kBufferCb, kBufferGen), found by name. */
 interface OnReadFields {
   buffer: symbol;
@@ -221,18 +229,14 @@ export class NodeSocket implements TransportSocket {
       writableHighWaterMark: HIGH_WATER_MARK,
     };
     if (options.localAddress !== undefined) connectOptions.localAddress = options.localAddress;
-    // Node asks for the first buffer inside net.connect(), before the NodeSocket exists.
-    let self: NodeSocket | undefined;
-    const onread: OnRead = {
-      buffer: () => (self === undefined ? RX_SHARED : self.rxNext),
-      callback: (n, buf) => self!.onData(n, buf),
-    };
-    self = new NodeSocket(
-      net.connect(Object.assign(connectOptions, { onread })),
+    // Node asks for the first buffer inside net.connect(), before the NodeSocket exists: the
+    // shared buffer, as nobody has read yet.
+    receiving = undefined;
+    return new NodeSocket(
+      net.connect(Object.assign(connectOptions, { onread: NodeSocket.sharedOnread })),
       options.address,
       options.port,
     );
-    return self;
   }
 
   /**
@@ -579,6 +583,20 @@ export class NodeSocket implements TransportSocket {
     this.pending = 0;
     if (events !== 0 && this.onReady !== null) this.onReady(events);
   }
+
+  /** onread's callback (`this` is the net.Socket) for every socket we connect. */
+  private static readonly onReadCallback = function (this: OwnedSocket, n: number, buf: Buffer): boolean {
+    const s = this[OWNER]!;
+    receiving = s;
+    return s.onData(n, buf);
+  };
+
+  /** The `onread` of every socket we connect: one pair of functions, not two closures per socket. */
+  private static readonly sharedOnread: OnRead = {
+    // The buffer the next read of the socket whose callback just ran goes into.
+    buffer: () => (receiving === undefined ? RX_SHARED : receiving.rxNext),
+    callback: NodeSocket.onReadCallback,
+  };
 
   // The net.Socket's listeners, one function each for every socket (`this` is the net.Socket,
   // its NodeSocket under OWNER): a closure per listener and socket was ~340 bytes a connection.
