@@ -47,11 +47,19 @@ const RX_SHARED = Buffer.allocUnsafe(RX_SIZE);
 const IN_OUT = Ready.IN | Ready.OUT;
 const ALL = Ready.IN | Ready.OUT | Ready.ERR;
 
-/** The internals we look at: the handle's descriptor and whether EOF reached the read buffer. */
+/** The internals we look at: the handle (descriptor, local address) and whether EOF reached the read buffer. */
 interface NetSocketInternals {
-  _handle?: { fd?: number } | null;
+  _handle?: { fd?: number; getsockname?: (out: SockName) => number } | null;
   _readableState: { ended: boolean };
 }
+
+/** What a handle's getsockname() fills in. */
+interface SockName {
+  address?: string;
+  port?: number;
+}
+/** The one object every connected socket's local address is read into. */
+const SOCKNAME: SockName = {};
 
 /** net.Socket accepts stream options at runtime; @types/node 20 leaves them out of the type. */
 type NodeConnectOptions = net.TcpNetConnectOpts & {
@@ -610,8 +618,16 @@ export class NodeSocket implements TransportSocket {
     const s = this[OWNER]!;
     if (s.destroyed) return;
     s.isConnecting = false;
-    s.local = s.sock.localAddress ?? '';
-    s.localP = s.sock.localPort ?? 0;
+    // From the handle into one scratch object: net.Socket's localAddress would keep an object of
+    // its own on every socket (_sockname).
+    const handle = (s.sock as unknown as NetSocketInternals)._handle;
+    if (typeof handle?.getsockname === 'function' && handle.getsockname(SOCKNAME) === 0) {
+      s.local = SOCKNAME.address ?? '';
+      s.localP = SOCKNAME.port ?? 0;
+    } else {
+      s.local = s.sock.localAddress ?? '';
+      s.localP = s.sock.localPort ?? 0;
+    }
     s.notify(Ready.OUT);
   };
 
