@@ -110,7 +110,8 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   setups = 0;
   /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
   uploadSize = -1;
-  readonly speed = new SpeedState();
+  /** Rate limits and the low-speed check: made in the body phase, for a transfer with one of them. */
+  speed: SpeedState | undefined = undefined;
   /** xferInfoFunction's state; made on first use (only transfers with the callback have one). */
   private progressState: ProgressState | undefined;
   readonly auth = new AuthState();
@@ -821,7 +822,10 @@ function phaseDid(m: Multi, t: Transfer, now: number): Step {
   if (t.req.upload?.expect === 'waiting') {
     m.expire(t, Timer.EXPECT_100, now + (t.o.expect100TimeoutMs ?? DEFAULT_EXPECT_100_TIMEOUT_MS));
   }
-  t.speed.reset(now, 0);
+  const o = t.o;
+  if (o.maxRecvSpeed || o.maxSendSpeed || (o.lowSpeedLimit && o.lowSpeedTime)) {
+    (t.speed ??= new SpeedState()).reset(now, 0);
+  }
   transition(m, t, 'performing');
   return 'again';
 }
@@ -892,7 +896,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       if (t.o.maxRecvSpeed && speedChecks(m, t, now) === 'wait') return 'wait';
       // Under maxRecvSpeed the stream takes only the allowance; the rest of a read waits in it.
       const allowed = t.o.maxRecvSpeed
-        ? recvAllowance(t.o, t.speed, now, t.req.responseBytes)
+        ? recvAllowance(t.o, (t.speed ??= new SpeedState()), now, t.req.responseBytes)
         : Number.POSITIVE_INFINITY;
       let got: ReturnType<Stream['fill']>;
       try {
@@ -949,11 +953,13 @@ function releaseInput(t: Transfer, stream: Stream): void {
  */
 function speedChecks(m: Multi, t: Transfer, now: number): 'wait' | undefined {
   const o = t.o;
-  const next = checkLowSpeed(o, t.speed, now, t.req.responseBytes + t.sizeUpload);
+  const speed = t.speed;
+  if (speed === undefined) return undefined;
+  const next = checkLowSpeed(o, speed, now, t.req.responseBytes + t.sizeUpload);
   if (next !== undefined) m.expire(t, Timer.LOW_SPEED, next);
   if (!o.maxRecvSpeed && !o.maxSendSpeed) return undefined;
   const sending = t.req.upload !== undefined && !t.req.upload.done;
-  const wait = rateLimitWait(o, t.speed, now, t.req.responseBytes, t.sizeUpload, sending);
+  const wait = rateLimitWait(o, speed, now, t.req.responseBytes, t.sizeUpload, sending);
   if (wait <= 0) return undefined;
   m.expire(t, Timer.RATE_LIMIT, now + wait);
   transition(m, t, 'ratelimiting');
@@ -1265,7 +1271,11 @@ function sendUpload(m: Multi, t: Transfer, u: Upload, now: number): 'limit' | un
       return undefined;
     }
     u.pending.shift();
-    if (t.o.maxSendSpeed && rateLimitWait(t.o, t.speed, now, 0, t.sizeUpload, true) > 0) return 'limit';
+    if (
+      t.o.maxSendSpeed &&
+      rateLimitWait(t.o, (t.speed ??= new SpeedState()), now, 0, t.sizeUpload, true) > 0
+    )
+      return 'limit';
   }
   return undefined;
 }
