@@ -41,6 +41,9 @@ import {
 /** The limits with plain number types (H1_LIMITS is `as const`, so its own type is literal). */
 export type H1Limits = { -readonly [K in keyof typeof H1_LIMITS]: number };
 
+/** The input queue when empty: never written (receiveData replaces it with a queue of one). */
+const NO_CHUNKS: Uint8Array[] = [];
+
 export interface StartResponseOptions {
   /** The request method; HEAD (and a 2xx to CONNECT) means no body whatever the headers say. */
   method: string;
@@ -181,7 +184,7 @@ export class ResponseReader {
   readonly #limits: H1Limits;
 
   // Input queue: #queue[#qi] from #pos on, then the following chunks.
-  #queue: Uint8Array[] = [];
+  #queue: Uint8Array[] = NO_CHUNKS;
   #qi = 0;
   #pos = 0;
   #buffered = 0;
@@ -234,7 +237,8 @@ export class ResponseReader {
   /** The fields of this head set framing (not an interim head, not a 204/304/tunnel). */
   #framingFields = false;
   #contentLength = -1;
-  #codings: TransferCodings = { chunked: false };
+  /** The head's Transfer-Encoding, made when it has one (most responses have none). */
+  #codings: TransferCodings | undefined = undefined;
   #connection: string | undefined;
   #crCount = 0;
 
@@ -245,8 +249,9 @@ export class ResponseReader {
   #rawTrailerLines: string[] = NO_LINES;
   #trailerBytes = 0;
 
-  constructor(limits: Partial<H1Limits> = {}) {
-    this.#limits = { ...H1_LIMITS, ...limits };
+  constructor(limits?: Partial<H1Limits>) {
+    // The defaults are shared by every reader that takes them (one object less per connection).
+    this.#limits = limits === undefined ? H1_LIMITS : { ...H1_LIMITS, ...limits };
   }
 
   /** Total bytes given to receiveData() over the reader's life. */
@@ -316,7 +321,9 @@ export class ResponseReader {
     this.#bytesReceived += data.length;
     this.#sawAny = true;
     if (this.#state === 'error') return;
-    this.#queue.push(data);
+    // An empty queue is replaced, not pushed onto: a push onto an empty array reserves 17 slots.
+    if (this.#queue.length === 0) this.#queue = [data];
+    else this.#queue.push(data);
     this.#buffered += data.length;
   }
 
@@ -347,7 +354,7 @@ export class ResponseReader {
       if (e instanceof ProtocolError) {
         this.#state = 'error';
         this.#error = e;
-        this.#queue = [];
+        this.#queue = NO_CHUNKS;
         this.#qi = 0;
         this.#pos = 0;
         this.#buffered = 0;
@@ -364,7 +371,7 @@ export class ResponseReader {
     if (this.#pos === this.#queue[this.#qi]!.length) {
       this.#pos = 0;
       if (++this.#qi === this.#queue.length) {
-        this.#queue = [];
+        this.#queue = NO_CHUNKS;
         this.#qi = 0;
       }
     }
@@ -446,7 +453,7 @@ export class ResponseReader {
     this.#headBytes = 0;
     this.#framingFields = false;
     this.#contentLength = -1;
-    this.#codings = { chunked: false };
+    this.#codings = undefined;
     this.#connection = undefined;
     this.#lineLen = 0;
   }
@@ -666,7 +673,8 @@ export class ResponseReader {
           this.#contentLength = parseContentLength(value, this.#contentLength);
         break;
       case F_TRANSFER_ENCODING:
-        if (this.#framingFields && !this.#isHead) transferCodings(value, this.#codings, this.#rawChunked);
+        if (this.#framingFields && !this.#isHead)
+          transferCodings(value, (this.#codings ??= { chunked: false }), this.#rawChunked);
         break;
     }
   }
@@ -682,7 +690,7 @@ export class ResponseReader {
       return head;
     }
 
-    const chunked = this.#codings.chunked;
+    const chunked = this.#codings?.chunked === true;
     const cl = this.#contentLength;
     const tunnel = status === 101 || (this.#isConnect && status >= 200 && status < 300);
     let framing: ResponseHead['framing'];
