@@ -97,7 +97,7 @@ export function appLoopMulti({ Multi, Poll, SOCKET_TIMEOUT }, act) {
 }
 
 /** A handle for `url` (and the options `easy`) whose writeFunction counts the body in private.bytes. */
-function countingEasy({ Easy }, url, easy) {
+export function countingEasy({ Easy }, url, easy = {}) {
   return new Easy({
     url,
     ...easy,

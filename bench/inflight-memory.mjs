@@ -9,7 +9,7 @@
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { appLoopMulti } from './client-run.mjs';
+import { appLoopMulti, countingEasy } from './client-run.mjs';
 
 if (process.argv[2] === '--server') {
   // The server: accept, read each request head, answer when told ('go').
@@ -70,7 +70,6 @@ if (process.argv[2] === '--server') {
   gc();
   const before = process.memoryUsage();
   if (tscurl !== undefined) {
-    const { Easy } = tscurl;
     const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
     const act = (socket, events) => {
       multi.socketAction(socket, events);
@@ -79,18 +78,7 @@ if (process.argv[2] === '--server') {
         completed(m.result === 0 && m.easy.private.bytes === 1024);
       }
     };
-    for (let i = 0; i < n; i++) {
-      multi.addHandle(
-        new Easy({
-          url,
-          writeFunction(chunk) {
-            this.private.bytes += chunk.length;
-            return chunk.length;
-          },
-          private: { bytes: 0 },
-        }),
-      );
-    }
+    for (let i = 0; i < n; i++) multi.addHandle(countingEasy(tscurl, url));
   } else if (undici !== undefined) {
     for (let i = 0; i < n; i++) {
       undici.request(url).then(
