@@ -14,7 +14,7 @@ import { Client } from '../src/api/client.js';
 import type { DriverTimer } from '../src/api/driver.js';
 import { Easy, NodeDriver } from '../src/index.js';
 import { printAllocationSites } from './alloc-sites.js';
-import { MemTransport, QueuedMemSocket } from './mem-transport.js';
+import { MemTransport, nginxResponseReads, QueuedMemSocket } from './mem-transport.js';
 
 /** The workload's shape: W1 (1 KiB bodies, 100 at a time) or W2 (100 KiB, 50 at a time, 64 KiB reads). */
 const SHAPES = {
@@ -23,25 +23,9 @@ const SHAPES = {
 } as const;
 type Shape = keyof typeof SHAPES;
 
-/** nginx's response of `body` bytes in the reads a Node socket hands out (64 KiB at most each). */
-function responseReads(body: number): Buffer[] {
-  const all = Buffer.concat([
-    Buffer.from(
-      'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 06 Dec 2026 08:00:00 GMT\r\n' +
-        `Content-Type: application/octet-stream\r\nContent-Length: ${body}\r\n` +
-        'Last-Modified: Sun, 06 Dec 2026 07:00:00 GMT\r\nConnection: keep-alive\r\n' +
-        'ETag: "6932d8f0-400"\r\nAccept-Ranges: bytes\r\n\r\n',
-    ),
-    Buffer.alloc(body, 120),
-  ]);
-  const reads: Buffer[] = [];
-  for (let at = 0; at < all.length; at += 64 * 1024) reads.push(all.subarray(at, at + 64 * 1024));
-  return reads;
-}
-
 let BODY = 1024;
 const URL_ = 'http://10.0.0.1/1k.bin';
-let RESPONSE = responseReads(BODY);
+let RESPONSE = nginxResponseReads(BODY);
 
 const readyQueue: ServerSocket[] = [];
 let pumpArmed = false;
@@ -219,7 +203,7 @@ const shape = (option('--shape') ?? 'W1') as Shape;
 if (SHAPES[shape] === undefined) throw new Error(`unknown shape ${shape}: W1 or W2`);
 const { count, concurrency } = SHAPES[shape];
 BODY = SHAPES[shape].body;
-RESPONSE = responseReads(BODY);
+RESPONSE = nginxResponseReads(BODY);
 if (args[0] === '--alloc') {
   await allocations((args[1] ?? 'request') as Kind, shape);
   process.exit(0);

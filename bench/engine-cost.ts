@@ -12,26 +12,10 @@
 //      where: V8's sampling heap profiler, objects collected since included)
 import { Easy } from '../src/index.js';
 import { printAllocationSites } from './alloc-sites.js';
-import { MemTransport, QueuedMemSocket, runMemMulti } from './mem-transport.js';
-
-/** A response of `body` bytes as nginx sends it, cut into the reads the Node transport makes. */
-function response(body: number): Buffer[] {
-  const all = Buffer.concat([
-    Buffer.from(
-      'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 06 Dec 2026 08:00:00 GMT\r\n' +
-        `Content-Type: application/octet-stream\r\nContent-Length: ${body}\r\n` +
-        'Last-Modified: Sun, 06 Dec 2026 07:00:00 GMT\r\nConnection: keep-alive\r\n' +
-        'ETag: "6932d8f0-400"\r\nAccept-Ranges: bytes\r\n\r\n',
-    ),
-    Buffer.alloc(body, 120),
-  ]);
-  const reads: Buffer[] = [];
-  for (let at = 0; at < all.length; at += 64 * 1024) reads.push(all.subarray(at, at + 64 * 1024));
-  return reads;
-}
+import { MemTransport, nginxResponseReads, QueuedMemSocket, runMemMulti } from './mem-transport.js';
 
 /** The response of the workload being run. */
-let reads = response(1024);
+let reads = nginxResponseReads(1024);
 
 /** Sockets with something to report, in order (the harness's epoll). */
 const readyQueue: ServerSocket[] = [];
@@ -74,7 +58,7 @@ class ServerSocket extends QueuedMemSocket {
  * CPU us per request.
  */
 function run(count: number, concurrency: number, body = 1024): number {
-  reads = response(body);
+  reads = nginxResponseReads(body);
   const r = runMemMulti({
     transport: new MemTransport(() => new ServerSocket()),
     readyQueue,

@@ -194,3 +194,19 @@ export function runMemMulti<S extends QueuedMemSocket>(r: MemRun<S>): { us: numb
   multi.close();
   return { us: (cpu.user + cpu.system) / count, bytes };
 }
+
+/** A response of `body` bytes as nginx sends it, cut into the reads the Node transport makes (64 KiB at most). */
+export function nginxResponseReads(body: number): Buffer[] {
+  const all = Buffer.concat([
+    Buffer.from(
+      'HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 06 Dec 2026 08:00:00 GMT\r\n' +
+        `Content-Type: application/octet-stream\r\nContent-Length: ${body}\r\n` +
+        'Last-Modified: Sun, 06 Dec 2026 07:00:00 GMT\r\nConnection: keep-alive\r\n' +
+        'ETag: "6932d8f0-400"\r\nAccept-Ranges: bytes\r\n\r\n',
+    ),
+    Buffer.alloc(body, 120),
+  ]);
+  const reads: Buffer[] = [];
+  for (let at = 0; at < all.length; at += 64 * 1024) reads.push(all.subarray(at, at + 64 * 1024));
+  return reads;
+}
