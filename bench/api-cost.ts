@@ -44,20 +44,11 @@ function pump(): void {
   const fire = timerFire;
   timerFire = undefined;
   fire?.();
-  const batch = readyQueue.splice(0);
-  for (const s of batch) {
-    s.queued = false;
-    if (s.onReady === null) continue;
-    s.readable = true;
-    s.onReady(s.events);
-  }
+  for (const s of readyQueue.splice(0)) s.fire();
 }
 
-function serveOne(s: ServerSocket): void {
-  s.queued = false;
-  if (s.onReady === null) return;
-  s.readable = true;
-  s.onReady(s.events);
+function fireOne(s: ServerSocket): void {
+  s.fire();
 }
 
 const timer: DriverTimer = (ms, fire) => {
@@ -82,11 +73,15 @@ class ServerSocket extends QueuedMemSocket {
       // Each socket's callback in its own immediate: promise continuations run between them as
       // between a real socket's callbacks (a batch in one macrotask would complete many transfers
       // before their callers add the next ones, and the pool would evict idle connections).
-      setImmediate(serveOne, this);
+      setImmediate(fireOne, this);
       return;
     }
     readyQueue.push(this);
     armPump();
+  }
+  override fire(): void {
+    if (this.onReady !== null) this.readable = true;
+    super.fire();
   }
   override read() {
     if (RESPONSE.length > 1) {

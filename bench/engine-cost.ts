@@ -38,7 +38,7 @@ class ServerSocket extends QueuedMemSocket {
     readyQueue.push(this);
   }
   override fire(): void {
-    this.readable = true;
+    if (this.onReady !== null) this.readable = true;
     super.fire();
     // The response's next read is the next event.
     if (this.inbox.length > 0) this.poke();
