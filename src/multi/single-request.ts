@@ -14,6 +14,9 @@ import type { Upload } from './features/upload.js';
  */
 export type FollowUp = 'none' | 'redirect' | 'auth' | 'expect';
 
+/** The held output of a request that never held any: never written (holdOutput replaces it). */
+export const NO_HELD_OUTPUT: Buffer[] = [];
+
 export class SingleRequest {
   /** The exchange on the transfer's connection (from `do` to `done`). */
   stream: Stream | undefined;
@@ -34,6 +37,6 @@ export class SingleRequest {
   bodyBytes = 0;
   /** Content decoder (acceptEncoding set and Content-Encoding given). */
   decoder: ContentDecoder | undefined;
-  /** Decoded body pieces a PAUSE held back, written first on unpause. */
-  heldOutput: Buffer[] = [];
+  /** Decoded body pieces a PAUSE held back, written first on unpause (NO_HELD_OUTPUT: none yet). */
+  heldOutput: Buffer[] = NO_HELD_OUTPUT;
 }

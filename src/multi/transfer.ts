@@ -56,7 +56,7 @@ import type { EasyOptions } from './options.js';
 import { requestHeaders, requestMethod, requestVersion, responseMethod, type Target } from './request.js';
 import { cachedLookup, familyOf, resolveOptionsOf, storeLookup } from './resolve.js';
 import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
-import { SingleRequest } from './single-request.js';
+import { NO_HELD_OUTPUT, SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
 import { newTimerTable, Timer } from './timers.js';
@@ -1322,7 +1322,7 @@ function uploadAnswered(
 function releaseResponse(t: Transfer): void {
   t.req.decoder?.close();
   t.req.decoder = undefined;
-  if (t.req.heldOutput.length > 0) t.req.heldOutput = [];
+  if (t.req.heldOutput.length > 0) t.req.heldOutput = NO_HELD_OUTPUT;
 }
 
 /** Another request follows (redirect, retry): phase times so far are kept as sums, sizes start over (libcurl). */

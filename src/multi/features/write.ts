@@ -124,7 +124,7 @@ function writeBody(m: Multi, t: Transfer, piece: Buffer): void {
     );
   }
   t.req.bodyBytes += piece.length;
-  if (t.req.heldOutput.length > 0 || t.recvPaused || !deliver(m, t, piece)) t.req.heldOutput.push(piece);
+  if (t.req.heldOutput.length > 0 || t.recvPaused || !deliver(m, t, piece)) holdOutput(t, piece);
 }
 
 /** One piece to the write callback; false when it returned PAUSE (the piece was not taken). */
@@ -155,4 +155,11 @@ function deliver(m: Multi, t: Transfer, chunk: Buffer): boolean {
     );
   }
   return true;
+}
+
+/** Hold `piece` back; the first one makes the request's own list (the shared empty one is never written). */
+function holdOutput(t: Transfer, piece: Buffer): void {
+  const held = t.req.heldOutput;
+  if (held.length === 0) t.req.heldOutput = [piece];
+  else held.push(piece);
 }
