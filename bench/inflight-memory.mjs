@@ -6,6 +6,8 @@
 // connection open and every transfer waiting for its response (W4's peak), and the server answers
 // them all (1 KiB each). Prints one JSON line: heapUsed, external and RSS per transfer above the
 // heap before the run, the heap's committed size, and the process's peak RSS.
+// INFLIGHT_SNAPSHOT=FILE also writes heap snapshots before the run (FILE.before) and at the peak
+// (FILE): their difference by constructor, divided by N, is what a transfer in flight holds.
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +71,8 @@ if (process.argv[2] === '--server') {
   };
   gc();
   const before = process.memoryUsage();
+  if (process.env.INFLIGHT_SNAPSHOT)
+    (await import('node:v8')).writeHeapSnapshot(`${process.env.INFLIGHT_SNAPSHOT}.before`);
   if (tscurl !== undefined) {
     const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
     const act = (socket, events) => {
@@ -107,6 +111,8 @@ if (process.argv[2] === '--server') {
   await allArrived;
   gc();
   const at = process.memoryUsage();
+  if (process.env.INFLIGHT_SNAPSHOT)
+    (await import('node:v8')).writeHeapSnapshot(process.env.INFLIGHT_SNAPSHOT);
   server.send('go');
   await finished;
   server.kill();
