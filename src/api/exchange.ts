@@ -237,7 +237,7 @@ export class Exchange<R = ResponseHead> {
       status: h.status,
       statusText: h.reason,
       httpVersion: versionText(h.version),
-      fields: flatFields(h.headers),
+      fields: h.flatFields !== undefined ? trimAll(h.flatFields()) : flatFields(h.headers),
     };
     if (!this.isFinal(block)) return;
     this.headParsed = true;
@@ -392,6 +392,12 @@ function flatFields(headers: readonly (readonly [string, string])[]): string[] {
     out[2 * i + 1] = trimmed(field[1]);
   }
   return out;
+}
+
+/** flatFields' trimming, in place, for fields the engine gave flat. */
+function trimAll(fields: string[]): string[] {
+  for (let i = 0; i < fields.length; i++) fields[i] = trimmed(fields[i]!);
+  return fields;
 }
 
 function trimmed(s: string): string {

@@ -1149,7 +1149,8 @@ function onHead(
   // CURLOPT_HTTP_CONTENT_DECODING off, or a chunked body passed raw: the coded bytes go out as they are.
   const raw =
     o.httpContentDecoding === false || (o.httpTransferDecoding === false && ev.framing === 'chunked');
-  if (o.acceptEncoding !== undefined && ev.framing !== 'none' && !raw)
+  // An HTTP/1 head noted whether it has a Content-Encoding: without one, its pairs are not made.
+  if (o.acceptEncoding !== undefined && ev.framing !== 'none' && !raw && noted?.contentEncoding !== false)
     t.req.decoder = ContentDecoder.forResponse(ev.headers);
   return undefined;
 }

@@ -95,6 +95,7 @@ const F_TRANSFER_ENCODING = 3;
 const F_CONTENT_TYPE = 4;
 const F_RETRY_AFTER = 5;
 const F_LAST_MODIFIED = 6;
+const F_CONTENT_ENCODING = 7;
 
 /** The names of the fields above, by length (no two share one). */
 const NOTED_NAMES: (readonly [lower: string, kind: number] | undefined)[] = [];
@@ -104,6 +105,7 @@ for (const entry of [
   ['content-type', F_CONTENT_TYPE],
   ['last-modified', F_LAST_MODIFIED],
   ['content-length', F_CONTENT_LENGTH],
+  ['content-encoding', F_CONTENT_ENCODING],
   ['transfer-encoding', F_TRANSFER_ENCODING],
 ] as const) {
   NOTED_NAMES[entry[0].length] = entry;
@@ -125,6 +127,17 @@ function cutFields(text: string, from: number, to: number, out: HeaderList): voi
     const end = contentEnd(text, i, stop);
     const colon = text.indexOf(':', i);
     out.push([text.slice(i, colon), fieldValue(text, colon, end)]);
+    i = stop;
+  }
+}
+
+/** The same fields as cutFields, appended to `out` flat: name, value, name, value, ... */
+function cutFieldsFlat(text: string, from: number, to: number, out: string[]): void {
+  for (let i = from; i < to; ) {
+    const stop = text.indexOf('\n', i) + 1;
+    const end = contentEnd(text, i, stop);
+    const colon = text.indexOf(':', i);
+    out.push(text.slice(i, colon), fieldValue(text, colon, end));
     i = stop;
   }
 }
@@ -178,6 +191,19 @@ class Head implements ResponseHead {
     this.#text = undefined;
     this.#headers = headers;
   }
+
+  /** The fields flat, without making the pairs (the promise API keeps a head's fields so). */
+  flatFields(): string[] {
+    const pairs = this.#headers;
+    const out: string[] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i]!;
+      out.push(pair[0], pair[1]);
+    }
+    const text = this.#text;
+    if (text !== undefined) cutFieldsFlat(text, this.#from, this.#to, out);
+    return out;
+  }
 }
 
 export class ResponseReader {
@@ -226,6 +252,7 @@ export class ResponseReader {
   /** NotedFields of the head being read. */
   #contentType: string | undefined;
   #retryAfter = false;
+  #contentEncoding = false;
   #lastModified = false;
   #rawLines: string[] = NO_LINES;
   #keepRawLines = true;
@@ -448,6 +475,7 @@ export class ResponseReader {
     this.#lazyText = undefined;
     this.#contentType = undefined;
     this.#retryAfter = false;
+    this.#contentEncoding = false;
     this.#lastModified = false;
     this.#rawLines = this.#keepRawLines ? [] : NO_LINES;
     this.#headBytes = 0;
@@ -583,7 +611,8 @@ export class ResponseReader {
       }
       this.#lazyTo = stop;
       const kind = fieldKind(text, start, colon - start);
-      if (kind === F_RETRY_AFTER || kind === F_LAST_MODIFIED) this.#noteField(kind, '', true);
+      if (kind === F_RETRY_AFTER || kind === F_LAST_MODIFIED || kind === F_CONTENT_ENCODING)
+        this.#noteField(kind, '', true);
       else if (kind !== F_OTHER) this.#noteField(kind, fieldValue(text, colon, end), true);
       return undefined;
     }
@@ -659,6 +688,9 @@ export class ResponseReader {
         return;
       case F_LAST_MODIFIED:
         this.#lastModified = true;
+        return;
+      case F_CONTENT_ENCODING:
+        this.#contentEncoding = true;
         return;
     }
     if (!framing) return;
@@ -763,7 +795,12 @@ export class ResponseReader {
       this.#headBytes,
       framing,
       contentLength,
-      { contentType: this.#contentType, retryAfter: this.#retryAfter, lastModified: this.#lastModified },
+      {
+        contentType: this.#contentType,
+        retryAfter: this.#retryAfter,
+        lastModified: this.#lastModified,
+        contentEncoding: this.#contentEncoding,
+      },
     );
   }
 

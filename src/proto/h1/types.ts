@@ -18,6 +18,11 @@ export interface ResponseHead {
   version: 10 | 11 | 20 | 30;
   headers: HeaderList;
   /**
+   * The fields flat (name, value, name, value, ...; as `headers` has them), when the reader can
+   * give them without making `headers`' pairs (the HTTP/1.1 reader can). A new array each call.
+   */
+  flatFields?(): string[];
+  /**
    * What the engine reads of every head, noted while the lines were checked so that `headers`
    * need not be built for it (set by the HTTP/1.1 reader; absent: look in `headers`).
    */
@@ -47,6 +52,8 @@ export interface NotedFields {
   retryAfter: boolean;
   /** A Last-Modified field came (CURLINFO_FILETIME). */
   lastModified: boolean;
+  /** A Content-Encoding field came (the body may need decoding). */
+  contentEncoding: boolean;
 }
 
 export interface ResponseData {

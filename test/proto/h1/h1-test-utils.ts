@@ -106,9 +106,15 @@ export function drive(chunks: Uint8Array[], opts: DriveOptions = {}): DriveResul
       else events.push({ type: 'data', data: text });
     } else if (ev.type === 'head') {
       // `headers` may be a getter (the pairs are cut on first use) and `noted` must agree with
-      // them: both are checked here, and the flat event keeps the pairs only.
+      // them: both are checked here, and the flat event keeps the pairs only. flatFields() gives
+      // the same fields, read before the pairs are made (cut from the text) and after.
+      const flatBefore = ev.flatFields?.();
       const { noted, ...head } = { ...ev, headers: ev.headers };
       assert.deepEqual(noted, notedOf(ev.headers), 'noted fields differ from the headers');
+      assert.equal(typeof ev.flatFields, 'function', 'the reader gives its fields flat');
+      const flat = ev.headers.flat();
+      assert.deepEqual(flatBefore, flat, 'flatFields() before the pairs were made');
+      assert.deepEqual(ev.flatFields?.(), flat, 'flatFields() after the pairs were made');
       events.push(head);
     } else {
       events.push({ ...ev });
@@ -128,17 +134,20 @@ function notedOf(headers: HeaderList): {
   contentType: string | undefined;
   retryAfter: boolean;
   lastModified: boolean;
+  contentEncoding: boolean;
 } {
   let contentType: string | undefined;
   let retryAfter = false;
   let lastModified = false;
+  let contentEncoding = false;
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
     if (lower === 'content-type') contentType = value;
     if (lower === 'retry-after') retryAfter = true;
     if (lower === 'last-modified') lastModified = true;
+    if (lower === 'content-encoding') contentEncoding = true;
   }
-  return { contentType, retryAfter, lastModified };
+  return { contentType, retryAfter, lastModified, contentEncoding };
 }
 
 /** Splits bytes at the given cut points (any numbers; taken modulo length+1, sorted, deduped). */

@@ -256,10 +256,10 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'noted fields: the last Content-Type (unfolded), Retry-After and Last-Modified seen; pairs as sent',
+    name: 'noted fields: the last Content-Type (unfolded), Retry-After, Last-Modified and Content-Encoding seen; pairs as sent',
     input:
       'HTTP/1.1 200 OK\r\ncontent-type: a/b\r\nX: 1\r\nContent-TYPE: text/html;\r\n charset=x\r\n' +
-      'Retry-After: 5\r\nY: 2\r\nContent-Length: 0\r\n\r\n',
+      'Retry-After: 5\r\nY: 2\r\nCONTENT-encoding: gzip\r\nContent-Length: 0\r\n\r\n',
     check: (ev, r) => {
       // drive() checks every head's noted fields against its pairs; here the pairs themselves.
       assert.deepEqual(final(ev).headers, [
@@ -268,6 +268,7 @@ const CASES: Case[] = [
         ['Content-TYPE', 'text/html; charset=x'],
         ['Retry-After', '5'],
         ['Y', '2'],
+        ['CONTENT-encoding', 'gzip'],
         ['Content-Length', '0'],
       ]);
       const reader = new ResponseReader();
@@ -275,7 +276,12 @@ const CASES: Case[] = [
       reader.receiveData(bytes('HTTP/1.1 204 No\r\nLast-Modified: x\r\nContent-Type: t/u\r\n\r\n'));
       const head = reader.nextEvent();
       assert.ok(head !== NEED_DATA && head.type === 'head');
-      assert.deepEqual(head.noted, { contentType: 't/u', retryAfter: false, lastModified: true });
+      assert.deepEqual(head.noted, {
+        contentType: 't/u',
+        retryAfter: false,
+        lastModified: true,
+        contentEncoding: false,
+      });
       assert.deepEqual(head.headers, [
         ['Last-Modified', 'x'],
         ['Content-Type', 't/u'],
