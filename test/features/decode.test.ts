@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
+import fc from 'fast-check';
 import { TransferError } from '../../src/core/errors.js';
 import { CurlCode, Easy, NodeDriver, PAUSE, Pause } from '../../src/index.js';
 import { GzipDecoder } from '../../src/multi/features/decode/gzip.js';
@@ -231,6 +232,100 @@ test('the decoder gives the same output for any split of its input', () => {
     dec.close();
     assert.ok(Buffer.concat(out).equals(text), `split ${step}`);
   }
+});
+
+/**
+ * Streams of flushed segments of zeros, each 64 KiB decoded: a multiple of the decoder's 16 KiB
+ * output piece, so at the end of every segment the output fills exactly as the flush's bytes run
+ * out. A read that ends there left the decoder asking for output it did not have; it once took
+ * that for the end of the stream and failed valid data (gzip: "incorrect data check", 61).
+ */
+const SEGMENT = 64 * 1024;
+const SEGMENTS = 4;
+async function flushedSegments(coding: string): Promise<Buffer> {
+  const zeros = Buffer.alloc(SEGMENT);
+  const full = { finishFlush: zlib.constants.Z_FULL_FLUSH };
+  const raw = zlib.deflateRawSync(zeros, full);
+  const end = zlib.deflateRawSync(Buffer.alloc(0)); // a last, empty block
+  switch (coding) {
+    case 'gzip': {
+      const all = Buffer.alloc(SEGMENT * SEGMENTS);
+      const trailer = Buffer.alloc(8);
+      trailer.writeUInt32LE(zlib.crc32(all), 0);
+      trailer.writeUInt32LE(all.length, 4);
+      const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
+      return Buffer.concat([header, ...Array<Buffer>(SEGMENTS).fill(raw), end, trailer]);
+    }
+    case 'deflate': // zlib-wrapped, never finished: the first segment carries the header
+      return Buffer.concat([zlib.deflateSync(zeros, full), ...Array<Buffer>(SEGMENTS - 1).fill(raw)]);
+    case 'br': {
+      const enc = zlib.createBrotliCompress();
+      const parts: Buffer[] = [];
+      enc.on('data', (d: Buffer) => parts.push(d));
+      for (let i = 0; i < SEGMENTS; i++) {
+        await new Promise<void>((resolve) => {
+          enc.write(zeros);
+          enc.flush(zlib.constants.BROTLI_OPERATION_FLUSH, () => resolve());
+        });
+      }
+      await new Promise<void>((resolve) => enc.end(resolve));
+      return Buffer.concat(parts);
+    }
+    default: {
+      const zstd = (zlib as unknown as { zstdCompressSync: (b: Buffer) => Buffer }).zstdCompressSync;
+      return Buffer.concat(Array<Buffer>(SEGMENTS).fill(zstd(zeros)));
+    }
+  }
+}
+
+function decodeSplits(coding: string, input: Buffer, cuts: number[]): number {
+  const dec = ContentDecoder.forResponse([['Content-Encoding', coding]])!;
+  let out = 0;
+  try {
+    let from = 0;
+    for (const at of [...cuts, input.length]) {
+      dec.push(input.subarray(from, at));
+      from = at;
+      for (let p = dec.read(); p !== null; p = dec.read()) {
+        assert.ok(
+          p.every((b) => b === 0),
+          'decoded bytes are zeros',
+        );
+        out += p.length;
+      }
+    }
+  } finally {
+    dec.close();
+  }
+  return out;
+}
+
+describe('a read may end anywhere, including where a flush filled the output exactly', () => {
+  for (const coding of ['gzip', 'deflate', 'br', ...(hasZstd ? ['zstd'] : [])]) {
+    test(`${coding}: every split in two decodes the whole stream`, async () => {
+      const input = await flushedSegments(coding);
+      for (let k = 1; k < input.length; k++) {
+        assert.equal(
+          decodeSplits(coding, input, [k]),
+          SEGMENT * SEGMENTS,
+          `split at ${k} of ${input.length}`,
+        );
+      }
+    });
+  }
+  test('gzip: any number of splits anywhere (property)', async () => {
+    const input = await flushedSegments('gzip');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: input.length - 1 }), { maxLength: 12 }),
+        (cuts) => {
+          cuts.sort((a, b) => a - b);
+          assert.equal(decodeSplits('gzip', input, cuts), SEGMENT * SEGMENTS);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 /** A gzip member with the optional header fields (RFC 1952 2.3): FEXTRA, FNAME, FCOMMENT, FHCRC. */

@@ -167,8 +167,12 @@ class NativeDecoder implements RawInflater {
       this.availIn = availInAfter;
       this.outputPending = availOutAfter === 0;
       if (have === 0 && availInAfter === availIn && !this.outputPending) {
-        // No progress: the input is past the end of the stream. It is kept for takeUnused(), not
-        // spun on.
+        // Asked only for output the last call might have held back (it had filled the buffer as
+        // the input ran out), and there was none: the stream goes on with the next input. This is
+        // not its end; taken for one, it failed valid data split at such a point.
+        if (availIn === 0) break;
+        // No progress on input: it is past the end of the stream. It is kept for takeUnused(),
+        // not spun on.
         this.rest = this.input.subarray(this.inOff, this.inOff + availIn);
         this.availIn = 0;
         break;
