@@ -112,6 +112,9 @@ export class NodeDriver {
   /** Stop everything: running transfers are removed (their promises never settle), timers cleared. */
   close(): void {
     this.clearTimer();
+    // The completions kept on the handles go with this driver: a handle added to another one
+    // later must not settle a promise of this one (or be removed by that driver for it).
+    for (const easy of this.multi.easyHandles) easy._onDone = undefined;
     this.multi.close();
   }
 

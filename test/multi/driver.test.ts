@@ -166,3 +166,20 @@ test('perform() + poll() over HTTP/2: streams get their data (the session reads 
   // Fully closed (its sessions ended) before the next test counts the process's sockets.
   await new Promise((r) => h2.close(r));
 });
+
+test('close(): a handle its add() left running carries nothing to the next driver it joins', async () => {
+  const easy = new Easy({ url: `${server.url}/` });
+  const first = new NodeDriver();
+  let staleCalls = 0;
+  void first.add(easy).then(() => staleCalls++);
+  first.close();
+  // Added without a promise elsewhere: it completes through onDone and stays added there.
+  const done: number[] = [];
+  const second = new NodeDriver({ onDone: (m) => done.push(m.result) });
+  second.addHandle(easy);
+  for (let i = 0; i < 200 && done.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(done, [CurlCode.OK]);
+  assert.equal(staleCalls, 0, "the first driver's add() never settles");
+  assert.deepEqual(second.multi.easyHandles, [easy], 'the handle stays added');
+  second.close();
+});
