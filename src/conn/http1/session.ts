@@ -12,6 +12,7 @@ import type { HeaderList } from '../../proto/h1/types.js';
 import { NEED_DATA } from '../../proto/h1/types.js';
 import { EOF } from '../../transport/types.js';
 import type { Connection } from '../connection.js';
+import { pooledBytes } from '../pooled-bytes.js';
 import type {
   FillResult,
   HeadSent,
@@ -22,13 +23,6 @@ import type {
   StreamEvent,
   StreamOwner,
 } from '../types.js';
-
-/**
- * A request head's bytes come from Node's Buffer pool: a new Uint8Array of a head's size (over 64
- * bytes) gets a backing store of its own, a malloc and a free at GC for every request (5-8 times
- * the cost), and the socket's write() would wrap it in a Buffer again.
- */
-const headBytes = (size: number): Uint8Array => Buffer.allocUnsafe(size);
 
 /** The last field named `lower` (case-insensitive), or undefined. */
 function findHeader(list: HeaderList, lower: string): string | undefined {
@@ -119,7 +113,7 @@ export class Http1Session implements Session {
         phase: 'send',
       });
     }
-    const bytes = encodeRequestHead(head.method, head.path, head.headers, head.version, headBytes);
+    const bytes = encodeRequestHead(head.method, head.path, head.headers, head.version, pooledBytes);
     s.chunked = chunked;
     s.bodyPending = head.body;
     // A head into an empty queue makes a queue of one: a push onto an empty array reserves 17

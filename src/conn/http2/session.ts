@@ -20,6 +20,7 @@ import {
   requestHeaderList,
 } from '../../proto/h2/index.js';
 import { EOF } from '../../transport/types.js';
+import { pooledBytes } from '../pooled-bytes.js';
 import type {
   FillResult,
   HeadSent,
@@ -64,11 +65,6 @@ const OUTPUT_HIGH_WATER = 256 * 1024;
 
 const EMPTY = new Uint8Array(0);
 
-/**
- * A request's HEADERS frame and its rendered head come from Node's Buffer pool: a new Uint8Array
- * of their size gets a backing store of its own, a malloc and a free for every request.
- */
-const pooledBytes = (size: number): Uint8Array => Buffer.allocUnsafe(size);
 const NO_LINES: string[] = [];
 const NO_HEADERS: HeaderList = [];
 
