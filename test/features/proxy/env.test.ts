@@ -228,3 +228,36 @@ describe('proxyEnvironment: one read per variable', () => {
     assert.deepEqual(reads.sort(), ['ALL_PROXY', 'all_proxy', 'http_proxy', 'https_proxy', 'no_proxy']);
   });
 });
+
+describe('proxyEnvironment: every variable through the view', () => {
+  test('each of the seven names gives its own value, an empty one counts as unset', () => {
+    const direct = {
+      http_proxy: 'h:1',
+      https_proxy: '',
+      HTTPS_PROXY: 'H:2',
+      all_proxy: 'a:3',
+      ALL_PROXY: 'A:4',
+      no_proxy: '',
+      NO_PROXY: 'skip.test',
+    };
+    const env = proxyEnvironment(direct);
+    for (const name of Object.keys(direct) as (keyof typeof direct)[])
+      assert.equal(env[name], direct[name], name);
+    const choose = (scheme: string, host: string, e: Record<string, string | undefined>) => {
+      const c = chooseProxy({}, scheme, host, e);
+      return [c.proxy, c.source];
+    };
+    for (const [scheme, host] of [
+      ['http', 'example.com'],
+      ['https', 'example.com'],
+      ['https', 'skip.test'],
+      ['ftp', 'example.com'],
+    ] as const) {
+      assert.deepEqual(choose(scheme, host, proxyEnvironment(direct)), choose(scheme, host, direct), scheme);
+    }
+    assert.deepEqual(choose('https', 'example.com', env), ['H:2', 'HTTPS_PROXY']);
+    assert.deepEqual(choose('https', 'skip.test', env), [undefined, undefined]);
+    const allOnly = { all_proxy: '', ALL_PROXY: 'A:4' };
+    assert.deepEqual(choose('http', 'example.com', proxyEnvironment(allOnly)), ['A:4', 'ALL_PROXY']);
+  });
+});
