@@ -5,24 +5,13 @@
 import { CurlCode } from '../../core/codes.js';
 import { type ByteAllocator, newBytes } from '../bytes.js';
 import { latin1Encode, latin1Write } from './latin1.js';
-import { isToken, quoteForMessage } from './syntax.js';
+import { isToken, quoteForMessage, TCHAR } from './syntax.js';
 import { type HeaderList, ProtocolError } from './types.js';
 
 const CRLF = new Uint8Array([0x0d, 0x0a]);
 
 function badArgument(message: string): ProtocolError {
   return new ProtocolError(CurlCode.BAD_FUNCTION_ARGUMENT, message);
-}
-
-/** request-target: no CTL, no SP, nothing beyond latin1 (the URL layer percent-encodes). */
-function checkTarget(target: string): void {
-  if (target.length === 0) throw badArgument('Invalid request target: empty');
-  for (let i = 0; i < target.length; i++) {
-    const c = target.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f || c > 0xff) {
-      throw badArgument(`Invalid request target: ${quoteForMessage(target)}`);
-    }
-  }
 }
 
 /** field-value: any latin1 except NUL, CR, LF. */
@@ -60,10 +49,52 @@ function writeFields(out: Uint8Array, offset: number, fields: HeaderList): numbe
   return o;
 }
 
+/** request-target, written at `o`: no CTL, no SP, nothing beyond latin1 (the URL layer percent-encodes). */
+function writeTarget(out: Uint8Array, o: number, target: string): number {
+  if (target.length === 0) throw badArgument('Invalid request target: empty');
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c > 0xff) {
+      throw badArgument(`Invalid request target: ${quoteForMessage(target)}`);
+    }
+    out[o++] = c;
+  }
+  return o;
+}
+
+/** The header fields written at `o`, each checked as checkFields does, in the same order. */
+function writeCheckedFields(out: Uint8Array, o: number, fields: HeaderList): number {
+  for (const [name, value] of fields) {
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c > 0xff || TCHAR[c] === 0)
+        throw badArgument(`Invalid request header name: ${quoteForMessage(name)}`);
+      out[o++] = c;
+    }
+    if (name.length === 0) throw badArgument(`Invalid request header name: ${quoteForMessage(name)}`);
+    out[o++] = 0x3a;
+    if (value !== '') {
+      out[o++] = 0x20;
+      for (let i = 0; i < value.length; i++) {
+        const c = value.charCodeAt(i);
+        if (c === 0x00 || c === 0x0a || c === 0x0d || c > 0xff) {
+          throw badArgument(`Invalid request header value for ${quoteForMessage(name)}`);
+        }
+        out[o++] = c;
+      }
+    }
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+  }
+  return o;
+}
+
 /**
  * `METHOD SP target SP HTTP/1.x CRLF`, one `name: value CRLF` (`name: CRLF` when empty) per field, CRLF. Fields are sent as
  * given (order and case kept); the caller adds Host, Content-Length, etc. `alloc` makes the
- * array the head is written into.
+ * array the head is written into. Each part is checked as it is written (one loop over it, not a
+ * check and then a copy), in the order it is sent, so the first bad part is the one named; a head
+ * that fails leaves its array unused.
  */
 export function encodeRequestHead(
   method: string,
@@ -73,12 +104,12 @@ export function encodeRequestHead(
   alloc: ByteAllocator = newBytes,
 ): Uint8Array {
   if (!isToken(method)) throw badArgument(`Invalid request method: ${quoteForMessage(method)}`);
-  checkTarget(target);
-  checkFields(headers, 'header');
-  const requestLine = `${method} ${target} ${version === 10 ? 'HTTP/1.0' : 'HTTP/1.1'}\r\n`;
-  const out = alloc(requestLine.length + fieldsLength(headers) + 2);
-  let o = latin1Write(out, 0, requestLine);
-  o = writeFields(out, o, headers);
+  const out = alloc(method.length + target.length + 12 + fieldsLength(headers) + 2);
+  let o = latin1Write(out, 0, method);
+  out[o++] = 0x20;
+  o = writeTarget(out, o, target);
+  o = latin1Write(out, o, version === 10 ? ' HTTP/1.0\r\n' : ' HTTP/1.1\r\n');
+  o = writeCheckedFields(out, o, headers);
   out[o++] = 0x0d;
   out[o] = 0x0a;
   return out;

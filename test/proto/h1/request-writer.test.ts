@@ -141,6 +141,27 @@ describe('encodeRequestHead', () => {
     throws43(() => encodeRequestHead('GET', '/', [['X-D', '\u20ac']]), 'value for "X-D"');
   });
 
+  test('several bad parts: the first one sent is the one named', () => {
+    throws43(() => encodeRequestHead('GET', '/a b', [['Bad Name', 'a\nb']]), 'Invalid request target');
+    throws43(() => encodeRequestHead('GET', '/', [['Bad Name', 'a\nb']]), 'header name: "Bad Name"');
+    throws43(
+      () =>
+        encodeRequestHead('GET', '/', [
+          ['X-A', 'a\nb'],
+          ['Bad Name', 'x'],
+        ]),
+      'value for "X-A"',
+    );
+    throws43(
+      () =>
+        encodeRequestHead('GET', '/', [
+          ['X-A', 'ok'],
+          ['', 'a\nb'],
+        ]),
+      'header name: ""',
+    );
+  });
+
   test('round trip through a strict parser (generated)', () => {
     const tchar = fc.constantFrom(
       ..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
