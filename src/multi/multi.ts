@@ -303,7 +303,10 @@ export class Multi {
       if (link.multi !== this)
         throw new MultiError(MultiCode.BAD_EASY_HANDLE, 'The handle belongs to another multi');
       const t = link.run!;
-      const now = this.readClock();
+      // Removing a finished transfer (each completion of an application's loop) needs the time
+      // only to move a waiting transfer on, to write queued HTTP/2 frames, or to arm the timer
+      // for a new deadline: the clock is read then (NaN until), not for every removal.
+      let now = t.state === 'completed' || t.state === 'msgsent' ? Number.NaN : this.readClock();
       this.stopTransfer(t, now);
       this.heap.delete(t);
       this.settle(t);
@@ -317,6 +320,7 @@ export class Multi {
       this.handles.delete(easy);
       if (this.handles.size === 0) this.dead = undefined;
       this.wakeAnyPending(now);
+      if (this.unwritten.length > 0) now = this.clockUnlessRead(now);
       this.writeQueued(now);
       this.updateTimer(now);
       this.finishDead();
@@ -661,6 +665,7 @@ export class Multi {
     else this.heap.set(t, d);
   }
 
+  /** The timer callback when the earliest deadline changed (`now` NaN: read only if it is needed). */
   private updateTimer(now: number): void {
     if (this.dead !== undefined || this.closed) return;
     const top = this.heap.peek();
@@ -676,7 +681,7 @@ export class Multi {
     if (this.timerArmed && next === this.lastDeadline) return;
     this.timerArmed = true;
     this.lastDeadline = next;
-    this.callTimer(Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(next - now))));
+    this.callTimer(Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(next - this.clockUnlessRead(now)))));
   }
 
   private callTimer(ms: number): void {
@@ -1133,7 +1138,12 @@ export class Multi {
 
   private wakeAnyPending(now: number): void {
     const t = this.pending.takeAny();
-    if (t !== undefined) this.moveOn(t, now);
+    if (t !== undefined) this.moveOn(t, this.clockUnlessRead(now));
+  }
+
+  /** `now` when the call has read the clock (a number), else the clock read now. */
+  private clockUnlessRead(now: number): number {
+    return Number.isNaN(now) ? this.readClock() : now;
   }
 
   private moveOn(t: Transfer, now: number): void {

@@ -156,3 +156,39 @@ test('getInfo of a finished transfer reads no clock: its times end at its end', 
     driver.close();
   }
 });
+
+test('removing a finished transfer reads no clock when nothing waits and no deadline changes', async () => {
+  let reads = 0;
+  const base = new NodeTransport();
+  const transport = Object.assign(Object.create(base) as NodeTransport, {
+    now(): number {
+      reads++;
+      return base.now();
+    },
+  });
+  let finished: (m: DoneMessage) => void = () => {};
+  let done = new Promise<DoneMessage>((resolve) => (finished = resolve));
+  const driver = new NodeDriver({ transport, onDone: (m) => finished(m) });
+  try {
+    const first = new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+    driver.addHandle(first);
+    assert.equal((await done).result, CurlCode.OK);
+    let before = reads;
+    driver.multi.removeHandle(first);
+    assert.equal(reads, before, 'removeHandle() of a finished transfer read the clock');
+    // A second transfer on the pooled connection: its removal mid-transfer does read it (the
+    // transfer's end time), and the one after that completes as before.
+    done = new Promise<DoneMessage>((resolve) => (finished = resolve));
+    const second = new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+    driver.addHandle(second);
+    before = reads;
+    driver.multi.removeHandle(second);
+    assert.ok(reads > before, 'removeHandle() of a running transfer read no clock');
+    const third = new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+    driver.addHandle(third);
+    assert.equal((await done).result, CurlCode.OK);
+    assert.ok(third.getInfo().totalTimeT > 0);
+  } finally {
+    driver.close();
+  }
+});
