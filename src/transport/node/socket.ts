@@ -80,8 +80,8 @@ type OwnedSocket = net.Socket & { [OWNER]?: NodeSocket };
 /**
  * The socket whose onread callback ran last. Node calls a socket's buffer generator right after
  * its callback, in the same read (onStreamRead), and without `this`: the generator shared by every
- * socket we connect finds the socket here. Cleared before each connect, whose first buffer Node
- * asks for inside net.connect().
+ * socket receiving through onread (TCP and TLS) finds the socket here. Cleared before each
+ * connect, whose first buffer Node asks for inside net.connect().
  */
 let receiving: NodeSocket | undefined;
 
