@@ -51,6 +51,12 @@ if (process.argv[2] === '--server') {
     distAt >= 0 ? args.splice(distAt, 2)[1] : new URL('../dist/src/index.js', import.meta.url).href;
   const client = args[0] ?? 'tscurl';
   const n = Number(args[1] ?? 10_000);
+  const { getHeapSpaceStatistics } = await import('node:v8');
+  /** Bytes used in the old generation (old and large-object spaces). */
+  const oldSpaceUsed = () =>
+    getHeapSpaceStatistics()
+      .filter((s) => s.space_name === 'old_space' || s.space_name === 'large_object_space')
+      .reduce((sum, s) => sum + s.space_used_size, 0);
   const gc = () => {
     for (let i = 0; i < 4; i++) globalThis.gc();
   };
@@ -71,6 +77,7 @@ if (process.argv[2] === '--server') {
   };
   gc();
   const before = process.memoryUsage();
+  const oldBefore = oldSpaceUsed();
   if (process.env.INFLIGHT_SNAPSHOT)
     (await import('node:v8')).writeHeapSnapshot(`${process.env.INFLIGHT_SNAPSHOT}.before`);
   if (tscurl !== undefined) {
@@ -109,6 +116,7 @@ if (process.argv[2] === '--server') {
     }
   }
   await allArrived;
+  const oldBeforeGc = oldSpaceUsed();
   gc();
   const at = process.memoryUsage();
   if (process.env.INFLIGHT_SNAPSHOT)
@@ -123,6 +131,7 @@ if (process.argv[2] === '--server') {
       n,
       failed,
       heapUsedPerTransfer: per('heapUsed'),
+      oldSpacePerTransfer: Math.round((oldBeforeGc - oldBefore) / n),
       externalPerTransfer: per('external'),
       rssPerTransfer: per('rss'),
       heapTotalMiB: Math.round(at.heapTotal / 1048576),

@@ -123,7 +123,7 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
   const ac = b.appconnect + since(t.tAppconnect, single);
   const pt = b.pretransfer + since(t.tPretransfer, single);
   const st = b.starttransfer + since(t.tStarttransfer, single);
-  const rt = t.redirect.timeMs;
+  const rt = t.redirects.timeMs;
   const totalS = total / 1000;
   const down = t.sizeDownload;
   const up = t.sizeUpload;
@@ -160,8 +160,8 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
     contentLengthDownload: t.contentLength,
     contentLengthUpload: t.uploadSize,
     numConnects: t.numConnects,
-    redirectCount: t.redirect.count,
-    redirectUrl: t.redirect.wouldRedirect,
+    redirectCount: t.redirects.count,
+    redirectUrl: t.redirects.wouldRedirect,
     primaryIp: t.primaryIp,
     primaryPort: t.primaryPort,
     localIp: t.localIp,
@@ -178,8 +178,8 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
     connId: t.connId,
     queueTimeT: us(t.queueMs + (Number.isNaN(t.tQueued) ? 0 : Math.max(0, now - t.tQueued))),
     startTime: Number.isNaN(start) ? 0 : start,
-    httpAuthAvail: t.auth.avail,
-    httpAuthUsed: t.auth.used,
+    httpAuthAvail: t.madeAuth?.avail ?? 0,
+    httpAuthUsed: t.madeAuth?.used ?? 0,
     result: t.result,
     sslVerifyResult:
       tls !== undefined ? tls.verifyResult : error === undefined ? 0 : causeNumber(error, 'verifyResult'),

@@ -36,7 +36,7 @@ import type { NetrcEntry } from './features/netrc.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { planProxy } from './features/proxy/setup.js';
 import { checkResume, resumeUpload } from './features/range.js';
-import { follow, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
+import { follow, NO_REDIRECTS, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { responseInfo } from './features/response-info.js';
 import { checkLowSpeed, rateLimitWait, recvAllowance, SpeedState } from './features/speed.js';
 import { proxyTlsOptions, tlsDebugText, tlsSettings, tlsSetupFor } from './features/tls.js';
@@ -102,7 +102,8 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
 
   /** The URL of the current request: CURLOPT_URL, then each Location followed. */
   url = '';
-  readonly redirect = new RedirectState();
+  /** The redirect history: made when a response first needs it (most transfers never redirect). */
+  private redirectState: RedirectState | undefined = undefined;
 
   /** The current request (fresh for each one: `setup` replaces it from the second request on). */
   req = new SingleRequest();
@@ -114,7 +115,8 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   speed: SpeedState | undefined = undefined;
   /** xferInfoFunction's state; made on first use (only transfers with the callback have one). */
   private progressState: ProgressState | undefined;
-  readonly auth = new AuthState();
+  /** The server's authentication: made when a request has credentials or a 401 comes. */
+  private authState: AuthState | undefined = undefined;
   /** The proxy's authentication; made when a request first goes through a proxy. */
   private proxyAuthState: AuthState | undefined;
   /** How the current request's connection reaches the origin (proxies, connectTo). */
@@ -181,6 +183,42 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
 
   get o(): EasyOptions {
     return this.easy.options;
+  }
+
+  /**
+   * The redirect history, made on first use. Until then every request was the first one (no
+   * Location followed), so the current target is the first request's: credentials stay with it.
+   */
+  get redirect(): RedirectState {
+    if (this.redirectState === undefined) {
+      this.redirectState = new RedirectState();
+      this.redirectState.firstTarget = this.target;
+    }
+    return this.redirectState;
+  }
+
+  /** The redirect history to read: a transfer that never needed one reads the empty one. */
+  get redirects(): Readonly<RedirectState> {
+    return this.redirectState ?? NO_REDIRECTS;
+  }
+
+  /** The redirect history if one was made (shapeRequest keeps it current). */
+  get madeRedirect(): RedirectState | undefined {
+    return this.redirectState;
+  }
+
+  /** The server's authentication, made and started (libcurl: authhost.want = httpauth) on first use. */
+  get auth(): AuthState {
+    if (this.authState === undefined) {
+      this.authState = new AuthState();
+      this.authState.start(this.o);
+    }
+    return this.authState;
+  }
+
+  /** The server's authentication if one was made (for CURLINFO_HTTPAUTH_*, failOnError). */
+  get madeAuth(): AuthState | undefined {
+    return this.authState;
   }
 
   get progress(): ProgressState {
@@ -415,7 +453,6 @@ export function readTransferFiles(m: Multi, t: Transfer): void {
 function phaseInit(m: Multi, t: Transfer, now: number): Step {
   t.tStart = now;
   t.url = t.o.url ?? '';
-  t.auth.start(t.o);
   t.startProxyAuth();
   transition(m, t, 'setup');
   return 'again';
@@ -425,14 +462,15 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   const o = t.o;
   const target = m.target(
     t.url,
-    t.redirect.allowPort ? o.port : undefined,
+    t.redirects.allowPort ? o.port : undefined,
     o.pathAsIs === true,
-    t.redirect.isFollow,
+    t.redirects.isFollow,
   );
   t.target = target;
   t.tStartSingle = now;
   if (t.setups++ > 0) t.req = new SingleRequest();
-  shapeRequest(t.redirect, target, o.unrestrictedAuth === true);
+  const redirect = t.madeRedirect;
+  if (redirect !== undefined) shapeRequest(redirect, target, o.unrestrictedAuth === true);
   t.hostKey = target.hostKey;
   t.reuseKey =
     target.scheme === 'http' && !setsReuseOption(o)
@@ -741,7 +779,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   const stream = conn.session?.openStream(t);
   if (stream === undefined) throw new Error(`connection #${conn.id} gave no stream`);
   t.req.stream = stream;
-  const shape = t.redirect.shape;
+  const shape = t.redirects.shape;
   t.req.method = requestMethod(o, shape);
   const body = resumeUpload(o, t.easy, bodySource(o, shape));
   // The server answered HTTP/1.0 on this connection: requests on it go as HTTP/1.0 (libcurl's
@@ -976,8 +1014,11 @@ function phaseRatelimiting(m: Multi, t: Transfer, now: number): Step {
 /** The Authorization header of this request (none to another host, or when given as a custom header). */
 function addAuthorization(t: Transfer, target: Target, out: HeaderList): void {
   const o = t.o;
-  if (!t.redirect.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return;
-  const value = t.auth.header(o, credentials(o, target, t.netrc), t.req.method, target.path);
+  if (!t.redirects.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return;
+  const creds = credentials(o, target, t.netrc);
+  // Without credentials or a bearer token there is nothing to send (nor to pick a method for).
+  if (creds === undefined && o.xoauth2Bearer === undefined && t.madeAuth === undefined) return;
+  const value = t.auth.header(o, creds, t.req.method, target.path);
   if (value !== undefined) out.push(['Authorization', value]);
 }
 
@@ -1091,7 +1132,7 @@ function onHead(
   // only some statuses need, the header pairs and the credentials, is looked at for those.)
   if (ev.status === 401) {
     const canAuth =
-      t.redirect.shape.credentialsAllowed && (o.xoauth2Bearer !== undefined || hasCredentials(t));
+      t.redirects.shape.credentialsAllowed && (o.xoauth2Bearer !== undefined || hasCredentials(t));
     if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') {
       t.req.follow = 'auth';
       return undefined;
@@ -1107,7 +1148,12 @@ function onHead(
       return undefined;
     }
   }
-  if (onFinalHead(t.redirect, ev, t.url, o.followLocation === true, o.pathAsIs === true)) {
+  // Only a 3xx can redirect: the history is made for one (or kept current once made).
+  const redirect = ev.status >= 300 && ev.status <= 399 ? t.redirect : t.madeRedirect;
+  if (
+    redirect !== undefined &&
+    onFinalHead(redirect, ev, t.url, o.followLocation === true, o.pathAsIs === true)
+  ) {
     t.req.follow = 'redirect';
     // libcurl: a followed response's body is read and dropped so the connection can be reused,
     // unless the connection closes anyway: then it stops here.
@@ -1123,8 +1169,8 @@ function onHead(
     ev.status >= 400 &&
     httpShouldFail(o, ev.status, {
       resumedGet,
-      hasUser: t.redirect.shape.credentialsAllowed && hasCredentials(t),
-      authProblem: t.auth.problem,
+      hasUser: t.redirects.shape.credentialsAllowed && hasCredentials(t),
+      authProblem: t.madeAuth?.problem === true,
     })
   ) {
     // A failed transfer abandons its stream (libcurl's multi_done with premature set).
@@ -1201,7 +1247,6 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     if (close) m.closeConnection(conn, 'not reusable');
     else if (!releaseShared(m, t.o.share, conn, now)) m.releaseConnection(conn, now);
   }
-  const r = t.redirect;
   const next = t.req.follow;
   switch (next) {
     case 'auth':
@@ -1209,7 +1254,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
       // libcurl's FOLLOW_RETRY: the same URL again, on the same connection if it was kept (a 401
       // round with the picked auth method; after a 417, without the Expect).
       rewindBody(t.o, t.easy, t.req.upload);
-      if (next === 'expect') r.shape = { ...r.shape, disableExpect: true };
+      if (next === 'expect') t.redirect.shape = { ...t.redirect.shape, disableExpect: true };
       t.target = undefined;
       startNextRequest(t);
       transition(m, t, 'setup');
@@ -1219,7 +1264,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
       const o = t.o;
       if (t.status === 307 || t.status === 308 || (o.postRedir ?? 0) !== 0)
         rewindBody(o, t.easy, t.req.upload);
-      t.url = follow(r, {
+      t.url = follow(t.redirect, {
         status: t.status,
         method: t.req.method,
         currentUrl: t.url,
@@ -1237,7 +1282,8 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     case 'none':
       break;
   }
-  if (r.location !== undefined) r.wouldRedirect = r.location;
+  const r = t.madeRedirect;
+  if (r?.location !== undefined) r.wouldRedirect = r.location;
   // libcurl's Curl_pgrsDone: one last call with the final counters (it may still abort: 42).
   if (progressEnabled(t.o)) progressTick(m, t, now, true);
   transition(m, t, 'completed');

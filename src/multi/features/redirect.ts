@@ -41,6 +41,9 @@ export class RedirectState {
   shape: RequestShape = FIRST_REQUEST;
 }
 
+/** What a transfer that never needed a redirect history reads (never written). */
+export const NO_REDIRECTS: Readonly<RedirectState> = new RedirectState();
+
 export function originOf(t: Target): string {
   return `${t.scheme}://${t.host.toLowerCase()}:${t.port}`;
 }
