@@ -27,7 +27,7 @@ import { parseTarget, type Target } from './request.js';
 import { InflightLookups } from './resolve.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
-import { earliest, MAX_TIMER_MS, Timer } from './timers.js';
+import { earliest, MAX_TIMER_MS, TIMER_COUNT, Timer } from './timers.js';
 import {
   fail,
   ownSocket,
@@ -899,7 +899,7 @@ export class Multi {
   /** @internal */
   completeTransfer(t: Transfer, now: number): void {
     t.tEnd = now;
-    t.deadlines.fill(Number.POSITIVE_INFINITY);
+    t.deadlines.fill(Number.POSITIVE_INFINITY, 0, TIMER_COUNT);
     this.heap.delete(t);
     this.pending.leave(t);
     this.running--;

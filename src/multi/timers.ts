@@ -32,9 +32,32 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const NEVER = Number.POSITIVE_INFINITY;
 
-/** A plain array of doubles: a third of a Float64Array's cost to make, one per transfer. */
+/**
+ * The slots after the deadlines in a transfer's table: its phase times (transport clock ms, NaN =
+ * not reached), kept there rather than as fields, where each would be a heap box of its own.
+ */
+export const Time = {
+  START: TIMER_COUNT,
+  START_SINGLE: TIMER_COUNT + 1,
+  NAMELOOKUP: TIMER_COUNT + 2,
+  CONNECT: TIMER_COUNT + 3,
+  APPCONNECT: TIMER_COUNT + 4,
+  PRETRANSFER: TIMER_COUNT + 5,
+  STARTTRANSFER: TIMER_COUNT + 6,
+  END: TIMER_COUNT + 7,
+  QUEUED: TIMER_COUNT + 8,
+} as const;
+
+const NOT_YET = Number.NaN;
+
+/**
+ * A plain array of doubles: a third of a Float64Array's cost to make, one per transfer. The
+ * deadlines by Timer (never due), then the phase times by Time (not reached).
+ */
 export function newTimerTable(): number[] {
-  return [NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER];
+  // biome-ignore format: one slot per Timer, then one per Time
+  return [NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER,
+    NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET];
 }
 
 export function earliest(table: number[]): number {

@@ -59,7 +59,7 @@ import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
 import { NO_HELD_OUTPUT, SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
-import { newTimerTable, Timer } from './timers.js';
+import { newTimerTable, Time, Timer } from './timers.js';
 
 /** libcurl's DEFAULT_CONNECT_TIMEOUT. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 300_000;
@@ -145,22 +145,12 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   /** The Multi API call in which it last yielded with work left (Multi._action). */
   yieldedIn = -1;
 
-  // times, transport clock ms; NaN = not reached (a virtual clock may start at 0)
-  tStart = Number.NaN;
-  /** Start of the current request (libcurl's t_startsingle); phase times count from here. */
-  tStartSingle = Number.NaN;
+  // The phase times (t*, below) are slots of `deadlines` after the timers: kept as fields, each
+  // fractional number would be a 16-byte heap box of its own.
   /** Phase durations of the requests before the current one (libcurl adds them up over redirects). */
   timesBefore: PhaseTimes | undefined;
-  tNamelookup = Number.NaN;
-  tConnect = Number.NaN;
-  tAppconnect = Number.NaN;
   /** What the connection's TLS handshake established (https only). */
   tls: TlsState | undefined;
-  tPretransfer = Number.NaN;
-  tStarttransfer = Number.NaN;
-  tEnd = Number.NaN;
-  /** Since when the transfer waits in the pending queue for a connection slot (NaN: not waiting). */
-  tQueued = Number.NaN;
   /** Time spent in the pending queue, over the whole transfer (CURLINFO_QUEUE_TIME_T). */
   queueMs = 0;
   /** Id of the last connection the transfer used (CURLINFO_CONN_ID), -1 before any. */
@@ -180,6 +170,64 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   error: TransferError | undefined;
 
   constructor(readonly easy: Easy) {}
+
+  // Phase times, transport clock ms; NaN = not reached (a virtual clock may start at 0).
+  get tStart(): number {
+    return this.deadlines[Time.START]!;
+  }
+  set tStart(at: number) {
+    this.deadlines[Time.START] = at;
+  }
+  /** Start of the current request (libcurl's t_startsingle); phase times count from here. */
+  get tStartSingle(): number {
+    return this.deadlines[Time.START_SINGLE]!;
+  }
+  set tStartSingle(at: number) {
+    this.deadlines[Time.START_SINGLE] = at;
+  }
+  get tNamelookup(): number {
+    return this.deadlines[Time.NAMELOOKUP]!;
+  }
+  set tNamelookup(at: number) {
+    this.deadlines[Time.NAMELOOKUP] = at;
+  }
+  get tConnect(): number {
+    return this.deadlines[Time.CONNECT]!;
+  }
+  set tConnect(at: number) {
+    this.deadlines[Time.CONNECT] = at;
+  }
+  get tAppconnect(): number {
+    return this.deadlines[Time.APPCONNECT]!;
+  }
+  set tAppconnect(at: number) {
+    this.deadlines[Time.APPCONNECT] = at;
+  }
+  get tPretransfer(): number {
+    return this.deadlines[Time.PRETRANSFER]!;
+  }
+  set tPretransfer(at: number) {
+    this.deadlines[Time.PRETRANSFER] = at;
+  }
+  get tStarttransfer(): number {
+    return this.deadlines[Time.STARTTRANSFER]!;
+  }
+  set tStarttransfer(at: number) {
+    this.deadlines[Time.STARTTRANSFER] = at;
+  }
+  get tEnd(): number {
+    return this.deadlines[Time.END]!;
+  }
+  set tEnd(at: number) {
+    this.deadlines[Time.END] = at;
+  }
+  /** Since when the transfer waits in the pending queue for a connection slot (NaN: not waiting). */
+  get tQueued(): number {
+    return this.deadlines[Time.QUEUED]!;
+  }
+  set tQueued(at: number) {
+    this.deadlines[Time.QUEUED] = at;
+  }
 
   get o(): EasyOptions {
     return this.easy.options;
