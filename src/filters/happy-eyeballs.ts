@@ -170,7 +170,10 @@ export class HappyEyeballsFilter implements Filter {
     if (address === undefined) return;
     const left = fam.addresses.length - fam.index;
     const remaining = Math.max(0, this.opts.connectDeadline - now);
-    const filter = new SocketFilter(this.transport, this.host, this.port, [address], this.localAddress);
+    // A family of one address is that one-element list already (a copy would live as long as
+    // the connection, in the winning socket filter).
+    const list = fam.addresses.length === 1 ? fam.addresses : [address];
+    const filter = new SocketFilter(this.transport, this.host, this.port, list, this.localAddress);
     const attempt: Attempt = { filter, address, deadline: now + (left > 0 ? remaining / 2 : remaining) };
     fam.current = attempt;
     this.newest = attempt;
