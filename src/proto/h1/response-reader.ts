@@ -477,7 +477,7 @@ export class ResponseReader {
     this.#retryAfter = false;
     this.#contentEncoding = false;
     this.#lastModified = false;
-    this.#rawLines = this.#keepRawLines ? [] : NO_LINES;
+    this.#rawLines = NO_LINES;
     this.#headBytes = 0;
     this.#framingFields = false;
     this.#contentLength = -1;
@@ -571,8 +571,13 @@ export class ResponseReader {
         `Too large response headers: ${this.#allHeadBytes} > ${limits.maxHeaderBytes}`,
       );
     }
-    if (this.#keepRawLines)
-      this.#rawLines.push(start === 0 && stop === text.length ? text : text.slice(start, stop));
+    if (this.#keepRawLines) {
+      const raw = start === 0 && stop === text.length ? text : text.slice(start, stop);
+      // The first line makes the list: an empty one per head would wait with every connection
+      // for its response.
+      if (this.#rawLines === NO_LINES) this.#rawLines = [raw];
+      else this.#rawLines.push(raw);
+    }
     const end = contentEnd(text, start, stop);
     if (!checked) checkHeadLine(text, start, end);
     if (!this.#statusSeen) {
