@@ -128,28 +128,39 @@ test('getInfo: each field against a known exchange', async () => {
   assert.equal(refused.info.osErrno, 111); // ECONNREFUSED
 });
 
-test('getInfo of a finished transfer reads no clock: its times end at its end', async () => {
-  let reads = 0;
+/**
+ * A NodeDriver on a transport whose clock reads are counted (`clock.reads`); `next()` is the next
+ * done message. Handles stay added after they complete (addHandle + onDone), as an application's
+ * loop has them.
+ */
+function countingClockDriver() {
+  const clock = { reads: 0 };
   const base = new NodeTransport();
   const transport = Object.assign(Object.create(base) as NodeTransport, {
     now(): number {
-      reads++;
+      clock.reads++;
       return base.now();
     },
   });
-  let finished: (m: DoneMessage) => void = () => {};
-  const done = new Promise<DoneMessage>((resolve) => (finished = resolve));
-  // The handle stays added after it completed (addHandle + onDone), as an application's loop has it.
-  const driver = new NodeDriver({ transport, onDone: (m) => finished(m) });
+  const waiting: ((m: DoneMessage) => void)[] = [];
+  const driver = new NodeDriver({ transport, onDone: (m) => waiting.shift()?.(m) });
+  const next = () => new Promise<DoneMessage>((resolve) => waiting.push(resolve));
+  const easy = () => new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+  return { clock, driver, next, easy };
+}
+
+test('getInfo of a finished transfer reads no clock: its times end at its end', async () => {
+  const { clock, driver, next, easy: newEasy } = countingClockDriver();
   try {
-    const easy = new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+    const easy = newEasy();
+    const done = next();
     driver.addHandle(easy);
     assert.equal((await done).result, CurlCode.OK);
-    const before = reads;
+    const before = clock.reads;
     const first = easy.getInfo();
     await new Promise((resolve) => setTimeout(resolve, 5));
     const second = easy.getInfo();
-    assert.equal(reads, before, 'getInfo() read the clock');
+    assert.equal(clock.reads, before, 'getInfo() read the clock');
     assert.equal(second.totalTimeT, first.totalTimeT);
     assert.ok(first.totalTimeT > 0);
   } finally {
@@ -158,33 +169,24 @@ test('getInfo of a finished transfer reads no clock: its times end at its end', 
 });
 
 test('removing a finished transfer reads no clock when nothing waits and no deadline changes', async () => {
-  let reads = 0;
-  const base = new NodeTransport();
-  const transport = Object.assign(Object.create(base) as NodeTransport, {
-    now(): number {
-      reads++;
-      return base.now();
-    },
-  });
-  let finished: (m: DoneMessage) => void = () => {};
-  let done = new Promise<DoneMessage>((resolve) => (finished = resolve));
-  const driver = new NodeDriver({ transport, onDone: (m) => finished(m) });
+  const { clock, driver, next, easy } = countingClockDriver();
   try {
-    const first = new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+    const first = easy();
+    let done = next();
     driver.addHandle(first);
     assert.equal((await done).result, CurlCode.OK);
-    let before = reads;
+    let before = clock.reads;
     driver.multi.removeHandle(first);
-    assert.equal(reads, before, 'removeHandle() of a finished transfer read the clock');
+    assert.equal(clock.reads, before, 'removeHandle() of a finished transfer read the clock');
     // A second transfer on the pooled connection: its removal mid-transfer does read it (the
     // transfer's end time), and the one after that completes as before.
-    done = new Promise<DoneMessage>((resolve) => (finished = resolve));
-    const second = new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+    const second = easy();
     driver.addHandle(second);
-    before = reads;
+    before = clock.reads;
     driver.multi.removeHandle(second);
-    assert.ok(reads > before, 'removeHandle() of a running transfer read no clock');
-    const third = new Easy({ url: `${srv.url}/final`, writeFunction: (c) => c.length });
+    assert.ok(clock.reads > before, 'removeHandle() of a running transfer read no clock');
+    const third = easy();
+    done = next();
     driver.addHandle(third);
     assert.equal((await done).result, CurlCode.OK);
     assert.ok(third.getInfo().totalTimeT > 0);
