@@ -133,6 +133,17 @@ const cases: Case[] = [
     },
     code: 56,
   },
+  {
+    // The reset reaches the client's kernel before the client read the bytes ahead of it, as on a
+    // loaded machine: one poll sees the bytes and the hang-up together. Still 56, as libcurl's
+    // recv() gets the bytes and then ECONNRESET; never 18 (a clean EOF).
+    name: 'RST right behind the last bytes, read together with them',
+    serve: (s) => {
+      s.write(`${ok}Content-Length: 100000\r\n\r\n${'x'.repeat(1000)}`);
+      s.resetAndDestroy();
+    },
+    code: 56,
+  },
 ];
 
 async function run(c: Case): Promise<void> {

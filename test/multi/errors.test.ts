@@ -26,6 +26,11 @@ const rawReplies: Record<string, string | ((s: import('node:net').Socket) => voi
     s.write('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nabc');
     setTimeout(() => s.resetAndDestroy(), 20);
   },
+  // The reset right behind the bytes: the client reads both in one poll (as on a loaded machine).
+  '/reset-behind': (s) => {
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nabc');
+    s.resetAndDestroy();
+  },
 };
 before(async () => {
   good = await startHttpServer((_req, res) => res.end('fine'));
@@ -94,6 +99,12 @@ const cases: Array<[string, () => string, number, RegExp]> = [
   [
     'reset mid-body',
     () => `${raw.url}/reset`,
+    CurlCode.RECV_ERROR,
+    /127\.0\.0\.1 port \d+: Connection reset by peer/,
+  ],
+  [
+    'reset right behind the bytes read before it',
+    () => `${raw.url}/reset-behind`,
     CurlCode.RECV_ERROR,
     /127\.0\.0\.1 port \d+: Connection reset by peer/,
   ],

@@ -533,6 +533,22 @@ export function runTransportSuite(opts: TransportSuiteOptions): void {
     p.destroy(s);
   });
 
+  tcase('bytes and a reset sent at once: the bytes (or part), then ECONNRESET, never EOF', async (p) => {
+    const acc = new Accepted();
+    const addr = await p.fx.listen(acc.handler);
+    const s = await p.connect(addr);
+    await p.until(() => acc.conns.length === 1, 'the peer accepted');
+    // Both reach the client before it reads: on Node, one poll reports the bytes and the hang-up.
+    acc.conns[0]!.write('abc');
+    acc.conns[0]!.destroy();
+    const r = await p.readBytes(s, 4);
+    assert.equal(r.eof, false, 'a reset behind bytes is not a clean EOF');
+    assert.ok('abc'.startsWith(decoder.decode(r.bytes)), `got ${decoder.decode(r.bytes)}`);
+    assert.equal(s.error?.code, 'ECONNRESET');
+    assert.equal(p.read(s), null);
+    p.destroy(s);
+  });
+
   // ---- readiness semantics ----------------------------------------------------------------------
 
   tcase('watch() on an already-readable socket fires without new data', async (p) => {
