@@ -67,7 +67,7 @@ const variables: Array<[string, (d: WriteOutData) => Value]> = [
   ['num_connects', (d) => ({ kind: 'int', v: d.info.numConnects })],
   ['num_headers', (d) => ({ kind: 'int', v: d.headers.length })],
   ['num_redirects', (d) => ({ kind: 'int', v: d.info.redirectCount })],
-  ['proxy_ssl_verify_result', () => ({ kind: 'int', v: 0 })],
+  ['proxy_ssl_verify_result', (d) => ({ kind: 'int', v: d.info.proxySslVerifyResult })],
   ['redirect_url', (d) => ({ kind: 'str', v: d.info.redirectUrl })],
   ['referer', (d) => ({ kind: 'str', v: d.referer })],
   ['remote_ip', (d) => ({ kind: 'str', v: d.info.primaryIp })],

@@ -38,6 +38,11 @@ export interface TlsSettings {
   readonly alpn: readonly string[];
   /** Where resumable sessions are kept (the Multi's or a Share's). */
   readonly sessions: TlsSessionCache | undefined;
+  /**
+   * TLS to an HTTPS proxy (libcurl's proxy SSL filter): it answers the 'proxyTls' query, not the
+   * origin's 'tls' and 'alpn' (appconnect time, certificate verdict and protocol are the origin's).
+   */
+  readonly proxy?: boolean;
 }
 
 /** What the handshake established, once connected. */
@@ -46,6 +51,10 @@ export interface TlsState extends TlsSessionInfo {
   readonly verifyResult: number;
   /** Transport time when the handshake finished (CURLINFO_APPCONNECT_TIME). */
   readonly connectedAt: number;
+  /** The protocols offered in ALPN (empty: no ALPN extension sent). */
+  readonly alpnOffered: readonly string[];
+  /** The handshake was with an HTTPS proxy, not the origin. */
+  readonly proxy: boolean;
 }
 
 export class TlsFilter implements Filter {
@@ -59,6 +68,8 @@ export class TlsFilter implements Filter {
     private readonly host: string,
     private readonly port: number,
     private readonly settings: TlsSettings,
+    /** Told once the handshake is done and the peer accepted (curl's verbose lines say so then). */
+    private readonly onConnected: ((state: TlsState) => void) | undefined = undefined,
   ) {}
 
   private where(): string {
@@ -81,8 +92,10 @@ export class TlsFilter implements Filter {
       // A resumed handshake carries no certificates: use those of the session's full handshake.
       info = { ...info, chain: sessions.chain(this.sessionKey()) };
     }
-    this.state = { ...info, verifyResult: this.verify(info), connectedAt: now };
+    const { alpn, proxy = false } = this.settings;
+    this.state = { ...info, verifyResult: this.verify(info), connectedAt: now, alpnOffered: alpn, proxy };
     if (!info.resumed) sessions?.putChain(this.sessionKey(), info.chain);
+    this.onConnected?.(this.state);
     return true;
   }
 
@@ -141,12 +154,14 @@ export class TlsFilter implements Filter {
   private verify(info: TlsSessionInfo): number {
     const { verifyPeer, verifyHost, pinned } = this.settings;
     const verifyResult = verifyCodeOf(info.authorizationError);
-    // The cause carries the verify result, so CURLINFO_SSL_VERIFYRESULT is there after a failure.
+    // The cause carries the verify result, so CURLINFO_SSL_VERIFYRESULT (or, for the proxy,
+    // CURLINFO_PROXY_SSL_VERIFYRESULT) is there after a failure.
+    const key = this.settings.proxy === true ? 'proxyVerifyResult' : 'verifyResult';
     const fail = (code: CurlCode, msg: string): TransferError =>
       new TransferError(code, `${msg} ${this.where()}`, {
         side: 'remote',
         phase: 'connect',
-        cause: Object.assign(new Error(msg), { verifyResult }),
+        cause: Object.assign(new Error(msg), { [key]: verifyResult }),
       });
     if (verifyPeer && info.authorizationError !== undefined) {
       throw fail(
@@ -195,6 +210,7 @@ export class TlsFilter implements Filter {
 
   query<K extends keyof FilterQueries>(what: K): FilterQueries[K] | undefined {
     let v: FilterQueries[keyof FilterQueries] | undefined;
+    const proxy = this.settings.proxy === true;
     switch (what) {
       case 'socket':
         v = this.sock ?? this.next.query('socket');
@@ -203,9 +219,15 @@ export class TlsFilter implements Filter {
         v = this.state !== undefined;
         break;
       case 'alpn':
+        if (proxy) return this.next.query(what);
         v = this.state?.alpn;
         break;
       case 'tls':
+        if (proxy) return this.next.query(what);
+        v = this.state;
+        break;
+      case 'proxyTls':
+        if (!proxy) return this.next.query(what);
         v = this.state;
         break;
       default:

@@ -18,8 +18,10 @@ export interface FilterQueries {
   connectedAt: number;
   /** While connecting: when the chain must be looked at again even without readiness (happy eyeballs). */
   connectDeadline: number;
-  /** What the TLS handshake established (certificates, version, cipher, verify result). */
+  /** What the TLS handshake with the origin established (certificates, version, cipher, verify result). */
   tls: TlsState;
+  /** What the TLS handshake with an HTTPS proxy established. */
+  proxyTls: TlsState;
 }
 
 export interface Filter {

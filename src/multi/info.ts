@@ -76,10 +76,13 @@ export interface EasyInfo {
   result: number;
   /** CURLINFO_SSL_VERIFYRESULT: OpenSSL's certificate verify result (0 = ok; https only). */
   sslVerifyResult: number;
+  /** CURLINFO_PROXY_SSL_VERIFYRESULT: the same for the HTTPS proxy's certificate (0 = ok or no HTTPS proxy). */
+  proxySslVerifyResult: number;
   /**
    * CURLINFO_CERTINFO: the server's chain, leaf first; each certificate as libcurl's "Name:value"
    * entries (Subject, Issuer, Serial Number, Start date, Expire date, Cert in PEM). Empty unless
-   * the certInfo option (CURLOPT_CERTINFO) is on.
+   * the certInfo option (CURLOPT_CERTINFO) is on. As in libcurl, an http:// origin reached through
+   * an HTTPS proxy gets the proxy's chain (the last TLS handshake of the connection fills it).
    */
   certInfo: string[][];
   private: unknown;
@@ -130,6 +133,7 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
   const target = t.target;
   const error = t.error;
   const tls = t.tls;
+  const pxTls = t.proxyTls;
   return {
     responseCode: t.status,
     httpVersion: t.httpVersion,
@@ -183,7 +187,13 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
     result: t.result,
     sslVerifyResult:
       tls !== undefined ? tls.verifyResult : error === undefined ? 0 : causeNumber(error, 'verifyResult'),
-    certInfo: tls === undefined || t.o.certInfo !== true ? [] : certInfoOf(tls),
+    proxySslVerifyResult:
+      pxTls !== undefined
+        ? pxTls.verifyResult
+        : error === undefined
+          ? 0
+          : causeNumber(error, 'proxyVerifyResult'),
+    certInfo: t.o.certInfo !== true ? [] : certInfoOf(tls ?? pxTls),
     private: privateData,
   };
 }
@@ -246,6 +256,7 @@ const NO_TRANSFER: Readonly<Omit<EasyInfo, 'certInfo' | 'private'>> = {
   httpAuthUsed: 0,
   result: 0,
   sslVerifyResult: 0,
+  proxySslVerifyResult: 0,
 };
 
 /** The errno of the transport error behind a failure (Node's are negative: libcurl's are not). */
@@ -254,7 +265,7 @@ function osErrno(e: Error | undefined): number {
 }
 
 /** A number `key` of an error or one of its causes (0 when none has it). */
-function causeNumber(e: Error | undefined, key: 'errno' | 'verifyResult'): number {
+function causeNumber(e: Error | undefined, key: 'errno' | 'verifyResult' | 'proxyVerifyResult'): number {
   let c: unknown = e;
   for (let i = 0; i < 4 && c !== undefined && c !== null; i++) {
     const n = (c as Record<string, unknown>)[key];

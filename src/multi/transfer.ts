@@ -39,7 +39,7 @@ import { checkResume, resumeUpload } from './features/range.js';
 import { follow, NO_REDIRECTS, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
 import { responseInfo } from './features/response-info.js';
 import { checkLowSpeed, rateLimitWait, recvAllowance, SpeedState } from './features/speed.js';
-import { proxyTlsOptions, tlsDebugText, tlsSettings, tlsSetupFor } from './features/tls.js';
+import { proxyAlpnOffer, proxyTlsOptions, tlsDebugText, tlsSettings, tlsSetupFor } from './features/tls.js';
 import {
   bodyLength,
   bodySource,
@@ -151,6 +151,8 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   timesBefore: PhaseTimes | undefined;
   /** What the connection's TLS handshake established (https only). */
   tls: TlsState | undefined;
+  /** What the TLS handshake with an HTTPS proxy established (CURLINFO_PROXY_SSL_VERIFYRESULT). */
+  proxyTls: TlsState | undefined;
   /** Time spent in the pending queue, over the whole transfer (CURLINFO_QUEUE_TIME_T). */
   queueMs = 0;
   /** Id of the last connection the transfer used (CURLINFO_CONN_ID), -1 before any. */
@@ -548,6 +550,7 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       t.req.reused = true;
       t.tNamelookup = t.tConnect = now;
       t.tls = conn.top.query('tls');
+      t.proxyTls = conn.top.query('proxyTls');
       if (t.tls !== undefined) t.tAppconnect = now;
       if (o.debugFunction !== undefined) {
         const px = t.route?.plan?.http;
@@ -707,20 +710,33 @@ function phaseResolving(m: Multi, t: Transfer, now: number): Step {
   return resolvedStep(m, t, resolved(m, t, r, now), now);
 }
 
-/** TLS to an HTTPS proxy with the proxy's own TLS options (proxyCaInfo, proxySslVerifyPeer...). */
+/**
+ * TLS to an HTTPS proxy with the proxy's own TLS options (proxyCaInfo, proxySslVerifyPeer...). Its
+ * handshake is told (curl -v's "Proxy certificate:" block) as soon as it is done: before the
+ * CONNECT or the first request.
+ */
 function httpsProxy(
   m: Multi,
-  o: EasyOptions,
+  t: Transfer,
   proxy: { host: string; port: number },
+  originScheme: string,
 ): (below: Filter) => Filter {
+  const o = t.o;
   const px = proxyTlsOptions(o);
+  const tell =
+    o.debugFunction === undefined ? undefined : (s: TlsState) => m.callDebug(t, 'text', tlsDebugText(s));
   return (below) =>
     new TlsFilter(
       below,
       m.transport,
       proxy.host,
       proxy.port,
-      tlsSettings(tlsSetupFor(px), px, m.tlsSessions),
+      {
+        ...tlsSettings(tlsSetupFor(px), px, m.tlsSessions),
+        alpn: proxyAlpnOffer(o, originScheme),
+        proxy: true,
+      },
+      tell,
     );
 }
 
@@ -754,7 +770,7 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
           header: (line) => headerLine(m, t, line),
           debug: (type, data) => m.callDebug(t, type, data),
           connected: o.debugFunction === undefined ? undefined : () => verboseConnect(m, t),
-          proxyTls: plan.http?.kind === 'https' ? httpsProxy(m, o, plan.http) : undefined,
+          proxyTls: plan.http?.kind === 'https' ? httpsProxy(m, t, plan.http, target.scheme) : undefined,
         };
   return {
     first: plan === undefined ? dest : { host: plan.first.host, port: plan.first.port },
@@ -779,14 +795,18 @@ function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
   m.clearTimer(t, Timer.HAPPY_EYEBALLS);
   conn.markConnected();
   const tls = conn.top.query('tls');
-  t.tConnect = tls === undefined ? now : (conn.top.query('connectedAt') ?? now);
+  t.proxyTls = conn.top.query('proxyTls');
+  // With TLS (to the origin or to an HTTPS proxy) the connect time is the TCP connect's.
+  t.tConnect = tls === undefined && t.proxyTls === undefined ? now : (conn.top.query('connectedAt') ?? now);
+  // CURLINFO_APPCONNECT_TIME is the origin's handshake only (libcurl's proxy SSL filter does not
+  // answer CF_QUERY_TIMER_APPCONNECT): 0 for an http:// origin through an HTTPS proxy.
   if (tls !== undefined) t.tAppconnect = tls.connectedAt;
   t.tls = tls;
   conn.session = createSession(conn, t.target!.scheme, t.o.httpVersion, m.maxConcurrentStreams);
   if (conn.multiplexed) m.multiplexReady(conn, now);
   else m.pipeWaitOver(conn, now);
   m.publishConnection('open', conn);
-  if (tls !== undefined && t.o.debugFunction !== undefined) m.callDebug(t, 'text', tlsDebugText(tls, t.o));
+  if (tls !== undefined && t.o.debugFunction !== undefined) m.callDebug(t, 'text', tlsDebugText(tls));
   transition(m, t, 'protoconnect');
   return 'again';
 }

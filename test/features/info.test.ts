@@ -116,6 +116,7 @@ test('getInfo: each field against a known exchange', async () => {
   is('httpAuthAvail', 0);
   is('httpAuthUsed', 0);
   is('sslVerifyResult', 0); // no TLS
+  is('proxySslVerifyResult', 0); // no HTTPS proxy
   is('certInfo', []);
   // Every field of EasyInfo was looked at.
   assert.deepEqual([...checked].sort(), Object.keys(i).sort());

@@ -13,6 +13,8 @@ export interface TestProxy {
   requests: Array<{ method: string; url: string; headers: IncomingHttpHeaders }>;
   /** Answer CONNECT with this status instead of 200. */
   connectStatus: number;
+  /** An HTTPS proxy: the protocol ALPN chose per TLS connection (false: none, e.g. none offered). */
+  alpn: (string | false)[];
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startHttpProxy(
     connections: 0,
     requests: [],
     connectStatus: 200,
+    alpn: [],
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
@@ -79,6 +82,7 @@ export async function startHttpProxy(
   const server: Server = opts.tls === undefined ? createServer(handler) : createTlsServer(opts.tls, handler);
   server.on(opts.tls === undefined ? 'connection' : 'secureConnection', (s: Socket) => {
     state.connections++;
+    if ('alpnProtocol' in s) state.alpn.push((s as import('node:tls').TLSSocket).alpnProtocol ?? false);
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });

@@ -13,7 +13,7 @@ import type { TlsSettings, TlsState } from '../../filters/tls.js';
 import type { TlsSessionCache } from '../../filters/tls-sessions.js';
 import { parsePinnedKeys, verifyReasonOf } from '../../filters/tls-verify.js';
 import type { TlsConfig, TlsVersion } from '../../transport/types.js';
-import { type EasyOptions, HttpVersion, SslOpt } from '../options.js';
+import { type EasyOptions, SslOpt } from '../options.js';
 
 /** The TLS part of a transfer's setup: settings, or the error that prevents them. */
 export interface TlsSetup {
@@ -246,10 +246,21 @@ function alpnOffer(o: EasyOptions): string[] {
   return mayMultiplex('https', o.httpVersion) ? ['h2', 'http/1.1'] : ['http/1.1'];
 }
 
-/** The handshake as curl -v tells it: version and cipher, ALPN, the server certificate, the verdict. */
-export function tlsDebugText(tls: TlsState, o: EasyOptions): string {
+/**
+ * The ALPN offer to an HTTPS proxy (libcurl's cf_ssl_proxy_create): http/1.1 when the origin's
+ * scheme uses ALPN (https) and sslEnableAlpn is on; nothing for an http:// origin.
+ */
+export function proxyAlpnOffer(o: EasyOptions, originScheme: string): string[] {
+  return originScheme === 'https' && o.sslEnableAlpn !== false ? ['http/1.1'] : [];
+}
+
+/**
+ * The handshake as curl -v tells it: version and cipher, ALPN, the peer's certificate ("Proxy
+ * certificate:" for an HTTPS proxy), the verdict.
+ */
+export function tlsDebugText(tls: TlsState): string {
   const leaf = tls.chain[0];
-  const offer = alpnOffer(o);
+  const offer = tls.alpnOffered;
   const alpn = offer.length > 0;
   const lines = alpn ? [`ALPN: offers ${offer.join(',')}`] : [];
   lines.push(`SSL connection using ${tls.protocol} / ${tls.cipher}`);
@@ -262,7 +273,7 @@ export function tlsDebugText(tls: TlsState, o: EasyOptions): string {
   }
   if (leaf !== undefined) {
     lines.push(
-      'Server certificate:',
+      tls.proxy ? 'Proxy certificate:' : 'Server certificate:',
       ` subject: ${leaf.subject}`,
       ` start date: ${leaf.validFrom}`,
       ` expire date: ${leaf.validTo}`,
@@ -301,9 +312,6 @@ export function proxyTlsOptions(o: EasyOptions): EasyOptions {
   let v = proxyViews.get(o);
   if (v === undefined) {
     v = {
-      // The proxy is spoken to in HTTP/1.1: ALPN offers it only (libcurl's proxy filter does the
-      // same unless the proxy type is HTTPS2), or a proxy that prefers h2 would pick it.
-      httpVersion: HttpVersion.V1_1,
       sslVerifyPeer: o.proxySslVerifyPeer ?? true,
       sslVerifyHost: o.proxySslVerifyHost ?? 2,
       ...(o.proxyCaInfo === undefined ? {} : { caInfo: o.proxyCaInfo }),
