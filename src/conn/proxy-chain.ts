@@ -53,6 +53,8 @@ export function buildProxyChain(
           port: to.port,
           user: socks.user,
           password: socks.password,
+          name: to.host,
+          toHttpProxy: http !== undefined,
         }),
         (line) => ctx.debug('text', `${line}\n`),
         ctx.connected,

@@ -95,19 +95,32 @@ describe('tscurl command', { concurrency: 4 }, () => {
         ],
         [
           ['-x', `socks4://127.0.0.1:${socks.port}`],
-          [connected(socks.port), ...socksLines, connected(socks.port)],
+          [
+            connected(socks.port),
+            `* SOCKS4 communication to localhost:${server.port}`,
+            ...socksLines,
+            connected(socks.port),
+          ],
         ],
         [
           ['-p', '-x', proxy.url, '--preproxy', `socks4://127.0.0.1:${socks.port}`],
-          [connected(socks.port), ...socksLines, connected(socks.port), ...tunnel],
+          [
+            connected(socks.port),
+            `* SOCKS4: connecting to HTTP proxy 127.0.0.1 port ${proxy.port}`,
+            `* SOCKS4 communication to 127.0.0.1:${proxy.port}`,
+            ...socksLines,
+            connected(socks.port),
+            ...tunnel,
+          ],
         ],
         [
           ['-p', '-x', tlsProxy.url, '--proxy-cacert', pki.caCert],
-          [connected(tlsProxy.port), ...tunnel],
+          // The proxy's handshake is told before the CONNECT, as the proxy's.
+          [connected(tlsProxy.port), '* Proxy certificate:', ...tunnel],
         ],
       ];
       const order =
-        /^\* (Connected to |Establish HTTP|CONNECT tunnel|SOCKS4 (connect to|request)|Connection #)/;
+        /^\* (Connected to |Establish HTTP|CONNECT tunnel|SOCKS4(a)?(:| connect to| communication| request)|Proxy certificate|Server certificate|Connection #)/;
       const lines = (stderr: string) => stderr.split('\n').filter((l) => order.test(l));
       for (const [extra, expected] of cases) {
         const args = ['-sv', '-o', '/dev/null', ...extra, origin];

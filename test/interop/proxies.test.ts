@@ -4,6 +4,7 @@
 // by counting the proxy's connections with a forwarder in front of it; https origins speaking h2
 // multiplex inside their tunnel.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -131,6 +132,77 @@ test('tinyproxy: absolute-form and CONNECT', () =>
     const tunnel = await run({ url: `${originUrl}/tiny`, proxy, httpProxyTunnel: true });
     assert.equal(tunnel.body.toString(), 'origin saw GET /tiny', tunnel.error);
   }));
+
+/** The SOCKS lines of a verbose transfer: tscurl's debug callback, and curl -v's (curl 7.88 here). */
+async function socksLines(
+  url: string,
+  proxy: string,
+  preProxy?: string,
+): Promise<{ mine: string[]; curl: string[] }> {
+  const mine: string[] = [];
+  const r = await run({
+    url,
+    proxy,
+    ...(preProxy === undefined ? {} : { preProxy }),
+    debugFunction: (type, d) => {
+      if (type === 'text')
+        mine.push(
+          ...String(d)
+            .split('\n')
+            .filter((l) => l.startsWith('SOCKS')),
+        );
+    },
+  });
+  assert.equal(r.code, CurlCode.OK, r.error);
+  const args = [
+    '-sv',
+    '-o',
+    '/dev/null',
+    '-x',
+    proxy,
+    ...(preProxy === undefined ? [] : ['--preproxy', preProxy]),
+    url,
+  ];
+  const stderr = await new Promise<string>((resolve) =>
+    execFile('curl', args, (_e, _o, err) => resolve(err)),
+  );
+  const curl = stderr
+    .split('\n')
+    .filter((l) => l.startsWith('* SOCKS'))
+    .map((l) => l.slice(2))
+    // curl 8 dropped 7.x's "IPv4 " from SOCKS5's locally resolved line.
+    .map((l) => l.replace(/^SOCKS5 connect to IPv4 /, 'SOCKS5 connect to '));
+  return { mine, curl };
+}
+
+describe('SOCKS verbose lines, as curl says them', () => {
+  test('danted: socks4 (name resolved here), socks5, socks5h', () =>
+    withDaemon(startDante, async (d) => {
+      const port = new URL(originUrl).port;
+      const named = originUrl.replace('127.0.0.1', 'localhost');
+      for (const [proxy, first] of [
+        [`socks4://127.0.0.1:${d.port}`, `SOCKS4 communication to localhost:${port}`],
+        [`socks5://127.0.0.1:${d.port}`, `SOCKS5 connect to 127.0.0.1:${port} (locally resolved)`],
+        [`socks5h://127.0.0.1:${d.port}`, `SOCKS5 connect to localhost:${port} (remotely resolved)`],
+      ] as const) {
+        const { mine, curl } = await socksLines(`${named}/v`, proxy);
+        assert.equal(mine[0], first);
+        assert.deepEqual(mine, curl, proxy);
+      }
+    }));
+  test('microsocks in front of squid (preProxy): "SOCKS5: connecting to HTTP proxy"', () =>
+    withDaemon(startMicrosocks, (ms) =>
+      withDaemon(startSquid, async (squid) => {
+        const { mine, curl } = await socksLines(
+          `${originUrl}/pre`,
+          `http://127.0.0.1:${squid.port}`,
+          `socks5h://127.0.0.1:${ms.port}`,
+        );
+        assert.equal(mine[0], `SOCKS5: connecting to HTTP proxy 127.0.0.1 port ${squid.port}`);
+        assert.deepEqual(mine, curl);
+      }),
+    ));
+});
 
 describe('SOCKS5', () => {
   test('microsocks with username/password; wrong password is 97 USER_REJECTED', () =>

@@ -19,6 +19,13 @@ export interface SocksRequest {
   /** SOCKS4 user id / SOCKS5 user name; with SOCKS5 it turns on username/password auth. */
   user?: string | undefined;
   password?: string | undefined;
+  /**
+   * The destination as the URL names it, for the verbose lines (SOCKS4 "communication to"): with
+   * local resolution `host` is the address it resolved to. Default: `host`.
+   */
+  name?: string | undefined;
+  /** The destination is an HTTP proxy (a pre-proxy): curl's verbose lines say so. */
+  toHttpProxy?: boolean | undefined;
 }
 
 export class SocksError extends Error {
@@ -77,10 +84,16 @@ export class SocksClient {
   constructor(req: SocksRequest) {
     this.req = req;
     this.label = req.version === 'socks4a' ? 'SOCKS4a' : req.version === 'socks4' ? 'SOCKS4' : 'SOCKS5';
+    // curl's lib/socks.c infof lines, in its order.
+    const { host, port, name = host } = req;
     if (req.version === 'socks4' || req.version === 'socks4a') {
+      if (req.toHttpProxy === true)
+        this.info.push(`${this.label}: connecting to HTTP proxy ${host} port ${port}`);
+      this.info.push(`SOCKS4 communication to ${name}:${port}`);
       this.pending = this.request4();
       this.step = 'send-request4';
     } else {
+      if (req.toHttpProxy === true) this.info.push(`SOCKS5: connecting to HTTP proxy ${host} port ${port}`);
       if (req.version === 'socks5h' && utf8(req.host).length > 255) {
         throw new SocksError(
           ProxyCode.LONG_HOSTNAME,

@@ -41,8 +41,36 @@ describe('SOCKS4', () => {
     assert.deepEqual(sent[0], [4, 1, 0x1f, 0x90, 10, 1, 2, 3, ...ascii('bob'), 0]);
     assert.equal(c.done, true);
     assert.deepEqual(c.takeInfo(), [
+      'SOCKS4 communication to 10.1.2.3:8080',
       'SOCKS4 connect to IPv4 10.1.2.3 (locally resolved)',
       'SOCKS4 request granted.',
+    ]);
+  });
+  test("curl's verbose lines: the destination's name, and an HTTP proxy behind SOCKS named", () => {
+    const local = run({ version: 'socks4', host: '127.0.0.1', name: 'localhost', port: 80 }, [
+      b(0, 90, 0, 0, 0, 0, 0, 0),
+    ]);
+    assert.deepEqual(local.c.takeInfo(), [
+      'SOCKS4 communication to localhost:80',
+      'SOCKS4 connect to IPv4 127.0.0.1 (locally resolved)',
+      'SOCKS4 request granted.',
+    ]);
+    const s4a = run({ version: 'socks4a', host: 'proxy.test', port: 3128, toHttpProxy: true }, [
+      b(0, 90, 0, 0, 0, 0, 0, 0),
+    ]);
+    assert.deepEqual(s4a.c.takeInfo(), [
+      'SOCKS4a: connecting to HTTP proxy proxy.test port 3128',
+      'SOCKS4 communication to proxy.test:3128',
+      'SOCKS4a request granted.',
+    ]);
+    const s5 = run({ version: 'socks5h', host: 'proxy.test', port: 3128, toHttpProxy: true }, [
+      b(5, 0),
+      b(5, 0, 0, 1, 0, 0, 0, 0, 0, 0),
+    ]);
+    assert.deepEqual(s5.c.takeInfo(), [
+      'SOCKS5: connecting to HTTP proxy proxy.test port 3128',
+      'SOCKS5 connect to proxy.test:3128 (remotely resolved)',
+      'SOCKS5 request granted.',
     ]);
   });
   test('SOCKS4a sends 0.0.0.1 and the name', () => {
