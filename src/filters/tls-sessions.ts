@@ -11,6 +11,8 @@ const DEFAULT_MAX = 256;
 interface Entry {
   session: Uint8Array | undefined;
   chain: readonly TlsCertificate[];
+  /** The part of `chain` the peer sent, when it was asked for (TlsSessionInfo.sentChain). */
+  sent: readonly TlsCertificate[] | undefined;
 }
 
 export class TlsSessionCache {
@@ -28,20 +30,27 @@ export class TlsSessionCache {
     return this.entries.get(key)?.chain ?? [];
   }
 
+  /** The part of that chain the peer sent (undefined: not known). */
+  sentChain(key: string): readonly TlsCertificate[] | undefined {
+    return this.entries.get(key)?.sent;
+  }
+
   put(key: string, session: Uint8Array): void {
     this.entry(key).session = session;
   }
 
-  /** Remember the verified chain of a full handshake. */
-  putChain(key: string, chain: readonly TlsCertificate[]): void {
-    this.entry(key).chain = chain;
+  /** Remember the verified chain of a full handshake (and the part the peer sent, when known). */
+  putChain(key: string, chain: readonly TlsCertificate[], sent?: readonly TlsCertificate[]): void {
+    const e = this.entry(key);
+    e.chain = chain;
+    e.sent = sent;
   }
 
   private entry(key: string): Entry {
     let e = this.entries.get(key);
     if (e === undefined) {
       if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
-      e = { session: undefined, chain: [] };
+      e = { session: undefined, chain: [], sent: undefined };
       this.entries.set(key, e);
     }
     return e;

@@ -43,6 +43,8 @@ export interface TlsSettings {
    * origin's 'tls' and 'alpn' (appconnect time, certificate verdict and protocol are the origin's).
    */
   readonly proxy?: boolean;
+  /** CURLOPT_CERTINFO: find out which certificates the peer sent (TlsSessionInfo.sentChain). */
+  readonly certInfo?: boolean;
 }
 
 /** What the handshake established, once connected. */
@@ -90,11 +92,12 @@ export class TlsFilter implements Filter {
     const sessions = this.settings.sessions;
     if (info.chain.length === 0 && info.resumed && sessions !== undefined) {
       // A resumed handshake carries no certificates: use those of the session's full handshake.
-      info = { ...info, chain: sessions.chain(this.sessionKey()) };
+      const key = this.sessionKey();
+      info = { ...info, chain: sessions.chain(key), sentChain: sessions.sentChain(key) };
     }
     const { alpn, proxy = false } = this.settings;
     this.state = { ...info, verifyResult: this.verify(info), connectedAt: now, alpnOffered: alpn, proxy };
-    if (!info.resumed) sessions?.putChain(this.sessionKey(), info.chain);
+    if (!info.resumed) sessions?.putChain(this.sessionKey(), info.chain, info.sentChain);
     this.onConnected?.(this.state);
     return true;
   }
@@ -116,6 +119,7 @@ export class TlsFilter implements Filter {
         alpn,
         session: sessions?.get(key),
         onSession: sessions === undefined ? undefined : (session) => sessions.put(key, session),
+        sentChain: this.settings.certInfo === true,
       });
     } catch (e) {
       throw this.configError(e as TlsConfigError);
@@ -205,6 +209,19 @@ export class TlsFilter implements Filter {
 
   /** What the handshake established (undefined until connected). */
   get tls(): TlsState | undefined {
+    return this.state;
+  }
+
+  /**
+   * The state with TlsSessionInfo.sentChain, read now when the handshake did not (a transfer
+   * asking for certInfo on a connection made by one that did not).
+   */
+  withSentChain(): TlsState | undefined {
+    if (this.settings.proxy === true) return this.query('tls');
+    const st = this.state;
+    if (st === undefined || st.sentChain !== undefined || st.resumed) return st;
+    const sent = this.sock?.readSentChain?.();
+    if (sent !== undefined) this.state = { ...st, sentChain: sent };
     return this.state;
   }
 

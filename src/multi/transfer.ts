@@ -549,7 +549,11 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       m.attach(t, conn);
       t.req.reused = true;
       t.tNamelookup = t.tConnect = now;
-      t.tls = conn.top.query('tls');
+      // CURLINFO_CERTINFO lists what the server sent: found out now if the handshake did not.
+      t.tls =
+        o.certInfo === true && conn.top instanceof TlsFilter
+          ? conn.top.withSentChain()
+          : conn.top.query('tls');
       t.proxyTls = conn.top.query('proxyTls');
       if (t.tls !== undefined) t.tAppconnect = now;
       if (o.debugFunction !== undefined) {
@@ -735,6 +739,7 @@ function httpsProxy(
         ...tlsSettings(tlsSetupFor(px), px, m.tlsSessions),
         alpn: proxyAlpnOffer(o, originScheme),
         proxy: true,
+        certInfo: o.certInfo === true,
       },
       tell,
     );

@@ -206,8 +206,17 @@ export interface TlsSessionInfo {
    * checked here (the TLS filter does that).
    */
   readonly authorizationError: string | undefined;
-  /** Leaf first. Empty if the peer sent none. */
+  /**
+   * Leaf first, each certificate followed by its issuer: those the peer sent, then the issuers the
+   * trust store added up to a root. Empty if the peer sent none.
+   */
   readonly chain: readonly TlsCertificate[];
+  /**
+   * With TlsConnectOptions.sentChain: the certificates of `chain` the peer sent (OpenSSL's
+   * SSL_get_peer_cert_chain, what libcurl's CURLINFO_CERTINFO lists); undefined when not asked or
+   * not known (a resumed session).
+   */
+  readonly sentChain?: readonly TlsCertificate[] | undefined;
   /** The handshake resumed an earlier session. */
   readonly resumed: boolean;
 }
@@ -222,12 +231,19 @@ export interface TlsConnectOptions {
   readonly session?: Uint8Array | undefined;
   /** Told each resumable session the server hands out (TLS 1.3 sends them after the handshake). */
   readonly onSession?: ((session: Uint8Array) => void) | undefined;
+  /** Also tell which certificates the peer sent (TlsSessionInfo.sentChain; costs a second read). */
+  readonly sentChain?: boolean | undefined;
 }
 
 /** A TLS connection over a TransportSocket: readiness and reads/writes are of plaintext. */
 export interface TlsTransportSocket extends TransportSocket {
   /** `connecting` is true until the handshake finished; then this is set. */
   readonly tls: TlsSessionInfo | undefined;
+  /**
+   * Optional: TlsSessionInfo.sentChain read now, for a handshake made without `sentChain`
+   * (undefined: not known).
+   */
+  readSentChain?(): readonly TlsCertificate[] | undefined;
 }
 
 /** A TLS setting the transport refused: which part ('ca' -> 77, 'cert' -> 58) and why. */

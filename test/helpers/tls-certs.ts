@@ -189,3 +189,93 @@ export function testPki(): TestPki {
   };
   return made;
 }
+
+/** A server certificate issued by an intermediate CA, in cert files with more or less of its chain. */
+export interface ChainPki {
+  /** The root: the test CA (testPki().caCert). */
+  caCert: string;
+  /** The intermediate CA alone (a partial trust anchor). */
+  intermediateCert: string;
+  /** The server's key (testPki().serverKey). */
+  serverKey: string;
+  /** Cert files as a server sends them: the leaf alone; leaf + intermediate; leaf + intermediate + root. */
+  leafOnly: string;
+  withIntermediate: string;
+  withRoot: string;
+}
+
+let chainMade: ChainPki | undefined;
+
+/** The chain PKI for this process, issued by testPki()'s CA (made on first use). */
+export function chainPki(): ChainPki {
+  if (chainMade !== undefined) return chainMade;
+  const pki = testPki();
+  const dir = pki.dir;
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  openssl(dir, [
+    'req',
+    ...ec,
+    '-keyout',
+    'int.key',
+    '-out',
+    'int.csr',
+    '-subj',
+    '/CN=tscurl test intermediate/O=tscurl',
+  ]);
+  writeFileSync(
+    join(dir, 'int.ext'),
+    'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n',
+  );
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'int.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-set_serial',
+    '7001',
+    '-days',
+    '30',
+    '-extfile',
+    'int.ext',
+    '-out',
+    'int.pem',
+  ]);
+  openssl(dir, ['req', '-new', '-key', 'server.key', '-out', 'leaf.csr', '-subj', '/CN=localhost/O=tscurl']);
+  writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n');
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'int.pem',
+    '-CAkey',
+    'int.key',
+    '-set_serial',
+    '7002',
+    '-days',
+    '30',
+    '-extfile',
+    'leaf.ext',
+    '-out',
+    'leaf.pem',
+  ]);
+  const read = (f: string): string => readFileSync(join(dir, f), 'latin1');
+  const write = (f: string, ...parts: string[]): string => {
+    writeFileSync(join(dir, f), parts.join(''));
+    return join(dir, f);
+  };
+  chainMade = {
+    caCert: pki.caCert,
+    intermediateCert: join(dir, 'int.pem'),
+    serverKey: pki.serverKey,
+    leafOnly: write('chain-leaf.pem', read('leaf.pem')),
+    withIntermediate: write('chain-int.pem', read('leaf.pem'), read('int.pem')),
+    withRoot: write('chain-root.pem', read('leaf.pem'), read('int.pem'), read('ca.pem')),
+  };
+  return chainMade;
+}

@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, type EasyOptions, NodeDriver, SslVersion } from '../../src/index.js';
+import { run } from '../features/run.js';
 import { AppLoop } from '../helpers/app-loop.js';
 import { download, fanOut, type Hashing, hashing as hashWith, sequentialReuse } from '../helpers/hashing.js';
 import { type NginxServer, startNginx } from '../helpers/nginx.js';
-import { testPki } from '../helpers/tls-certs.js';
+import { chainPki, testPki } from '../helpers/tls-certs.js';
 
 const pki = testPki();
 let nginx: NginxServer;
@@ -80,4 +81,35 @@ test('1,000 https transfers at once with maxHostConnections 20: all complete, at
   const loop = new AppLoop({ maxHostConnections: 20 });
   await fanOut(loop, `${nginx.baseUrl}/1k.bin`, 1000, nginx.files.get('/1k.bin')!.sha256, 20, trust);
   loop.close();
+});
+
+test('certInfo lists the certificates nginx sends, as curl -w %{num_certs} counts them (not the root the trust store adds)', async () => {
+  const chains = chainPki();
+  const { execFile } = await import('node:child_process');
+  for (const [cert, sent] of [
+    [chains.withIntermediate, 2],
+    [chains.withRoot, 3],
+  ] as const) {
+    const server = await startNginx({ tls: { cert, key: chains.serverKey }, bigFileBytes: 1024 });
+    try {
+      const url = `${server.baseUrl}/small.txt`;
+      const r = await run({ url, caInfo: chains.caCert, certInfo: true });
+      assert.equal(r.code, CurlCode.OK, r.error);
+      const curl = await new Promise<string>((resolve) =>
+        execFile(
+          'curl',
+          ['-s', '-o', '/dev/null', '--cacert', chains.caCert, '-w', '%{num_certs}', url],
+          (_e, out) => resolve(out),
+        ),
+      );
+      assert.equal(Number(curl), sent, cert);
+      assert.equal(r.info.certInfo.length, sent, cert);
+      assert.ok(
+        r.info.certInfo[1]!.includes('Subject:CN=tscurl test intermediate, O=tscurl'),
+        r.info.certInfo[1]!.join('|'),
+      );
+    } finally {
+      await server.stop();
+    }
+  }
 });

@@ -23,7 +23,7 @@ import {
   TscurlError,
   fetch as tscurlFetch,
 } from '../../src/index.js';
-import { type TestPki, testPki } from '../helpers/tls-certs.js';
+import { chainPki, type TestPki, testPki } from '../helpers/tls-certs.js';
 
 let pki: TestPki;
 const servers: { close(): void }[] = [];
@@ -148,9 +148,29 @@ describe('verification', () => {
       await asked.body.text();
       assert.equal(asked.info.numConnects, 0);
       assert.ok(asked.info.certInfo[0]!.includes('Subject:CN=localhost'), asked.info.certInfo.join('|'));
+      // The server sends its certificate only: the CA from caInfo is not listed, as in libcurl.
+      assert.equal(asked.info.certInfo.length, 1);
     } finally {
       await client.close();
     }
+  });
+
+  test("certInfo: the certificates the server sent, not the root the trust store adds (curl's SSL_get_peer_cert_chain)", async () => {
+    const chains = chainPki();
+    const key = pki.read(chains.serverKey);
+    const subjects = async (cert: string, options: TransferOptions): Promise<string[]> => {
+      const srv = await httpsServer({ cert: pki.read(cert), key });
+      const r = await get(`${srv.url}/chain`, { ...options, certInfo: true });
+      assert.equal(r.status, 200);
+      return r.info.certInfo.map((c) => c[0]!);
+    };
+    const leaf = 'Subject:CN=localhost, O=tscurl';
+    const intermediate = 'Subject:CN=tscurl test intermediate, O=tscurl';
+    const root = 'Subject:CN=tscurl test CA, O=tscurl';
+    // The root is verified from caInfo: not listed unless the server sends it too.
+    assert.deepEqual(await subjects(chains.withIntermediate, trustCa()), [leaf, intermediate]);
+    assert.deepEqual(await subjects(chains.withRoot, trustCa()), [leaf, intermediate, root]);
+    assert.deepEqual(await subjects(chains.leafOnly, { sslVerifyPeer: false }), [leaf]);
   });
 
   test('the default store does not know the test CA: 60', async () => {

@@ -234,7 +234,7 @@ function derToPem(der: Buffer, label: string): string {
 export function tlsSettings(setup: TlsSetup, o: EasyOptions, sessions: TlsSessionCache): TlsSettings {
   if (setup.error !== undefined) throw setup.error;
   const cache = o.sslSessionIdCache === false ? undefined : (o.share?.tlsSessions ?? sessions);
-  return { ...setup.settings!, alpn: alpnOffer(o), sessions: cache };
+  return { ...setup.settings!, alpn: alpnOffer(o), sessions: cache, certInfo: o.certInfo === true };
 }
 
 /**
@@ -288,10 +288,13 @@ export function tlsDebugText(tls: TlsState): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** CURLINFO_CERTINFO: per certificate of the chain (leaf first), libcurl's "Name:value" entries. */
+/**
+ * CURLINFO_CERTINFO: per certificate the server sent (leaf first; the verified chain when that is
+ * not known), libcurl's "Name:value" entries. A root the trust store added is not listed.
+ */
 export function certInfoOf(tls: TlsState | undefined): string[][] {
   if (tls === undefined) return [];
-  return tls.chain.map((c) => [
+  return (tls.sentChain ?? tls.chain).map((c) => [
     `Subject:${c.subject}`,
     `Issuer:${c.issuer}`,
     `Serial Number:${c.serialNumber}`,

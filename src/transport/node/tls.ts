@@ -161,6 +161,8 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
   private readonly spareSlabs: Buffer[] = [];
   /** The chain Node read for its name check during the handshake (not on a resumed session). */
   peerChain: tls.PeerCertificate | undefined;
+  /** TlsConnectOptions.sentChain. */
+  wantsSentChain = false;
   /** Decrypted bytes come through `onread` (false: a paused stream, where Node's internals differ). */
   readonly receivesThroughOnread: boolean;
 
@@ -248,16 +250,30 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
     lent.length = 0;
   }
 
+  readSentChain(): readonly TlsCertificate[] | undefined {
+    const info = this.tls;
+    if (info === undefined || this.error !== undefined) return undefined;
+    return info.sentChain ?? sentPart(this.tlsSock, info.chain);
+  }
+
   get tls(): TlsSessionInfo | undefined {
     if (this.info !== undefined || this.connecting || this.error !== undefined) return this.info;
-    this.info = sessionInfo(this.tlsSock, this.peerChain as tls.DetailedPeerCertificate | undefined);
+    this.info = sessionInfo(
+      this.tlsSock,
+      this.peerChain as tls.DetailedPeerCertificate | undefined,
+      this.wantsSentChain,
+    );
     this.peerChain = undefined;
     return this.info;
   }
 }
 
-function sessionInfo(s: tls.TLSSocket, read: tls.DetailedPeerCertificate | undefined): TlsSessionInfo {
-  const chain: TlsCertificate[] = [];
+function sessionInfo(
+  s: tls.TLSSocket,
+  read: tls.DetailedPeerCertificate | undefined,
+  wantsSent: boolean,
+): TlsSessionInfo {
+  const chain: NodeCertificate[] = [];
   let cert: tls.DetailedPeerCertificate | undefined = read ?? s.getPeerCertificate(true);
   const seen = new Set<string>();
   while (cert !== undefined && cert.raw !== undefined && !seen.has(cert.fingerprint256)) {
@@ -272,8 +288,28 @@ function sessionInfo(s: tls.TLSSocket, read: tls.DetailedPeerCertificate | undef
     alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : '',
     authorizationError: s.authorized || err === null || err === undefined ? undefined : String(err),
     chain,
+    sentChain: wantsSent ? sentPart(s, chain) : undefined,
     resumed: s.isSessionReused(),
   };
+}
+
+/**
+ * The certificates of `chain` the peer sent. getPeerCertificate(true) completes the chain from the
+ * trust store (a root the server did not send); getPeerX509Certificate() links the certificates as
+ * OpenSSL holds the peer's (SSL_get_peer_cert_chain, what libcurl lists in CURLINFO_CERTINFO).
+ * Read after getPeerCertificate: Node 20's getPeerX509Certificate empties OpenSSL's list as it
+ * reads it.
+ */
+function sentPart(s: tls.TLSSocket, chain: readonly TlsCertificate[]): TlsCertificate[] | undefined {
+  const sent = new Set<string>();
+  for (
+    let c = s.getPeerX509Certificate();
+    c !== undefined && !sent.has(c.fingerprint256);
+    c = c.issuerCertificate
+  )
+    sent.add(c.fingerprint256);
+  if (sent.size === 0) return undefined;
+  return chain.filter((c) => c instanceof NodeCertificate && sent.has(c.fingerprint256));
 }
 
 function dn(o: tls.Certificate | undefined): string {
@@ -285,7 +321,7 @@ function dn(o: tls.Certificate | undefined): string {
   return parts.join(', ');
 }
 
-function certificateOf(c: tls.PeerCertificate): TlsCertificate {
+function certificateOf(c: tls.PeerCertificate): NodeCertificate {
   const dnsNames: string[] = [];
   const ipAddresses: string[] = [];
   for (const entry of (c.subjectaltname ?? '').split(', ')) {
@@ -303,6 +339,7 @@ function certificateOf(c: tls.PeerCertificate): TlsCertificate {
     Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? ''),
     dnsNames,
     ipAddresses,
+    c.fingerprint256,
   );
 }
 
@@ -325,6 +362,8 @@ class NodeCertificate implements TlsCertificate {
     readonly commonName: string,
     readonly dnsNames: readonly string[],
     readonly ipAddresses: readonly string[],
+    /** Node's SHA-256 fingerprint: which of the chain's certificates the peer sent. */
+    readonly fingerprint256: string,
   ) {}
 
   /** The SubjectPublicKeyInfo DER. */
@@ -377,5 +416,6 @@ export function startNodeTls(socket: TransportSocket, options: TlsConnectOptions
   // table needs a number of its own for each socket the application watches.
   const fd = socket instanceof NodeTlsSocket ? nextSyntheticFd() : undefined;
   made = new NodeTlsSocket(tlsSock, socket.remoteAddress, socket.remotePort, fd);
+  made.wantsSentChain = options.sentChain === true;
   return made;
 }
