@@ -168,6 +168,17 @@ describe('tscurl TLS flags (compared with curl)', { concurrency: 4 }, () => {
     assert.equal(theirs.stdout.toString(), '18');
   });
 
+  test("-w through an HTTPS proxy to an http:// origin: the TLS fields are the proxy's only where curl says so", async () => {
+    // The self-signed server as the proxy: it answers the absolute-form request itself.
+    const fmt = '%{proxy_ssl_verify_result} %{ssl_verify_result} %{time_appconnect} %{num_certs}';
+    const proxy = url.self!.replace('localhost', '127.0.0.1');
+    const args = ['-s', '--proxy-insecure', '-x', proxy, '-o', '/dev/null', '-w', fmt, 'http://origin.test/'];
+    const [mine, theirs] = await Promise.all([tscurl(args), curl(args)]);
+    assert.equal(mine.code, 0, mine.stderr);
+    assert.equal(mine.stdout.toString(), '18 0 0.000000 1');
+    assert.equal(mine.stdout.toString(), theirs.stdout.toString());
+  });
+
   test('-v prints the handshake lines a curl user expects', async () => {
     const args = ['-sv', '--cacert', pki.caCert, '-o', '/dev/null', `${url.tls13}/`];
     const [mine, theirs] = await Promise.all([tscurl(args), curl(args)]);
