@@ -175,3 +175,28 @@ export async function startCpuProfile(file) {
     writeFileSync(file, JSON.stringify(profile));
   };
 }
+
+/**
+ * The 8 header fields the bench's nginx sends with a static file of `size` bytes, flat (name,
+ * value, ...): what the Response-cost benches give Node's Headers.
+ */
+export function nginxFields(size) {
+  return [
+    'Server',
+    'nginx/1.22.1',
+    'Date',
+    'Sun, 06 Dec 2026 08:00:00 GMT',
+    'Content-Type',
+    'application/octet-stream',
+    'Content-Length',
+    String(size),
+    'Last-Modified',
+    'Sun, 06 Dec 2026 07:00:00 GMT',
+    'Connection',
+    'keep-alive',
+    'ETag',
+    `"6932d8f0-${size.toString(16)}"`,
+    'Accept-Ranges',
+    'bytes',
+  ];
+}

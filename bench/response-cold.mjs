@@ -6,6 +6,8 @@
 // stream: the body stream alone; response: in a Response; fields: and nginx's 8 header fields
 // appended to response.headers (what fetch() does); pairs / record: the fields given as the
 // init's `headers` ([name, value] pairs / an object) instead.
+import { nginxFields } from './common.mjs';
+
 const [variant = 'fields', nArg = '2000'] = process.argv.slice(2);
 const variants = ['stream', 'response', 'fields', 'pairs', 'record'];
 if (!variants.includes(variant)) {
@@ -13,24 +15,7 @@ if (!variants.includes(variant)) {
   process.exit(2);
 }
 const N = Number(nArg);
-const fields = [
-  'Server',
-  'nginx/1.22.1',
-  'Date',
-  'Sun, 06 Dec 2026 08:00:00 GMT',
-  'Content-Type',
-  'application/octet-stream',
-  'Content-Length',
-  '102400',
-  'Last-Modified',
-  'Sun, 06 Dec 2026 07:00:00 GMT',
-  'Connection',
-  'keep-alive',
-  'ETag',
-  '"6932d8f0-19000"',
-  'Accept-Ranges',
-  'bytes',
-];
+const fields = nginxFields(100 * 1024);
 const strategy = { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength };
 const init = { status: 200, statusText: 'OK' };
 const first = new Uint8Array(64 * 1024);
