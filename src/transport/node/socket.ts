@@ -247,7 +247,11 @@ export class NodeSocket implements TransportSocket {
     // Node asks for the first buffer inside net.connect(), before the NodeSocket exists: the
     // shared buffer, as nobody has read yet.
     receiving = undefined;
-    const s = new NodeSocket(net.connect(connectOptions as NodeConnectOptions), options.address, options.port);
+    const s = new NodeSocket(
+      net.connect(connectOptions as NodeConnectOptions),
+      options.address,
+      options.port,
+    );
     s.endChecked = false;
     return s;
   }
