@@ -323,7 +323,10 @@ export interface EasyOptions {
   sslCipherList?: string;
   /** CURLOPT_TLS13_CIPHERS: TLS 1.3 cipher suites, ':'-separated. */
   tls13Ciphers?: string;
-  /** CURLOPT_SSL_OPTIONS: SslOpt bits (NATIVE_CA adds the operating system's CA store). */
+  /**
+   * CURLOPT_SSL_OPTIONS: SslOpt bits (NATIVE_CA adds the operating system's CA store;
+   * NO_PARTIALCHAIN makes only a self-signed root end a chain, not an intermediate CA trusted).
+   */
   sslOptions?: number;
   /** CURLOPT_SSL_SESSIONID_CACHE (default true): resume TLS sessions with hosts seen before. */
   sslSessionIdCache?: boolean;

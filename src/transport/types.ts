@@ -159,6 +159,11 @@ export interface TlsConfig {
   readonly ca?: readonly (string | Uint8Array)[] | undefined;
   /** Add the operating system's store to `ca` (or to the default store). */
   readonly caNative?: boolean | undefined;
+  /**
+   * Any certificate of the trust store ends a chain, an intermediate CA too, not only a
+   * self-signed root (OpenSSL's X509_V_FLAG_PARTIAL_CHAIN).
+   */
+  readonly partialChain?: boolean | undefined;
   /** Client certificate chain and key, PEM. */
   readonly cert?: string | Uint8Array | undefined;
   readonly key?: string | Uint8Array | undefined;

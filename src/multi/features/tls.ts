@@ -154,6 +154,9 @@ function buildSetup(o: EasyOptions): TlsSetup {
   const config: { -readonly [K in keyof TlsConfig]: TlsConfig[K] } = { id: '' };
   config.ca = ca;
   config.caNative = ((o.sslOptions ?? 0) & SslOpt.NATIVE_CA) !== 0;
+  // libcurl (OpenSSL) trusts any certificate of its CA store as an anchor, an intermediate too,
+  // unless CURLSSLOPT_NO_PARTIALCHAIN says otherwise.
+  config.partialChain = ((o.sslOptions ?? 0) & SslOpt.NO_PARTIALCHAIN) === 0;
   if (o.sslCert !== undefined) {
     const type = (o.sslCertType ?? 'PEM').toUpperCase();
     let cert: Buffer;
@@ -193,6 +196,7 @@ function buildSetup(o: EasyOptions): TlsSetup {
   h.update(
     JSON.stringify([
       config.caNative,
+      config.partialChain,
       config.minVersion,
       config.maxVersion,
       config.ciphers,

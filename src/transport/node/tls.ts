@@ -71,8 +71,11 @@ export function secureContextFor(config: TlsConfig): tls.SecureContext {
       ? [...nodeTls().rootCertificates, ...systemCertificates()]
       : config.ca.map(asBuffer);
   if (config.ca !== undefined && config.caNative === true) ca.push(...systemCertificates());
-  // @types/node 20 lacks `ciphersuites`; Node takes it.
-  const options: tls.SecureContextOptions & { ciphersuites?: string } = { ca };
+  // @types/node 20 lacks `ciphersuites` and `allowPartialTrustChain` (Node 20.18, 22.9); Node takes them.
+  const options: tls.SecureContextOptions & { ciphersuites?: string; allowPartialTrustChain?: boolean } = {
+    ca,
+  };
+  if (config.partialChain === true) options.allowPartialTrustChain = true;
   if (config.minVersion !== undefined) options.minVersion = config.minVersion;
   if (config.maxVersion !== undefined) options.maxVersion = config.maxVersion;
   if (config.ciphers !== undefined) options.ciphers = config.ciphers;
