@@ -8,10 +8,10 @@
 // Every attempt is a SocketFilter with one address. While racing, the socket the connection is
 // watched on is the newest attempt's (`query('socket')`); the older one is looked at whenever
 // the transfer runs, and `query('connectDeadline')` says when the next attempt is due.
-import { CurlCode } from '../core/codes.js';
+import { CurlCode, curlStrerror } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { ReadResult, ResolvedAddress, Transport } from '../transport/types.js';
-import { describeErrno, SocketFilter } from './socket.js';
+import { SocketFilter } from './socket.js';
 import type { Filter, FilterQueries } from './types.js';
 
 /** libcurl's CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS default. */
@@ -42,6 +42,11 @@ export interface HappyEyeballsOptions {
   /** Told each address as its attempt starts (curl's "  Trying 127.0.0.1:80..." line). */
   onAttempt?: ((address: ResolvedAddress) => void) | undefined;
   /**
+   * Told when an attempt fails with an error of its own (curl's "connect to 127.0.0.1 port 80
+   * failed: Connection refused"); an attempt closed because its time share ran out is not.
+   */
+  onAttemptFailed?: ((address: ResolvedAddress, error: Error) => void) | undefined;
+  /**
    * Told when an attempt wins, before the filters above go on (curl's "Connected to" line comes
    * at the TCP connect: before a SOCKS handshake, proxy TLS or a CONNECT).
    */
@@ -64,8 +69,6 @@ export class HappyEyeballsFilter implements Filter {
   private startedAt = Number.NaN;
   private secondStarted = false;
   private newest: Attempt | undefined;
-  /** Why each failed attempt failed (made at the first failure). */
-  private errors: string[] | undefined;
 
   /** Addresses come later (`setAddresses`), once the name is resolved. */
   constructor(
@@ -124,7 +127,7 @@ export class HappyEyeballsFilter implements Filter {
           connected = a.filter.connect(now);
         } catch (e) {
           fam.lastError = e instanceof TransferError && e.cause instanceof Error ? e.cause : (e as Error);
-          (this.errors ??= []).push(`${a.address.address}: ${fam.lastError.message}`);
+          this.opts.onAttemptFailed?.(a.address, fam.lastError);
           a.filter.destroy();
           fam.current = undefined;
           this.startNext(fam, now);
@@ -197,19 +200,18 @@ export class HappyEyeballsFilter implements Filter {
     this.opts = NO_RACE;
   }
 
+  /**
+   * curl 8's failf after the last attempt: the CurlCode's text (curl 7.8x gave the last errno's
+   * text, which curl 8 says in each attempt's own line, onAttemptFailed).
+   */
   private failure(now: number): TransferError {
     const cause = this.families.map((f) => f.lastError).find((e) => e !== undefined);
-    const why = cause === undefined ? 'no address to try' : describeErrno(cause);
+    const why = cause === undefined ? 'no address to try' : curlStrerror(CurlCode.COULDNT_CONNECT);
     return new TransferError(
       CurlCode.COULDNT_CONNECT,
       `Failed to connect to ${this.host} port ${this.port} after ${Math.round(now - this.startedAt)} ms: ${why}`,
       { side: 'transport', phase: 'connect', cause },
     );
-  }
-
-  /** The addresses tried and why each failed (for the verbose output). */
-  get attemptErrors(): readonly string[] {
-    return this.errors ?? [];
   }
 
   pollset(wantRecv: boolean, wantSend: boolean): number {

@@ -19,6 +19,7 @@ import { CurlCode, ProxyCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeapItem } from '../core/heap.js';
 import { DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS, type HappyEyeballsOptions } from '../filters/happy-eyeballs.js';
+import { describeErrno } from '../filters/socket.js';
 import { TlsFilter, type TlsState } from '../filters/tls.js';
 import type { Filter } from '../filters/types.js';
 import { type HeaderList, NEED_DATA, ProtocolError } from '../proto/h1/types.js';
@@ -327,6 +328,8 @@ export function fail(m: Multi, t: Transfer, e: unknown): void {
   t.error = err;
   if (err.proxyCode !== undefined) t.proxyCode = err.proxyCode;
   t.result = err.code;
+  // libcurl's failf sends its message to the debug callback too: the error buffer's text as a line.
+  if (t.o.debugFunction !== undefined) m.callDebug(t, 'text', `${err.message}\n`);
   releaseResponse(t);
   dropConnection(m, t, `failed: ${err.codeName}`);
   releaseLookup(m, t);
@@ -376,8 +379,29 @@ function dropConnection(m: Multi, t: Transfer, reason: string): void {
   t.req.stream?.abandon();
   t.req.stream = undefined;
   m.detach(t, conn);
-  if (conn.reusable) m.releaseConnection(conn, m.transport.now());
+  const keep = conn.reusable;
+  tellConnectionEnd(m, t, conn, keep ? 'kept' : 'closing');
+  if (keep) m.releaseConnection(conn, m.transport.now());
   else m.closeConnection(conn, reason);
+}
+
+/**
+ * curl 8's multi_done line as a transfer lets go of its connection: "closing connection #N" when
+ * a failed transfer takes it down, "shutting down connection #N" when a finished one does (curl
+ * 7.88 said "Closing connection N" for both), "Connection #N to host H left intact" when it goes
+ * back to the pool (H is the first hop, as curl's display name: the proxy, else the connectTo
+ * target). Nothing while other transfers still use it, as curl.
+ */
+function tellConnectionEnd(
+  m: Multi,
+  t: Transfer,
+  conn: Connection,
+  how: 'kept' | 'closing' | 'shutting down',
+): void {
+  if (t.o.debugFunction === undefined) return;
+  if (how !== 'kept') m.callDebug(t, 'text', `${how} connection #${conn.id}\n`);
+  else if (conn.users === 0)
+    m.callDebug(t, 'text', `Connection #${conn.id} to host ${(t.route?.first ?? conn).host} left intact\n`);
 }
 
 function checkTimeouts(t: Transfer, now: number): void {
@@ -607,7 +631,10 @@ function lookup(m: Multi, t: Transfer, now: number): Step {
   const { host, port } = lookupTarget(t);
   const { cache, defaultMs } = dnsCacheFor(m, o.share);
   const fixed = cachedLookup(cache, o, host, port, now, defaultMs);
-  if (fixed !== undefined) return resolvedStep(m, t, fixed, now);
+  if (fixed !== undefined) {
+    if (o.debugFunction !== undefined) m.callDebug(t, 'text', `Hostname ${host} was found in DNS cache\n`);
+    return resolvedStep(m, t, fixed, now);
+  }
   if (usesDoh(o, host, ipVersion(host) !== 0)) {
     t.doh = startDoh(m, t, host, port, now);
     if (t.state !== 'resolving') transition(m, t, 'resolving');
@@ -679,6 +706,17 @@ function startConnect(m: Multi, t: Transfer, conn: Connection, addrs: ResolvedAd
               t,
               'text',
               `  Trying ${a.family === 6 ? `[${a.address}]` : a.address}:${route.first.port}...\n`,
+            ),
+    onAttemptFailed:
+      o.debugFunction === undefined
+        ? undefined
+        : // curl 8 adds "from <local address> port <local port>": Node does not know the local
+          // end of a socket whose connect failed, so this is curl 7.88's shorter form.
+          (a, e) =>
+            m.callDebug(
+              t,
+              'text',
+              `connect to ${a.address} port ${route.first.port} failed: ${describeErrno(e)}\n`,
             ),
     onConnected: o.debugFunction === undefined ? undefined : () => verboseConnect(m, t),
   };
@@ -1308,15 +1346,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     t.req.stream = undefined;
     m.detach(t, conn);
     const close = !conn.reusable || t.o.forbidReuse === true;
-    if (t.o.debugFunction !== undefined) {
-      m.callDebug(
-        t,
-        'text',
-        close
-          ? `Closing connection ${conn.id}\n`
-          : `Connection #${conn.id} to host ${(t.route?.first ?? conn).host} left intact\n`,
-      );
-    }
+    tellConnectionEnd(m, t, conn, close ? 'shutting down' : 'kept');
     if (close) m.closeConnection(conn, 'not reusable');
     else if (!releaseShared(m, t.o.share, conn, now)) m.releaseConnection(conn, now);
   }

@@ -25,7 +25,13 @@ interface Outcome {
 async function race(
   addresses: ResolvedAddress[],
   setup: (net: SimNetwork) => void,
-  opts: { heMs?: number; connectTimeoutMs?: number; listen?: ResolvedAddress[] } = {},
+  opts: {
+    heMs?: number;
+    connectTimeoutMs?: number;
+    listen?: ResolvedAddress[];
+    /** Filled with each attempt that failed with an error of its own: [when, address, errno code]. */
+    failed?: Array<[number, string, string | undefined]>;
+  } = {},
 ): Promise<Outcome> {
   const net = new SimNetwork({ latencyMs: 10 });
   net.setAddresses('dual.test', opts.listen ?? addresses);
@@ -37,6 +43,7 @@ async function race(
     happyEyeballsTimeoutMs: opts.heMs ?? 200,
     connectDeadline: net.now() + (opts.connectTimeoutMs ?? 10_000),
     onAttempt: (a) => tried.push([net.now(), a.address]),
+    onAttemptFailed: (a, e) => opts.failed?.push([net.now(), a.address, (e as { code?: string }).code]),
   });
   let result: Outcome | undefined;
   let watched: Socket | undefined;
@@ -131,9 +138,19 @@ describe('happy eyeballs (virtual time, 10 ms latency)', () => {
     });
   });
   test('every address refused: COULDNT_CONNECT naming the host, after the last refusal', async () => {
-    const r = await race([V6A, V4A], (net) => net.setAddresses('dual.test', []), { listen: [V6B] });
+    const failed: Array<[number, string, string | undefined]> = [];
+    const r = await race([V6A, V4A], (net) => net.setAddresses('dual.test', []), { listen: [V6B], failed });
     assert.equal(r.at, 40);
-    assert.match(r.error!, /^Failed to connect to dual\.test port 80 after 40 ms: Connection refused$/);
+    // curl 8's failf gives the CurlCode's text; each refusal is told on its own (the verbose
+    // "connect to A port P failed: Connection refused" lines).
+    assert.match(
+      r.error!,
+      /^Failed to connect to dual\.test port 80 after 40 ms: Could not connect to server$/,
+    );
+    assert.deepEqual(failed, [
+      [20, 'fd00::1', 'ECONNREFUSED'],
+      [40, '10.0.0.1', 'ECONNREFUSED'],
+    ]);
   });
   test('both blackholed: no winner before the connect timeout, every attempt closed after', async () => {
     const r = await race([V6A, V4A], (net) => net.blackhole(['fd00::1', '10.0.0.1']), {

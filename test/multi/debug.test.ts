@@ -1,4 +1,4 @@
-// CURLOPT_DEBUGFUNCTION: the 'text' lines (Trying, Connected, Re-using, left intact, Closing),
+// CURLOPT_DEBUGFUNCTION: the 'text' lines (Trying, Connected, Re-using, left intact, shutting down),
 // request and response headers, and body bytes both ways, in libcurl's order.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -48,6 +48,6 @@ test('a POST on a new connection, then a GET reusing it, then one closing it', a
 
   const c = recorder();
   await driver.add(new Easy({ url: `${server.url}/`, forbidReuse: true, debugFunction: c.fn }));
-  assert.deepEqual(c.log.at(-1), ['text', `Closing connection ${id}\n`]);
+  assert.deepEqual(c.log.at(-1), ['text', `shutting down connection #${id}\n`]);
   driver.close();
 });

@@ -191,7 +191,10 @@ describe('errors', () => {
     assert.equal(r5.error, 'Could not resolve proxy: no-such-proxy.invalid');
     const r7 = await run({ url: `${originUrl}/`, proxy: 'http://127.0.0.1:1' });
     assert.equal(r7.code, CurlCode.COULDNT_CONNECT);
-    assert.match(r7.error, /^Failed to connect to 127\.0\.0\.1 port 1 after \d+ ms: Connection refused$/);
+    assert.match(
+      r7.error,
+      /^Failed to connect to 127\.0\.0\.1 port 1 after \d+ ms: Could not connect to server$/,
+    );
     const rs = await run({ url: `${originUrl}/`, proxy: 'gopher://127.0.0.1:1' });
     assert.equal(rs.code, CurlCode.COULDNT_CONNECT);
     assert.equal(rs.error, 'Unsupported proxy scheme for "gopher://127.0.0.1:1"');

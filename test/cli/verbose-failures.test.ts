@@ -1,0 +1,194 @@
+// -v's "* " lines when a transfer fails or lets go of its connection, side by side with
+// /usr/bin/curl (7.88 here): the failf line before "tscurl: (N) ...", each refused attempt, the
+// connection's end, "Hostname H was found in DNS cache". Where curl 7.88's words differ from
+// curl 8's, its lines are turned into curl 8's first (tscurl follows curl 8):
+//   "Closing connection N"  -> "closing connection #N" (a failed transfer) or
+//                              "shutting down connection #N" (a finished one)
+//   "...: Couldn't connect to server" -> "...: Could not connect to server"
+//   "transfer closed with N bytes remaining to read" -> "end of response with N bytes missing"
+// and tscurl's messages lose where they happened (docs/cli.md: tscurl's texts name the host and
+// port), so that the rest compares word for word.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { startUdpDns, type UdpDnsServer } from '../helpers/dns-server.js';
+import { closedPort, onRequestHead, type RawServer, startRawServer } from '../helpers/http-server.js';
+import { testPki } from '../helpers/tls-certs.js';
+import { cliNodeArgs, curl, haveCurl, tscurl } from './helpers.js';
+
+let raw: RawServer;
+let tlsServer: https.Server;
+let tlsPort: number;
+let dns: UdpDnsServer;
+const replies: Record<string, (s: import('node:net').Socket) => void> = {
+  '/close': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
+  '/keep': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+  '/short': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
+  '/stall': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
+  '/reset': (s) => {
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+    setTimeout(() => s.resetAndDestroy(), 50);
+  },
+};
+
+before(async () => {
+  // The CLI's bundle is built here, not at the first spawn: building it blocks this process (and
+  // the servers in it) for a moment, which would eat into the 1 s of the timeout case.
+  cliNodeArgs();
+  raw = await startRawServer((socket) => onRequestHead(socket, (path) => replies[path]?.(socket)));
+  const pki = testPki();
+  tlsServer = https.createServer(
+    { cert: readFileSync(pki.selfSignedCert), key: readFileSync(pki.serverKey) },
+    (_req, res) => res.end('secret'),
+  );
+  tlsServer.on('tlsClientError', () => {});
+  await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+  tlsPort = (tlsServer.address() as AddressInfo).port;
+  dns = await startUdpDns({});
+});
+after(async () => {
+  await raw.close();
+  await new Promise((r) => tlsServer.close(r));
+  await dns.close();
+});
+
+const lifecycle =
+  /^\* ( {2}Trying |connect to |Connected to |Failed to connect|Could not resolve|Operation timed out|Recv failure|end of response|transfer closed|SSL certificate problem|Closing connection|closing connection|shutting down|Connection #|Hostname )/;
+
+const numbers = (l: string) =>
+  l.replace(/after \d+ ms/, 'after N ms').replace(/after \d+ milliseconds/, 'after N milliseconds');
+
+/** curl 7.88's lines in curl 8's words. */
+function curl8(stderr: string, failed: boolean): string[] {
+  return stderr
+    .split('\n')
+    .filter((l) => lifecycle.test(l))
+    .map((l) =>
+      numbers(l)
+        .replace(
+          /^\* Closing connection (\d+)$/,
+          failed ? '* closing connection #$1' : '* shutting down connection #$1',
+        )
+        .replace("Couldn't connect to server", 'Could not connect to server')
+        .replace(
+          /transfer closed with (\d+) bytes remaining to read/,
+          'end of response with $1 bytes missing',
+        ),
+    );
+}
+
+/** tscurl's lines without the place its messages name. */
+function mine(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .map((l) =>
+      l
+        .replace(/^\* Failure when receiving data from \S+ port \d+: /, '* Recv failure: ')
+        .replace(/ \(from \S+ port \d+\)$/, '')
+        .replace(/ \(\S+ port \d+, \w+\)$/, '')
+        .replace(/ in connection to \S+$/, ''),
+    )
+    .filter((l) => lifecycle.test(l))
+    .map(numbers);
+}
+
+async function compare(args: string[], expected: string[]): Promise<void> {
+  assert.ok(haveCurl, 'compares against /usr/bin/curl, installed here and in CI');
+  const [a, b] = await Promise.all([
+    curl(['-sv', '-o', '/dev/null', ...args]),
+    tscurl(['-sv', '-o', '/dev/null', ...args]),
+  ]);
+  assert.equal(b.code, a.code, `exit code\ncurl: ${a.stderr}\ntscurl: ${b.stderr}`);
+  assert.deepEqual(mine(b.stderr), curl8(a.stderr, a.code !== 0), `curl: ${a.stderr}\ntscurl: ${b.stderr}`);
+  assert.deepEqual(mine(b.stderr), expected);
+}
+
+describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, () => {
+  test('refused connect: the attempt\'s "connect to ... failed", the failf line, "closing connection #0"', async () => {
+    const port = await closedPort();
+    await compare(
+      [`http://127.0.0.1:${port}/`],
+      [
+        `*   Trying 127.0.0.1:${port}...`,
+        `* connect to 127.0.0.1 port ${port} failed: Connection refused`,
+        `* Failed to connect to 127.0.0.1 port ${port} after N ms: Could not connect to server`,
+        '* closing connection #0',
+      ],
+    );
+  });
+
+  test('timeout mid-body: "Operation timed out after N milliseconds with 3 out of 10 bytes received"', async () => {
+    await compare(
+      ['-m', '1', `${raw.url}/stall`],
+      [
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        '* Operation timed out after N milliseconds with 3 out of 10 bytes received',
+        '* closing connection #0',
+      ],
+    );
+  });
+
+  test('reset mid-body: "Connection reset by peer", "closing connection #0"', async () => {
+    await compare(
+      [`${raw.url}/reset`],
+      [
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        '* Recv failure: Connection reset by peer',
+        '* closing connection #0',
+      ],
+    );
+  });
+
+  test('body cut short: curl 8\'s "end of response with 7 bytes missing" (7.88: "transfer closed with 7 bytes remaining to read")', async () => {
+    await compare(
+      [`${raw.url}/short`],
+      [
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        '* end of response with 7 bytes missing',
+        '* closing connection #0',
+      ],
+    );
+  });
+
+  test('TLS verification failure: "SSL certificate problem: self-signed certificate", "closing connection #0"', async () => {
+    await compare(
+      [`https://127.0.0.1:${tlsPort}/`],
+      [
+        `*   Trying 127.0.0.1:${tlsPort}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${tlsPort} (#0)`,
+        '* SSL certificate problem: self-signed certificate',
+        '* closing connection #0',
+      ],
+    );
+  });
+
+  test('the end of good transfers: "left intact", curl 8\'s "shutting down connection #N" for "Connection: close", then "Hostname H was found in DNS cache"', async () => {
+    await compare(
+      ['-o', '/dev/null', '-o', '/dev/null', `${raw.url}/keep`, `${raw.url}/close`, `${raw.url}/keep`],
+      [
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        '* Connection #0 to host 127.0.0.1 left intact',
+        '* shutting down connection #0',
+        '* Hostname 127.0.0.1 was found in DNS cache',
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#1)`,
+        '* Connection #1 to host 127.0.0.1 left intact',
+      ],
+    );
+  });
+
+  test('unknown host (a DNS server on loopback answers NXDOMAIN): "Could not resolve host: H", "closing connection #0"', async () => {
+    // curl 7.88 here has no c-ares (--dns-servers): its lines for this case are curl 8's words
+    // already ("Could not resolve host: nohost.invalid", then "Closing connection 0").
+    const r = await tscurl(['-sSv', '--dns-servers', `127.0.0.1:${dns.port}`, 'http://nohost.invalid/']);
+    assert.equal(r.code, 6, r.stderr);
+    assert.deepEqual(mine(r.stderr), ['* Could not resolve host: nohost.invalid', '* closing connection #0']);
+    assert.match(r.stderr, /^tscurl: \(6\) Could not resolve host: nohost\.invalid$/m);
+  });
+});

@@ -1,0 +1,222 @@
+// CURLOPT_DEBUGFUNCTION's 'text' lines when a transfer fails and when it lets go of its
+// connection, in curl 8's words: every failf message (the error buffer's text) as its own line,
+// each failed connect attempt, "Hostname H was found in DNS cache", and at the end "closing
+// connection #N" (a failed transfer), "shutting down connection #N" (a finished transfer on a
+// connection that cannot be reused) or "Connection #N to host H left intact". curl 7.88 said
+// "Closing connection N" for both of the first two.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { CurlCode, type DebugInfoType, Easy, NodeDriver } from '../../src/index.js';
+import {
+  closedPort,
+  onRequestHead,
+  type RawServer,
+  startHttpServer,
+  startRawServer,
+  type TestServer,
+} from '../helpers/http-server.js';
+import { offlineTransport } from '../helpers/offline-dns.js';
+import { testPki } from '../helpers/tls-certs.js';
+
+let server: TestServer;
+let raw: RawServer;
+let tlsServer: https.Server;
+let tlsPort: number;
+const replies: Record<string, (s: import('node:net').Socket) => void> = {
+  '/close': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
+  '/short': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
+  '/stall': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
+  '/reset': (s) => {
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+    setTimeout(() => s.resetAndDestroy(), 20);
+  },
+};
+
+before(async () => {
+  server = await startHttpServer((_req, res) => res.end('fine'));
+  raw = await startRawServer((socket) =>
+    onRequestHead(socket, (path) => replies[path]?.(socket), { once: true }),
+  );
+  const pki = testPki();
+  tlsServer = https.createServer(
+    { cert: readFileSync(pki.selfSignedCert), key: readFileSync(pki.serverKey) },
+    (_req, res) => res.end('secret'),
+  );
+  tlsServer.on('tlsClientError', () => {});
+  await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+  tlsPort = (tlsServer.address() as AddressInfo).port;
+});
+after(async () => {
+  await server.close();
+  await raw.close();
+  await new Promise((r) => tlsServer.close(r));
+});
+
+interface Run {
+  result: CurlCode;
+  errorBuffer: string;
+  /** The 'text' lines, in order. */
+  text: string[];
+}
+
+async function run(driver: NodeDriver, url: string, extra: Record<string, unknown> = {}): Promise<Run> {
+  const text: string[] = [];
+  const easy = new Easy({
+    url,
+    ...extra,
+    debugFunction: (type: DebugInfoType, d: string | Uint8Array) => {
+      if (type === 'text') text.push(typeof d === 'string' ? d : Buffer.from(d).toString('latin1'));
+    },
+  });
+  const done = await driver.add(easy);
+  return { result: done.result, errorBuffer: easy.errorBuffer, text };
+}
+
+/** The failf line: the error buffer's text as a line of its own (libcurl's failf sends both). */
+function assertFailf(r: Run, start: RegExp): void {
+  const line = r.text.find((l) => start.test(l));
+  assert.ok(line !== undefined, `no line matching ${start} in ${JSON.stringify(r.text)}`);
+  assert.equal(line, `${r.errorBuffer}\n`);
+}
+
+/** The last two lines: the failf line, then curl 8's "closing connection #N". */
+function assertFailedEnd(r: Run, start: RegExp): void {
+  assertFailf(r, start);
+  assert.match(r.text.at(-2)!, start, JSON.stringify(r.text));
+  assert.match(r.text.at(-1)!, /^closing connection #\d+\n$/, JSON.stringify(r.text));
+}
+
+test('refused connect: "connect to A port P failed: Connection refused" per attempt, the failf line, "closing connection #N"', async () => {
+  const driver = new NodeDriver();
+  try {
+    const port = await closedPort();
+    const r = await run(driver, `http://127.0.0.1:${port}/`);
+    assert.equal(r.result, CurlCode.COULDNT_CONNECT);
+    // curl 8's failf names the CurlCode's text; the errno's text is in the attempt's own line
+    // (Node does not know the local address of a refused socket: curl 8 adds "from L port LP").
+    assert.equal(r.text.length, 4, JSON.stringify(r.text));
+    assert.equal(r.text[0], `  Trying 127.0.0.1:${port}...\n`);
+    assert.equal(r.text[1], `connect to 127.0.0.1 port ${port} failed: Connection refused\n`);
+    assert.match(
+      r.errorBuffer,
+      new RegExp(
+        `^Failed to connect to 127\\.0\\.0\\.1 port ${port} after \\d+ ms: Could not connect to server$`,
+      ),
+    );
+    assertFailedEnd(r, /^Failed to connect to /);
+  } finally {
+    driver.close();
+  }
+});
+
+test('unknown host: "Could not resolve host: H", then "closing connection #N"', async () => {
+  const driver = new NodeDriver({ transport: offlineTransport({}) });
+  try {
+    const r = await run(driver, 'http://nohost.invalid/');
+    assert.equal(r.result, CurlCode.COULDNT_RESOLVE_HOST);
+    assert.equal(r.errorBuffer, 'Could not resolve host: nohost.invalid');
+    assert.deepEqual(r.text.slice(0, 1), ['Could not resolve host: nohost.invalid\n']);
+    assertFailedEnd(r, /^Could not resolve host: /);
+  } finally {
+    driver.close();
+  }
+});
+
+test('timeout mid-body: "Operation timed out after N milliseconds with 3 out of 10 bytes received"', async () => {
+  const driver = new NodeDriver();
+  try {
+    const r = await run(driver, `${raw.url}/stall`, { timeoutMs: 200 });
+    assert.equal(r.result, CurlCode.OPERATION_TIMEDOUT);
+    assertFailedEnd(r, /^Operation timed out after \d+ milliseconds with 3 out of 10 bytes received/);
+  } finally {
+    driver.close();
+  }
+});
+
+test('reset mid-body: the receive failure, then "closing connection #N"', async () => {
+  const driver = new NodeDriver();
+  try {
+    const r = await run(driver, `${raw.url}/reset`);
+    assert.equal(r.result, CurlCode.RECV_ERROR);
+    assertFailedEnd(r, /Connection reset by peer/);
+  } finally {
+    driver.close();
+  }
+});
+
+test('body cut short: curl 8\'s "end of response with 7 bytes missing", then "closing connection #N"', async () => {
+  const driver = new NodeDriver();
+  try {
+    const r = await run(driver, `${raw.url}/short`);
+    assert.equal(r.result, CurlCode.PARTIAL_FILE);
+    assertFailedEnd(r, /^end of response with 7 bytes missing/);
+  } finally {
+    driver.close();
+  }
+});
+
+test('TLS verification failure: "SSL certificate problem: self-signed certificate", then "closing connection #N"', async () => {
+  const driver = new NodeDriver();
+  try {
+    const r = await run(driver, `https://localhost:${tlsPort}/`, {
+      resolve: [`localhost:${tlsPort}:127.0.0.1`],
+    });
+    assert.equal(r.result, CurlCode.PEER_FAILED_VERIFICATION);
+    assertFailedEnd(r, /^SSL certificate problem: self-signed certificate/);
+  } finally {
+    driver.close();
+  }
+});
+
+test('the end of a good transfer: "left intact", or curl 8\'s "shutting down connection #N" when the connection cannot be kept', async () => {
+  const driver = new NodeDriver();
+  try {
+    const kept = await run(driver, `${server.url}/`);
+    assert.equal(kept.result, CurlCode.OK);
+    const id = /\(#(\d+)\)/.exec(kept.text.find((l) => l.startsWith('Connected to '))!)![1];
+    assert.equal(kept.text.at(-1), `Connection #${id} to host 127.0.0.1 left intact\n`);
+    assert.ok(!kept.text.some((l) => /closing|shutting/i.test(l)), JSON.stringify(kept.text));
+
+    const closed = await run(driver, `${raw.url}/close`);
+    assert.equal(closed.result, CurlCode.OK);
+    assert.match(closed.text.at(-1)!, /^shutting down connection #\d+\n$/, JSON.stringify(closed.text));
+
+    const forbidden = await run(driver, `${server.url}/`, { forbidReuse: true });
+    assert.equal(forbidden.result, CurlCode.OK);
+    assert.equal(forbidden.text.at(-1), `shutting down connection #${id}\n`);
+  } finally {
+    driver.close();
+  }
+});
+
+test('a new connection to a host looked up before: "Hostname H was found in DNS cache" before "Trying"', async () => {
+  const driver = new NodeDriver({ transport: offlineTransport({ 'api.test': ['127.0.0.1'] }) });
+  try {
+    const url = `http://api.test:${server.port}/`;
+    const first = await run(driver, url, { forbidReuse: true });
+    assert.equal(first.result, CurlCode.OK);
+    assert.ok(!first.text.some((l) => l.includes('DNS cache')), JSON.stringify(first.text));
+    const second = await run(driver, url, { forbidReuse: true });
+    assert.equal(second.result, CurlCode.OK);
+    assert.deepEqual(second.text.slice(0, 2), [
+      'Hostname api.test was found in DNS cache\n',
+      `  Trying 127.0.0.1:${server.port}...\n`,
+    ]);
+  } finally {
+    driver.close();
+  }
+});
+
+test('a transfer that fails before it has a connection says only the failf line', async () => {
+  const driver = new NodeDriver();
+  try {
+    const r = await run(driver, 'http:////127.0.0.1/');
+    assert.equal(r.result, CurlCode.URL_MALFORMAT);
+    assert.deepEqual(r.text, [`${r.errorBuffer}\n`]);
+  } finally {
+    driver.close();
+  }
+});
