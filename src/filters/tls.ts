@@ -221,7 +221,10 @@ export class TlsFilter implements Filter {
     const st = this.state;
     if (st === undefined || st.sentChain !== undefined || st.resumed) return st;
     const sent = this.sock?.readSentChain?.();
-    if (sent !== undefined) this.state = { ...st, sentChain: sent };
+    if (sent === undefined) return st;
+    this.state = { ...st, sentChain: sent };
+    // A connection resuming this session later reports these too (its handshake carries none).
+    this.settings.sessions?.putChain(this.sessionKey(), st.chain, sent);
     return this.state;
   }
 

@@ -213,7 +213,9 @@ export interface TlsSessionInfo {
   readonly authorizationError: string | undefined;
   /**
    * Leaf first, each certificate followed by its issuer: those the peer sent, then the issuers the
-   * trust store added up to a root. Empty if the peer sent none.
+   * trust store added up to a root. Empty if the peer sent none. A transport may give the leaf
+   * alone unless TlsConnectOptions.sentChain was set (the Node transport does: the chain's objects
+   * cost ten times the leaf's, and the checks need only the leaf).
    */
   readonly chain: readonly TlsCertificate[];
   /**
@@ -236,7 +238,7 @@ export interface TlsConnectOptions {
   readonly session?: Uint8Array | undefined;
   /** Told each resumable session the server hands out (TLS 1.3 sends them after the handshake). */
   readonly onSession?: ((session: Uint8Array) => void) | undefined;
-  /** Also tell which certificates the peer sent (TlsSessionInfo.sentChain; costs a second read). */
+  /** Also tell which certificates the peer sent (TlsSessionInfo.sentChain; costs reading the chain). */
   readonly sentChain?: boolean | undefined;
 }
 

@@ -174,6 +174,58 @@ describe('verification', () => {
     assert.deepEqual(await subjects(chains.leafOnly, { sslVerifyPeer: false }), [leaf]);
   });
 
+  test('the chain is read only for certInfo: the handshake reads the leaf; asked later on the connection, or on one resuming it, the certificates sent', async () => {
+    const chains = chainPki();
+    const srv = await httpsServer({
+      cert: pki.read(chains.withIntermediate),
+      key: pki.read(chains.serverKey),
+    });
+    const leaf = 'Subject:CN=localhost, O=tscurl';
+    const intermediate = 'Subject:CN=tscurl test intermediate, O=tscurl';
+    const tlsModule = process.getBuiltinModule('node:tls');
+    const proto = tlsModule.TLSSocket.prototype;
+    const original = proto.getPeerCertificate;
+    const detailedReads: boolean[] = [];
+    proto.getPeerCertificate = function (this: tls.TLSSocket, detailed?: boolean) {
+      detailedReads.push(detailed === true);
+      return original.call(this, detailed as true);
+    } as typeof original;
+    const c = new Client();
+    try {
+      const pinned: TransferOptions = { ...trustCa(), pinnedPublicKey: pki.serverPin };
+      const quiet = await c.request(`${srv.url}/a`, pinned);
+      await quiet.body.text();
+      assert.equal(quiet.statusCode, 200);
+      assert.equal(quiet.info.sslVerifyResult, 0);
+      assert.deepEqual(quiet.info.certInfo, []);
+      // The name check and the pin were made from the leaf: no read of the whole chain.
+      assert.ok(detailedReads.length > 0);
+      assert.ok(!detailedReads.includes(true), detailedReads.join());
+      const asked = await c.request(`${srv.url}/b`, { ...pinned, certInfo: true });
+      await asked.body.text();
+      assert.equal(asked.info.numConnects, 0);
+      assert.deepEqual(
+        asked.info.certInfo.map((e) => e[0]),
+        [leaf, intermediate],
+      );
+      const resumed = await c.request(`${srv.url}/c`, {
+        ...trustCa(),
+        forbidReuse: true,
+        freshConnect: true,
+        certInfo: true,
+      });
+      await resumed.body.text();
+      assert.equal(srv.resumed, 1);
+      assert.deepEqual(
+        resumed.info.certInfo.map((e) => e[0]),
+        [leaf, intermediate],
+      );
+    } finally {
+      proto.getPeerCertificate = original;
+      await c.close();
+    }
+  });
+
   test('an intermediate CA in caInfo ends the chain, as in libcurl; sslOptions NO_PARTIALCHAIN asks for the root: 60', async () => {
     const chains = chainPki();
     const srv = await httpsServer({

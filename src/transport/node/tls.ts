@@ -162,8 +162,8 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
   private readonly lentSlabs: ArrayBufferLike[] = [];
   /** Slabs recycle() gave back, taken before allocating a new one. */
   private readonly spareSlabs: Buffer[] = [];
-  /** The chain Node read for its name check during the handshake (not on a resumed session). */
-  peerChain: tls.PeerCertificate | undefined;
+  /** The leaf Node read for its name check during the handshake (not on a resumed session). */
+  peerLeaf: tls.PeerCertificate | undefined;
   /** TlsConnectOptions.sentChain. */
   wantsSentChain = false;
   /** Decrypted bytes come through `onread` (false: a paused stream, where Node's internals differ). */
@@ -253,37 +253,34 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
     lent.length = 0;
   }
 
+  /** The certificates the peer sent, read now (the whole chain first: see sentPart). */
   readSentChain(): readonly TlsCertificate[] | undefined {
     const info = this.tls;
     if (info === undefined || this.error !== undefined) return undefined;
-    return info.sentChain ?? sentPart(this.tlsSock, info.chain);
+    return info.sentChain ?? sentPart(this.tlsSock, chainOf(peerCertificate(this.tlsSock, true)));
   }
 
   get tls(): TlsSessionInfo | undefined {
     if (this.info !== undefined || this.connecting || this.error !== undefined) return this.info;
-    this.info = sessionInfo(
-      this.tlsSock,
-      this.peerChain as tls.DetailedPeerCertificate | undefined,
-      this.wantsSentChain,
-    );
-    this.peerChain = undefined;
+    this.info = sessionInfo(this.tlsSock, this.peerLeaf, this.wantsSentChain);
+    this.peerLeaf = undefined;
     return this.info;
   }
 }
 
+/**
+ * What the handshake established. The peer's certificates: the whole chain only when the
+ * certificates sent are wanted (CURLOPT_CERTINFO), otherwise the leaf alone, which is all the name
+ * check and a pinned key need. Node builds the whole chain's objects with a lookup of the last
+ * issuer in the trust store, ten times the cost of the leaf (libcurl reads the chain only for
+ * CURLOPT_CERTINFO too).
+ */
 function sessionInfo(
   s: tls.TLSSocket,
-  read: tls.DetailedPeerCertificate | undefined,
+  leaf: tls.PeerCertificate | undefined,
   wantsSent: boolean,
 ): TlsSessionInfo {
-  const chain: NodeCertificate[] = [];
-  let cert: tls.DetailedPeerCertificate | undefined = read ?? s.getPeerCertificate(true);
-  const seen = new Set<string>();
-  while (cert !== undefined && cert.raw !== undefined && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    chain.push(certificateOf(cert));
-    cert = cert.issuerCertificate;
-  }
+  const chain = chainOf(wantsSent ? peerCertificate(s, true) : (leaf ?? peerCertificate(s, false)));
   const err = s.authorizationError as unknown as string | Error | null | undefined;
   return {
     protocol: s.getProtocol() ?? '',
@@ -294,6 +291,37 @@ function sessionInfo(
     sentChain: wantsSent ? sentPart(s, chain) : undefined,
     resumed: s.isSessionReused(),
   };
+}
+
+/** The certificates from `first` along its issuer links (one for a certificate read without them). */
+function chainOf(first: tls.PeerCertificate | null): NodeCertificate[] {
+  const chain: NodeCertificate[] = [];
+  let cert = (first ?? undefined) as tls.DetailedPeerCertificate | undefined;
+  const seen = new Set<string>();
+  while (cert !== undefined && cert.raw !== undefined && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(certificateOf(cert));
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+}
+
+/**
+ * Node's TLSSocket.getPeerCertificate: `detailed` links each certificate to its issuer, the last
+ * one's looked up in the trust store. Called on the prototype: the socket's own method is leafOnly.
+ */
+function peerCertificate(s: tls.TLSSocket, detailed: boolean): tls.PeerCertificate | null {
+  return nodeTls().TLSSocket.prototype.getPeerCertificate.call(s, detailed) as tls.PeerCertificate | null;
+}
+
+/**
+ * The TLS socket's own getPeerCertificate. Node's secure-connect step asks for the whole chain on
+ * every full handshake that OpenSSL verified, only to hand it to checkServerIdentity (270 us of
+ * CPU against 21 us for the leaf, with a two-certificate chain): the name check is the filter's,
+ * from the leaf. Nothing else calls the socket's method (the socket is never the application's).
+ */
+function leafOnly(this: tls.TLSSocket): tls.PeerCertificate {
+  return peerCertificate(this, false) ?? ({} as tls.PeerCertificate);
 }
 
 /**
@@ -400,10 +428,10 @@ export function startNodeTls(socket: TransportSocket, options: TlsConnectOptions
     secureContext,
     // The filter verifies (so each reason has its code); OpenSSL still computes the result.
     rejectUnauthorized: false,
-    // The name is checked by the filter (curl's rules and messages), not by Node.
-    // Node reads the whole chain to hand it here: kept, so it is not read a second time.
+    // The name is checked by the filter (curl's rules and messages), not by Node. Node reads the
+    // leaf to hand it here (leafOnly): kept, so it is not read a second time.
     checkServerIdentity: (_host, cert) => {
-      if (made !== undefined) made.peerChain = cert;
+      if (made !== undefined) made.peerLeaf = cert;
       return undefined;
     },
     ALPNProtocols: [...options.alpn],
@@ -412,6 +440,7 @@ export function startNodeTls(socket: TransportSocket, options: TlsConnectOptions
   if (net.isIP(host) === 0) connectOptions.servername = host;
   if (options.session !== undefined) connectOptions.session = Buffer.from(options.session);
   const tlsSock = nodeTls().connect(connectOptions);
+  (tlsSock as { getPeerCertificate: typeof leafOnly }).getPeerCertificate = leafOnly;
   if (options.onSession !== undefined) tlsSock.on('session', options.onSession);
   const log = keylogStream();
   if (log !== undefined) tlsSock.on('keylog', (line: Buffer) => log.write(line));
