@@ -5,6 +5,7 @@
 // the API layer costs per request (its objects, promises, streams and Node's Response).
 // Each client reads its bodies as the bench clients do (`for await` over the body stream).
 //   node --import tsx bench/api-cost.ts [--rounds N] [--only request,fetch,driver] [--shape W1|W2]
+//   node --import tsx bench/api-cost.ts --cold --rounds 1 --only request   (a fresh process's first round)
 //   node --import tsx bench/api-cost.ts --alloc request|fetch|driver [--shape W2]   (bytes per request)
 // Shapes: W1, 20,000 x 1 KiB, 100 at a time (the default); W2, 2,000 x 100 KiB, 50 at a time,
 // each response handed out in 64 KiB reads, one per readiness event.
@@ -205,7 +206,9 @@ if (args[0] === '--alloc') {
 }
 const rounds = Number(option('--rounds') ?? 5);
 const kinds = (option('--only') ?? 'driver,request,fetch').split(',') as Kind[];
-for (const k of kinds) await workload(k, count / 4, concurrency); // warm up
+// --cold: no warm-up round, so the first round is what a fresh process pays (compiles, tiering
+// up, the first collections); run it in separate processes, one kind each, alternating builds.
+if (!args.includes('--cold')) for (const k of kinds) await workload(k, count / 4, concurrency);
 const results = new Map<Kind, number[]>(kinds.map((k) => [k, []]));
 for (let i = 0; i < rounds; i++) {
   for (const k of kinds) results.get(k)!.push(await cpuPerRequest(k, count, concurrency));

