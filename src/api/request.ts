@@ -170,19 +170,19 @@ class Result implements RequestResult {
   statusText: string;
   body: BodyReadable;
   readonly #easy: Easy;
-  #fields: readonly string[];
+  readonly #head: ResponseHead;
   #headers: ResponseHeaders | undefined;
 
   constructor(head: ResponseHead, body: BodyReadable, easy: Easy) {
     this.statusCode = head.status;
     this.statusText = head.statusText;
-    this.#fields = head.fields;
+    this.#head = head;
     this.body = body;
     this.#easy = easy;
   }
 
   get headers(): ResponseHeaders {
-    this.#headers ??= headerObject(this.#fields);
+    this.#headers ??= headerObject(this.#head.fields);
     return this.#headers;
   }
 

@@ -32,6 +32,25 @@ describe('request()', () => {
     assert.equal(await r.body.text(), 'h');
   });
 
+  test('headers first read after the connection carried the next response are still its own', async () => {
+    const one = new Client({ maxTotalConnections: 1 });
+    try {
+      const first = await one.request(`${A}/headers`);
+      assert.equal(await first.body.text(), 'h');
+      const second = await one.request(`${A}/status/201?text=Made`);
+      assert.equal(await second.body.text(), 'status 201');
+      assert.equal(second.info.numConnects, 0, 'the connection was reused');
+      assert.deepEqual(first.headers['set-cookie'], ['a=1; Path=/', 'b=2']);
+      assert.deepEqual(first.headers['x-multi'], ['one', 'two']);
+      assert.equal(first.headers['x-status'], undefined);
+      assert.equal(second.headers['x-status'], '201');
+      assert.equal(second.headers['x-multi'], undefined);
+      assert.equal(second.statusText, 'Made');
+    } finally {
+      await one.close();
+    }
+  });
+
   test('body mixins: text, json, bytes, arrayBuffer, blob', async () => {
     assert.deepEqual(await (await client.request(`${A}/json`)).body.json(), { a: 1, b: [true, null] });
     assert.equal(await (await client.request(`${A}/text`)).body.text(), 'hello, world');
