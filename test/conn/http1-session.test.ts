@@ -7,7 +7,7 @@ import { Http1Session } from '../../src/conn/http1/session.js';
 import type { RequestHead, Stream } from '../../src/conn/types.js';
 import type { Filter, FilterQueries } from '../../src/filters/types.js';
 import { NEED_DATA } from '../../src/proto/h1/types.js';
-import type { ReadResult } from '../../src/transport/types.js';
+import { EOF, type ReadResult } from '../../src/transport/types.js';
 
 /** A connected filter whose socket takes at most `room` bytes per send. */
 class FakeFilter implements Filter {
@@ -182,4 +182,34 @@ test('fill(maxBytes) holds the rest of a read; bytes held past the end forbid re
   assert.deepEqual(types, ['head', 'data', 'end']);
   s.done();
   assert.equal(conn.reusable, false);
+});
+
+test('the first response is read as its request asked, though the reader is made at its first byte', () => {
+  // HEAD: a Content-Length with no body after it; the next response on the connection is read too.
+  const { f, conn, session } = setup(1 << 20);
+  const s = session.openStream({ id: 1 })!;
+  s.sendHead({ ...head([], false), method: 'HEAD', responseMethod: 'HEAD' });
+  s.flush();
+  assert.equal(s.nextEvent(), NEED_DATA);
+  assert.equal(session.isAlive(), true);
+  assert.deepEqual(readResponse(s, f, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n'), ['head', 'end']);
+  s.done();
+  assert.equal(conn.reusable, true);
+  const t = session.openStream({ id: 2 })!;
+  t.sendHead(head([], false));
+  t.flush();
+  assert.deepEqual(readResponse(t, f, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), [
+    'head',
+    'data',
+    'end',
+  ]);
+  t.done();
+  // EOF before any byte of a first response: the reader made for it tells an empty reply.
+  const b = setup(1 << 20);
+  const u = b.session.openStream({ id: 1 })!;
+  u.sendHead(head([], false));
+  u.flush();
+  b.f.inbox.push(EOF);
+  assert.equal(u.fill(Number.POSITIVE_INFINITY), EOF);
+  assert.throws(() => u.nextEvent(), { code: 52, message: 'Empty reply from server' });
 });

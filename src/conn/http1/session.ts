@@ -7,7 +7,7 @@
 import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
 import { encodeChunk, encodeLastChunk, encodeRequestHead } from '../../proto/h1/request-writer.js';
-import { ResponseReader } from '../../proto/h1/response-reader.js';
+import { ResponseReader, type StartResponseOptions } from '../../proto/h1/response-reader.js';
 import type { HeaderList } from '../../proto/h1/types.js';
 import { NEED_DATA } from '../../proto/h1/types.js';
 import { EOF } from '../../transport/types.js';
@@ -40,8 +40,14 @@ function isChunked(list: HeaderList): boolean {
 export class Http1Session implements Session {
   readonly protocol = 'http/1.1';
   readonly multiplexed = false;
-  /** Keeps bytes a server sent past one response for the next (or to tell the connection is dead). */
-  readonly reader = new ResponseReader();
+  /**
+   * Keeps bytes a server sent past one response for the next (or to tell the connection is dead).
+   * Made when the first response's first byte (or EOF) arrives: a connection waiting for its first
+   * answer holds no parser (400 bytes each, with thousands of requests started at once).
+   */
+  private madeReader: ResponseReader | undefined = undefined;
+  /** How to read the response awaited before the reader is made (what startResponse() takes). */
+  private awaiting: StartResponseOptions | undefined = undefined;
   private active: Http1Stream | undefined;
   /** Both sides allow another exchange (cleared for good once not). */
   private keepAlive = true;
@@ -94,12 +100,23 @@ export class Http1Session implements Session {
   }
 
   isAlive(): boolean {
+    const reader = this.madeReader;
     return (
       !this.conn.top.hasPendingData() &&
-      this.reader.bufferedBytes === 0 &&
       this.held === undefined &&
-      !this.reader.eof
+      (reader === undefined || (reader.bufferedBytes === 0 && !reader.eof))
     );
+  }
+
+  /** The reader, made (and started on the awaited response) when the first input arrives. */
+  private get reader(): ResponseReader {
+    let reader = this.madeReader;
+    if (reader === undefined) {
+      reader = this.madeReader = new ResponseReader();
+      if (this.awaiting !== undefined) reader.startResponse(this.awaiting);
+      this.awaiting = undefined;
+    }
+    return reader;
   }
 
   // ------------------------------------------------------------ the stream's operations
@@ -121,12 +138,14 @@ export class Http1Session implements Session {
     if (this.out.length === 0) this.out = [bytes];
     else this.out.push(bytes);
     this.conn.requests++;
-    this.reader.startResponse({
+    const how: StartResponseOptions = {
       method: head.responseMethod,
       ignoreContentLength: head.ignoreContentLength,
       rawChunked: head.rawChunked,
       rawLines: head.rawLines !== false,
-    });
+    };
+    if (this.madeReader !== undefined) this.madeReader.startResponse(how);
+    else this.awaiting = how;
     return { bytes, framedBody: chunked };
   }
 
@@ -192,7 +211,9 @@ export class Http1Session implements Session {
   /** @internal */
   nextEvent(s: Http1Stream): StreamEvent | typeof NEED_DATA {
     this.check(s);
-    const ev = this.reader.nextEvent();
+    // No reader yet: nothing of the response has arrived.
+    if (this.madeReader === undefined) return NEED_DATA;
+    const ev = this.madeReader.nextEvent();
     if (ev !== NEED_DATA && ev.type === 'head' && ev.version === 10) this.http10 = true;
     if (ev !== NEED_DATA && ev.type === 'end') {
       // Nothing may follow a response unasked (bytes held by a rate limit), and a request whose
@@ -230,7 +251,7 @@ export class Http1Session implements Session {
   releaseInput(s: Http1Stream): void {
     // Bytes past the response wait in the reader, a rate-limited read's rest in `held`: views of
     // the same memory, so it is not given back then.
-    if (this.active !== s || this.reader.bufferedBytes > 0 || this.held !== undefined) return;
+    if (this.active !== s || (this.madeReader?.bufferedBytes ?? 0) > 0 || this.held !== undefined) return;
     this.conn.top.recycle?.();
   }
 
