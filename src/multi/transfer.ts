@@ -27,13 +27,12 @@ import { ipVersion } from '../proto/ip.js';
 import { hostForUrl } from '../proto/url.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
 import { connectToTarget } from './dns-cache.js';
-import { type DohLookup, dohProbeOptions, finishDoh, startDoh, usesDoh } from './doh.js';
+import { dohProbeOptions, finishDoh, startDoh, usesDoh } from './doh.js';
 import type { Easy } from './easy.js';
 import { AuthState, credentials, loadNetrc } from './features/auth.js';
 import { applyCookieList, CookieJar, cookiesEnabled, prepareJar, storeCookies } from './features/cookies.js';
 import { ContentDecoder } from './features/decode/index.js';
 import { httpReturnedError, httpShouldFail } from './features/fail.js';
-import type { NetrcEntry } from './features/netrc.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { planProxy } from './features/proxy/setup.js';
 import { checkResume, resumeUpload } from './features/range.js';
@@ -61,6 +60,7 @@ import { NO_HELD_OUTPUT, SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
 import { newTimerTable, Time, Timer } from './timers.js';
+import { TransferRareFields } from './transfer-rare.js';
 
 /** libcurl's DEFAULT_CONNECT_TIMEOUT. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 300_000;
@@ -71,7 +71,8 @@ type Step = 'again' | 'wait';
 
 let nextTransferId = 0;
 
-export class Transfer implements HeapItem, SocketUser, StreamOwner {
+/** One transfer (its rarely set fields are in TransferRareFields: records made on first use). */
+export class Transfer extends TransferRareFields implements HeapItem, SocketUser, StreamOwner {
   heapKey = Number.POSITIVE_INFINITY;
   heapIndex = -1;
   heapSeq = 0;
@@ -89,22 +90,9 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   reuseKey = '';
   conn: Connection | undefined;
   resolution: Resolution | undefined;
-  /** A name being resolved over DNS-over-HTTPS (dohUrl): its probe transfers. */
-  doh: DohLookup | undefined;
-  /** The options the DoH probes start from (made when the transfer is added). */
-  dohOptions: EasyOptions | undefined;
-  /** An engine-made transfer (a DoH probe) reports here instead of queueing a done message. */
-  onDone: ((t: Transfer, result: CurlCode) => void) | undefined;
-  /** Retried once on a reused connection that turned out dead. */
-  retriedStale = false;
-  /** Times an HTTP/2 server refused the request unprocessed (each one retried). */
-  refusedRetries = 0;
-  forceFresh = false;
 
   /** The URL of the current request: CURLOPT_URL, then each Location followed. */
   url = '';
-  /** The redirect history: made when a response first needs it (most transfers never redirect). */
-  private redirectState: RedirectState | undefined = undefined;
 
   /** The current request (fresh for each one: `setup` replaces it from the second request on). */
   req = new SingleRequest();
@@ -112,33 +100,12 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   setups = 0;
   /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
   uploadSize = -1;
-  /** Rate limits and the low-speed check: made in the body phase, for a transfer with one of them. */
-  speed: SpeedState | undefined = undefined;
-  /** xferInfoFunction's state; made on first use (only transfers with the callback have one). */
-  private progressState: ProgressState | undefined;
-  /** The server's authentication: made when a request has credentials or a 401 comes. */
-  private authState: AuthState | undefined = undefined;
-  /** The proxy's authentication; made when a request first goes through a proxy. */
-  private proxyAuthState: AuthState | undefined;
   /** How the current request's connection reaches the origin (proxies, connectTo). */
   route: Route | undefined;
-  /** CURLINFO_HTTP_CONNECTCODE: the last answer of an HTTP proxy to CONNECT (0: none). */
-  connectCode = 0;
-  /** CURLINFO_PROXYAUTH_AVAIL: the auth methods the last 407 offered. */
-  proxyAuthAvail = 0;
-  /** CURLINFO_PROXY_ERROR: the CURLproxycode of a failed proxy handshake. */
-  proxyCode = 0;
-  /** The name being resolved: the first hop, or the destination a SOCKS4/5 proxy is given as an address. */
-  resolving: 'hop' | 'socks-dest' = 'hop';
-  /** The .netrc entries, read when the transfer was added (undefined: netrc off). */
-  netrc: NetrcEntry[] | undefined;
   status = 0;
   httpVersion = 0;
   contentLength = -1;
   contentType: string | null = null;
-  /** CURLINFO_RETRY_AFTER (s) and CURLINFO_FILETIME (s since the epoch, -1 unknown). */
-  retryAfter = 0;
-  fileTime = -1;
   recvPaused = false;
   sendPaused = false;
   /** Decoded bytes this run may still deliver before yielding (features/write.ts). */
@@ -146,16 +113,8 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   /** The Multi API call in which it last yielded with work left (Multi._action). */
   yieldedIn = -1;
 
-  // The phase times (t*, below) are slots of `deadlines` after the timers: kept as fields, each
-  // fractional number would be a 16-byte heap box of its own.
-  /** Phase durations of the requests before the current one (libcurl adds them up over redirects). */
-  timesBefore: PhaseTimes | undefined;
   /** What the connection's TLS handshake established (https only). */
   tls: TlsState | undefined;
-  /** What the TLS handshake with an HTTPS proxy established (CURLINFO_PROXY_SSL_VERIFYRESULT). */
-  proxyTls: TlsState | undefined;
-  /** Time spent in the pending queue, over the whole transfer (CURLINFO_QUEUE_TIME_T). */
-  queueMs = 0;
   /** Id of the last connection the transfer used (CURLINFO_CONN_ID), -1 before any. */
   connId = -1;
 
@@ -172,9 +131,13 @@ export class Transfer implements HeapItem, SocketUser, StreamOwner {
   result: CurlCode = CurlCode.OK;
   error: TransferError | undefined;
 
-  constructor(readonly easy: Easy) {}
+  constructor(readonly easy: Easy) {
+    super();
+  }
 
-  // Phase times, transport clock ms; NaN = not reached (a virtual clock may start at 0).
+  // Phase times, transport clock ms; NaN = not reached (a virtual clock may start at 0). They are
+  // slots of `deadlines` after the timers: as fields, each fractional number would be a 16-byte
+  // heap box of its own.
   get tStart(): number {
     return this.deadlines[Time.START]!;
   }

@@ -21,6 +21,11 @@ before(async () => {
         }, 20);
         return;
       }
+      if (req.url === '/bare') {
+        res.writeHead(200, { 'Content-Length': 2 });
+        res.end('ok');
+        return;
+      }
       setTimeout(() => {
         res.writeHead(200, {
           'Content-Type': 'text/plain; charset=utf-8',
@@ -127,6 +132,31 @@ test('getInfo: each field against a known exchange', async () => {
   const refused = await run({ url: `http://127.0.0.1:${await closedPort()}/` });
   assert.equal(refused.code, CurlCode.COULDNT_CONNECT);
   assert.equal(refused.info.osErrno, 111); // ECONNREFUSED
+});
+
+test('getInfo: a transfer that never set a rarely used field reads its default', async () => {
+  // Such fields live in a record made when the first of them is set: a transfer without one reads
+  // shared defaults, which another transfer's values (Retry-After, the file time, the times of a
+  // redirect) must not have reached.
+  const first = await run({ url: `${srv.url}/start`, followLocation: true, filetime: true });
+  assert.equal(first.code, CurlCode.OK, first.error);
+  const bare = await run({ url: `${srv.url}/bare`, filetime: true });
+  assert.equal(bare.code, CurlCode.OK, bare.error);
+  const i = bare.easy.getInfo();
+  assert.equal(i.retryAfter, 0);
+  assert.equal(i.filetime, -1);
+  assert.equal(i.redirectCount, 0);
+  assert.equal(i.redirectTime, 0);
+  assert.equal(i.httpConnectCode, 0);
+  assert.equal(i.proxyError, 0);
+  assert.equal(i.proxyAuthAvail, 0);
+  assert.equal(i.queueTimeT, 0);
+  assert.equal(i.proxySslVerifyResult, 0);
+  assert.ok(i.namelookupTime <= i.totalTime);
+  const again = first.easy.getInfo();
+  assert.equal(again.retryAfter, 120);
+  assert.equal(again.filetime, Date.parse(LAST_MODIFIED) / 1000);
+  assert.ok(again.redirectTime >= 0.02);
 });
 
 /**
