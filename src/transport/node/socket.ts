@@ -61,6 +61,11 @@ interface SockName {
 }
 /** The one object every connected socket's local address is read into. */
 const SOCKNAME: SockName = {};
+/**
+ * The local address read last: a socket whose address is the same string keeps that one, not a
+ * copy of its own (every connection from one host has the same few addresses; 32 bytes each).
+ */
+let lastLocalAddress = '';
 
 /** net.Socket accepts stream options at runtime; @types/node 20 leaves them out of the type. */
 type NodeConnectOptions = net.TcpNetConnectOpts & {
@@ -662,7 +667,9 @@ export class NodeSocket implements TransportSocket {
     // its own on every socket (_sockname).
     const handle = (s.sock as unknown as NetSocketInternals)._handle;
     if (typeof handle?.getsockname === 'function' && handle.getsockname(SOCKNAME) === 0) {
-      s.local = SOCKNAME.address ?? '';
+      const address = SOCKNAME.address ?? '';
+      if (address !== lastLocalAddress) lastLocalAddress = address;
+      s.local = lastLocalAddress;
       s.localP = SOCKNAME.port ?? 0;
     } else {
       s.local = s.sock.localAddress ?? '';
