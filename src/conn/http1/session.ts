@@ -51,8 +51,12 @@ export class Http1Session implements Session {
   private active: Http1Stream | undefined;
   /** Both sides allow another exchange (cleared for good once not). */
   private keepAlive = true;
-  /** Protocol bytes (head, chunk framing) that must go out before anything else. */
-  private out: Uint8Array[] = [];
+  /**
+   * Protocol bytes (head, chunk framing) that must go out before anything else. Emptied to the
+   * shared NO_OUTPUT (never written: queueOut replaces it), so a connection waiting for its
+   * response keeps no array for the head it sent (56 bytes each).
+   */
+  private out: Uint8Array[] = NO_OUTPUT;
   /** Part of a read held back by the rate limit (Stream.fill's maxBytes) for the next fill. */
   private held: Uint8Array | undefined;
   /** The server answered HTTP/1.0: later requests go as HTTP/1.0 (libcurl's httpversion_seen). */
@@ -74,7 +78,7 @@ export class Http1Session implements Session {
 
   openStream(owner: StreamOwner): Stream | undefined {
     if (!this.canOpenStream()) return undefined;
-    this.out.length = 0;
+    this.out = NO_OUTPUT;
     const s = new Http1Stream(owner, this);
     this.active = s;
     return s;
@@ -133,10 +137,7 @@ export class Http1Session implements Session {
     const bytes = encodeRequestHead(head.method, head.path, head.headers, head.version, pooledBytes);
     s.chunked = chunked;
     s.bodyPending = head.body;
-    // A head into an empty queue makes a queue of one: a push onto an empty array reserves 17
-    // slots (152 bytes), kept by the connection while its response is awaited.
-    if (this.out.length === 0) this.out = [bytes];
-    else this.out.push(bytes);
+    this.queueOut(bytes);
     this.conn.requests++;
     const how: StartResponseOptions = {
       method: head.responseMethod,
@@ -149,6 +150,15 @@ export class Http1Session implements Session {
     return { bytes, framedBody: chunked };
   }
 
+  /**
+   * Bytes into the out queue. Into an empty one they make a queue of one: a push onto an empty
+   * array reserves 17 slots (152 bytes).
+   */
+  private queueOut(bytes: Uint8Array): void {
+    if (this.out.length === 0) this.out = [bytes];
+    else this.out.push(bytes);
+  }
+
   /** @internal */
   flush(s: Http1Stream): boolean {
     this.check(s);
@@ -159,6 +169,10 @@ export class Http1Session implements Session {
       if (n < chunk.length) {
         q[0] = chunk.subarray(n);
         return false;
+      }
+      if (q.length === 1) {
+        this.out = NO_OUTPUT;
+        return true;
       }
       q.shift();
     }
@@ -174,14 +188,14 @@ export class Http1Session implements Session {
         // all out, so `data` is at least the chunk's remainder.
         const [sizeLine] = encodeChunk(data);
         s.chunkLeft = data.length;
-        this.out.push(sizeLine!);
+        this.queueOut(sizeLine!);
         if (!this.flush(s)) return 0;
       }
       const n = this.conn.top.send(s.chunkLeft < data.length ? data.subarray(0, s.chunkLeft) : data);
       s.chunkLeft -= n;
       s.bodySent += n;
       if (s.chunkLeft === 0) {
-        this.out.push(CRLF);
+        this.queueOut(CRLF);
         this.flush(s);
       }
       return n;
@@ -196,7 +210,7 @@ export class Http1Session implements Session {
     this.check(s);
     if (!s.bodyPending) return;
     s.bodyPending = false;
-    if (s.chunked) this.out.push(encodeLastChunk());
+    if (s.chunked) this.queueOut(encodeLastChunk());
   }
 
   /** @internal */
@@ -269,6 +283,8 @@ export class Http1Session implements Session {
 }
 
 const CRLF = new Uint8Array([0x0d, 0x0a]);
+/** The empty out queue (shared: never pushed onto). */
+const NO_OUTPUT: Uint8Array[] = [];
 
 /** The one exchange in flight on an HTTP/1 connection. */
 class Http1Stream implements Stream {
