@@ -1,7 +1,7 @@
 // Turning Easy options into an HTTP request: the URL (parsed by proto/url.ts as libcurl does), method, header list (curl's defaults and
 // CURLOPT_HTTPHEADER's replace / remove / empty rules), body bytes.
 import { domainToASCII } from 'node:url';
-import { hostKeyOf, reuseKeyOf } from '../conn/factory.js';
+import { hostKeyOf, type Route, reuseKeyOf } from '../conn/factory.js';
 import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeaderList } from '../proto/h1/types.js';
@@ -43,6 +43,11 @@ export interface Target {
   readonly hostKey: string;
   /** reuseKeyOf(this) for a connection no option of CONNECTION_REUSE_OPTIONS and no TLS set apart. */
   plainReuseKey(): string;
+  /**
+   * The route of a connection straight to this target (no proxy, no connectTo), shared by every
+   * transfer to it: nothing writes to such a route.
+   */
+  directRoute(): Route;
 }
 
 /** The URL schemes the engine transfers (curl -V's Protocols line is made from this). */
@@ -122,6 +127,7 @@ class ParsedTarget implements Target {
   readonly hostKey: string;
   private written: string | undefined;
   private plainKey: string | undefined;
+  private direct: Route | undefined;
   constructor(
     readonly url: CurlUrl,
     readonly scheme: Target['scheme'],
@@ -143,6 +149,18 @@ class ParsedTarget implements Target {
   plainReuseKey(): string {
     this.plainKey ??= reuseKeyOf(this, this.hostKey, {}, undefined);
     return this.plainKey;
+  }
+  directRoute(): Route {
+    this.direct ??= {
+      first: this,
+      dest: this,
+      plan: undefined,
+      proxyContext: undefined,
+      addresses: undefined,
+      eyeballs: undefined,
+      socksTarget: undefined,
+    };
+    return this.direct;
   }
 }
 

@@ -657,7 +657,9 @@ function startConnect(m: Multi, t: Transfer, conn: Connection, addrs: ResolvedAd
   t.tNamelookup = now;
   const o = t.o;
   const route = t.route!;
-  route.addresses = addrs;
+  // Only a proxy chain's route keeps the addresses (to open its first hop again); a direct route
+  // is its target's, shared by every transfer to it.
+  if (route.plan !== undefined) route.addresses = addrs;
   const eyeballs: HappyEyeballsOptions = {
     happyEyeballsTimeoutMs: o.happyEyeballsTimeoutMs ?? DEFAULT_HAPPY_EYEBALLS_TIMEOUT_MS,
     connectDeadline: t.deadlines[Timer.CONNECT]!,
@@ -766,6 +768,8 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
   }
   if (plan !== undefined) t.reuseKey += plan.reuseKey;
   if (plan?.http?.kind === 'https') t.reuseKey += `|pxtls:${tlsSetupFor(proxyTlsOptions(o)).reuseKey}`;
+  // Straight to the target: its own route, made once (one object less per transfer).
+  if (plan === undefined && dest === target) return target.directRoute();
   const ctx: ProxyChainContext | undefined =
     plan === undefined
       ? undefined

@@ -19,6 +19,31 @@ before(async () => {
 after(() => origin.close());
 
 describe('HTTP proxy', () => {
+  test('one URL on one driver: straight, through a proxy, then straight again (each its own route)', async () => {
+    // A transfer straight to a URL uses a route its target keeps for every such transfer; one
+    // through a proxy makes its own (with the proxy's first hop and the addresses it resolved).
+    const proxy = await startHttpProxy();
+    const driver = new NodeDriver();
+    try {
+      const url = `${originUrl}/same`;
+      const direct = await run({ url }, driver);
+      assert.equal(direct.code, CurlCode.OK, direct.error);
+      assert.equal(direct.info.usedProxy, 0);
+      const proxied = await run({ url, proxy: proxy.url }, driver);
+      assert.equal(proxied.code, CurlCode.OK, proxied.error);
+      assert.equal(proxied.info.usedProxy, 1);
+      assert.equal(proxy.requests.length, 1);
+      assert.equal(proxy.requests[0]!.url, url);
+      const again = await run({ url }, driver);
+      assert.equal(again.code, CurlCode.OK, again.error);
+      assert.equal(again.info.usedProxy, 0);
+      assert.equal(again.body.toString(), 'origin saw GET /same');
+      assert.equal(proxy.requests.length, 1, 'the direct transfer went straight');
+    } finally {
+      driver.close();
+      await proxy.close();
+    }
+  });
   test('plain http goes in absolute-form with Proxy-Connection: Keep-Alive', async () => {
     const proxy = await startHttpProxy();
     try {
