@@ -336,14 +336,15 @@ function where(t: Transfer): string {
  * connection then; HTTP/2 resets the stream and keeps it), a connection that cannot carry another
  * exchange closes.
  */
-function dropConnection(m: Multi, t: Transfer, reason: string): void {
+function dropConnection(m: Multi, t: Transfer, reason: string, failed = true): void {
   const conn = t.conn;
   if (conn === undefined) return;
   t.req.stream?.abandon();
   t.req.stream = undefined;
   m.detach(t, conn);
   const keep = conn.reusable;
-  tellConnectionEnd(m, t, conn, keep ? 'kept' : 'closing');
+  // A retry is no failure: curl's multi_done runs without "premature" then.
+  tellConnectionEnd(m, t, conn, keep ? 'kept' : failed ? 'closing' : 'shutting down');
   if (keep) m.releaseConnection(conn, m.transport.now());
   else m.closeConnection(conn, reason);
 }
@@ -960,7 +961,12 @@ function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
     t.refusedRetries++;
     rewindBody(t.o, t.easy, t.req.upload);
     t.forceFresh = t.refusedRetries > 1;
-    dropConnection(m, t, 'stream refused');
+    if (t.o.debugFunction !== undefined) {
+      m.callDebug(t, 'text', 'REFUSED_STREAM, retrying a fresh connect\n');
+      connectionDied(m, t, t.refusedRetries);
+    }
+    dropConnection(m, t, 'stream refused', false);
+    anotherRequest(m, t);
     t.sizeUpload = 0;
     transition(m, t, 'setup');
     return true;
@@ -972,10 +978,25 @@ function retryOnStale(m: Multi, t: Transfer, e: unknown): boolean {
   rewindBody(t.o, t.easy, t.req.upload); // 65 when a read-callback body cannot be sent again
   t.retriedStale = true;
   t.forceFresh = true;
-  dropConnection(m, t, 'dead on reuse');
+  connectionDied(m, t, 1);
+  dropConnection(m, t, 'dead on reuse', false);
+  anotherRequest(m, t);
   t.sizeUpload = 0;
   transition(m, t, 'setup');
   return true;
+}
+
+/** libcurl's Curl_retry_request line (its count goes up to 5; a stale connection is retried once here). */
+function connectionDied(m: Multi, t: Transfer, count: number): void {
+  if (t.o.debugFunction === undefined) return;
+  m.callDebug(t, 'text', `Connection died, retrying a fresh connect (retry count: ${count})\n`);
+}
+
+/** libcurl's Curl_follow line: the transfer goes on with another request (a redirect, a retry). */
+function anotherRequest(m: Multi, t: Transfer): void {
+  if (t.o.debugFunction === undefined) return;
+  // The URL as libcurl keeps it once parsed (normalised), or a redirect's new one.
+  m.callDebug(t, 'text', `Issue another request to this URL: '${t.target?.href ?? t.url}'\n`);
 }
 
 function phasePerforming(m: Multi, t: Transfer, now: number): Step {
@@ -1213,6 +1234,7 @@ function onHead(
       t.redirects.shape.credentialsAllowed && (o.xoauth2Bearer !== undefined || hasCredentials(t));
     if (t.auth.onResponse(o, ev.status, ev.headers, canAuth) === 'retry') {
       t.req.follow = 'auth';
+      ignoringBody(m, t, ev);
       return undefined;
     }
   }
@@ -1223,6 +1245,7 @@ function onHead(
     t.proxyAuthAvail = t.proxyAuth.avail;
     if (again) {
       t.req.follow = 'auth';
+      ignoringBody(m, t, ev);
       return undefined;
     }
   }
@@ -1239,6 +1262,7 @@ function onHead(
       t.req.stream!.abandon();
       return 'stop';
     }
+    ignoringBody(m, t, ev);
     return undefined;
   }
   const resumedGet = (o.resumeFrom ?? 0) > 0 && t.req.upload === undefined && t.req.method !== 'HEAD';
@@ -1284,6 +1308,19 @@ function hasCredentials(t: Transfer): boolean {
   return credentials(t.o, t.target!, t.netrc) !== undefined;
 }
 
+/**
+ * libcurl's Curl_http_firstwrite: the body of a response that is followed (a redirect, an auth
+ * round) is read and dropped to keep the connection, and says so; not when the connection closes.
+ */
+function ignoringBody(
+  m: Multi,
+  t: Transfer,
+  ev: { framing: string; headers: readonly [string, string][] },
+): void {
+  if (t.o.debugFunction === undefined || ev.framing === 'close' || connectionClose(ev.headers)) return;
+  m.callDebug(t, 'text', 'Ignoring the response-body\n');
+}
+
 function connectionClose(headers: readonly [string, string][]): boolean {
   for (const [name, value] of headers) {
     if (name.length === 10 && name.toLowerCase() === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(value))
@@ -1325,6 +1362,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
       // round with the picked auth method; after a 417, without the Expect).
       rewindBody(t.o, t.easy, t.req.upload);
       if (next === 'expect') t.redirect.shape = { ...t.redirect.shape, disableExpect: true };
+      anotherRequest(m, t);
       t.target = undefined;
       startNextRequest(t);
       transition(m, t, 'setup');
@@ -1345,6 +1383,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
         start: t.tStart,
       });
       t.target = undefined;
+      anotherRequest(m, t);
       startNextRequest(t);
       transition(m, t, 'setup');
       return 'again';

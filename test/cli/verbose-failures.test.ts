@@ -22,9 +22,20 @@ let raw: RawServer;
 let tlsServer: https.Server;
 let tlsPort: number;
 let dns: UdpDnsServer;
+const answered = new WeakSet<import('node:net').Socket>();
 const replies: Record<string, (s: import('node:net').Socket) => void> = {
   '/close': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
   '/keep': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+  '/moved': (s) => void s.write('HTTP/1.1 302 Found\r\nLocation: /keep\r\nContent-Length: 3\r\n\r\nbye'),
+  '/moved-close': (s) => s.end('HTTP/1.1 302 Found\r\nLocation: /keep\r\nConnection: close\r\n\r\n'),
+  // Answers once, then closes when the next request comes on the same connection.
+  '/once': (s) => {
+    if (answered.has(s)) s.destroy();
+    else {
+      answered.add(s);
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    }
+  },
   '/short': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
   '/stall': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
   '/reset': (s) => {
@@ -37,7 +48,9 @@ before(async () => {
   // The CLI's bundle is built here, not at the first spawn: building it blocks this process (and
   // the servers in it) for a moment, which would eat into the 1 s of the timeout case.
   cliNodeArgs();
-  raw = await startRawServer((socket) => onRequestHead(socket, (path) => replies[path]?.(socket)));
+  raw = await startRawServer((socket) =>
+    onRequestHead(socket, (path) => replies[path.split('?')[0]!]?.(socket)),
+  );
   const pki = testPki();
   tlsServer = https.createServer(
     { cert: readFileSync(pki.selfSignedCert), key: readFileSync(pki.serverKey) },
@@ -55,7 +68,7 @@ after(async () => {
 });
 
 const lifecycle =
-  /^\* ( {2}Trying |connect to |Connected to |Failed to connect|Could not resolve|Operation timed out|Recv failure|end of response|transfer closed|SSL certificate problem|Closing connection|closing connection|shutting down|Connection #|Hostname )/;
+  /^\* ( {2}Trying |connect to |Connected to |Failed to connect|Could not resolve|Operation timed out|Recv failure|end of response|transfer closed|SSL certificate problem|Closing connection|closing connection|shutting down|Connection #|Hostname |Re-using |Issue another request|Ignoring the response-body|Connection died)/;
 
 const numbers = (l: string) =>
   l.replace(/after \d+ ms/, 'after N ms').replace(/after \d+ milliseconds/, 'after N milliseconds');
@@ -174,7 +187,55 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
         `*   Trying 127.0.0.1:${raw.port}...`,
         `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
         '* Connection #0 to host 127.0.0.1 left intact',
+        '* Re-using existing connection #0 with host 127.0.0.1',
         '* shutting down connection #0',
+        '* Hostname 127.0.0.1 was found in DNS cache',
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#1)`,
+        '* Connection #1 to host 127.0.0.1 left intact',
+      ],
+    );
+  });
+
+  test('-L: "Ignoring the response-body" and "Issue another request to this URL", on the kept connection or a new one', async () => {
+    await compare(
+      ['-L', `${raw.url}/moved`],
+      [
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        '* Ignoring the response-body',
+        '* Connection #0 to host 127.0.0.1 left intact',
+        `* Issue another request to this URL: '${raw.url}/keep'`,
+        '* Re-using existing connection #0 with host 127.0.0.1',
+        '* Connection #0 to host 127.0.0.1 left intact',
+      ],
+    );
+    await compare(
+      ['-L', `${raw.url}/moved-close`],
+      [
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        '* shutting down connection #0',
+        `* Issue another request to this URL: '${raw.url}/keep'`,
+        '* Hostname 127.0.0.1 was found in DNS cache',
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#1)`,
+        '* Connection #1 to host 127.0.0.1 left intact',
+      ],
+    );
+  });
+
+  test('a kept connection the server closed meanwhile: "Connection died, retrying a fresh connect", then curl 8\'s "shutting down connection #0"', async () => {
+    await compare(
+      ['-o', '/dev/null', `${raw.url}/once`, `${raw.url}/once?b`],
+      [
+        `*   Trying 127.0.0.1:${raw.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        '* Connection #0 to host 127.0.0.1 left intact',
+        '* Re-using existing connection #0 with host 127.0.0.1',
+        '* Connection died, retrying a fresh connect (retry count: 1)',
+        '* shutting down connection #0',
+        `* Issue another request to this URL: '${raw.url}/once?b'`,
         '* Hostname 127.0.0.1 was found in DNS cache',
         `*   Trying 127.0.0.1:${raw.port}...`,
         `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#1)`,

@@ -25,7 +25,17 @@ let server: TestServer;
 let raw: RawServer;
 let tlsServer: https.Server;
 let tlsPort: number;
+const answered = new WeakSet<import('node:net').Socket>();
 const replies: Record<string, (s: import('node:net').Socket) => void> = {
+  '/moved': (s) => void s.write('HTTP/1.1 302 Found\r\nLocation: /once\r\nContent-Length: 3\r\n\r\nbye'),
+  // Answers once, then closes when the next request comes on the same connection.
+  '/once': (s) => {
+    if (answered.has(s)) s.destroy();
+    else {
+      answered.add(s);
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    }
+  },
   '/close': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
   '/short': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
   '/stall': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
@@ -38,7 +48,7 @@ const replies: Record<string, (s: import('node:net').Socket) => void> = {
 before(async () => {
   server = await startHttpServer((_req, res) => res.end('fine'));
   raw = await startRawServer((socket) =>
-    onRequestHead(socket, (path) => replies[path]?.(socket), { once: true }),
+    onRequestHead(socket, (path) => replies[path.split('?')[0]!]?.(socket)),
   );
   const pki = testPki();
   tlsServer = https.createServer(
@@ -216,6 +226,43 @@ test('a transfer that fails before it has a connection says only the failf line'
     const r = await run(driver, 'http:////127.0.0.1/');
     assert.equal(r.result, CurlCode.URL_MALFORMAT);
     assert.deepEqual(r.text, [`${r.errorBuffer}\n`]);
+  } finally {
+    driver.close();
+  }
+});
+
+test('a redirect followed on the kept connection: "Ignoring the response-body", "left intact", "Issue another request to this URL"', async () => {
+  const driver = new NodeDriver();
+  try {
+    const r = await run(driver, `${raw.url}/moved`, { followLocation: true });
+    assert.equal(r.result, CurlCode.OK);
+    const id = /\(#(\d+)\)/.exec(r.text.find((l) => l.startsWith('Connected to '))!)![1];
+    assert.deepEqual(r.text.slice(2), [
+      'Ignoring the response-body\n',
+      `Connection #${id} to host 127.0.0.1 left intact\n`,
+      `Issue another request to this URL: '${raw.url}/once'\n`,
+      `Re-using existing connection #${id} with host 127.0.0.1\n`,
+      `Connection #${id} to host 127.0.0.1 left intact\n`,
+    ]);
+  } finally {
+    driver.close();
+  }
+});
+
+test('a kept connection the server closed meanwhile: "Connection died, retrying a fresh connect", "shutting down", another request', async () => {
+  const driver = new NodeDriver();
+  try {
+    assert.equal((await run(driver, `${raw.url}/once`)).result, CurlCode.OK);
+    const r = await run(driver, `${raw.url}/once?again`);
+    assert.equal(r.result, CurlCode.OK);
+    const id = /#(\d+)/.exec(r.text[0]!)![1];
+    assert.deepEqual(r.text.slice(0, 5), [
+      `Re-using existing connection #${id} with host 127.0.0.1\n`,
+      'Connection died, retrying a fresh connect (retry count: 1)\n',
+      `shutting down connection #${id}\n`,
+      `Issue another request to this URL: '${raw.url}/once?again'\n`,
+      'Hostname 127.0.0.1 was found in DNS cache\n',
+    ]);
   } finally {
     driver.close();
   }
