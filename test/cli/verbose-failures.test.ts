@@ -9,61 +9,27 @@
 // and tscurl's messages lose where they happened (docs/cli.md: tscurl's texts name the host and
 // port), so that the rest compares word for word.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startUdpDns, type UdpDnsServer } from '../helpers/dns-server.js';
-import { closedPort, onRequestHead, type RawServer, startRawServer } from '../helpers/http-server.js';
-import { testPki } from '../helpers/tls-certs.js';
+import { closedPort, type RawServer } from '../helpers/http-server.js';
+import { type LifecycleServers, startLifecycleServers } from '../helpers/lifecycle-servers.js';
 import { cliNodeArgs, curl, haveCurl, tscurl } from './helpers.js';
 
+let servers: LifecycleServers;
 let raw: RawServer;
-let tlsServer: https.Server;
 let tlsPort: number;
 let dns: UdpDnsServer;
-const answered = new WeakSet<import('node:net').Socket>();
-const replies: Record<string, (s: import('node:net').Socket) => void> = {
-  '/close': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
-  '/keep': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
-  '/moved': (s) => void s.write('HTTP/1.1 302 Found\r\nLocation: /keep\r\nContent-Length: 3\r\n\r\nbye'),
-  '/moved-close': (s) => s.end('HTTP/1.1 302 Found\r\nLocation: /keep\r\nConnection: close\r\n\r\n'),
-  // Answers once, then closes when the next request comes on the same connection.
-  '/once': (s) => {
-    if (answered.has(s)) s.destroy();
-    else {
-      answered.add(s);
-      s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-    }
-  },
-  '/short': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
-  '/stall': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
-  '/reset': (s) => {
-    s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
-    setTimeout(() => s.resetAndDestroy(), 50);
-  },
-};
 
 before(async () => {
   // The CLI's bundle is built here, not at the first spawn: building it blocks this process (and
   // the servers in it) for a moment, which would eat into the 1 s of the timeout case.
   cliNodeArgs();
-  raw = await startRawServer((socket) =>
-    onRequestHead(socket, (path) => replies[path.split('?')[0]!]?.(socket)),
-  );
-  const pki = testPki();
-  tlsServer = https.createServer(
-    { cert: readFileSync(pki.selfSignedCert), key: readFileSync(pki.serverKey) },
-    (_req, res) => res.end('secret'),
-  );
-  tlsServer.on('tlsClientError', () => {});
-  await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
-  tlsPort = (tlsServer.address() as AddressInfo).port;
+  servers = await startLifecycleServers();
+  ({ raw, tlsPort } = servers);
   dns = await startUdpDns({});
 });
 after(async () => {
-  await raw.close();
-  await new Promise((r) => tlsServer.close(r));
+  await servers.close();
   await dns.close();
 });
 

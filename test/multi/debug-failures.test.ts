@@ -2,67 +2,29 @@
 // connection, in curl 8's words: every failf message (the error buffer's text) as its own line,
 // each failed connect attempt, "Hostname H was found in DNS cache", and at the end "closing
 // connection #N" (a failed transfer), "shutting down connection #N" (a finished transfer on a
-// connection that cannot be reused) or "Connection #N to host H left intact". curl 7.88 said
-// "Closing connection N" for both of the first two.
+// connection that cannot be reused) or "Connection #N to host H left intact" (curl 7.88 said
+// "Closing connection N" for both of the first two); and when another request follows (a redirect,
+// a retry on a fresh connection), the lines curl says then.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { CurlCode, type DebugInfoType, Easy, NodeDriver } from '../../src/index.js';
-import {
-  closedPort,
-  onRequestHead,
-  type RawServer,
-  startHttpServer,
-  startRawServer,
-  type TestServer,
-} from '../helpers/http-server.js';
+import { closedPort, type RawServer, startHttpServer, type TestServer } from '../helpers/http-server.js';
+import { type LifecycleServers, startLifecycleServers } from '../helpers/lifecycle-servers.js';
 import { offlineTransport } from '../helpers/offline-dns.js';
-import { testPki } from '../helpers/tls-certs.js';
 
 let server: TestServer;
+let servers: LifecycleServers;
 let raw: RawServer;
-let tlsServer: https.Server;
 let tlsPort: number;
-const answered = new WeakSet<import('node:net').Socket>();
-const replies: Record<string, (s: import('node:net').Socket) => void> = {
-  '/moved': (s) => void s.write('HTTP/1.1 302 Found\r\nLocation: /once\r\nContent-Length: 3\r\n\r\nbye'),
-  // Answers once, then closes when the next request comes on the same connection.
-  '/once': (s) => {
-    if (answered.has(s)) s.destroy();
-    else {
-      answered.add(s);
-      s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-    }
-  },
-  '/close': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
-  '/short': (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
-  '/stall': (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
-  '/reset': (s) => {
-    s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
-    setTimeout(() => s.resetAndDestroy(), 20);
-  },
-};
 
 before(async () => {
   server = await startHttpServer((_req, res) => res.end('fine'));
-  raw = await startRawServer((socket) =>
-    onRequestHead(socket, (path) => replies[path.split('?')[0]!]?.(socket)),
-  );
-  const pki = testPki();
-  tlsServer = https.createServer(
-    { cert: readFileSync(pki.selfSignedCert), key: readFileSync(pki.serverKey) },
-    (_req, res) => res.end('secret'),
-  );
-  tlsServer.on('tlsClientError', () => {});
-  await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
-  tlsPort = (tlsServer.address() as AddressInfo).port;
+  servers = await startLifecycleServers();
+  ({ raw, tlsPort } = servers);
 });
 after(async () => {
   await server.close();
-  await raw.close();
-  await new Promise((r) => tlsServer.close(r));
+  await servers.close();
 });
 
 interface Run {
@@ -240,7 +202,7 @@ test('a redirect followed on the kept connection: "Ignoring the response-body", 
     assert.deepEqual(r.text.slice(2), [
       'Ignoring the response-body\n',
       `Connection #${id} to host 127.0.0.1 left intact\n`,
-      `Issue another request to this URL: '${raw.url}/once'\n`,
+      `Issue another request to this URL: '${raw.url}/keep'\n`,
       `Re-using existing connection #${id} with host 127.0.0.1\n`,
       `Connection #${id} to host 127.0.0.1 left intact\n`,
     ]);
