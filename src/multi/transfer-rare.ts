@@ -1,11 +1,14 @@
-// The transfer's fields that most transfers leave at their defaults all their life: DNS-over-HTTPS,
-// the retries, the proxy's answers, Retry-After, the file time, the times of earlier requests, the
-// records made for credentials, redirects, rate limits or a progress callback. They live in one
+// The transfer's fields that most transfers leave at their defaults all their life: name lookups
+// in flight, DNS-over-HTTPS, the retries, pauses, the error, the proxy's answers, Retry-After, the
+// file time, the times of earlier requests, the records made for credentials, redirects, rate
+// limits or a progress callback. They live in one
 // record made when the first of them is set to something else; until then the transfer reads the
 // shared defaults. Each field is 8 bytes of every transfer in flight, and with thousands of
 // transfers started at once the transfers are kept by the old generation until the last one ends.
 import type { CurlCode } from '../core/codes.js';
+import type { TransferError } from '../core/errors.js';
 import type { TlsState } from '../filters/tls.js';
+import type { Resolution } from '../transport/types.js';
 import type { DohLookup } from './doh.js';
 import type { AuthState } from './features/auth.js';
 import type { NetrcEntry } from './features/netrc.js';
@@ -17,6 +20,7 @@ import type { PhaseTimes, Transfer } from './transfer.js';
 
 /** The record (its field initialisers are the defaults every transfer reads until it has one). */
 class RareFields {
+  resolution: Resolution | undefined = undefined;
   doh: DohLookup | undefined = undefined;
   dohOptions: EasyOptions | undefined = undefined;
   onDone: ((t: Transfer, result: CurlCode) => void) | undefined = undefined;
@@ -38,6 +42,9 @@ class RareFields {
   timesBefore: PhaseTimes | undefined = undefined;
   proxyTls: TlsState | undefined = undefined;
   queueMs = 0;
+  recvPaused = false;
+  sendPaused = false;
+  error: TransferError | undefined = undefined;
 }
 
 /** What a transfer without a record reads (never written: setters make the record first). */
@@ -63,6 +70,13 @@ export abstract class TransferRareFields {
     return this.rareMade;
   }
 
+  /** The name lookup in flight (a literal address or a cached name needs none). */
+  get resolution(): Resolution | undefined {
+    return this.rare.resolution;
+  }
+  set resolution(v: Resolution | undefined) {
+    if (v !== this.rare.resolution) this.rareToWrite.resolution = v;
+  }
   /** A name being resolved over DNS-over-HTTPS (dohUrl): its probe transfers. */
   get doh(): DohLookup | undefined {
     return this.rare.doh;
@@ -209,5 +223,26 @@ export abstract class TransferRareFields {
   }
   set queueMs(v: number) {
     if (v !== this.rare.queueMs) this.rareToWrite.queueMs = v;
+  }
+  /** Receiving paused (a write callback's pause, or the application's). */
+  get recvPaused(): boolean {
+    return this.rare.recvPaused;
+  }
+  set recvPaused(v: boolean) {
+    if (v !== this.rare.recvPaused) this.rareToWrite.recvPaused = v;
+  }
+  /** Sending paused (a read callback's pause, or the application's). */
+  get sendPaused(): boolean {
+    return this.rare.sendPaused;
+  }
+  set sendPaused(v: boolean) {
+    if (v !== this.rare.sendPaused) this.rareToWrite.sendPaused = v;
+  }
+  /** Why the transfer failed (its CurlCode is `result`). */
+  get error(): TransferError | undefined {
+    return this.rare.error;
+  }
+  set error(v: TransferError | undefined) {
+    if (v !== this.rare.error) this.rareToWrite.error = v;
   }
 }

@@ -89,7 +89,6 @@ export class Transfer extends TransferRareFields implements HeapItem, SocketUser
   hostKey = '';
   reuseKey = '';
   conn: Connection | undefined;
-  resolution: Resolution | undefined;
 
   /** The URL of the current request: CURLOPT_URL, then each Location followed. */
   url = '';
@@ -106,8 +105,6 @@ export class Transfer extends TransferRareFields implements HeapItem, SocketUser
   httpVersion = 0;
   contentLength = -1;
   contentType: string | null = null;
-  recvPaused = false;
-  sendPaused = false;
   /** Decoded bytes this run may still deliver before yielding (features/write.ts). */
   decodeBudget = 0;
   /** The Multi API call in which it last yielded with work left (Multi._action). */
@@ -129,7 +126,6 @@ export class Transfer extends TransferRareFields implements HeapItem, SocketUser
   localPort = 0;
 
   result: CurlCode = CurlCode.OK;
-  error: TransferError | undefined;
 
   constructor(readonly easy: Easy) {
     super();
