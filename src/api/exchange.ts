@@ -394,6 +394,8 @@ class EngineHead implements ResponseHead {
 /** maxDecodedSize out of the options (it is no Easy option), checked: a count of bytes. */
 function takeDecodedLimit(options: EasyOptions & DecodedLimit): number {
   const v = options.maxDecodedSize;
+  // Deleting a property the object does not have is still a call into the runtime per transfer.
+  if (v === undefined && !('maxDecodedSize' in options)) return 0;
   delete options.maxDecodedSize;
   if (v === undefined) return 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {

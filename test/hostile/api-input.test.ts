@@ -36,6 +36,15 @@ const cases: [string, number, Call][] = [
   ['request: CR/LF in referer', 43, (c) => c.request(url, { referer: 'a\nx-b: 1' })],
   ['request: CR/LF in cookie', 43, (c) => c.request(url, { cookie: 'a=b\r\nx-b: 1' })],
   ['fetch: CR/LF in options.userAgent', 43, (c) => c.fetch(url, { options: { userAgent: 'a\r\nx: 1' } })],
+  ['request: CR/LF in xoauth2Bearer', 43, (c) => c.request(url, { xoauth2Bearer: 't\r\nx-b: 1' })],
+  ['request: LF in acceptEncoding', 43, (c) => c.request(url, { acceptEncoding: 'gzip\nx-b: 1' })],
+  ['request: CR in range', 43, (c) => c.request(url, { range: '0-1\rx-b: 1' })],
+  [
+    'request: CR/LF in a proxyHeader line',
+    43,
+    (c) => c.request(url, { proxyHeader: ['a: b', 'c: d\r\ne: f'] }),
+  ],
+  ['fetch: CR/LF in options.cookie', 43, (c) => c.fetch(url, { options: { cookie: 'a=b\r\nx: 1' } })],
   [
     'request: xferInfoFunction not a function',
     43,
@@ -73,6 +82,17 @@ for (const [name, code, call] of cases) {
     }
   });
 }
+
+test('maxDecodedSize given as undefined: no limit, and not passed on as an Easy option', async () => {
+  const client = new Client();
+  try {
+    const r = await client.request(url, { maxDecodedSize: bad<number>(undefined) });
+    assert.equal(r.statusCode, 200);
+    await r.body.dump();
+  } finally {
+    await client.close();
+  }
+});
 
 test('a client default header with LF fails each call the same way', async () => {
   const client = new Client({ defaults: { headers: { x: 'a\nb' } } });
