@@ -40,3 +40,10 @@ export class SingleRequest {
   /** Decoded body pieces a PAUSE held back, written first on unpause (NO_HELD_OUTPUT: none yet). */
   heldOutput: Buffer[] = NO_HELD_OUTPUT;
 }
+
+/**
+ * What a transfer reads as its request before the first one is set up: never written (`setup`
+ * makes each request its own record). A transfer added is not given one at once: thousands added
+ * together would each hold one while waiting for their turn to start.
+ */
+export const NO_REQUEST_YET = new SingleRequest();

@@ -56,7 +56,7 @@ import type { EasyOptions } from './options.js';
 import { requestHeaders, requestMethod, requestVersion, responseMethod, type Target } from './request.js';
 import { cachedLookup, familyOf, resolveOptionsOf, storeLookup } from './resolve.js';
 import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
-import { NO_HELD_OUTPUT, SingleRequest } from './single-request.js';
+import { NO_HELD_OUTPUT, NO_REQUEST_YET, SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
 import { newTimerTable, Time, Timer } from './timers.js';
@@ -93,10 +93,8 @@ export class Transfer extends TransferRareFields implements HeapItem, SocketUser
   /** The URL of the current request: CURLOPT_URL, then each Location followed. */
   url = '';
 
-  /** The current request (fresh for each one: `setup` replaces it from the second request on). */
-  req = new SingleRequest();
-  /** Requests set up so far (the first one uses the record made with the transfer). */
-  setups = 0;
+  /** The current request (fresh for each one, made by `setup`). */
+  req: SingleRequest = NO_REQUEST_YET;
   /** CURLINFO_CONTENT_LENGTH_UPLOAD: -1 unknown. */
   uploadSize = -1;
   /** How the current request's connection reaches the origin (proxies, connectTo). */
@@ -502,7 +500,7 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
   );
   t.target = target;
   t.tStartSingle = now;
-  if (t.setups++ > 0) t.req = new SingleRequest();
+  t.req = new SingleRequest();
   const redirect = t.madeRedirect;
   if (redirect !== undefined) shapeRequest(redirect, target, o.unrestrictedAuth === true);
   t.hostKey = target.hostKey;
@@ -1472,9 +1470,14 @@ function uploadAnswered(
 
 /** Per-response state that holds native memory or output. */
 function releaseResponse(t: Transfer): void {
-  t.req.decoder?.close();
-  t.req.decoder = undefined;
-  if (t.req.heldOutput.length > 0) t.req.heldOutput = NO_HELD_OUTPUT;
+  // Only what was set is cleared: a transfer that fails before its first request reads the
+  // shared NO_REQUEST_YET.
+  const req = t.req;
+  if (req.decoder !== undefined) {
+    req.decoder.close();
+    req.decoder = undefined;
+  }
+  if (req.heldOutput.length > 0) req.heldOutput = NO_HELD_OUTPUT;
 }
 
 /** Another request follows (redirect, retry): phase times so far are kept as sums, sizes start over (libcurl). */

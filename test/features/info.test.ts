@@ -2,7 +2,8 @@
 // POST redirected with 302 to a GET answered with known headers), plus osErrno of a refused connect.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CurlCode, type DoneMessage, Easy, HttpVersion, NodeDriver } from '../../src/index.js';
+import { CurlCode, type DoneMessage, Easy, HttpVersion, Multi, NodeDriver } from '../../src/index.js';
+import { NO_REQUEST_YET, SingleRequest } from '../../src/multi/single-request.js';
 import { NodeTransport } from '../../src/transport/node/transport.js';
 import { closedPort, startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { run } from './run.js';
@@ -132,6 +133,23 @@ test('getInfo: each field against a known exchange', async () => {
   const refused = await run({ url: `http://127.0.0.1:${await closedPort()}/` });
   assert.equal(refused.code, CurlCode.COULDNT_CONNECT);
   assert.equal(refused.info.osErrno, 111); // ECONNREFUSED
+});
+
+test('a transfer before its first request reads a shared empty request, which nothing writes', async () => {
+  // Failing in setup (a malformed URL), removed before it ran, read by getInfo() while added.
+  const bad = await run({ url: 'http://[::1' });
+  assert.equal(bad.code, CurlCode.URL_MALFORMAT);
+  const multi = new Multi();
+  const waiting = new Easy({ url: `${srv.url}/bare` });
+  multi.addHandle(waiting);
+  assert.equal(waiting.getInfo().effectiveMethod, 'GET');
+  assert.equal(waiting.getInfo().sizeDownload, 0);
+  multi.removeHandle(waiting);
+  multi.close();
+  const ok = await run({ url: `${srv.url}/bare`, postFields: 'x' });
+  assert.equal(ok.code, CurlCode.OK, ok.error);
+  assert.equal(ok.info.effectiveMethod, 'POST');
+  assert.deepEqual({ ...NO_REQUEST_YET }, { ...new SingleRequest() });
 });
 
 test('getInfo: a transfer that never set a rarely used field reads its default', async () => {
