@@ -113,6 +113,42 @@ describe('HTTP/2 failures', () => {
     }
   });
 
+  test('GOAWAY mid-flight, verbose: a refused stream says so before its retry, as curl', async () => {
+    goawayAfter = 3;
+    const driver = new NodeDriver({ maxHostConnections: 1 });
+    try {
+      const lines = Array.from({ length: 3 }, () => [] as string[]);
+      const results = await Promise.all(
+        lines.map((seen, i) =>
+          run(
+            {
+              ...H2,
+              url: `${base}/goaway-v${i}`,
+              debugFunction: (type, data) => {
+                if (type === 'text') seen.push(String(data));
+              },
+            },
+            driver,
+          ),
+        ),
+      );
+      assert.deepEqual(
+        results.map((r) => r.code),
+        [0, 0, 0],
+      );
+      const retried = lines.filter((seen) => seen.includes('REFUSED_STREAM, retrying a fresh connect\n'));
+      assert.equal(retried.length, 2);
+      for (const seen of retried) {
+        // libcurl's Curl_retry_request: the refusal, then the retry's count, then the new request.
+        const at = seen.indexOf('REFUSED_STREAM, retrying a fresh connect\n');
+        assert.equal(seen[at + 1], 'Connection died, retrying a fresh connect (retry count: 1)\n');
+        assert.ok(seen.slice(at + 1).some((l) => l.startsWith('Issue another request to this URL:')));
+      }
+    } finally {
+      driver.close();
+    }
+  });
+
   test('removing one transfer resets only its stream (CANCEL); the others finish on the same connection', async () => {
     resetsSeen = [];
     const driver = new NodeDriver();
