@@ -356,9 +356,11 @@ function tellConnectionEnd(
   conn: Connection,
   how: 'kept' | 'closing' | 'shutting down',
 ): void {
-  if (t.o.debugFunction === undefined) return;
+  // While other transfers use it (HTTP/2 streams) the connection neither closes nor goes back to
+  // the pool now (closeConnection keeps it for them), so there is nothing to tell.
+  if (t.o.debugFunction === undefined || conn.users > 0) return;
   if (how !== 'kept') m.callDebug(t, 'text', `${how} connection #${conn.id}\n`);
-  else if (conn.users === 0)
+  else
     m.callDebug(t, 'text', `Connection #${conn.id} to host ${(t.route?.first ?? conn).host} left intact\n`);
 }
 

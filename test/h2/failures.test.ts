@@ -144,6 +144,16 @@ describe('HTTP/2 failures', () => {
         assert.equal(seen[at + 1], 'Connection died, retrying a fresh connect (retry count: 1)\n');
         assert.ok(seen.slice(at + 1).some((l) => l.startsWith('Issue another request to this URL:')));
       }
+      // The connection that went away is told closed once, by the last transfer to leave it
+      // (curl's multi_done says nothing while other transfers still use a connection).
+      const first = /\(#(\d+)\)\n$/.exec(lines.flat().find((l) => l.startsWith('Connected to')) ?? '')?.[1];
+      assert.ok(first !== undefined);
+      const ends = lines
+        .flat()
+        .filter(
+          (l) => l === `shutting down connection #${first}\n` || l === `closing connection #${first}\n`,
+        );
+      assert.deepEqual(ends, [`shutting down connection #${first}\n`]);
     } finally {
       driver.close();
     }
