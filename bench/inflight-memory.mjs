@@ -1,6 +1,9 @@
 // Heap and RSS per transfer in flight in W4's shape (N GETs started at once, a connection each),
 // for tscurl's Multi, undici.request and node:http side by side (run with --expose-gc):
-//   node --expose-gc bench/inflight-memory.mjs [tscurl|undici|node-http] [N] [--dist DIR/index.js]
+//   node --expose-gc bench/inflight-memory.mjs [tscurl|tscurl-driver|tscurl-request|undici|node-http] [N]
+//     [--dist DIR/index.js]
+// (tscurl is the Multi driven by the application's loop, tscurl-driver the NodeDriver with onDone,
+// tscurl-request the promise API's request(), each call reading its body with `for await`.)
 // A server in a child process (so its memory is not counted) takes every request and answers none
 // until all N have arrived; then the client's heap is measured after full GCs, with every
 // connection open and every transfer waiting for its response (W4's peak), and the server answers
@@ -60,7 +63,7 @@ if (process.argv[2] === '--server') {
   const gc = () => {
     for (let i = 0; i < 4; i++) globalThis.gc();
   };
-  const tscurl = client === 'tscurl' ? await import(dist) : undefined;
+  const tscurl = client.startsWith('tscurl') ? await import(dist) : undefined;
   const undici = client === 'undici' ? await import('undici') : undefined;
   const server = fork(fileURLToPath(import.meta.url), ['--server', String(n)]);
   const port = await new Promise((r) => server.once('message', r));
@@ -80,7 +83,26 @@ if (process.argv[2] === '--server') {
   const oldBefore = oldSpaceUsed();
   if (process.env.INFLIGHT_SNAPSHOT)
     (await import('node:v8')).writeHeapSnapshot(`${process.env.INFLIGHT_SNAPSHOT}.before`);
-  if (tscurl !== undefined) {
+  if (client === 'tscurl-driver') {
+    const d = new tscurl.NodeDriver({
+      onDone(m) {
+        d.multi.removeHandle(m.easy);
+        completed(m.result === 0 && m.easy.private.bytes === 1024);
+      },
+    });
+    for (let i = 0; i < n; i++) d.addHandle(countingEasy(tscurl, url));
+  } else if (client === 'tscurl-request') {
+    for (let i = 0; i < n; i++) {
+      tscurl.request(url).then(
+        async (r) => {
+          let got = 0;
+          for await (const c of r.body) got += c.length;
+          completed(r.statusCode === 200 && got === 1024);
+        },
+        () => completed(false),
+      );
+    }
+  } else if (tscurl !== undefined) {
     const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
     const act = (socket, events) => {
       multi.socketAction(socket, events);
