@@ -59,9 +59,15 @@ export interface ExchangeInit<R = ResponseHead> {
   upload?: UploadFeeder | undefined;
   /**
    * What `head` resolves with, made from the final head when it is settled (must not throw): the
-   * call's result directly, without a second promise after the head's.
+   * call's result directly, without a second promise after the head's. `x` is the exchange.
    */
-  result?: (head: ResponseHead) => R;
+  result?: (head: ResponseHead, x: ExchangeParts) => R;
+}
+
+/** What `result` may read of its exchange (a function shared by every call needs no closure). */
+export interface ExchangeParts {
+  readonly easy: Easy;
+  readonly sink: BodySink;
 }
 
 const SP = 32;
@@ -98,7 +104,7 @@ export class Exchange<R = ResponseHead> {
   private readonly followsRedirects: boolean;
   // Typed loosely so that any Exchange<R> is an Exchange<unknown> to the host.
   private resolveHead!: (r: unknown) => void;
-  private readonly result: ((head: ResponseHead) => R) | undefined;
+  private readonly result: ((head: ResponseHead, x: ExchangeParts) => R) | undefined;
   private rejectHead!: (e: unknown) => void;
   /** The final head was seen: later heads are not the response's. */
   private headParsed = false;
@@ -136,7 +142,7 @@ export class Exchange<R = ResponseHead> {
       this.rejectHead = reject;
     });
     const options = init.options;
-    options.writeFunction = (chunk) => this.write(chunk);
+    options.writeFunction = Exchange.onWrite;
     // The body stream keeps the chunks it is given: their memory must stay theirs.
     options.reuseReceiveBuffer = false;
     try {
@@ -144,8 +150,23 @@ export class Exchange<R = ResponseHead> {
     } catch (e) {
       throw e instanceof EasyError ? new TscurlError(e.code, e.message, { cause: e, phase: 'setup' }) : e;
     }
-    this.easy._onHead = (head) => this.onEngineHead(head);
+    this.easy._owner = this;
+    this.easy._onHead = Exchange.onHead;
   }
+
+  // The engine's callbacks, one function each for every exchange: `this` is the Easy (the
+  // engine calls writeFunction and _onHead on it) or the done message names it; the Easy's
+  // `_owner` is the exchange. Closures would be three functions and two contexts per call, held
+  // while it waits (about 260 bytes).
+  private static readonly onWrite = function (this: Easy, chunk: Buffer): number {
+    return (this._owner as Exchange<unknown>).write(chunk);
+  };
+  private static readonly onHead = function (this: Easy, head: StreamHead): void {
+    (this._owner as Exchange<unknown>).onEngineHead(head);
+  };
+  private static readonly onDone = (m: DoneMessage): void => {
+    (m.easy._owner as Exchange<unknown>).complete(m.result);
+  };
 
   /** 'host:port' for messages. */
   get hostLabel(): string {
@@ -184,7 +205,7 @@ export class Exchange<R = ResponseHead> {
     }
     this.upload?.prime();
     try {
-      this.host.driver.run(this.easy, (m: DoneMessage) => this.complete(m.result));
+      this.host.driver.run(this.easy, Exchange.onDone);
     } catch (e) {
       this.fail(badArgument(`Could not start the transfer: ${String(e)}`, e), CurlCode.FAILED_INIT);
     }
@@ -244,7 +265,7 @@ export class Exchange<R = ResponseHead> {
   private settleHead(block: ResponseHead): void {
     this.headSettled = true;
     const result = this.result;
-    this.resolveHead(result === undefined ? block : result(block));
+    this.resolveHead(result === undefined ? block : result(block, this));
   }
 
   /**

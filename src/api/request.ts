@@ -7,7 +7,13 @@ import type { EasyInfo } from '../multi/info.js';
 import { BodyReadable, type ExtractedBody, extractBody, type RequestBody } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
 import { badArgument, TscurlError } from './errors.js';
-import { type BodySink, Exchange, type ExchangeHost, type ResponseHead } from './exchange.js';
+import {
+  type BodySink,
+  Exchange,
+  type ExchangeHost,
+  type ExchangeParts,
+  type ResponseHead,
+} from './exchange.js';
 import { BODY_HIGH_WATER_MARK } from './fetch.js';
 import {
   checkedSignal,
@@ -152,11 +158,16 @@ function startRequest(
     signal: o.signal,
     upload,
     // The call resolves with the result itself, made when the head is settled.
-    result: (head) => new Result(head, sink.body(), x.easy),
+    result: requestResult,
   });
   sink.x = x;
   x.start();
   return x.head;
+}
+
+/** The call's result from its final head (one function for every call: a closure would be held while it waits). */
+function requestResult(head: ResponseHead, x: ExchangeParts): RequestResult {
+  return new Result(head, (x.sink as ReadableSink).body(), x.easy);
 }
 
 /**

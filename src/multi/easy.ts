@@ -42,6 +42,12 @@ export class Easy {
    * entries came and went (about 250 bytes per transfer).
    */
   _onDone: ((message: DoneMessage) => void) | undefined;
+  /**
+   * @internal The object that runs this handle for the promise API (its exchange), for callbacks
+   * shared by every handle (`_onHead`, `_onDone`, writeFunction) to find it: one field here
+   * instead of three closures and their contexts per call.
+   */
+  _owner: unknown;
 
   constructor(options: EasyOptions = {}) {
     validateOptions(options);

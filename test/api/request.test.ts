@@ -152,6 +152,33 @@ describe('request()', () => {
     await assert.rejects(r.body.text(), { name: 'AbortError' });
     assert.equal(client.running, 0);
   });
+
+  test('calls in flight together each get their own head, body and end', async () => {
+    // The engine's callbacks (body bytes, heads, completion) are one function for every call,
+    // finding the call through its handle: each call's head and bytes must still be its own.
+    const ac = new AbortController();
+    const slow = client.request(`${A}/slow`, { signal: ac.signal });
+    const calls = Array.from({ length: 12 }, (_, i) =>
+      client.request(i % 3 === 2 ? `${A}/chunked` : `${A}/status/${230 + i}?text=Call${i}`),
+    );
+    const results = await Promise.all(calls);
+    const cut = await slow;
+    ac.abort();
+    for (const [i, r] of results.entries()) {
+      if (i % 3 === 2) {
+        assert.equal(r.statusCode, 200, `call ${i}`);
+        assert.equal(await r.body.text(), 'part0;part1;part2;part3;part4;end', `call ${i}`);
+      } else {
+        assert.equal(r.statusCode, 230 + i, `call ${i}`);
+        assert.equal(r.statusText, `Call${i}`, `call ${i}`);
+        assert.equal(r.headers['x-status'], String(230 + i), `call ${i}`);
+        assert.equal(await r.body.text(), `status ${230 + i}`, `call ${i}`);
+        assert.equal(r.info.responseCode, 230 + i, `call ${i}`);
+      }
+    }
+    await assert.rejects(cut.body.text(), { name: 'AbortError' });
+    assert.equal(client.running, 0);
+  });
 });
 
 describe('the body is full once MORE than highWaterMark bytes wait in it', () => {
