@@ -50,6 +50,9 @@ export function runParallel<T>(opts: ParallelOptions<T>): Promise<void> {
     };
     const busy = (): number => jobs.size + waiting.size;
     const driver = new NodeDriver({
+      // Serial transfers keep 5 idle connections, as curl's tool does there (its easy handle's
+      // CURLOPT_MAXCONNECTS default); in parallel the Multi's own default applies, as with curl -Z.
+      maxConnects: opts.max === 1 ? 5 : 0,
       onDone: (m) => {
         const job = jobs.get(m.easy);
         if (job === undefined) return;

@@ -129,17 +129,28 @@ export class ConnectionPool {
 
   /**
    * Take the most recently used idle connection for `reuseKey` that is alive and not older than
-   * maxAgeMs; dead or too old ones met on the way are closed.
+   * maxAgeMs; dead or too old ones met on the way are closed, each told to `onDiscard` first
+   * (with how long it was idle, and whether that was too long).
    */
-  acquire(reuseKey: string, now: number, maxAgeMs: number): Connection | undefined {
+  acquire(
+    reuseKey: string,
+    now: number,
+    maxAgeMs: number,
+    onDiscard?: (conn: Connection, idleMs: number, tooOld: boolean) => void,
+  ): Connection | undefined {
     const list = this.idleByKey.get(reuseKey);
     if (list === undefined) return undefined;
     let conn: Connection | undefined;
     while ((conn = list.newest) !== undefined) {
       this.unidle(conn);
-      if (now - conn.idleSince > maxAgeMs) this.close(conn, 'too old');
-      else if (!conn.isAlive()) this.close(conn, 'dead');
-      else break;
+      const idleMs = now - conn.idleSince;
+      if (idleMs > maxAgeMs) {
+        onDiscard?.(conn, idleMs, true);
+        this.close(conn, 'too old');
+      } else if (!conn.isAlive()) {
+        onDiscard?.(conn, idleMs, false);
+        this.close(conn, 'dead');
+      } else break;
     }
     // An empty list stays for the next release (no object per request on a busy key); close()
     // drops it with the host's last connection.
@@ -168,10 +179,14 @@ export class ConnectionPool {
 
   /** Close the oldest idle connection (of `hostKey` when given). False when there is none. */
   evictOldestIdle(hostKey?: string): boolean {
+    return this.evictOldest(hostKey) !== undefined;
+  }
+
+  /** evictOldestIdle() that returns the connection it closed (undefined when there is none). */
+  evictOldest(hostKey?: string): Connection | undefined {
     const oldest = hostKey === undefined ? this.idleLru.oldest : this.idleByHost.get(hostKey)?.oldest;
-    if (oldest === undefined) return false;
-    this.close(oldest, 'evicted');
-    return true;
+    if (oldest !== undefined) this.close(oldest, 'evicted');
+    return oldest;
   }
 
   /** Remove a connection from the pool and destroy it. */

@@ -68,6 +68,11 @@ export class DnsCache {
     this.entries.delete(keyOf(host, port));
   }
 
+  /** Whether host:port has an entry, fresh or not (libcurl's Curl_hash_pick). */
+  has(host: string, port: number): boolean {
+    return this.entries.has(keyOf(host, port));
+  }
+
   clear(): void {
     this.entries.clear();
   }
@@ -122,18 +127,33 @@ export function parseResolveEntry(raw: string): ResolveEntry | undefined {
   return { remove, timed, host, port, addresses };
 }
 
-/** Load a transfer's `resolve` entries into its cache, as libcurl does when a transfer starts. */
+/**
+ * Load a transfer's `resolve` entries into its cache, as libcurl does when a transfer starts.
+ * `say` gets libcurl's Curl_loadhostpairs lines (curl 8's words): "RESOLVE H:P - old addresses
+ * discarded" when the entry replaces one, then "Added H:P:ADDRESSES to DNS cache" (" (non-permanent)"
+ * for a '+' entry; the addresses as written). A removal says nothing, as in libcurl.
+ */
 export function loadResolveEntries(
   cache: DnsCache,
   entries: readonly string[] | undefined,
   now: number,
+  say?: (line: string) => void,
 ): void {
   if (entries === undefined) return;
   for (const raw of entries) {
     const e = parseResolveEntry(raw);
     if (e === undefined) continue;
-    if (e.remove) cache.remove(e.host, e.port);
-    else cache.pin(e.host, e.port, e.addresses, e.timed ? now : undefined);
+    if (e.remove) {
+      cache.remove(e.host, e.port);
+      continue;
+    }
+    if (say !== undefined) {
+      if (cache.has(e.host, e.port)) say(`RESOLVE ${e.host}:${e.port} - old addresses discarded`);
+      const body = raw.trim().slice(e.timed ? 1 : 0);
+      const addresses = body.slice(body.indexOf(':', body.indexOf(':') + 1) + 1);
+      say(`Added ${e.host}:${e.port}:${addresses} to DNS cache${e.timed ? ' (non-permanent)' : ''}`);
+    }
+    cache.pin(e.host, e.port, e.addresses, e.timed ? now : undefined);
   }
 }
 

@@ -36,6 +36,7 @@ import {
   runTransfer,
   settleInterest,
   Transfer,
+  tellConnectionEnd,
   transition,
 } from './transfer.js';
 
@@ -345,8 +346,11 @@ export class Multi {
       else t.req.stream?.abandon();
       t.req.stream = undefined;
       this.detach(t, conn);
-      if (clean && (conn.state !== 'connected' || conn.reusable)) this.releaseConnection(conn, now);
+      if (clean && (conn.state !== 'connected' || conn.reusable)) this.releaseConnection(conn, now, t);
       else this.closeConnection(conn, 'removed mid-transfer');
+      // libcurl's multi_done(premature) in curl_multi_remove_handle: what became of the connection.
+      if (t.o.debugFunction !== undefined)
+        tellConnectionEnd(this, t, conn, conn.closing || conn.state === 'closed' ? 'closing' : 'kept');
     }
     t.tEnd = now;
   }
@@ -980,10 +984,21 @@ export class Multi {
     return false;
   }
 
-  /** @internal A connection for reuseKey: a multiplexed one with a free stream, else an idle one. */
-  acquireConnection(reuseKey: string, now: number): Connection | undefined {
+  /**
+   * @internal A connection for reuseKey: a multiplexed one with a free stream, else an idle one.
+   * Idle ones found dead or too old on the way are closed, told to `t`'s debugFunction.
+   */
+  acquireConnection(reuseKey: string, now: number, t?: Transfer): Connection | undefined {
     const conn =
-      this.pool.acquireMultiplexed(reuseKey) ?? this.pool.acquire(reuseKey, now, this.opts.maxIdleAgeMs);
+      this.pool.acquireMultiplexed(reuseKey) ??
+      this.pool.acquire(
+        reuseKey,
+        now,
+        this.opts.maxIdleAgeMs,
+        t?.o.debugFunction === undefined
+          ? undefined
+          : (c, idleMs, tooOld) => this.tellDiscard(t, c, idleMs, tooOld),
+      );
     if (conn !== undefined) this.publishConnection('reuse', conn);
     return conn;
   }
@@ -1015,18 +1030,58 @@ export class Multi {
     }
   }
 
-  /** @internal */
-  releaseConnection(conn: Connection, now: number): void {
+  /**
+   * libcurl's lines for an idle connection found unusable when a transfer looks for one to reuse
+   * (curl 8's Curl_conn_seems_dead and conn_maxage): "Too old connection (...)" when it was idle
+   * too long, "Connection N seems to be dead", then its Curl_conn_terminate line.
+   */
+  private tellDiscard(t: Transfer, conn: Connection, idleMs: number, tooOld: boolean): void {
+    if (tooOld) {
+      const max = this.opts.maxIdleAgeMs;
+      this.callDebug(
+        t,
+        'text',
+        `Too old connection (${Math.round(idleMs)} ms idle, max idle is ${max} ms), disconnect it\n`,
+      );
+    }
+    this.callDebug(t, 'text', `Connection ${conn.id} seems to be dead\n`);
+    this.callDebug(t, 'text', `shutting down connection #${conn.id}\n`);
+  }
+
+  /**
+   * @internal A connection no transfer uses goes back to the pool; past maxConnects idle ones the
+   * oldest are closed, told to `by`'s debugFunction (the transfer that gave this one back).
+   */
+  releaseConnection(conn: Connection, now: number, by?: Transfer): void {
     if (conn.state !== 'connected' || conn.users > 0) {
       if (conn.users === 0) this.closeConnection(conn, 'not connected');
       return;
     }
     this.pool.release(conn, now);
     const max = this.opts.maxConnects > 0 ? this.opts.maxConnects : Math.max(4, 4 * this.handles.size);
-    this.evicting = true;
-    while (this.pool.idleCount > max && this.pool.evictOldestIdle()) {}
-    this.evicting = false;
+    if (this.pool.idleCount > max) this.evictOverMax(max, by?.o.debugFunction === undefined ? undefined : by);
     this.wakePending(conn.hostKey, now);
+  }
+
+  /**
+   * Close the oldest idle connections down to `max`. With `tell`, curl 8's lines for it
+   * (cpool_conn_now_idle): "Connection pool is full, closing the oldest of N/M", then "shutting
+   * down connection #N" for each one closed.
+   */
+  private evictOverMax(max: number, tell: Transfer | undefined): void {
+    if (tell !== undefined)
+      this.callDebug(
+        tell,
+        'text',
+        `Connection pool is full, closing the oldest of ${this.pool.idleCount}/${max}\n`,
+      );
+    this.evicting = true;
+    while (this.pool.idleCount > max) {
+      const evicted = this.pool.evictOldest();
+      if (evicted === undefined) break;
+      if (tell !== undefined) this.callDebug(tell, 'text', `shutting down connection #${evicted.id}\n`);
+    }
+    this.evicting = false;
   }
 
   /**

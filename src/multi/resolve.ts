@@ -4,6 +4,7 @@
 // DNS-over-HTTPS with dohUrl - and stored with the transfer's dnsCacheTimeout. Lookups of the same
 // name in flight are shared: one query however many transfers wait for it, so a slow name holds
 // up only the transfers that need it, and never a resolver thread per transfer.
+import { ipVersion } from '../proto/ip.js';
 import type { Resolution, ResolvedAddress, ResolveOptions, Transport } from '../transport/types.js';
 import { DEFAULT_DNS_CACHE_TIMEOUT_MS, type DnsCache, loadResolveEntries } from './dns-cache.js';
 import type { EasyOptions } from './options.js';
@@ -36,6 +37,23 @@ export function resolveOptionsOf(o: EasyOptions): ResolveOptions | undefined {
     localIp4: o.dnsLocalIp4,
     localIp6: o.dnsLocalIp6,
   };
+}
+
+/**
+ * curl 8's lines after a name was looked up (hostip.c's show_resolve_info, curl 8.5.0 on): "Host
+ * H:P was resolved.", then each family's addresses in the answer's order, "(none)" for a family
+ * without any. Nothing for an IP address, or for an answer from the cache (which says "Hostname H
+ * was found in DNS cache" instead).
+ */
+export function resolvedLines(host: string, port: number, addrs: readonly ResolvedAddress[]): string[] {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (host === '' || ipVersion(bare) !== 0) return [];
+  const list = (family: 4 | 6) =>
+    addrs
+      .filter((a) => a.family === family)
+      .map((a) => a.address)
+      .join(', ') || '(none)';
+  return [`Host ${host}:${port} was resolved.\n`, `IPv6: ${list(6)}\n`, `IPv4: ${list(4)}\n`];
 }
 
 /** Addresses of the wanted family from a cache entry (ipResolve filters cached answers too). */

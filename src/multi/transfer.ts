@@ -26,7 +26,7 @@ import { type HeaderList, NEED_DATA, ProtocolError } from '../proto/h1/types.js'
 import { ipVersion } from '../proto/ip.js';
 import { hostForUrl } from '../proto/url.js';
 import { EOF, type Resolution, type ResolvedAddress, type Socket } from '../transport/types.js';
-import { connectToTarget } from './dns-cache.js';
+import { connectToTarget, loadResolveEntries } from './dns-cache.js';
 import { dohProbeOptions, finishDoh, startDoh, usesDoh } from './doh.js';
 import type { Easy } from './easy.js';
 import { AuthState, credentials, loadNetrc } from './features/auth.js';
@@ -54,7 +54,7 @@ import { flushHeld, headerLine, receiveBody, startDecodeRun } from './features/w
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import { requestHeaders, requestMethod, requestVersion, responseMethod, type Target } from './request.js';
-import { cachedLookup, familyOf, resolveOptionsOf, storeLookup } from './resolve.js';
+import { cachedLookup, familyOf, resolvedLines, resolveOptionsOf, storeLookup } from './resolve.js';
 import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
 import { NO_HELD_OUTPUT, NO_REQUEST_YET, SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
@@ -336,11 +336,15 @@ function dropConnection(m: Multi, t: Transfer, reason: string, failed = true): v
   t.req.stream?.abandon();
   t.req.stream = undefined;
   m.detach(t, conn);
-  const keep = conn.reusable;
+  if (conn.reusable) {
+    m.releaseConnection(conn, m.transport.now(), t);
+    // After the pool's eviction lines, as curl; a connection that was evicted itself is not kept.
+    if (conn.state !== 'closed') tellConnectionEnd(m, t, conn, 'kept');
+    return;
+  }
   // A retry is no failure: curl's multi_done runs without "premature" then.
-  tellConnectionEnd(m, t, conn, keep ? 'kept' : failed ? 'closing' : 'shutting down');
-  if (keep) m.releaseConnection(conn, m.transport.now());
-  else m.closeConnection(conn, reason);
+  tellConnectionEnd(m, t, conn, failed ? 'closing' : 'shutting down');
+  m.closeConnection(conn, reason);
 }
 
 /**
@@ -350,7 +354,7 @@ function dropConnection(m: Multi, t: Transfer, reason: string, failed = true): v
  * back to the pool (H is the first hop, as curl's display name: the proxy, else the connectTo
  * target). Nothing while other transfers still use it, as curl.
  */
-function tellConnectionEnd(
+export function tellConnectionEnd(
   m: Multi,
   t: Transfer,
   conn: Connection,
@@ -488,8 +492,21 @@ function phaseInit(m: Multi, t: Transfer, now: number): Step {
   t.tStart = now;
   t.url = t.o.url ?? '';
   t.startProxyAuth();
+  if (t.o.resolve !== undefined) loadResolve(m, t, now);
   transition(m, t, 'setup');
   return 'again';
+}
+
+/**
+ * The `resolve` entries go into the DNS cache when the transfer starts (libcurl's
+ * Curl_loadhostpairs in Curl_pretransfer: once, not again for a redirect or a retry), with its
+ * "Added H:P:A to DNS cache" lines. Each lookup loads them again (cachedLookup), silently.
+ */
+function loadResolve(m: Multi, t: Transfer, now: number): void {
+  const o = t.o;
+  const say =
+    o.debugFunction === undefined ? undefined : (line: string) => m.callDebug(t, 'text', `${line}\n`);
+  loadResolveEntries(dnsCacheFor(m, o.share).cache, o.resolve, now, say);
 }
 
 function phaseSetup(m: Multi, t: Transfer, now: number): Step {
@@ -527,7 +544,7 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   t.req.reused = false;
   if (!o.freshConnect && !t.forceFresh) {
     const conn =
-      m.acquireConnection(t.reuseKey, now) ?? acquireShared(m, o.share, t.reuseKey, t.hostKey, now);
+      m.acquireConnection(t.reuseKey, now, t) ?? acquireShared(m, o.share, t.reuseKey, t.hostKey, now);
     if (conn !== undefined) {
       leaveQueue(t, now);
       m.attach(t, conn);
@@ -627,7 +644,12 @@ function resolved(m: Multi, t: Transfer, r: Resolution, now: number): ResolvedAd
   }
   const { cache, defaultMs } = dnsCacheFor(m, t.o.share);
   storeLookup(cache, t.o, host, port, res.addresses, now, defaultMs);
+  if (t.o.debugFunction !== undefined) tellResolved(m, t, host, port, res.addresses);
   return res.addresses;
+}
+
+function tellResolved(m: Multi, t: Transfer, host: string, port: number, addrs: ResolvedAddress[]): void {
+  for (const line of resolvedLines(host, port, addrs)) m.callDebug(t, 'text', line);
 }
 
 /** A step's addresses: the SOCKS destination's first (IPv4 for SOCKS4), or the first hop's: connect. */
@@ -706,6 +728,7 @@ function phaseResolving(m: Multi, t: Transfer, now: number): Step {
         phase: 'resolve',
       });
     }
+    if (t.o.debugFunction !== undefined) tellResolved(m, t, doh.host, doh.port, usable);
     return resolvedStep(m, t, usable, now);
   }
   const r = t.resolution!;
@@ -1345,10 +1368,14 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     t.req.stream?.done();
     t.req.stream = undefined;
     m.detach(t, conn);
-    const close = !conn.reusable || t.o.forbidReuse === true;
-    tellConnectionEnd(m, t, conn, close ? 'shutting down' : 'kept');
-    if (close) m.closeConnection(conn, 'not reusable');
-    else if (!releaseShared(m, t.o.share, conn, now)) m.releaseConnection(conn, now);
+    if (!conn.reusable || t.o.forbidReuse === true) {
+      tellConnectionEnd(m, t, conn, 'shutting down');
+      m.closeConnection(conn, 'not reusable');
+    } else {
+      if (!releaseShared(m, t.o.share, conn, now)) m.releaseConnection(conn, now, t);
+      // After the pool's eviction lines, as curl; a connection that was evicted itself is not kept.
+      if (conn.state !== 'closed') tellConnectionEnd(m, t, conn, 'kept');
+    }
   }
   const next = t.req.follow;
   switch (next) {

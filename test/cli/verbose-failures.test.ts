@@ -1,17 +1,21 @@
 // -v's "* " lines when a transfer fails or lets go of its connection, side by side with
 // /usr/bin/curl (7.88 here): the failf line before "tscurl: (N) ...", each refused attempt, the
-// connection's end, "Hostname H was found in DNS cache". Where curl 7.88's words differ from
+// connection's end, "Hostname H was found in DNS cache", --resolve's "Added ... to DNS cache", a
+// full pool's eviction. Where curl 7.88's words differ from
 // curl 8's, its lines are turned into curl 8's first (tscurl follows curl 8):
 //   "Closing connection N"  -> "closing connection #N" (a failed transfer) or
 //                              "shutting down connection #N" (a finished one)
 //   "...: Couldn't connect to server" -> "...: Could not connect to server"
 //   "transfer closed with N bytes remaining to read" -> "end of response with N bytes missing"
+//   "RESOLVE H:P is - old addresses discarded" -> "RESOLVE H:P - old addresses discarded"
+//   "Connection cache is full, closing the oldest one"
+//                           -> "Connection pool is full, closing the oldest of N/M"
 // and tscurl's messages lose where they happened (docs/cli.md: tscurl's texts name the host and
 // port), so that the rest compares word for word.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startUdpDns, type UdpDnsServer } from '../helpers/dns-server.js';
-import { closedPort, type RawServer } from '../helpers/http-server.js';
+import { closedPort, type RawServer, startHttpServer } from '../helpers/http-server.js';
 import { type LifecycleServers, startLifecycleServers } from '../helpers/lifecycle-servers.js';
 import { cliNodeArgs, curl, haveCurl, tscurl } from './helpers.js';
 
@@ -34,10 +38,13 @@ after(async () => {
 });
 
 const lifecycle =
-  /^\* ( {2}Trying |connect to |Connected to |Failed to connect|Could not resolve|Operation timed out|Recv failure|end of response|transfer closed|SSL certificate problem|Closing connection|closing connection|shutting down|Connection #|Hostname |Re-using |Issue another request|Ignoring the response-body|Connection died)/;
+  /^\* ( {2}Trying |connect to |Connected to |Failed to connect|Could not resolve|Operation timed out|Recv failure|end of response|transfer closed|SSL certificate problem|Closing connection|closing connection|shutting down|Connection #|Hostname |Re-using |Issue another request|Ignoring the response-body|Connection died|Added |RESOLVE |Host |IPv[46]: |Connection (pool|cache) is full)/;
 
 const numbers = (l: string) =>
-  l.replace(/after \d+ ms/, 'after N ms').replace(/after \d+ milliseconds/, 'after N milliseconds');
+  l
+    .replace(/after \d+ ms/, 'after N ms')
+    .replace(/after \d+ milliseconds/, 'after N milliseconds')
+    .replace(/closing the oldest of \d+\/\d+$/, 'closing the oldest of N/M');
 
 /** curl 7.88's lines in curl 8's words. */
 function curl8(stderr: string, failed: boolean): string[] {
@@ -54,6 +61,11 @@ function curl8(stderr: string, failed: boolean): string[] {
         .replace(
           /transfer closed with (\d+) bytes remaining to read/,
           'end of response with $1 bytes missing',
+        )
+        .replace(/^\* RESOLVE (\S+) is - old addresses discarded$/, '* RESOLVE $1 - old addresses discarded')
+        .replace(
+          '* Connection cache is full, closing the oldest one',
+          '* Connection pool is full, closing the oldest of N/M',
         ),
     );
 }
@@ -73,7 +85,8 @@ function mine(stderr: string): string[] {
     .map(numbers);
 }
 
-async function compare(args: string[], expected: string[]): Promise<void> {
+/** Runs both side by side; returns tscurl's stderr. */
+async function compare(args: string[], expected: string[]): Promise<string> {
   assert.ok(haveCurl, 'compares against /usr/bin/curl, installed here and in CI');
   const [a, b] = await Promise.all([
     curl(['-sv', '-o', '/dev/null', ...args]),
@@ -82,6 +95,7 @@ async function compare(args: string[], expected: string[]): Promise<void> {
   assert.equal(b.code, a.code, `exit code\ncurl: ${a.stderr}\ntscurl: ${b.stderr}`);
   assert.deepEqual(mine(b.stderr), curl8(a.stderr, a.code !== 0), `curl: ${a.stderr}\ntscurl: ${b.stderr}`);
   assert.deepEqual(mine(b.stderr), expected);
+  return b.stderr;
 }
 
 describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, () => {
@@ -217,5 +231,70 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
     assert.equal(r.code, 6, r.stderr);
     assert.deepEqual(mine(r.stderr), ['* Could not resolve host: nohost.invalid', '* closing connection #0']);
     assert.match(r.stderr, /^tscurl: \(6\) Could not resolve host: nohost\.invalid$/m);
+  });
+
+  test('--resolve: "Added H:P:A to DNS cache" per transfer, curl 8\'s "RESOLVE H:P - old addresses discarded" (7.88: "RESOLVE H:P is - old ...")', async () => {
+    const p = raw.port;
+    await compare(
+      [
+        '--resolve',
+        `foo.test:${p}:127.0.0.1`,
+        '--resolve',
+        `+bar.test:${p}:127.0.0.1`,
+        '-o',
+        '/dev/null',
+        `http://foo.test:${p}/keep`,
+        `http://foo.test:${p}/keep`,
+      ],
+      [
+        `* Added foo.test:${p}:127.0.0.1 to DNS cache`,
+        `* Added bar.test:${p}:127.0.0.1 to DNS cache (non-permanent)`,
+        '* Hostname foo.test was found in DNS cache',
+        `*   Trying 127.0.0.1:${p}...`,
+        `* Connected to foo.test (127.0.0.1) port ${p} (#0)`,
+        '* Connection #0 to host foo.test left intact',
+        `* RESOLVE foo.test:${p} - old addresses discarded`,
+        `* Added foo.test:${p}:127.0.0.1 to DNS cache`,
+        `* RESOLVE bar.test:${p} - old addresses discarded`,
+        `* Added bar.test:${p}:127.0.0.1 to DNS cache (non-permanent)`,
+        '* Re-using existing connection #0 with host foo.test',
+        '* Connection #0 to host foo.test left intact',
+      ],
+    );
+  });
+
+  test('seven hosts in turn: from the sixth, curl 8\'s "Connection pool is full, closing the oldest of 6/5" and "shutting down connection #N" before "left intact"', async () => {
+    const hosts = await Promise.all(Array.from({ length: 7 }, () => startHttpServer((_q, s) => s.end('ok'))));
+    try {
+      const args = hosts.flatMap((h, i) => (i === 0 ? [`${h.url}/`] : ['-o', '/dev/null', `${h.url}/`]));
+      const expected = hosts.flatMap((h, i) => [
+        `*   Trying 127.0.0.1:${h.port}...`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${h.port} (#${i})`,
+        ...(i >= 5
+          ? ['* Connection pool is full, closing the oldest of N/M', `* shutting down connection #${i - 5}`]
+          : []),
+        `* Connection #${i} to host 127.0.0.1 left intact`,
+      ]);
+      const stderr = await compare(args, expected);
+      // curl's tool keeps 5 (CURLOPT_MAXCONNECTS' default) in a serial run: 6 in the pool is one too many.
+      assert.equal(
+        stderr.match(/^\* Connection pool is full, closing the oldest of 6\/5$/gm)?.length,
+        2,
+        stderr,
+      );
+    } finally {
+      await Promise.all(hosts.map((h) => h.close()));
+    }
+  });
+
+  test('a name looked up: curl 8\'s "Host H:P was resolved.", "IPv6: ...", "IPv4: ..." (curl 8.5.0 on; not in 7.88)', async () => {
+    const r = await tscurl(['-sv', '-o', '/dev/null', `http://localhost:${raw.port}/keep`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(mine(r.stderr).slice(0, 3), [
+      `* Host localhost:${raw.port} was resolved.`,
+      '* IPv6: ::1',
+      '* IPv4: 127.0.0.1',
+    ]);
+    assert.match(mine(r.stderr)[3]!, /^\* {3}Trying /);
   });
 });

@@ -4,7 +4,9 @@
 // connection #N" (a failed transfer), "shutting down connection #N" (a finished transfer on a
 // connection that cannot be reused) or "Connection #N to host H left intact" (curl 7.88 said
 // "Closing connection N" for both of the first two); and when another request follows (a redirect,
-// a retry on a fresh connection), the lines curl says then.
+// a retry on a fresh connection), the lines curl says then. Also curl 8's name lines ("Host H:P was
+// resolved.", "IPv6: ...", "IPv4: ...", the resolve option's "Added H:P:A to DNS cache"), and the
+// connection pool's (a removed transfer's connection, maxConnects evictions, too old idle ones).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, type DebugInfoType, Easy, NodeDriver } from '../../src/index.js';
@@ -223,6 +225,147 @@ test('a kept connection the server closed meanwhile: "Connection died, retrying 
       'Connection died, retrying a fresh connect (retry count: 1)\n',
       `shutting down connection #${id}\n`,
       `Issue another request to this URL: '${raw.url}/once?again'\n`,
+      'Hostname 127.0.0.1 was found in DNS cache\n',
+    ]);
+  } finally {
+    driver.close();
+  }
+});
+
+test('a name looked up: curl 8\'s "Host H:P was resolved.", then its IPv6 and IPv4 addresses ("(none)" for a family without any)', async () => {
+  const driver = new NodeDriver({
+    transport: offlineTransport({
+      'api.test': ['127.0.0.1', '127.0.0.2'],
+      'dual.test': ['::1', '127.0.0.1'],
+    }),
+  });
+  try {
+    const p = server.port;
+    const v4 = await run(driver, `http://api.test:${p}/`, { forbidReuse: true });
+    assert.equal(v4.result, CurlCode.OK);
+    assert.deepEqual(v4.text.slice(0, 4), [
+      `Host api.test:${p} was resolved.\n`,
+      'IPv6: (none)\n',
+      'IPv4: 127.0.0.1, 127.0.0.2\n',
+      `  Trying 127.0.0.1:${p}...\n`,
+    ]);
+    const dual = await run(driver, `http://dual.test:${p}/`, { forbidReuse: true });
+    assert.deepEqual(dual.text.slice(0, 3), [
+      `Host dual.test:${p} was resolved.\n`,
+      'IPv6: ::1\n',
+      'IPv4: 127.0.0.1\n',
+    ]);
+    // localhost is answered without a query, as curl's own localhost answer, and says so too.
+    const local = await run(driver, `http://localhost:${p}/`, { forbidReuse: true });
+    assert.deepEqual(local.text.slice(0, 3), [
+      `Host localhost:${p} was resolved.\n`,
+      'IPv6: ::1\n',
+      'IPv4: 127.0.0.1\n',
+    ]);
+    // An IP address is no lookup: no such lines (curl's show_resolve_info skips it).
+    const literal = await run(driver, `http://127.0.0.1:${p}/`, { forbidReuse: true });
+    assert.equal(literal.result, CurlCode.OK);
+    assert.equal(literal.text[0], `  Trying 127.0.0.1:${p}...\n`);
+    assert.ok(!literal.text.some((l) => /^(Host |IPv[46]: )/.test(l)), JSON.stringify(literal.text));
+  } finally {
+    driver.close();
+  }
+});
+
+test('resolve entries: "Added H:P:A to DNS cache" once per transfer, "RESOLVE H:P - old addresses discarded" when one replaces another', async () => {
+  const driver = new NodeDriver({ transport: offlineTransport({}) });
+  try {
+    const p = raw.port;
+    const resolve = [`api.test:${p}:127.0.0.1`, '+other.test:80:127.0.0.1,[::1]', '-gone.test:80'];
+    // A redirect on the way: the entries are loaded when the transfer starts, not again.
+    const first = await run(driver, `http://api.test:${p}/moved`, { resolve, followLocation: true });
+    assert.equal(first.result, CurlCode.OK);
+    assert.deepEqual(first.text.slice(0, 4), [
+      `Added api.test:${p}:127.0.0.1 to DNS cache\n`,
+      'Added other.test:80:127.0.0.1,[::1] to DNS cache (non-permanent)\n',
+      'Hostname api.test was found in DNS cache\n',
+      `  Trying 127.0.0.1:${p}...\n`,
+    ]);
+    assert.equal(first.text.filter((l) => l.startsWith('Added ')).length, 2, JSON.stringify(first.text));
+    const id = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const second = await run(driver, `http://api.test:${p}/keep`, { resolve });
+    assert.equal(second.result, CurlCode.OK);
+    assert.deepEqual(second.text, [
+      `RESOLVE api.test:${p} - old addresses discarded\n`,
+      `Added api.test:${p}:127.0.0.1 to DNS cache\n`,
+      'RESOLVE other.test:80 - old addresses discarded\n',
+      'Added other.test:80:127.0.0.1,[::1] to DNS cache (non-permanent)\n',
+      `Re-using existing connection #${id} with host api.test\n`,
+      `Connection #${id} to host api.test left intact\n`,
+    ]);
+  } finally {
+    driver.close();
+  }
+});
+
+test('a running transfer removed (removeHandle, an abort): "closing connection #N" for the connection it takes down', async () => {
+  const driver = new NodeDriver();
+  try {
+    const text: string[] = [];
+    let gotData!: () => void;
+    const data = new Promise<void>((r) => (gotData = r));
+    const easy = new Easy({
+      url: `${raw.url}/stall`,
+      writeFunction: (chunk: Uint8Array) => {
+        gotData();
+        return chunk.length;
+      },
+      debugFunction: (type: DebugInfoType, d: string | Uint8Array) => {
+        if (type === 'text') text.push(String(d));
+      },
+    });
+    void driver.add(easy);
+    await data;
+    driver.remove(easy);
+    const id = /\(#(\d+)\)/.exec(text.find((l) => l.startsWith('Connected to '))!)![1];
+    assert.equal(text.at(-1), `closing connection #${id}\n`, JSON.stringify(text));
+    assert.equal(text.filter((l) => /closing|shutting|left intact/.test(l)).length, 1, JSON.stringify(text));
+  } finally {
+    driver.close();
+  }
+});
+
+test('the pool over maxConnects: "Connection pool is full, closing the oldest of N/M", "shutting down connection #N", before "left intact"', async () => {
+  const other = await startHttpServer((_req, res) => res.end('other'));
+  const driver = new NodeDriver({ maxConnects: 1 });
+  try {
+    const first = await run(driver, `${server.url}/`);
+    const id0 = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const second = await run(driver, `${other.url}/`);
+    assert.equal(second.result, CurlCode.OK);
+    const id1 = /\(#(\d+)\)/.exec(second.text.find((l) => l.startsWith('Connected to '))!)![1];
+    assert.deepEqual(second.text.slice(-3), [
+      'Connection pool is full, closing the oldest of 2/1\n',
+      `shutting down connection #${id0}\n`,
+      `Connection #${id1} to host 127.0.0.1 left intact\n`,
+    ]);
+  } finally {
+    driver.close();
+    await other.close();
+  }
+});
+
+test('an idle connection older than maxIdleAgeMs: "Too old connection (N ms idle, max idle is M ms), disconnect it", "Connection N seems to be dead", "shutting down connection #N"', async () => {
+  const driver = new NodeDriver({ maxIdleAgeMs: 20 });
+  try {
+    const first = await run(driver, `${server.url}/`);
+    const id = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    await new Promise((r) => setTimeout(r, 60));
+    const second = await run(driver, `${server.url}/`);
+    assert.equal(second.result, CurlCode.OK);
+    assert.match(
+      second.text[0]!,
+      /^Too old connection \((\d+) ms idle, max idle is 20 ms\), disconnect it\n$/,
+    );
+    assert.ok(Number(/\((\d+) ms/.exec(second.text[0]!)![1]) > 20);
+    assert.deepEqual(second.text.slice(1, 4), [
+      `Connection ${id} seems to be dead\n`,
+      `shutting down connection #${id}\n`,
       'Hostname 127.0.0.1 was found in DNS cache\n',
     ]);
   } finally {
