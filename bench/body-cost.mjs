@@ -40,7 +40,7 @@ async function incomingMessage() {
 }
 
 async function bodyReadable() {
-  const body = new BodyReadable(noop, noop, 64 * 1024);
+  const body = new BodyReadable({ demand: noop, destroyed: noop }, 64 * 1024);
   body._deliver(first);
   // W1: the caller's continuation runs after the socket's callback delivered the body and its end.
   if (w1) body._end();

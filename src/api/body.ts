@@ -216,6 +216,16 @@ const utf8 = new TextDecoder();
 type StreamIterator = ReturnType<Readable[typeof Symbol.asyncIterator]>;
 
 /**
+ * Where a BodyReadable's bytes come from: told when the reader wants more (a paused transfer
+ * resumes) and when the body was destroyed before its end (the transfer ends). An object the
+ * caller already has, not two closures per body.
+ */
+export interface BodySource {
+  demand(): void;
+  destroyed(error: Error | null): void;
+}
+
+/**
  * The response body of request(): a Readable (async-iterable, pipeable) with the body mixins.
  * Reading it is what lets the transfer go on: when its buffer is full the transfer pauses.
  *
@@ -225,8 +235,7 @@ type StreamIterator = ReturnType<Readable[typeof Symbol.asyncIterator]>;
  * `for await`, without the stream machinery (per-chunk ticks, the async generator, its listeners).
  */
 export class BodyReadable extends Readable {
-  private readonly onDemand: () => void;
-  private readonly onDestroy: (error: Error | null) => void;
+  private readonly source: BodySource;
   private consumed = false;
   /** Chunks are held (not pushed yet); false once the stream machinery took over. */
   private holding = true;
@@ -244,10 +253,9 @@ export class BodyReadable extends Readable {
   /** A `for await` that takes the chunks straight from the transfer (see ChunkIterator). */
   private direct: ChunkIterator | undefined;
 
-  constructor(onDemand: () => void, onDestroy: (error: Error | null) => void, highWaterMark: number) {
+  constructor(source: BodySource, highWaterMark: number) {
     super({ highWaterMark });
-    this.onDemand = onDemand;
-    this.onDestroy = onDestroy;
+    this.source = source;
   }
 
   /**
@@ -295,7 +303,7 @@ export class BodyReadable extends Readable {
     // A `for await` still reading ends as the stream's own iterator would: with the error, or
     // with a premature close.
     if (this.direct !== undefined && !this.readableEnded) this.direct.destroyed(error);
-    if (!this.readableEnded && !this.sourceDone) this.onDestroy(error);
+    if (!this.readableEnded && !this.sourceDone) this.source.destroyed(error);
     callback(error);
   }
 
@@ -313,7 +321,7 @@ export class BodyReadable extends Readable {
       }
       if (this.readableLength > this.readableHighWaterMark) return;
     }
-    this.onDemand();
+    this.source.demand();
   }
 
   private dropHeld(): void {
@@ -366,7 +374,7 @@ export class BodyReadable extends Readable {
 
   /** @internal For ChunkIterator: the reader wants more (a paused transfer resumes). */
   _demand(): void {
-    this.onDemand();
+    this.source.demand();
   }
 
   /** @internal For ChunkIterator: every chunk was read; the body ends as a read to the end would. */

@@ -4,7 +4,7 @@
 import { CurlCode } from '../core/codes.js';
 import type { Easy } from '../multi/easy.js';
 import type { EasyInfo } from '../multi/info.js';
-import { BodyReadable, type ExtractedBody, extractBody, type RequestBody } from './body.js';
+import { BodyReadable, type BodySource, type ExtractedBody, extractBody, type RequestBody } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
 import { badArgument, TscurlError } from './errors.js';
 import {
@@ -58,24 +58,13 @@ export function request(url: string | URL, options?: RequestOptions): Promise<Re
  * response holds no stream state, so the young-generation collections that run while 100 calls
  * wait have a Readable less per call to copy (and promote).
  */
-class ReadableSink implements BodySink {
+class ReadableSink implements BodySink, BodySource {
   x!: Exchange<RequestResult>;
   private readable: BodyReadable | undefined;
   constructor(private readonly highWaterMark: number) {}
 
   body(): BodyReadable {
-    if (this.readable === undefined) {
-      const x = this.x;
-      this.readable = new BodyReadable(
-        () => x.resume(),
-        (error) =>
-          x.abort(
-            error ??
-              new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The response body was destroyed before its end'),
-          ),
-        this.highWaterMark,
-      );
-    }
+    this.readable ??= new BodyReadable(this, this.highWaterMark);
     return this.readable;
   }
 
@@ -87,6 +76,19 @@ class ReadableSink implements BodySink {
   }
   fail(error: unknown): void {
     this.body()._fail(error);
+  }
+
+  /** The body's reader wants more: a paused transfer resumes. */
+  demand(): void {
+    this.x.resume();
+  }
+
+  /** The body was destroyed before its end: the transfer ends. */
+  destroyed(error: Error | null): void {
+    this.x.abort(
+      error ??
+        new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The response body was destroyed before its end'),
+    );
   }
 }
 

@@ -108,7 +108,6 @@ export function copyOptions(to: object, from: object | undefined, skip?: Readonl
   }
 }
 
-const noHeaders: ReadonlyArray<[string, string]> = [];
 const defaultsSkip: ReadonlySet<string> = new Set(['headers']);
 
 /**
@@ -139,19 +138,22 @@ export function easyOptionsFor(
   let hasUa = false;
   let hasExpect = false;
   let declaredLength = -1;
-  const headers = req.headers === undefined ? noHeaders : req.headers;
-  for (const [name, value] of headers) {
-    if (name === 'content-type') hasType = true;
-    if (name === 'user-agent') hasUa = true;
-    if (name === 'expect') hasExpect = true;
-    // The engine owns framing; a caller's Content-Length would be a second one. For a stream of
-    // unknown size it is the size to announce instead of chunked framing.
-    if (name === 'content-length') {
-      if (/^\d+$/.test(value)) declaredLength = Number(value);
-      continue;
+  // Most calls give no header: no iterator over an empty list for them.
+  const headers = req.headers;
+  if (headers !== undefined) {
+    for (const [name, value] of headers) {
+      if (name === 'content-type') hasType = true;
+      if (name === 'user-agent') hasUa = true;
+      if (name === 'expect') hasExpect = true;
+      // The engine owns framing; a caller's Content-Length would be a second one. For a stream of
+      // unknown size it is the size to announce instead of chunked framing.
+      if (name === 'content-length') {
+        if (/^\d+$/.test(value)) declaredLength = Number(value);
+        continue;
+      }
+      if (name === 'transfer-encoding') continue;
+      lines.push(value === '' ? `${name};` : `${name}: ${value}`);
     }
-    if (name === 'transfer-encoding') continue;
-    lines.push(value === '' ? `${name};` : `${name}: ${value}`);
   }
   if (body instanceof UploadFeeder) {
     o.post = true;

@@ -187,11 +187,7 @@ describe('the body is full once MORE than highWaterMark bytes wait in it', () =>
   const KiB = 1024;
   test('held (nobody reads yet) and streaming (a reader took over)', () => {
     let demands = 0;
-    const body = new BodyReadable(
-      () => demands++,
-      () => {},
-      64 * KiB,
-    );
+    const body = new BodyReadable({ demand: () => demands++, destroyed: () => {} }, 64 * KiB);
     assert.equal(body._deliver(Buffer.alloc(64 * KiB)), true, 'one highWaterMark of bytes is not full');
     assert.equal(body._deliver(Buffer.alloc(1)), false);
     // Reading moves the held chunks into the stream; read() then hands out the whole buffer on
@@ -210,11 +206,7 @@ describe('the body is full once MORE than highWaterMark bytes wait in it', () =>
 describe('for await over a body still arriving (chunks straight from the transfer)', () => {
   test('chunks in order, full past highWaterMark, then end and close as a stream read to its end', async () => {
     let demands = 0;
-    const body = new BodyReadable(
-      () => demands++,
-      () => {},
-      4,
-    );
+    const body = new BodyReadable({ demand: () => demands++, destroyed: () => {} }, 4);
     const events: string[] = [];
     body.on('end', () => events.push('end'));
     body.on('close', () => events.push('close'));
@@ -238,11 +230,7 @@ describe('for await over a body still arriving (chunks straight from the transfe
   });
 
   test('destroyed while a next() waits: a premature close; a failure: its error', async () => {
-    const body = new BodyReadable(
-      () => {},
-      () => {},
-      4,
-    );
+    const body = new BodyReadable({ demand: () => {}, destroyed: () => {} }, 4);
     body._deliver(Buffer.from('x'));
     const it = body[Symbol.asyncIterator]();
     await it.next();
@@ -250,11 +238,7 @@ describe('for await over a body still arriving (chunks straight from the transfe
     body.destroy();
     await assert.rejects(waiting, { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 
-    const failing = new BodyReadable(
-      () => {},
-      () => {},
-      4,
-    );
+    const failing = new BodyReadable({ demand: () => {}, destroyed: () => {} }, 4);
     failing._deliver(Buffer.from('y'));
     const it2 = failing[Symbol.asyncIterator]();
     failing._fail(new TscurlError(18, 'cut short'));
@@ -266,11 +250,7 @@ describe('a body that arrived whole ends as a stream read to its end', () => {
   /** The events a body emits and its state once read by `read`, after the ticks that follow. */
   async function endOf(read: (body: BodyReadable) => Promise<unknown>) {
     let destroyedByReader = 0;
-    const body = new BodyReadable(
-      () => {},
-      () => destroyedByReader++,
-      64,
-    );
+    const body = new BodyReadable({ demand: () => {}, destroyed: () => destroyedByReader++ }, 64);
     const events: string[] = [];
     for (const e of ['end', 'close', 'error']) body.on(e, () => events.push(e));
     body._deliver(Buffer.from('ab'));

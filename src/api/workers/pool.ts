@@ -268,16 +268,18 @@ export class WorkerPool {
 
   private bodyFor(job: Job, highWaterMark: number | undefined): BodyReadable {
     const readable = new BodyReadable(
-      () => {
-        this.readerBack(job);
-        this.ack(job);
+      {
+        demand: () => {
+          this.readerBack(job);
+          this.ack(job);
+        },
+        destroyed: (error) =>
+          this.abort(
+            job,
+            error ??
+              new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The response body was destroyed before its end'),
+          ),
       },
-      (error) =>
-        this.abort(
-          job,
-          error ??
-            new TscurlError(CurlCode.ABORTED_BY_CALLBACK, 'The response body was destroyed before its end'),
-        ),
       highWaterMark ?? WINDOW,
     );
     job.onData = (chunk) => {
