@@ -253,19 +253,19 @@ export function requestHeaders(
   s: RequestShape,
   expect100: boolean,
   /** Headers the features add: Authorization (after Host) and Cookie (before the custom ones). */
-  extra: HeaderList = [],
+  extra: HeaderList | undefined = undefined,
 ): HeaderList {
   const custom = customHeaders(o, s);
   const given = custom.length === 0 ? noneGiven : (lower: string) => custom.some((c) => c.lower === lower);
   const list: HeaderList = [];
   const host = custom.length === 0 ? undefined : custom.find((c) => c.lower === 'host');
-  if (host === undefined) list.push(['Host', t.authority]);
+  if (host === undefined) list.push(hostField(t.authority));
   else if (!host.remove) list.push(['Host', host.value]);
-  for (const h of extra) if (h[0] !== 'Cookie') list.push(h);
+  if (extra !== undefined) for (const h of extra) if (h[0] !== 'Cookie') list.push(h);
   const range = rangeHeader(o, body, bodyLength(body));
   if (range !== undefined && !given('range')) list.push(range);
-  if (o.userAgent !== undefined && !given('user-agent')) list.push(['User-Agent', o.userAgent]);
-  if (!given('accept')) list.push(['Accept', '*/*']);
+  if (o.userAgent !== undefined && !given('user-agent')) list.push(userAgentField(o.userAgent));
+  if (!given('accept')) list.push(ACCEPT_ANY);
   const acceptEncoding = acceptEncodingHeader(o.acceptEncoding);
   if (acceptEncoding !== undefined && !given('accept-encoding'))
     list.push(['Accept-Encoding', acceptEncoding]);
@@ -273,7 +273,7 @@ export function requestHeaders(
   if (referer !== undefined && !given('referer')) list.push(['Referer', referer]);
   const len = body === undefined ? 0 : bodyLength(body);
   if (len < 0 && !given('transfer-encoding')) list.push(['Transfer-Encoding', 'chunked']);
-  for (const h of extra) if (h[0] === 'Cookie') list.push(h);
+  if (extra !== undefined) for (const h of extra) if (h[0] === 'Cookie') list.push(h);
   for (const c of custom) if (!c.remove && c.lower !== 'host') list.push([c.name, c.value]);
   if (body !== undefined) {
     if (len >= 0 && !given('content-length')) list.push(['Content-Length', String(len)]);
@@ -287,6 +287,25 @@ export function requestHeaders(
     if (expect100 && !given('expect')) list.push(['Expect', '100-continue']);
   }
   return list;
+}
+
+/*
+ * The fields most requests send the same from one request to the next: the same pair each time,
+ * not a new one per request (the last Host and User-Agent made are kept). Nothing writes to a
+ * request's header pairs: the HTTP/1 writer and the HTTP/2 field list only read them.
+ */
+const ACCEPT_ANY: [string, string] = ['Accept', '*/*'];
+let lastHost: [string, string] = ['Host', ''];
+let lastUserAgent: [string, string] = ['User-Agent', ''];
+
+function hostField(authority: string): [string, string] {
+  if (lastHost[1] !== authority) lastHost = ['Host', authority];
+  return lastHost;
+}
+
+function userAgentField(userAgent: string): [string, string] {
+  if (lastUserAgent[1] !== userAgent) lastUserAgent = ['User-Agent', userAgent];
+  return lastUserAgent;
 }
 
 const NO_CUSTOM_HEADERS: readonly CustomHeader[] = [];

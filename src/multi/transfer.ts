@@ -884,9 +884,12 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   // httpversion_seen).
   const version = requestVersion(o) === 10 || conn.session?.http10 === true ? 10 : 11;
   const absolute = t.route?.plan?.absoluteForm === true;
-  const extra: HeaderList = absolute ? proxyHeaders(t, target) : [];
-  addAuthorization(t, target, extra);
-  addCookieHeader(m, t, target, extra);
+  // Most requests add no field here: no list is made for them.
+  let extra: HeaderList | undefined = absolute ? proxyHeaders(t, target) : undefined;
+  const authorization = authorizationField(t, target);
+  if (authorization !== undefined) (extra ??= []).push(authorization);
+  const cookie = cookieField(m, t, target);
+  if (cookie !== undefined) (extra ??= []).push(cookie);
   const headers = requestHeaders(o, target, body, shape, wantsExpect(body, version === 10, shape), extra);
   const expect100 = body !== undefined && expects100(headers);
   const sent = stream.sendHead({
@@ -1130,14 +1133,14 @@ function phaseRatelimiting(m: Multi, t: Transfer, now: number): Step {
 }
 
 /** The Authorization header of this request (none to another host, or when given as a custom header). */
-function addAuthorization(t: Transfer, target: Target, out: HeaderList): void {
+function authorizationField(t: Transfer, target: Target): [string, string] | undefined {
   const o = t.o;
-  if (!t.redirects.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return;
+  if (!t.redirects.shape.credentialsAllowed || hasCustomHeader(o, 'authorization')) return undefined;
   const creds = credentials(o, target, t.netrc);
   // Without credentials or a bearer token there is nothing to send (nor to pick a method for).
-  if (creds === undefined && o.xoauth2Bearer === undefined && t.madeAuth === undefined) return;
+  if (creds === undefined && o.xoauth2Bearer === undefined && t.madeAuth === undefined) return undefined;
   const value = t.auth.header(o, creds, t.req.method, target.path);
-  if (value !== undefined) out.push(['Authorization', value]);
+  return value === undefined ? undefined : ['Authorization', value];
 }
 
 /** The absolute-form request target: the URL without its fragment and credentials. */
@@ -1178,14 +1181,14 @@ function proxyHeaders(t: Transfer, target: Target): HeaderList {
  * Cookie: the jar's cookies for this URL, then CURLOPT_COOKIE as given, joined with "; " (libcurl's
  * Curl_http_cookies); a custom Cookie header replaces only CURLOPT_COOKIE.
  */
-function addCookieHeader(m: Multi, t: Transfer, target: Target, out: HeaderList): void {
+function cookieField(m: Multi, t: Transfer, target: Target): [string, string] | undefined {
   const o = t.o;
   const jar = cookiesEnabled(o) ? t.easy._cookies : undefined;
   const fromJar =
     jar?.header(target.host, target.pathname, false, Math.floor(m.transport.wallClockMs() / 1000)) ?? '';
   const given = o.cookie === undefined || hasCustomHeader(o, 'cookie') ? '' : o.cookie;
-  if (fromJar !== '' || given !== '')
-    out.push(['Cookie', fromJar !== '' && given !== '' ? `${fromJar}; ${given}` : fromJar || given]);
+  if (fromJar === '' && given === '') return undefined;
+  return ['Cookie', fromJar !== '' && given !== '' ? `${fromJar}; ${given}` : fromJar || given];
 }
 
 /** A CURLOPT_HTTPHEADER line names this header ('Name: ...', 'Name:' or 'Name;'). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CurlCode, HttpVersion, NodeDriver } from '../../src/index.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
-import { type RawHttpServer, startRawHttp } from './raw-http.js';
+import { type RawHttpServer, reply, startRawHttp } from './raw-http.js';
 import { run } from './run.js';
 
 let srv: TestServer;
@@ -187,4 +187,31 @@ test('nobody wins over postFields: HEAD without a body', async () => {
   assert.equal(r.code, CurlCode.OK, r.error);
   assert.equal(seen[0]!.method, 'HEAD');
   assert.equal(seen[0]!.body, '');
+});
+
+test('Host and User-Agent follow each transfer of a Multi to other hosts and agents, in turn', async () => {
+  const server = await startRawHttp((r) => reply(r.socket, '200 OK', { 'Content-Length': '2' }, 'ok'));
+  const d = new NodeDriver();
+  try {
+    const { port } = new URL(server.url);
+    const resolve = [`a.test:${port}:127.0.0.1`, `b.test:${port}:127.0.0.1`];
+    const calls = [
+      ['a.test', 'one/1'],
+      ['b.test', 'two/2'],
+      ['a.test', 'one/1'],
+      ['a.test', 'two/2'],
+      ['b.test', 'one/1'],
+    ] as const;
+    for (const [host, userAgent] of calls) {
+      const r = await run({ url: `http://${host}:${port}/`, resolve, userAgent }, d);
+      assert.equal(r.code, CurlCode.OK, r.error);
+    }
+    assert.deepEqual(
+      server.requests.map((r) => [r.header('Host'), r.header('User-Agent'), r.header('Accept')]),
+      calls.map(([host, userAgent]) => [`${host}:${port}`, userAgent, '*/*']),
+    );
+  } finally {
+    d.close();
+    await server.close();
+  }
 });
