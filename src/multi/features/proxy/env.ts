@@ -111,6 +111,14 @@ function proxyVariable(scheme: string, env: Environment): [name: string, value: 
   return undefined;
 }
 
+/** The choice of most transfers: no proxy option and no proxy variable (one object for all of them). */
+const NO_PROXY_CHOICE: ProxyChoice = Object.freeze({
+  proxy: undefined,
+  preProxy: undefined,
+  source: undefined,
+  info: Object.freeze([]) as unknown as string[],
+});
+
 /**
  * @param scheme the URL's scheme without ':' ('http', 'https')
  * @param host the URL's host (IPv6 in brackets)
@@ -121,7 +129,6 @@ export function chooseProxy(
   host: string,
   env: Environment,
 ): ProxyChoice {
-  const info: string[] = [];
   let proxy = options.proxy;
   let preProxy = options.preProxy;
   let source: string | undefined = proxy === undefined ? undefined : 'option';
@@ -131,8 +138,9 @@ export function chooseProxy(
   let envProxy: [name: string, value: string] | undefined;
   if (proxy === undefined && preProxy === undefined) {
     envProxy = proxyVariable(scheme, env);
-    if (envProxy === undefined) return { proxy: undefined, preProxy: undefined, source: undefined, info };
+    if (envProxy === undefined) return NO_PROXY_CHOICE;
   }
+  const info: string[] = [];
   let noProxy = options.noProxy;
   if (noProxy === undefined) {
     for (const name of ['no_proxy', 'NO_PROXY']) {
