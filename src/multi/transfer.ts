@@ -54,7 +54,14 @@ import { flushHeld, headerLine, receiveBody, startDecodeRun } from './features/w
 import type { Multi } from './multi.js';
 import type { EasyOptions } from './options.js';
 import { requestHeaders, requestMethod, requestVersion, responseMethod, type Target } from './request.js';
-import { cachedLookup, familyOf, resolvedLines, resolveOptionsOf, storeLookup } from './resolve.js';
+import {
+  cachedLookup,
+  dnsTimeoutMs,
+  familyOf,
+  resolvedLines,
+  resolveOptionsOf,
+  storeLookup,
+} from './resolve.js';
 import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
 import { NO_HELD_OUTPUT, NO_REQUEST_YET, SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
@@ -643,8 +650,14 @@ function resolved(m: Multi, t: Transfer, r: Resolution, now: number): ResolvedAd
     );
   }
   const { cache, defaultMs } = dnsCacheFor(m, t.o.share);
+  if (t.o.debugFunction !== undefined) {
+    // Another transfer waiting for the same (shared) lookup stored the answer first: libcurl's
+    // transfer finds the name in the cache then (state_resolving), in its quoted form.
+    if (cache.get(host, port, now, dnsTimeoutMs(t.o, defaultMs)) !== undefined)
+      m.callDebug(t, 'text', `Hostname '${host}' was found in DNS cache\n`);
+    else tellResolved(m, t, host, port, res.addresses);
+  }
   storeLookup(cache, t.o, host, port, res.addresses, now, defaultMs);
-  if (t.o.debugFunction !== undefined) tellResolved(m, t, host, port, res.addresses);
   return res.addresses;
 }
 

@@ -372,3 +372,26 @@ test('an idle connection older than maxIdleAgeMs: "Too old connection (N ms idle
     driver.close();
   }
 });
+
+test('two transfers waiting for one lookup: the first says "Host H:P was resolved.", the other libcurl\'s "Hostname \'H\' was found in DNS cache"', async () => {
+  const driver = new NodeDriver({ transport: offlineTransport({ 'api.test': ['127.0.0.1'] }) });
+  try {
+    const url = `http://api.test:${server.port}/`;
+    // Added in the same turn: both wait for the one lookup of api.test (shared while in flight).
+    const [a, b] = await Promise.all([
+      run(driver, url, { forbidReuse: true }),
+      run(driver, url, { forbidReuse: true }),
+    ]);
+    assert.equal(a.result, CurlCode.OK);
+    assert.equal(b.result, CurlCode.OK);
+    const heads = [a, b].map((r) => r.text[0]).sort();
+    assert.deepEqual(heads, [
+      `Host api.test:${server.port} was resolved.\n`,
+      "Hostname 'api.test' was found in DNS cache\n",
+    ]);
+    const follower = a.text[0]!.startsWith('Hostname') ? a : b;
+    assert.equal(follower.text[1], `  Trying 127.0.0.1:${server.port}...\n`);
+  } finally {
+    driver.close();
+  }
+});
