@@ -69,6 +69,18 @@ function unlink(list: IdleList, conn: Connection, l: Links): void {
   setNewer(conn, l, undefined);
 }
 
+/**
+ * Told about idle connections a pool closes on its own (for curl's verbose lines, said to the
+ * transfer that caused it).
+ */
+export interface PoolTell {
+  /** Found unusable on reuse: idle longer than `maxIdleMs` (when given), else dead. */
+  discarded(conn: Connection, idleMs: number, maxIdleMs: number | undefined): void;
+  /** `count` idle connections where `max` are kept: the oldest go, each then evicted(). */
+  full(count: number, max: number): void;
+  evicted(conn: Connection): void;
+}
+
 export class ConnectionPool {
   /** Every open connection, idle or in use. */
   readonly all = new Set<Connection>();
@@ -129,15 +141,9 @@ export class ConnectionPool {
 
   /**
    * Take the most recently used idle connection for `reuseKey` that is alive and not older than
-   * maxAgeMs; dead or too old ones met on the way are closed, each told to `onDiscard` first
-   * (with how long it was idle, and whether that was too long).
+   * maxAgeMs; dead or too old ones met on the way are closed (each told to `tell` first).
    */
-  acquire(
-    reuseKey: string,
-    now: number,
-    maxAgeMs: number,
-    onDiscard?: (conn: Connection, idleMs: number, tooOld: boolean) => void,
-  ): Connection | undefined {
+  acquire(reuseKey: string, now: number, maxAgeMs: number, tell?: PoolTell): Connection | undefined {
     const list = this.idleByKey.get(reuseKey);
     if (list === undefined) return undefined;
     let conn: Connection | undefined;
@@ -145,10 +151,10 @@ export class ConnectionPool {
       this.unidle(conn);
       const idleMs = now - conn.idleSince;
       if (idleMs > maxAgeMs) {
-        onDiscard?.(conn, idleMs, true);
+        tell?.discarded(conn, idleMs, maxAgeMs);
         this.close(conn, 'too old');
       } else if (!conn.isAlive()) {
-        onDiscard?.(conn, idleMs, false);
+        tell?.discarded(conn, idleMs, undefined);
         this.close(conn, 'dead');
       } else break;
     }

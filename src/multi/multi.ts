@@ -6,7 +6,7 @@
 
 import { Connection } from '../conn/connection.js';
 import { Http2Session } from '../conn/http2/session.js';
-import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS } from '../conn/pool.js';
+import { ConnectionPool, DEFAULT_MAX_IDLE_AGE_MS, type PoolTell } from '../conn/pool.js';
 import type { Stream } from '../conn/types.js';
 import { CurlCode, MultiCode } from '../core/codes.js';
 import { EasyError, MultiError, TransferError } from '../core/errors.js';
@@ -23,6 +23,7 @@ import { type Environment, proxyEnvironment } from './features/proxy/env.js';
 import { HandleList, type HandleListNode } from './handle-list.js';
 import type { DebugInfoType } from './options.js';
 import { PendingQueues } from './pending.js';
+import { poolTellFor } from './pool-lines.js';
 import { parseTarget, type Target } from './request.js';
 import { InflightLookups } from './resolve.js';
 import { SocketTable } from './socket-table.js';
@@ -991,14 +992,7 @@ export class Multi {
   acquireConnection(reuseKey: string, now: number, t?: Transfer): Connection | undefined {
     const conn =
       this.pool.acquireMultiplexed(reuseKey) ??
-      this.pool.acquire(
-        reuseKey,
-        now,
-        this.opts.maxIdleAgeMs,
-        t?.o.debugFunction === undefined
-          ? undefined
-          : (c, idleMs, tooOld) => this.tellDiscard(t, c, idleMs, tooOld),
-      );
+      this.pool.acquire(reuseKey, now, this.opts.maxIdleAgeMs, poolTellFor(this, t));
     if (conn !== undefined) this.publishConnection('reuse', conn);
     return conn;
   }
@@ -1031,24 +1025,6 @@ export class Multi {
   }
 
   /**
-   * libcurl's lines for an idle connection found unusable when a transfer looks for one to reuse
-   * (curl 8's Curl_conn_seems_dead and conn_maxage): "Too old connection (...)" when it was idle
-   * too long, "Connection N seems to be dead", then its Curl_conn_terminate line.
-   */
-  private tellDiscard(t: Transfer, conn: Connection, idleMs: number, tooOld: boolean): void {
-    if (tooOld) {
-      const max = this.opts.maxIdleAgeMs;
-      this.callDebug(
-        t,
-        'text',
-        `Too old connection (${Math.round(idleMs)} ms idle, max idle is ${max} ms), disconnect it\n`,
-      );
-    }
-    this.callDebug(t, 'text', `Connection ${conn.id} seems to be dead\n`);
-    this.callDebug(t, 'text', `shutting down connection #${conn.id}\n`);
-  }
-
-  /**
    * @internal A connection no transfer uses goes back to the pool; past maxConnects idle ones the
    * oldest are closed, told to `by`'s debugFunction (the transfer that gave this one back).
    */
@@ -1059,27 +1035,18 @@ export class Multi {
     }
     this.pool.release(conn, now);
     const max = this.opts.maxConnects > 0 ? this.opts.maxConnects : Math.max(4, 4 * this.handles.size);
-    if (this.pool.idleCount > max) this.evictOverMax(max, by?.o.debugFunction === undefined ? undefined : by);
+    if (this.pool.idleCount > max) this.evictOverMax(max, poolTellFor(this, by));
     this.wakePending(conn.hostKey, now);
   }
 
-  /**
-   * Close the oldest idle connections down to `max`. With `tell`, curl 8's lines for it
-   * (cpool_conn_now_idle): "Connection pool is full, closing the oldest of N/M", then "shutting
-   * down connection #N" for each one closed.
-   */
-  private evictOverMax(max: number, tell: Transfer | undefined): void {
-    if (tell !== undefined)
-      this.callDebug(
-        tell,
-        'text',
-        `Connection pool is full, closing the oldest of ${this.pool.idleCount}/${max}\n`,
-      );
+  /** Close the oldest idle connections down to `max` (each told to `tell`, after its full()). */
+  private evictOverMax(max: number, tell: PoolTell | undefined): void {
+    tell?.full(this.pool.idleCount, max);
     this.evicting = true;
     while (this.pool.idleCount > max) {
       const evicted = this.pool.evictOldest();
       if (evicted === undefined) break;
-      if (tell !== undefined) this.callDebug(tell, 'text', `shutting down connection #${evicted.id}\n`);
+      tell?.evicted(evicted);
     }
     this.evicting = false;
   }

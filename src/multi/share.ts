@@ -8,12 +8,14 @@
 // socket callback, and an idle connection in the Share is watched by nobody (as in a pool).
 // Everything runs on one thread: libcurl's lock callbacks have nothing to guard.
 import type { Connection } from '../conn/connection.js';
-import { DEFAULT_MAX_IDLE_AGE_MS } from '../conn/pool.js';
+import { DEFAULT_MAX_IDLE_AGE_MS, type PoolTell } from '../conn/pool.js';
 import { TlsSessionCache } from '../filters/tls-sessions.js';
 import type { Transport } from '../transport/types.js';
 import { DnsCache } from './dns-cache.js';
 import { CookieJar } from './features/cookies.js';
 import type { Multi } from './multi.js';
+import { poolTellFor } from './pool-lines.js';
+import type { Transfer } from './transfer.js';
 
 /** CURL_LOCK_DATA_* that can be shared (psl and hsts have nothing to share yet). */
 export type ShareData = 'cookie' | 'dns' | 'connect' | 'ssl_session';
@@ -90,12 +92,15 @@ export class Share {
    * @internal An idle connection for `reuseKey` over `transport` (a socket of one transport means
    * nothing to another), most recent first; dead and too old ones are closed on the way.
    */
-  take(reuseKey: string, transport: Transport, now: number): Connection | undefined {
+  take(reuseKey: string, transport: Transport, now: number, tell?: PoolTell): Connection | undefined {
     for (let i = this.idle.length - 1; i >= 0; i--) {
       const e = this.idle[i]!;
       if (e.conn.reuseKey !== reuseKey || e.transport !== transport) continue;
       this.idle.splice(i, 1);
-      if (now - e.since > this.maxAge || !e.conn.isAlive()) {
+      const idleMs = now - e.since;
+      const tooOld = idleMs > this.maxAge;
+      if (tooOld || !e.conn.isAlive()) {
+        tell?.discarded(e.conn, idleMs, tooOld ? this.maxAge : undefined);
         e.conn.destroy();
         continue;
       }
@@ -104,12 +109,20 @@ export class Share {
     return undefined;
   }
 
-  /** @internal Keep a connection no transfer uses; false when the Share does not share connections. */
-  put(conn: Connection, transport: Transport, now: number): boolean {
+  /**
+   * @internal Keep a connection no transfer uses (past maxIdleConnections the oldest go, told to
+   * `tell`); false when the Share does not share connections.
+   */
+  put(conn: Connection, transport: Transport, now: number, tell?: PoolTell): boolean {
     if (!this.shares.has('connect') || this.closed) return false;
     conn.idleSince = now;
     this.idle.push({ conn, transport, since: now });
-    while (this.idle.length > this.maxIdle) this.idle.shift()!.conn.destroy();
+    if (this.idle.length > this.maxIdle) tell?.full(this.idle.length, this.maxIdle);
+    while (this.idle.length > this.maxIdle) {
+      const oldest = this.idle.shift()!.conn;
+      oldest.destroy();
+      tell?.evicted(oldest);
+    }
     return true;
   }
 }
@@ -134,10 +147,11 @@ export function acquireShared(
   reuseKey: string,
   hostKey: string,
   now: number,
+  t?: Transfer,
 ): Connection | undefined {
   if (share === undefined || !share.shares.has('connect')) return undefined;
   if (m.connectionSlot(hostKey) !== 'ok') return undefined;
-  const conn = share.take(reuseKey, m.transport, now);
+  const conn = share.take(reuseKey, m.transport, now, poolTellFor(m, t));
   if (conn === undefined) return undefined;
   m.addConnection(conn);
   m.publishConnection('reuse', conn);
@@ -145,11 +159,17 @@ export function acquireShared(
 }
 
 /** A reusable connection after its transfer: to the Share (true) or back to the Multi's pool (false). */
-export function releaseShared(m: Multi, share: Share | undefined, conn: Connection, now: number): boolean {
+export function releaseShared(
+  m: Multi,
+  share: Share | undefined,
+  conn: Connection,
+  now: number,
+  t?: Transfer,
+): boolean {
   if (share === undefined || !share.shares.has('connect')) return false;
   if (conn.state !== 'connected' || conn.users > 0) return false;
   if (!m.detachConnection(conn, now)) return false;
-  if (!share.put(conn, m.transport, now)) {
+  if (!share.put(conn, m.transport, now, poolTellFor(m, t))) {
     conn.destroy();
   }
   return true;

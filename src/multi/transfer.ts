@@ -551,7 +551,7 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   t.req.reused = false;
   if (!o.freshConnect && !t.forceFresh) {
     const conn =
-      m.acquireConnection(t.reuseKey, now, t) ?? acquireShared(m, o.share, t.reuseKey, t.hostKey, now);
+      m.acquireConnection(t.reuseKey, now, t) ?? acquireShared(m, o.share, t.reuseKey, t.hostKey, now, t);
     if (conn !== undefined) {
       leaveQueue(t, now);
       m.attach(t, conn);
@@ -1388,7 +1388,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
       tellConnectionEnd(m, t, conn, 'shutting down');
       m.closeConnection(conn, 'not reusable');
     } else {
-      if (!releaseShared(m, t.o.share, conn, now)) m.releaseConnection(conn, now, t);
+      if (!releaseShared(m, t.o.share, conn, now, t)) m.releaseConnection(conn, now, t);
       // After the pool's eviction lines, as curl; a connection that was evicted itself is not kept.
       if (conn.state !== 'closed') tellConnectionEnd(m, t, conn, 'kept');
     }

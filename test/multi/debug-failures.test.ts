@@ -9,7 +9,7 @@
 // connection pool's (a removed transfer's connection, maxConnects evictions, too old idle ones).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CurlCode, type DebugInfoType, Easy, NodeDriver } from '../../src/index.js';
+import { CurlCode, type DebugInfoType, Easy, NodeDriver, Share } from '../../src/index.js';
 import { closedPort, type RawServer, startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { type LifecycleServers, startLifecycleServers } from '../helpers/lifecycle-servers.js';
 import { offlineTransport } from '../helpers/offline-dns.js';
@@ -393,5 +393,33 @@ test('two transfers waiting for one lookup: the first says "Host H:P was resolve
     assert.equal(follower.text[1], `  Trying 127.0.0.1:${server.port}...\n`);
   } finally {
     driver.close();
+  }
+});
+
+test('a Share\'s connections say the same: "Connection pool is full ..." past maxIdleConnections, "Too old connection ..." past maxIdleAgeMs', async () => {
+  const other = await startHttpServer((_req, res) => res.end('other'));
+  const share = new Share({ share: ['connect'], maxIdleConnections: 1, maxIdleAgeMs: 20 });
+  const driver = new NodeDriver();
+  try {
+    const first = await run(driver, `${server.url}/`, { share });
+    const id0 = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const second = await run(driver, `${other.url}/`, { share });
+    const id1 = /\(#(\d+)\)/.exec(second.text.find((l) => l.startsWith('Connected to '))!)![1];
+    assert.deepEqual(second.text.slice(-3), [
+      'Connection pool is full, closing the oldest of 2/1\n',
+      `shutting down connection #${id0}\n`,
+      `Connection #${id1} to host 127.0.0.1 left intact\n`,
+    ]);
+    await new Promise((r) => setTimeout(r, 60));
+    const third = await run(driver, `${other.url}/`, { share });
+    assert.equal(third.result, CurlCode.OK);
+    assert.match(third.text[0]!, /^Too old connection \(\d+ ms idle, max idle is 20 ms\), disconnect it\n$/);
+    assert.deepEqual(third.text.slice(1, 3), [
+      `Connection ${id1} seems to be dead\n`,
+      `shutting down connection #${id1}\n`,
+    ]);
+  } finally {
+    driver.close();
+    await other.close();
   }
 });
