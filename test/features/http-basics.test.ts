@@ -189,26 +189,49 @@ test('nobody wins over postFields: HEAD without a body', async () => {
   assert.equal(seen[0]!.body, '');
 });
 
-test('Host and User-Agent follow each transfer of a Multi to other hosts and agents, in turn', async () => {
+test('each request of a Multi sends its own head: host, agent, method, target and version in turn', async () => {
   const server = await startRawHttp((r) => reply(r.socket, '200 OK', { 'Content-Length': '2' }, 'ok'));
   const d = new NodeDriver();
   try {
     const { port } = new URL(server.url);
     const resolve = [`a.test:${port}:127.0.0.1`, `b.test:${port}:127.0.0.1`];
     const calls = [
-      ['a.test', 'one/1'],
-      ['b.test', 'two/2'],
-      ['a.test', 'one/1'],
-      ['a.test', 'two/2'],
-      ['b.test', 'one/1'],
-    ] as const;
-    for (const [host, userAgent] of calls) {
-      const r = await run({ url: `http://${host}:${port}/`, resolve, userAgent }, d);
+      { host: 'a.test', userAgent: 'one/1', path: '/' },
+      { host: 'b.test', userAgent: 'two/2', path: '/' },
+      { host: 'a.test', userAgent: 'one/1', path: '/' },
+      { host: 'a.test', userAgent: 'two/2', path: '/' },
+      { host: 'b.test', userAgent: 'one/1', path: '/' },
+      { host: 'b.test', userAgent: 'one/1', path: '/other' },
+      { host: 'b.test', userAgent: 'one/1', path: '/other', nobody: true },
+      { host: 'b.test', userAgent: 'one/1', path: '/other', http10: true },
+      { host: 'b.test', userAgent: 'one/1', path: '/other' },
+    ];
+    for (const c of calls) {
+      const r = await run(
+        {
+          url: `http://${c.host}:${port}${c.path}`,
+          resolve,
+          userAgent: c.userAgent,
+          ...(c.nobody === true ? { nobody: true } : {}),
+          ...(c.http10 === true ? { httpVersion: HttpVersion.V1_0 } : {}),
+        },
+        d,
+      );
       assert.equal(r.code, CurlCode.OK, r.error);
     }
     assert.deepEqual(
-      server.requests.map((r) => [r.header('Host'), r.header('User-Agent'), r.header('Accept')]),
-      calls.map(([host, userAgent]) => [`${host}:${port}`, userAgent, '*/*']),
+      server.requests.map((r) => [
+        r.head.slice(0, r.head.indexOf('\r\n')),
+        r.header('Host'),
+        r.header('User-Agent'),
+        r.header('Accept'),
+      ]),
+      calls.map((c) => [
+        `${c.nobody === true ? 'HEAD' : 'GET'} ${c.path} HTTP/1.${c.http10 === true ? 0 : 1}`,
+        `${c.host}:${port}`,
+        c.userAgent,
+        '*/*',
+      ]),
     );
   } finally {
     d.close();

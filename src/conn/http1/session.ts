@@ -24,6 +24,48 @@ import type {
   StreamOwner,
 } from '../types.js';
 
+/*
+ * The last request head encoded and what it was made from. A request with the same method,
+ * target and version and the very same header pairs in the same order (the engine hands the same
+ * Host, User-Agent and Accept pairs from one request to the next, and nothing writes to a pair) is
+ * sent the same bytes: they are not encoded and checked again. Nothing writes to a head's bytes
+ * once made either (the filters and the socket only read what they send), so any number of
+ * connections may send them.
+ */
+let lastMethod = '';
+let lastPath = '';
+let lastVersion = 0;
+let lastFields: HeaderList = [];
+let lastBytes: Uint8Array | undefined;
+
+function encodedHead(head: RequestHead): Uint8Array {
+  const fields = head.headers;
+  if (
+    lastBytes !== undefined &&
+    head.path === lastPath &&
+    head.method === lastMethod &&
+    head.version === lastVersion &&
+    samePairs(fields, lastFields)
+  ) {
+    return lastBytes;
+  }
+  const bytes = encodeRequestHead(head.method, head.path, fields, head.version, pooledBytes);
+  lastMethod = head.method;
+  lastPath = head.path;
+  lastVersion = head.version;
+  // A copy: the list is the request's own.
+  lastFields = fields.slice();
+  lastBytes = bytes;
+  return bytes;
+}
+
+/** The same pair objects in the same order. */
+function samePairs(a: HeaderList, b: HeaderList): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The last field named `lower` (case-insensitive), or undefined. */
 function findHeader(list: HeaderList, lower: string): string | undefined {
   let found: string | undefined;
@@ -134,7 +176,7 @@ export class Http1Session implements Session {
         phase: 'send',
       });
     }
-    const bytes = encodeRequestHead(head.method, head.path, head.headers, head.version, pooledBytes);
+    const bytes = encodedHead(head);
     s.chunked = chunked;
     s.bodyPending = head.body;
     this.queueOut(bytes);
