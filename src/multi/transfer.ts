@@ -567,7 +567,8 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       if (o.debugFunction !== undefined) {
         const px = t.route?.plan?.http;
         const peer = px === undefined ? `host ${target.host}` : `proxy ${px.host}`;
-        m.callDebug(t, 'text', `Re-using existing connection #${conn.id} with ${peer}\n`);
+        // curl 8.0-8.10's words (7.88 named the connection: "Re-using existing connection #N with").
+        m.callDebug(t, 'text', `Re-using existing connection with ${peer}\n`);
       }
       m.clearTimer(t, Timer.CONNECT);
       transition(m, t, 'do');

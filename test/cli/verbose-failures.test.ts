@@ -8,6 +8,7 @@
 //   "...: Couldn't connect to server" -> "...: Could not connect to server"
 //   "transfer closed with N bytes remaining to read" -> "end of response with N bytes missing"
 //   "RESOLVE H:P is - old addresses discarded" -> "RESOLVE H:P - old addresses discarded"
+//   "Re-using existing connection #N with host H" -> "Re-using existing connection with host H"
 //   "Connection cache is full, closing the oldest one"
 //                           -> "Connection pool is full, closing the oldest of N/M"
 // and tscurl's messages lose where they happened (docs/cli.md: tscurl's texts name the host and
@@ -63,6 +64,7 @@ function curl8(stderr: string, failed: boolean): string[] {
           'end of response with $1 bytes missing',
         )
         .replace(/^\* RESOLVE (\S+) is - old addresses discarded$/, '* RESOLVE $1 - old addresses discarded')
+        .replace(/^\* Re-using existing connection #\d+ with /, '* Re-using existing connection with ')
         .replace(
           '* Connection cache is full, closing the oldest one',
           '* Connection pool is full, closing the oldest of N/M',
@@ -167,7 +169,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
         `*   Trying 127.0.0.1:${raw.port}...`,
         `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
         '* Connection #0 to host 127.0.0.1 left intact',
-        '* Re-using existing connection #0 with host 127.0.0.1',
+        '* Re-using existing connection with host 127.0.0.1',
         '* shutting down connection #0',
         '* Hostname 127.0.0.1 was found in DNS cache',
         `*   Trying 127.0.0.1:${raw.port}...`,
@@ -186,7 +188,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
         '* Ignoring the response-body',
         '* Connection #0 to host 127.0.0.1 left intact',
         `* Issue another request to this URL: '${raw.url}/keep'`,
-        '* Re-using existing connection #0 with host 127.0.0.1',
+        '* Re-using existing connection with host 127.0.0.1',
         '* Connection #0 to host 127.0.0.1 left intact',
       ],
     );
@@ -212,7 +214,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
         `*   Trying 127.0.0.1:${raw.port}...`,
         `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
         '* Connection #0 to host 127.0.0.1 left intact',
-        '* Re-using existing connection #0 with host 127.0.0.1',
+        '* Re-using existing connection with host 127.0.0.1',
         '* Connection died, retrying a fresh connect (retry count: 1)',
         '* shutting down connection #0',
         `* Issue another request to this URL: '${raw.url}/once?b'`,
@@ -257,7 +259,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
         `* Added foo.test:${p}:127.0.0.1 to DNS cache`,
         `* RESOLVE bar.test:${p} - old addresses discarded`,
         `* Added bar.test:${p}:127.0.0.1 to DNS cache (non-permanent)`,
-        '* Re-using existing connection #0 with host foo.test',
+        '* Re-using existing connection with host foo.test',
         '* Connection #0 to host foo.test left intact',
       ],
     );

@@ -44,7 +44,7 @@ test('a POST on a new connection, then a GET reusing it, then one closing it', a
 
   const b = recorder();
   await driver.add(new Easy({ url: `${server.url}/`, debugFunction: b.fn }));
-  assert.deepEqual(b.log[0], ['text', `Re-using existing connection #${id} with host 127.0.0.1\n`]);
+  assert.deepEqual(b.log[0], ['text', 'Re-using existing connection with host 127.0.0.1\n']);
 
   const c = recorder();
   await driver.add(new Easy({ url: `${server.url}/`, forbidReuse: true, debugFunction: c.fn }));
