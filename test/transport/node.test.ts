@@ -5,6 +5,7 @@ import { createServer, type Socket as NetSocket, type Server } from 'node:net';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer as createTlsServer } from 'node:tls';
+import type { NodeSocket } from '../../src/transport/node/socket.js';
 import type { NodeTlsSocket } from '../../src/transport/node/tls.js';
 import { NodeTransport, nodeTransport } from '../../src/transport/node/transport.js';
 import {
@@ -228,6 +229,62 @@ test('node: after destroy() nothing of ours is left in the event loop (no TCP ha
   } finally {
     for (const s of sockets) s.destroy();
     for (const r of resolutions) r.cancel();
+    await fx.close();
+  }
+});
+
+test('node: a socket holds the event loop only while watched and not unref()d, whatever the order', async () => {
+  const fx = await createNodeFixture();
+  let s: TransportSocket | undefined;
+  try {
+    let accepted = false;
+    const addr = await fx.listen(() => {
+      accepted = true;
+    });
+    const sock = fx.transport.connect(addr) as NodeSocket;
+    s = sock;
+    let connected = false;
+    sock.watch(Ready.OUT, () => {
+      connected = true;
+    });
+    for (let t = 0; !connected || !accepted; t++) {
+      assert.ok(t < 5000, 'connects');
+      await sleep(1);
+    }
+    assert.ok(countResources().tcp >= 1, 'watched while connecting and connected');
+    sock.unwatch();
+    // The server's handles count all along; ours only when it holds the loop.
+    const base = countResources().tcp;
+    const holds = (): boolean => {
+      const tcp = countResources().tcp;
+      assert.ok(tcp === base || tcp === base + 1, `TCP handles: ${tcp}, ${base} without ours`);
+      return tcp === base + 1;
+    };
+    sock.watch(Ready.OUT, () => {});
+    assert.equal(holds(), true, 'watched');
+    sock.unref();
+    assert.equal(holds(), false, 'unref() while watched');
+    sock.watch(Ready.IN, () => {});
+    assert.equal(holds(), false, 'watched again after unref()');
+    sock.ref();
+    assert.equal(holds(), true, 'ref() while watched');
+    sock.unwatch();
+    assert.equal(holds(), false, 'unwatched');
+    sock.ref();
+    assert.equal(holds(), false, 'ref() while unwatched');
+    sock.watch(Ready.IN, () => {});
+    assert.equal(holds(), true, 'watched after ref()');
+    sock.unref();
+    sock.unwatch();
+    sock.ref();
+    sock.watch(Ready.IN, () => {});
+    assert.equal(holds(), true, 'unref(), unwatch(), ref(), watch()');
+    assert.equal(sock.connecting, false);
+    assert.equal(sock.error, undefined);
+    sock.destroy();
+    assert.equal(holds(), true, 'destroy() leaves the handle to close as Node closes it');
+  } finally {
+    s?.destroy();
     await fx.close();
   }
 });

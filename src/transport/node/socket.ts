@@ -130,6 +130,39 @@ function closedError(): TransportErrorLike {
   return err;
 }
 
+// A NodeSocket's state bits (`flags`): eleven boolean fields were 88 bytes per socket, one small
+// integer is 8.
+/** Connecting: not connected, failed or closed yet. */
+const CONNECTING = 1;
+/** destroy() was called: everything inert from then on. */
+const DESTROYED = 2;
+/** The stream was torn down by Node (not by us) without an error. */
+const CLOSED = 4;
+/** EOF was handed out once; Node has been told (so it emits 'end'). */
+const EOF_SEEN = 8;
+/** Node's EOF was checked against the kernel (checkEnd), or needs no check: a TLS socket's. */
+const END_CHECKED = 16;
+/** Inside one of our methods: notifications are deferred, never delivered synchronously. */
+const IN_CALL = 32;
+/**
+ * The socket keeps the process alive only while the engine watches it (waits on it for a
+ * transfer): an idle pooled connection, like a finished Multi's, lets the process exit.
+ * unref() clears it (never); ref() sets it again.
+ */
+const HOLDS_WHILE_WATCHED = 64;
+/** The net.Socket is ref'd now. */
+const REFD = 128;
+/** rxNext is a buffer recycle() gave back. */
+const RX_NEXT_RECYCLED = 256;
+/**
+ * recycle() was called: from then on the buffer of each chunk handed out in place is remembered
+ * (`lent`) for it. Before, nothing is, so a socket whose reader never recycles keeps no
+ * reference to a chunk it handed out (it would keep that memory alive until the next read).
+ */
+const RECYCLING = 512;
+/** The onread callback stopped reading (rx reached the high-water mark). */
+const RX_STOPPED = 1024;
+
 export class NodeSocket implements TransportSocket {
   /** High-water mark for streams made elsewhere (the TLS socket). */
   static readonly highWaterMark = HIGH_WATER_MARK;
@@ -139,29 +172,11 @@ export class NodeSocket implements TransportSocket {
 
   private readonly sock: net.Socket;
   private readonly readState: { ended: boolean };
-  private isConnecting = true;
+  /** The socket's state bits (CONNECTING, DESTROYED, ... above). */
+  private flags = CONNECTING | END_CHECKED | HOLDS_WHILE_WATCHED | REFD;
   private err: TransportErrorLike | undefined = undefined;
   private local = '';
   private localP = 0;
-  /** destroy() was called: everything inert from then on. */
-  private destroyed = false;
-  /** The stream was torn down by Node (not by us) without an error. */
-  private closed = false;
-  /** EOF was handed out once; Node has been told (so it emits 'end'). */
-  private eofSeen = false;
-  /** Node's EOF was checked against the kernel (checkEnd), or needs no check: a TLS socket's. */
-  private endChecked = true;
-  /** Inside one of our methods: notifications are deferred, never delivered synchronously. */
-  private inCall = false;
-
-  /**
-   * The socket keeps the process alive only while the engine watches it (waits on it for a
-   * transfer): an idle pooled connection, like a finished Multi's, lets the process exit.
-   * unref() makes that never; ref() restores it.
-   */
-  private holdsWhileWatched = true;
-  /** The net.Socket is ref'd now. */
-  private refd = true;
 
   /** Bytes received through `onread` and not read yet (TCP sockets made by connect()). */
   private readonly rx: Buffer[] = [];
@@ -174,16 +189,6 @@ export class NodeSocket implements TransportSocket {
   private lent: Buffer | undefined = undefined;
   /** A buffer recycle() gave back: the next read goes into it instead of a new one. */
   private spare: Buffer | undefined = undefined;
-  /** rxNext is a buffer recycle() gave back. */
-  private rxNextRecycled = false;
-  /**
-   * recycle() was called: from then on the buffer of each chunk handed out in place is remembered
-   * (`lent`) for it. Before, nothing is, so a socket whose reader never recycles keeps no
-   * reference to a chunk it handed out (it would keep that memory alive until the next read).
-   */
-  private recycling = false;
-  /** The onread callback stopped reading (rx reached the high-water mark). */
-  private rxStopped = false;
   /** Bytes queued and unread at which reading stops. */
   protected rxLimit = HIGH_WATER_MARK;
 
@@ -257,7 +262,7 @@ export class NodeSocket implements TransportSocket {
       options.address,
       options.port,
     );
-    s.endChecked = false;
+    s.flags &= ~END_CHECKED;
     return s;
   }
 
@@ -266,11 +271,17 @@ export class NodeSocket implements TransportSocket {
    * it. Returns undefined when the socket is not connected and healthy.
    */
   detach(): net.Socket | undefined {
-    if (this.destroyed || this.isConnecting || this.err !== undefined || this.closed) return undefined;
+    if (
+      (this.flags & DESTROYED) !== 0 ||
+      (this.flags & CONNECTING) !== 0 ||
+      this.err !== undefined ||
+      (this.flags & CLOSED) !== 0
+    )
+      return undefined;
     this.unwatch();
     // Handed over ref'd, as a new socket starts: the new owner's ref bookkeeping assumes it.
     this.setRef(true);
-    this.destroyed = true;
+    this.flags |= DESTROYED;
     const sock = this.sock;
     sock.off('readable', NodeSocket.onReadable);
     sock.off('connect', NodeSocket.onConnect);
@@ -288,11 +299,11 @@ export class NodeSocket implements TransportSocket {
 
   /** True once destroy() ran (for subclasses). */
   protected get isDestroyed(): boolean {
-    return this.destroyed;
+    return (this.flags & DESTROYED) !== 0;
   }
 
   get connecting(): boolean {
-    return this.isConnecting;
+    return (this.flags & CONNECTING) !== 0;
   }
 
   get error(): TransportErrorLike | undefined {
@@ -310,7 +321,7 @@ export class NodeSocket implements TransportSocket {
   get hasPendingInput(): boolean {
     return (
       this.err !== undefined ||
-      this.closed ||
+      (this.flags & CLOSED) !== 0 ||
       this.rxBytes > 0 ||
       this.sock.readableLength > 0 ||
       this.readState.ended
@@ -318,28 +329,28 @@ export class NodeSocket implements TransportSocket {
   }
 
   read(): ReadResult {
-    if (this.destroyed) return null;
-    if (!this.endChecked && this.readState.ended) this.checkEnd();
+    if ((this.flags & DESTROYED) !== 0) return null;
+    if ((this.flags & END_CHECKED) === 0 && this.readState.ended) this.checkEnd();
     if (this.rxBytes > 0) return this.takeRx();
     const sock = this.sock;
     // Data received before an error or a close is still handed out (the kernel does the same:
     // recv() returns queued bytes before reporting a reset).
     if (sock.readableLength > 0) {
-      this.inCall = true;
+      this.flags |= IN_CALL;
       // No size: everything buffered in one Buffer. Emptying the buffer re-arms 'readable' and
       // restarts reading if Node had stopped at the high-water mark.
       const chunk = sock.read() as Buffer | null;
-      this.inCall = false;
+      this.flags &= ~IN_CALL;
       if (chunk !== null) return chunk;
     }
     if (this.err !== undefined) return null;
     if (this.readState.ended) {
-      if (!this.eofSeen) {
-        this.eofSeen = true;
+      if ((this.flags & EOF_SEEN) === 0) {
+        this.flags |= EOF_SEEN;
         // Lets Node finish the readable side ('end'); returns null, reads nothing.
-        this.inCall = true;
+        this.flags |= IN_CALL;
         sock.read();
-        this.inCall = false;
+        this.flags &= ~IN_CALL;
       }
       return EOF;
     }
@@ -358,7 +369,7 @@ export class NodeSocket implements TransportSocket {
    * descriptor, which libuv reads no more. After a FIN it returns 0 and the EOF stands.
    */
   private checkEnd(): void {
-    this.endChecked = true;
+    this.flags |= END_CHECKED;
     const fd = (this.sock as unknown as NetSocketInternals)._handle?.fd;
     if (this.err !== undefined || this.sock.destroyed || typeof fd !== 'number' || fd < 0) return;
     try {
@@ -367,7 +378,7 @@ export class NodeSocket implements TransportSocket {
       // Nothing follows an EOF; bytes that did anyway go out first, and the check comes again.
       this.rx.push(Buffer.from(RX_SHARED.subarray(0, n)));
       this.rxBytes += n;
-      this.endChecked = false;
+      this.flags &= ~END_CHECKED;
     } catch (e) {
       const err = e as TransportErrorLike;
       // EAGAIN: nothing to say (not after an EOF); anything else is the connection's error.
@@ -396,11 +407,11 @@ export class NodeSocket implements TransportSocket {
     }
     this.rxOwn = undefined;
     this.rxBytes -= chunk.length;
-    if (this.rxStopped && rx.length === 0) {
-      this.rxStopped = false;
-      this.inCall = true;
+    if ((this.flags & RX_STOPPED) !== 0 && rx.length === 0) {
+      this.flags &= ~RX_STOPPED;
+      this.flags |= IN_CALL;
       this.sock.resume();
-      this.inCall = false;
+      this.flags &= ~IN_CALL;
     }
     return chunk;
   }
@@ -421,7 +432,7 @@ export class NodeSocket implements TransportSocket {
   protected claim(n: number, buf: Buffer): Buffer {
     const own = n >= RX_OWN_MIN;
     // A buffer given back by recycle() takes reads of any size in place: its reader gives it back.
-    const inPlace = buf !== RX_SHARED && (own || this.rxNextRecycled);
+    const inPlace = buf !== RX_SHARED && (own || (this.flags & RX_NEXT_RECYCLED) !== 0);
     let chunk: Buffer;
     if (inPlace) chunk = buf.subarray(0, n);
     else {
@@ -432,9 +443,10 @@ export class NodeSocket implements TransportSocket {
     // recycle() gave back when there is one.
     const spare = this.spare;
     this.spare = undefined;
-    this.rxNextRecycled = spare !== undefined;
+    if (spare !== undefined) this.flags |= RX_NEXT_RECYCLED;
+    else this.flags &= ~RX_NEXT_RECYCLED;
     this.rxNext = spare ?? (own ? Buffer.allocUnsafe(RX_SIZE) : RX_SHARED);
-    this.rxOwn = this.recycling && inPlace && this.rx.length === 0 ? buf : undefined;
+    this.rxOwn = (this.flags & RECYCLING) !== 0 && inPlace && this.rx.length === 0 ? buf : undefined;
     return chunk;
   }
 
@@ -477,38 +489,44 @@ export class NodeSocket implements TransportSocket {
    * this.
    */
   recycle(): void {
-    this.recycling = true;
+    this.flags |= RECYCLING;
     const lent = this.lent;
     this.lent = undefined;
     if (lent !== undefined && lent !== this.rxNext) this.spare = lent;
   }
 
   write(data: Uint8Array): number {
-    if (this.isConnecting || this.destroyed || this.err !== undefined || this.closed) return 0;
+    if (
+      (this.flags & CONNECTING) !== 0 ||
+      (this.flags & DESTROYED) !== 0 ||
+      this.err !== undefined ||
+      (this.flags & CLOSED) !== 0
+    )
+      return 0;
     const sock = this.sock;
     if (sock.writableNeedDrain || sock.writableEnded) return 0;
     const n = data.length;
     if (n === 0) return 0;
-    this.inCall = true;
+    this.flags |= IN_CALL;
     // Node takes the whole chunk (kernel first, its own buffer for the rest). A false return sets
     // writableNeedDrain, so the next write() takes 0 until 'drain'.
     sock.write(data);
-    this.inCall = false;
+    this.flags &= ~IN_CALL;
     return n;
   }
 
   end(): void {
-    if (this.destroyed || this.err !== undefined || this.sock.writableEnded) return;
-    this.inCall = true;
+    if ((this.flags & DESTROYED) !== 0 || this.err !== undefined || this.sock.writableEnded) return;
+    this.flags |= IN_CALL;
     this.sock.end();
-    this.inCall = false;
+    this.flags &= ~IN_CALL;
   }
 
   watch(what: Interest, onReady: (events: number) => void): void {
-    if (this.destroyed) return;
+    if ((this.flags & DESTROYED) !== 0) return;
     this.what = what;
     this.onReady = onReady;
-    this.setRef(this.holdsWhileWatched);
+    this.setRef((this.flags & HOLDS_WHILE_WATCHED) !== 0);
     this.cancelPending();
     const now = this.readyNow(what);
     if (now !== 0) this.schedule(now);
@@ -518,32 +536,32 @@ export class NodeSocket implements TransportSocket {
     this.what = 0;
     this.onReady = null;
     // A destroyed socket leaves the stream alone: after detach() it belongs to the TLS socket.
-    if (!this.destroyed) this.setRef(false);
+    if ((this.flags & DESTROYED) === 0) this.setRef(false);
     this.cancelPending();
   }
 
   /** Never keep the process alive, even while watched (net.Socket.unref). */
   unref(): void {
-    this.holdsWhileWatched = false;
+    this.flags &= ~HOLDS_WHILE_WATCHED;
     this.setRef(false);
   }
 
   /** Undo unref(): keep the process alive while watched. */
   ref(): void {
-    this.holdsWhileWatched = true;
+    this.flags |= HOLDS_WHILE_WATCHED;
     this.setRef(this.what !== 0);
   }
 
   private setRef(on: boolean): void {
-    if (this.refd === on) return;
-    this.refd = on;
+    if (((this.flags & REFD) !== 0) === on) return;
+    this.flags ^= REFD;
     if (on) this.sock.ref();
     else this.sock.unref();
   }
 
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+    if ((this.flags & DESTROYED) !== 0) return;
+    this.flags |= DESTROYED;
     // Not unwatch(): its unref would hide a handle that failed to close from leak checks.
     this.what = 0;
     this.onReady = null;
@@ -555,19 +573,22 @@ export class NodeSocket implements TransportSocket {
 
   /** The watched conditions that hold right now (level view). */
   private readyNow(what: number): number {
-    if (!this.endChecked && this.readState.ended) this.checkEnd();
+    if ((this.flags & END_CHECKED) === 0 && this.readState.ended) this.checkEnd();
     if (this.err !== undefined) return (what & IN_OUT) | Ready.ERR;
     let ev = 0;
     if (
       (what & Ready.IN) !== 0 &&
-      (this.rxBytes > 0 || this.sock.readableLength > 0 || this.readState.ended || this.closed)
+      (this.rxBytes > 0 ||
+        this.sock.readableLength > 0 ||
+        this.readState.ended ||
+        (this.flags & CLOSED) !== 0)
     ) {
       ev |= Ready.IN;
     }
     if (
       (what & Ready.OUT) !== 0 &&
-      !this.isConnecting &&
-      !this.closed &&
+      (this.flags & CONNECTING) === 0 &&
+      (this.flags & CLOSED) === 0 &&
       !this.sock.writableNeedDrain &&
       !this.sock.writableEnded
     ) {
@@ -602,7 +623,7 @@ export class NodeSocket implements TransportSocket {
     if (this.onReady === null) return;
     const events = bits & (this.what | Ready.ERR);
     if (events === 0) return;
-    if (this.inCall) {
+    if ((this.flags & IN_CALL) !== 0) {
       this.schedule(events);
       return;
     }
@@ -632,13 +653,13 @@ export class NodeSocket implements TransportSocket {
   private static readonly onReadCallback = function (this: OwnedSocket, n: number, buf: Buffer): boolean {
     const s = this[OWNER]!;
     receiving = s;
-    if (s.destroyed) return false;
+    if ((s.flags & DESTROYED) !== 0) return false;
     s.rx.push(s.claim(n, buf));
     s.rxBytes += n;
     if (s.moreFollows(n)) s.notifySoon(Ready.IN);
     else s.notify(Ready.IN);
-    if (s.rxBytes < s.rxLimit || s.destroyed) return !s.destroyed;
-    s.rxStopped = true;
+    if (s.rxBytes < s.rxLimit || (s.flags & DESTROYED) !== 0) return (s.flags & DESTROYED) === 0;
+    s.flags |= RX_STOPPED;
     return false;
   };
 
@@ -654,15 +675,15 @@ export class NodeSocket implements TransportSocket {
 
   private static readonly onReadable = function (this: OwnedSocket): void {
     const s = this[OWNER]!;
-    if (s.destroyed) return;
-    if (!s.endChecked && s.readState.ended) s.checkEnd();
+    if ((s.flags & DESTROYED) !== 0) return;
+    if ((s.flags & END_CHECKED) === 0 && s.readState.ended) s.checkEnd();
     s.notify(s.err === undefined ? Ready.IN : ALL);
   };
 
   private static readonly onConnect = function (this: OwnedSocket): void {
     const s = this[OWNER]!;
-    if (s.destroyed) return;
-    s.isConnecting = false;
+    if ((s.flags & DESTROYED) !== 0) return;
+    s.flags &= ~CONNECTING;
     // From the handle into one scratch object: net.Socket's localAddress would keep an object of
     // its own on every socket (_sockname).
     const handle = (s.sock as unknown as NetSocketInternals)._handle;
@@ -680,30 +701,30 @@ export class NodeSocket implements TransportSocket {
 
   /** onConnect for a socket we connect: its 'readable' listener starts now. */
   private static readonly onTcpConnect = function (this: OwnedSocket): void {
-    if (!this[OWNER]!.destroyed) this.on('readable', NodeSocket.onReadable);
+    if ((this[OWNER]!.flags & DESTROYED) === 0) this.on('readable', NodeSocket.onReadable);
     NodeSocket.onConnect.call(this);
   };
 
   private static readonly onDrain = function (this: OwnedSocket): void {
     const s = this[OWNER]!;
-    if (!s.destroyed) s.notify(Ready.OUT);
+    if ((s.flags & DESTROYED) === 0) s.notify(Ready.OUT);
   };
 
   private static readonly onError = function (this: OwnedSocket, err: Error): void {
     const s = this[OWNER]!;
-    if (s.destroyed) return;
+    if ((s.flags & DESTROYED) !== 0) return;
     if (s.err === undefined) s.err = err;
-    s.isConnecting = false;
+    s.flags &= ~CONNECTING;
     s.notify(ALL);
   };
 
   private static readonly onClose = function (this: OwnedSocket, hadError: boolean): void {
     const s = this[OWNER]!;
-    if (s.destroyed || hadError) return;
+    if ((s.flags & DESTROYED) !== 0 || hadError) return;
     // Torn down by Node without an error: after a normal EOF that is just more EOF; before it,
     // the stream lost its end, which the engine must treat like a reset.
-    s.closed = true;
-    s.isConnecting = false;
+    s.flags |= CLOSED;
+    s.flags &= ~CONNECTING;
     if (!s.readState.ended && s.err === undefined) s.err = closedError();
     s.notify(ALL);
   };
