@@ -11,15 +11,15 @@ import {
 import type { Filter, FilterQueries } from './types.js';
 
 export class SocketFilter implements Filter {
-  readonly name = 'socket';
-  readonly next = undefined;
   socket: TransportSocket | undefined;
   private attempt = 0;
   private lastError: Error | undefined;
   private connected = false;
-  connectedAt = 0;
-  private startedAt = Number.NaN;
-  private lastNow = Number.NaN;
+  /**
+   * When connecting started (NaN before), then when it connected: one field (a boxed number each)
+   * for the two, as this filter lives as long as its connection.
+   */
+  private time = Number.NaN;
 
   constructor(
     private readonly transport: Transport,
@@ -28,6 +28,20 @@ export class SocketFilter implements Filter {
     private addresses: ResolvedAddress[],
     private readonly localAddress: string | undefined,
   ) {}
+
+  get name(): string {
+    return 'socket';
+  }
+
+  /** The bottom of every chain. */
+  get next(): undefined {
+    return undefined;
+  }
+
+  /** When the socket connected (0 before). */
+  get connectedAt(): number {
+    return this.connected ? this.time : 0;
+  }
 
   /** The addresses to try, in order (set once name resolution finished). */
   setAddresses(addresses: ResolvedAddress[]): void {
@@ -42,12 +56,11 @@ export class SocketFilter implements Filter {
 
   connect(now: number): boolean {
     if (this.connected) return true;
-    if (Number.isNaN(this.startedAt)) this.startedAt = now;
-    this.lastNow = now;
+    if (Number.isNaN(this.time)) this.time = now;
     for (;;) {
       if (this.socket === undefined) {
         const addr = this.addresses[this.attempt];
-        if (addr === undefined) throw this.failure();
+        if (addr === undefined) throw this.failure(now);
         const opts = { address: addr.address, port: this.port, family: addr.family };
         this.socket = this.transport.connect(
           this.localAddress === undefined ? opts : { ...opts, localAddress: this.localAddress },
@@ -63,17 +76,17 @@ export class SocketFilter implements Filter {
       }
       if (s.connecting) return false;
       this.connected = true;
-      this.connectedAt = now;
+      this.time = now;
       return true;
     }
   }
 
-  private failure(): TransferError {
+  private failure(now: number): TransferError {
     const cause = this.lastError;
     const why = cause === undefined ? 'no address to try' : describeErrno(cause);
     return new TransferError(
       CurlCode.COULDNT_CONNECT,
-      `Failed to connect to ${this.host} port ${this.port} after ${Math.round(this.lastNow - this.startedAt)} ms: ${why}`,
+      `Failed to connect to ${this.host} port ${this.port} after ${Math.round(now - this.time)} ms: ${why}`,
       { side: 'transport', phase: 'connect', cause },
     );
   }
