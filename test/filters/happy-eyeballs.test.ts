@@ -31,6 +31,8 @@ async function race(
     listen?: ResolvedAddress[];
     /** Filled with each attempt that failed with an error of its own: [when, address, errno code]. */
     failed?: Array<[number, string, string | undefined]>;
+    /** No callbacks (what the engine passes without a debugFunction): `tried` stays empty. */
+    quiet?: boolean;
   } = {},
 ): Promise<Outcome> {
   const net = new SimNetwork({ latencyMs: 10 });
@@ -39,12 +41,20 @@ async function race(
   setup(net);
   const tried: Array<[number, string]> = [];
   const f = new HappyEyeballsFilter(net.transport, 'dual.test', 80, undefined);
-  f.setAddresses(addresses, {
+  const timing = {
     happyEyeballsTimeoutMs: opts.heMs ?? 200,
     connectDeadline: net.now() + (opts.connectTimeoutMs ?? 10_000),
-    onAttempt: (a) => tried.push([net.now(), a.address]),
-    onAttemptFailed: (a, e) => opts.failed?.push([net.now(), a.address, (e as { code?: string }).code]),
-  });
+  };
+  f.setAddresses(
+    addresses,
+    opts.quiet
+      ? timing
+      : {
+          ...timing,
+          onAttempt: (a) => tried.push([net.now(), a.address]),
+          onAttemptFailed: (a, e) => opts.failed?.push([net.now(), a.address, (e as { code?: string }).code]),
+        },
+  );
   let result: Outcome | undefined;
   let watched: Socket | undefined;
   const step = (): void => {
@@ -161,5 +171,22 @@ describe('happy eyeballs (virtual time, 10 ms latency)', () => {
       [0, 'fd00::1'],
       [200, '10.0.0.1'],
     ]);
+  });
+  test('a lone address (nothing to race): connects, is refused or waits as one attempt', async () => {
+    for (const quiet of [false, true]) {
+      const tried = quiet ? [] : [[0, '10.0.0.1']];
+      assert.deepEqual(await race([V4A], () => {}, { quiet }), { at: 20, winner: '10.0.0.1', tried });
+      const failed: Array<[number, string, string | undefined]> = [];
+      const refused = await race([V6A], () => {}, { listen: [V4A], failed, quiet });
+      assert.match(
+        refused.error!,
+        /^Failed to connect to dual\.test port 80 after 20 ms: Could not connect to server$/,
+      );
+      assert.equal(refused.at, 20);
+      assert.deepEqual(failed, quiet ? [] : [[20, 'fd00::1', 'ECONNREFUSED']]);
+      // No deadline of its own: only the transfer's connect timeout ends it (every socket closed).
+      const r = await race([V4A], (net) => net.blackhole(['10.0.0.1']), { connectTimeoutMs: 1000, quiet });
+      assert.deepEqual(r, { at: 1000, error: 'timeout', tried: quiet ? [] : [[0, '10.0.0.1']] });
+    }
   });
 });
