@@ -70,6 +70,20 @@ export interface ExchangeParts {
   readonly sink: BodySink;
 }
 
+// The exchange's state bits (`flags`).
+/** followLocation: a 3xx with a Location is not the final head. */
+const FOLLOWS_REDIRECTS = 1;
+/** failOnError: a head of 400 or more ends the call with 22. */
+const FAIL_ON_ERROR = 2;
+/** The final head was seen: later heads are not the response's. */
+const HEAD_PARSED = 4;
+/** The head promise was settled. */
+const HEAD_SETTLED = 8;
+/** The transfer ended (or never started): nothing more is taken. */
+const ENDED = 16;
+/** The sink is full: receiving is paused. */
+const RECV_PAUSED = 32;
+
 const SP = 32;
 const HTAB = 9;
 const CR = 13;
@@ -93,7 +107,6 @@ export class Exchange<R = ResponseHead> {
   _idle = false;
 
   private readonly host: ExchangeHost;
-  private readonly url: string | undefined;
   private label: string | undefined;
   /** The CurlCode the transfer ended with (-1 while it runs). */
   private code = -1;
@@ -101,25 +114,18 @@ export class Exchange<R = ResponseHead> {
   private resolveFinished: ((code: number) => void) | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly onHead: ((head: ResponseHead) => void) | undefined;
-  private readonly followsRedirects: boolean;
   // Typed loosely so that any Exchange<R> is an Exchange<unknown> to the host.
   private resolveHead!: (r: unknown) => void;
   private readonly result: ((head: ResponseHead, x: ExchangeParts) => R) | undefined;
   private rejectHead!: (e: unknown) => void;
-  /** The final head was seen: later heads are not the response's. */
-  private headParsed = false;
-  /** The head promise was settled. */
-  private headSettled = false;
+  /** FOLLOWS_REDIRECTS, HEAD_PARSED, ... (above): one field for six booleans. */
+  private flags = 0;
   /** A parsed head the engine is about to fail (failOnError, maxFileSize): settled by what comes next. */
   private held: ResponseHead | undefined;
-  private readonly failOnError: boolean;
   private readonly maxFileSize: number;
   /** maxDecodedSize (0: none) and the decoded body bytes taken so far. */
   private readonly maxDecoded: number;
   private decoded = 0;
-  private ended = false;
-  /** The sink is full: receiving is paused. */
-  private recvPaused = false;
   private readonly upload: UploadFeeder | undefined;
   /** The signal's listener (only made when there is a signal). */
   private onAbort: (() => void) | undefined;
@@ -132,11 +138,10 @@ export class Exchange<R = ResponseHead> {
     this.result = init.result;
     this.upload = init.upload;
     if (this.upload !== undefined) this.upload.onData = () => this.applyPause();
-    this.followsRedirects = init.options.followLocation === true;
-    this.failOnError = init.options.failOnError === true;
+    if (init.options.followLocation === true) this.flags |= FOLLOWS_REDIRECTS;
+    if (init.options.failOnError === true) this.flags |= FAIL_ON_ERROR;
     this.maxFileSize = init.options.maxFileSize ?? 0;
     this.maxDecoded = takeDecodedLimit(init.options);
-    this.url = init.options.url;
     this.head = new Promise<R>((resolve, reject) => {
       this.resolveHead = resolve as (r: unknown) => void;
       this.rejectHead = reject;
@@ -170,7 +175,7 @@ export class Exchange<R = ResponseHead> {
 
   /** 'host:port' for messages. */
   get hostLabel(): string {
-    this.label ??= hostOf(this.url);
+    this.label ??= hostOf(this.easy.options.url);
     return this.label;
   }
 
@@ -192,7 +197,7 @@ export class Exchange<R = ResponseHead> {
     const signal = this.signal;
     const refused = signal?.aborted ? signal.reason : this.host.refusal();
     if (refused !== undefined) {
-      this.ended = true;
+      this.flags |= ENDED;
       this.upload?.close();
       this.rejectHead(refused);
       this.setCode(CurlCode.ABORTED_BY_CALLBACK);
@@ -213,8 +218,8 @@ export class Exchange<R = ResponseHead> {
 
   /** The consumer wants more: resume a paused transfer. */
   resume(): void {
-    if (!this.recvPaused || this.ended) return;
-    this.recvPaused = false;
+    if ((this.flags & RECV_PAUSED) === 0 || (this.flags & ENDED) !== 0) return;
+    this.flags &= ~RECV_PAUSED;
     this.host.waitingForReader?.(this, false);
     this.applyPause();
   }
@@ -224,10 +229,10 @@ export class Exchange<R = ResponseHead> {
    * while the upload source has nothing yet (its read callback returned PAUSE).
    */
   private applyPause(): void {
-    if (this.ended) return;
+    if ((this.flags & ENDED) !== 0) return;
     const send = this.upload?.waiting === true ? Pause.SEND : 0;
     try {
-      this.easy.pause((this.recvPaused ? Pause.RECV : 0) | send);
+      this.easy.pause(((this.flags & RECV_PAUSED) !== 0 ? Pause.RECV : 0) | send);
     } catch (e) {
       // The engine already completed and the driver removed the handle; complete() is on its way.
       if (!(e instanceof EasyError)) throw e;
@@ -236,7 +241,7 @@ export class Exchange<R = ResponseHead> {
 
   /** End the transfer now (removeHandle: its connection slot is free at once). */
   abort(reason: unknown): void {
-    if (this.ended) return;
+    if ((this.flags & ENDED) !== 0) return;
     this.removeNow();
     this.fail(reason, CurlCode.ABORTED_BY_CALLBACK);
   }
@@ -253,17 +258,17 @@ export class Exchange<R = ResponseHead> {
 
   /** A response head from the engine (interim, redirect or final); heads after the final one are ignored. */
   private onEngineHead(h: StreamHead): void {
-    if (this.headParsed) return;
+    if ((this.flags & HEAD_PARSED) !== 0) return;
     const block = new EngineHead(h);
     if (!this.isFinal(block)) return;
-    this.headParsed = true;
+    this.flags |= HEAD_PARSED;
     this.onHead?.(block);
     if (this.failsAfterHead(block)) this.held = block;
     else this.settleHead(block);
   }
 
   private settleHead(block: ResponseHead): void {
-    this.headSettled = true;
+    this.flags |= HEAD_SETTLED;
     const result = this.result;
     this.resolveHead(result === undefined ? block : result(block, this));
   }
@@ -275,7 +280,7 @@ export class Exchange<R = ResponseHead> {
    * exceptions to 22), the head is settled then.
    */
   private failsAfterHead(block: ResponseHead): boolean {
-    if (this.failOnError && block.status >= 400) return true;
+    if ((this.flags & FAIL_ON_ERROR) !== 0 && block.status >= 400) return true;
     if (this.maxFileSize <= 0) return false;
     const length = fieldValue(block.fields, 'content-length');
     return length !== undefined && Number(length) > this.maxFileSize;
@@ -284,7 +289,12 @@ export class Exchange<R = ResponseHead> {
   private isFinal(block: ResponseHead): boolean {
     if (block.status >= 100 && block.status < 200 && block.status !== 101) return false;
     // With followLocation the engine goes on to the Location; the final head comes later.
-    if (this.followsRedirects && block.status >= 300 && block.status < 400 && block.status !== 304) {
+    if (
+      (this.flags & FOLLOWS_REDIRECTS) !== 0 &&
+      block.status >= 300 &&
+      block.status < 400 &&
+      block.status !== 304
+    ) {
       return fieldValue(block.fields, 'location') === undefined;
     }
     return true;
@@ -292,7 +302,7 @@ export class Exchange<R = ResponseHead> {
 
   private write(chunk: Buffer): number {
     // Ended by the API (maxDecodedSize) while the engine still runs it: nothing more is taken.
-    if (this.ended) return PAUSE;
+    if ((this.flags & ENDED) !== 0) return PAUSE;
     if (this.maxDecoded > 0) {
       this.decoded += chunk.length;
       if (this.decoded > this.maxDecoded) {
@@ -307,8 +317,8 @@ export class Exchange<R = ResponseHead> {
       }
     }
     if (this.held !== undefined) this.releaseHeld();
-    if (!this.sink.push(chunk) && !this.recvPaused) {
-      this.recvPaused = true;
+    if (!this.sink.push(chunk) && (this.flags & RECV_PAUSED) === 0) {
+      this.flags |= RECV_PAUSED;
       this.host.waitingForReader?.(this, true);
       this.applyPause();
     }
@@ -322,15 +332,15 @@ export class Exchange<R = ResponseHead> {
   }
 
   private complete(result: number): void {
-    if (this.ended) return;
+    if ((this.flags & ENDED) !== 0) return;
     if (result !== CurlCode.OK) {
       this.fail(transferFailure(this.easy, result, this.hostLabel), result);
       return;
     }
     this.finish(result);
     if (this.held !== undefined) this.releaseHeld();
-    if (!this.headSettled) {
-      this.headSettled = true;
+    if ((this.flags & HEAD_SETTLED) === 0) {
+      this.flags |= HEAD_SETTLED;
       this.rejectHead(
         new TscurlError(
           CurlCode.WEIRD_SERVER_REPLY,
@@ -348,25 +358,25 @@ export class Exchange<R = ResponseHead> {
   }
 
   private fail(error: unknown, code: number): void {
-    if (this.ended) return;
+    if ((this.flags & ENDED) !== 0) return;
     this.finish(code);
 
     this.held = undefined;
-    if (!this.headSettled) {
-      this.headSettled = true;
+    if ((this.flags & HEAD_SETTLED) === 0) {
+      this.flags |= HEAD_SETTLED;
       this.rejectHead(error);
     } else this.sink.fail(error);
   }
 
   private finish(code: number): void {
-    this.ended = true;
+    this.flags |= ENDED;
     // The exchange's handle is done with: its cookie jar is written now (curl_easy_cleanup's part),
     // never by the engine while transfers run. A jar that cannot be written is skipped, as libcurl
     // only warns.
     try {
       this.easy._saveCookies();
     } catch {}
-    if (this.recvPaused) this.host.waitingForReader?.(this, false);
+    if ((this.flags & RECV_PAUSED) !== 0) this.host.waitingForReader?.(this, false);
     this.upload?.close();
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
     this.host.ended(this);

@@ -95,6 +95,21 @@ describe('Easy options through request() and fetch()', () => {
     assert.match(e.message, /404/);
   });
 
+  test('followLocation and failOnError each on their own, and together', async () => {
+    // Following without failOnError: a 404 at the end is the response.
+    const followed = await client.request(`${A}/redirect/302?to=/status/404`, { followLocation: true });
+    assert.equal(followed.statusCode, 404);
+    assert.equal(await followed.body.text(), 'status 404');
+    // failOnError without following: the 302 is the response; a 404 fails.
+    const kept = await client.request(`${A}/redirect/302?to=/status/404`, { failOnError: true });
+    assert.equal(kept.statusCode, 302);
+    assert.equal(await kept.body.text(), 'redirect body');
+    const e = await rejection(
+      client.request(`${A}/redirect/302?to=/status/404`, { followLocation: true, failOnError: true }),
+    );
+    assert.equal(e.curlCode, 22);
+  });
+
   test('failOnError through fetch: the call rejects, no Response', async () => {
     const e = await rejection(client.fetch(`${A}/status/500`, { options: { failOnError: true } }));
     assert.equal(e.curlCode, 22);
