@@ -213,3 +213,37 @@ test('the first response is read as its request asked, though the reader is made
   assert.equal(u.fill(Number.POSITIVE_INFINITY), EOF);
   assert.throws(() => u.nextEvent(), { code: 52, message: 'Empty reply from server' });
 });
+
+test('a first GET that reads its response its own way is not read as a plain GET', () => {
+  // Most first responses share one record of how to read them (a GET, decoded, raw lines kept);
+  // a GET asking for anything else keeps its own until the reader is made.
+  const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n';
+  const read = (how: Partial<RequestHead>, response: string) => {
+    const { f, session } = setup(1 << 20);
+    const s = session.openStream({ id: 1 })!;
+    s.sendHead({ ...head([], false), ...how });
+    s.flush();
+    assert.equal(s.nextEvent(), NEED_DATA);
+    f.inbox.push(Buffer.from(response));
+    const data: string[] = [];
+    for (let guard = 0; guard < 100; guard++) {
+      const ev = s.nextEvent();
+      if (ev === NEED_DATA) {
+        if (s.fill(Number.POSITIVE_INFINITY) === null) break;
+        continue;
+      }
+      if (ev.type === 'head') data.push(`[${ev.rawLines.length} lines]`);
+      if (ev.type === 'data') data.push(Buffer.from(ev.data).toString('latin1'));
+      if (ev.type === 'end') break;
+    }
+    return data.join('');
+  };
+  assert.equal(read({}, chunked), '[3 lines]ok');
+  assert.equal(read({ rawLines: false }, chunked), '[0 lines]ok');
+  assert.equal(read({ rawChunked: true }, chunked), '[3 lines]2\r\nok\r\n0\r\n\r\n');
+  assert.equal(read({}, chunked), '[3 lines]ok', 'the shared record was not changed');
+  assert.equal(
+    read({ method: 'HEAD', responseMethod: 'HEAD' }, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n'),
+    '[3 lines]',
+  );
+});

@@ -79,6 +79,19 @@ function isChunked(list: HeaderList): boolean {
   return te !== undefined && /(^|,)\s*chunked\s*$/i.test(te);
 }
 
+/**
+ * How most responses are read (a GET's, framing decoded; with the head's raw lines or without):
+ * one record each for all of them, as a connection waiting for its first response keeps it until
+ * the reader is made (56 bytes each). The reader only reads it.
+ */
+const PLAIN_GET: StartResponseOptions = Object.freeze({
+  method: 'GET',
+  ignoreContentLength: false,
+  rawChunked: false,
+  rawLines: false,
+});
+const PLAIN_GET_LINES: StartResponseOptions = Object.freeze({ ...PLAIN_GET, rawLines: true });
+
 export class Http1Session implements Session {
   readonly protocol = 'http/1.1';
   readonly multiplexed = false;
@@ -181,12 +194,17 @@ export class Http1Session implements Session {
     s.bodyPending = head.body;
     this.queueOut(bytes);
     this.conn.requests++;
-    const how: StartResponseOptions = {
-      method: head.responseMethod,
-      ignoreContentLength: head.ignoreContentLength,
-      rawChunked: head.rawChunked,
-      rawLines: head.rawLines !== false,
-    };
+    const how: StartResponseOptions =
+      head.responseMethod === 'GET' && head.ignoreContentLength !== true && head.rawChunked !== true
+        ? head.rawLines !== false
+          ? PLAIN_GET_LINES
+          : PLAIN_GET
+        : {
+            method: head.responseMethod,
+            ignoreContentLength: head.ignoreContentLength,
+            rawChunked: head.rawChunked,
+            rawLines: head.rawLines !== false,
+          };
     if (this.madeReader !== undefined) this.madeReader.startResponse(how);
     else this.awaiting = how;
     return { bytes, framedBody: chunked };
