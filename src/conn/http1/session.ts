@@ -30,7 +30,8 @@ import type {
  * Host, User-Agent and Accept pairs from one request to the next, and nothing writes to a pair) is
  * sent the same bytes: they are not encoded and checked again. Nothing writes to a head's bytes
  * once made either (the filters and the socket only read what they send), so any number of
- * connections may send them.
+ * connections may send them. The last head's bytes and pairs stay referenced until another head
+ * is encoded.
  */
 let lastMethod = '';
 let lastPath = '';
