@@ -163,10 +163,11 @@ interface Call {
  * returns and costs one promise until its head; only a body to read or a redirect to follow makes
  * it a tracked async call (Client.close() waits for those, as for a running transfer).
  */
-export function fetchWith(client: Client, input: FetchInput, init: FetchInit = {}): Promise<Response> {
+export function fetchWith(client: Client, input: FetchInput, givenInit?: FetchInit): Promise<Response> {
   try {
+    const init = givenInit ?? noInit;
     const host = client._host();
-    const fromRequest = input instanceof Request ? input : undefined;
+    const fromRequest = typeof input !== 'string' && input instanceof Request ? input : undefined;
     const rawUrl =
       fromRequest !== undefined ? fromRequest.url : input instanceof URL ? input.href : String(input);
     const url = parseUrl(rawUrl);
@@ -198,6 +199,9 @@ export function fetchWith(client: Client, input: FetchInput, init: FetchInit = {
     return Promise.reject(e);
   }
 }
+
+/** The init of a call given none (read, never written). */
+const noInit: FetchInit = {};
 
 /** A call with a request body: the body is read (a Request's) and extracted before the first hop. */
 async function withBody(
@@ -410,34 +414,128 @@ function toResponse(
       phase: 'recv',
     });
   }
-  const response = new Response(sink.discard ? null : sink.open(), {
-    status: head.status,
-    statusText: head.statusText,
-  });
-  // The fields go straight into the response's own Headers: given in the init, they would be
-  // appended to a Headers first and then copied.
-  const headers = response.headers;
-  const fields = head.fields;
-  for (let i = 0; i < fields.length; i += 2) {
-    try {
-      headers.append(fields[i]!, fields[i + 1]!);
-    } catch {
-      // A field Headers refuses (invalid name or value bytes) is dropped, as undici does.
-    }
-  }
-  // Response's constructor cannot set these; Node's fetch sets them on its responses. One
-  // descriptor object each, reused (defineProperty reads it at once): no four objects per call.
+  // One init object for all (the constructor copies what it reads from it at once).
+  responseInit.status = head.status;
+  responseInit.statusText = head.statusText;
+  const response = new Response(sink.discard ? null : sink.open(), responseInit);
+  // Response's constructor cannot set url, redirected and type (Node's fetch sets them on its
+  // responses), and the header fields go into the response's Headers when first asked for (see
+  // fillHeaders): all of it in one defineProperties with shared descriptors, whose two per-call
+  // values are set just before (defineProperties reads them at once).
+  headDescriptor.value = head;
   urlDescriptor.value = hop.href;
-  Object.defineProperty(response, 'url', urlDescriptor);
+  Object.defineProperties(
+    response,
+    redirected
+      ? hop.origin === firstOrigin
+        ? redirectedBasic
+        : redirectedCors
+      : hop.origin === firstOrigin
+        ? directBasic
+        : directCors,
+  );
+  headDescriptor.value = undefined;
   urlDescriptor.value = '';
-  Object.defineProperty(response, 'redirected', redirected ? redirectedTrue : redirectedFalse);
-  // Node's fetch reports 'cors' once a redirect left the first URL's origin.
-  Object.defineProperty(response, 'type', hop.origin === firstOrigin ? typeBasic : typeCors);
   return response;
 }
 
+/**
+ * A response's head whose fields are not in its Headers yet: an own non-enumerable slot, cleared
+ * once they are. Appending a field to a Headers checks each character of its name and value, most
+ * of the per-response work of a Response in code not yet optimized (about 4 us for nginx's eight
+ * fields in a fresh process), and most callers read the status and the body, never the headers.
+ */
+const pendingHead = Symbol('tscurl.pendingHead');
+type PendingResponse = Response & { [pendingHead]: ResponseHead | undefined };
+
+/**
+ * Response.prototype's headers getter, blob, formData and clone, taken at the first response:
+ * `Response` is one of Node's lazy globals, whose first use loads its fetch implementation (about
+ * 20 ms), which a program that never calls fetch() should not pay at import.
+ */
+interface ResponseMethods {
+  headers: (this: Response) => Headers;
+  blob: (this: Response) => Promise<Blob>;
+  formData: (this: Response) => Promise<FormData>;
+  clone: (this: Response) => Response;
+}
+let proto: ResponseMethods | undefined;
+
+function responseMethods(): ResponseMethods {
+  const p = Response.prototype;
+  const headers = Object.getOwnPropertyDescriptor(p, 'headers')?.get as ResponseMethods['headers'];
+  proto = { headers, blob: p.blob, formData: p.formData, clone: p.clone };
+  return proto;
+}
+
+/**
+ * The response's own Headers (Response.prototype's getter), with the head's fields appended the
+ * first time. Node's blob(), formData() and clone() read the header list without that getter, so
+ * the instance's own versions of those three fill it first.
+ */
+function fillHeaders(response: Response): Headers {
+  const headers = (proto ?? responseMethods()).headers.call(response);
+  const head = (response as PendingResponse)[pendingHead];
+  if (head !== undefined) {
+    (response as PendingResponse)[pendingHead] = undefined;
+    const fields = head.fields;
+    for (let i = 0; i < fields.length; i += 2) {
+      try {
+        headers.append(fields[i]!, fields[i + 1]!);
+      } catch {
+        // A field Headers refuses (invalid name or value bytes) is dropped, as undici does.
+      }
+    }
+  }
+  return headers;
+}
+
+const responseInit: { status: number; statusText: string } = { status: 200, statusText: '' };
+const headDescriptor: PropertyDescriptor = { value: undefined, writable: true };
 const urlDescriptor: PropertyDescriptor = { value: '', enumerable: true };
-const redirectedTrue: PropertyDescriptor = { value: true, enumerable: true };
-const redirectedFalse: PropertyDescriptor = { value: false, enumerable: true };
-const typeBasic: PropertyDescriptor = { value: 'basic', enumerable: true };
-const typeCors: PropertyDescriptor = { value: 'cors', enumerable: true };
+const lazyHeaders: PropertyDescriptorMap = {
+  headers: {
+    get(this: Response): Headers {
+      return fillHeaders(this);
+    },
+    enumerable: true,
+  },
+  blob: {
+    value(this: Response): Promise<Blob> {
+      fillHeaders(this);
+      return proto!.blob.call(this);
+    },
+    writable: true,
+  },
+  formData: {
+    value(this: Response): Promise<FormData> {
+      fillHeaders(this);
+      return proto!.formData.call(this);
+    },
+    writable: true,
+  },
+  clone: {
+    value(this: Response): Response {
+      fillHeaders(this);
+      return proto!.clone.call(this);
+    },
+    writable: true,
+  },
+};
+
+/** The descriptors of one response: where it was fetched from, whether redirected, its type. */
+function responseDescriptors(redirected: boolean, type: 'basic' | 'cors'): PropertyDescriptorMap {
+  return {
+    [pendingHead]: headDescriptor,
+    url: urlDescriptor,
+    redirected: { value: redirected, enumerable: true },
+    // Node's fetch reports 'cors' once a redirect left the first URL's origin.
+    type: { value: type, enumerable: true },
+    ...lazyHeaders,
+  };
+}
+
+const directBasic = responseDescriptors(false, 'basic');
+const directCors = responseDescriptors(false, 'cors');
+const redirectedBasic = responseDescriptors(true, 'basic');
+const redirectedCors = responseDescriptors(true, 'cors');

@@ -476,6 +476,41 @@ describe('fetch: differences on purpose and tscurl specifics', () => {
     await copy.text();
   });
 
+  test("a response's header fields reach its Headers when first needed: headers, blob(), formData(), clone()", async () => {
+    const url = `${A}/form`;
+    // Each method called first, before anything else read the headers.
+    const blob = await (await tscurlFetch(url)).blob();
+    assert.equal(blob.type, 'application/x-www-form-urlencoded');
+    const form = await (await tscurlFetch(url)).formData();
+    assert.deepEqual(
+      [...form],
+      [
+        ['a', '1'],
+        ['b', 'two'],
+      ],
+    );
+    const res = await tscurlFetch(url);
+    const copy = res.clone();
+    assert.equal(copy.headers.get('x-one'), '1');
+    assert.equal(copy.headers.get('content-type'), 'application/x-www-form-urlencoded');
+    assert.equal(await copy.text(), 'a=1&b=two');
+    // The original: the same Headers object each time, holding each field once.
+    assert.equal(Object.getPrototypeOf(res), Response.prototype);
+    assert.ok(res.headers instanceof Headers);
+    assert.equal(res.headers, res.headers);
+    assert.equal(res.headers.get('x-one'), '1');
+    assert.deepEqual(
+      [...res.headers].filter(([n]) => !dropped.has(n)),
+      [...(await nodeFetch(url)).headers].filter(([n]) => !dropped.has(n)),
+    );
+    assert.equal(await res.text(), 'a=1&b=two');
+    // Node's own getter sees the same list once it was filled.
+    const protoHeaders = Object.getOwnPropertyDescriptor(Response.prototype, 'headers')?.get;
+    assert.equal(protoHeaders?.call(res), res.headers);
+    // Nothing of the mechanism shows as an enumerable property.
+    assert.deepEqual(Object.keys(res).sort(), ['headers', 'redirected', 'type', 'url']);
+  });
+
   test('a Request input with a stream body is read to bytes first (Content-Length), Node streams it', async () => {
     const make = () =>
       new Request(`${A}/echo`, {

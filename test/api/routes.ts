@@ -65,6 +65,9 @@ export function routes(other: () => string): (req: IncomingMessage, res: ServerR
       }
       res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
       res.end(gzipSync(text));
+    } else if (p === '/form') {
+      res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded', 'x-one': '1' });
+      res.end('a=1&b=two');
     } else if (p === '/request-headers') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(req.headers));
