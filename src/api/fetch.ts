@@ -7,7 +7,14 @@ import { CurlCode } from '../core/codes.js';
 import { type ExtractedBody, extractBody, isStreamBody, type RequestBody, readAll } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
 import { badArgument, TscurlError } from './errors.js';
-import { type BodySink, Exchange, type ExchangeHost, fieldValue, type ResponseHead } from './exchange.js';
+import {
+  type BodySink,
+  Exchange,
+  type ExchangeHost,
+  type ExchangeParts,
+  fieldValue,
+  type ResponseHead,
+} from './exchange.js';
 import {
   checkedSignal,
   copyOptions,
@@ -70,6 +77,10 @@ const byteStrategy: QueuingStrategy<Uint8Array> = {
  */
 class StreamSink implements BodySink {
   exchange: Exchange<unknown> | undefined;
+  readonly call: Call;
+  readonly hop: Hop;
+  /** Redirects followed before this hop. */
+  readonly redirects: number;
   /** Set for a redirect or a null-body response: bytes are dropped. */
   discard = false;
   private discarded = 0;
@@ -77,6 +88,12 @@ class StreamSink implements BodySink {
   private done = false;
   /** Settles the pending pull (see above); undefined when no pull is pending. */
   private pulled: (() => void) | undefined;
+
+  constructor(call: Call, hop: Hop, redirects: number) {
+    this.call = call;
+    this.hop = hop;
+    this.redirects = redirects;
+  }
 
   /** The Response's body stream (made once, before any body byte is pushed). */
   open(): ReadableStream<Uint8Array> {
@@ -233,29 +250,34 @@ async function withBody(
 
 /** One hop: its Response, or the next hop's once this one's body was drained. */
 function runHop(call: Call, hop: Hop, redirects: number): Promise<Response> {
-  const sink = new StreamSink();
   // The call's promise is the exchange's own, resolved with what the head makes (the Response, or
   // the next hop's promise): no second promise and microtask after the head's.
-  const x: Exchange<Response | Promise<Response>> = startHop(call, hop, sink, (head) => {
-    try {
-      return afterHead(call, hop, redirects, sink, x, head);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  });
-  return x.head as Promise<Response>;
+  return startHop(new StreamSink(call, hop, redirects)).head as Promise<Response>;
+}
+
+/** What every hop's exchange resolves with: one function, the hop found through its sink. */
+function hopResult(head: ResponseHead, x: ExchangeParts): Response | Promise<Response> {
+  const sink = x.sink as StreamSink;
+  try {
+    return afterHead(sink, sink.exchange!, head);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** A hop's final head: its Response, or the next hop (a redirect to follow). */
-function afterHead(
-  call: Call,
-  hop: Hop,
-  redirects: number,
-  sink: StreamSink,
-  x: Exchange<unknown>,
-  head: ResponseHead,
-): Response | Promise<Response> {
+function afterHead(sink: StreamSink, x: Exchange<unknown>, head: ResponseHead): Response | Promise<Response> {
+  const { call, hop, redirects } = sink;
   const location = redirectStatuses.has(head.status) ? headerValue(head, 'location') : undefined;
+  // The exchange settles the head before any body byte reaches the sink: a redirect's body (one
+  // to follow) and a body that must be empty are dropped from the first byte.
+  if (
+    (call.redirect !== 'manual' && location) ||
+    nullBodyStatuses.has(head.status) ||
+    hop.method === 'HEAD'
+  ) {
+    sink.discard = true;
+  }
   if (location === undefined || call.redirect === 'manual') {
     return toResponse(head, sink, hop, redirects > 0, call.firstOrigin);
   }
@@ -312,11 +334,11 @@ function parseUrl(rawUrl: string): { href: string; origin: string } {
   return parsed;
 }
 
-function startHop<R>(call: Call, hop: Hop, sink: StreamSink, result: (head: ResponseHead) => R): Exchange<R> {
+function startHop(sink: StreamSink): Exchange<Response | Promise<Response>> {
+  const { call, hop } = sink;
   const b = hop.body;
   const upload = b?.kind === 'stream' ? new UploadFeeder(b.open, b.size, b.replayable) : undefined;
-  const redirect = call.redirect;
-  const x = new Exchange<R>(call.host, {
+  const x = new Exchange<Response | Promise<Response>>(call.host, {
     options: easyOptionsFor(
       {
         url: hop.href,
@@ -330,12 +352,7 @@ function startHop<R>(call: Call, hop: Hop, sink: StreamSink, result: (head: Resp
     sink,
     signal: call.signal,
     upload,
-    result,
-    onHead: (head) => {
-      const isRedirect =
-        redirect !== 'manual' && redirectStatuses.has(head.status) && headerValue(head, 'location');
-      if (isRedirect || nullBodyStatuses.has(head.status) || hop.method === 'HEAD') sink.discard = true;
-    },
+    result: hopResult,
   });
   sink.exchange = x;
   x.start();
