@@ -78,6 +78,19 @@ if (process.argv[2] === '--server') {
     if (!ok) failed++;
     if (done === n) finish();
   };
+  /** N calls of a promise API (request() of tscurl or undici), each body read with `for await`. */
+  const promiseCalls = (request) => {
+    for (let i = 0; i < n; i++) {
+      request(url).then(
+        async (r) => {
+          let got = 0;
+          for await (const c of r.body) got += c.length;
+          completed(r.statusCode === 200 && got === 1024);
+        },
+        () => completed(false),
+      );
+    }
+  };
   gc();
   const before = process.memoryUsage();
   const oldBefore = oldSpaceUsed();
@@ -92,16 +105,7 @@ if (process.argv[2] === '--server') {
     });
     for (let i = 0; i < n; i++) d.addHandle(countingEasy(tscurl, url));
   } else if (client === 'tscurl-request') {
-    for (let i = 0; i < n; i++) {
-      tscurl.request(url).then(
-        async (r) => {
-          let got = 0;
-          for await (const c of r.body) got += c.length;
-          completed(r.statusCode === 200 && got === 1024);
-        },
-        () => completed(false),
-      );
-    }
+    promiseCalls(tscurl.request);
   } else if (tscurl !== undefined) {
     const multi = appLoopMulti(tscurl, (socket, events) => act(socket, events));
     const act = (socket, events) => {
@@ -113,16 +117,7 @@ if (process.argv[2] === '--server') {
     };
     for (let i = 0; i < n; i++) multi.addHandle(countingEasy(tscurl, url));
   } else if (undici !== undefined) {
-    for (let i = 0; i < n; i++) {
-      undici.request(url).then(
-        async (r) => {
-          let got = 0;
-          for await (const c of r.body) got += c.length;
-          completed(r.statusCode === 200 && got === 1024);
-        },
-        () => completed(false),
-      );
-    }
+    promiseCalls(undici.request);
   } else {
     const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
     for (let i = 0; i < n; i++) {
