@@ -17,14 +17,11 @@ import {
 } from './exchange.js';
 import {
   checkedSignal,
-  copyOptions,
   easyOptionsFor,
   headerPairs,
   normalizeMethod,
   type TransferOptions,
 } from './transfer-options.js';
-
-const defaultsSkip: ReadonlySet<string> = new Set(['headers']);
 
 import { UploadFeeder } from './upload.js';
 
@@ -168,7 +165,10 @@ interface Hop {
 interface Call {
   client: Client;
   host: ExchangeHost;
-  extra: TransferOptions;
+  /** The call's own Easy options (over the Client's defaults). */
+  options: TransferOptions | undefined;
+  /** No Accept-Encoding among the request headers: ask for every coding the engine decodes. */
+  anyEncoding: boolean;
   signal: AbortSignal | undefined;
   redirect: NonNullable<RequestInit['redirect']>;
   /** The first URL's origin (a response from another origin has type 'cors'). */
@@ -200,11 +200,15 @@ export function fetchWith(client: Client, input: FetchInput, givenInit?: FetchIn
       defaults.headers === undefined && requestHeaders === undefined && init.headers === undefined
         ? undefined
         : headerPairs(defaults.headers, requestHeaders, init.headers);
-    // Like Node's fetch: ask for compressed bodies and hand them out decoded (the engine decodes).
-    const extra: TransferOptions = headers?.has('accept-encoding') ? {} : { acceptEncoding: '' };
-    copyOptions(extra, defaults, defaultsSkip);
-    copyOptions(extra, init.options);
-    const call: Call = { client, host, extra, signal, redirect, firstOrigin: url.origin };
+    const call: Call = {
+      client,
+      host,
+      options: init.options,
+      anyEncoding: headers?.has('accept-encoding') !== true,
+      signal,
+      redirect,
+      firstOrigin: url.origin,
+    };
     const hop: Hop = { href: url.href, origin: url.origin, method, headers, body: undefined };
     const body = init.body;
     if ((body === undefined || body === null) && (body === null || fromRequest?.body == null)) {
@@ -338,17 +342,23 @@ function startHop(sink: StreamSink): Exchange<Response | Promise<Response>> {
   const { call, hop } = sink;
   const b = hop.body;
   const upload = b?.kind === 'stream' ? new UploadFeeder(b.open, b.size, b.replayable) : undefined;
+  const options = easyOptionsFor(
+    {
+      url: hop.href,
+      method: hop.method,
+      headers: hop.headers,
+      body: b?.kind === 'bytes' ? b.bytes : upload,
+      bodyType: b?.contentType,
+    },
+    call.client.defaults,
+    call.options,
+  );
+  // Like Node's fetch: ask for compressed bodies and hand them out decoded (the engine decodes),
+  // unless the headers name their own Accept-Encoding or the options set acceptEncoding (which is
+  // then in `options`, copied from the defaults or the call, as an own property even if undefined).
+  if (call.anyEncoding && !('acceptEncoding' in options)) options.acceptEncoding = '';
   const x = new Exchange<Response | Promise<Response>>(call.host, {
-    options: easyOptionsFor(
-      {
-        url: hop.href,
-        method: hop.method,
-        headers: hop.headers,
-        body: b?.kind === 'bytes' ? b.bytes : upload,
-        bodyType: b?.contentType,
-      },
-      call.extra,
-    ),
+    options,
     sink,
     signal: call.signal,
     upload,

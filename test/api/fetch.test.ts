@@ -466,6 +466,28 @@ describe('fetch: differences on purpose and tscurl specifics', () => {
     assert.equal(ours.expect, undefined);
   });
 
+  test('Accept-Encoding: every coding by default; a request header, or acceptEncoding in the call or the Client defaults, names its own', async () => {
+    const seen = async (c: Client, init?: Parameters<Client['fetch']>[1]) => {
+      const res = await c.fetch(`${A}/request-headers`, init);
+      return ((await res.json()) as Record<string, string>)['accept-encoding'];
+    };
+    assert.match((await seen(client)) ?? '', /gzip/);
+    assert.equal(await seen(client, { headers: { 'accept-encoding': 'identity' } }), 'identity');
+    assert.equal(await seen(client, { options: { acceptEncoding: 'gzip' } }), 'gzip');
+    // Given as undefined (a JavaScript caller can): no Accept-Encoding at all, as libcurl without
+    // CURLOPT_ACCEPT_ENCODING.
+    const unset = { options: { acceptEncoding: undefined } } as unknown as Parameters<Client['fetch']>[1];
+    assert.equal(await seen(client, unset), undefined);
+    const withDefault = new Client({ defaults: { acceptEncoding: 'br' } });
+    try {
+      assert.equal(await seen(withDefault), 'br');
+      assert.equal(await seen(withDefault, { options: { acceptEncoding: 'gzip' } }), 'gzip');
+      assert.equal(await seen(withDefault, { headers: { 'accept-encoding': 'identity' } }), 'identity');
+    } finally {
+      await withDefault.close();
+    }
+  });
+
   test('url / redirected / type live on the instance: clone() has the defaults', async () => {
     const res = await tscurlFetch(`${A}/redirect/301`);
     assert.equal(res.redirected, true);
