@@ -519,13 +519,12 @@ function fillHeaders(response: Response): Headers {
 
 const responseInit: { status: number; statusText: string } = { status: 200, statusText: '' };
 const headDescriptor: PropertyDescriptor = { value: undefined, writable: true };
-const urlDescriptor: PropertyDescriptor = { value: '', enumerable: true };
+const urlDescriptor: PropertyDescriptor = { value: '' };
 const lazyHeaders: PropertyDescriptorMap = {
   headers: {
     get(this: Response): Headers {
       return fillHeaders(this);
     },
-    enumerable: true,
   },
   blob: {
     value(this: Response): Promise<Blob> {
@@ -550,14 +549,18 @@ const lazyHeaders: PropertyDescriptorMap = {
   },
 };
 
-/** The descriptors of one response: where it was fetched from, whether redirected, its type. */
+/**
+ * The descriptors of one response: where it was fetched from, whether redirected, its type. None
+ * is enumerable: Node's responses have no own enumerable properties (`Object.keys()` is empty,
+ * a spread copies nothing), and util.inspect() reads these through Response's own inspector.
+ */
 function responseDescriptors(redirected: boolean, type: 'basic' | 'cors'): PropertyDescriptorMap {
   return {
     [pendingHead]: headDescriptor,
     url: urlDescriptor,
-    redirected: { value: redirected, enumerable: true },
+    redirected: { value: redirected },
     // Node's fetch reports 'cors' once a redirect left the first URL's origin.
-    type: { value: type, enumerable: true },
+    type: { value: type },
     ...lazyHeaders,
   };
 }
