@@ -4,7 +4,7 @@ import { domainToASCII } from 'node:url';
 import { hostKeyOf, type Route, reuseKeyOf } from '../conn/factory.js';
 import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
-import type { HeaderList } from '../proto/h1/types.js';
+import { type HeaderList, sharedPairOf } from '../proto/h1/types.js';
 import {
   type CurlUrl,
   KNOWN_SCHEMES,
@@ -292,19 +292,22 @@ export function requestHeaders(
 /*
  * The fields most requests send the same from one request to the next: the same pair each time,
  * not a new one per request (the last Host and User-Agent made are kept). Nothing writes to a
- * request's header pairs: the HTTP/1 writer and the HTTP/2 field list only read them.
+ * request's header pairs: the HTTP/1 writer and the HTTP/2 field list only read them. These pairs
+ * are frozen, and only these: the HTTP/1 session keeps the last head it encoded only when all of
+ * its fields are such pairs (sharedPair), so a head that carried credentials or a cookie is
+ * never kept after its request.
  */
-const ACCEPT_ANY: [string, string] = ['Accept', '*/*'];
-let lastHost: [string, string] = ['Host', ''];
-let lastUserAgent: [string, string] = ['User-Agent', ''];
+const ACCEPT_ANY = sharedPairOf('Accept', '*/*');
+let lastHost = sharedPairOf('Host', '');
+let lastUserAgent = sharedPairOf('User-Agent', '');
 
 function hostField(authority: string): [string, string] {
-  if (lastHost[1] !== authority) lastHost = ['Host', authority];
+  if (lastHost[1] !== authority) lastHost = sharedPairOf('Host', authority);
   return lastHost;
 }
 
 function userAgentField(userAgent: string): [string, string] {
-  if (lastUserAgent[1] !== userAgent) lastUserAgent = ['User-Agent', userAgent];
+  if (lastUserAgent[1] !== userAgent) lastUserAgent = sharedPairOf('User-Agent', userAgent);
   return lastUserAgent;
 }
 

@@ -2,6 +2,7 @@
 // line, keep-alive only when an HTTP/1.0 answer says so) and nobody (HEAD).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { keptEncodedHead } from '../../src/conn/http1/session.js';
 import { CurlCode, HttpVersion, NodeDriver } from '../../src/index.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { type RawHttpServer, reply, startRawHttp } from './raw-http.js';
@@ -233,6 +234,37 @@ test('each request of a Multi sends its own head: host, agent, method, target an
         '*/*',
       ]),
     );
+  } finally {
+    d.close();
+    await server.close();
+  }
+});
+
+test('a request head with credentials, a cookie or a header of its own is not kept after its request', async () => {
+  const server = await startRawHttp((r) => reply(r.socket, '200 OK', { 'Content-Length': '2' }, 'ok'));
+  const d = new NodeDriver();
+  const text = (b: Uint8Array | undefined) =>
+    b === undefined ? undefined : Buffer.from(b).toString('latin1');
+  try {
+    const url = `${server.url}/plain`;
+    const plain = await run({ url, userAgent: 'kept/1' }, d);
+    assert.equal(plain.code, CurlCode.OK, plain.error);
+    // A head of shared fields only is kept for the next request (the memo works at all).
+    assert.match(text(keptEncodedHead()) ?? '', /^GET \/plain HTTP\/1.1\r\n/);
+    for (const own of [
+      { userPwd: 'user:secret' },
+      { cookie: 'session=secret' },
+      { httpHeader: ['X-Token: secret'] },
+    ]) {
+      const r = await run({ url, userAgent: 'kept/1', ...own }, d);
+      assert.equal(r.code, CurlCode.OK, r.error);
+      assert.equal(keptEncodedHead(), undefined, JSON.stringify(own));
+    }
+    // The next plain request is sent (and kept) as before.
+    const again = await run({ url, userAgent: 'kept/1' }, d);
+    assert.equal(again.code, CurlCode.OK, again.error);
+    assert.match(text(keptEncodedHead()) ?? '', /User-Agent: kept\/1\r\n/);
+    assert.equal(server.requests.length, 5);
   } finally {
     d.close();
     await server.close();

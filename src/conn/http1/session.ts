@@ -8,8 +8,7 @@ import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
 import { encodeChunk, encodeLastChunk, encodeRequestHead } from '../../proto/h1/request-writer.js';
 import { ResponseReader, type StartResponseOptions } from '../../proto/h1/response-reader.js';
-import type { HeaderList } from '../../proto/h1/types.js';
-import { NEED_DATA } from '../../proto/h1/types.js';
+import { type HeaderList, NEED_DATA, sharedPair } from '../../proto/h1/types.js';
 import { EOF } from '../../transport/types.js';
 import type { Connection } from '../connection.js';
 import { pooledBytes } from '../pooled-bytes.js';
@@ -30,8 +29,10 @@ import type {
  * Host, User-Agent and Accept pairs from one request to the next, and nothing writes to a pair) is
  * sent the same bytes: they are not encoded and checked again. Nothing writes to a head's bytes
  * once made either (the filters and the socket only read what they send), so any number of
- * connections may send them. The last head's bytes and pairs stay referenced until another head
- * is encoded.
+ * connections may send them. A head is kept only when every field is one of the engine's shared
+ * pairs (Host, User-Agent, Accept): a head with any field of its own (credentials, a cookie, a
+ * custom header) could not match the next request's fresh pairs anyway, and is not held after
+ * its request.
  */
 let lastMethod = '';
 let lastPath = '';
@@ -51,13 +52,35 @@ function encodedHead(head: RequestHead): Uint8Array {
     return lastBytes;
   }
   const bytes = encodeRequestHead(head.method, head.path, fields, head.version, pooledBytes);
-  lastMethod = head.method;
-  lastPath = head.path;
-  lastVersion = head.version;
-  // A copy: the list is the request's own.
-  lastFields = fields.slice();
-  lastBytes = bytes;
+  if (allShared(fields)) {
+    lastMethod = head.method;
+    lastPath = head.path;
+    lastVersion = head.version;
+    // A copy: the list is the request's own.
+    lastFields = fields.slice();
+    lastBytes = bytes;
+  } else if (lastBytes !== undefined) {
+    forgetEncodedHead();
+  }
   return bytes;
+}
+
+function allShared(fields: HeaderList): boolean {
+  for (let i = 0; i < fields.length; i++) if (!sharedPair(fields[i]!)) return false;
+  return true;
+}
+
+function forgetEncodedHead(): void {
+  lastMethod = '';
+  lastPath = '';
+  lastVersion = 0;
+  lastFields = [];
+  lastBytes = undefined;
+}
+
+/** @internal For tests: the bytes of the head kept for the next request, if any. */
+export function keptEncodedHead(): Uint8Array | undefined {
+  return lastBytes;
 }
 
 /** The same pair objects in the same order. */

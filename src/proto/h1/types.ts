@@ -5,6 +5,19 @@ import type { CurlCode } from '../../core/codes.js';
 /** Header fields in arrival order, names as sent (case kept), values trimmed of OWS. */
 export type HeaderList = Array<[name: string, value: string]>;
 
+/**
+ * A header pair meant for many requests (the engine's Host, User-Agent and Accept): frozen, which
+ * is how sharedPair tells it from a pair that is one request's own.
+ */
+export function sharedPairOf(name: string, value: string): [name: string, value: string] {
+  return Object.freeze([name, value]) as [string, string];
+}
+
+/** The pair was made by sharedPairOf. */
+export function sharedPair(pair: readonly [string, string]): boolean {
+  return Object.isFrozen(pair);
+}
+
 export interface ResponseHead {
   type: 'head';
   /** 1xx interim response (100 Continue, 103 Early Hints...); 101 is final. */
