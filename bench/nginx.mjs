@@ -145,13 +145,27 @@ export async function startNginx({ tls, listenParams = '' } = {}) {
   throw new Error('nginx: no free port after 5 attempts');
 }
 
-// `node bench/nginx.mjs`: start the bench's nginx alone (to run bench/client.mjs against it, e.g.
-// under a profiler); prints the base URL and stops on SIGINT / SIGTERM.
+// `node bench/nginx.mjs [--tls]`: start the bench's nginx alone (to run bench/client.mjs against it,
+// e.g. under a profiler); prints the base URL and stops on SIGINT / SIGTERM. With --tls it serves
+// https with a throw-away CA (as bench/run-all.mjs does for W1s/W2s) and prints the CA's path on a
+// second line, for `BENCH_CA=PATH node bench/client.mjs CLIENT URL/100k.bin 2000 50 102400`.
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const server = await startNginx();
-  console.log(server.baseUrl);
+  let certDir;
+  let server;
+  if (process.argv.includes('--tls')) {
+    const { makeCertificates } = await import('./common.mjs');
+    certDir = await mkdtemp(join(tmpdir(), 'tscurl-bench-ca-'));
+    const certs = makeCertificates(certDir);
+    server = await startNginx({ tls: certs });
+    console.log(server.baseUrl);
+    console.log(certs.ca);
+  } else {
+    server = await startNginx();
+    console.log(server.baseUrl);
+  }
   const stop = async () => {
     await server.stop();
+    if (certDir !== undefined) await rm(certDir, { recursive: true, force: true });
     process.exit(0);
   };
   process.once('SIGINT', stop);
