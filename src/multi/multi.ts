@@ -28,7 +28,7 @@ import { parseTarget, type Target } from './request.js';
 import { InflightLookups } from './resolve.js';
 import { SocketTable } from './socket-table.js';
 import type { TransferState } from './states.js';
-import { earliest, MAX_TIMER_MS, TIMER_COUNT, Timer } from './timers.js';
+import { earliest, MAX_TIMER_MS, NO_TIMERS, TIMER_COUNT, Timer } from './timers.js';
 import {
   fail,
   ownSocket,
@@ -271,7 +271,8 @@ export class Multi {
       // Due at once: any past reading of the clock will do (it is monotonic), so adding reads none
       // (a system call on Node); the timer callback gets 0 either way.
       const now = this.clockRead;
-      this.expire(t, Timer.RUN_NOW, now);
+      // Its RUN_NOW deadline is its heap key alone: the table is made at the first write.
+      this.heap.set(t, now);
       this.updateTimer(now);
       const dead = this.dead as { cause: unknown; reported: boolean; cleaned: boolean } | undefined;
       if (dead !== undefined) {
@@ -647,7 +648,8 @@ export class Multi {
     while ((top = heap.peek()) !== undefined && top.heapKey <= now) due.push(heap.pop()!);
     for (const t of due) {
       if (this.dead !== undefined) return;
-      // A transfer's other timers stay armed; running it recomputes its heap entry.
+      // A transfer's other timers stay armed; running it recomputes its heap entry. (One with no
+      // table of its own yet was due for its first run alone, which comes now.)
       const d = earliest(t.deadlines);
       if (d !== Number.POSITIVE_INFINITY) heap.set(t, d);
       if (t.state !== 'msgsent' && t.yieldedIn !== this._action) runTransfer(this, t, now);
@@ -656,14 +658,19 @@ export class Multi {
 
   /** @internal */
   expire(t: Transfer, timer: Timer, at: number): void {
-    t.deadlines[timer] = at;
-    const d = earliest(t.deadlines);
+    const table = t.timers();
+    table[timer] = at;
+    const d = earliest(table);
     if (d !== t.heapKey || !this.heap.has(t)) this.heap.set(t, d);
   }
 
   /** @internal */
   clearTimer(t: Transfer, timer: Timer): void {
-    if (t.deadlines[timer] === Number.POSITIVE_INFINITY) return;
+    if (t.deadlines[timer] === Number.POSITIVE_INFINITY) {
+      // No table yet: the only deadline is RUN_NOW, held as the heap key.
+      if (timer === Timer.RUN_NOW && t.deadlines === NO_TIMERS) this.heap.delete(t);
+      return;
+    }
     t.deadlines[timer] = Number.POSITIVE_INFINITY;
     const d = earliest(t.deadlines);
     if (d === Number.POSITIVE_INFINITY) this.heap.delete(t);

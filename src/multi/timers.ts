@@ -60,6 +60,14 @@ export function newTimerTable(): number[] {
     NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET, NOT_YET];
 }
 
+/**
+ * The table a transfer reads until something is written to it (`Transfer.timers()` makes its
+ * own): no deadline, no phase time. Never written. A transfer added and not run yet has only its
+ * RUN_NOW deadline, and that is its key in the multi's heap: the 10,000 transfers of one
+ * synchronous batch of `addHandle`s hold no table (152 bytes each) until their first run.
+ */
+export const NO_TIMERS: number[] = newTimerTable();
+
 export function earliest(table: number[]): number {
   let m = table[0]!;
   for (let i = 1; i < TIMER_COUNT; i++) if (table[i]! < m) m = table[i]!;

@@ -66,7 +66,7 @@ import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
 import { NO_HELD_OUTPUT, NO_REQUEST_YET, SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
-import { newTimerTable, Time, Timer } from './timers.js';
+import { NO_TIMERS, newTimerTable, Time, Timer } from './timers.js';
 import { TransferRareFields } from './transfer-rare.js';
 
 /** libcurl's DEFAULT_CONNECT_TIMEOUT. */
@@ -83,7 +83,11 @@ export class Transfer extends TransferRareFields implements HeapItem, SocketUser
   heapKey = Number.POSITIVE_INFINITY;
   heapIndex = -1;
   heapSeq = 0;
-  readonly deadlines = newTimerTable();
+  /**
+   * Deadlines by Timer, then phase times by Time: the shared NO_TIMERS (read-only) until the first
+   * write, which goes through timers().
+   */
+  deadlines = NO_TIMERS;
   pollSocket: Socket | undefined = undefined;
   pollWhat = 0;
 
@@ -136,6 +140,20 @@ export class Transfer extends TransferRareFields implements HeapItem, SocketUser
     super();
   }
 
+  /**
+   * The transfer's own table, made at the first write (a deadline or a phase time). Until then a
+   * transfer in the multi's heap is there for its RUN_NOW deadline alone, which is its key.
+   */
+  timers(): number[] {
+    let d = this.deadlines;
+    if (d === NO_TIMERS) {
+      d = newTimerTable();
+      if (this.heapIndex >= 0) d[Timer.RUN_NOW] = this.heapKey;
+      this.deadlines = d;
+    }
+    return d;
+  }
+
   // Phase times, transport clock ms; NaN = not reached (a virtual clock may start at 0). They are
   // slots of `deadlines` after the timers: as fields, each fractional number would be a 16-byte
   // heap box of its own.
@@ -143,57 +161,57 @@ export class Transfer extends TransferRareFields implements HeapItem, SocketUser
     return this.deadlines[Time.START]!;
   }
   set tStart(at: number) {
-    this.deadlines[Time.START] = at;
+    this.timers()[Time.START] = at;
   }
   /** Start of the current request (libcurl's t_startsingle); phase times count from here. */
   get tStartSingle(): number {
     return this.deadlines[Time.START_SINGLE]!;
   }
   set tStartSingle(at: number) {
-    this.deadlines[Time.START_SINGLE] = at;
+    this.timers()[Time.START_SINGLE] = at;
   }
   get tNamelookup(): number {
     return this.deadlines[Time.NAMELOOKUP]!;
   }
   set tNamelookup(at: number) {
-    this.deadlines[Time.NAMELOOKUP] = at;
+    this.timers()[Time.NAMELOOKUP] = at;
   }
   get tConnect(): number {
     return this.deadlines[Time.CONNECT]!;
   }
   set tConnect(at: number) {
-    this.deadlines[Time.CONNECT] = at;
+    this.timers()[Time.CONNECT] = at;
   }
   get tAppconnect(): number {
     return this.deadlines[Time.APPCONNECT]!;
   }
   set tAppconnect(at: number) {
-    this.deadlines[Time.APPCONNECT] = at;
+    this.timers()[Time.APPCONNECT] = at;
   }
   get tPretransfer(): number {
     return this.deadlines[Time.PRETRANSFER]!;
   }
   set tPretransfer(at: number) {
-    this.deadlines[Time.PRETRANSFER] = at;
+    this.timers()[Time.PRETRANSFER] = at;
   }
   get tStarttransfer(): number {
     return this.deadlines[Time.STARTTRANSFER]!;
   }
   set tStarttransfer(at: number) {
-    this.deadlines[Time.STARTTRANSFER] = at;
+    this.timers()[Time.STARTTRANSFER] = at;
   }
   get tEnd(): number {
     return this.deadlines[Time.END]!;
   }
   set tEnd(at: number) {
-    this.deadlines[Time.END] = at;
+    this.timers()[Time.END] = at;
   }
   /** Since when the transfer waits in the pending queue for a connection slot (NaN: not waiting). */
   get tQueued(): number {
     return this.deadlines[Time.QUEUED]!;
   }
   set tQueued(at: number) {
-    this.deadlines[Time.QUEUED] = at;
+    this.timers()[Time.QUEUED] = at;
   }
 
   get o(): EasyOptions {

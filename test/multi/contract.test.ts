@@ -102,6 +102,41 @@ test('ADDED_ALREADY; a finished handle stays added until removed and can then be
   loop.close();
 });
 
+test('a transfer added and not run yet: its due time is kept through a pause, and leaves with it when removed', async () => {
+  const { Multi, Pause, SOCKET_TIMEOUT } = await import('../../src/index.js');
+  const timers: number[] = [];
+  const multi = new Multi({ socketFunction: () => {}, timerFunction: (ms) => void timers.push(ms) });
+  const a = new Easy({ url: `${server.url}/` });
+  const b = new Easy({ url: `${server.url}/` });
+  multi.addHandle(a);
+  multi.addHandle(b);
+  assert.deepEqual(timers, [0]);
+  // Paused and resumed before its first run: it is still due, and so is the other one.
+  a.pause(Pause.ALL);
+  a.pause(Pause.CONT);
+  // Removed before its first run: nothing of it stays due.
+  multi.removeHandle(b);
+  assert.equal(multi.runningHandles, 1);
+  multi.socketAction(SOCKET_TIMEOUT);
+  assert.equal(a.getInfo().numConnects, 1, 'the paused transfer ran');
+  assert.equal(b.getInfo().numConnects, 0);
+  multi.removeHandle(a);
+  assert.equal(timers.at(-1), -1, 'no deadline left once both are gone');
+  // One added and removed before any run: the timer is cancelled.
+  const c = new Easy({ url: `${server.url}/` });
+  multi.addHandle(c);
+  assert.equal(timers.at(-1), 0);
+  multi.removeHandle(c);
+  assert.equal(timers.at(-1), -1);
+  // Run by perform() rather than by its due time: it is due no more (its connect timeout is next).
+  const d = new Easy({ url: `${server.url}/` });
+  multi.addHandle(d);
+  multi.perform();
+  assert.ok(timers.at(-1)! > 0, `timer after perform(): ${timers.at(-1)}`);
+  multi.removeHandle(d);
+  multi.close();
+});
+
 test('messagesInQueue counts unread messages; infoRead pops one at a time', async () => {
   const loop = new AppLoop();
   loop.act = function (socket, events) {
