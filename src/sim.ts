@@ -69,8 +69,8 @@ function subscribeDone(): void {
   if (doneSubscribed) return;
   doneSubscribed = true;
   dc.channel('tscurl:transfer:done').subscribe((message) => {
-    const m = message as { easy: Easy & { _link?: { multi?: Multi } }; result: number };
-    const multi = m.easy._link?.multi;
+    const m = message as { easy: Easy; result: number };
+    const multi = m.easy._multi;
     if (multi === undefined) return;
     loopOf.get(multi)?.done(multi, m.easy, m.result);
     recordsOf.get(multi)?.push(m.easy.getInfo());

@@ -5,26 +5,31 @@ import { EasyError } from '../core/errors.js';
 import { nodeTransport } from '../transport/node/transport.js';
 import { Pause } from './constants.js';
 import { type CookieJar, writeJar } from './features/cookies.js';
+import type { HandleListNode } from './handle-list.js';
 import { type EasyInfo, transferInfo } from './info.js';
-import type { DoneMessage, EasyLink } from './multi.js';
+import type { DoneMessage, Multi, QueuedMessage } from './multi.js';
 import { type EasyOptions, validateOptions } from './options.js';
 import type { Transfer } from './transfer.js';
 
 /** @internal A parsed response head as the engine hands it to `_onHead`. */
 export type { StreamHead };
 
-export class Easy {
+export class Easy implements HandleListNode {
   private opts: EasyOptions;
   /** The failed transfer's message (CURLOPT_ERRORBUFFER); '' when it succeeded. */
   errorBuffer = '';
-  /** @internal The Multi running this handle and its transfer. */
-  readonly _link: EasyLink = {
-    multi: undefined,
-    run: undefined,
-    message: undefined,
-    prevHandle: undefined,
-    nextHandle: undefined,
-  };
+  // The handle's place in a Multi (fields of the handle itself rather than a record of their own:
+  // 64 bytes less per handle).
+  /** @internal The Multi running this handle. */
+  _multi: Multi | undefined = undefined;
+  /** @internal Its transfer in that Multi. */
+  _run: Transfer | undefined = undefined;
+  /** @internal Its done message, queued and not read yet. */
+  _message: QueuedMessage | undefined = undefined;
+  /** @internal Its neighbours in the Multi's list of handles (HandleList). */
+  _prevHandle: Easy | undefined = undefined;
+  /** @internal */
+  _nextHandle: Easy | undefined = undefined;
   /** @internal The handle's cookies (libcurl keeps them per handle); made when the engine is on. */
   _cookies: CookieJar | undefined;
   /** @internal The last transfer run, for getInfo() after removal. */
@@ -79,7 +84,7 @@ export class Easy {
 
   /** curl_easy_reset: every option back to its default (not while the handle runs). */
   reset(): void {
-    const t = this._link.run;
+    const t = this._run;
     if (t !== undefined && t.state !== 'msgsent') {
       throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, 'reset() while the transfer runs; remove it first');
     }
@@ -94,7 +99,7 @@ export class Easy {
    * cleanup. The handle may be used again afterwards.
    */
   close(): void {
-    this._link.multi?.removeHandle(this);
+    this._multi?.removeHandle(this);
     this._saveCookies();
   }
 
@@ -111,7 +116,7 @@ export class Easy {
     const now =
       t !== undefined && (t.state === 'msgsent' || t.state === 'completed') && !Number.isNaN(t.tEnd)
         ? t.tEnd
-        : (this._link.multi?.transport ?? nodeTransport).now();
+        : (this._multi?.transport ?? nodeTransport).now();
     return transferInfo(t, now, this.opts.private);
   }
 
@@ -134,8 +139,8 @@ export class Easy {
     if (!Number.isInteger(bitmask) || (bitmask & ~Pause.ALL) !== 0) {
       throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `pause(): bad bitmask ${bitmask}`);
     }
-    const multi = this._link.multi;
-    const t = this._link.run;
+    const multi = this._multi;
+    const t = this._run;
     if (multi === undefined || t === undefined) {
       throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, 'pause(): the handle is not in a multi');
     }

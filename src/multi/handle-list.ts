@@ -3,11 +3,11 @@
 // same handles rehashes its table every few dozen adds and deletes as handles come and go.
 import type { Easy } from './easy.js';
 
-/** A handle's place in its Multi's list (on its EasyLink). */
+/** A handle's place in its Multi's list (fields of the Easy). */
 export interface HandleListNode {
   /** The handle added before this one / after this one (undefined: none, or not listed). */
-  prevHandle: Easy | undefined;
-  nextHandle: Easy | undefined;
+  _prevHandle: Easy | undefined;
+  _nextHandle: Easy | undefined;
 }
 
 export class HandleList {
@@ -21,31 +21,30 @@ export class HandleList {
 
   /** Append `easy` (not listed). */
   add(easy: Easy): void {
-    const link = easy._link;
-    link.prevHandle = this.last;
-    link.nextHandle = undefined;
+    easy._prevHandle = this.last;
+    easy._nextHandle = undefined;
     if (this.last === undefined) this.first = easy;
-    else this.last._link.nextHandle = easy;
+    else this.last._nextHandle = easy;
     this.last = easy;
     this.count++;
   }
 
   /** Unlink `easy`, which must be in this list. */
   delete(easy: Easy): void {
-    const link = easy._link;
-    const { prevHandle: prev, nextHandle: next } = link;
+    const prev = easy._prevHandle;
+    const next = easy._nextHandle;
     if (prev === undefined) this.first = next;
-    else prev._link.nextHandle = next;
+    else prev._nextHandle = next;
     if (next === undefined) this.last = prev;
-    else next._link.prevHandle = prev;
-    link.prevHandle = link.nextHandle = undefined;
+    else next._prevHandle = prev;
+    easy._prevHandle = easy._nextHandle = undefined;
     this.count--;
   }
 
   /** The handles in the order they were added (a copy: the caller may remove while it walks). */
   toArray(): Easy[] {
     const out: Easy[] = [];
-    for (let e = this.first; e !== undefined; e = e._link.nextHandle) out.push(e);
+    for (let e = this.first; e !== undefined; e = e._nextHandle) out.push(e);
     return out;
   }
 }

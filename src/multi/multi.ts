@@ -20,7 +20,7 @@ import { channels, debug } from './diagnostics.js';
 import { DnsCache } from './dns-cache.js';
 import type { Easy } from './easy.js';
 import { type Environment, proxyEnvironment } from './features/proxy/env.js';
-import { HandleList, type HandleListNode } from './handle-list.js';
+import { HandleList } from './handle-list.js';
 import type { DebugInfoType } from './options.js';
 import { PendingQueues } from './pending.js';
 import { poolTellFor } from './pool-lines.js';
@@ -93,15 +93,9 @@ export interface DoneMessage {
   result: CurlCode;
 }
 
-interface QueuedMessage extends DoneMessage {
+/** @internal A done message in the queue: `purged` once read or its handle removed. */
+export interface QueuedMessage extends DoneMessage {
   purged: boolean;
-}
-
-/** @internal Linkage between an Easy and the Multi running it. */
-export interface EasyLink extends HandleListNode {
-  multi: Multi | undefined;
-  run: Transfer | undefined;
-  message: QueuedMessage | undefined;
 }
 
 /**
@@ -249,8 +243,7 @@ export class Multi {
   addHandle(easy: Easy): void {
     this.enter();
     try {
-      const link = easy._link;
-      if (link.multi !== undefined) throw new MultiError(MultiCode.ADDED_ALREADY);
+      if (easy._multi !== undefined) throw new MultiError(MultiCode.ADDED_ALREADY);
       if (this.dead !== undefined) {
         throw new MultiError(
           MultiCode.ABORTED_BY_CALLBACK,
@@ -261,9 +254,9 @@ export class Multi {
       const t = new Transfer(easy);
       // Files are read here, not in a phase (a phase never blocks): cookieFile, cookieList, .netrc.
       readTransferFiles(this, t);
-      link.multi = this;
-      link.run = t;
-      link.message = undefined;
+      easy._multi = this;
+      easy._run = t;
+      easy._message = undefined;
       easy._last = t;
       easy.errorBuffer = '';
       this.handles.add(easy);
@@ -280,8 +273,8 @@ export class Multi {
         this.heap.delete(t);
         this.handles.delete(easy);
         this.running--;
-        link.multi = undefined;
-        link.run = undefined;
+        easy._multi = undefined;
+        easy._run = undefined;
         dead.reported = true;
         this.finishDead();
         if (this.handles.size === 0) this.dead = undefined;
@@ -301,11 +294,10 @@ export class Multi {
   removeHandle(easy: Easy): void {
     this.enter();
     try {
-      const link = easy._link;
-      if (link.multi === undefined) return;
-      if (link.multi !== this)
+      if (easy._multi === undefined) return;
+      if (easy._multi !== this)
         throw new MultiError(MultiCode.BAD_EASY_HANDLE, 'The handle belongs to another multi');
-      const t = link.run!;
+      const t = easy._run!;
       // Removing a finished transfer (each completion of an application's loop) needs the time
       // only to move a waiting transfer on, to write queued HTTP/2 frames, or to arm the timer
       // for a new deadline: the clock is read then (NaN until), not for every removal.
@@ -313,13 +305,13 @@ export class Multi {
       this.stopTransfer(t, now);
       this.heap.delete(t);
       this.settle(t);
-      if (link.message !== undefined && !link.message.purged) {
-        link.message.purged = true;
+      if (easy._message !== undefined && !easy._message.purged) {
+        easy._message.purged = true;
         this.queued--;
       }
-      link.multi = undefined;
-      link.run = undefined;
-      link.message = undefined;
+      easy._multi = undefined;
+      easy._run = undefined;
+      easy._message = undefined;
       this.handles.delete(easy);
       if (this.handles.size === 0) this.dead = undefined;
       this.wakeAnyPending(now);
@@ -366,9 +358,8 @@ export class Multi {
     const t = new Transfer(easy);
     t.onDone = onDone;
     readTransferFiles(this, t);
-    const link = easy._link;
-    link.multi = this;
-    link.run = t;
+    easy._multi = this;
+    easy._run = t;
     easy._last = t;
     this.internal.add(t);
     this.running++;
@@ -382,8 +373,8 @@ export class Multi {
     this.stopTransfer(t, this.transport.now());
     this.heap.delete(t);
     this.settle(t);
-    t.easy._link.multi = undefined;
-    t.easy._link.run = undefined;
+    t.easy._multi = undefined;
+    t.easy._run = undefined;
   }
 
   /**
@@ -480,7 +471,7 @@ export class Multi {
       }
       for (const easy of this.handles.toArray()) {
         if (this.dead !== undefined) break;
-        const t = easy._link.run;
+        const t = easy._run;
         if (t !== undefined && t.state !== 'msgsent' && t.state !== 'completed') runTransfer(this, t, now);
       }
       for (const t of [...this.internal]) {
@@ -772,7 +763,7 @@ export class Multi {
     dead.cleaned = true;
     const now = this.transport.now();
     for (const easy of this.handles.toArray()) {
-      const t = easy._link.run!;
+      const t = easy._run!;
       if (t.state === 'completed' || t.state === 'msgsent') continue;
       fail(
         this,
@@ -920,15 +911,15 @@ export class Multi {
     if (t.onDone !== undefined) {
       transition(this, t, 'msgsent');
       this.internal.delete(t);
-      easy._link.multi = undefined;
-      easy._link.run = undefined;
+      easy._multi = undefined;
+      easy._run = undefined;
       t.onDone(t, t.result);
       return;
     }
     const msg: QueuedMessage = { msg: 'done', easy, result: t.result, purged: false };
     this.messages.push(msg);
     this.queued++;
-    easy._link.message = msg;
+    easy._message = msg;
     transition(this, t, 'msgsent');
     if (channels.transferDone.hasSubscribers) {
       channels.transferDone.publish({ id: t.id, easy, result: t.result, error: t.error });
