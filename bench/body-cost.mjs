@@ -7,7 +7,7 @@
 //   npm run build && node bench/body-cost.mjs request|node-http [N=2000] [ROUNDS=1] [w2|w1]
 import http from 'node:http';
 
-const { BodyReadable } = await import('../dist/src/api/body.js');
+const { BodyReadable } = await import('../dist/src/index.js');
 const [mode = 'request', nArg = '2000', roundsArg = '1', shape = 'w2'] = process.argv.slice(2);
 if ((mode !== 'request' && mode !== 'node-http') || (shape !== 'w1' && shape !== 'w2')) {
   console.error('usage: node bench/body-cost.mjs request|node-http [N] [ROUNDS] [w2|w1]');

@@ -27,7 +27,7 @@ const opt = (name: string) => {
 const count = Number(opt('--count') ?? 20_000);
 const jobs = Number(opt('--jobs') ?? 10_000);
 const only = opt('--only');
-const MAIN = 'dist/src/cli/main.js';
+const MAIN = 'dist/bin/tscurl.cjs';
 
 function exec(cmd: string, argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {

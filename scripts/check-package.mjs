@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The package as a user gets it, checked after `npm run build`:
-//   1. `npm pack` contents: the built JavaScript with its .d.ts, README, LICENSE, docs; no source
-//      maps (they would point at sources the package does not ship), no tests or TypeScript sources.
+//   1. `npm pack` contents: the library's bundle (entry points, worker thread, one shared chunk, their
+//      source maps) with the .d.ts files, the CLI, README, LICENSE, docs; no per-file modules, no
+//      tests or TypeScript sources.
 //   2. @arethetypeswrong/cli on the tarball: types resolve for every entry point under node10,
 //      node16 (ESM and CJS) and bundler resolution. The package is ESM only; require() of it is
 //      Node's require(esm), so attw's "CJS resolves to ESM" rule is the one rule ignored.
@@ -94,13 +95,34 @@ try {
   for (const must of ['package.json', 'README.md', 'LICENSE', pkg.bin.tscurl, 'dist/src/index.d.ts']) {
     if (!files.includes(must)) problems.push(`pack: ${must} is missing`);
   }
+  // The library is scripts/build-lib.mjs's bundle: the entry points, the worker thread's entry and
+  // the chunk they share, each with its source map, at the top of dist/src; no per-file modules.
+  const entries = Object.values(pkg.exports)
+    .filter((e) => typeof e === 'object')
+    .map((e) => e.default.replace(/^\.\//, ''));
+  for (const entry of entries) {
+    if (!files.includes(entry.replace(/\.js$/, '.d.ts'))) problems.push(`pack: ${entry} has no .d.ts`);
+  }
+  const library = [...entries, 'dist/src/thread.js'];
+  const chunks = files.filter((f) => /^dist\/src\/chunk-\w+\.js$/.test(f));
+  if (chunks.length !== 1) problems.push(`pack: ${chunks.length} shared chunks in dist/src (one expected)`);
+  for (const f of [...library, ...chunks]) {
+    if (!files.includes(f)) problems.push(`pack: ${f} is missing`);
+    if (!files.includes(`${f}.map`)) problems.push(`pack: ${f} has no source map`);
+  }
   for (const f of files) {
-    if (f.endsWith('.map')) problems.push(`pack: source map ${f} (its sources are not shipped)`);
+    const built = f.endsWith('.map') ? f.slice(0, -4) : f;
+    if (
+      f.startsWith('dist/src/') &&
+      /\.(js|map)$/.test(f) &&
+      !library.includes(built) &&
+      !chunks.includes(built)
+    )
+      problems.push(`pack: ${f} is not part of the library's bundle (a module of an earlier layout?)`);
+    if (f.startsWith('dist/bin/') && f.endsWith('.map')) problems.push(`pack: source map ${f}`);
     if (/^(src|test|bench|scripts)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts'))) {
       problems.push(`pack: ${f} should not be published`);
     }
-    if (f.endsWith('.js') && !files.includes(f.replace(/\.js$/, '.d.ts')))
-      problems.push(`pack: ${f} has no .d.ts`);
   }
   const license = readFileSync(join(root, 'LICENSE'), 'utf8');
   if (pkg.license !== 'MIT' || !license.startsWith('MIT License'))
@@ -151,6 +173,8 @@ import { SimNetwork } from 'tscurl/sim';
 const net = new SimNetwork();
 net.listen('api.test', 80, (_req, res) => res.end('hi'));
 const client: Client = net.createClient();
+// One engine behind both entry points: the simulator's Client is the Client of 'tscurl'.
+if (!(client instanceof Client)) throw new Error('tscurl/sim has a Client class of its own');
 const res: Response = await client.fetch('http://api.test/');
 const text: string = await res.text();
 const easy = new Easy({ url: 'http://api.test/' });

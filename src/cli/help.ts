@@ -4,16 +4,13 @@ import { nativeCodings } from '../multi/features/decode/zlib-sync.js';
 import { SUPPORTED_SCHEMES } from '../multi/request.js';
 import { notBuiltIn, optionTable } from './options-table.js';
 
-/** A file of the package, found from src/cli (tsx), dist/src/cli (tsc) or dist/bin (the bundle). */
+/** A file of the package, found from src/cli (tsx) or dist/bin (the bundle). */
 function packageFile(name: string): string | undefined {
-  for (const rel of ['../../', '../../../']) {
-    try {
-      return readFileSync(new URL(rel + name, import.meta.url), 'utf8');
-    } catch {
-      // try the next location
-    }
+  try {
+    return readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8');
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 export function packageVersion(): string {

@@ -103,6 +103,8 @@ export class WorkerPool {
   }
 
   private spawn(index: number): Worker {
+    // Under tsx src/api/workers/thread.ts; in the package dist/src/thread.js, beside the chunk
+    // this module is bundled into (scripts/build-lib.mjs).
     const w = startThread(besides(import.meta.url, 'thread'), {
       workerData: {
         limits: this.limits,
