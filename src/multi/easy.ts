@@ -5,7 +5,6 @@ import { EasyError } from '../core/errors.js';
 import { nodeTransport } from '../transport/node/transport.js';
 import { Pause } from './constants.js';
 import { type CookieJar, writeJar } from './features/cookies.js';
-import type { HandleListNode } from './handle-list.js';
 import { type EasyInfo, transferInfo } from './info.js';
 import type { DoneMessage, Multi, QueuedMessage } from './multi.js';
 import { type EasyOptions, validateOptions } from './options.js';
@@ -14,7 +13,7 @@ import type { Transfer } from './transfer.js';
 /** @internal A parsed response head as the engine hands it to `_onHead`. */
 export type { StreamHead };
 
-export class Easy implements HandleListNode {
+export class Easy {
   private opts: EasyOptions;
   /** The failed transfer's message (CURLOPT_ERRORBUFFER); '' when it succeeded. */
   errorBuffer = '';
