@@ -83,6 +83,34 @@ const HEAD_SETTLED = 8;
 const ENDED = 16;
 /** The sink is full: receiving is paused. */
 const RECV_PAUSED = 32;
+/** In the Client's list of running exchanges (`_running`). */
+const RUNNING = 64;
+/** The transfer waits only for its reader (`_idle`). */
+const IDLE = 128;
+
+/**
+ * An exchange's rarely set fields: a signal and its listener, a streamed upload, the size limits,
+ * a head held back, the host label of a message, the `finished` promise. A plain call sets none of
+ * them and reads the shared NO_EXTRAS (never written: it is frozen), which takes 88 bytes off
+ * every call in flight.
+ */
+class ExchangeExtras {
+  signal: AbortSignal | undefined = undefined;
+  /** The signal's listener. */
+  onAbort: (() => void) | undefined = undefined;
+  upload: UploadFeeder | undefined = undefined;
+  /** A parsed head the engine is about to fail (failOnError, maxFileSize): settled by what comes next. */
+  held: ResponseHead | undefined = undefined;
+  maxFileSize = 0;
+  /** maxDecodedSize (0: none) and the decoded body bytes taken so far. */
+  maxDecoded = 0;
+  decoded = 0;
+  label: string | undefined = undefined;
+  finishedPromise: Promise<number> | undefined = undefined;
+  resolveFinished: ((code: number) => void) | undefined = undefined;
+}
+
+const NO_EXTRAS: ExchangeExtras = Object.freeze(new ExchangeExtras());
 
 const SP = 32;
 const HTAB = 9;
@@ -103,45 +131,37 @@ export class Exchange<R = ResponseHead> {
    */
   _prev: Exchange<unknown> | undefined;
   _next: Exchange<unknown> | undefined;
-  _running = false;
-  _idle = false;
 
   private readonly host: ExchangeHost;
-  private label: string | undefined;
   /** The CurlCode the transfer ended with (-1 while it runs). */
   private code = -1;
-  private finishedPromise: Promise<number> | undefined;
-  private resolveFinished: ((code: number) => void) | undefined;
-  private readonly signal: AbortSignal | undefined;
   private readonly onHead: ((head: ResponseHead) => void) | undefined;
   // Typed loosely so that any Exchange<R> is an Exchange<unknown> to the host.
   private resolveHead!: (r: unknown) => void;
   private readonly result: ((head: ResponseHead, x: ExchangeParts) => R) | undefined;
   private rejectHead!: (e: unknown) => void;
-  /** FOLLOWS_REDIRECTS, HEAD_PARSED, ... (above): one field for six booleans. */
+  /** FOLLOWS_REDIRECTS, HEAD_PARSED, ... (above): one field for eight booleans. */
   private flags = 0;
-  /** A parsed head the engine is about to fail (failOnError, maxFileSize): settled by what comes next. */
-  private held: ResponseHead | undefined;
-  private readonly maxFileSize: number;
-  /** maxDecodedSize (0: none) and the decoded body bytes taken so far. */
-  private readonly maxDecoded: number;
-  private decoded = 0;
-  private readonly upload: UploadFeeder | undefined;
-  /** The signal's listener (only made when there is a signal). */
-  private onAbort: (() => void) | undefined;
+  /** What most calls never set (NO_EXTRAS until then; `extras` makes the exchange's own). */
+  private ext: ExchangeExtras = NO_EXTRAS;
 
   constructor(host: ExchangeHost, init: ExchangeInit<R>) {
     this.host = host;
     this.sink = init.sink;
-    this.signal = init.signal;
     this.onHead = init.onHead;
     this.result = init.result;
-    this.upload = init.upload;
-    if (this.upload !== undefined) this.upload.onData = () => this.applyPause();
+    if (init.signal !== undefined) this.extras.signal = init.signal;
+    const upload = init.upload;
+    if (upload !== undefined) {
+      this.extras.upload = upload;
+      upload.onData = () => this.applyPause();
+    }
     if (init.options.followLocation === true) this.flags |= FOLLOWS_REDIRECTS;
     if (init.options.failOnError === true) this.flags |= FAIL_ON_ERROR;
-    this.maxFileSize = init.options.maxFileSize ?? 0;
-    this.maxDecoded = takeDecodedLimit(init.options);
+    const maxFileSize = init.options.maxFileSize ?? 0;
+    if (maxFileSize !== 0) this.extras.maxFileSize = maxFileSize;
+    const maxDecoded = takeDecodedLimit(init.options);
+    if (maxDecoded !== 0) this.extras.maxDecoded = maxDecoded;
     this.head = new Promise<R>((resolve, reject) => {
       this.resolveHead = resolve as (r: unknown) => void;
       this.rejectHead = reject;
@@ -173,42 +193,69 @@ export class Exchange<R = ResponseHead> {
     (m.easy._owner as Exchange<unknown>).complete(m.result);
   };
 
+  /** The exchange's own record of rarely set fields, made on first write. */
+  private get extras(): ExchangeExtras {
+    if (this.ext === NO_EXTRAS) this.ext = new ExchangeExtras();
+    return this.ext;
+  }
+
+  /** @internal The Client's: the exchange is in its list of running ones. */
+  get _running(): boolean {
+    return (this.flags & RUNNING) !== 0;
+  }
+  set _running(on: boolean) {
+    this.flags = on ? this.flags | RUNNING : this.flags & ~RUNNING;
+  }
+  /** @internal The Client's: the transfer waits only for its reader. */
+  get _idle(): boolean {
+    return (this.flags & IDLE) !== 0;
+  }
+  set _idle(on: boolean) {
+    this.flags = on ? this.flags | IDLE : this.flags & ~IDLE;
+  }
+
   /** 'host:port' for messages. */
   get hostLabel(): string {
-    this.label ??= hostOf(this.easy.options.url);
-    return this.label;
+    let label = this.ext.label;
+    if (label === undefined) {
+      label = hostOf(this.easy.options.url);
+      this.extras.label = label;
+    }
+    return label;
   }
 
   /** Resolves with the transfer's CurlCode once it ended, however it ended (never rejects). */
   get finished(): Promise<number> {
-    if (this.finishedPromise === undefined) {
-      this.finishedPromise =
+    const ext = this.extras;
+    if (ext.finishedPromise === undefined) {
+      ext.finishedPromise =
         this.code >= 0
           ? Promise.resolve(this.code)
           : new Promise((resolve) => {
-              this.resolveFinished = resolve;
+              ext.resolveFinished = resolve;
             });
     }
-    return this.finishedPromise;
+    return ext.finishedPromise;
   }
 
   /** Start the transfer. */
   start(): void {
-    const signal = this.signal;
+    const signal = this.ext.signal;
     const refused = signal?.aborted ? signal.reason : this.host.refusal();
     if (refused !== undefined) {
       this.flags |= ENDED;
-      this.upload?.close();
+      this.ext.upload?.close();
       this.rejectHead(refused);
       this.setCode(CurlCode.ABORTED_BY_CALLBACK);
       return;
     }
     this.host.started(this);
     if (signal !== undefined) {
-      this.onAbort = () => this.abort(signal.reason);
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      const onAbort = () => this.abort(signal.reason);
+      this.extras.onAbort = onAbort;
+      signal.addEventListener('abort', onAbort, { once: true });
     }
-    this.upload?.prime();
+    this.ext.upload?.prime();
     try {
       this.host.driver.run(this.easy, Exchange.onDone);
     } catch (e) {
@@ -230,7 +277,7 @@ export class Exchange<R = ResponseHead> {
    */
   private applyPause(): void {
     if ((this.flags & ENDED) !== 0) return;
-    const send = this.upload?.waiting === true ? Pause.SEND : 0;
+    const send = this.ext.upload?.waiting === true ? Pause.SEND : 0;
     try {
       this.easy.pause(((this.flags & RECV_PAUSED) !== 0 ? Pause.RECV : 0) | send);
     } catch (e) {
@@ -263,7 +310,7 @@ export class Exchange<R = ResponseHead> {
     if (!this.isFinal(block)) return;
     this.flags |= HEAD_PARSED;
     this.onHead?.(block);
-    if (this.failsAfterHead(block)) this.held = block;
+    if (this.failsAfterHead(block)) this.extras.held = block;
     else this.settleHead(block);
   }
 
@@ -281,9 +328,10 @@ export class Exchange<R = ResponseHead> {
    */
   private failsAfterHead(block: ResponseHead): boolean {
     if ((this.flags & FAIL_ON_ERROR) !== 0 && block.status >= 400) return true;
-    if (this.maxFileSize <= 0) return false;
+    const maxFileSize = this.ext.maxFileSize;
+    if (maxFileSize <= 0) return false;
     const length = fieldValue(block.fields, 'content-length');
-    return length !== undefined && Number(length) > this.maxFileSize;
+    return length !== undefined && Number(length) > maxFileSize;
   }
 
   private isFinal(block: ResponseHead): boolean {
@@ -303,20 +351,21 @@ export class Exchange<R = ResponseHead> {
   private write(chunk: Buffer): number {
     // Ended by the API (maxDecodedSize) while the engine still runs it: nothing more is taken.
     if ((this.flags & ENDED) !== 0) return PAUSE;
-    if (this.maxDecoded > 0) {
-      this.decoded += chunk.length;
-      if (this.decoded > this.maxDecoded) {
+    const ext = this.ext;
+    if (ext.maxDecoded > 0) {
+      ext.decoded += chunk.length;
+      if (ext.decoded > ext.maxDecoded) {
         this.abort(
           new TscurlError(
             CurlCode.FILESIZE_EXCEEDED,
-            `Exceeded the maximum allowed decoded size (${this.maxDecoded}) with ${this.decoded} bytes (host ${this.hostLabel}, phase recv)`,
+            `Exceeded the maximum allowed decoded size (${ext.maxDecoded}) with ${ext.decoded} bytes (host ${this.hostLabel}, phase recv)`,
             { side: 'remote', phase: 'recv', host: this.hostLabel },
           ),
         );
         return PAUSE;
       }
     }
-    if (this.held !== undefined) this.releaseHeld();
+    if (ext.held !== undefined) this.releaseHeld();
     if (!this.sink.push(chunk) && (this.flags & RECV_PAUSED) === 0) {
       this.flags |= RECV_PAUSED;
       this.host.waitingForReader?.(this, true);
@@ -326,8 +375,8 @@ export class Exchange<R = ResponseHead> {
   }
 
   private releaseHeld(): void {
-    const block = this.held!;
-    this.held = undefined;
+    const block = this.ext.held!;
+    this.ext.held = undefined;
     this.settleHead(block);
   }
 
@@ -338,7 +387,7 @@ export class Exchange<R = ResponseHead> {
       return;
     }
     this.finish(result);
-    if (this.held !== undefined) this.releaseHeld();
+    if (this.ext.held !== undefined) this.releaseHeld();
     if ((this.flags & HEAD_SETTLED) === 0) {
       this.flags |= HEAD_SETTLED;
       this.rejectHead(
@@ -361,7 +410,7 @@ export class Exchange<R = ResponseHead> {
     if ((this.flags & ENDED) !== 0) return;
     this.finish(code);
 
-    this.held = undefined;
+    if (this.ext.held !== undefined) this.ext.held = undefined;
     if ((this.flags & HEAD_SETTLED) === 0) {
       this.flags |= HEAD_SETTLED;
       this.rejectHead(error);
@@ -377,15 +426,16 @@ export class Exchange<R = ResponseHead> {
       this.easy._saveCookies();
     } catch {}
     if ((this.flags & RECV_PAUSED) !== 0) this.host.waitingForReader?.(this, false);
-    this.upload?.close();
-    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
+    const ext = this.ext;
+    ext.upload?.close();
+    if (ext.onAbort !== undefined) ext.signal?.removeEventListener('abort', ext.onAbort);
     this.host.ended(this);
     this.setCode(code);
   }
 
   private setCode(code: number): void {
     this.code = code;
-    this.resolveFinished?.(code);
+    this.ext.resolveFinished?.(code);
   }
 }
 
