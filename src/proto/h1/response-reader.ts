@@ -23,6 +23,7 @@ import {
   parseField,
   parseHeaderField,
   parseStatusLine,
+  type StatusLine,
   type TransferCodings,
   transferCodings,
 } from './parse.js';
@@ -204,6 +205,78 @@ class Head implements ResponseHead {
     if (text !== undefined) cutFieldsFlat(text, this.#from, this.#to, out);
     return out;
   }
+}
+
+/**
+ * A head read whole from one input chunk, kept so that the next head with the same bytes (a
+ * server answering the same resource: nginx's heads differ only in Date, which changes once a
+ * second) is taken without reading its lines again. Everything kept is what the lines' bytes alone
+ * decide (the status line's parse, each field's kind and the values the reader notes); what
+ * depends on the request or the reader (the method, the limits, the counts of the response so
+ * far) is applied again for each head exactly as the line by line path applies it.
+ */
+class KeptHead {
+  #lines: string[] | undefined = undefined;
+
+  constructor(
+    /** The head's bytes, status line to the empty line (its first), as latin1 text. */
+    readonly text: string,
+    readonly statusLine: StatusLine,
+    /** Its field lines: how many, and where they are in `text`. */
+    readonly fieldCount: number,
+    readonly fieldsFrom: number,
+    readonly fieldsTo: number,
+    /** Its longest line, line ending included. */
+    readonly longestLine: number,
+    /** The Connection, Content-Length and Transfer-Encoding fields in order: kind, value, kind, ... */
+    readonly framing: (number | string)[],
+    /** The fields noted of it (never written: shared by every head taken from it). */
+    readonly noted: NotedFields,
+  ) {}
+
+  /** Its lines as received (the head event's rawLines), cut once. */
+  lines(): string[] {
+    if (this.#lines === undefined) {
+      const lines: string[] = [];
+      const text = this.text;
+      for (let i = 0; i < text.length; ) {
+        const stop = text.indexOf('\n', i) + 1;
+        lines.push(text.slice(i, stop));
+        i = stop;
+      }
+      this.#lines = lines;
+    }
+    return this.#lines;
+  }
+}
+
+/** What is noted of a head being read whole, to keep it once it is read (see KeptHead). */
+interface HeadRecord {
+  /** False once a line was read that makes the head one not to keep. */
+  keep: boolean;
+  statusLine: StatusLine | undefined;
+  fieldCount: number;
+  fieldsFrom: number;
+  fieldsTo: number;
+  longestLine: number;
+  framing: (number | string)[];
+}
+
+/**
+ * The head kept last, shared by every reader (a memo of what the bytes decide, so one for the
+ * process serves every connection to the same server and costs no memory per connection).
+ */
+let keptHead: KeptHead | undefined;
+
+/**
+ * Whether heads are kept (tests compare the reader with and without), and how many were taken
+ * from a kept one.
+ */
+export const headKeeping = { enabled: true, uses: 0 };
+
+/** Forgets the kept head (tests). */
+export function forgetKeptHead(): void {
+  keptHead = undefined;
 }
 
 export class ResponseReader {
@@ -489,7 +562,20 @@ export class ResponseReader {
   #readHead(): ResponseHead | typeof NEED_DATA {
     const limits = this.#limits;
     for (;;) {
-      if (!this.#statusSeen && this.#statusPrefixPending()) return NEED_DATA;
+      if (!this.#statusSeen) {
+        // A head that starts here with the bytes of the head kept last is taken from it.
+        const kept = keptHead;
+        if (
+          kept !== undefined &&
+          this.#lineLen === 0 &&
+          this.#qi < this.#queue.length &&
+          headKeeping.enabled
+        ) {
+          const head = this.#takeKeptHead(kept);
+          if (head !== undefined) return head;
+        }
+        if (this.#statusPrefixPending()) return NEED_DATA;
+      }
       if (this.#lineLen === 0 && this.#qi < this.#queue.length) {
         // Fast path: the rest of the head is in the current chunk: decode it with one call and
         // cut the lines out of the string.
@@ -500,10 +586,27 @@ export class ResponseReader {
           // Checked once for the block; a block that fails is checked line by line, so the error
           // is the failing line's as when lines arrive one by one.
           const clean = headBlockClean(text);
+          // A block that holds the whole head is kept for the heads after it, once read.
+          const record: HeadRecord | undefined =
+            !this.#statusSeen && headKeeping.enabled
+              ? {
+                  keep: true,
+                  statusLine: undefined,
+                  fieldCount: 0,
+                  fieldsFrom: 0,
+                  fieldsTo: 0,
+                  longestLine: 0,
+                  framing: [],
+                }
+              : undefined;
           for (let i = 0; ; ) {
             const lf = text.indexOf('\n', i) + 1;
-            const head = this.#headLine(text, i, lf, true, clean);
-            if (head !== undefined) return head; // the block ends with the head's empty line
+            const head = this.#headLine(text, i, lf, true, clean, record);
+            if (head !== undefined) {
+              // The block ends with the head's empty line.
+              if (record?.keep === true) keptHead = keepHead(text, record, head);
+              return head;
+            }
             i = lf;
           }
         }
@@ -524,9 +627,50 @@ export class ResponseReader {
         return NEED_DATA;
       }
       const line = latin1Decode(this.#spanBuf, this.#spanStart, this.#spanEnd);
-      const head = this.#headLine(line, 0, line.length, false, false);
+      const head = this.#headLine(line, 0, line.length, false, false, undefined);
       if (head !== undefined) return head;
     }
+  }
+
+  /**
+   * The head that starts at the current chunk's position, taken from `kept` when its bytes are
+   * kept's and no limit of this reader stops it (then the lines are read as usual, and fail
+   * where they fail); undefined when it is not taken. Exactly what reading its lines one by one
+   * does, with what the bytes decide taken from `kept`.
+   */
+  #takeKeptHead(kept: KeptHead): ResponseHead | undefined {
+    const chunk = this.#queue[this.#qi]!;
+    const pos = this.#pos;
+    const text = kept.text;
+    const n = text.length;
+    const limits = this.#limits;
+    if (
+      chunk.length - pos < n ||
+      chunk[pos + n - 1] !== 0x0a ||
+      this.#allHeadBytes + n > limits.maxHeaderBytes ||
+      kept.longestLine >= limits.maxHeaderLineBytes ||
+      this.#fieldCount + kept.fieldCount > limits.maxHeaderCount ||
+      latin1Decode(chunk, pos, pos + n) !== text
+    ) {
+      return undefined;
+    }
+    headKeeping.uses++;
+    this.#advance(n);
+    this.#headBytes += n;
+    this.#allHeadBytes += n;
+    if (this.#keepRawLines) this.#rawLines = kept.lines().slice();
+    this.#acceptStatusLine(kept.statusLine);
+    if (kept.fieldCount > 0) {
+      this.#fieldCount += kept.fieldCount;
+      this.#lazyText = text;
+      this.#lazyFrom = kept.fieldsFrom;
+      this.#lazyTo = kept.fieldsTo;
+    }
+    const framing = kept.framing;
+    for (let i = 0; i < framing.length; i += 2) {
+      this.#noteField(framing[i] as number, framing[i + 1] as string, true);
+    }
+    return this.#finishHead(kept.noted);
   }
 
   /**
@@ -552,7 +696,8 @@ export class ResponseReader {
   /**
    * One line of a head (with its line ending); returns the head event at its empty line. `inBlock`:
    * the line is part of a block read at once (then its field is cut into a pair only on demand);
-   * `checked`: its characters passed checkHeadLine already (with the whole block).
+   * `checked`: its characters passed checkHeadLine already (with the whole block); `record`: what
+   * is noted of the head to keep it (a block that holds the whole head), else undefined.
    */
   #headLine(
     text: string,
@@ -560,9 +705,11 @@ export class ResponseReader {
     stop: number,
     inBlock: boolean,
     checked: boolean,
+    record: HeadRecord | undefined,
   ): ResponseHead | undefined {
     const limits = this.#limits;
     if (stop - start >= limits.maxHeaderLineBytes) throw lineTooLarge();
+    if (record !== undefined && stop - start > record.longestLine) record.longestLine = stop - start;
     this.#headBytes += stop - start;
     this.#allHeadBytes += stop - start;
     if (this.#allHeadBytes > limits.maxHeaderBytes) {
@@ -581,12 +728,16 @@ export class ResponseReader {
     const end = contentEnd(text, start, stop);
     if (!checked) checkHeadLine(text, start, end);
     if (!this.#statusSeen) {
-      this.#parseStatusLine(text.slice(start, end));
+      const statusLine = parseStatusLine(text.slice(start, end));
+      if (record !== undefined) record.statusLine = statusLine;
+      this.#acceptStatusLine(statusLine);
       return undefined;
     }
     if (end === start) return this.#finishHead();
     const c0 = text.charCodeAt(start);
     if (c0 === 0x20 || c0 === 0x09) {
+      // Such a head is not kept: what its line does depends on the lines before it.
+      if (record !== undefined) record.keep = false;
       this.#cutLazyFields();
       const headers = this.#headers;
       if (headers.length > 0) {
@@ -616,9 +767,17 @@ export class ResponseReader {
       }
       this.#lazyTo = stop;
       const kind = fieldKind(text, start, colon - start);
+      if (record !== undefined) {
+        if (record.fieldCount++ === 0) record.fieldsFrom = start;
+        record.fieldsTo = stop;
+      }
       if (kind === F_RETRY_AFTER || kind === F_LAST_MODIFIED || kind === F_CONTENT_ENCODING)
         this.#noteField(kind, '', true);
-      else if (kind !== F_OTHER) this.#noteField(kind, fieldValue(text, colon, end), true);
+      else if (kind !== F_OTHER) {
+        const value = fieldValue(text, colon, end);
+        if (record !== undefined && kind !== F_CONTENT_TYPE) record.framing.push(kind, value);
+        this.#noteField(kind, value, true);
+      }
       return undefined;
     }
     const field = parseHeaderField(text, start, end);
@@ -664,8 +823,8 @@ export class ResponseReader {
     return false;
   }
 
-  #parseStatusLine(line: string): void {
-    const parsed = parseStatusLine(line);
+  /** A head's status line, parsed: what it sets for the head and the connection. */
+  #acceptStatusLine(parsed: StatusLine): void {
     if (parsed.version >= 20 && this.#seenHttp) {
       throw new ProtocolError(
         CurlCode.WEIRD_SERVER_REPLY,
@@ -716,13 +875,16 @@ export class ResponseReader {
     }
   }
 
-  /** At the empty line: the head event, with the framing and next state decided. */
-  #finishHead(): ResponseHead {
+  /**
+   * At the empty line: the head event, with the framing and next state decided. `noted`: the
+   * head's noted fields when they are a kept head's (else they are made of the fields read).
+   */
+  #finishHead(noted?: NotedFields): ResponseHead {
     const status = this.#status;
     const interim = status < 200 && status !== 101;
     if (interim) {
       // Interim heads are bounded by maxHeaderBytes, which counts them all (as libcurl does).
-      const head = this.#headEvent(true, 'none', undefined);
+      const head = this.#headEvent(true, 'none', undefined, noted);
       this.#resetHead();
       return head;
     }
@@ -751,7 +913,7 @@ export class ResponseReader {
     if (framing === 'close' || tunnel || (chunked && cl !== -1)) keepAlive = false;
     this.#keepAlive = keepAlive;
 
-    const head = this.#headEvent(false, framing, contentLength);
+    const head = this.#headEvent(false, framing, contentLength, noted);
     if (cl === Number.POSITIVE_INFINITY && framing === 'close') head.contentLengthOverflow = true;
     // The next startResponse() allocates the next head's arrays; until then only references are
     // dropped (an idle pooled connection must not keep its last head alive: ~2 KB each).
@@ -786,6 +948,7 @@ export class ResponseReader {
     interim: boolean,
     framing: ResponseHead['framing'],
     contentLength: number | undefined,
+    noted: NotedFields | undefined,
   ): ResponseHead {
     return new Head(
       interim,
@@ -800,7 +963,7 @@ export class ResponseReader {
       this.#headBytes,
       framing,
       contentLength,
-      {
+      noted ?? {
         contentType: this.#contentType,
         retryAfter: this.#retryAfter,
         lastModified: this.#lastModified,
@@ -966,6 +1129,20 @@ export class ResponseReader {
     }
     return NEED_DATA;
   }
+}
+
+/** The head read whole from `text` (its record complete), to keep. */
+function keepHead(text: string, record: HeadRecord, head: ResponseHead): KeptHead {
+  return new KeptHead(
+    text,
+    record.statusLine!,
+    record.fieldCount,
+    record.fieldsFrom,
+    record.fieldsTo,
+    record.longestLine,
+    record.framing,
+    Object.freeze({ ...head.noted! }),
+  );
 }
 
 /** A head line of CURL_MAX_HTTP_HEADER bytes or more: libcurl's header buffer is full. */

@@ -45,6 +45,8 @@ export interface DriveOptions {
   /** Methods of the requests answered, one per expected response; the drive stops after the last 'end'. */
   methods?: string[];
   ignoreContentLength?: boolean;
+  /** StartResponseOptions.rawLines (default: not given, which keeps them). */
+  rawLines?: boolean;
   limits?: Partial<H1Limits>;
   /** Feed EOF after the last chunk (default true). */
   eof?: boolean;
@@ -60,11 +62,11 @@ export function drive(chunks: Uint8Array[], opts: DriveOptions = {}): DriveResul
   const maxCalls = opts.maxCalls ?? 1_000_000;
   const reader = new ResponseReader(opts.limits);
   const start = (method: string): void =>
-    reader.startResponse(
-      opts.ignoreContentLength === undefined
-        ? { method }
-        : { method, ignoreContentLength: opts.ignoreContentLength },
-    );
+    reader.startResponse({
+      method,
+      ...(opts.ignoreContentLength === undefined ? {} : { ignoreContentLength: opts.ignoreContentLength }),
+      ...(opts.rawLines === undefined ? {} : { rawLines: opts.rawLines }),
+    });
   const events: FlatEvent[] = [];
   let mi = 0;
   let ci = 0;

@@ -2,12 +2,16 @@
 // - valid responses (interim heads, all framings, trailers, pipelined pairs) give exactly the
 //   events of the model they were encoded from, whatever the split of the bytes into chunks;
 // - arbitrary and mutated input never makes the reader throw anything but ProtocolError, never
-//   stalls, never yields more body than it was given, and gives the same outcome for any split.
+//   stalls, never yields more body than it was given, and gives the same outcome for any split;
+// - a sequence of readers, each reading heads the readers before it read (or heads that differ
+//   from those in a few bytes), with other methods, limits and options, gives the same events and
+//   errors with the last head kept (a head with its bytes taken from it) as without.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type HeaderList, latin1Decode, ProtocolError } from '../../../src/proto/h1/index.js';
-import { bytes, drive, type FlatEvent, oneByteChunks, splitAt } from './h1-test-utils.js';
+import { forgetKeptHead, headKeeping } from '../../../src/proto/h1/response-reader.js';
+import { bytes, drive, type FlatEvent, oneByteChunks, outcome, splitAt } from './h1-test-utils.js';
 
 // --- a model of valid responses and its encoding ------------------------------------------------
 
@@ -397,5 +401,153 @@ describe('ResponseReader: fuzz', () => {
       ),
       { numRuns: 800 },
     );
+  });
+});
+
+// --- heads kept from one response to the next -----------------------------------------------
+
+/** nginx's head for a 5-byte body, with `extra` field lines before its Connection field. */
+function nginx(date: string, extra = '', status = '200 OK'): string {
+  return (
+    `HTTP/1.1 ${status}\r\nServer: nginx/1.22.1\r\nDate: ${date}\r\n` +
+    `Content-Type: application/octet-stream\r\nContent-Length: 5\r\n${extra}` +
+    'Connection: keep-alive\r\nETag: "6932d8f0-5"\r\nAccept-Ranges: bytes\r\n\r\nhello'
+  );
+}
+const DATE1 = 'Sun, 06 Dec 2026 08:00:00 GMT';
+const DATE2 = 'Sun, 06 Dec 2026 08:00:01 GMT';
+
+/** Responses whose heads repeat, and heads that differ from them in what the reader acts on. */
+const KEEP_INPUTS: string[] = [
+  nginx(DATE1),
+  nginx(DATE2),
+  nginx(DATE1) + nginx(DATE1),
+  `HTTP/1.1 100 Continue\r\n\r\n${nginx(DATE1)}`,
+  `HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n${nginx(DATE1)}`,
+  `${nginx(DATE1)}HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n${nginx(DATE1)}`,
+  'HTTP/2 200\r\nContent-Length: 2\r\n\r\nok',
+  `${nginx(DATE1)}HTTP/2 200\r\nContent-Length: 2\r\n\r\nok`,
+  'HTTP/2 200\r\nContent-Length: 2\r\n\r\nokHTTP/2 200\r\nContent-Length: 2\r\n\r\nok',
+  nginx(DATE1, 'Content-Length: 5\r\n'),
+  nginx(DATE1, 'Content-Length: 6\r\n'),
+  nginx(DATE1, 'Content-Length: 5, 5\r\n'),
+  nginx(DATE1, 'Content-Length: 99999999999999999999\r\n'),
+  nginx(DATE1, 'Transfer-Encoding: chunked\r\n').replace(/hello$/, '5\r\nhello\r\n0\r\n\r\n'),
+  nginx(DATE1, 'Transfer-Encoding: gzip\r\n'),
+  nginx(DATE1, 'Transfer-Encoding: gzip, chunked\r\n'),
+  nginx(DATE1, 'Connection: close\r\n'),
+  nginx(DATE1, 'Retry-After: 5\r\nLast-Modified: x\r\nContent-Encoding: gzip\r\nContent-Type: b\r\n'),
+  nginx(DATE1, 'X-Fold: a\r\n  b\r\n'),
+  nginx(DATE1, ' Lead: x\r\n'),
+  nginx(DATE1, 'No colon\r\n'),
+  nginx(DATE1, `X-Long: ${'y'.repeat(60)}\r\n`),
+  nginx(DATE1, '', '204 No Content').replace(/hello$/, ''),
+  nginx(DATE1, '', '304 Not Modified').replace(/hello$/, ''),
+  nginx(DATE1, '', '101 Switching Protocols'),
+  nginx(DATE1).replace('HTTP/1.1', 'HTTP/1.0'),
+  nginx(DATE1).replace(/\r\n/g, '\n'),
+  nginx(DATE1).replace('Date', 'Da\0te'),
+  'HTTP/1.1 200 OK\r\n\r\nbody until close',
+];
+
+const keepLimits = fc.constantFrom(
+  {},
+  {},
+  { maxHeaderBytes: 150 },
+  { maxHeaderCount: 3 },
+  { maxHeaderCount: 8 },
+  { maxHeaderLineBytes: 40 },
+);
+
+/** One to three responses to read, most of them one of KEEP_INPUTS. */
+const keepInput = fc.oneof(
+  { weight: 3, arbitrary: fc.nat({ max: KEEP_INPUTS.length - 1 }).map((i) => bytes(KEEP_INPUTS[i]!)) },
+  { weight: 1, arbitrary: conversation.map((ms) => encodeAll(ms).input) },
+);
+
+/** One reader of a sequence: which input of the pool, changed how, cut how, asking what. */
+const keepDrive = (poolSize: number) =>
+  fc.record({
+    pick: fc.nat({ max: poolSize - 1 }),
+    mutations: fc.oneof(
+      { weight: 3, arbitrary: fc.constant([] as Mutation[]) },
+      { weight: 1, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 2 }) },
+    ),
+    whole: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(true) },
+      { weight: 1, arbitrary: fc.constant(false) },
+    ),
+    cuts,
+    methods: fuzzMethods,
+    limits: keepLimits,
+    ignoreContentLength: fc.boolean(),
+    rawLines: fc.boolean(),
+  });
+
+/** A pool of one to three inputs, and two to six readers of them (so that heads repeat). */
+const keepSequence = fc
+  .array(keepInput, { minLength: 1, maxLength: 3 })
+  .chain((pool) =>
+    fc.array(keepDrive(pool.length), { minLength: 2, maxLength: 6 }).map((drives) => ({ pool, drives })),
+  );
+
+describe('ResponseReader: kept heads', () => {
+  test('a sequence of readers gives the same events and errors with heads kept as without', () => {
+    fc.assert(
+      fc.property(keepSequence, ({ pool, drives }) => {
+        const inputs = drives.map((d) => mutate(pool[d.pick]!, d.mutations));
+        const run = (): ReturnType<typeof outcome>[] =>
+          drives.map((d, i) => {
+            const input = inputs[i]!;
+            const opts = {
+              methods: d.methods,
+              limits: d.limits,
+              ignoreContentLength: d.ignoreContentLength,
+              rawLines: d.rawLines,
+              maxCalls: 4 * input.length + 50,
+            };
+            return outcome(drive(d.whole ? [input] : splitAt(input, d.cuts), opts));
+          });
+        forgetKeptHead();
+        headKeeping.enabled = false;
+        let without: ReturnType<typeof outcome>[];
+        try {
+          without = run();
+        } finally {
+          headKeeping.enabled = true;
+        }
+        forgetKeptHead();
+        assert.deepEqual(run(), without);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  test('the sequences above take heads from kept ones', () => {
+    // The property above compares something only if heads are taken: nginx's head read whole
+    // after the same bytes is, after other bytes it is not, and with keeping off never.
+    const read = (text: string, limits = {}): void => {
+      assert.equal(drive([bytes(text)], { limits }).error, undefined);
+    };
+    forgetKeptHead();
+    const uses = headKeeping.uses;
+    read(nginx(DATE1));
+    assert.equal(headKeeping.uses, uses);
+    read(nginx(DATE1));
+    assert.equal(headKeeping.uses, uses + 1);
+    read(nginx(DATE2));
+    assert.equal(headKeeping.uses, uses + 1);
+    assert.equal(drive([bytes(nginx(DATE2) + nginx(DATE2))], { methods: ['GET', 'GET'] }).error, undefined);
+    assert.equal(headKeeping.uses, uses + 3);
+    // A reader whose limits the kept head does not pass: it is read line by line, and fails.
+    assert.equal(drive([bytes(nginx(DATE2))], { limits: { maxHeaderCount: 3 } }).error?.code, 100);
+    assert.equal(headKeeping.uses, uses + 3);
+    headKeeping.enabled = false;
+    try {
+      read(nginx(DATE2));
+    } finally {
+      headKeeping.enabled = true;
+    }
+    assert.equal(headKeeping.uses, uses + 3);
   });
 });
