@@ -151,21 +151,8 @@ try {
   }
   symlinkSync(join(root, 'node_modules', '@types'), join(app, 'node_modules', '@types'), 'dir');
   writeFileSync(join(app, 'package.json'), '{ "name": "consumer", "private": true, "type": "commonjs" }\n');
-  writeFileSync(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        target: 'es2022',
-        noEmit: true,
-        types: ['node'],
-        skipLibCheck: false,
-      },
-      files: ['esm.mts', 'cjs.cts'],
-    }),
-  );
+  const tsconfig = { extends: join(root, 'scripts/consumer-tsconfig.json'), files: ['esm.mts', 'cjs.cts'] };
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
   writeFileSync(
     join(app, 'esm.mts'),
     `import { Client, CurlCode, Easy, fetch, Multi, renderTimeline, request } from 'tscurl';

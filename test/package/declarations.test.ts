@@ -28,21 +28,8 @@ test("the .d.ts files type-check in a strict consumer of 'tscurl' and 'tscurl/si
   const app = join(dir, 'app');
   symlinkSync(join(root, 'node_modules/@types'), join(app, 'node_modules/@types'), 'dir');
   writeFileSync(join(app, 'package.json'), '{ "private": true, "type": "module" }\n');
-  writeFileSync(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        target: 'es2022',
-        noEmit: true,
-        types: ['node'],
-        skipLibCheck: false,
-      },
-      files: ['main.ts'],
-    }),
-  );
+  const tsconfig = { extends: join(root, 'scripts/consumer-tsconfig.json'), files: ['main.ts'] };
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
   writeFileSync(
     join(app, 'main.ts'),
     `import { Client, Easy, fetch, Multi, request, type RequestResult } from 'tscurl';
