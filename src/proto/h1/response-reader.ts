@@ -560,6 +560,9 @@ export class ResponseReader {
   }
 
   #readHead(): ResponseHead | typeof NEED_DATA {
+    // Nothing came since the last call (the engine asks once before the response arrives): the
+    // bytes of a line pending were checked as they came.
+    if (this.#buffered === 0 && !this.#eof) return NEED_DATA;
     const limits = this.#limits;
     for (;;) {
       if (!this.#statusSeen) {
