@@ -266,7 +266,11 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
   });
 
   test('seven hosts in turn: from the sixth, curl 8\'s "Connection pool is full, closing the oldest of 6/5" and "shutting down connection #N" before "left intact"', async () => {
-    const hosts = await Promise.all(Array.from({ length: 7 }, () => startHttpServer((_q, s) => s.end('ok'))));
+    // Each answer waits 5 ms: curl picks the pool's oldest by its last use in milliseconds, so two
+    // transfers ending in the same millisecond would leave its choice to the pool's order.
+    const hosts = await Promise.all(
+      Array.from({ length: 7 }, () => startHttpServer((_q, s) => setTimeout(() => s.end('ok'), 5))),
+    );
     try {
       const args = hosts.flatMap((h, i) => (i === 0 ? [`${h.url}/`] : ['-o', '/dev/null', `${h.url}/`]));
       const expected = hosts.flatMap((h, i) => [
