@@ -230,7 +230,7 @@ class KeptHead {
     readonly longestLine: number,
     /** The Connection, Content-Length and Transfer-Encoding fields in order: kind, value, kind, ... */
     readonly framing: (number | string)[],
-    /** The fields noted of it (never written: shared by every head taken from it). */
+    /** The fields noted of it (its own head's record, shared by every head taken from it). */
     readonly noted: NotedFields,
   ) {}
 
@@ -1144,7 +1144,9 @@ function keepHead(text: string, record: HeadRecord, head: ResponseHead): KeptHea
     record.fieldsTo,
     record.longestLine,
     record.framing,
-    Object.freeze({ ...head.noted! }),
+    // The head's own record, shared: nothing writes one (NotedFields is read only). A frozen
+    // copy cost about 1 us per head, paid by every head of a server whose heads never repeat.
+    head.noted!,
   );
 }
 

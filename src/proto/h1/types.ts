@@ -58,15 +58,19 @@ export interface ResponseHead {
   contentLengthOverflow?: boolean;
 }
 
+/**
+ * Read only: a head taken from a kept one (the response reader) shares the kept head's record, so
+ * one record may stand for many heads.
+ */
 export interface NotedFields {
   /** The value of the last Content-Type field (CURLINFO_CONTENT_TYPE); undefined: none came. */
-  contentType: string | undefined;
+  readonly contentType: string | undefined;
   /** A Retry-After field came (CURLINFO_RETRY_AFTER). */
-  retryAfter: boolean;
+  readonly retryAfter: boolean;
   /** A Last-Modified field came (CURLINFO_FILETIME). */
-  lastModified: boolean;
+  readonly lastModified: boolean;
   /** A Content-Encoding field came (the body may need decoding). */
-  contentEncoding: boolean;
+  readonly contentEncoding: boolean;
 }
 
 export interface ResponseData {
