@@ -19,10 +19,11 @@
 //
 // Minification: whitespace and syntax only (the heap after `import 'tscurl'`: ~0.95 MB unminified,
 // ~0.76 MB so). Identifiers are kept, so stack traces, profiles, util.inspect() and error messages
-// name the functions and classes as the sources do; esbuild only renames a top-level name that
-// collides with another module's (a few internal helpers, e.g. parseUrl2; never an exported class
-// or function: test/package/bundle.test.ts checks them all), and ownClassNames() below undoes the
-// one other rename it makes. Renaming identifiers would save another ~85 KB, at the price of
+// name the functions and classes as the sources do. esbuild would rename a top-level name that
+// collides with another module's (parseUrl2 beside parseUrl): no two modules bundled together
+// declare the same top-level name (test/package/bundle.test.ts checks the bundle for such renames
+// and every export for its source name), and ownClassNames() below undoes the one other rename
+// it makes. Renaming identifiers would save another ~85 KB, at the price of
 // unreadable profiles; esbuild's keepNames (which would also restore the helpers' names) costs
 // ~200 KB for every user. Figures in docs/performance.md ("Packaging: the library as one bundle").
 //

@@ -117,7 +117,7 @@ export class Client implements AsyncDisposable {
   }
 
   private workerCall<T>(call: () => Promise<T>): Promise<T> {
-    if (this.state !== 'open') return Promise.reject(this.refusal ?? closedError());
+    if (this.state !== 'open') return Promise.reject(this.refusal ?? clientClosedError());
     return call();
   }
 
@@ -182,14 +182,14 @@ export class Client implements AsyncDisposable {
 
   /** @internal The exchange host, for fetch.ts and request.ts. */
   _host(): ExchangeHost {
-    if (this.state !== 'open') throw closedError();
+    if (this.state !== 'open') throw clientClosedError();
     return this.host;
   }
 
   private shutdown(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.refusal ??= closedError();
+    this.refusal ??= clientClosedError();
     this.driver.close();
     this.pool?.terminate();
     this.hold.close();
@@ -232,7 +232,7 @@ class RunningList {
   }
 }
 
-function closedError(): TscurlError {
+function clientClosedError(): TscurlError {
   return new TscurlError(CurlCode.FAILED_INIT, 'The client is closed', { side: 'local', phase: 'setup' });
 }
 

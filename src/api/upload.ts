@@ -11,12 +11,12 @@ import { badArgument } from './errors.js';
 /** Opens the body's bytes from the start; a one-shot source (a stream) throws on the second call. */
 export type BodyOpener = () => AsyncIterator<unknown>;
 
-const encoder = new TextEncoder();
+const chunkEncoder = new TextEncoder();
 
 /** A chunk of a body source as bytes: Uint8Array / any ArrayBufferView / ArrayBuffer / string. */
 export function chunkBytes(chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
-  if (typeof chunk === 'string') return encoder.encode(chunk);
+  if (typeof chunk === 'string') return chunkEncoder.encode(chunk);
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
   throw badArgument(

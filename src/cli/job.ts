@@ -7,7 +7,7 @@ import { Easy } from '../multi/easy.js';
 import { Mime } from '../multi/features/mime.js';
 import { type EasyOptions, HttpVersion, optionNames } from '../multi/options.js';
 import { SUPPORTED_SCHEMES, unsupportedSchemeMessage } from '../multi/request.js';
-import { parseUrl, utf8Bytes } from '../proto/url.js';
+import { parseCurlUrl, utf8Bytes } from '../proto/url.js';
 import type { Global, Operation, UrlNode } from './config.js';
 import type { CookieStore } from './cookies.js';
 import { fillOutputName, type GlobbedUrl, GlobError } from './glob.js';
@@ -66,7 +66,7 @@ export interface JobContext {
 /** The URL's scheme as libcurl reads it (guessed when there is none); undefined when it is no URL. */
 function schemeOf(url: string): string | undefined {
   try {
-    return parseUrl(utf8Bytes(url), { guessScheme: true, nonSupportScheme: true }).scheme;
+    return parseCurlUrl(utf8Bytes(url), { guessScheme: true, nonSupportScheme: true }).scheme;
   } catch {
     return undefined; // the engine says why
   }

@@ -6,12 +6,12 @@
 // response N", the code in getInfo().httpConnectCode.
 import { CurlCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
+import { EMPTY_BYTES } from '../proto/bytes.js';
 import { encodeConnectRequest, type HeaderList, NEED_DATA, ResponseReader } from '../proto/h1/index.js';
 import type { ResponseHead } from '../proto/h1/types.js';
 import { EOF, type ReadResult, Ready } from '../transport/types.js';
 import type { Filter, FilterQueries } from './types.js';
 
-const EMPTY = new Uint8Array(0);
 /** CONNECT rounds at most (an auth exchange needs two; Digest with a stale nonce three). */
 const MAX_CONNECT_ROUNDS = 5;
 
@@ -35,9 +35,9 @@ export class HttpTunnelFilter implements Filter {
   readonly name = 'http-proxy';
   private below: Filter;
   private state: State = 'connecting-below';
-  private out: Uint8Array = EMPTY;
+  private out: Uint8Array = EMPTY_BYTES;
   private reader = new ResponseReader();
-  private early: Uint8Array = EMPTY;
+  private early: Uint8Array = EMPTY_BYTES;
   private rounds = 0;
   private retry = false;
 
@@ -162,7 +162,7 @@ export class HttpTunnelFilter implements Filter {
   recv(): ReadResult {
     if (this.early.length > 0) {
       const b = this.early;
-      this.early = EMPTY;
+      this.early = EMPTY_BYTES;
       return b;
     }
     return this.below.recv();

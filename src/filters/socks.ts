@@ -4,20 +4,19 @@
 // Failures end the transfer with PROXY (97) and the CURLproxycode in getInfo().proxyError.
 import { CurlCode, type ProxyCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
+import { EMPTY_BYTES } from '../proto/bytes.js';
 import { SocksClient, SocksError, type SocksRequest } from '../proto/socks/index.js';
 import { EOF, type ReadResult, Ready } from '../transport/types.js';
 import type { Filter, FilterQueries } from './types.js';
 
-const EMPTY = new Uint8Array(0);
-
 export class SocksFilter implements Filter {
   readonly name = 'socks';
   private client: SocksClient | undefined;
-  private out: Uint8Array = EMPTY;
+  private out: Uint8Array = EMPTY_BYTES;
   private belowConnected = false;
   private done = false;
   /** Tunnel bytes that arrived with the proxy's last reply. */
-  private early: Uint8Array = EMPTY;
+  private early: Uint8Array = EMPTY_BYTES;
 
   constructor(
     readonly next: Filter,
@@ -61,7 +60,7 @@ export class SocksFilter implements Filter {
         }
         this.out = this.out.subarray(n);
         if (this.out.length > 0) return false;
-        this.early = c.receiveData(EMPTY);
+        this.early = c.receiveData(EMPTY_BYTES);
         if (c.done) return this.finish();
         continue;
       }
@@ -96,7 +95,7 @@ export class SocksFilter implements Filter {
   recv(): ReadResult {
     if (this.early.length > 0) {
       const b = this.early;
-      this.early = EMPTY;
+      this.early = EMPTY_BYTES;
       return b;
     }
     return this.next.recv();

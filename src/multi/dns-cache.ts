@@ -29,7 +29,7 @@ export class DnsCache {
 
   /** The cached addresses, if fresh for a transfer whose timeout is `timeoutMs` (-1 forever, 0 off). */
   get(host: string, port: number, now: number, timeoutMs: number): ResolvedAddress[] | undefined {
-    const key = keyOf(host, port);
+    const key = hostPortKey(host, port);
     const e = this.entries.get(key);
     if (e === undefined) return undefined;
     if (e.stamp !== undefined) {
@@ -56,21 +56,21 @@ export class DnsCache {
     maxAgeMs = Number.POSITIVE_INFINITY,
   ): void {
     if (timeoutMs === 0 || maxAgeMs <= 0) return;
-    this.set(keyOf(host, port), { addresses, stamp: now, maxAgeMs });
+    this.set(hostPortKey(host, port), { addresses, stamp: now, maxAgeMs });
   }
 
   /** A `resolve` entry: permanent, or aging from `now` when `timeoutMs` is given ('+host:...'). */
   pin(host: string, port: number, addresses: ResolvedAddress[], stampAt: number | undefined): void {
-    this.set(keyOf(host, port), { addresses, stamp: stampAt, maxAgeMs: Number.POSITIVE_INFINITY });
+    this.set(hostPortKey(host, port), { addresses, stamp: stampAt, maxAgeMs: Number.POSITIVE_INFINITY });
   }
 
   remove(host: string, port: number): void {
-    this.entries.delete(keyOf(host, port));
+    this.entries.delete(hostPortKey(host, port));
   }
 
   /** Whether host:port has an entry, fresh or not (libcurl's Curl_hash_pick). */
   has(host: string, port: number): boolean {
-    return this.entries.has(keyOf(host, port));
+    return this.entries.has(hostPortKey(host, port));
   }
 
   clear(): void {
@@ -84,7 +84,7 @@ export class DnsCache {
   }
 }
 
-function keyOf(host: string, port: number): string {
+function hostPortKey(host: string, port: number): string {
   return `${host.toLowerCase()}:${port}`;
 }
 

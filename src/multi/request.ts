@@ -8,7 +8,7 @@ import { type HeaderList, sharedPairOf } from '../proto/h1/types.js';
 import {
   type CurlUrl,
   KNOWN_SCHEMES,
-  parseUrl,
+  parseCurlUrl,
   percentDecode,
   requestTarget,
   UrlError,
@@ -92,7 +92,7 @@ export function parseTarget(
   }
   let url: CurlUrl;
   try {
-    url = parseUrl(utf8Bytes(raw), {
+    url = parseCurlUrl(utf8Bytes(raw), {
       guessScheme: true,
       nonSupportScheme: true,
       pathAsIs: flags.pathAsIs === true,

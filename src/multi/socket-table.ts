@@ -37,7 +37,7 @@ export type Announce<C> = (cause: C | null, socket: Socket, what: number, socket
 const SPARE_ENTRIES = 256;
 
 /** The users of an entry nobody uses yet (never written: a first user replaces it). */
-const EMPTY: never[] = [];
+const NO_USERS: never[] = [];
 
 export class SocketTable<U extends SocketUser, C> {
   private readonly entries = new Map<number, SocketEntry<U>>();
@@ -93,7 +93,7 @@ export class SocketTable<U extends SocketUser, C> {
       if (newEntry === undefined) {
         newEntry = this.spare.pop();
         if (newEntry === undefined) {
-          newEntry = { socket, readers: 0, writers: 0, users: EMPTY, announced: 0, socketp: undefined };
+          newEntry = { socket, readers: 0, writers: 0, users: NO_USERS, announced: 0, socketp: undefined };
         } else {
           newEntry.socket = socket;
           newEntry.readers = newEntry.writers = newEntry.announced = 0;

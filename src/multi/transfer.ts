@@ -36,7 +36,13 @@ import { httpReturnedError, httpShouldFail } from './features/fail.js';
 import { ProgressState, progressEnabled, reportProgress } from './features/progress.js';
 import { planProxy } from './features/proxy/setup.js';
 import { checkResume, resumeUpload } from './features/range.js';
-import { follow, NO_REDIRECTS, onFinalHead, RedirectState, shapeRequest } from './features/redirect.js';
+import {
+  followRedirect,
+  NO_REDIRECTS,
+  onFinalHead,
+  RedirectState,
+  shapeRequest,
+} from './features/redirect.js';
 import { responseInfo } from './features/response-info.js';
 import { checkLowSpeed, rateLimitWait, recvAllowance, SpeedState } from './features/speed.js';
 import { proxyAlpnOffer, proxyTlsOptions, tlsDebugText, tlsSettings, tlsSetupFor } from './features/tls.js';
@@ -1430,7 +1436,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
       const o = t.o;
       if (t.status === 307 || t.status === 308 || (o.postRedir ?? 0) !== 0)
         rewindBody(o, t.easy, t.req.upload);
-      t.url = follow(t.redirect, {
+      t.url = followRedirect(t.redirect, {
         status: t.status,
         method: t.req.method,
         currentUrl: t.url,

@@ -6,3 +6,18 @@
 export type ByteAllocator = (size: number) => Uint8Array;
 
 export const newBytes: ByteAllocator = (size) => new Uint8Array(size);
+
+/** No bytes: the one empty array the codecs and filters hand out or start from (never written). */
+export const EMPTY_BYTES = new Uint8Array(0);
+
+/** `parts` joined into one array of `total` bytes (the one part itself when there is one). */
+export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

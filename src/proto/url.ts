@@ -11,6 +11,7 @@
 // Nothing from Node: the host stays as decoded bytes; turning a non-ASCII name into punycode is
 // the engine's job (libcurl does it at connect time too, with libidn2).
 import { CurlCode } from '../core/codes.js';
+import { isDigit } from './h1/syntax.js';
 import { formatIPv6, parseIPv6 } from './ip.js';
 import { utf8Encode } from './utf8.js';
 
@@ -160,9 +161,6 @@ export function schemeLength(url: string, guess: boolean): number {
 function isAlpha(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
 function isAlnum(c: number): boolean {
   return isAlpha(c) || isDigit(c);
 }
@@ -181,7 +179,7 @@ function junkscan(url: string, flags: UrlFlags): void {
 }
 
 /** curl_url_set(CURLUPART_URL) on an empty handle. Throws UrlError. */
-export function parseUrl(url: string, flags: UrlFlags = {}): CurlUrl {
+export function parseCurlUrl(url: string, flags: UrlFlags = {}): CurlUrl {
   junkscan(url, flags);
   if (url === '') throw new UrlError(UrlCode.MALFORMED_INPUT);
   const schemeLen = schemeLength(url, flags.guessScheme === true);
@@ -559,7 +557,7 @@ export function requestTarget(u: CurlUrl): string {
  */
 export function resolveUrl(base: CurlUrl, ref: string, flags: UrlFlags = {}): CurlUrl {
   if (ref.length > MAX_URL_LENGTH) throw new UrlError(UrlCode.MALFORMED_INPUT);
-  if (schemeLength(ref, flags.guessScheme === true) > 0) return parseUrl(ref, flags);
+  if (schemeLength(ref, flags.guessScheme === true) > 0) return parseCurlUrl(ref, flags);
   const relFlags: UrlFlags = { ...flags, pathAsIs: false };
   const origin = urlToString({ ...base, path: '', query: undefined, fragment: undefined }).slice(0, -1);
   if (ref.startsWith('//')) {
@@ -567,7 +565,7 @@ export function resolveUrl(base: CurlUrl, ref: string, flags: UrlFlags = {}): Cu
     const sep = ref.slice(2).search(/[/?]/);
     const auth = sep < 0 ? ref.slice(2) : ref.slice(2, 2 + sep);
     const tail = sep < 0 ? '' : ref.slice(2 + sep);
-    return parseUrl(`${base.scheme}://${auth}${urlEncodeString(tail, false)}`, relFlags);
+    return parseCurlUrl(`${base.scheme}://${auth}${urlEncodeString(tail, false)}`, relFlags);
   }
   const rel = urlEncodeString(ref, false);
   let head: string;
@@ -579,7 +577,7 @@ export function resolveUrl(base: CurlUrl, ref: string, flags: UrlFlags = {}): Cu
     const path = base.path || '/';
     head = origin + path.slice(0, path.lastIndexOf('/') + 1);
   }
-  return parseUrl(head + rel, relFlags);
+  return parseCurlUrl(head + rel, relFlags);
 }
 
 /** A JavaScript string as the byte string of its UTF-8 encoding (ASCII comes back unchanged). */

@@ -3,13 +3,24 @@
 // copy of the engine (instanceof holds across the two, and an Easy made from one entry runs on a
 // Multi made from the other), every exported class and function has its source name, transfers
 // run over real sockets with request(), fetch() and a Client's worker threads (thread.js beside
-// the shared chunk), and `--enable-source-maps` maps a stack frame back to src/.
+// the shared chunk), and `--enable-source-maps` maps a stack frame back to src/. No top-level
+// function, class or variable of the bundle bears a name esbuild made up (`parseUrl2`).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
+import ts from 'typescript';
 
 const root = resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -74,7 +85,18 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'tscurl-bundle-'));
   // The package: its package.json (exports), the bundle in dist/src, its dependencies.
   const pkg = join(dir, 'tscurl');
-  execFileSync(process.execPath, [join(root, 'scripts/build-lib.mjs'), '--outdir', join(pkg, 'dist/src')]);
+  // esbuild's metafile names the sources of each output file relative to the working directory.
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'scripts/build-lib.mjs'),
+      '--outdir',
+      join(pkg, 'dist/src'),
+      '--metafile',
+      join(dir, 'meta.json'),
+    ],
+    { cwd: root },
+  );
   cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
   // The consumer, with the package installed.
@@ -129,4 +151,51 @@ test("'tscurl' and 'tscurl/sim' share the engine; transfers run on real sockets 
 test('with --enable-source-maps a stack frame points at the source file', () => {
   const out = runConsumer('--enable-source-maps');
   assert.match(String(out.stack), /at transferFailure \(.*\/src\/api\/errors\.ts:\d+:\d+\)/);
+});
+
+/** The names a module declares at its top level: functions, classes, enums and variables. */
+function topLevelNames(file: string, kind: ts.ScriptKind): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false, kind);
+  const names: string[] = [];
+  for (const s of source.statements) {
+    if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) {
+      names.push(s.name.text);
+    } else if (ts.isVariableStatement(s)) {
+      for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
+    }
+  }
+  return names;
+}
+
+// One scope holds every module of an output file: where two modules declare the same top-level
+// name, esbuild keeps one and renames the other by appending a number (parseUrl2, fail3), the
+// name stack traces and CPU profiles then show. Each such name is the renamed one: not declared
+// by any source of that output, and a source name followed by digits.
+test('no top-level name in the bundle is one esbuild renamed for a clash between two modules', () => {
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  const renamed: string[] = [];
+  for (const [output, { inputs }] of Object.entries(meta.outputs)) {
+    if (!output.endsWith('.js')) continue;
+    const declared = new Map<string, string[]>();
+    for (const input of Object.keys(inputs)) {
+      for (const name of topLevelNames(join(root, input), ts.ScriptKind.TS)) {
+        declared.set(name, [...(declared.get(name) ?? []), input]);
+      }
+    }
+    const file = join(dir, 'tscurl/dist/src', output.split('/').pop()!);
+    for (const name of topLevelNames(file, ts.ScriptKind.JS)) {
+      const digits = /\d+$/.exec(name);
+      if (digits === null || declared.has(name)) continue;
+      // utf82 is utf8 renamed: the source name may end in digits itself.
+      for (let end = digits.index; end < name.length; end++) {
+        const sources = declared.get(name.slice(0, end));
+        if (sources === undefined) continue;
+        renamed.push(`${output.split('/').pop()}: ${name} (${name.slice(0, end)} of ${sources.join(', ')})`);
+        break;
+      }
+    }
+  }
+  assert.deepEqual(renamed, []);
 });

@@ -8,7 +8,7 @@ import { CurlCode } from '../../src/core/codes.js';
 import {
   type CurlUrl,
   MAX_URL_LENGTH,
-  parseUrl,
+  parseCurlUrl,
   removeDotSegments,
   requestTarget,
   resolveUrl,
@@ -25,7 +25,7 @@ const ENC: UrlFlags = { urlEncode: true, allowSpace: true };
 
 function outcome(input: string, flags: UrlFlags): string | number {
   try {
-    return urlToString(parseUrl(input, flags));
+    return urlToString(parseCurlUrl(input, flags));
   } catch (e) {
     if (e instanceof UrlError) return e.code;
     throw e;
@@ -248,7 +248,7 @@ const parseCases: Array<[string, UrlFlags, string | number]> = [
   ['file:///.', NONE, 'file:///'],
 ];
 
-describe('parseUrl: lib1560 cases', () => {
+describe('parseCurlUrl: lib1560 cases', () => {
   for (const [input, flags, want] of parseCases) {
     test(`${JSON.stringify(input)} ${JSON.stringify(flags)} -> ${want}`, () => {
       assert.equal(outcome(input, flags), want);
@@ -258,7 +258,7 @@ describe('parseUrl: lib1560 cases', () => {
 
 describe('parts', () => {
   test('credentials stay encoded; the password keeps ";"; zone id apart', () => {
-    const u = parseUrl('http://%3a:p%40ss;x@[fe80::1%25eth0]:8080/a?b#c', NONE);
+    const u = parseCurlUrl('http://%3a:p%40ss;x@[fe80::1%25eth0]:8080/a?b#c', NONE);
     assert.equal(u.user, '%3a');
     assert.equal(u.password, 'p%40ss;x');
     assert.equal(u.host, '[fe80::1]');
@@ -267,30 +267,30 @@ describe('parts', () => {
     assert.equal(requestTarget(u), '/a?b');
   });
   test('the request target: "/" for no path, no empty query, never the fragment', () => {
-    assert.equal(requestTarget(parseUrl('http://h', NONE)), '/');
-    assert.equal(requestTarget(parseUrl('http://h?', NONE)), '/');
-    assert.equal(requestTarget(parseUrl('http://h/p?#f', NONE)), '/p');
-    assert.equal(requestTarget(parseUrl('http://h?q=1#f', NONE)), '/?q=1');
+    assert.equal(requestTarget(parseCurlUrl('http://h', NONE)), '/');
+    assert.equal(requestTarget(parseCurlUrl('http://h?', NONE)), '/');
+    assert.equal(requestTarget(parseCurlUrl('http://h/p?#f', NONE)), '/p');
+    assert.equal(requestTarget(parseCurlUrl('http://h?q=1#f', NONE)), '/?q=1');
   });
   test('a UrlError carries the CurlCode a transfer ends with', () => {
     assert.throws(
-      () => parseUrl('foo://x', NONE),
+      () => parseCurlUrl('foo://x', NONE),
       (e: UrlError) => e.curlCode === CurlCode.UNSUPPORTED_PROTOCOL,
     );
     assert.throws(
-      () => parseUrl('http://x:99999', NONE),
+      () => parseCurlUrl('http://x:99999', NONE),
       (e: UrlError) => e.curlCode === CurlCode.URL_MALFORMAT,
     );
   });
   test(`a URL over ${MAX_URL_LENGTH} bytes is malformed; one just under parses`, () => {
     const path = 'a'.repeat(MAX_URL_LENGTH - 'http://h/'.length);
-    assert.equal(parseUrl(`http://h/${path}`, NONE).path.length, path.length + 1);
+    assert.equal(parseCurlUrl(`http://h/${path}`, NONE).path.length, path.length + 1);
     assert.throws(
-      () => parseUrl(`http://h/${path}a`, NONE),
+      () => parseCurlUrl(`http://h/${path}a`, NONE),
       (e: UrlError) => e.code === UrlCode.MALFORMED_INPUT,
     );
     const user = 'u'.repeat(100_000);
-    assert.equal(parseUrl(`http://${user}:p@h/`, NONE).user, user);
+    assert.equal(parseCurlUrl(`http://${user}:p@h/`, NONE).user, user);
   });
   test('utf8Bytes: a JavaScript string as its UTF-8 byte string', () => {
     assert.equal(utf8Bytes('http://h/a'), 'http://h/a');
@@ -383,7 +383,7 @@ describe('resolveUrl: relative references (lib1560 set_url_list, curl -L)', () =
     test(`${base} + ${JSON.stringify(ref)} -> ${want}`, () => {
       let got: string | number;
       try {
-        got = urlToString(resolveUrl(parseUrl(base, G), ref, ENC));
+        got = urlToString(resolveUrl(parseCurlUrl(base, G), ref, ENC));
       } catch (e) {
         if (!(e instanceof UrlError)) throw e;
         got = e.code;
@@ -392,7 +392,7 @@ describe('resolveUrl: relative references (lib1560 set_url_list, curl -L)', () =
     });
   }
   test('a relative Location loses its dot-segments even with path-as-is; an absolute one keeps them', () => {
-    const base = parseUrl('http://h/a/b', NONE);
+    const base = parseCurlUrl('http://h/a/b', NONE);
     const flags = { ...ENC, pathAsIs: true };
     assert.equal(urlToString(resolveUrl(base, '../x/./y', flags)), 'http://h/x/y');
     assert.equal(urlToString(resolveUrl(base, 'http://h/a/../x', flags)), 'http://h/a/../x');
@@ -443,13 +443,13 @@ describe('properties', () => {
       fc.property(urlArb, (url) => {
         let u: CurlUrl;
         try {
-          u = parseUrl(url, G);
+          u = parseCurlUrl(url, G);
         } catch (e) {
           assert.ok(e instanceof UrlError, String(e));
           return;
         }
         const s = urlToString(u);
-        const again = parseUrl(s, G);
+        const again = parseCurlUrl(s, G);
         sameParts(again, u);
         assert.equal(urlToString(again), s);
       }),
@@ -470,8 +470,8 @@ describe('properties', () => {
       fc.property(urlish, urlish, fc.boolean(), (a, b, encode) => {
         const flags: UrlFlags = encode ? { ...G, urlEncode: true, allowSpace: true } : G;
         for (const run of [
-          () => parseUrl(a, flags),
-          () => resolveUrl(parseUrl('http://h/p/q', G), b, flags),
+          () => parseCurlUrl(a, flags),
+          () => resolveUrl(parseCurlUrl('http://h/p/q', G), b, flags),
         ]) {
           try {
             const u = run();
@@ -493,7 +493,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(bytes, (ref) => {
         try {
-          const u = resolveUrl(parseUrl('http://h/p/q', G), ref, ENC);
+          const u = resolveUrl(parseCurlUrl('http://h/p/q', G), ref, ENC);
           const tail = requestTarget(u) + (u.fragment ?? '');
           assert.ok(!/[\s\x80-\xff]/.test(tail), tail);
         } catch (e) {

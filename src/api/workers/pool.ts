@@ -228,7 +228,7 @@ export class WorkerPool {
       const job: Job = {
         id,
         msg,
-        hostKey: hostKeyOf(url),
+        hostKey: hostKeyOfUrl(url),
         worker: -1,
         info: undefined,
         body: undefined,
@@ -516,7 +516,7 @@ function fromWire(e: WireError): Error {
 }
 
 /** The engine's pool key for a URL ('host:port'), or '' when it does not parse (the worker says why). */
-function hostKeyOf(url: string): string {
+function hostKeyOfUrl(url: string): string {
   try {
     const t = parseTarget(url, undefined);
     return `${t.host}:${t.port}`;

@@ -6,7 +6,7 @@
 // are tracked together, reuse is derived from both being done (h11's _state.py).
 import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
-import { encodeChunk, encodeLastChunk, encodeRequestHead } from '../../proto/h1/request-writer.js';
+import { CRLF, encodeChunk, encodeLastChunk, encodeRequestHead } from '../../proto/h1/request-writer.js';
 import { ResponseReader, type StartResponseOptions } from '../../proto/h1/response-reader.js';
 import { type HeaderList, NEED_DATA, sharedPair } from '../../proto/h1/types.js';
 import { EOF } from '../../transport/types.js';
@@ -91,7 +91,7 @@ function samePairs(a: HeaderList, b: HeaderList): boolean {
 }
 
 /** The last field named `lower` (case-insensitive), or undefined. */
-function findHeader(list: HeaderList, lower: string): string | undefined {
+function lastHeaderValue(list: HeaderList, lower: string): string | undefined {
   let found: string | undefined;
   for (const [n, v] of list) if (n.length === lower.length && n.toLowerCase() === lower) found = v;
   return found;
@@ -99,7 +99,7 @@ function findHeader(list: HeaderList, lower: string): string | undefined {
 
 /** Transfer-Encoding ends in chunked (after custom headers were applied). */
 function isChunked(list: HeaderList): boolean {
-  const te = findHeader(list, 'transfer-encoding');
+  const te = lastHeaderValue(list, 'transfer-encoding');
   return te !== undefined && /(^|,)\s*chunked\s*$/i.test(te);
 }
 
@@ -366,7 +366,6 @@ export class Http1Session implements Session {
   }
 }
 
-const CRLF = new Uint8Array([0x0d, 0x0a]);
 /** The empty out queue (shared: never pushed onto). */
 const NO_OUTPUT: Uint8Array[] = [];
 

@@ -10,6 +10,7 @@
 import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
 import type { Filter } from '../../filters/types.js';
+import { EMPTY_BYTES } from '../../proto/bytes.js';
 import type { HeaderList, ResponseData, ResponseEnd } from '../../proto/h1/types.js';
 import { NEED_DATA } from '../../proto/h1/types.js';
 import {
@@ -63,10 +64,8 @@ export class StreamRefusedError extends TransferError {
 /** Session output waiting for the socket beyond which uploads wait (bounded buffering). */
 const OUTPUT_HIGH_WATER = 256 * 1024;
 
-const EMPTY = new Uint8Array(0);
-
-const NO_LINES: string[] = [];
-const NO_HEADERS: HeaderList = [];
+const NO_RAW_LINES: string[] = [];
+const NO_TRAILERS: HeaderList = [];
 
 export class Http2Session implements Session {
   readonly protocol = 'h2';
@@ -404,7 +403,7 @@ export class Http2Session implements Session {
     this.#check(s);
     if (!s.sending) return;
     s.sending = false;
-    this.codec.sendData(s.id, EMPTY, true);
+    this.codec.sendData(s.id, EMPTY_BYTES, true);
     this.#takeOutput();
   }
 
@@ -520,7 +519,7 @@ class Http2Stream implements Stream {
   rawLines = true;
   #events: StreamEvent[] = [];
   #ei = 0;
-  #trailers: HeaderList = NO_HEADERS;
+  #trailers: HeaderList = NO_TRAILERS;
   #endStream = false;
   /** Bytes received for this stream not yet reported by fill() (responseBytes, start time). */
   #unreported = 0;
@@ -547,7 +546,7 @@ class Http2Stream implements Stream {
           reason: '',
           version: 20,
           headers: ev.headers,
-          rawLines: this.rawLines ? rawLines(ev.status, ev.headers) : NO_LINES,
+          rawLines: this.rawLines ? rawLines(ev.status, ev.headers) : NO_RAW_LINES,
           headerBytes: ev.headerBytes,
           // HTTP/2 frames its own end: a known length, or read until END_STREAM (never 'close').
           framing: cl >= 0 ? 'length' : 'chunked',
@@ -569,7 +568,7 @@ class Http2Stream implements Stream {
           type: 'end',
           trailers: this.#trailers,
           rawTrailerLines:
-            this.#trailers === NO_HEADERS ? NO_LINES : this.#trailers.map(([n, v]) => `${n}: ${v}\r\n`),
+            this.#trailers === NO_TRAILERS ? NO_RAW_LINES : this.#trailers.map(([n, v]) => `${n}: ${v}\r\n`),
           keepAlive: true,
         };
         this.#events.push(end);

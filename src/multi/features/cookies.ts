@@ -75,7 +75,7 @@ export class CookieJar {
    * domain, else of the jar), so a flood keeps the jar's size flat.
    */
   add(c: Cookie, nowS: number): void {
-    const key = keyOf(c);
+    const key = cookieKey(c);
     const old = this.byKey.get(key);
     const live = c.expires === 0 || c.expires > nowS;
     const cookies = this.cookies;
@@ -102,7 +102,7 @@ export class CookieJar {
   }
 
   private forget(c: Cookie): void {
-    this.byKey.delete(keyOf(c));
+    this.byKey.delete(cookieKey(c));
     const n = (this.perDomain.get(c.domain) ?? 1) - 1;
     if (n === 0) this.perDomain.delete(c.domain);
     else this.perDomain.set(c.domain, n);
@@ -264,7 +264,7 @@ function prefixOk(c: Cookie, secureOrigin: boolean): boolean {
  * A Set-Cookie header value from `host` (lower or mixed case; '' = no origin: a cookieList line)
  * requested at `reqPath`; `secure` when it came over https. Undefined when the cookie is refused.
  */
-function keyOf(c: Cookie): string {
+function cookieKey(c: Cookie): string {
   return `${c.domain}\t${c.path}\t${c.name}`;
 }
 

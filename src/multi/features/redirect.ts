@@ -5,7 +5,7 @@ import { CurlCode } from '../../core/codes.js';
 import { TransferError } from '../../core/errors.js';
 import type { HeaderList } from '../../proto/h1/types.js';
 import {
-  parseUrl,
+  parseCurlUrl,
   resolveUrl,
   schemeLength,
   UrlError,
@@ -110,7 +110,7 @@ function resolveLocation(raw: string, base: string, follow: boolean, pathAsIs: b
   const flags: UrlFlags = follow
     ? { urlEncode: true, allowSpace: true, pathAsIs }
     : { nonSupportScheme: true, pathAsIs };
-  const current = parseUrl(utf8Bytes(base), {
+  const current = parseCurlUrl(utf8Bytes(base), {
     guessScheme: true,
     nonSupportScheme: true,
     allowSpace: true,
@@ -134,7 +134,7 @@ export interface FollowInput {
  * After a followed response is done: the next URL, or an error (limit reached: 47, a Location
  * that is no URL: 3). Updates the request shape for 301/302/303.
  */
-export function follow(r: RedirectState, i: FollowInput): string {
+export function followRedirect(r: RedirectState, i: FollowInput): string {
   const next = r.location!;
   const max = i.maxRedirs ?? DEFAULT_MAX_REDIRS;
   if (max !== -1 && r.count >= max) {
@@ -173,7 +173,11 @@ export function follow(r: RedirectState, i: FollowInput): string {
 /** The previous URL without credentials and fragment (libcurl's autoreferer). */
 function refererFrom(current: string): string {
   try {
-    const u = parseUrl(utf8Bytes(current), { guessScheme: true, nonSupportScheme: true, allowSpace: true });
+    const u = parseCurlUrl(utf8Bytes(current), {
+      guessScheme: true,
+      nonSupportScheme: true,
+      allowSpace: true,
+    });
     return fromBytes(urlToString({ ...u, user: undefined, password: undefined, fragment: undefined }));
   } catch {
     return current;

@@ -113,7 +113,7 @@ export function tlsSetupFor(o: EasyOptions): TlsSetup {
   return s;
 }
 
-function fail(code: CurlCode, message: string, cause?: unknown): TlsSetup {
+function setupFailure(code: CurlCode, message: string, cause?: unknown): TlsSetup {
   const error = new TransferError(code, message, { side: 'local', phase: 'connect', cause });
   return { settings: undefined, error, reuseKey: `error:${message}` };
 }
@@ -125,10 +125,10 @@ function buildSetup(o: EasyOptions): TlsSetup {
     try {
       ca = [readFileSync(o.caInfo, 'latin1')];
     } catch (e) {
-      return fail(CurlCode.SSL_CACERT_BADFILE, `error setting certificate file: ${o.caInfo}`, e);
+      return setupFailure(CurlCode.SSL_CACERT_BADFILE, `error setting certificate file: ${o.caInfo}`, e);
     }
     if (!ca[0]!.toString().includes('-----BEGIN CERTIFICATE-----'))
-      return fail(CurlCode.SSL_CACERT_BADFILE, `error setting certificate file: ${o.caInfo}`);
+      return setupFailure(CurlCode.SSL_CACERT_BADFILE, `error setting certificate file: ${o.caInfo}`);
   }
   if (o.caPath !== undefined) {
     try {
@@ -142,7 +142,7 @@ function buildSetup(o: EasyOptions): TlsSetup {
         }
       }
     } catch (e) {
-      return fail(CurlCode.SSL_CACERT_BADFILE, `error setting certificate path: ${o.caPath}`, e);
+      return setupFailure(CurlCode.SSL_CACERT_BADFILE, `error setting certificate path: ${o.caPath}`, e);
     }
   }
   if (o.caInfoBlob !== undefined) {
@@ -163,7 +163,11 @@ function buildSetup(o: EasyOptions): TlsSetup {
     try {
       cert = readFileSync(o.sslCert);
     } catch (e) {
-      return fail(CurlCode.SSL_CERTPROBLEM, `could not load ${type} client certificate from ${o.sslCert}`, e);
+      return setupFailure(
+        CurlCode.SSL_CERTPROBLEM,
+        `could not load ${type} client certificate from ${o.sslCert}`,
+        e,
+      );
     }
     if (type === 'P12') config.pfx = cert;
     else config.cert = type === 'DER' ? derToPem(cert, 'CERTIFICATE') : cert;
@@ -173,7 +177,7 @@ function buildSetup(o: EasyOptions): TlsSetup {
       try {
         key = readFileSync(o.sslKey);
       } catch (e) {
-        return fail(
+        return setupFailure(
           CurlCode.SSL_CERTPROBLEM,
           `unable to set private key file: '${o.sslKey}' type ${o.sslKeyType ?? 'PEM'}`,
           e,
@@ -211,14 +215,14 @@ function buildSetup(o: EasyOptions): TlsSetup {
     try {
       pinned = parsePinnedKeys(o.pinnedPublicKey, (p) => readFileSync(p));
     } catch (e) {
-      return fail(
+      return setupFailure(
         CurlCode.SSL_PINNEDPUBKEYNOTMATCH,
         `SSL: public key does not match pinned public key: cannot read ${o.pinnedPublicKey}`,
         e,
       );
     }
     if (pinned === undefined)
-      return fail(
+      return setupFailure(
         CurlCode.SSL_PINNEDPUBKEYNOTMATCH,
         `SSL: public key does not match pinned public key: no key in ${o.pinnedPublicKey}`,
       );

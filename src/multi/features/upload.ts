@@ -24,7 +24,7 @@ export type BodySource =
   /** A read callback body; `mime` when it is a mimePost body (its own reader and Content-Type). */
   | { kind: 'read'; size: number; mime?: { reader: MimeReader; contentType: string } };
 
-const encoder = new TextEncoder();
+const postFieldsEncoder = new TextEncoder();
 
 /** The body the options ask for (none after a redirect turned the request into a GET). */
 export function bodySource(o: EasyOptions, s: RequestShape): BodySource | undefined {
@@ -37,7 +37,7 @@ export function bodySource(o: EasyOptions, s: RequestShape): BodySource | undefi
     return { kind: 'read', size: reader.size, mime: { reader, contentType: o.mimePost.contentType } };
   }
   if (o.postFields !== undefined) {
-    const data = typeof o.postFields === 'string' ? encoder.encode(o.postFields) : o.postFields;
+    const data = typeof o.postFields === 'string' ? postFieldsEncoder.encode(o.postFields) : o.postFields;
     if (o.postFieldSize !== undefined && o.postFieldSize >= 0 && o.postFieldSize < data.length)
       return { kind: 'bytes', data: data.subarray(0, o.postFieldSize) };
     return { kind: 'bytes', data };
@@ -58,14 +58,14 @@ export function wantsExpect(b: BodySource | undefined, http10: boolean, s: Reque
   return len < 0 || len > EXPECT_100_THRESHOLD;
 }
 
-function findHeader(list: HeaderList, lower: string): string | undefined {
+function firstHeaderValue(list: HeaderList, lower: string): string | undefined {
   for (const [n, v] of list) if (n.toLowerCase() === lower) return v;
   return undefined;
 }
 
 /** After custom headers were applied: the request asks for 100 Continue before its body. */
 export function expects100(list: HeaderList): boolean {
-  const expect = findHeader(list, 'expect');
+  const expect = firstHeaderValue(list, 'expect');
   return expect !== undefined && expect.trim().toLowerCase() === '100-continue';
 }
 

@@ -3,15 +3,11 @@
 
 import { CurlCode } from '../../core/codes.js';
 import { latin1Decode } from './latin1.js';
-import { hexValue, quoteForMessage, TCHAR } from './syntax.js';
+import { hexValue, isDigit, quoteForMessage, TCHAR } from './syntax.js';
 import { ProtocolError } from './types.js';
 
 /** How much of a bad status line an error message quotes. */
 export const SHOWN_STATUS_BYTES = 40;
-
-export function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
 
 /**
  * `s.toLowerCase() === lower` for an ASCII-lowercase `lower`, without allocating the lowered copy
@@ -95,6 +91,10 @@ function statusCodeAt(line: string, i: number): number {
   return (a - 0x30) * 100 + (b - 0x30) * 10 + (c - 0x30);
 }
 
+function unsupportedProtocol(message: string): ProtocolError {
+  return new ProtocolError(CurlCode.UNSUPPORTED_PROTOCOL, message);
+}
+
 /**
  * The status line as libcurl reads it (its first five bytes are "HTTP/" in any case, checked
  * before): "HTTP/1.0" or "HTTP/1.1", a blank, three digits, then white space or the end, else
@@ -102,10 +102,6 @@ function statusCodeAt(line: string, i: number): number {
  * other major version is refused. A line that starts "HTTP/" but matches none of these (other
  * case, "HTTP/2x") is libcurl's HTTP 200 alias: HTTP/1.0 200.
  */
-function fail(message: string): ProtocolError {
-  return new ProtocolError(CurlCode.UNSUPPORTED_PROTOCOL, message);
-}
-
 export function parseStatusLine(line: string): StatusLine {
   let status = -1;
   let version: StatusLine['version'] = 11;
@@ -119,7 +115,7 @@ export function parseStatusLine(line: string): StatusLine {
         status = statusCodeAt(line, 9);
         at = 12;
       }
-      if (status === -1) throw fail('Unsupported HTTP/1 subversion in response');
+      if (status === -1) throw unsupportedProtocol('Unsupported HTTP/1 subversion in response');
     } else if (major === 0x32 || major === 0x33) {
       if (isBlank(line.charCodeAt(6))) {
         version = major === 0x32 ? 20 : 30;
@@ -127,11 +123,11 @@ export function parseStatusLine(line: string): StatusLine {
         at = 10;
       }
     } else {
-      throw fail('Unsupported HTTP version in response');
+      throw unsupportedProtocol('Unsupported HTTP version in response');
     }
   }
   if (status === -1) return { status: 200, version: 10, reason: '' };
-  if (status < 100) throw fail('Unsupported response code in HTTP response');
+  if (status < 100) throw unsupportedProtocol('Unsupported response code in HTTP response');
   // The reason phrase: what follows the white space after the code, as sent.
   return { status, version, reason: line.length > at + 1 ? line.slice(at + 1) : '' };
 }
@@ -142,7 +138,7 @@ export function parseStatusLine(line: string): StatusLine {
  */
 export function parseHeaderField(text: string, start: number, end: number): [string, string] {
   const colon = fieldColon(text, start, end);
-  return [text.slice(start, colon), fieldValue(text, colon, end)];
+  return [text.slice(start, colon), fieldLineValue(text, colon, end)];
 }
 
 /** Where the field line text[start, end) has its colon; a line without one fails the response. */
@@ -155,7 +151,7 @@ export function fieldColon(text: string, start: number, end: number): number {
 }
 
 /** The value of a field line whose colon is at `colon`, without its OWS. */
-export function fieldValue(text: string, colon: number, end: number): string {
+export function fieldLineValue(text: string, colon: number, end: number): string {
   let vStart = colon + 1;
   let vEnd = end;
   while (vStart < vEnd && isOws(text.charCodeAt(vStart))) vStart++;

@@ -8,20 +8,21 @@ import { latin1Encode, latin1Write } from './latin1.js';
 import { isToken, quoteForMessage, TCHAR } from './syntax.js';
 import { type HeaderList, ProtocolError } from './types.js';
 
-const CRLF = new Uint8Array([0x0d, 0x0a]);
+/** The line end (a chunk's data ends with it too; shared: never written into). */
+export const CRLF = new Uint8Array([0x0d, 0x0a]);
 
-function badArgument(message: string): ProtocolError {
+function invalidRequest(message: string): ProtocolError {
   return new ProtocolError(CurlCode.BAD_FUNCTION_ARGUMENT, message);
 }
 
 /** field-value: any latin1 except NUL, CR, LF. */
 function checkFields(fields: HeaderList, what: 'header' | 'trailer'): void {
   for (const [name, value] of fields) {
-    if (!isToken(name)) throw badArgument(`Invalid request ${what} name: ${quoteForMessage(name)}`);
+    if (!isToken(name)) throw invalidRequest(`Invalid request ${what} name: ${quoteForMessage(name)}`);
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
       if (c === 0x00 || c === 0x0a || c === 0x0d || c > 0xff) {
-        throw badArgument(`Invalid request ${what} value for ${quoteForMessage(name)}`);
+        throw invalidRequest(`Invalid request ${what} value for ${quoteForMessage(name)}`);
       }
     }
   }
@@ -51,11 +52,11 @@ function writeFields(out: Uint8Array, offset: number, fields: HeaderList): numbe
 
 /** request-target, written at `o`: no CTL, no SP, nothing beyond latin1 (the URL layer percent-encodes). */
 function writeTarget(out: Uint8Array, o: number, target: string): number {
-  if (target.length === 0) throw badArgument('Invalid request target: empty');
+  if (target.length === 0) throw invalidRequest('Invalid request target: empty');
   for (let i = 0; i < target.length; i++) {
     const c = target.charCodeAt(i);
     if (c <= 0x20 || c === 0x7f || c > 0xff) {
-      throw badArgument(`Invalid request target: ${quoteForMessage(target)}`);
+      throw invalidRequest(`Invalid request target: ${quoteForMessage(target)}`);
     }
     out[o++] = c;
   }
@@ -68,17 +69,17 @@ function writeCheckedFields(out: Uint8Array, o: number, fields: HeaderList): num
     for (let i = 0; i < name.length; i++) {
       const c = name.charCodeAt(i);
       if (c > 0xff || TCHAR[c] === 0)
-        throw badArgument(`Invalid request header name: ${quoteForMessage(name)}`);
+        throw invalidRequest(`Invalid request header name: ${quoteForMessage(name)}`);
       out[o++] = c;
     }
-    if (name.length === 0) throw badArgument(`Invalid request header name: ${quoteForMessage(name)}`);
+    if (name.length === 0) throw invalidRequest(`Invalid request header name: ${quoteForMessage(name)}`);
     out[o++] = 0x3a;
     if (value !== '') {
       out[o++] = 0x20;
       for (let i = 0; i < value.length; i++) {
         const c = value.charCodeAt(i);
         if (c === 0x00 || c === 0x0a || c === 0x0d || c > 0xff) {
-          throw badArgument(`Invalid request header value for ${quoteForMessage(name)}`);
+          throw invalidRequest(`Invalid request header value for ${quoteForMessage(name)}`);
         }
         out[o++] = c;
       }
@@ -103,7 +104,7 @@ export function encodeRequestHead(
   version: 10 | 11 = 11,
   alloc: ByteAllocator = newBytes,
 ): Uint8Array {
-  if (!isToken(method)) throw badArgument(`Invalid request method: ${quoteForMessage(method)}`);
+  if (!isToken(method)) throw invalidRequest(`Invalid request method: ${quoteForMessage(method)}`);
   const out = alloc(method.length + target.length + 12 + fieldsLength(headers) + 2);
   let o = latin1Write(out, 0, method);
   out[o++] = 0x20;

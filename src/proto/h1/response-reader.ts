@@ -14,7 +14,7 @@ import {
   contentEnd,
   equalsLowerAsciiAt,
   fieldColon,
-  fieldValue,
+  fieldLineValue,
   hasToken,
   headBlockClean,
   notHttpError,
@@ -127,7 +127,7 @@ function cutFields(text: string, from: number, to: number, out: HeaderList): voi
     const stop = text.indexOf('\n', i) + 1;
     const end = contentEnd(text, i, stop);
     const colon = text.indexOf(':', i);
-    out.push([text.slice(i, colon), fieldValue(text, colon, end)]);
+    out.push([text.slice(i, colon), fieldLineValue(text, colon, end)]);
     i = stop;
   }
 }
@@ -138,7 +138,7 @@ function cutFieldsFlat(text: string, from: number, to: number, out: string[]): v
     const stop = text.indexOf('\n', i) + 1;
     const end = contentEnd(text, i, stop);
     const colon = text.indexOf(':', i);
-    out.push(text.slice(i, colon), fieldValue(text, colon, end));
+    out.push(text.slice(i, colon), fieldLineValue(text, colon, end));
     i = stop;
   }
 }
@@ -777,7 +777,7 @@ export class ResponseReader {
       if (kind === F_RETRY_AFTER || kind === F_LAST_MODIFIED || kind === F_CONTENT_ENCODING)
         this.#noteField(kind, '', true);
       else if (kind !== F_OTHER) {
-        const value = fieldValue(text, colon, end);
+        const value = fieldLineValue(text, colon, end);
         if (record !== undefined && kind !== F_CONTENT_TYPE) record.framing.push(kind, value);
         this.#noteField(kind, value, true);
       }

@@ -17,6 +17,11 @@ export function isToken(s: string): boolean {
   return true;
 }
 
+/** DIGIT (RFC 5234): an ASCII decimal digit's code. */
+export function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
 /** Hex digit value of a byte, or -1. */
 export function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;

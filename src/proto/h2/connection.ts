@@ -8,7 +8,7 @@
 // nobody reads stops its sender instead of growing a buffer. Pausing a transfer is simply not
 // calling consume() for it.
 
-import { type ByteAllocator, newBytes } from '../bytes.js';
+import { type ByteAllocator, concatBytes, EMPTY_BYTES, newBytes } from '../bytes.js';
 import { ByteQueue } from './byte-queue.js';
 import {
   CLIENT_PREFACE,
@@ -480,7 +480,7 @@ export class H2ClientConnection {
     }
     if (this.#input.length < length) return false;
     this.#frameLength = -1;
-    const payload = length === 0 ? EMPTY : this.#input.take(length);
+    const payload = length === 0 ? EMPTY_BYTES : this.#input.take(length);
     this.#handleFrame(this.#frameType, flags, this.#frameStream, payload);
     return true;
   }
@@ -738,8 +738,7 @@ export class H2ClientConnection {
     if ((flags & Flag.END_HEADERS) === 0) return;
     const streamId = this.#blockStream;
     this.#blockStream = 0;
-    const block =
-      this.#blockParts.length === 1 ? this.#blockParts[0]! : concat(this.#blockParts, this.#blockBytes);
+    const block = concatBytes(this.#blockParts, this.#blockBytes);
     this.#blockParts = [];
     let decoded: ReturnType<HpackDecoder['decode']>;
     try {
@@ -955,8 +954,6 @@ export class H2ClientConnection {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
 function resetEvent(
   streamId: number,
   errorCode: number,
@@ -965,14 +962,4 @@ function resetEvent(
   message: string,
 ): H2Reset {
   return { type: 'reset', streamId, errorCode, remote, retryable, message };
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
 }

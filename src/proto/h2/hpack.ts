@@ -6,7 +6,7 @@
 // still decoded to keep the dynamic table in step with the peer's encoder, but its fields are
 // dropped and only counted; a literal longer than both the table and the budget is skipped unread.
 
-import { type ByteAllocator, newBytes } from '../bytes.js';
+import { type ByteAllocator, EMPTY_BYTES, newBytes } from '../bytes.js';
 import { HuffmanError, huffmanDecode, huffmanEncodeInto, huffmanLength } from './huffman.js';
 import { STATIC_TABLE } from './static-table.js';
 
@@ -112,7 +112,7 @@ export class HpackDecoder {
   #settingsMax: number;
   // The block being decoded and the read position in it (no state survives a block but the table
   // and the memo).
-  #block: Uint8Array = EMPTY;
+  #block: Uint8Array = EMPTY_BYTES;
   #pos = 0;
   /**
    * Literal strings seen lately, by a hash of their encoded bytes: the bytes (first the Huffman
@@ -204,7 +204,7 @@ export class HpackDecoder {
         else headers.push([name, value]);
       }
     } finally {
-      this.#block = EMPTY;
+      this.#block = EMPTY_BYTES;
     }
     return { headers, listSize, tooLarge };
   }
@@ -292,8 +292,6 @@ export class HpackDecoder {
     return p;
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** seen[1..] equals block[start, start + seen.length - 1). */
 function sameBytes(seen: Uint8Array, block: Uint8Array, start: number): boolean {

@@ -5,6 +5,7 @@
 //
 // Names are resolved by the caller: 'socks4' and 'socks5' need an IP literal as `host` (curl
 // resolves locally for them); 'socks4a' and 'socks5h' send the name for the proxy to resolve.
+// Names and credentials go on the wire as UTF-8 (curl sends the C strings it was given).
 import { ProxyCode } from '../../core/codes.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../ip.js';
 import { utf8Encode } from '../utf8.js';
@@ -70,9 +71,6 @@ const SOCKS4_REJECTIONS: Record<number, [ProxyCode, string]> = {
   ],
 };
 
-/** Names and credentials go on the wire as UTF-8 (curl sends the C strings it was given). */
-const utf8 = utf8Encode;
-
 export class SocksClient {
   private step: Step;
   private pending: Uint8Array | undefined;
@@ -94,7 +92,7 @@ export class SocksClient {
       this.step = 'send-request4';
     } else {
       if (req.toHttpProxy === true) this.info.push(`SOCKS5: connecting to HTTP proxy ${host} port ${port}`);
-      if (req.version === 'socks5h' && utf8(req.host).length > 255) {
+      if (req.version === 'socks5h' && utf8Encode(req.host).length > 255) {
         throw new SocksError(
           ProxyCode.LONG_HOSTNAME,
           'SOCKS5: the destination hostname is too long to be resolved remotely by the proxy.',
@@ -223,14 +221,14 @@ export class SocksClient {
   private request4(): Uint8Array {
     const { host, port, user } = this.req;
     const is4a = this.req.version === 'socks4a';
-    const userBytes = utf8(user ?? '');
+    const userBytes = utf8Encode(user ?? '');
     if (userBytes.length > 255) throw new SocksError(ProxyCode.LONG_USER, 'Too long SOCKS proxy user name');
     let ip: Uint8Array | undefined;
     let name: Uint8Array | undefined;
     if (is4a) {
       // 0.0.0.1: "the name follows" (SOCKS4a); curl always lets the proxy resolve with 4a.
       ip = new Uint8Array([0, 0, 0, 1]);
-      name = utf8(host);
+      name = utf8Encode(host);
       if (name.length + 1 > 255) throw new SocksError(ProxyCode.LONG_HOSTNAME, 'SOCKS4: too long host name');
     } else {
       ip = parseIPv4(host);
@@ -290,8 +288,8 @@ export class SocksClient {
   }
 
   private auth(): Uint8Array {
-    const user = utf8(this.req.user ?? '');
-    const pass = utf8(this.req.password ?? '');
+    const user = utf8Encode(this.req.user ?? '');
+    const pass = utf8Encode(this.req.password ?? '');
     if (user.length > 255)
       throw new SocksError(ProxyCode.LONG_USER, 'Excessive user name length for proxy auth');
     if (pass.length > 255)
@@ -315,7 +313,7 @@ export class SocksClient {
     } else if (v6 !== undefined) {
       addr = new Uint8Array([4, ...v6]);
     } else if (version === 'socks5h') {
-      const name = utf8(host);
+      const name = utf8Encode(host);
       addr = new Uint8Array([3, name.length, ...name]);
     } else {
       throw new SocksError(ProxyCode.RESOLVE_HOST, `Failed to resolve "${host}" for SOCKS5 connect.`);

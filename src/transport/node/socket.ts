@@ -124,7 +124,7 @@ function adjoining(chunks: Buffer[]): number {
   return n;
 }
 
-function closedError(): TransportErrorLike {
+function connectionClosedError(): TransportErrorLike {
   const err: TransportErrorLike = new Error('connection closed before end of stream');
   err.code = 'ECONNRESET';
   return err;
@@ -725,7 +725,7 @@ export class NodeSocket implements TransportSocket {
     // the stream lost its end, which the engine must treat like a reset.
     s.flags |= CLOSED;
     s.flags &= ~CONNECTING;
-    if (!s.readState.ended && s.err === undefined) s.err = closedError();
+    if (!s.readState.ended && s.err === undefined) s.err = connectionClosedError();
     s.notify(ALL);
   };
 }

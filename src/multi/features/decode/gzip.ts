@@ -6,6 +6,7 @@
 // words, as with libcurl.
 import { CurlCode, curlStrerror } from '../../../core/codes.js';
 import { TransferError } from '../../../core/errors.js';
+import { EMPTY_BYTES } from '../../../proto/bytes.js';
 import { createNativeDecoder, type RawInflater, type StreamDecoder } from './zlib-sync.js';
 
 const FHCRC = 0x02;
@@ -15,8 +16,6 @@ const FCOMMENT = 0x10;
 const FRESERVED = 0xe0;
 
 type Stage = 'fixed' | 'xlen' | 'extra' | 'name' | 'comment' | 'hcrc' | 'body' | 'trailer' | 'done';
-
-const empty = new Uint8Array(0);
 
 function crc32(data: Uint8Array, value: number): number {
   return process.getBuiltinModule('node:zlib').crc32(data, value);
@@ -33,7 +32,7 @@ export function dataAfterEnd(): TransferError {
 export class GzipDecoder implements StreamDecoder {
   #stage: Stage = 'fixed';
   /** Bytes of the current fixed-size part (10-byte header, XLEN, header CRC, 8-byte trailer). */
-  #part: Uint8Array = empty;
+  #part: Uint8Array = EMPTY_BYTES;
   #flags = 0;
   /** Bytes of the extra field still to skip. */
   #skip = 0;
@@ -42,7 +41,7 @@ export class GzipDecoder implements StreamDecoder {
   /** Decoded length modulo 2^32 (the trailer's ISIZE). */
   #size = 0;
   /** Input given to push() that the header parse has not reached yet. */
-  #input: Uint8Array = empty;
+  #input: Uint8Array = EMPTY_BYTES;
   readonly #inflate: RawInflater = createNativeDecoder('deflate-raw');
 
   push(chunk: Uint8Array): void {
@@ -97,7 +96,7 @@ export class GzipDecoder implements StreamDecoder {
   #consumed(): Uint8Array {
     const p = this.#part;
     this.#crc = crc32(p, this.#crc);
-    this.#part = empty;
+    this.#part = EMPTY_BYTES;
     return p;
   }
 
@@ -153,13 +152,13 @@ export class GzipDecoder implements StreamDecoder {
           const expected = this.#crc & 0xffff;
           if (!this.#gather(2)) return false;
           const c = this.#part;
-          this.#part = empty;
+          this.#part = EMPTY_BYTES;
           if ((c[0]! | (c[1]! << 8)) !== expected) throw new Error('header crc mismatch');
         }
         this.#stage = 'body';
         this.#crc = 0;
         this.#inflate.push(this.#input);
-        this.#input = empty;
+        this.#input = EMPTY_BYTES;
         return true;
       }
     }
@@ -167,7 +166,7 @@ export class GzipDecoder implements StreamDecoder {
 
   #checkTrailer(): void {
     const t = this.#part;
-    this.#part = empty;
+    this.#part = EMPTY_BYTES;
     const crc = (t[0]! | (t[1]! << 8) | (t[2]! << 16) | (t[3]! << 24)) >>> 0;
     const size = (t[4]! | (t[5]! << 8) | (t[6]! << 16) | (t[7]! << 24)) >>> 0;
     if (crc !== this.#crc >>> 0) throw new Error('incorrect data check');

@@ -13,6 +13,7 @@
 // deep in a transfer. Everything above sees only the StreamDecoder interface: a pure-JS decoder
 // (fflate, fzstd) can replace this file without touching the engine.
 import type * as Zlib from 'node:zlib';
+import { EMPTY_BYTES } from '../../../proto/bytes.js';
 
 /**
  * Decodes one coding, pulled piece by piece: `push` hands over input, each `read` decodes at most
@@ -188,7 +189,7 @@ class NativeDecoder implements RawInflater {
       this.off = start + have;
       return this.buf.subarray(start, start + have);
     }
-    this.input = empty;
+    this.input = EMPTY_BYTES;
     return null;
   }
 
@@ -202,8 +203,6 @@ class NativeDecoder implements RawInflater {
     if (this.engine._handle !== null) this.engine.close();
   }
 }
-
-const empty = new Uint8Array(0);
 
 export function createNativeDecoder(coding: EngineCoding): RawInflater {
   return new NativeDecoder(coding);
