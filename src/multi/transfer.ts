@@ -883,13 +883,14 @@ function phaseConnecting(m: Multi, t: Transfer, now: number): Step {
  * curl's Curl_verboseconnect, said when the TCP connect to the first hop is won (before a SOCKS
  * handshake, proxy TLS or a CONNECT) and again after a SOCKS handshake. It names the host the
  * socket went to (CURL_CONN_HOST_DISPNAME): the SOCKS or HTTP proxy, else the connectTo target,
- * else the origin; the port is that hop's.
+ * else the origin; the port is that hop's. curl 8's words: no connection number after the port
+ * (curl 7 ended the line with "(#N)"; the number is in "Connection #N to host H left intact").
  */
 function verboseConnect(m: Multi, t: Transfer): void {
   const conn = t.conn!;
   const hop = t.route?.first ?? conn;
   const ip = conn.top.query('remoteAddress')?.ip ?? '';
-  m.callDebug(t, 'text', `Connected to ${hop.host} (${ip}) port ${hop.port} (#${conn.id})\n`);
+  m.callDebug(t, 'text', `Connected to ${hop.host} (${ip}) port ${hop.port}\n`);
 }
 
 function phaseProtoconnect(m: Multi, t: Transfer, _now: number): Step {

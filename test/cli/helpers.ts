@@ -107,6 +107,14 @@ export function curl(args: string[], opts: RunOptions = {}): Promise<RunResult> 
   return runCommand(CURL, args, opts);
 }
 
+/**
+ * curl 7.88's `* Connected to H (A) port P (#N)` lines (the curl installed here) in curl 8's
+ * words, which tscurl follows: curl 8 ends the line at the port.
+ */
+export function connectedAsCurl8(stderr: string): string {
+  return stderr.replace(/^(\* Connected to .*) \(#\d+\)$/gm, '$1');
+}
+
 export interface CliServer {
   url: string;
   port: number;

@@ -9,6 +9,7 @@
 //   "transfer closed with N bytes remaining to read" -> "end of response with N bytes missing"
 //   "RESOLVE H:P is - old addresses discarded" -> "RESOLVE H:P - old addresses discarded"
 //   "Re-using existing connection #N with host H" -> "Re-using existing connection with host H"
+//   "Connected to H (A) port P (#N)" -> "Connected to H (A) port P"
 //   "Connection cache is full, closing the oldest one"
 //                           -> "Connection pool is full, closing the oldest of N/M"
 // and tscurl's messages lose where they happened (docs/cli.md: tscurl's texts name the host and
@@ -18,7 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { startUdpDns, type UdpDnsServer } from '../helpers/dns-server.js';
 import { closedPort, type RawServer, startHttpServer } from '../helpers/http-server.js';
 import { type LifecycleServers, startLifecycleServers } from '../helpers/lifecycle-servers.js';
-import { cliNodeArgs, curl, haveCurl, tscurl } from './helpers.js';
+import { cliNodeArgs, connectedAsCurl8, curl, haveCurl, tscurl } from './helpers.js';
 
 let servers: LifecycleServers;
 let raw: RawServer;
@@ -49,7 +50,7 @@ const numbers = (l: string) =>
 
 /** curl 7.88's lines in curl 8's words. */
 function curl8(stderr: string, failed: boolean): string[] {
-  return stderr
+  return connectedAsCurl8(stderr)
     .split('\n')
     .filter((l) => lifecycle.test(l))
     .map((l) =>
@@ -119,7 +120,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       ['-m', '1', `${raw.url}/stall`],
       [
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* Operation timed out after N milliseconds with 3 out of 10 bytes received',
         '* closing connection #0',
       ],
@@ -131,7 +132,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       [`${raw.url}/reset`],
       [
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* Recv failure: Connection reset by peer',
         '* closing connection #0',
       ],
@@ -143,7 +144,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       [`${raw.url}/short`],
       [
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* end of response with 7 bytes missing',
         '* closing connection #0',
       ],
@@ -155,7 +156,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       [`https://127.0.0.1:${tlsPort}/`],
       [
         `*   Trying 127.0.0.1:${tlsPort}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${tlsPort} (#0)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${tlsPort}`,
         '* SSL certificate problem: self-signed certificate',
         '* closing connection #0',
       ],
@@ -167,13 +168,13 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       ['-o', '/dev/null', '-o', '/dev/null', `${raw.url}/keep`, `${raw.url}/close`, `${raw.url}/keep`],
       [
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* Connection #0 to host 127.0.0.1 left intact',
         '* Re-using existing connection with host 127.0.0.1',
         '* shutting down connection #0',
         '* Hostname 127.0.0.1 was found in DNS cache',
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#1)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* Connection #1 to host 127.0.0.1 left intact',
       ],
     );
@@ -184,7 +185,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       ['-L', `${raw.url}/moved`],
       [
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* Ignoring the response-body',
         '* Connection #0 to host 127.0.0.1 left intact',
         `* Issue another request to this URL: '${raw.url}/keep'`,
@@ -196,12 +197,12 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       ['-L', `${raw.url}/moved-close`],
       [
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* shutting down connection #0',
         `* Issue another request to this URL: '${raw.url}/keep'`,
         '* Hostname 127.0.0.1 was found in DNS cache',
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#1)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* Connection #1 to host 127.0.0.1 left intact',
       ],
     );
@@ -212,7 +213,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       ['-o', '/dev/null', `${raw.url}/once`, `${raw.url}/once?b`],
       [
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#0)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* Connection #0 to host 127.0.0.1 left intact',
         '* Re-using existing connection with host 127.0.0.1',
         '* Connection died, retrying a fresh connect (retry count: 1)',
@@ -220,7 +221,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
         `* Issue another request to this URL: '${raw.url}/once?b'`,
         '* Hostname 127.0.0.1 was found in DNS cache',
         `*   Trying 127.0.0.1:${raw.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port} (#1)`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${raw.port}`,
         '* Connection #1 to host 127.0.0.1 left intact',
       ],
     );
@@ -253,7 +254,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
         `* Added bar.test:${p}:127.0.0.1 to DNS cache (non-permanent)`,
         '* Hostname foo.test was found in DNS cache',
         `*   Trying 127.0.0.1:${p}...`,
-        `* Connected to foo.test (127.0.0.1) port ${p} (#0)`,
+        `* Connected to foo.test (127.0.0.1) port ${p}`,
         '* Connection #0 to host foo.test left intact',
         `* RESOLVE foo.test:${p} - old addresses discarded`,
         `* Added foo.test:${p}:127.0.0.1 to DNS cache`,
@@ -275,7 +276,7 @@ describe('-v on failures and connection ends, as curl 8', { concurrency: 4 }, ()
       const args = hosts.flatMap((h, i) => (i === 0 ? [`${h.url}/`] : ['-o', '/dev/null', `${h.url}/`]));
       const expected = hosts.flatMap((h, i) => [
         `*   Trying 127.0.0.1:${h.port}...`,
-        `* Connected to 127.0.0.1 (127.0.0.1) port ${h.port} (#${i})`,
+        `* Connected to 127.0.0.1 (127.0.0.1) port ${h.port}`,
         ...(i >= 5
           ? ['* Connection pool is full, closing the oldest of N/M', `* shutting down connection #${i - 5}`]
           : []),

@@ -34,6 +34,8 @@ interface Run {
   errorBuffer: string;
   /** The 'text' lines, in order. */
   text: string[];
+  /** CURLINFO_CONN_ID: the connection's number in "left intact", "shutting down connection #N". */
+  connId: number;
 }
 
 async function run(driver: NodeDriver, url: string, extra: Record<string, unknown> = {}): Promise<Run> {
@@ -46,7 +48,7 @@ async function run(driver: NodeDriver, url: string, extra: Record<string, unknow
     },
   });
   const done = await driver.add(easy);
-  return { result: done.result, errorBuffer: easy.errorBuffer, text };
+  return { result: done.result, errorBuffer: easy.errorBuffer, text, connId: easy.getInfo().connId };
 }
 
 /** The failf line: the error buffer's text as a line of its own (libcurl's failf sends both). */
@@ -150,7 +152,7 @@ test('the end of a good transfer: "left intact", or curl 8\'s "shutting down con
   try {
     const kept = await run(driver, `${server.url}/`);
     assert.equal(kept.result, CurlCode.OK);
-    const id = /\(#(\d+)\)/.exec(kept.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id = kept.connId;
     assert.equal(kept.text.at(-1), `Connection #${id} to host 127.0.0.1 left intact\n`);
     assert.ok(!kept.text.some((l) => /closing|shutting/i.test(l)), JSON.stringify(kept.text));
 
@@ -200,7 +202,7 @@ test('a redirect followed on the kept connection: "Ignoring the response-body", 
   try {
     const r = await run(driver, `${raw.url}/moved`, { followLocation: true });
     assert.equal(r.result, CurlCode.OK);
-    const id = /\(#(\d+)\)/.exec(r.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id = r.connId;
     assert.deepEqual(r.text.slice(2), [
       'Ignoring the response-body\n',
       `Connection #${id} to host 127.0.0.1 left intact\n`,
@@ -218,7 +220,7 @@ test('a kept connection the server closed meanwhile: "Connection died, retrying 
   try {
     const first = await run(driver, `${raw.url}/once`);
     assert.equal(first.result, CurlCode.OK);
-    const id = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id = first.connId;
     const r = await run(driver, `${raw.url}/once?again`);
     assert.equal(r.result, CurlCode.OK);
     assert.deepEqual(r.text.slice(0, 5), [
@@ -288,7 +290,7 @@ test('resolve entries: "Added H:P:A to DNS cache" once per transfer, "RESOLVE H:
       `  Trying 127.0.0.1:${p}...\n`,
     ]);
     assert.equal(first.text.filter((l) => l.startsWith('Added ')).length, 2, JSON.stringify(first.text));
-    const id = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id = first.connId;
     const second = await run(driver, `http://api.test:${p}/keep`, { resolve });
     assert.equal(second.result, CurlCode.OK);
     assert.deepEqual(second.text, [
@@ -323,7 +325,7 @@ test('a running transfer removed (removeHandle, an abort): "closing connection #
     void driver.add(easy);
     await data;
     driver.remove(easy);
-    const id = /\(#(\d+)\)/.exec(text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id = easy.getInfo().connId;
     assert.equal(text.at(-1), `closing connection #${id}\n`, JSON.stringify(text));
     assert.equal(text.filter((l) => /closing|shutting|left intact/.test(l)).length, 1, JSON.stringify(text));
   } finally {
@@ -336,10 +338,10 @@ test('the pool over maxConnects: "Connection pool is full, closing the oldest of
   const driver = new NodeDriver({ maxConnects: 1 });
   try {
     const first = await run(driver, `${server.url}/`);
-    const id0 = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id0 = first.connId;
     const second = await run(driver, `${other.url}/`);
     assert.equal(second.result, CurlCode.OK);
-    const id1 = /\(#(\d+)\)/.exec(second.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id1 = second.connId;
     assert.deepEqual(second.text.slice(-3), [
       'Connection pool is full, closing the oldest of 2/1\n',
       `shutting down connection #${id0}\n`,
@@ -355,7 +357,7 @@ test('an idle connection older than maxIdleAgeMs: "Too old connection (N ms idle
   const driver = new NodeDriver({ maxIdleAgeMs: 20 });
   try {
     const first = await run(driver, `${server.url}/`);
-    const id = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id = first.connId;
     await new Promise((r) => setTimeout(r, 60));
     const second = await run(driver, `${server.url}/`);
     assert.equal(second.result, CurlCode.OK);
@@ -403,9 +405,9 @@ test('a Share\'s connections say the same: "Connection pool is full ..." past ma
   const driver = new NodeDriver();
   try {
     const first = await run(driver, `${server.url}/`, { share });
-    const id0 = /\(#(\d+)\)/.exec(first.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id0 = first.connId;
     const second = await run(driver, `${other.url}/`, { share });
-    const id1 = /\(#(\d+)\)/.exec(second.text.find((l) => l.startsWith('Connected to '))!)![1];
+    const id1 = second.connId;
     assert.deepEqual(second.text.slice(-3), [
       'Connection pool is full, closing the oldest of 2/1\n',
       `shutting down connection #${id0}\n`,
