@@ -488,6 +488,23 @@ describe('fetch: differences on purpose and tscurl specifics', () => {
     }
   });
 
+  test("the body is the stream Node's Response would hold: a ReadableStream, transferable, read once", async () => {
+    const res = await tscurlFetch(`${A}/text`);
+    const body = res.body!;
+    assert.equal(Object.getPrototypeOf(body), ReadableStream.prototype);
+    assert.equal(res.body, body);
+    assert.equal(res.bodyUsed, false);
+    const moved = structuredClone(body, { transfer: [body as never] });
+    assert.equal(body.locked, true);
+    assert.equal(res.bodyUsed, true);
+    assert.equal(await new Response(moved).text(), 'hello, world');
+    await assert.rejects(res.text(), TypeError);
+    // A null-body status has no stream, as with Node's constructor.
+    const empty = await tscurlFetch(`${A}/status/204`);
+    assert.equal(empty.body, null);
+    assert.equal(await empty.text(), '');
+  });
+
   test('url / redirected / type live on the instance: clone() has the defaults', async () => {
     const res = await tscurlFetch(`${A}/redirect/301`);
     assert.equal(res.redirected, true);
