@@ -444,7 +444,7 @@ function toResponse(
   // One init object for all (the constructor copies what it reads from it at once).
   responseInit.status = head.status;
   responseInit.statusText = head.statusText;
-  const response = newResponse(sink.discard ? undefined : sink);
+  const response = new Response(sink.discard ? null : sink.open(), responseInit);
   // Response's constructor cannot set url, redirected and type (Node's fetch sets them on its
   // responses), and the header fields go into the response's Headers when first asked for (see
   // fillHeaders): all of it in one defineProperties with shared descriptors, whose two per-call
@@ -464,62 +464,6 @@ function toResponse(
   headDescriptor.value = undefined;
   urlDescriptor.value = '';
   return response;
-}
-
-/**
- * The Response, made by its constructor, with the sink's stream as its body (none given `undefined`).
- * Given a stream, the constructor converts the BodyInit and probes it for every kind of body
- * (Blob, FormData, URLSearchParams, buffers, ...) before taking it as a stream body: about a
- * third of what the Response costs a fresh process. When Node's Response keeps its body in the
- * inner state slot a stream body has (`{ stream, source: null, length: null }`, checked once at
- * the first response), the Response is made without a body and given that record instead: the
- * same Response as the constructor makes of the stream, without the probes.
- */
-function newResponse(sink: StreamSink | undefined): Response {
-  if (sink === undefined) return new Response(null, responseInit);
-  const slot = bodySlot === undefined ? findBodySlot() : bodySlot;
-  if (slot === null) return new Response(sink.open(), responseInit);
-  const response = new Response(null, responseInit);
-  (response as unknown as Record<symbol, { body: unknown }>)[slot]!.body = {
-    stream: sink.open(),
-    source: null,
-    length: null,
-  };
-  return response;
-}
-
-/** The Response's inner state slot whose `body` holds a stream body; null: not found, the constructor takes the stream. */
-let bodySlot: symbol | null | undefined;
-
-function findBodySlot(): symbol | null {
-  bodySlot = null;
-  try {
-    const probe = new Response(null);
-    const slot = Object.getOwnPropertySymbols(probe).find((k) => k.description === 'state');
-    if (slot === undefined) return null;
-    const state = (probe as unknown as Record<symbol, { body?: unknown } | undefined>)[slot];
-    // What the constructor makes of a stream, to compare with.
-    const given = new ReadableStream<Uint8Array>();
-    const made = (new Response(given) as unknown as Record<symbol, { body?: unknown } | undefined>)[slot]
-      ?.body as Record<string, unknown> | undefined;
-    if (
-      state === undefined ||
-      state === null ||
-      typeof state !== 'object' ||
-      state.body != null ||
-      made === undefined ||
-      made.stream !== given ||
-      made.source !== null ||
-      made.length !== null ||
-      Object.keys(made).length !== 3
-    ) {
-      return null;
-    }
-    const stream = new ReadableStream<Uint8Array>();
-    state.body = { stream, source: null, length: null };
-    if (probe.body === stream && !probe.bodyUsed) bodySlot = slot;
-  } catch {}
-  return bodySlot;
 }
 
 /**
