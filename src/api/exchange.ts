@@ -50,11 +50,6 @@ export interface ExchangeInit<R = ResponseHead> {
   options: EasyOptions;
   sink: BodySink;
   signal?: AbortSignal | undefined;
-  /**
-   * Called synchronously with the final head, before any body byte reaches the sink: the place to
-   * swap the sink (fetch discards a redirect's body this way).
-   */
-  onHead?: (head: ResponseHead) => void;
   /** The streamed request body whose readFunction is in `options`: the exchange resumes and stops it. */
   upload?: UploadFeeder | undefined;
   /**
@@ -135,11 +130,13 @@ export class Exchange<R = ResponseHead> {
   private readonly host: ExchangeHost;
   /** The CurlCode the transfer ended with (-1 while it runs). */
   private code = -1;
-  private readonly onHead: ((head: ResponseHead) => void) | undefined;
-  // Typed loosely so that any Exchange<R> is an Exchange<unknown> to the host.
+  /**
+   * The head promise's resolve function. Its reject function is not kept (a call waiting for its
+   * response would hold one more function): rejectHead() resolves with a thenable that rejects.
+   * Typed loosely so that any Exchange<R> is an Exchange<unknown> to the host.
+   */
   private resolveHead!: (r: unknown) => void;
   private readonly result: ((head: ResponseHead, x: ExchangeParts) => R) | undefined;
-  private rejectHead!: (e: unknown) => void;
   /** FOLLOWS_REDIRECTS, HEAD_PARSED, ... (above): one field for eight booleans. */
   private flags = 0;
   /** What most calls never set (NO_EXTRAS until then; `extras` makes the exchange's own). */
@@ -148,7 +145,6 @@ export class Exchange<R = ResponseHead> {
   constructor(host: ExchangeHost, init: ExchangeInit<R>) {
     this.host = host;
     this.sink = init.sink;
-    this.onHead = init.onHead;
     this.result = init.result;
     if (init.signal !== undefined) this.extras.signal = init.signal;
     const upload = init.upload;
@@ -162,9 +158,8 @@ export class Exchange<R = ResponseHead> {
     if (maxFileSize !== 0) this.extras.maxFileSize = maxFileSize;
     const maxDecoded = takeDecodedLimit(init.options);
     if (maxDecoded !== 0) this.extras.maxDecoded = maxDecoded;
-    this.head = new Promise<R>((resolve, reject) => {
+    this.head = new Promise<R>((resolve) => {
       this.resolveHead = resolve as (r: unknown) => void;
-      this.rejectHead = reject;
     });
     const options = init.options;
     options.writeFunction = Exchange.onWrite;
@@ -309,7 +304,6 @@ export class Exchange<R = ResponseHead> {
     const block = new EngineHead(h);
     if (!this.isFinal(block)) return;
     this.flags |= HEAD_PARSED;
-    this.onHead?.(block);
     if (this.failsAfterHead(block)) this.extras.held = block;
     else this.settleHead(block);
   }
@@ -374,6 +368,11 @@ export class Exchange<R = ResponseHead> {
     return chunk.length;
   }
 
+  /** Rejects the head promise with `error` (through a thenable: see `resolveHead`). */
+  private rejectHead(error: unknown): void {
+    this.resolveHead(new Rejection(error));
+  }
+
   private releaseHeld(): void {
     const block = this.ext.held!;
     this.ext.held = undefined;
@@ -436,6 +435,18 @@ export class Exchange<R = ResponseHead> {
   private setCode(code: number): void {
     this.code = code;
     this.ext.resolveFinished?.(code);
+  }
+}
+
+/**
+ * What the head promise is resolved with to reject it: a thenable whose `then` rejects with the
+ * error (the promise takes its state one microtask later, as with any thenable).
+ */
+class Rejection {
+  constructor(private readonly error: unknown) {}
+  // biome-ignore lint/suspicious/noThenProperty: a thenable by design (see Exchange.resolveHead).
+  then(_resolve: unknown, reject: (e: unknown) => void): void {
+    reject(this.error);
   }
 }
 
