@@ -1,6 +1,7 @@
 // request(): status, headers object, a Readable body with the body mixins, and getInfo().
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import stream, { Readable, Writable } from 'node:stream';
+import streamPromises from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
 import { BodyReadable, Client, TscurlError } from '../../src/index.js';
 import type { Echo } from './routes.js';
@@ -292,6 +293,211 @@ describe('a body that arrived whole ends as a stream read to its end', () => {
       assert.equal(r.ended, true, name);
       assert.equal(r.destroyed, true, name);
       assert.equal(r.destroyedByReader, 0, `${name}: a body read to its end does not end the transfer`);
+    }
+  });
+});
+
+describe("a body's end leaves the state of a stream read to its end, whether or not anything listens", () => {
+  type Read = (body: BodyReadable) => Promise<unknown>;
+  const iterate: Read = async (body) => {
+    let s = '';
+    for await (const c of body) s += String(c);
+    return s;
+  };
+  const readers: Array<[string, Read]> = [
+    ['for await', iterate],
+    ['text()', (b) => b.text()],
+    ['json()', (b) => b.json().catch((e: Error) => e.name)],
+    ['bytes()', async (b) => Buffer.from(await b.bytes()).toString()],
+    ['arrayBuffer()', async (b) => Buffer.from(await b.arrayBuffer()).toString()],
+    ['blob()', async (b) => (await b.blob()).text()],
+    ['dump()', (b) => b.dump()],
+  ];
+  const ticks = async () => {
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  /**
+   * Everything the stream's state holds: Node 22+ (and Node 20 since 20.10 or so) keep its flags as
+   * bits behind accessors on ReadableState's prototype, the bits themselves under a symbol.
+   */
+  function stateOf(body: Readable): Record<string, unknown> {
+    const state = (body as unknown as { _readableState: Record<PropertyKey, unknown> })._readableState;
+    const out: Record<string, unknown> = {};
+    // The stream's own fields too (ours and Node's), but for the listeners each test adds.
+    for (const k of Reflect.ownKeys(body)) {
+      if (k === '_readableState' || k === '_events' || k === '_eventsCount') continue;
+      const v = (body as unknown as Record<PropertyKey, unknown>)[k];
+      out[`stream.${String(k)}`] = typeof v === 'object' && v !== null ? v.constructor?.name : v;
+    }
+    for (let o: object = state; o !== Object.prototype; o = Object.getPrototypeOf(o) as object) {
+      for (const k of Reflect.ownKeys(o)) {
+        if (k === 'constructor' || String(k) in out) continue;
+        const v = state[k];
+        out[String(k)] =
+          typeof v === 'function'
+            ? 'function'
+            : typeof v === 'object' && v !== null
+              ? `${v.constructor?.name}(${(v as { length?: number }).length})`
+              : v;
+      }
+    }
+    return out;
+  }
+
+  /** What anything that asks a body after its end sees, asked the same way on every body. */
+  async function askAfterEnd(body: BodyReadable, destroyedCalls: () => number) {
+    const seen: Record<string, unknown> = { state: stateOf(body) };
+    for (const k of [
+      'readable',
+      'readableEnded',
+      'destroyed',
+      'closed',
+      'readableAborted',
+      'readableDidRead',
+      'errored',
+      'readableFlowing',
+      'readableLength',
+      'bodyUsed',
+    ] as const) {
+      seen[k] = body[k];
+    }
+    seen.isDisturbed = Readable.isDisturbed(body);
+    seen.isErrored = stream.isErrored(body);
+    seen.isReadable = stream.isReadable(body);
+    const late: string[] = [];
+    for (const e of ['end', 'close', 'error', 'readable', 'data']) body.on(e, () => late.push(e));
+    seen.finished = await new Promise((r) =>
+      stream.finished(body, (e) => r(e === undefined ? 'ok' : (e as NodeJS.ErrnoException).code)),
+    );
+    seen.finishedPromise = await streamPromises.finished(body).then(
+      () => 'ok',
+      (e: NodeJS.ErrnoException) => e.code,
+    );
+    seen.read = body.read();
+    seen.iterateAgain = await iterate(body).catch((e: NodeJS.ErrnoException) => e.code);
+    seen.pipeline = await streamPromises.pipeline(body, new Writable({ write: (_c, _e, cb) => cb() })).then(
+      () => 'ok',
+      (e: NodeJS.ErrnoException) => e.code,
+    );
+    seen.text = await body.text().catch((e: Error) => e.name);
+    body.destroy();
+    await ticks();
+    seen.late = late;
+    seen.destroyedCalls = destroyedCalls();
+    seen.stateAtLast = stateOf(body);
+    return seen;
+  }
+
+  /**
+   * A body read by `read` after `arrival` (a body that arrived whole, or one still arriving while
+   * a `for await` reads it), with `listen` events listened to before the read; then asked.
+   */
+  async function endOf(read: Read, arrival: 'whole' | 'arriving', chunks: string[], listen: string[]) {
+    let destroyed = 0;
+    const body = new BodyReadable({ demand: () => {}, destroyed: () => destroyed++ }, 64);
+    const events: string[] = [];
+    for (const e of listen) body.on(e, () => events.push(e));
+    let got: Promise<unknown>;
+    if (arrival === 'whole') {
+      for (const c of chunks) body._deliver(Buffer.from(c));
+      body._end();
+      got = read(body);
+    } else {
+      if (chunks.length > 0) body._deliver(Buffer.from(chunks[0]!));
+      got = read(body);
+      for (const c of chunks.slice(1)) {
+        await null;
+        body._deliver(Buffer.from(c));
+      }
+      await null;
+      body._end();
+    }
+    const value = await got;
+    await ticks();
+    return { value, events, seen: await askAfterEnd(body, () => destroyed) };
+  }
+
+  const cases: Array<[string, 'whole' | 'arriving', string[]]> = [
+    ['whole, one chunk', 'whole', ['{"a":1}']],
+    ['whole, two chunks', 'whole', ['{"a"', ':1}']],
+    ['whole, empty', 'whole', []],
+    ['arriving', 'arriving', ['{"a"', ':1', '}']],
+    ['arriving, empty', 'arriving', []],
+  ];
+
+  test('unobserved and listened to: the same state and the same answers after the end', async () => {
+    for (const [shape, arrival, chunks] of cases) {
+      for (const [name, read] of readers) {
+        const what = `${name}, ${shape}`;
+        const listened = await endOf(read, arrival, chunks, ['end', 'close', 'error']);
+        assert.deepEqual(listened.events, ['end', 'close'], what);
+        const quiet = await endOf(read, arrival, chunks, []);
+        assert.deepEqual(quiet.value, listened.value, what);
+        assert.deepEqual(quiet.seen, listened.seen, what);
+        // As Node's: ended, destroyed and closed; nothing fires for listeners added after the end;
+        // finished() answers at once; destroying a body read to its end leaves its transfer be.
+        assert.equal(quiet.seen.readableEnded, true, what);
+        assert.equal(quiet.seen.destroyed, true, what);
+        assert.equal(quiet.seen.closed, true, what);
+        assert.equal(quiet.seen.readable, false, what);
+        assert.equal(quiet.seen.finished, 'ok', what);
+        assert.equal(quiet.seen.finishedPromise, 'ok', what);
+        assert.equal(quiet.seen.read, null, what);
+        assert.deepEqual(quiet.seen.late, [], what);
+        assert.equal(quiet.seen.destroyedCalls, 0, what);
+      }
+    }
+  });
+
+  test('a listener for one of the events alone still gets it, once', async () => {
+    for (const [shape, arrival, chunks] of cases) {
+      for (const e of ['end', 'close']) {
+        const r = await endOf(iterate, arrival, chunks, [e]);
+        assert.deepEqual(r.events, [e], `${e}, ${shape}`);
+        const t = await endOf((b) => b.text(), arrival, chunks, [e]);
+        assert.deepEqual(t.events, [e], `${e}, text(), ${shape}`);
+      }
+    }
+  });
+
+  test('a plain Readable read to its end is as ended, destroyed and closed', async () => {
+    const plain = new Readable({ read() {} });
+    plain.push('abc');
+    plain.push(null);
+    await iterate(plain as BodyReadable);
+    await ticks();
+    const body = (await endOf(iterate, 'arriving', ['abc'], [])).seen;
+    for (const k of [
+      'readable',
+      'readableEnded',
+      'destroyed',
+      'closed',
+      'readableAborted',
+      'errored',
+    ] as const) {
+      assert.equal(body[k], plain[k], k);
+    }
+    assert.equal(stream.isErrored(plain), body.isErrored);
+  });
+
+  test('over a connection: read to the end with nothing listening, the connection is reused', async () => {
+    const one = new Client({ maxTotalConnections: 1 });
+    try {
+      for (const read of [iterate, (b: BodyReadable) => b.text(), (b: BodyReadable) => b.dump()]) {
+        const r = await one.request(`${A}/chunked`);
+        await read(r.body);
+        await ticks();
+        assert.equal(r.body.readableEnded, true);
+        assert.equal(r.body.destroyed, true);
+        r.body.destroy(new Error('after the end'));
+        assert.equal(r.body.errored, null, 'a body read to its end is not errored by a later destroy');
+      }
+      const last = await one.request(`${A}/text`);
+      assert.equal(await last.body.text(), 'hello, world');
+      assert.equal(last.info.numConnects, 0, 'the connection was reused');
+    } finally {
+      await one.close();
     }
   });
 });
