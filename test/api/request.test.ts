@@ -345,21 +345,13 @@ describe("a body's end leaves the state of a stream read to its end, whether or 
     return out;
   }
 
+  /** The getters that tell a stream's end, as a plain Readable has them too. */
+  const ENDED = ['readable', 'readableEnded', 'destroyed', 'closed', 'readableAborted', 'errored'] as const;
+
   /** What anything that asks a body after its end sees, asked the same way on every body. */
   async function askAfterEnd(body: BodyReadable, destroyedCalls: () => number) {
     const seen: Record<string, unknown> = { state: stateOf(body) };
-    for (const k of [
-      'readable',
-      'readableEnded',
-      'destroyed',
-      'closed',
-      'readableAborted',
-      'readableDidRead',
-      'errored',
-      'readableFlowing',
-      'readableLength',
-      'bodyUsed',
-    ] as const) {
+    for (const k of [...ENDED, 'readableDidRead', 'readableFlowing', 'readableLength', 'bodyUsed'] as const) {
       seen[k] = body[k];
     }
     seen.isDisturbed = Readable.isDisturbed(body);
@@ -468,14 +460,7 @@ describe("a body's end leaves the state of a stream read to its end, whether or 
     await iterate(plain as BodyReadable);
     await ticks();
     const body = (await endOf(iterate, 'arriving', ['abc'], [])).seen;
-    for (const k of [
-      'readable',
-      'readableEnded',
-      'destroyed',
-      'closed',
-      'readableAborted',
-      'errored',
-    ] as const) {
+    for (const k of ENDED) {
       assert.equal(body[k], plain[k], k);
     }
     assert.equal(stream.isErrored(plain), body.isErrored);
