@@ -5,6 +5,7 @@
 // write). Streams, and Blobs / FormData above STREAM_THRESHOLD, are streamed through the engine's
 // read callback (upload.ts): a known size is sent with Content-Length, an unknown one chunked.
 import { Readable } from 'node:stream';
+import { concatBytes } from '../proto/bytes.js';
 import { badArgument } from './errors.js';
 import { type BodyOpener, chunkBytes } from './upload.js';
 
@@ -140,18 +141,7 @@ export async function readAll(iterator: AsyncIterator<unknown>): Promise<Uint8Ar
     parts.push(bytes);
     total += bytes.length;
   }
-  return concat(parts, total);
-}
-
-export function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }
 
 // multipart/form-data as the HTML standard's "multipart/form-data encoding algorithm" (and undici)
@@ -432,7 +422,7 @@ export class BodyReadable extends Readable {
       parts.push(chunk);
       total += chunk.length;
     }
-    const all = concat(parts, total);
+    const all = concatBytes(parts, total);
     return parts.length === 1 ? new Uint8Array(all) : all;
   }
 
