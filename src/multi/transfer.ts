@@ -560,11 +560,6 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
       : reuseKeyOf(target, t.hostKey, o, target.scheme === 'https' ? tlsSetupFor(o).reuseKey : undefined);
   t.route = routeOf(m, t, target);
   if (o.timeoutMs !== undefined && o.timeoutMs > 0) m.expire(t, Timer.TOTAL, t.tStart + o.timeoutMs);
-  const ct =
-    o.connectTimeoutMs === undefined || o.connectTimeoutMs === 0
-      ? DEFAULT_CONNECT_TIMEOUT_MS
-      : o.connectTimeoutMs;
-  m.expire(t, Timer.CONNECT, now + ct);
   transition(m, t, 'connect');
   return 'again';
 }
@@ -599,6 +594,13 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
       return 'again';
     }
   }
+  // The connect timeout counts from this request's setup (libcurl's Curl_pgrsTime(TIMER_STARTSINGLE)),
+  // armed only now: a reused connection never needed it (a heap insert and delete per request).
+  const ct =
+    o.connectTimeoutMs === undefined || o.connectTimeoutMs === 0
+      ? DEFAULT_CONNECT_TIMEOUT_MS
+      : o.connectTimeoutMs;
+  m.expire(t, Timer.CONNECT, t.tStartSingle + ct);
   // CURLOPT_PIPEWAIT: rather wait for a connection being set up that may multiplex than open another.
   if (o.pipeWait === true && mayMultiplex(target.scheme, o.httpVersion) && m.connectingFor(t.reuseKey)) {
     m.addPipeWaiter(t);

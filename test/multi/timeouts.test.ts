@@ -66,3 +66,39 @@ test('total timeout shorter than the connect timeout wins while connecting', asy
   assert.equal(r.result, CurlCode.OPERATION_TIMEDOUT);
   assert.equal(r.at, 700);
 });
+
+test('a transfer queued for a connection slot times out from its setup; a reused connection still works', async () => {
+  const net = new SimNetwork({ seed: 7 });
+  net.listen('svc.test', 80, (_req, res) => res.end('x'.repeat(1000)), { latencyMs: 10 });
+  net.listen('hole.test', 80, (_req, res) => res.end('x'), { faults: [{ kind: 'blackhole' }] });
+  const multi = net.createMulti({ maxHostConnections: 1 });
+  const add = (url: string, connectTimeoutMs: number) => {
+    const easy = new Easy({ url, writeFunction: (c) => c.length, connectTimeoutMs });
+    multi.addHandle(easy);
+    return easy;
+  };
+  const results = () => {
+    const out = new Map<Easy, CurlCode>();
+    for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) out.set(m.easy, m.result);
+    return out;
+  };
+  // The first holds hole.test's only slot while it connects; the second waits in the queue.
+  const holder = add('http://hole.test/', 5000);
+  const queued = add('http://hole.test/', 1000);
+  const first = add('http://svc.test/', 50);
+  await net.run();
+  const r1 = results();
+  assert.equal(r1.get(queued), CurlCode.OPERATION_TIMEDOUT);
+  assert.equal(queued.getInfo().totalTimeT, 1_000_000);
+  assert.match(queued.errorBuffer, /^Connection timed out after 1000 milliseconds/);
+  assert.equal(r1.get(holder), CurlCode.OPERATION_TIMEDOUT);
+  assert.equal(holder.getInfo().totalTimeT, 5_000_000);
+  assert.equal(r1.get(first), CurlCode.OK);
+  // Later than the first's connect timeout after its setup: the second takes its connection.
+  await net.run({ untilMs: net.now() + 100 });
+  const second = add('http://svc.test/', 50);
+  await net.run();
+  assert.equal(results().get(second), CurlCode.OK, second.errorBuffer);
+  assert.equal(second.getInfo().numConnects, 0);
+  multi.close();
+});
