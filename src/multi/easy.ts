@@ -14,7 +14,8 @@ import type { Transfer } from './transfer.js';
 export type { StreamHead };
 
 export class Easy {
-  private opts: EasyOptions;
+  /** @internal The options (what `options` returns): the engine reads them here, without the getter's call. */
+  _opts: EasyOptions;
   /** The failed transfer's message (CURLOPT_ERRORBUFFER); '' when it succeeded. */
   errorBuffer = '';
   // The handle's place in a Multi (fields of the handle itself rather than a record of their own:
@@ -55,29 +56,29 @@ export class Easy {
 
   constructor(options: EasyOptions = {}) {
     validateOptions(options);
-    this.opts = { ...options };
+    this._opts = { ...options };
     if (options.share?.cookies !== undefined) this._cookies = options.share.cookies;
   }
 
   /** The options set (read-only view). */
   get options(): Readonly<EasyOptions> {
-    return this.opts;
+    return this._opts;
   }
 
   /** curl_easy_setopt for several options at once; `undefined` resets one to its default. */
   setOptions(options: { [K in keyof EasyOptions]?: EasyOptions[K] | undefined }): this {
     validateOptions(options);
-    if ('share' in options && options.share !== this.opts.share) {
+    if ('share' in options && options.share !== this._opts.share) {
       // libcurl: the share's cookies replace the handle's; leaving a cookie share starts over.
       if (options.share?.cookies !== undefined) this._cookies = options.share.cookies;
-      else if (this.opts.share?.cookies !== undefined) this._cookies = undefined;
+      else if (this._opts.share?.cookies !== undefined) this._cookies = undefined;
     }
-    const next: Record<string, unknown> = { ...this.opts };
+    const next: Record<string, unknown> = { ...this._opts };
     for (const [k, v] of Object.entries(options)) {
       if (v === undefined) delete next[k];
       else next[k] = v;
     }
-    this.opts = next as EasyOptions;
+    this._opts = next as EasyOptions;
     return this;
   }
 
@@ -87,8 +88,8 @@ export class Easy {
     if (t !== undefined && t.state !== 'msgsent') {
       throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, 'reset() while the transfer runs; remove it first');
     }
-    if (this.opts.share?.cookies !== undefined) this._cookies = undefined;
-    this.opts = {};
+    if (this._opts.share?.cookies !== undefined) this._cookies = undefined;
+    this._opts = {};
     this.errorBuffer = '';
   }
 
@@ -104,7 +105,7 @@ export class Easy {
 
   /** @internal Write the cookie jar, when a cookieJar file is set and the handle has cookies. */
   _saveCookies(): void {
-    if (this._cookies !== undefined) writeJar(this._cookies, this.opts);
+    if (this._cookies !== undefined) writeJar(this._cookies, this._opts);
   }
 
   /** curl_easy_getinfo: the CURLINFO set of the current or last transfer. */
@@ -116,12 +117,12 @@ export class Easy {
       t !== undefined && (t.state === 'msgsent' || t.state === 'completed') && !Number.isNaN(t.tEnd)
         ? t.tEnd
         : (this._multi?.transport ?? nodeTransport).now();
-    return transferInfo(t, now, this.opts.private);
+    return transferInfo(t, now, this._opts.private);
   }
 
   /** CURLOPT_PRIVATE. */
   get private(): unknown {
-    return this.opts.private;
+    return this._opts.private;
   }
 
   /** The transfer's error with its cause, when it failed. */

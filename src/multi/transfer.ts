@@ -221,7 +221,7 @@ export class Transfer extends TransferRareFields implements HeapItem, SocketUser
   }
 
   get o(): EasyOptions {
-    return this.easy.options;
+    return this.easy._opts;
   }
 
   /**
