@@ -59,11 +59,6 @@ const DEFAULTS = new RareFields();
 export abstract class TransferRareFields {
   private rareMade: RareFields | undefined = undefined;
 
-  /** The record to read. */
-  private get rare(): RareFields {
-    return this.rareMade ?? DEFAULTS;
-  }
-
   /** The record to write, made on first use. */
   private get rareToWrite(): RareFields {
     if (this.rareMade === undefined) this.rareMade = new RareFields();
@@ -72,177 +67,177 @@ export abstract class TransferRareFields {
 
   /** The name lookup in flight (a literal address or a cached name needs none). */
   get resolution(): Resolution | undefined {
-    return this.rare.resolution;
+    return (this.rareMade ?? DEFAULTS).resolution;
   }
   set resolution(v: Resolution | undefined) {
-    if (v !== this.rare.resolution) this.rareToWrite.resolution = v;
+    if (v !== (this.rareMade ?? DEFAULTS).resolution) this.rareToWrite.resolution = v;
   }
   /** A name being resolved over DNS-over-HTTPS (dohUrl): its probe transfers. */
   get doh(): DohLookup | undefined {
-    return this.rare.doh;
+    return (this.rareMade ?? DEFAULTS).doh;
   }
   set doh(v: DohLookup | undefined) {
-    if (v !== this.rare.doh) this.rareToWrite.doh = v;
+    if (v !== (this.rareMade ?? DEFAULTS).doh) this.rareToWrite.doh = v;
   }
   /** The options the DoH probes start from (made when the transfer is added). */
   get dohOptions(): EasyOptions | undefined {
-    return this.rare.dohOptions;
+    return (this.rareMade ?? DEFAULTS).dohOptions;
   }
   set dohOptions(v: EasyOptions | undefined) {
-    if (v !== this.rare.dohOptions) this.rareToWrite.dohOptions = v;
+    if (v !== (this.rareMade ?? DEFAULTS).dohOptions) this.rareToWrite.dohOptions = v;
   }
   /** An engine-made transfer (a DoH probe) reports here instead of queueing a done message. */
   get onDone(): ((t: Transfer, result: CurlCode) => void) | undefined {
-    return this.rare.onDone;
+    return (this.rareMade ?? DEFAULTS).onDone;
   }
   set onDone(v: ((t: Transfer, result: CurlCode) => void) | undefined) {
-    if (v !== this.rare.onDone) this.rareToWrite.onDone = v;
+    if (v !== (this.rareMade ?? DEFAULTS).onDone) this.rareToWrite.onDone = v;
   }
   /** Retried once on a reused connection that turned out dead. */
   get retriedStale(): boolean {
-    return this.rare.retriedStale;
+    return (this.rareMade ?? DEFAULTS).retriedStale;
   }
   set retriedStale(v: boolean) {
-    if (v !== this.rare.retriedStale) this.rareToWrite.retriedStale = v;
+    if (v !== (this.rareMade ?? DEFAULTS).retriedStale) this.rareToWrite.retriedStale = v;
   }
   /** Times an HTTP/2 server refused the request unprocessed (each one retried). */
   get refusedRetries(): number {
-    return this.rare.refusedRetries;
+    return (this.rareMade ?? DEFAULTS).refusedRetries;
   }
   set refusedRetries(v: number) {
-    if (v !== this.rare.refusedRetries) this.rareToWrite.refusedRetries = v;
+    if (v !== (this.rareMade ?? DEFAULTS).refusedRetries) this.rareToWrite.refusedRetries = v;
   }
   /** The next connection must be a new one (a retry after a dead or refusing one). */
   get forceFresh(): boolean {
-    return this.rare.forceFresh;
+    return (this.rareMade ?? DEFAULTS).forceFresh;
   }
   set forceFresh(v: boolean) {
-    if (v !== this.rare.forceFresh) this.rareToWrite.forceFresh = v;
+    if (v !== (this.rareMade ?? DEFAULTS).forceFresh) this.rareToWrite.forceFresh = v;
   }
   /** The redirect history: made when a response first needs it (most transfers never redirect). */
   protected get redirectState(): RedirectState | undefined {
-    return this.rare.redirectState;
+    return (this.rareMade ?? DEFAULTS).redirectState;
   }
   protected set redirectState(v: RedirectState | undefined) {
-    if (v !== this.rare.redirectState) this.rareToWrite.redirectState = v;
+    if (v !== (this.rareMade ?? DEFAULTS).redirectState) this.rareToWrite.redirectState = v;
   }
   /** Rate limits and the low-speed check: made in the body phase, for a transfer with one of them. */
   get speed(): SpeedState | undefined {
-    return this.rare.speed;
+    return (this.rareMade ?? DEFAULTS).speed;
   }
   set speed(v: SpeedState | undefined) {
-    if (v !== this.rare.speed) this.rareToWrite.speed = v;
+    if (v !== (this.rareMade ?? DEFAULTS).speed) this.rareToWrite.speed = v;
   }
   /** xferInfoFunction's state; made on first use (only transfers with the callback have one). */
   protected get progressState(): ProgressState | undefined {
-    return this.rare.progressState;
+    return (this.rareMade ?? DEFAULTS).progressState;
   }
   protected set progressState(v: ProgressState | undefined) {
-    if (v !== this.rare.progressState) this.rareToWrite.progressState = v;
+    if (v !== (this.rareMade ?? DEFAULTS).progressState) this.rareToWrite.progressState = v;
   }
   /** The server's authentication: made when a request has credentials or a 401 comes. */
   protected get authState(): AuthState | undefined {
-    return this.rare.authState;
+    return (this.rareMade ?? DEFAULTS).authState;
   }
   protected set authState(v: AuthState | undefined) {
-    if (v !== this.rare.authState) this.rareToWrite.authState = v;
+    if (v !== (this.rareMade ?? DEFAULTS).authState) this.rareToWrite.authState = v;
   }
   /** The proxy's authentication; made when a request first goes through a proxy. */
   protected get proxyAuthState(): AuthState | undefined {
-    return this.rare.proxyAuthState;
+    return (this.rareMade ?? DEFAULTS).proxyAuthState;
   }
   protected set proxyAuthState(v: AuthState | undefined) {
-    if (v !== this.rare.proxyAuthState) this.rareToWrite.proxyAuthState = v;
+    if (v !== (this.rareMade ?? DEFAULTS).proxyAuthState) this.rareToWrite.proxyAuthState = v;
   }
   /** CURLINFO_HTTP_CONNECTCODE: the last answer of an HTTP proxy to CONNECT (0: none). */
   get connectCode(): number {
-    return this.rare.connectCode;
+    return (this.rareMade ?? DEFAULTS).connectCode;
   }
   set connectCode(v: number) {
-    if (v !== this.rare.connectCode) this.rareToWrite.connectCode = v;
+    if (v !== (this.rareMade ?? DEFAULTS).connectCode) this.rareToWrite.connectCode = v;
   }
   /** CURLINFO_PROXYAUTH_AVAIL: the auth methods the last 407 offered. */
   get proxyAuthAvail(): number {
-    return this.rare.proxyAuthAvail;
+    return (this.rareMade ?? DEFAULTS).proxyAuthAvail;
   }
   set proxyAuthAvail(v: number) {
-    if (v !== this.rare.proxyAuthAvail) this.rareToWrite.proxyAuthAvail = v;
+    if (v !== (this.rareMade ?? DEFAULTS).proxyAuthAvail) this.rareToWrite.proxyAuthAvail = v;
   }
   /** CURLINFO_PROXY_ERROR: the CURLproxycode of a failed proxy handshake. */
   get proxyCode(): number {
-    return this.rare.proxyCode;
+    return (this.rareMade ?? DEFAULTS).proxyCode;
   }
   set proxyCode(v: number) {
-    if (v !== this.rare.proxyCode) this.rareToWrite.proxyCode = v;
+    if (v !== (this.rareMade ?? DEFAULTS).proxyCode) this.rareToWrite.proxyCode = v;
   }
   /** The name being resolved: the first hop, or the destination a SOCKS4/5 proxy is given as an address. */
   get resolving(): 'hop' | 'socks-dest' {
-    return this.rare.resolving;
+    return (this.rareMade ?? DEFAULTS).resolving;
   }
   set resolving(v: 'hop' | 'socks-dest') {
-    if (v !== this.rare.resolving) this.rareToWrite.resolving = v;
+    if (v !== (this.rareMade ?? DEFAULTS).resolving) this.rareToWrite.resolving = v;
   }
   /** The .netrc entries, read when the transfer was added (undefined: netrc off). */
   get netrc(): NetrcEntry[] | undefined {
-    return this.rare.netrc;
+    return (this.rareMade ?? DEFAULTS).netrc;
   }
   set netrc(v: NetrcEntry[] | undefined) {
-    if (v !== this.rare.netrc) this.rareToWrite.netrc = v;
+    if (v !== (this.rareMade ?? DEFAULTS).netrc) this.rareToWrite.netrc = v;
   }
   /** CURLINFO_RETRY_AFTER (s). */
   get retryAfter(): number {
-    return this.rare.retryAfter;
+    return (this.rareMade ?? DEFAULTS).retryAfter;
   }
   set retryAfter(v: number) {
-    if (v !== this.rare.retryAfter) this.rareToWrite.retryAfter = v;
+    if (v !== (this.rareMade ?? DEFAULTS).retryAfter) this.rareToWrite.retryAfter = v;
   }
   /** CURLINFO_FILETIME (s since the epoch, -1 unknown). */
   get fileTime(): number {
-    return this.rare.fileTime;
+    return (this.rareMade ?? DEFAULTS).fileTime;
   }
   set fileTime(v: number) {
-    if (v !== this.rare.fileTime) this.rareToWrite.fileTime = v;
+    if (v !== (this.rareMade ?? DEFAULTS).fileTime) this.rareToWrite.fileTime = v;
   }
   /** Phase durations of the requests before the current one (libcurl adds them up over redirects). */
   get timesBefore(): PhaseTimes | undefined {
-    return this.rare.timesBefore;
+    return (this.rareMade ?? DEFAULTS).timesBefore;
   }
   set timesBefore(v: PhaseTimes | undefined) {
-    if (v !== this.rare.timesBefore) this.rareToWrite.timesBefore = v;
+    if (v !== (this.rareMade ?? DEFAULTS).timesBefore) this.rareToWrite.timesBefore = v;
   }
   /** What the TLS handshake with an HTTPS proxy established (CURLINFO_PROXY_SSL_VERIFYRESULT). */
   get proxyTls(): TlsState | undefined {
-    return this.rare.proxyTls;
+    return (this.rareMade ?? DEFAULTS).proxyTls;
   }
   set proxyTls(v: TlsState | undefined) {
-    if (v !== this.rare.proxyTls) this.rareToWrite.proxyTls = v;
+    if (v !== (this.rareMade ?? DEFAULTS).proxyTls) this.rareToWrite.proxyTls = v;
   }
   /** Time spent in the pending queue, over the whole transfer (CURLINFO_QUEUE_TIME_T). */
   get queueMs(): number {
-    return this.rare.queueMs;
+    return (this.rareMade ?? DEFAULTS).queueMs;
   }
   set queueMs(v: number) {
-    if (v !== this.rare.queueMs) this.rareToWrite.queueMs = v;
+    if (v !== (this.rareMade ?? DEFAULTS).queueMs) this.rareToWrite.queueMs = v;
   }
   /** Receiving paused (a write callback's pause, or the application's). */
   get recvPaused(): boolean {
-    return this.rare.recvPaused;
+    return (this.rareMade ?? DEFAULTS).recvPaused;
   }
   set recvPaused(v: boolean) {
-    if (v !== this.rare.recvPaused) this.rareToWrite.recvPaused = v;
+    if (v !== (this.rareMade ?? DEFAULTS).recvPaused) this.rareToWrite.recvPaused = v;
   }
   /** Sending paused (a read callback's pause, or the application's). */
   get sendPaused(): boolean {
-    return this.rare.sendPaused;
+    return (this.rareMade ?? DEFAULTS).sendPaused;
   }
   set sendPaused(v: boolean) {
-    if (v !== this.rare.sendPaused) this.rareToWrite.sendPaused = v;
+    if (v !== (this.rareMade ?? DEFAULTS).sendPaused) this.rareToWrite.sendPaused = v;
   }
   /** Why the transfer failed (its CurlCode is `result`). */
   get error(): TransferError | undefined {
-    return this.rare.error;
+    return (this.rareMade ?? DEFAULTS).error;
   }
   set error(v: TransferError | undefined) {
-    if (v !== this.rare.error) this.rareToWrite.error = v;
+    if (v !== (this.rareMade ?? DEFAULTS).error) this.rareToWrite.error = v;
   }
 }
