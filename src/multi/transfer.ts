@@ -1290,6 +1290,39 @@ function onHead(
     t.fileTime = -1;
   }
   const o = t.o;
+  // A status that may be followed (401, 407, 3xx, or any once a redirect was followed: the history
+  // is kept current) and the options that may end the transfer at its head are looked at apart:
+  // the common head (a 2xx, none of those options) skips them.
+  if (ev.status >= 300 || t.madeRedirect !== undefined) {
+    const r = followHead(m, t, ev, o);
+    if (r !== 'no') return r;
+  }
+  if (
+    o.failOnError === true ||
+    (o.resumeFrom ?? 0) > 0 ||
+    (o.maxFileSize !== undefined && o.maxFileSize > 0)
+  ) {
+    if (stopAtHead(t, ev, o) === 'stop') return 'stop';
+  }
+  // CURLOPT_HTTP_CONTENT_DECODING off, or a chunked body passed raw: the coded bytes go out as they are.
+  const raw =
+    o.httpContentDecoding === false || (o.httpTransferDecoding === false && ev.framing === 'chunked');
+  // An HTTP/1 head noted whether it has a Content-Encoding: without one, its pairs are not made.
+  if (o.acceptEncoding !== undefined && ev.framing !== 'none' && !raw && noted?.contentEncoding !== false)
+    t.req.decoder = ContentDecoder.forResponse(ev.headers);
+  return undefined;
+}
+
+/**
+ * onHead's part for a status that may be followed: a 401 or 407 answered with credentials, a
+ * redirect. 'no' when the head is the final one (its body goes to the application).
+ */
+function followHead(
+  m: Multi,
+  t: Transfer,
+  ev: Extract<StreamEvent, { type: 'head' }>,
+  o: EasyOptions,
+): 'stop' | 'no' | undefined {
   // A 401 answered with a (new) method: the same URL again, this body read and dropped. (What
   // only some statuses need, the header pairs and the credentials, is looked at for those.)
   if (ev.status === 401) {
@@ -1328,6 +1361,15 @@ function onHead(
     ignoringBody(m, t, ev);
     return undefined;
   }
+  return 'no';
+}
+
+/** onHead's part for failOnError, resumeFrom and maxFileSize: 'stop' ends the transfer here. */
+function stopAtHead(
+  t: Transfer,
+  ev: Extract<StreamEvent, { type: 'head' }>,
+  o: EasyOptions,
+): 'stop' | undefined {
   const resumedGet = (o.resumeFrom ?? 0) > 0 && t.req.upload === undefined && t.req.method !== 'HEAD';
   if (
     o.failOnError === true &&
@@ -1357,12 +1399,6 @@ function onHead(
   ) {
     throw new TransferError(CurlCode.FILESIZE_EXCEEDED, `Maximum file size exceeded`, { phase: 'recv' });
   }
-  // CURLOPT_HTTP_CONTENT_DECODING off, or a chunked body passed raw: the coded bytes go out as they are.
-  const raw =
-    o.httpContentDecoding === false || (o.httpTransferDecoding === false && ev.framing === 'chunked');
-  // An HTTP/1 head noted whether it has a Content-Encoding: without one, its pairs are not made.
-  if (o.acceptEncoding !== undefined && ev.framing !== 'none' && !raw && noted?.contentEncoding !== false)
-    t.req.decoder = ContentDecoder.forResponse(ev.headers);
   return undefined;
 }
 
