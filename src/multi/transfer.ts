@@ -566,7 +566,6 @@ function phaseSetup(m: Multi, t: Transfer, now: number): Step {
 
 function phaseConnect(m: Multi, t: Transfer, now: number): Step {
   const o = t.o;
-  const target = t.target!;
   t.req.reused = false;
   if (!o.freshConnect && !t.forceFresh) {
     const conn =
@@ -583,17 +582,30 @@ function phaseConnect(m: Multi, t: Transfer, now: number): Step {
           : conn.top.query('tls');
       t.proxyTls = conn.top.query('proxyTls');
       if (t.tls !== undefined) t.tAppconnect = now;
-      if (o.debugFunction !== undefined) {
-        const px = t.route?.plan?.http;
-        const peer = px === undefined ? `host ${target.host}` : `proxy ${px.host}`;
-        // curl 8.0-8.10's words (7.88 named the connection: "Re-using existing connection #N with").
-        m.callDebug(t, 'text', `Re-using existing connection with ${peer}\n`);
-      }
+      if (o.debugFunction !== undefined) tellReuse(m, t);
       m.clearTimer(t, Timer.CONNECT);
       transition(m, t, 'do');
       return 'again';
     }
   }
+  return connectNew(m, t, now);
+}
+
+/** curl's verbose line for a connection reused. */
+function tellReuse(m: Multi, t: Transfer): void {
+  const px = t.route?.plan?.http;
+  const peer = px === undefined ? `host ${t.target!.host}` : `proxy ${px.host}`;
+  // curl 8.0-8.10's words (7.88 named the connection: "Re-using existing connection #N with").
+  m.callDebug(t, 'text', `Re-using existing connection with ${peer}\n`);
+}
+
+/**
+ * The connect phase without a connection to reuse: the connect timeout armed, then a wait for a
+ * multiplexing one (pipeWait) or a connection slot, or a new connection and its name lookup.
+ */
+function connectNew(m: Multi, t: Transfer, now: number): Step {
+  const o = t.o;
+  const target = t.target!;
   // The connect timeout counts from this request's setup (libcurl's Curl_pgrsTime(TIMER_STARTSINGLE)),
   // armed only now: a reused connection never needed it (a heap insert and delete per request).
   const ct =
