@@ -256,9 +256,9 @@ export function requestHeaders(
   extra: HeaderList | undefined = undefined,
 ): HeaderList {
   const custom = customHeaders(o, s);
-  const given = custom.length === 0 ? noneGiven : (lower: string) => custom.some((c) => c.lower === lower);
+  const given = custom.length === 0 ? noneGiven : givenIn(custom);
   const list: HeaderList = [];
-  const host = custom.length === 0 ? undefined : custom.find((c) => c.lower === 'host');
+  const host = custom.length === 0 ? undefined : custom.find(isHostHeader);
   if (host === undefined) list.push(hostField(t.authority));
   else if (!host.remove) list.push(['Host', host.value]);
   if (extra !== undefined) for (const h of extra) if (h[0] !== 'Cookie') list.push(h);
@@ -275,18 +275,28 @@ export function requestHeaders(
   if (len < 0 && !given('transfer-encoding')) list.push(['Transfer-Encoding', 'chunked']);
   if (extra !== undefined) for (const h of extra) if (h[0] === 'Cookie') list.push(h);
   for (const c of custom) if (!c.remove && c.lower !== 'host') list.push([c.name, c.value]);
-  if (body !== undefined) {
-    if (len >= 0 && !given('content-length')) list.push(['Content-Length', String(len)]);
-    if (!o.upload && !given('content-type'))
-      list.push([
-        'Content-Type',
-        body.kind === 'read' && body.mime !== undefined
-          ? body.mime.contentType
-          : 'application/x-www-form-urlencoded',
-      ]);
-    if (expect100 && !given('expect')) list.push(['Expect', '100-continue']);
-  }
+  if (body !== undefined) bodyFields(list, o, body, len, expect100, given);
   return list;
+}
+
+/** The fields of a request with a body: its length (when known), type and Expect. */
+function bodyFields(
+  list: HeaderList,
+  o: EasyOptions,
+  body: BodySource,
+  len: number,
+  expect100: boolean,
+  given: (lower: string) => boolean,
+): void {
+  if (len >= 0 && !given('content-length')) list.push(['Content-Length', String(len)]);
+  if (!o.upload && !given('content-type'))
+    list.push([
+      'Content-Type',
+      body.kind === 'read' && body.mime !== undefined
+        ? body.mime.contentType
+        : 'application/x-www-form-urlencoded',
+    ]);
+  if (expect100 && !given('expect')) list.push(['Expect', '100-continue']);
 }
 
 /*
@@ -313,6 +323,12 @@ function userAgentField(userAgent: string): [string, string] {
 
 const NO_CUSTOM_HEADERS: readonly CustomHeader[] = [];
 const noneGiven = (_lower: string): boolean => false;
+const isHostHeader = (c: CustomHeader): boolean => c.lower === 'host';
+
+/** Whether a custom header of that (lower-case) name was given. */
+function givenIn(custom: readonly CustomHeader[]): (lower: string) => boolean {
+  return (lower) => custom.some((c) => c.lower === lower);
+}
 
 /** CURLOPT_HTTPHEADER's lines that apply to this request, parsed. */
 function customHeaders(o: EasyOptions, s: RequestShape): readonly CustomHeader[] {

@@ -14,7 +14,7 @@ import {
 } from '../conn/factory.js';
 import { StreamRefusedError } from '../conn/http2/session.js';
 import type { ProxyChainContext } from '../conn/proxy-chain.js';
-import type { Stream, StreamEvent, StreamOwner } from '../conn/types.js';
+import type { HeadSent, Stream, StreamEvent, StreamOwner } from '../conn/types.js';
 import { CurlCode, ProxyCode } from '../core/codes.js';
 import { TransferError } from '../core/errors.js';
 import type { HeapItem } from '../core/heap.js';
@@ -47,6 +47,7 @@ import { responseInfo } from './features/response-info.js';
 import { checkLowSpeed, rateLimitWait, recvAllowance, SpeedState } from './features/speed.js';
 import { proxyAlpnOffer, proxyTlsOptions, tlsDebugText, tlsSettings, tlsSetupFor } from './features/tls.js';
 import {
+  type BodySource,
   bodyLength,
   bodySource,
   DEFAULT_EXPECT_100_TIMEOUT_MS,
@@ -958,20 +959,12 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
     rawChunked: o.httpTransferDecoding === false,
     rawLines: o.headerFunction !== undefined || o.debugFunction !== undefined,
   });
-  if (o.debugFunction !== undefined) {
-    if (sent.debugText !== undefined) for (const line of sent.debugText) m.callDebug(t, 'text', line);
-    m.callDebug(t, 'header-out', latin1(sent.bytes));
-  }
-  // libcurl sends a small known body right after the head, in the same step (MAX_INITIAL_POST_SIZE).
-  const withHead =
-    body?.kind === 'bytes' &&
-    !sent.framedBody &&
-    !expect100 &&
-    body.data.length > 0 &&
-    body.data.length <= MAX_INITIAL_POST_SIZE;
-  t.req.initialBody = withHead ? body.data : undefined;
-  t.req.upload = body === undefined ? undefined : new Upload(body, sent.framedBody, expect100, withHead);
-  t.uploadSize = body === undefined ? -1 : bodyLength(body);
+  if (o.debugFunction !== undefined) tellHeadSent(m, t, sent);
+  if (body === undefined) {
+    t.req.initialBody = undefined;
+    t.req.upload = undefined;
+    t.uploadSize = -1;
+  } else startUpload(t, body, sent.framedBody, expect100);
   t.requestSize += sent.bytes.length;
   t.req.responseBytes = 0;
   t.req.ignoreBody = false;
@@ -980,6 +973,26 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   t.tPretransfer = now;
   transition(m, t, 'doing');
   return 'again';
+}
+
+/** The request head as sent, to the debug callback. */
+function tellHeadSent(m: Multi, t: Transfer, sent: HeadSent): void {
+  if (sent.debugText !== undefined) for (const line of sent.debugText) m.callDebug(t, 'text', line);
+  m.callDebug(t, 'header-out', latin1(sent.bytes));
+}
+
+/** A request with a body: its upload, and a small known body sent right after the head. */
+function startUpload(t: Transfer, body: BodySource, framedBody: boolean, expect100: boolean): void {
+  // libcurl sends a small known body right after the head, in the same step (MAX_INITIAL_POST_SIZE).
+  const withHead =
+    body.kind === 'bytes' &&
+    !framedBody &&
+    !expect100 &&
+    body.data.length > 0 &&
+    body.data.length <= MAX_INITIAL_POST_SIZE;
+  t.req.initialBody = withHead ? body.data : undefined;
+  t.req.upload = new Upload(body, framedBody, expect100, withHead);
+  t.uploadSize = bodyLength(body);
 }
 
 /** The head, then a small body sent with it; a body already complete is ended here. */
