@@ -543,35 +543,48 @@ export function validateOptions(opts: object): void {
     const kind = kinds.get(name);
     if (kind === undefined) throw new EasyError(CurlCode.UNKNOWN_OPTION, `Unknown option '${name}'`);
     if (value === undefined) continue;
-    if (!kindOk(kind, value)) {
-      throw new EasyError(
-        CurlCode.BAD_FUNCTION_ARGUMENT,
-        `Option '${name}' expects ${kind === 'body' ? 'a string or bytes' : kind === 'mime' ? 'a Mime' : kind === 'share' ? 'a Share' : kind === 'stringArray' ? 'an array of strings' : kind === 'number' ? 'a non-negative finite number' : kind === 'long' ? 'an integer >= -1' : `a ${kind}`}, got ${describe(value)}`,
-      );
-    }
+    if (!kindOk(kind, value)) throw wrongKind(name, kind, value);
   }
   const o = opts as EasyOptions;
-  if (o.httpVersion !== undefined && !httpVersions.has(o.httpVersion)) {
-    throw new EasyError(
-      CurlCode.BAD_FUNCTION_ARGUMENT,
-      `Option 'httpVersion': unknown value ${o.httpVersion}`,
-    );
-  }
-  if (o.netrc !== undefined && o.netrc !== 0 && o.netrc !== 1 && o.netrc !== 2) {
-    throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'netrc': unknown value ${o.netrc}`);
-  }
-  if (o.ipResolve !== undefined && o.ipResolve > 2) {
-    throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'ipResolve': unknown value ${o.ipResolve}`);
-  }
-  if (o.postRedir !== undefined && (!Number.isInteger(o.postRedir) || o.postRedir > PostRedir.POST_ALL)) {
-    throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'postRedir': unknown bits in ${o.postRedir}`);
-  }
+  if (o.httpVersion !== undefined && !httpVersions.has(o.httpVersion))
+    throw badValue('httpVersion', `unknown value ${o.httpVersion}`);
+  if (o.netrc !== undefined && o.netrc !== 0 && o.netrc !== 1 && o.netrc !== 2)
+    throw badValue('netrc', `unknown value ${o.netrc}`);
+  if (o.ipResolve !== undefined && o.ipResolve > 2)
+    throw badValue('ipResolve', `unknown value ${o.ipResolve}`);
+  if (o.postRedir !== undefined && (!Number.isInteger(o.postRedir) || o.postRedir > PostRedir.POST_ALL))
+    throw badValue('postRedir', `unknown bits in ${o.postRedir}`);
   validateTlsOptions(o);
-  if (o.port !== undefined && (o.port > 65535 || !Number.isInteger(o.port))) {
-    throw new EasyError(CurlCode.BAD_FUNCTION_ARGUMENT, `Option 'port': ${o.port} is not a port number`);
-  }
+  if (o.port !== undefined && (o.port > 65535 || !Number.isInteger(o.port)))
+    throw badValue('port', `${o.port} is not a port number`);
   validateProxyOptions(o);
-  for (const entry of o.resolve ?? []) {
+  if (o.resolve !== undefined) validateResolve(o.resolve);
+}
+
+/** The error for an option's value of the wrong type. */
+function wrongKind(name: string, kind: string, value: unknown): EasyError {
+  const expected =
+    kind === 'body'
+      ? 'a string or bytes'
+      : kind === 'mime'
+        ? 'a Mime'
+        : kind === 'share'
+          ? 'a Share'
+          : kind === 'stringArray'
+            ? 'an array of strings'
+            : kind === 'number'
+              ? 'a non-negative finite number'
+              : kind === 'long'
+                ? 'an integer >= -1'
+                : `a ${kind}`;
+  return new EasyError(
+    CurlCode.BAD_FUNCTION_ARGUMENT,
+    `Option '${name}' expects ${expected}, got ${describe(value)}`,
+  );
+}
+
+function validateResolve(entries: readonly string[]): void {
+  for (const entry of entries) {
     const problem = resolveEntryProblem(entry);
     if (problem !== undefined) {
       throw new EasyError(
