@@ -1091,12 +1091,8 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
   const stream = t.req.stream!;
   if (speedChecks(m, t, now) === 'wait') return 'wait';
   if (t.req.upload !== undefined && !t.req.upload.done) {
-    try {
-      if (sendUpload(m, t, t.req.upload, now) === 'limit' && speedChecks(m, t, now) === 'wait') return 'wait';
-    } catch (e) {
-      if (retryOnStale(m, t, e)) return 'again';
-      throw e;
-    }
+    const step = performUpload(m, t, t.req.upload, now);
+    if (step !== undefined) return step;
   }
   startDecodeRun(t);
   if (!flushHeld(m, t, now)) return 'wait';
@@ -1117,12 +1113,13 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         return 'wait';
       }
       // Over the receive limit: sleep before reading more, never holding read bytes back from
-      // the write callback while asleep.
-      if (t.o.maxRecvSpeed && speedChecks(m, t, now) === 'wait') return 'wait';
-      // Under maxRecvSpeed the stream takes only the allowance; the rest of a read waits in it.
-      const allowed = t.o.maxRecvSpeed
-        ? recvAllowance(t.o, (t.speed ??= new SpeedState()), now, t.req.responseBytes)
-        : Number.POSITIVE_INFINITY;
+      // the write callback while asleep. Under it the stream takes only the allowance; the rest
+      // of a read waits in it.
+      let allowed = Number.POSITIVE_INFINITY;
+      if (t.o.maxRecvSpeed) {
+        if (speedChecks(m, t, now) === 'wait') return 'wait';
+        allowed = recvAllowance(t.o, (t.speed ??= new SpeedState()), now, t.req.responseBytes);
+      }
       let got: ReturnType<Stream['fill']>;
       try {
         got = stream.fill(allowed);
@@ -1160,6 +1157,17 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
         return 'again';
     }
   }
+}
+
+/** phasePerforming's upload step: a step to return, or undefined to go on to the response. */
+function performUpload(m: Multi, t: Transfer, u: Upload, now: number): Step | undefined {
+  try {
+    if (sendUpload(m, t, u, now) === 'limit' && speedChecks(m, t, now) === 'wait') return 'wait';
+  } catch (e) {
+    if (retryOnStale(m, t, e)) return 'again';
+    throw e;
+  }
+  return undefined;
 }
 
 /**
