@@ -191,7 +191,10 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
    * A small read (a response of a few KiB) is copied out of the shared buffer. A full record says
    * the peer sends in bulk: it starts a slab of the socket's own, and the records after it are
    * decrypted into the slab's rest, end to end, handed out as views (read() joins them without a
-   * copy) until a short record ends the burst.
+   * copy) until a short record ends the burst. The next burst goes on in the slab's rest when a full
+   * record fits there (after every byte handed out): a 100 KiB response takes 1.6 slabs, not two,
+   * and its first record is not copied. The slab is then kept while the connection idles (as a TCP
+   * socket keeps its next buffer); one that recycles drops it, so that it can come back.
    */
   protected override claim(n: number, buf: Buffer): Buffer {
     if (buf === TLS_SHARED) {
@@ -206,8 +209,13 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
       return slab.subarray(0, n);
     }
     if (n < TLS_READ_MAX) {
-      this.rxNext = TLS_SHARED;
-      this.filling = undefined;
+      // The burst ended. Without recycling, the next one starts in the slab's rest when a full
+      // record fits there (no copy of its first record, no slab of its own).
+      if (!this.recycles && buf.length - n >= TLS_READ_MAX) this.rxNext = buf.subarray(n);
+      else {
+        this.rxNext = TLS_SHARED;
+        this.filling = undefined;
+      }
     } else if (buf.length - n >= TLS_READ_MAX) this.rxNext = buf.subarray(n);
     else this.rxNext = this.newSlab();
     return buf.subarray(0, n);
