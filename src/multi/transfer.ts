@@ -70,7 +70,7 @@ import {
   storeLookup,
 } from './resolve.js';
 import { acquireShared, dnsCacheFor, releaseShared } from './share.js';
-import { NO_HELD_OUTPUT, NO_REQUEST_YET, SingleRequest } from './single-request.js';
+import { type FollowUp, NO_HELD_OUTPUT, NO_REQUEST_YET, SingleRequest } from './single-request.js';
 import type { SocketUser } from './socket-table.js';
 import { inConnectPhase, isAllowed, type TransferState } from './states.js';
 import { NO_TIMERS, newTimerTable, Time, Timer } from './timers.js';
@@ -832,31 +832,49 @@ function routeOf(m: Multi, t: Transfer, target: Target): Route {
   if (dest.host !== target.host || dest.port !== target.port) t.reuseKey += `|to:${dest.host}:${dest.port}`;
   const plan = planProxy(o, target, m.proxyEnvironment());
   t.connectCode = 0;
-  if (plan?.absoluteForm === true) {
+  if (plan !== undefined) return proxyRoute(m, t, target, dest, plan);
+  // Straight to the target: its own route, made once (one object less per transfer).
+  if (dest === target) return target.directRoute();
+  return {
+    first: dest,
+    dest,
+    plan: undefined,
+    proxyContext: undefined,
+    addresses: undefined,
+    eyeballs: undefined,
+    socksTarget: undefined,
+  };
+}
+
+/** The route through the proxies of a plan (their keys added to the transfer's reuse key). */
+function proxyRoute(
+  m: Multi,
+  t: Transfer,
+  target: Target,
+  dest: Route['dest'],
+  plan: NonNullable<ReturnType<typeof planProxy>>,
+): Route {
+  const o = t.o;
+  if (plan.absoluteForm === true) {
     // libcurl's ConnectionExists: a connection to an HTTP proxy without a tunnel carries requests
     // for any origin, so its key (and its bucket for maxHostConnections) is the proxy's.
     const proxy = plan.http!;
     t.hostKey = hostKeyOf({ scheme: 'http', host: proxy.host, port: proxy.port });
     t.reuseKey = reuseKeyOf({ scheme: 'proxy', host: proxy.host, port: proxy.port }, t.hostKey, o, undefined);
   }
-  if (plan !== undefined) t.reuseKey += plan.reuseKey;
-  if (plan?.http?.kind === 'https') t.reuseKey += `|pxtls:${tlsSetupFor(proxyTlsOptions(o)).reuseKey}`;
-  // Straight to the target: its own route, made once (one object less per transfer).
-  if (plan === undefined && dest === target) return target.directRoute();
-  const ctx: ProxyChainContext | undefined =
-    plan === undefined
-      ? undefined
-      : {
-          o,
-          proxyAuth: t.proxyAuth,
-          report: t,
-          header: (line) => headerLine(m, t, line),
-          debug: (type, data) => m.callDebug(t, type, data),
-          connected: o.debugFunction === undefined ? undefined : () => verboseConnect(m, t),
-          proxyTls: plan.http?.kind === 'https' ? httpsProxy(m, t, plan.http, target.scheme) : undefined,
-        };
+  t.reuseKey += plan.reuseKey;
+  if (plan.http?.kind === 'https') t.reuseKey += `|pxtls:${tlsSetupFor(proxyTlsOptions(o)).reuseKey}`;
+  const ctx: ProxyChainContext = {
+    o,
+    proxyAuth: t.proxyAuth,
+    report: t,
+    header: (line) => headerLine(m, t, line),
+    debug: (type, data) => m.callDebug(t, type, data),
+    connected: o.debugFunction === undefined ? undefined : () => verboseConnect(m, t),
+    proxyTls: plan.http?.kind === 'https' ? httpsProxy(m, t, plan.http, target.scheme) : undefined,
+  };
   return {
-    first: plan === undefined ? dest : { host: plan.first.host, port: plan.first.port },
+    first: { host: plan.first.host, port: plan.first.port },
     dest,
     plan,
     proxyContext: ctx,
@@ -1491,6 +1509,17 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
     }
   }
   const next = t.req.follow;
+  if (next !== 'none') return followUp(m, t, next, now);
+  const r = t.madeRedirect;
+  if (r?.location !== undefined) r.wouldRedirect = r.location;
+  // libcurl's Curl_pgrsDone: one last call with the final counters (it may still abort: 42).
+  if (progressEnabled(t.o)) progressTick(m, t, now, true);
+  transition(m, t, 'completed');
+  return 'wait';
+}
+
+/** The next request of a followed response: the same URL again (auth, expect) or a redirect. */
+function followUp(m: Multi, t: Transfer, next: Exclude<FollowUp, 'none'>, now: number): Step {
   switch (next) {
     case 'auth':
     case 'expect':
@@ -1524,15 +1553,7 @@ function phaseDone(m: Multi, t: Transfer, now: number): Step {
       transition(m, t, 'setup');
       return 'again';
     }
-    case 'none':
-      break;
   }
-  const r = t.madeRedirect;
-  if (r?.location !== undefined) r.wouldRedirect = r.location;
-  // libcurl's Curl_pgrsDone: one last call with the final counters (it may still abort: 42).
-  if (progressEnabled(t.o)) progressTick(m, t, now, true);
-  transition(m, t, 'completed');
-  return 'wait';
 }
 
 /** Send what the body has now: the read callback fills, the socket takes what it can. */
