@@ -1,7 +1,7 @@
 // A connection: its filter chain (src/filters/) plus the protocol session running over it, and
 // what the pool needs to know (keys, idle time, the transfers attached). Protocol specifics live
 // in the session; the connection only says what it is waiting for on its socket.
-import type { Filter } from '../filters/types.js';
+import type { Filter, FilterQueries } from '../filters/types.js';
 import type { Socket } from '../transport/types.js';
 import type { Session, StreamOwner } from './types.js';
 
@@ -9,6 +9,12 @@ let nextConnectionId = 0;
 
 /** No transfer attached yet (never written: attach() replaces it). */
 const NO_OWNERS: never[] = [];
+
+/** A connected socket's addresses, as the chain answered (undefined: it had none to give). */
+export interface ConnectionAddresses {
+  readonly remote: FilterQueries['remoteAddress'] | undefined;
+  readonly local: FilterQueries['localAddress'] | undefined;
+}
 
 export class Connection {
   readonly id = nextConnectionId++;
@@ -46,6 +52,8 @@ export class Connection {
   pollWhat = 0;
   /** Queued for a pollset update at the end of the current run. */
   dirty = false;
+  /** The socket's two addresses, read from the chain once connected (see `addresses`). */
+  private ends: ConnectionAddresses | undefined = undefined;
 
   constructor(
     /** 'host:port', the bucket for maxHostConnections. */
@@ -66,6 +74,18 @@ export class Connection {
   /** The socket at the bottom of the chain, once one exists. */
   get socket(): Socket | undefined {
     return this.top.query('socket');
+  }
+
+  /**
+   * The remote and local address of the connected socket (CURLINFO_PRIMARY_IP/PORT and
+   * LOCAL_IP/PORT of every request on it). They do not change while it is connected, so the chain
+   * is asked once: not two new objects per request on a kept connection. Only once connected.
+   */
+  get addresses(): ConnectionAddresses {
+    return (this.ends ??= {
+      remote: this.top.query('remoteAddress'),
+      local: this.top.query('localAddress'),
+    });
   }
 
   /** Multiplexed (HTTP/2): busy, it may still accept streams. */

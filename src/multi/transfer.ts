@@ -936,8 +936,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   const o = t.o;
   const conn = t.conn!;
   const target = t.target!;
-  const remote = conn.top.query('remoteAddress');
-  const local = conn.top.query('localAddress');
+  const { remote, local } = conn.addresses;
   if (remote !== undefined) {
     t.primaryIp = remote.ip;
     t.primaryPort = remote.port;

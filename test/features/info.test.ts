@@ -243,3 +243,25 @@ test('removing a finished transfer reads no clock when nothing waits and no dead
     driver.close();
   }
 });
+
+test('getInfo: requests on a kept connection report its addresses, and a new connection its own', async () => {
+  const driver = new NodeDriver();
+  try {
+    const first = await run({ url: `${srv.url}/bare` }, driver);
+    const second = await run({ url: `${srv.url}/bare` }, driver);
+    assert.equal(second.info.numConnects, 0); // the kept connection
+    for (const r of [first, second]) {
+      assert.equal(r.code, CurlCode.OK, r.error);
+      assert.equal(r.info.primaryIp, '127.0.0.1');
+      assert.equal(r.info.primaryPort, srv.port);
+      assert.equal(r.info.localIp, '127.0.0.1');
+    }
+    assert.equal(second.info.localPort, first.info.localPort);
+    const fresh = await run({ url: `${srv.url}/bare`, freshConnect: true }, driver);
+    assert.equal(fresh.info.numConnects, 1);
+    assert.equal(fresh.info.primaryPort, srv.port);
+    assert.notEqual(fresh.info.localPort, first.info.localPort);
+  } finally {
+    driver.close();
+  }
+});
