@@ -129,17 +129,30 @@ export function chooseProxy(
   host: string,
   env: Environment,
 ): ProxyChoice {
-  let proxy = options.proxy;
-  let preProxy = options.preProxy;
-  let source: string | undefined = proxy === undefined ? undefined : 'option';
   // With neither proxy option, the proxy variables decide: when none is set there is no proxy
   // whatever no_proxy says, and its two variables are not read (a process.env read is a C++ call;
   // a transfer without a proxy reads three instead of five). Without a proxy nobody reads `info`.
   let envProxy: [name: string, value: string] | undefined;
-  if (proxy === undefined && preProxy === undefined) {
+  if (options.proxy === undefined && options.preProxy === undefined) {
     envProxy = proxyVariable(scheme, env);
     if (envProxy === undefined) return NO_PROXY_CHOICE;
   }
+  return chooseGivenProxy(options, host, env, envProxy);
+}
+
+/**
+ * chooseProxy with a proxy option or variable set (in a function of its own: the common choice of
+ * no proxy stays small bytecode, optimized after fewer transfers).
+ */
+function chooseGivenProxy(
+  options: { proxy?: string | undefined; noProxy?: string | undefined; preProxy?: string | undefined },
+  host: string,
+  env: Environment,
+  envProxy: [name: string, value: string] | undefined,
+): ProxyChoice {
+  let proxy = options.proxy;
+  let preProxy = options.preProxy;
+  let source: string | undefined = proxy === undefined ? undefined : 'option';
   const info: string[] = [];
   let noProxy = options.noProxy;
   if (noProxy === undefined) {

@@ -6,7 +6,7 @@
 // targets apart.
 import type { EasyOptions } from '../../options.js';
 import { splitUserPwd } from '../auth.js';
-import { chooseProxy, type Environment } from './env.js';
+import { chooseProxy, type Environment, type ProxyChoice } from './env.js';
 import { isSocks, type ProxyTarget, parseProxy } from './parse.js';
 
 export interface ProxyPlan {
@@ -49,6 +49,11 @@ export function planProxy(
   const host = origin.host.includes(':') ? `[${origin.host}]` : origin.host;
   const choice = chooseProxy(o, origin.scheme, host, env);
   if (choice.proxy === undefined && choice.preProxy === undefined) return undefined;
+  return planGivenProxy(o, origin.scheme, choice);
+}
+
+/** planProxy's plan once a proxy is chosen (apart: the common direct connection stays small bytecode). */
+function planGivenProxy(o: EasyOptions, scheme: string, choice: ProxyChoice): ProxyPlan {
   const defaults = { proxyType: o.proxyType, proxyPort: o.proxyPort };
   let socks: ProxyTarget | undefined;
   let http: ProxyTarget | undefined;
@@ -63,7 +68,7 @@ export function planProxy(
     if (isSocks(pre.kind)) socks = pre;
     else if (http === undefined) http = pre;
   }
-  const tunnel = http !== undefined && (origin.scheme === 'https' || o.httpProxyTunnel === true);
+  const tunnel = http !== undefined && (scheme === 'https' || o.httpProxyTunnel === true);
   const absoluteForm = http !== undefined && !tunnel;
   const first = (socks ?? http)!;
   return {
