@@ -174,6 +174,25 @@ export function credentials(
   /** The .netrc entries read when the transfer was added (undefined: netrc not used). */
   netrc: readonly NetrcEntry[] | undefined,
 ): Credentials | undefined {
+  // Most transfers have none: no user in the URL, no option, no .netrc.
+  if (
+    url.user === undefined &&
+    netrc === undefined &&
+    o.userPwd === undefined &&
+    o.username === undefined &&
+    o.password === undefined
+  ) {
+    return undefined;
+  }
+  return givenCredentials(o, url, netrc);
+}
+
+/** credentials() when there may be some (apart: the common case stays small bytecode). */
+function givenCredentials(
+  o: EasyOptions,
+  url: { user: string | undefined; password: string | undefined; host: string },
+  netrc: readonly NetrcEntry[] | undefined,
+): Credentials | undefined {
   let user: string | undefined;
   let password = '';
   // A URL's user, even an empty one ('http://@host/'), means credentials (curl sends 'Basic Og==').
