@@ -261,7 +261,7 @@ export function requestHeaders(
   const host = custom.length === 0 ? undefined : custom.find(isHostHeader);
   if (host === undefined) list.push(hostField(t.authority));
   else if (!host.remove) list.push(['Host', host.value]);
-  if (extra !== undefined) for (const h of extra) if (h[0] !== 'Cookie') list.push(h);
+  if (extra !== undefined) pushExtra(list, extra, false);
   const range = rangeHeader(o, body, bodyLength(body));
   if (range !== undefined && !given('range')) list.push(range);
   if (o.userAgent !== undefined && !given('user-agent')) list.push(userAgentField(o.userAgent));
@@ -273,10 +273,23 @@ export function requestHeaders(
   if (referer !== undefined && !given('referer')) list.push(['Referer', referer]);
   const len = body === undefined ? 0 : bodyLength(body);
   if (len < 0 && !given('transfer-encoding')) list.push(['Transfer-Encoding', 'chunked']);
-  if (extra !== undefined) for (const h of extra) if (h[0] === 'Cookie') list.push(h);
-  for (const c of custom) if (!c.remove && c.lower !== 'host') list.push([c.name, c.value]);
+  if (extra !== undefined) pushExtra(list, extra, true);
+  if (custom.length !== 0) pushCustom(list, custom);
   if (body !== undefined) bodyFields(list, o, body, len, expect100, given);
   return list;
+}
+
+// requestHeaders' loops over the fields some requests add, in functions of their own: it runs
+// for every request, and small bytecode is optimized after fewer calls.
+
+/** The features' fields: the Cookie field (`cookie`) or the others. */
+function pushExtra(list: HeaderList, extra: HeaderList, cookie: boolean): void {
+  for (const h of extra) if ((h[0] === 'Cookie') === cookie) list.push(h);
+}
+
+/** The custom headers sent as given (all but Host and those that only remove one). */
+function pushCustom(list: HeaderList, custom: readonly CustomHeader[]): void {
+  for (const c of custom) if (!c.remove && c.lower !== 'host') list.push([c.name, c.value]);
 }
 
 /** The fields of a request with a body: its length (when known), type and Expect. */

@@ -955,12 +955,7 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   // httpversion_seen).
   const version = requestVersion(o) === 10 || conn.session?.http10 === true ? 10 : 11;
   const absolute = t.route?.plan?.absoluteForm === true;
-  // Most requests add no field here: no list is made for them.
-  let extra: HeaderList | undefined = absolute ? proxyHeaders(t, target) : undefined;
-  const authorization = authorizationField(t, target);
-  if (authorization !== undefined) (extra ??= []).push(authorization);
-  const cookie = cookieField(m, t, target);
-  if (cookie !== undefined) (extra ??= []).push(cookie);
+  const extra = featureFields(m, t, target, absolute);
   const headers = requestHeaders(o, target, body, shape, wantsExpect(body, version === 10, shape), extra);
   const expect100 = body !== undefined && expects100(headers);
   const sent = stream.sendHead({
@@ -990,6 +985,19 @@ function phaseDo(m: Multi, t: Transfer, now: number): Step {
   t.tPretransfer = now;
   transition(m, t, 'doing');
   return 'again';
+}
+
+/**
+ * The fields the features add to a request: the proxy's (absolute-form), Authorization, Cookie.
+ * Most requests add none: no list is made for them.
+ */
+function featureFields(m: Multi, t: Transfer, target: Target, absolute: boolean): HeaderList | undefined {
+  let extra: HeaderList | undefined = absolute ? proxyHeaders(t, target) : undefined;
+  const authorization = authorizationField(t, target);
+  if (authorization !== undefined) (extra ??= []).push(authorization);
+  const cookie = cookieField(m, t, target);
+  if (cookie !== undefined) (extra ??= []).push(cookie);
+  return extra;
 }
 
 /** The request head as sent, to the debug callback. */
@@ -1168,7 +1176,7 @@ function phasePerforming(m: Multi, t: Transfer, now: number): Step {
       case 'end':
         // Whether the connection can carry another request is the stream's to say (HTTP/1:
         // keep-alive, the whole body sent, nothing past the response's end).
-        for (const line of ev.rawTrailerLines) headerLine(m, t, line);
+        if (ev.rawTrailerLines.length !== 0) headerLines(m, t, ev.rawTrailerLines);
         releaseInput(t, stream);
         transition(m, t, 'done');
         return 'again';
@@ -1303,38 +1311,24 @@ function onHead(
   // CURLINFO_HTTP_VERSION numbering: CURL_HTTP_VERSION_1_0 1, 1_1 2, 2_0 3, 3 30.
   t.httpVersion = ev.version === 10 ? 1 : ev.version === 11 ? 2 : ev.version === 20 ? 3 : 30;
   // The raw lines are cut from the head only for a header or debug callback.
-  if (t.o.headerFunction !== undefined || t.o.debugFunction !== undefined)
-    for (const line of ev.rawLines) headerLine(m, t, line);
+  if (t.o.headerFunction !== undefined || t.o.debugFunction !== undefined) headerLines(m, t, ev.rawLines);
   t.easy._onHead?.(ev);
   const jar = t.easy._cookies;
-  if (jar !== undefined && cookiesEnabled(t.o))
-    storeCookies(
-      jar,
-      ev.headers,
-      t.target!.host,
-      t.target!.pathname,
-      Math.floor(m.transport.wallClockMs() / 1000),
-    );
+  if (jar !== undefined) keepCookies(m, t, jar, ev.headers);
   const u = t.req.upload;
   if (u !== undefined && !u.done && uploadAnswered(m, t, u, ev.status, ev.interim, now) === 'retry')
     return 'stop';
   if (ev.interim || t.req.follow === 'expect') return undefined;
   t.contentLength = ev.framing === 'length' ? (ev.contentLength ?? -1) : ev.framing === 'none' ? 0 : -1;
-  if (ev.framing === 'none' && t.req.method === 'HEAD') {
-    // A HEAD response announces the size it would have sent (CURLINFO_CONTENT_LENGTH_DOWNLOAD).
-    const cl = ev.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
-    t.contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : -1;
-  }
+  // A HEAD response announces the size it would have sent (CURLINFO_CONTENT_LENGTH_DOWNLOAD).
+  if (ev.framing === 'none' && t.req.method === 'HEAD') t.contentLength = announcedLength(ev.headers);
   // An HTTP/1 head noted these while its lines were checked: its header pairs are made only for
   // whoever asks for them.
   const noted = ev.noted;
-  if (noted === undefined) {
-    for (const [name, value] of ev.headers) {
-      if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
-    }
-  } else if (noted.contentType !== undefined) t.contentType = noted.contentType;
+  if (noted === undefined) contentTypeFrom(t, ev.headers);
+  else if (noted.contentType !== undefined) t.contentType = noted.contentType;
   if (noted === undefined || noted.retryAfter || (noted.lastModified && t.o.filetime === true))
-    ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(t.o, ev.headers, m.transport));
+    readResponseInfo(m, t, ev.headers);
   else {
     t.retryAfter = 0;
     t.fileTime = -1;
@@ -1361,6 +1355,39 @@ function onHead(
   if (o.acceptEncoding !== undefined && ev.framing !== 'none' && !raw && noted?.contentEncoding !== false)
     t.req.decoder = ContentDecoder.forResponse(ev.headers);
   return undefined;
+}
+
+// onHead's rare parts, in functions of their own: onHead runs for every response, and small
+// bytecode is optimized after fewer calls.
+
+function headerLines(m: Multi, t: Transfer, lines: readonly string[]): void {
+  for (const line of lines) headerLine(m, t, line);
+}
+
+function keepCookies(m: Multi, t: Transfer, jar: CookieJar, headers: HeaderList): void {
+  if (!cookiesEnabled(t.o)) return;
+  storeCookies(
+    jar,
+    headers,
+    t.target!.host,
+    t.target!.pathname,
+    Math.floor(m.transport.wallClockMs() / 1000),
+  );
+}
+
+function announcedLength(headers: HeaderList): number {
+  const cl = headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
+  return cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : -1;
+}
+
+function contentTypeFrom(t: Transfer, headers: HeaderList): void {
+  for (const [name, value] of headers) {
+    if (name.length === 12 && name.toLowerCase() === 'content-type') t.contentType = value;
+  }
+}
+
+function readResponseInfo(m: Multi, t: Transfer, headers: HeaderList): void {
+  ({ retryAfter: t.retryAfter, fileTime: t.fileTime } = responseInfo(t.o, headers, m.transport));
 }
 
 /**
