@@ -57,6 +57,11 @@ export interface ExchangeInit<R = ResponseHead> {
    * call's result directly, without a second promise after the head's. `x` is the exchange.
    */
   result?: (head: ResponseHead, x: ExchangeParts) => R;
+  /**
+   * Instead of `result`: what `head` resolves with, made from the engine's head itself (no
+   * ResponseHead object in between; headFields() gives its fields). Must not throw.
+   */
+  resultOfEngineHead?: (head: StreamHead, x: ExchangeParts) => R;
 }
 
 /** What `result` may read of its exchange (a function shared by every call needs no closure). */
@@ -82,6 +87,8 @@ const RECV_PAUSED = 32;
 const RUNNING = 64;
 /** The transfer waits only for its reader (`_idle`). */
 const IDLE = 128;
+/** `result` takes the engine's head (ExchangeInit.resultOfEngineHead), not a ResponseHead. */
+const RESULT_OF_ENGINE_HEAD = 256;
 
 /**
  * An exchange's rarely set fields: a signal and its listener, a streamed upload, the size limits,
@@ -95,7 +102,7 @@ class ExchangeExtras {
   onAbort: (() => void) | undefined = undefined;
   upload: UploadFeeder | undefined = undefined;
   /** A parsed head the engine is about to fail (failOnError, maxFileSize): settled by what comes next. */
-  held: ResponseHead | undefined = undefined;
+  held: StreamHead | undefined = undefined;
   maxFileSize = 0;
   /** maxDecodedSize (0: none) and the decoded body bytes taken so far. */
   maxDecoded = 0;
@@ -136,7 +143,10 @@ export class Exchange<R = ResponseHead> {
    * Typed loosely so that any Exchange<R> is an Exchange<unknown> to the host.
    */
   private resolveHead!: (r: unknown) => void;
-  private readonly result: ((head: ResponseHead, x: ExchangeParts) => R) | undefined;
+  private readonly result:
+    | ((head: ResponseHead, x: ExchangeParts) => R)
+    | ((head: StreamHead, x: ExchangeParts) => R)
+    | undefined;
   /** FOLLOWS_REDIRECTS, HEAD_PARSED, ... (above): one field for eight booleans. */
   private flags = 0;
   /** What most calls never set (NO_EXTRAS until then; `extras` makes the exchange's own). */
@@ -145,7 +155,11 @@ export class Exchange<R = ResponseHead> {
   constructor(host: ExchangeHost, init: ExchangeInit<R>) {
     this.host = host;
     this.sink = init.sink;
-    this.result = init.result;
+    const ofEngineHead = init.resultOfEngineHead;
+    if (ofEngineHead !== undefined) {
+      this.result = ofEngineHead;
+      this.flags = RESULT_OF_ENGINE_HEAD;
+    } else this.result = init.result;
     if (init.signal !== undefined) this.extras.signal = init.signal;
     const upload = init.upload;
     if (upload !== undefined) {
@@ -301,17 +315,23 @@ export class Exchange<R = ResponseHead> {
   /** A response head from the engine (interim, redirect or final); heads after the final one are ignored. */
   private onEngineHead(h: StreamHead): void {
     if ((this.flags & HEAD_PARSED) !== 0) return;
-    const block = new EngineHead(h);
-    if (!this.isFinal(block)) return;
+    if (!this.isFinal(h)) return;
     this.flags |= HEAD_PARSED;
-    if (this.failsAfterHead(block)) this.extras.held = block;
-    else this.settleHead(block);
+    if (this.failsAfterHead(h)) this.extras.held = h;
+    else this.settleHead(h);
   }
 
-  private settleHead(block: ResponseHead): void {
+  private settleHead(h: StreamHead): void {
     this.flags |= HEAD_SETTLED;
     const result = this.result;
-    this.resolveHead(result === undefined ? block : result(block, this));
+    if ((this.flags & RESULT_OF_ENGINE_HEAD) !== 0) {
+      this.resolveHead((result as (head: StreamHead, x: ExchangeParts) => R)(h, this));
+      return;
+    }
+    const block = new EngineHead(h);
+    this.resolveHead(
+      result === undefined ? block : (result as (head: ResponseHead, x: ExchangeParts) => R)(block, this),
+    );
   }
 
   /**
@@ -320,24 +340,20 @@ export class Exchange<R = ResponseHead> {
    * instead of resolving with a body that fails at once. If body bytes come after all (curl's
    * exceptions to 22), the head is settled then.
    */
-  private failsAfterHead(block: ResponseHead): boolean {
-    if ((this.flags & FAIL_ON_ERROR) !== 0 && block.status >= 400) return true;
+  private failsAfterHead(h: StreamHead): boolean {
+    if ((this.flags & FAIL_ON_ERROR) !== 0 && h.status >= 400) return true;
     const maxFileSize = this.ext.maxFileSize;
     if (maxFileSize <= 0) return false;
-    const length = fieldValue(block.fields, 'content-length');
+    const length = fieldValue(headFields(h), 'content-length');
     return length !== undefined && Number(length) > maxFileSize;
   }
 
-  private isFinal(block: ResponseHead): boolean {
-    if (block.status >= 100 && block.status < 200 && block.status !== 101) return false;
+  private isFinal(h: StreamHead): boolean {
+    const status = h.status;
+    if (status >= 100 && status < 200 && status !== 101) return false;
     // With followLocation the engine goes on to the Location; the final head comes later.
-    if (
-      (this.flags & FOLLOWS_REDIRECTS) !== 0 &&
-      block.status >= 300 &&
-      block.status < 400 &&
-      block.status !== 304
-    ) {
-      return fieldValue(block.fields, 'location') === undefined;
+    if ((this.flags & FOLLOWS_REDIRECTS) !== 0 && status >= 300 && status < 400 && status !== 304) {
+      return fieldValue(headFields(h), 'location') === undefined;
     }
     return true;
   }
@@ -374,9 +390,9 @@ export class Exchange<R = ResponseHead> {
   }
 
   private releaseHeld(): void {
-    const block = this.ext.held!;
+    const h = this.ext.held!;
     this.ext.held = undefined;
-    this.settleHead(block);
+    this.settleHead(h);
   }
 
   private complete(result: number): void {
@@ -474,13 +490,21 @@ class EngineHead implements ResponseHead {
   get fields(): string[] {
     let fields = this.cut;
     if (fields === undefined) {
-      const h = this.source!;
-      fields = h.flatFields !== undefined ? trimAll(h.flatFields()) : flatFields(h.headers);
+      fields = headFields(this.source!);
       this.cut = fields;
       this.source = undefined;
     }
     return fields;
   }
+}
+
+/**
+ * An engine head's fields flat (name, value, ...; names as received, values trimmed): a new
+ * array each call. The engine's head is immutable text, so a head kept and cut later gives the
+ * same fields.
+ */
+export function headFields(h: StreamHead): string[] {
+  return h.flatFields !== undefined ? trimAll(h.flatFields()) : flatFields(h.headers);
 }
 
 /** maxDecodedSize out of the options (it is no Easy option), checked: a count of bytes. */

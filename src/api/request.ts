@@ -2,18 +2,12 @@
 // Readable body with the body mixins, and the transfer's getInfo(). Redirects are not followed
 // unless the Easy option followLocation is set (as with curl).
 import { CurlCode } from '../core/codes.js';
-import type { Easy } from '../multi/easy.js';
+import type { Easy, StreamHead } from '../multi/easy.js';
 import type { EasyInfo } from '../multi/info.js';
 import { BodyReadable, type BodySource, type ExtractedBody, extractBody, type RequestBody } from './body.js';
 import { type Client, getDefaultClient } from './client.js';
 import { badArgument, TscurlError } from './errors.js';
-import {
-  type BodySink,
-  Exchange,
-  type ExchangeHost,
-  type ExchangeParts,
-  type ResponseHead,
-} from './exchange.js';
+import { type BodySink, Exchange, type ExchangeHost, type ExchangeParts, headFields } from './exchange.js';
 import { BODY_HIGH_WATER_MARK } from './fetch.js';
 import {
   checkedSignal,
@@ -159,8 +153,8 @@ function startRequest(
     sink,
     signal: o.signal,
     upload,
-    // The call resolves with the result itself, made when the head is settled.
-    result: requestResult,
+    // The call resolves with the result itself, made from the engine's head when it is settled.
+    resultOfEngineHead: requestResult,
   });
   sink.x = x;
   x.start();
@@ -168,7 +162,7 @@ function startRequest(
 }
 
 /** The call's result from its final head (one function for every call: a closure would be held while it waits). */
-function requestResult(head: ResponseHead, x: ExchangeParts): RequestResult {
+function requestResult(head: StreamHead, x: ExchangeParts): RequestResult {
   return new Result(head, (x.sink as ReadableSink).body(), x.easy);
 }
 
@@ -176,26 +170,28 @@ function requestResult(head: ResponseHead, x: ExchangeParts): RequestResult {
  * A RequestResult; `info` a getter on the prototype (an object literal's getter costs an own map).
  * `headers` is made from the head's fields on first read, as node:http's IncomingMessage makes
  * its own: a call that never looks at them (most read the status and the body) does not pay for
- * the object (about 2 us for nginx's 8 fields: a lower-cased name and a property each).
+ * the object (about 2 us for nginx's 8 fields: a lower-cased name and a property each). The
+ * engine's head is kept until then (immutable text), not a ResponseHead made of it: one object
+ * less per response.
  */
 class Result implements RequestResult {
   statusCode: number;
   statusText: string;
   body: BodyReadable;
   readonly #easy: Easy;
-  readonly #head: ResponseHead;
+  readonly #head: StreamHead;
   #headers: ResponseHeaders | undefined;
 
-  constructor(head: ResponseHead, body: BodyReadable, easy: Easy) {
+  constructor(head: StreamHead, body: BodyReadable, easy: Easy) {
     this.statusCode = head.status;
-    this.statusText = head.statusText;
+    this.statusText = head.reason;
     this.#head = head;
     this.body = body;
     this.#easy = easy;
   }
 
   get headers(): ResponseHeaders {
-    this.#headers ??= headerObject(this.#head.fields);
+    this.#headers ??= headerObject(headFields(this.#head));
     return this.#headers;
   }
 
