@@ -4,11 +4,13 @@
 // turn is in the figure; the difference between a promise API row and the NodeDriver row is what
 // the API layer costs per request (its objects, promises, streams and Node's Response).
 // Each client reads its bodies as the bench clients do (`for await` over the body stream).
-//   node --import tsx bench/api-cost.ts [--rounds N] [--only request,fetch,driver] [--shape W1|W2|W4]
+//   node --import tsx bench/api-cost.ts [--rounds N] [--only request,fetch,driver] [--shape W1|W2|W2b|W4]
 //   node --import tsx bench/api-cost.ts --cold --rounds 1 --only request   (a fresh process's first round)
 //   node --import tsx bench/api-cost.ts --alloc request|fetch|driver [--shape W2]   (bytes per request)
 // Shapes: W1, 20,000 x 1 KiB, 100 at a time (the default); W2, 2,000 x 100 KiB, 50 at a time,
-// each response handed out in 64 KiB reads, one per readiness event; W4, 10,000 x 1 KiB all at once.
+// each response handed out in 64 KiB reads, one per readiness event; W2b, W2 with each response's
+// reads all handed out in one readiness event (a burst, as a TLS read of several records
+// delivers a whole 100 KiB response at once); W4, 10,000 x 1 KiB all at once.
 // Readiness is level-triggered and served on setImmediate turns (the event loop's check phase),
 // so promise continuations run between socket callbacks as they do on a real socket.
 import { Client } from '../src/api/client.js';
@@ -18,12 +20,13 @@ import { printAllocationSites } from './alloc-sites.js';
 import { MemTransport, nginxResponseReads, QueuedMemSocket } from './mem-transport.js';
 
 /**
- * The workload's shape: W1 (1 KiB bodies, 100 at a time), W2 (100 KiB, 50 at a time, 64 KiB reads)
- * or W4 (10,000 x 1 KiB, all at once, one connection each).
+ * The workload's shape: W1 (1 KiB bodies, 100 at a time), W2 (100 KiB, 50 at a time, 64 KiB reads),
+ * W2b (W2's reads of a response in one burst) or W4 (10,000 x 1 KiB, all at once, one connection each).
  */
 const SHAPES = {
   W1: { body: 1024, count: 20_000, concurrency: 100 },
   W2: { body: 100 * 1024, count: 2_000, concurrency: 50 },
+  W2b: { body: 100 * 1024, count: 2_000, concurrency: 50 },
   W4: { body: 1024, count: 10_000, concurrency: 10_000 },
 } as const;
 type Shape = keyof typeof SHAPES;
@@ -31,6 +34,8 @@ type Shape = keyof typeof SHAPES;
 let BODY = 1024;
 /** Each socket's readiness in an immediate of its own (W4; W2 has it from its several reads). */
 let ONE_PER_TURN = false;
+/** A response's reads all in one readiness event (W2b), not one each. */
+let BURST = false;
 const URL_ = 'http://10.0.0.1/1k.bin';
 let RESPONSE = nginxResponseReads(BODY);
 
@@ -96,7 +101,7 @@ class ServerSocket extends QueuedMemSocket {
         this.poke();
         return null;
       }
-      this.readable = false;
+      if (!BURST) this.readable = false;
     }
     const r = super.read();
     // A socket hands out each read as its own buffer (the Node transport's rule).
@@ -202,11 +207,12 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const shape = (option('--shape') ?? 'W1') as Shape;
-if (SHAPES[shape] === undefined) throw new Error(`unknown shape ${shape}: W1, W2 or W4`);
+if (SHAPES[shape] === undefined) throw new Error(`unknown shape ${shape}: W1, W2, W2b or W4`);
 const { count, concurrency } = SHAPES[shape];
 BODY = SHAPES[shape].body;
 RESPONSE = nginxResponseReads(BODY);
 ONE_PER_TURN = shape === 'W4';
+BURST = shape === 'W2b';
 if (args[0] === '--alloc') {
   await allocations((args[1] ?? 'request') as Kind, shape);
   process.exit(0);

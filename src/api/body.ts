@@ -211,6 +211,11 @@ type StreamIterator = ReturnType<Readable[typeof Symbol.asyncIterator]>;
  * caller already has, not two closures per body.
  */
 export interface BodySource {
+  /**
+   * The body became full after its chunk was taken (see BodyReadable._deliver): pause. A source
+   * without it is told at once, by _deliver's false.
+   */
+  full?(): void;
   demand(): void;
   destroyed(error: Error | null): void;
 }
@@ -242,6 +247,8 @@ export class BodyReadable extends Readable {
   private sourceDone = false;
   /** A `for await` that takes the chunks straight from the transfer (see ChunkIterator). */
   private direct: ChunkIterator | undefined;
+  /** A look at whether the held body is still full is queued (see _deliver). */
+  private fullCheck = false;
 
   constructor(source: BodySource, highWaterMark: number) {
     super({ highWaterMark });
@@ -253,6 +260,14 @@ export class BodyReadable extends Readable {
    * more than highWaterMark bytes wait in it. Not "at least" (Readable.push's rule): a 64 KiB read
    * alone would fill a 64 KiB body, and every chunk of a bulk body would pause and resume the
    * transfer however fast it is read.
+   *
+   * A body nobody reads yet is not full at once: it looks again once the engine's callback
+   * returned (a microtask) and tells its source then (BodySource.full). A response that arrives
+   * whole in one burst (a TLS read of several records) fills the body before its caller's
+   * continuation, queued when the head was settled, could start reading it; the caller usually
+   * takes the chunks in the microtasks before that look, and the transfer is neither paused nor
+   * resumed. A body still unread then pauses its transfer as before: what it holds is bounded by
+   * highWaterMark and one callback's reads.
    */
   _deliver(chunk: Buffer): boolean {
     const direct = this.direct;
@@ -264,7 +279,29 @@ export class BodyReadable extends Readable {
     if (this.heldFirst === undefined) this.heldFirst = chunk;
     else (this.heldMore ??= []).push(chunk);
     this.heldBytes += chunk.length;
-    return this.heldBytes <= this.readableHighWaterMark;
+    if (this.heldBytes <= this.readableHighWaterMark) return true;
+    if (this.source.full === undefined) return false;
+    if (!this.fullCheck) {
+      this.fullCheck = true;
+      queueMicrotask(() => this.checkFull());
+    }
+    return true;
+  }
+
+  /**
+   * The look _deliver queued: a body that still has more than highWaterMark bytes waiting to be
+   * read pauses its transfer.
+   */
+  private checkFull(): void {
+    this.fullCheck = false;
+    if (this.sourceDone || this.destroyed) return;
+    const direct = this.direct;
+    const waiting = this.holding
+      ? this.heldBytes
+      : direct !== undefined
+        ? direct.waitingBytes
+        : this.readableLength;
+    if (waiting > this.readableHighWaterMark) this.source.full!();
   }
 
   /** @internal The transfer's body ended. */
@@ -375,8 +412,12 @@ export class BodyReadable extends Readable {
 
   override [Symbol.asyncIterator](): StreamIterator {
     if (!this.holding || this.destroyed) return super[Symbol.asyncIterator]();
-    if (this.heldEnd) return new WholeBodyIterator(this) as unknown as StreamIterator;
-    // A body still arriving: the iterator takes its chunks from the transfer directly.
+    // A whole body of one chunk: that chunk.
+    if (this.heldEnd && this.heldMore === undefined)
+      return new WholeBodyIterator(this) as unknown as StreamIterator;
+    // A body still arriving: the iterator takes its chunks from the transfer directly. A whole
+    // body of several chunks (reads of one burst, all there before the caller began) is read
+    // the same way, chunk by chunk: not copied into one Buffer as text() or bytes() need it.
     const it = new ChunkIterator(this);
     const first = this.heldFirst;
     const more = this.heldMore;
@@ -386,6 +427,7 @@ export class BodyReadable extends Readable {
       for (let i = 0; i < more.length; i++) it.deliver(more[i]!, Number.POSITIVE_INFINITY);
     this.direct = it;
     this.consumed = true;
+    if (this.heldEnd) it.end();
     return it as unknown as StreamIterator;
   }
 
@@ -518,6 +560,11 @@ class ChunkIterator implements AsyncIterator<Buffer> {
   private rejectNext: ((e: Error) => void) | undefined;
 
   constructor(private readonly body: BodyReadable) {}
+
+  /** Bytes delivered and not read yet. */
+  get waitingBytes(): number {
+    return this.bytes;
+  }
 
   /** A chunk from the transfer; false when more than `highWaterMark` bytes wait. */
   deliver(chunk: Buffer, highWaterMark: number): boolean {

@@ -272,6 +272,17 @@ export class Exchange<R = ResponseHead> {
     }
   }
 
+  /**
+   * The consumer is full after a push that took its chunk (a sink that looks once the engine's
+   * callback returned): receiving pauses, as when a push returns false.
+   */
+  pauseReceiving(): void {
+    if ((this.flags & (RECV_PAUSED | ENDED)) !== 0) return;
+    this.flags |= RECV_PAUSED;
+    this.host.waitingForReader?.(this, true);
+    this.applyPause();
+  }
+
   /** The consumer wants more: resume a paused transfer. */
   resume(): void {
     if ((this.flags & RECV_PAUSED) === 0 || (this.flags & ENDED) !== 0) return;
@@ -376,11 +387,7 @@ export class Exchange<R = ResponseHead> {
       }
     }
     if (ext.held !== undefined) this.releaseHeld();
-    if (!this.sink.push(chunk) && (this.flags & RECV_PAUSED) === 0) {
-      this.flags |= RECV_PAUSED;
-      this.host.waitingForReader?.(this, true);
-      this.applyPause();
-    }
+    if (!this.sink.push(chunk)) this.pauseReceiving();
     return chunk.length;
   }
 

@@ -72,6 +72,11 @@ class ReadableSink implements BodySink, BodySource {
     this.body()._fail(error);
   }
 
+  /** The body is full: the transfer pauses until demand(). */
+  full(): void {
+    this.x.pauseReceiving();
+  }
+
   /** The body's reader wants more: a paused transfer resumes. */
   demand(): void {
     this.x.resume();

@@ -204,6 +204,78 @@ describe('the body is full once MORE than highWaterMark bytes wait in it', () =>
   });
 });
 
+describe('a body nobody reads yet is full once the callback that filled it returned', () => {
+  // A response that arrives in one burst (several TLS records in one read) fills the body before
+  // its caller's continuation can start reading: the look is a microtask later.
+  const KiB = 1024;
+  function source() {
+    const s = { fulls: 0, demands: 0, full: () => s.fulls++, demand: () => s.demands++, destroyed: () => {} };
+    return s;
+  }
+
+  test('read at once: the transfer is neither paused nor resumed', async () => {
+    const s = source();
+    const body = new BodyReadable(s, 64 * KiB);
+    assert.equal(body._deliver(Buffer.alloc(64 * KiB)), true);
+    assert.equal(body._deliver(Buffer.alloc(36 * KiB)), true, 'not full at once');
+    let got = 0;
+    const read = (async () => {
+      for await (const chunk of body) got += (chunk as Buffer).length;
+    })();
+    await null;
+    body._end();
+    await read;
+    assert.equal(got, 100 * KiB);
+    assert.equal(s.fulls, 0, 'the reader took the chunks before the look');
+  });
+
+  test('left unread: the source is told after the callback, and reading resumes it', async () => {
+    const s = source();
+    const body = new BodyReadable(s, 64 * KiB);
+    body._deliver(Buffer.alloc(64 * KiB));
+    body._deliver(Buffer.alloc(1));
+    body._deliver(Buffer.alloc(1));
+    assert.equal(s.fulls, 0);
+    await null;
+    assert.equal(s.fulls, 1, 'one look per burst');
+    const it = body[Symbol.asyncIterator]();
+    assert.equal(((await it.next()).value as Buffer).length, 64 * KiB);
+    assert.ok(s.demands > 0, 'reading asked the transfer for more');
+    body._end();
+    for (let r = await it.next(); r.done !== true; r = await it.next()) {
+      // the rest
+    }
+    assert.equal(body.readableEnded, true);
+  });
+
+  test('the transfer ended or the body was destroyed before the look: nothing to pause', async () => {
+    const ended = source();
+    const whole = new BodyReadable(ended, 4);
+    whole._deliver(Buffer.from('abcdef'));
+    whole._end();
+    const gone = source();
+    const destroyed = new BodyReadable(gone, 4);
+    destroyed._deliver(Buffer.from('abcdef'));
+    destroyed.destroy();
+    await null;
+    assert.equal(ended.fulls + gone.fulls, 0);
+    assert.equal(await whole.text(), 'abcdef');
+  });
+
+  test('a whole body of several chunks: for await hands out each chunk as it came, not a copy', async () => {
+    const body = new BodyReadable(source(), 64 * KiB);
+    const chunks = [Buffer.from('ab'), Buffer.from('cd'), Buffer.from('e')];
+    for (const c of chunks) body._deliver(c);
+    body._end();
+    const got: unknown[] = [];
+    for await (const c of body) got.push(c);
+    assert.equal(got.length, 3);
+    for (let i = 0; i < 3; i++) assert.equal(got[i], chunks[i]);
+    assert.equal(body.readableEnded, true);
+    assert.equal(body.destroyed, true);
+  });
+});
+
 describe('for await over a body still arriving (chunks straight from the transfer)', () => {
   test('chunks in order, full past highWaterMark, then end and close as a stream read to its end', async () => {
     let demands = 0;
