@@ -326,7 +326,14 @@ export class Multi {
 
   /** A transfer leaves unfinished: its lookup, its place in a queue and its connection go. */
   private stopTransfer(t: Transfer, now: number): void {
-    if (t.state === 'completed' || t.state === 'msgsent') return;
+    if (t.state !== 'completed' && t.state !== 'msgsent') this.stopRunning(t, now);
+  }
+
+  /**
+   * stopTransfer of a transfer still running (apart: the removal of a finished one, each
+   * completion of an application's loop, stays small bytecode).
+   */
+  private stopRunning(t: Transfer, now: number): void {
     this.running--;
     this.pending.leave(t);
     releaseLookup(this, t);
