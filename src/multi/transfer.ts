@@ -1283,6 +1283,17 @@ function proxyHeaders(t: Transfer, target: Target): HeaderList {
 function cookieField(m: Multi, t: Transfer, target: Target): [string, string] | undefined {
   const o = t.o;
   const jar = cookiesEnabled(o) ? t.easy._cookies : undefined;
+  // Most requests have neither (apart: their path stays small bytecode).
+  return jar === undefined && o.cookie === undefined ? undefined : cookieValue(m, t, jar, target);
+}
+
+function cookieValue(
+  m: Multi,
+  t: Transfer,
+  jar: CookieJar | undefined,
+  target: Target,
+): [string, string] | undefined {
+  const o = t.o;
   const fromJar =
     jar?.header(target.host, target.pathname, false, Math.floor(m.transport.wallClockMs() / 1000)) ?? '';
   const given = o.cookie === undefined || hasCustomHeader(o, 'cookie') ? '' : o.cookie;
