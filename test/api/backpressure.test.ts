@@ -2,7 +2,8 @@
 // stalls on TCP backpressure instead of the client buffering everything.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client } from '../../src/index.js';
+import { Client, Easy } from '../../src/index.js';
+import { SimNetwork } from '../../src/sim.js';
 import { type Pumped, pumpBody, startHttpServer, type TestServer } from '../helpers/http-server.js';
 
 const GiB = 1024 * 1024 * 1024;
@@ -83,6 +84,50 @@ test('1 GiB through a slow reader keeps the process memory bounded', async () =>
     const grown = (peak - baseline) / MiB;
     assert.ok(grown < 200, `RSS grew by ${grown.toFixed(0)} MiB while reading 1 GiB`);
   } finally {
+    await client.close();
+  }
+});
+
+test('a fetch body filled by one burst: read at once it is not paused, left unread it is', async () => {
+  // Over TLS a response often arrives whole in one read (head and body in one engine callback):
+  // the body's queue is over its high-water mark before the caller can start reading. The body
+  // looks again once that callback returned; the simulated network's wide window gives the burst.
+  const pause = Easy.prototype.pause;
+  let recvPauses = 0;
+  Easy.prototype.pause = function (this: Easy, bitmask: number) {
+    if ((bitmask & 1) !== 0) recvPauses++;
+    return pause.call(this, bitmask);
+  };
+  const net = new SimNetwork({ seed: 1 });
+  const client = net.createClient();
+  try {
+    const body = Buffer.alloc(100 * 1024, 7);
+    net.listen('burst.test', 80, (_req, res) => res.end(body), { windowBytes: MiB });
+    const res = await client.fetch('http://burst.test/');
+    let got = 0;
+    for await (const chunk of res.body!) got += chunk.length;
+    assert.equal(got, body.length);
+    assert.equal(recvPauses, 0, 'a body read at once paused its transfer');
+
+    // A burst past the high-water mark and more to come: an unread body still pauses.
+    net.listen(
+      'more.test',
+      80,
+      async (_req, res) => {
+        res.write(body);
+        await net.sleep(10);
+        res.end(body);
+      },
+      { windowBytes: MiB },
+    );
+    const unread = await client.fetch('http://more.test/');
+    await net.sleep(5);
+    assert.equal(recvPauses, 1, 'the unread body did not pause its transfer');
+    got = 0;
+    for await (const chunk of unread.body!) got += chunk.length;
+    assert.equal(got, 2 * body.length);
+  } finally {
+    Easy.prototype.pause = pause;
     await client.close();
   }
 });
