@@ -212,10 +212,11 @@ type StreamIterator = ReturnType<Readable[typeof Symbol.asyncIterator]>;
  */
 export interface BodySource {
   /**
-   * The body became full after its chunk was taken (see BodyReadable._deliver): pause. A source
-   * without it is told at once, by _deliver's false.
+   * The body is over its highWaterMark but nobody reads it yet (see BodyReadable._deliver): look
+   * again once the callback that filled it returned (BodyReadable._stillFull), and pause then if
+   * it is still full. A source without it is told at once, by _deliver's false.
    */
-  full?(): void;
+  pauseLater?(): void;
   demand(): void;
   destroyed(error: Error | null): void;
 }
@@ -247,8 +248,6 @@ export class BodyReadable extends Readable {
   private sourceDone = false;
   /** A `for await` that takes the chunks straight from the transfer (see ChunkIterator). */
   private direct: ChunkIterator | undefined;
-  /** A look at whether the held body is still full is queued (see _deliver). */
-  private fullCheck = false;
 
   constructor(source: BodySource, highWaterMark: number) {
     super({ highWaterMark });
@@ -261,13 +260,9 @@ export class BodyReadable extends Readable {
    * alone would fill a 64 KiB body, and every chunk of a bulk body would pause and resume the
    * transfer however fast it is read.
    *
-   * A body nobody reads yet is not full at once: it looks again once the engine's callback
-   * returned (a microtask) and tells its source then (BodySource.full). A response that arrives
-   * whole in one burst (a TLS read of several records) fills the body before its caller's
-   * continuation, queued when the head was settled, could start reading it; the caller usually
-   * takes the chunks in the microtasks before that look, and the transfer is neither paused nor
-   * resumed. A body still unread then pauses its transfer as before: what it holds is bounded by
-   * highWaterMark and one callback's reads.
+   * A body nobody reads yet is not full at once: its source looks again once the engine's
+   * callback returned (BodySource.pauseLater, _stillFull). A response that arrives whole in one
+   * burst is then usually read before that look, and its transfer neither paused nor resumed.
    */
   _deliver(chunk: Buffer): boolean {
     const direct = this.direct;
@@ -280,28 +275,25 @@ export class BodyReadable extends Readable {
     else (this.heldMore ??= []).push(chunk);
     this.heldBytes += chunk.length;
     if (this.heldBytes <= this.readableHighWaterMark) return true;
-    if (this.source.full === undefined) return false;
-    if (!this.fullCheck) {
-      this.fullCheck = true;
-      queueMicrotask(() => this.checkFull());
-    }
+    const source = this.source;
+    if (source.pauseLater === undefined) return false;
+    source.pauseLater();
     return true;
   }
 
   /**
-   * The look _deliver queued: a body that still has more than highWaterMark bytes waiting to be
-   * read pauses its transfer.
+   * @internal The look BodySource.pauseLater queued: true when more than highWaterMark bytes
+   * still wait to be read (the transfer pauses until demand()).
    */
-  private checkFull(): void {
-    this.fullCheck = false;
-    if (this.sourceDone || this.destroyed) return;
+  _stillFull(): boolean {
+    if (this.sourceDone || this.destroyed) return false;
     const direct = this.direct;
     const waiting = this.holding
       ? this.heldBytes
       : direct !== undefined
         ? direct.waitingBytes
         : this.readableLength;
-    if (waiting > this.readableHighWaterMark) this.source.full!();
+    return waiting > this.readableHighWaterMark;
   }
 
   /** @internal The transfer's body ended. */

@@ -27,6 +27,12 @@ export interface ResponseHead {
 export interface BodySink {
   /** Take a chunk (it is the sink's from now on); false when the sink is full: the transfer pauses. */
   push(chunk: Buffer): boolean;
+  /**
+   * The look Exchange.pauseLater queued, once the engine's callback returned: true when the sink
+   * is still full (it takes that as a push that returned false would), and receiving pauses.
+   * Needed only by a sink that calls pauseLater.
+   */
+  stillFull?(): boolean;
   end(): void;
   fail(error: unknown): void;
 }
@@ -89,6 +95,8 @@ const RUNNING = 64;
 const IDLE = 128;
 /** `result` takes the engine's head (ExchangeInit.resultOfEngineHead), not a ResponseHead. */
 const RESULT_OF_ENGINE_HEAD = 256;
+/** A look at whether the sink is still full is queued (`pauseLater`). */
+const FULL_LOOK = 512;
 
 /**
  * An exchange's rarely set fields: a signal and its listener, a streamed upload, the size limits,
@@ -273,10 +281,28 @@ export class Exchange<R = ResponseHead> {
   }
 
   /**
-   * The consumer is full after a push that took its chunk (a sink that looks once the engine's
-   * callback returned): receiving pauses, as when a push returns false.
+   * The sink is over its high-water mark but nobody reads it yet (its push returned true anyway):
+   * it is not full at once. The exchange looks again once the engine's callback returned (a
+   * microtask) and pauses receiving only if the sink is still full then (BodySink.stillFull).
+   * A response that arrives whole in one burst (a TLS read of several records) fills the body
+   * before its caller's continuation, queued when the head was settled, could start reading it;
+   * the caller usually takes the chunks in the microtasks before that look, and the transfer is
+   * neither paused nor resumed. A body still unread then pauses its transfer as before: what it
+   * holds is bounded by its high-water mark and one callback's reads. One look per burst.
    */
-  pauseReceiving(): void {
+  pauseLater(): void {
+    if ((this.flags & (FULL_LOOK | ENDED)) !== 0) return;
+    this.flags |= FULL_LOOK;
+    queueMicrotask(() => this.lookFull());
+  }
+
+  private lookFull(): void {
+    this.flags &= ~FULL_LOOK;
+    if ((this.flags & ENDED) === 0 && this.sink.stillFull!()) this.pauseReceiving();
+  }
+
+  /** The sink is full after a push: receiving pauses until the consumer wants more (resume). */
+  private pauseReceiving(): void {
     if ((this.flags & (RECV_PAUSED | ENDED)) !== 0) return;
     this.flags |= RECV_PAUSED;
     this.host.waitingForReader?.(this, true);

@@ -72,13 +72,9 @@ const byteStrategy: QueuingStrategy<Uint8Array> = {
  * When the queue is full the transfer pauses and that promise is settled; the stream then calls
  * pull once the reader has taken enough, and pull resumes the transfer.
  *
- * A body nobody reads yet (its stream not locked to a reader) is not full at once: it looks again
- * once the engine's callback returned (a microtask), as request()'s body does (see
- * BodyReadable._deliver). A response that arrives whole in one burst (a TLS read of several
- * records) fills the queue before the caller's continuation, queued when the head was settled,
- * could start reading it; the caller usually takes the chunks in the microtasks before that look,
- * and the transfer is neither paused nor resumed. A body still unread then pauses its transfer as
- * before: what it holds is bounded by the high-water mark and one callback's reads.
+ * A body nobody reads yet (its stream not locked to a reader) is not full at once: the exchange
+ * looks again once the engine's callback returned (Exchange.pauseLater, stillFull), as for
+ * request()'s body.
  */
 class StreamSink implements BodySink {
   exchange: Exchange<unknown> | undefined;
@@ -95,8 +91,6 @@ class StreamSink implements BodySink {
   private pulled: (() => void) | undefined;
   /** The body's stream, for whether a reader has it yet (see push). */
   private stream: ReadableStream<Uint8Array> | undefined;
-  /** A look at whether the queue is still full is queued (see push). */
-  private fullCheck = false;
 
   constructor(call: Call, hop: Hop, redirects: number) {
     this.call = call;
@@ -145,24 +139,20 @@ class StreamSink implements BodySink {
     // Full once more than the high-water mark waits (see BodyReadable._deliver): a 64 KiB read
     // alone does not pause the transfer.
     if ((controller.desiredSize ?? 0) >= 0) return true;
-    // Nobody reads yet: look again once the engine's callback returned (see above).
+    // Nobody reads yet: the exchange looks again once the engine's callback returned (see above).
     if (!this.stream!.locked) {
-      if (!this.fullCheck) {
-        this.fullCheck = true;
-        queueMicrotask(() => this.checkFull());
-      }
+      this.exchange?.pauseLater();
       return true;
     }
     this.full();
     return false;
   }
 
-  /** The look push queued: a queue still over the high-water mark pauses the transfer. */
-  private checkFull(): void {
-    this.fullCheck = false;
-    if (this.done || (this.controller!.desiredSize ?? 0) >= 0) return;
+  /** The exchange's look (see push): a queue still over the high-water mark pauses the transfer. */
+  stillFull(): boolean {
+    if (this.done || (this.controller!.desiredSize ?? 0) >= 0) return false;
     this.full();
-    this.exchange?.pauseReceiving();
+    return true;
   }
 
   /** Full: the transfer pauses, and the next pull (once the reader took enough) resumes it. */

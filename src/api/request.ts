@@ -72,9 +72,17 @@ class ReadableSink implements BodySink, BodySource {
     this.body()._fail(error);
   }
 
-  /** The body is full: the transfer pauses until demand(). */
-  full(): void {
-    this.x.pauseReceiving();
+  /** The body is over its highWaterMark before anyone reads it: the exchange looks again later. */
+  pauseLater(): void {
+    this.x.pauseLater();
+  }
+
+  /**
+   * The exchange's look (the body exists: a push made it): a body still full pauses the transfer
+   * until demand().
+   */
+  stillFull(): boolean {
+    return this.readable!._stillFull();
   }
 
   /** The body's reader wants more: a paused transfer resumes. */

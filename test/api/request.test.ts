@@ -206,38 +206,47 @@ describe('the body is full once MORE than highWaterMark bytes wait in it', () =>
 
 describe('a body nobody reads yet is full once the callback that filled it returned', () => {
   // A response that arrives in one burst (several TLS records in one read) fills the body before
-  // its caller's continuation can start reading: the look is a microtask later.
+  // its caller's continuation can start reading: its source (the exchange) looks again a
+  // microtask later, through _stillFull.
   const KiB = 1024;
   function source() {
-    const s = { fulls: 0, demands: 0, full: () => s.fulls++, demand: () => s.demands++, destroyed: () => {} };
+    const s = {
+      laters: 0,
+      demands: 0,
+      pauseLater: () => s.laters++,
+      demand: () => s.demands++,
+      destroyed: () => {},
+    };
     return s;
   }
 
-  test('read at once: the transfer is neither paused nor resumed', async () => {
+  test('read at once: no longer full when the source looks', async () => {
     const s = source();
     const body = new BodyReadable(s, 64 * KiB);
     assert.equal(body._deliver(Buffer.alloc(64 * KiB)), true);
+    assert.equal(s.laters, 0, 'one highWaterMark of bytes is not full');
     assert.equal(body._deliver(Buffer.alloc(36 * KiB)), true, 'not full at once');
+    assert.equal(s.laters, 1, 'the source is asked to look again');
+    assert.equal(body._stillFull(), true);
     let got = 0;
     const read = (async () => {
       for await (const chunk of body) got += (chunk as Buffer).length;
     })();
     await null;
+    assert.equal(body._stillFull(), false, 'the reader took the chunks before the look');
     body._end();
     await read;
     assert.equal(got, 100 * KiB);
-    assert.equal(s.fulls, 0, 'the reader took the chunks before the look');
   });
 
-  test('left unread: the source is told after the callback, and reading resumes it', async () => {
+  test('left unread: still full when the source looks, and reading resumes it', async () => {
     const s = source();
     const body = new BodyReadable(s, 64 * KiB);
     body._deliver(Buffer.alloc(64 * KiB));
     body._deliver(Buffer.alloc(1));
     body._deliver(Buffer.alloc(1));
-    assert.equal(s.fulls, 0);
     await null;
-    assert.equal(s.fulls, 1, 'one look per burst');
+    assert.equal(body._stillFull(), true);
     const it = body[Symbol.asyncIterator]();
     assert.equal(((await it.next()).value as Buffer).length, 64 * KiB);
     assert.ok(s.demands > 0, 'reading asked the transfer for more');
@@ -249,16 +258,15 @@ describe('a body nobody reads yet is full once the callback that filled it retur
   });
 
   test('the transfer ended or the body was destroyed before the look: nothing to pause', async () => {
-    const ended = source();
-    const whole = new BodyReadable(ended, 4);
+    const whole = new BodyReadable(source(), 4);
     whole._deliver(Buffer.from('abcdef'));
     whole._end();
-    const gone = source();
-    const destroyed = new BodyReadable(gone, 4);
+    const destroyed = new BodyReadable(source(), 4);
     destroyed._deliver(Buffer.from('abcdef'));
     destroyed.destroy();
     await null;
-    assert.equal(ended.fulls + gone.fulls, 0);
+    assert.equal(whole._stillFull(), false);
+    assert.equal(destroyed._stillFull(), false);
     assert.equal(await whole.text(), 'abcdef');
   });
 
