@@ -1,6 +1,8 @@
 // CURLINFO_* in camelCase. Times in seconds like curl's -w; the *T variants in microseconds
 // (CURLINFO_*_TIME_T).
+import { NO_REDIRECTS } from './features/redirect.js';
 import { certInfoOf } from './features/tls.js';
+import { Time } from './timers.js';
 import type { PhaseTimes, Transfer } from './transfer.js';
 
 export interface EasyInfo {
@@ -99,8 +101,10 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
 
 /** Milliseconds from `single` (the current request's start) to `at`; 0 when either was not reached. */
 function since(at: number, single: number): number {
-  // NaN marks a moment not reached (a virtual clock may start at 0).
-  return Number.isNaN(at) || Number.isNaN(single) ? 0 : Math.max(0, at - single);
+  // NaN marks a moment not reached (a virtual clock may start at 0): the difference is NaN then,
+  // and NaN > 0 is false.
+  const ms = at - single;
+  return ms > 0 ? ms : 0;
 }
 
 /** Milliseconds as CURLINFO's microseconds (the *_T fields). */
@@ -114,26 +118,33 @@ function us(ms: number): number {
  * costliest functions of a short run to optimize).
  */
 function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
-  const start = t.tStart;
-  const end = t.state === 'msgsent' || t.state === 'completed' ? t.tEnd : now;
+  // The phase times and the rare fields read from their tables once (not a getter per field).
+  const d = t.deadlines;
+  const r = t.rare;
+  const start = d[Time.START]!;
+  const state = t.state;
+  const end = state === 'msgsent' || state === 'completed' ? d[Time.END]! : now;
   // Each phase time is the sum over the requests of a redirect chain, each counted from that
   // request's start (libcurl's Curl_pgrsTime adds to the same counter).
-  const single = t.tStartSingle;
-  const total = Number.isNaN(start) || Number.isNaN(end) ? 0 : Math.max(0, end - start);
-  const b = t.timesBefore ?? NO_TIMES;
-  const nl = b.namelookup + since(t.tNamelookup, single);
-  const ct = b.connect + since(t.tConnect, single);
-  const ac = b.appconnect + since(t.tAppconnect, single);
-  const pt = b.pretransfer + since(t.tPretransfer, single);
-  const st = b.starttransfer + since(t.tStarttransfer, single);
-  const rt = t.redirects.timeMs;
+  const single = d[Time.START_SINGLE]!;
+  const total = since(end, start);
+  const b = r.timesBefore ?? NO_TIMES;
+  const nl = b.namelookup + since(d[Time.NAMELOOKUP]!, single);
+  const ct = b.connect + since(d[Time.CONNECT]!, single);
+  const ac = b.appconnect + since(d[Time.APPCONNECT]!, single);
+  const pt = b.pretransfer + since(d[Time.PRETRANSFER]!, single);
+  const st = b.starttransfer + since(d[Time.STARTTRANSFER]!, single);
+  const redirects = r.redirectState ?? NO_REDIRECTS;
+  const rt = redirects.timeMs;
   const totalS = total / 1000;
   const down = t.sizeDownload;
   const up = t.sizeUpload;
   const target = t.target;
-  const error = t.error;
+  const error = r.error;
   const tls = t.tls;
-  const pxTls = t.proxyTls;
+  const pxTls = r.proxyTls;
+  const auth = r.authState;
+  const queued = d[Time.QUEUED]!;
   return {
     responseCode: t.status,
     httpVersion: t.httpVersion,
@@ -164,26 +175,26 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
     contentLengthDownload: t.contentLength,
     contentLengthUpload: t.uploadSize,
     numConnects: t.numConnects,
-    redirectCount: t.redirects.count,
-    redirectUrl: t.redirects.wouldRedirect,
+    redirectCount: redirects.count,
+    redirectUrl: redirects.wouldRedirect,
     primaryIp: t.primaryIp,
     primaryPort: t.primaryPort,
     localIp: t.localIp,
     localPort: t.localPort,
-    retryAfter: t.retryAfter,
-    filetime: t.fileTime,
-    httpConnectCode: t.connectCode,
-    proxyAuthAvail: t.proxyAuthAvail,
-    proxyError: t.proxyCode,
+    retryAfter: r.retryAfter,
+    filetime: r.fileTime,
+    httpConnectCode: r.connectCode,
+    proxyAuthAvail: r.proxyAuthAvail,
+    proxyError: r.proxyCode,
     usedProxy: t.route?.plan === undefined ? 0 : 1,
     conditionUnmet: 0,
     osErrno: error === undefined ? 0 : osErrno(error),
     xferId: t.id,
     connId: t.connId,
-    queueTimeT: us(t.queueMs + (Number.isNaN(t.tQueued) ? 0 : Math.max(0, now - t.tQueued))),
+    queueTimeT: us(r.queueMs + since(now, queued)),
     startTime: Number.isNaN(start) ? 0 : start,
-    httpAuthAvail: t.madeAuth?.avail ?? 0,
-    httpAuthUsed: t.madeAuth?.used ?? 0,
+    httpAuthAvail: auth?.avail ?? 0,
+    httpAuthUsed: auth?.used ?? 0,
     result: t.result,
     sslVerifyResult:
       tls !== undefined ? tls.verifyResult : error === undefined ? 0 : causeNumber(error, 'verifyResult'),

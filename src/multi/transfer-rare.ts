@@ -19,7 +19,7 @@ import type { EasyOptions } from './options.js';
 import type { PhaseTimes, Transfer } from './transfer.js';
 
 /** The record (its field initialisers are the defaults every transfer reads until it has one). */
-class RareFields {
+export class RareFields {
   resolution: Resolution | undefined = undefined;
   doh: DohLookup | undefined = undefined;
   dohOptions: EasyOptions | undefined = undefined;
@@ -58,6 +58,11 @@ const DEFAULTS = new RareFields();
  */
 export abstract class TransferRareFields {
   private rareMade: RareFields | undefined = undefined;
+
+  /** The rare fields to read several of at once: the record, or the shared defaults until it is made. */
+  get rare(): Readonly<RareFields> {
+    return this.rareMade ?? DEFAULTS;
+  }
 
   /** The record to write, made on first use. */
   private get rareToWrite(): RareFields {
