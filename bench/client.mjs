@@ -25,10 +25,15 @@ const count = Number(countArg);
 const concurrency = Number(concArg) === 0 ? count : Number(concArg);
 const size = Number(sizeArg);
 
-// Modules load before the clock starts (node:http and Node's fetch need no import; undici's
-// import alone is ~40 ms, which would be a fifth of W3).
+// Modules load before the clock starts (node:http needs no import; undici's import alone is
+// ~40 ms, which would be a fifth of W3). Node's fetch needs no import either, but loads its
+// implementation (its bundled undici) at the first use of fetch, Response or Headers: about
+// 40 ms of CPU on Node 20 and 60-70 ms on Node 26, paid once per process. tscurl's fetch() makes
+// Node's Response, so it loads the same code. Both fetch clients built on it load it here, as
+// undici's client loads its own above.
 const tscurl = name.startsWith('tscurl') ? await import('../dist/src/index.js') : undefined;
 const undici = name.startsWith('undici') ? await import('undici') : undefined;
+if (name === 'tscurl-fetch' || name === 'node-fetch') void globalThis.Response;
 
 const caFile = process.env.BENCH_CA;
 const ca = caFile === undefined ? undefined : readFileSync(caFile);
