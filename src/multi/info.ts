@@ -104,6 +104,7 @@ function since(at: number, single: number): number {
   // NaN marks a moment not reached (a virtual clock may start at 0): the difference is NaN then,
   // and NaN > 0 is false.
   const ms = at - single;
+  // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; a moment not reached must read 0
   return ms > 0 ? ms : 0;
 }
 

@@ -358,7 +358,7 @@ const unordered = (s: string) => {
   const lines = s
     .split('\n')
     .map((l) => (l.startsWith('cookie: ') ? `cookie: ${l.slice(8).split('; ').sort().join('; ')}` : l));
-  const body = lines.findIndex((l) => l === '') + 1;
+  const body = lines.indexOf('') + 1;
   if (!s.startsWith('# Netscape HTTP Cookie File') || body === 0) return lines.join('\n');
   return [
     ...lines.slice(0, body),
