@@ -131,7 +131,7 @@ export function multiRunner(tscurl, { url, count, concurrency, easy = {}, check 
       for (let m = multi.infoRead(); m !== undefined; m = multi.infoRead()) {
         const e = m.easy;
         if (m.result !== 0) check(0, 0, `curl code ${m.result}: ${e.errorBuffer}`);
-        else check(e.getInfo().responseCode, e.private.bytes);
+        else check(e.getInfo('responseCode'), e.private.bytes);
         multi.removeHandle(e);
         done++;
         if (issued < count) add();
@@ -168,7 +168,7 @@ export async function driverRun(tscurl, tally, { url, count, concurrency, easy =
     onDone(m) {
       const e = m.easy;
       if (m.result !== 0) tally.check(0, 0, `curl code ${m.result}: ${e.errorBuffer}`);
-      else tally.check(e.getInfo().responseCode, e.private.bytes);
+      else tally.check(e.getInfo('responseCode'), e.private.bytes);
       d.multi.removeHandle(e);
       if (issued < count) add();
       if (tally.done === count) finish();

@@ -5,7 +5,7 @@ import { EasyError } from '../core/errors.js';
 import { nodeTransport } from '../transport/node/transport.js';
 import { Pause } from './constants.js';
 import { type CookieJar, writeJar } from './features/cookies.js';
-import { type EasyInfo, transferInfo } from './info.js';
+import { type EasyInfo, infoField, NEEDS_CLOCK, timedField, transferInfo } from './info.js';
 import type { DoneMessage, Multi, QueuedMessage } from './multi.js';
 import { type EasyOptions, validateOptions } from './options.js';
 import type { Transfer } from './transfer.js';
@@ -108,16 +108,28 @@ export class Easy {
     if (this._cookies !== undefined) writeJar(this._cookies, this._opts);
   }
 
-  /** curl_easy_getinfo: the CURLINFO set of the current or last transfer. */
-  getInfo(): EasyInfo {
+  /**
+   * curl_easy_getinfo: the CURLINFO set of the current or last transfer; with a field name, that
+   * field alone (libcurl's one-field call), read without building the whole set.
+   */
+  getInfo(): EasyInfo;
+  getInfo<K extends keyof EasyInfo>(field: K): EasyInfo[K];
+  getInfo(field?: keyof EasyInfo): EasyInfo | EasyInfo[keyof EasyInfo] {
     const t = this._last;
-    // A finished transfer's times all end at its end: the clock (a system call on Node) is read
-    // only for one still running.
-    const now =
-      t !== undefined && (t.state === 'msgsent' || t.state === 'completed') && !Number.isNaN(t.tEnd)
-        ? t.tEnd
-        : (this._multi?.transport ?? nodeTransport).now();
-    return transferInfo(t, now, this._opts.private);
+    if (field === undefined) return transferInfo(t, this._now(t), this._opts.private);
+    const v = infoField(t, field, this._opts.private);
+    // t is set here: a handle that never ran has every field without the clock.
+    return (v === NEEDS_CLOCK ? timedField(t!, field, this._now(t)) : v) as EasyInfo[keyof EasyInfo];
+  }
+
+  /**
+   * The time the info is computed at: a finished transfer's times all end at its end, so the clock
+   * (a system call on Node) is read only for one still running.
+   */
+  private _now(t: Transfer | undefined): number {
+    return t !== undefined && (t.state === 'msgsent' || t.state === 'completed') && !Number.isNaN(t.tEnd)
+      ? t.tEnd
+      : (this._multi?.transport ?? nodeTransport).now();
   }
 
   /** CURLOPT_PRIVATE. */

@@ -1,5 +1,7 @@
 // CURLINFO_* in camelCase. Times in seconds like curl's -w; the *T variants in microseconds
 // (CURLINFO_*_TIME_T).
+import { CurlCode } from '../core/codes.js';
+import { EasyError } from '../core/errors.js';
 import { NO_REDIRECTS } from './features/redirect.js';
 import { certInfoOf } from './features/tls.js';
 import { Time } from './timers.js';
@@ -99,6 +101,80 @@ export function transferInfo(t: Transfer | undefined, now: number, privateData: 
     : infoOf(t, now, privateData);
 }
 
+/** What `infoField` returns for a field that reads the clock (`timedField` computes those). */
+export const NEEDS_CLOCK: unique symbol = Symbol('needs the clock');
+
+/**
+ * One field of the info without the whole object (libcurl's one-field curl_easy_getinfo), for the
+ * fields an application reads per completion; NEEDS_CLOCK for those that depend on the time now.
+ * Throws UNKNOWN_OPTION, as libcurl's getinfo, for a name that is no field.
+ */
+export function infoField(t: Transfer | undefined, field: keyof EasyInfo, privateData: unknown): unknown {
+  if (field === 'private') return privateData;
+  if (t === undefined) {
+    if (field === 'certInfo') return [];
+    if (Object.hasOwn(NO_TRANSFER, field)) return NO_TRANSFER[field as keyof typeof NO_TRANSFER];
+  } else {
+    switch (field) {
+      case 'responseCode':
+        return t.status;
+      case 'httpVersion':
+        return t.httpVersion;
+      case 'effectiveUrl':
+        return effectiveUrl(t);
+      case 'effectiveMethod':
+        return t.req.method;
+      case 'contentType':
+        return t.contentType;
+      case 'sizeDownload':
+        return t.sizeDownload;
+      case 'sizeUpload':
+        return t.sizeUpload;
+      case 'headerSize':
+        return t.headerSize;
+      case 'requestSize':
+        return t.requestSize;
+      case 'contentLengthDownload':
+        return t.contentLength;
+      case 'numConnects':
+        return t.numConnects;
+      case 'redirectCount':
+        return (t.rare.redirectState ?? NO_REDIRECTS).count;
+      case 'primaryIp':
+        return t.primaryIp;
+      case 'primaryPort':
+        return t.primaryPort;
+      case 'xferId':
+        return t.id;
+      case 'connId':
+        return t.connId;
+      case 'result':
+        return t.result;
+    }
+    if (Object.hasOwn(NO_TRANSFER, field) || field === 'certInfo') return NEEDS_CLOCK;
+  }
+  throw new EasyError(CurlCode.UNKNOWN_OPTION, `Unknown info '${String(field)}'`);
+}
+
+/** A field infoField left to the clock: the total time directly, any other from the whole info. */
+export function timedField(t: Transfer, field: keyof EasyInfo, now: number): unknown {
+  if (field !== 'totalTime' && field !== 'totalTimeT') return infoOf(t, now, undefined)[field];
+  const total = since(endOf(t, now), t.deadlines[Time.START]!);
+  return field === 'totalTime' ? total / 1000 : us(total);
+}
+
+/** The end of the transfer's time: its end once over, else now. */
+function endOf(t: Transfer, now: number): number {
+  const state = t.state;
+  return state === 'msgsent' || state === 'completed' ? t.deadlines[Time.END]! : now;
+}
+
+/** CURLINFO_EFFECTIVE_URL: the last request's URL, or the one set before any request. */
+function effectiveUrl(t: Transfer): string {
+  const target = t.target;
+  return target !== undefined ? target.href : t.url !== '' ? t.url : (t.o.url ?? '');
+}
+
 /** Milliseconds from `single` (the current request's start) to `at`; 0 when either was not reached. */
 function since(at: number, single: number): number {
   // NaN marks a moment not reached (a virtual clock may start at 0): the difference is NaN then,
@@ -123,8 +199,7 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
   const d = t.deadlines;
   const r = t.rare;
   const start = d[Time.START]!;
-  const state = t.state;
-  const end = state === 'msgsent' || state === 'completed' ? d[Time.END]! : now;
+  const end = endOf(t, now);
   // Each phase time is the sum over the requests of a redirect chain, each counted from that
   // request's start (libcurl's Curl_pgrsTime adds to the same counter).
   const single = d[Time.START_SINGLE]!;
@@ -149,7 +224,7 @@ function infoOf(t: Transfer, now: number, privateData: unknown): EasyInfo {
   return {
     responseCode: t.status,
     httpVersion: t.httpVersion,
-    effectiveUrl: target !== undefined ? target.href : t.url !== '' ? t.url : (t.o.url ?? ''),
+    effectiveUrl: effectiveUrl(t),
     effectiveMethod: t.req.method,
     scheme: target === undefined ? '' : upperScheme(target.scheme),
     contentType: t.contentType,
