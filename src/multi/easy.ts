@@ -123,11 +123,14 @@ export class Easy {
   }
 
   /**
-   * The time the info is computed at: a finished transfer's times all end at its end, so the clock
-   * (a system call on Node) is read only for one still running.
+   * The time the info is computed at: a finished transfer's times all end at its end, and so do
+   * those of one removed while it ran (removeHandle ends it then, on its Multi's clock, which may
+   * be virtual), so the clock (a system call on Node) is read only for one still running.
    */
   private _now(t: Transfer | undefined): number {
-    return t !== undefined && (t.state === 'msgsent' || t.state === 'completed') && !Number.isNaN(t.tEnd)
+    return t !== undefined &&
+      !Number.isNaN(t.tEnd) &&
+      (t.state === 'msgsent' || t.state === 'completed' || this._run !== t)
       ? t.tEnd
       : (this._multi?.transport ?? nodeTransport).now();
   }
