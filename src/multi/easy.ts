@@ -123,16 +123,13 @@ export class Easy {
   }
 
   /**
-   * The time the info is computed at: a finished transfer's times all end at its end, and so do
-   * those of one removed while it ran (removeHandle ends it then, on its Multi's clock, which may
-   * be virtual), so the clock (a system call on Node) is read only for one still running.
+   * The time the info is computed at: an ended transfer's times (finished, or removed while it
+   * ran, on its Multi's clock, which may be virtual) all end at its end, so the clock (a system
+   * call on Node) is read only for one still running.
    */
   private _now(t: Transfer | undefined): number {
-    return t !== undefined &&
-      !Number.isNaN(t.tEnd) &&
-      (t.state === 'msgsent' || t.state === 'completed' || this._run !== t)
-      ? t.tEnd
-      : (this._multi?.transport ?? nodeTransport).now();
+    const end = t?.tEnd ?? Number.NaN;
+    return Number.isNaN(end) ? (this._multi?.transport ?? nodeTransport).now() : end;
   }
 
   /** CURLOPT_PRIVATE. */

@@ -163,10 +163,10 @@ export function timedField(t: Transfer, field: keyof EasyInfo, now: number): unk
   return field === 'totalTime' ? total / 1000 : us(total);
 }
 
-/** The end of the transfer's time: its end once over, else now. */
+/** The end of the transfer's time: its end once it ended (finished or removed), else now. */
 function endOf(t: Transfer, now: number): number {
-  const state = t.state;
-  return state === 'msgsent' || state === 'completed' ? t.deadlines[Time.END]! : now;
+  const end = t.deadlines[Time.END]!;
+  return Number.isNaN(end) ? now : end;
 }
 
 /** CURLINFO_EFFECTIVE_URL: the last request's URL, or the one set before any request. */
