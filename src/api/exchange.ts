@@ -122,6 +122,9 @@ class ExchangeExtras {
 
 const NO_EXTRAS: ExchangeExtras = Object.freeze(new ExchangeExtras());
 
+/** The settled promise pauseLater's look is queued on. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 const SP = 32;
 const HTAB = 9;
 const CR = 13;
@@ -293,7 +296,11 @@ export class Exchange<R = ResponseHead> {
   pauseLater(): void {
     if ((this.flags & (FULL_LOOK | ENDED)) !== 0) return;
     this.flags |= FULL_LOOK;
-    queueMicrotask(() => this.lookFull());
+    // A reaction on a settled promise, not queueMicrotask(): Node's queueMicrotask makes an
+    // AsyncResource per call and runs the callback through runInAsyncScope (async ids, the
+    // context stack, a bound function), which a fresh process compiled and ran per W2s response.
+    // The look runs at the same point of the microtask queue either way.
+    void SETTLED.then(() => this.lookFull());
   }
 
   private lookFull(): void {
