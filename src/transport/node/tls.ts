@@ -22,7 +22,7 @@ import {
   type TlsTransportSocket,
   type TransportSocket,
 } from '../types.js';
-import { NodeSocket } from './socket.js';
+import { copyOut, NodeSocket } from './socket.js';
 
 /** node:tls, loaded at the first TLS connection or context (a plain http run never needs it). */
 function nodeTls(): typeof tls {
@@ -198,11 +198,7 @@ export class NodeTlsSocket extends NodeSocket implements TlsTransportSocket {
    */
   protected override claim(n: number, buf: Buffer): Buffer {
     if (buf === TLS_SHARED) {
-      if (n < TLS_READ_MAX) {
-        const chunk = Buffer.allocUnsafe(n);
-        buf.copy(chunk, 0, 0, n);
-        return chunk;
-      }
+      if (n < TLS_READ_MAX) return copyOut(buf, n);
       const slab = this.newSlab();
       buf.copy(slab, 0, 0, n);
       this.rxNext = slab.subarray(n);
