@@ -75,7 +75,7 @@ export function copyOut(buf: Buffer, n: number): Buffer {
   // Aligned to 8 as Buffer's pool is, so that a view of another element size can be made of it.
   copyAt = (at + n + 7) & ~7;
   copyBlock.set(from, at);
-  return Buffer.from(copyBlock.buffer, at, n);
+  return copyBlock.subarray(at, at + n);
 }
 
 const IN_OUT = Ready.IN | Ready.OUT;
